@@ -1,0 +1,152 @@
+package dmarc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/net/publicsuffix"
+)
+
+// Checker finds the DMARC policy of author domains, caching each
+// _dmarc.<name> answer so the subdomains of one organization share its
+// record. It is safe for concurrent use. Two posts from a new domain
+// arriving together may both query DNS: the cache bounds repeated work,
+// it does not deduplicate concurrent lookups.
+type Checker struct {
+	r    Resolver
+	now  func() time.Time
+	opts Options
+
+	mu    sync.Mutex
+	cache *policyCache
+}
+
+// New returns a Checker using r for DNS (nil: net.DefaultResolver) and now
+// as its clock (nil: time.Now); the clock is injected so cache expiry can
+// be tested without waiting.
+func New(r Resolver, now func() time.Time, opts Options) *Checker {
+	if r == nil {
+		r = net.DefaultResolver
+	}
+	if now == nil {
+		now = time.Now
+	}
+	opts = opts.withDefaults()
+	return &Checker{r: r, now: now, opts: opts, cache: newPolicyCache(opts.MaxEntries)}
+}
+
+// Policy returns the DMARC policy that applies to mail from domain:
+// _dmarc.<domain>'s p=, or else the organizational domain's sp= (its p=
+// without sp=), or PolicyNone when neither publishes a record. On a DNS
+// failure or timeout it returns "" and the error.
+func (c *Checker) Policy(ctx context.Context, domain string) (Policy, error) {
+	d, err := normalizeDomain(domain)
+	if err != nil {
+		return "", err
+	}
+	rec, found, err := c.lookup(ctx, d)
+	if err != nil {
+		return "", err
+	}
+	if found {
+		return rec.policy, nil
+	}
+	org, err := publicsuffix.EffectiveTLDPlusOne(d)
+	if err != nil || org == d {
+		return PolicyNone, nil
+	}
+	rec, found, err = c.lookup(ctx, org)
+	switch {
+	case err != nil:
+		return "", err
+	case !found:
+		return PolicyNone, nil
+	case rec.subdomain != "":
+		return rec.subdomain, nil
+	}
+	return rec.policy, nil
+}
+
+// ShouldMunge reports whether posts from domain need their From rewritten:
+// true for p=quarantine and p=reject. On a DNS failure it returns true
+// with the error, because munging is the safe side; the caller logs it.
+func (c *Checker) ShouldMunge(ctx context.Context, domain string) (bool, error) {
+	p, err := c.Policy(ctx, domain)
+	if err != nil {
+		return true, err
+	}
+	return p.Strict(), nil
+}
+
+// lookup returns the record at _dmarc.<d>, from the cache or from DNS.
+// Records found are kept for PositiveTTL, absences and failures for
+// NegativeTTL; a failure caused by the caller's own context ending says
+// nothing about the domain and is not kept.
+func (c *Checker) lookup(ctx context.Context, d string) (record, bool, error) {
+	c.mu.Lock()
+	e, ok := c.cache.get(d, c.now())
+	c.mu.Unlock()
+	if ok {
+		return e.rec, e.found, e.err
+	}
+	rec, found, err := c.query(ctx, d)
+	if err != nil && ctx.Err() != nil {
+		return rec, found, err
+	}
+	ttl := c.opts.NegativeTTL
+	if found {
+		ttl = c.opts.PositiveTTL
+	}
+	c.mu.Lock()
+	c.cache.put(cacheEntry{domain: d, rec: rec, found: found, err: err, expires: c.now().Add(ttl)})
+	c.mu.Unlock()
+	return rec, found, err
+}
+
+// query fetches and parses the record at _dmarc.<d> within the per-query
+// timeout. A name that does not exist or has no DMARC record is not an
+// error: found is false.
+func (c *Checker) query(ctx context.Context, d string) (record, bool, error) {
+	qctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	name := "_dmarc." + d
+	txts, err := c.r.LookupTXT(qctx, name)
+	if err != nil {
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
+			return record{}, false, nil
+		}
+		return record{}, false, fmt.Errorf("dmarc: looking up TXT %s: %w", name, err)
+	}
+	txt, ok := selectRecord(txts)
+	if !ok {
+		return record{}, false, nil
+	}
+	return parseRecord(txt), true, nil
+}
+
+// normalizeDomain lowercases a domain, drops a trailing dot and refuses
+// what cannot be a DNS name, so that garbage from a From header neither
+// reaches the resolver nor fills the cache.
+func normalizeDomain(domain string) (string, error) {
+	d := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(domain)), ".")
+	if d == "" || len(d) > 253 {
+		return "", fmt.Errorf("dmarc: %q is not a domain name", domain)
+	}
+	for _, label := range strings.Split(d, ".") {
+		if label == "" || len(label) > 63 {
+			return "", fmt.Errorf("dmarc: %q is not a domain name", domain)
+		}
+	}
+	for _, r := range d {
+		if r <= ' ' || r == 0x7f || strings.ContainsRune(`@/\"<>()[],;:`, r) {
+			return "", fmt.Errorf("dmarc: %q is not a domain name", domain)
+		}
+	}
+	return d, nil
+}

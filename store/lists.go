@@ -1,0 +1,125 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+)
+
+// List returns the named list or ErrNotFound.
+func (t *Tx) List(name string) (List, error) {
+	var l List
+	if err := getJSON(t.tx.Bucket(bLists), []byte(name), &l); err != nil {
+		return l, fmt.Errorf("list %s: %w", name, err)
+	}
+	return l, nil
+}
+
+// CreateList stores a new list and its empty archive.
+func (t *Tx) CreateList(l List) error {
+	b := t.tx.Bucket(bLists)
+	if b.Get([]byte(l.Name)) != nil {
+		return fmt.Errorf("list %s: %w", l.Name, ErrExists)
+	}
+	ab, err := t.tx.Bucket(bArchive).CreateBucketIfNotExists([]byte(l.Name))
+	if err != nil {
+		return fmt.Errorf("archive for %s: %w", l.Name, err)
+	}
+	for _, sub := range [][]byte{subRaw, subMeta, subMsgID} {
+		if _, err := ab.CreateBucketIfNotExists(sub); err != nil {
+			return fmt.Errorf("archive for %s: %w", l.Name, err)
+		}
+	}
+	return putJSON(b, []byte(l.Name), l)
+}
+
+// PutList overwrites an existing list's record (settings changes).
+func (t *Tx) PutList(l List) error {
+	if t.tx.Bucket(bLists).Get([]byte(l.Name)) == nil {
+		return fmt.Errorf("list %s: %w", l.Name, ErrNotFound)
+	}
+	return putJSON(t.tx.Bucket(bLists), []byte(l.Name), l)
+}
+
+// DeleteList removes a list with its memberships, archive, tokens and held
+// items. Queued deliveries already accepted still go out.
+func (t *Tx) DeleteList(name string) error {
+	if t.tx.Bucket(bLists).Get([]byte(name)) == nil {
+		return fmt.Errorf("list %s: %w", name, ErrNotFound)
+	}
+	members, err := t.Members(name)
+	if err != nil {
+		return err
+	}
+	for _, m := range members {
+		if err := t.DeleteMembership(name, m.Address); err != nil {
+			return err
+		}
+	}
+	if err := t.tx.Bucket(bArchive).DeleteBucket([]byte(name)); err != nil {
+		return fmt.Errorf("delete archive %s: %w", name, err)
+	}
+	var dead [][]byte
+	hb := t.tx.Bucket(bHeld)
+	if err := hb.ForEach(func(k, v []byte) error {
+		var h Held
+		if err := getJSON(hb, k, &h); err == nil && h.List == name {
+			dead = append(dead, append([]byte(nil), k...))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range dead {
+		if err := hb.Delete(k); err != nil {
+			return err
+		}
+	}
+	dead = dead[:0]
+	tb := t.tx.Bucket(bTokens)
+	if err := tb.ForEach(func(k, v []byte) error {
+		var tok Token
+		if err := getJSON(tb, k, &tok); err == nil && tok.List == name {
+			dead = append(dead, append([]byte(nil), k...))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range dead {
+		if err := tb.Delete(k); err != nil {
+			return err
+		}
+	}
+	return t.tx.Bucket(bLists).Delete([]byte(name))
+}
+
+// Lists returns every list in name order.
+func (t *Tx) Lists() ([]List, error) {
+	var out []List
+	b := t.tx.Bucket(bLists)
+	err := b.ForEach(func(k, _ []byte) error {
+		var l List
+		if err := getJSON(b, k, &l); err != nil {
+			return err
+		}
+		out = append(out, l)
+		return nil
+	})
+	return out, err
+}
+
+// Person returns the person with that (lowercase) address, or ErrNotFound.
+func (t *Tx) Person(addr string) (Person, error) {
+	var p Person
+	err := getJSON(t.tx.Bucket(bPeople), []byte(strings.ToLower(addr)), &p)
+	if err != nil {
+		return p, fmt.Errorf("person %s: %w", addr, err)
+	}
+	return p, nil
+}
+
+// PutPerson creates or replaces a person record.
+func (t *Tx) PutPerson(p Person) error {
+	p.Address = strings.ToLower(p.Address)
+	return putJSON(t.tx.Bucket(bPeople), []byte(p.Address), p)
+}

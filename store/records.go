@@ -1,0 +1,163 @@
+package store
+
+import "time"
+
+// Settings are the per-list knobs of SPEC "List settings". They live in the
+// store (not the config file) because owners change them at runtime with
+// `minyan list set`; listserv owns their names, presets and validation.
+type Settings struct {
+	Title                string          `json:"title"`
+	Description          string          `json:"description"`
+	Posting              string          `json:"posting"`
+	NonmemberAction      string          `json:"nonmember_action"`
+	Subscribe            string          `json:"subscribe"`
+	Archive              string          `json:"archive"`
+	ReplyTo              string          `json:"reply_to"`
+	SubjectPrefix        string          `json:"subject_prefix"`
+	Footer               string          `json:"footer"`
+	Personalize          bool            `json:"personalize"`
+	DMARCMitigation      string          `json:"dmarc_mitigation"`
+	ModerateNewMembers   int             `json:"moderate_new_members"`
+	MaxMessageBytes      int64           `json:"max_message_bytes"`
+	Capacity             int             `json:"capacity"`
+	RequireGoodStanding  bool            `json:"require_good_standing"`
+	Timezone             string          `json:"timezone"`
+	DigestDay            string          `json:"digest_day"`
+	DigestTime           string          `json:"digest_time"`
+	ReminderOffsets      []time.Duration `json:"reminder_offsets"`
+	SessionDigestBefore  time.Duration   `json:"session_digest_before"`
+	HoldRemindAfter      time.Duration   `json:"hold_remind_after"`
+	HoldExpireAfter      time.Duration   `json:"hold_expire_after"`
+	BounceScoreThreshold int             `json:"bounce_score_threshold"`
+	BounceWindow         time.Duration   `json:"bounce_window"`
+	Emergency            bool            `json:"emergency"`
+}
+
+// List is one mailing list. UIDValidity is fixed at creation so IMAP
+// clients can cache the archive for ever.
+type List struct {
+	Name        string    `json:"name"`
+	Kind        string    `json:"kind"`
+	Created     time.Time `json:"created"`
+	UIDValidity uint32    `json:"uid_validity"`
+	Settings    Settings  `json:"settings"`
+}
+
+// Person holds the network-wide facts about an address, shared by all of
+// its memberships (dues status is per person, not per list).
+type Person struct {
+	Address      string    `json:"address"`
+	Name         string    `json:"name,omitempty"`
+	GoodStanding bool      `json:"good_standing"`
+	PasswordHash string    `json:"password_hash,omitempty"`
+	Created      time.Time `json:"created"`
+}
+
+// Membership ties a person to a list with a role, a delivery mode and a
+// status. The two tokens are created once per membership: the one-click
+// unsubscribe URL and the VERP bounce address carry them, so neither
+// reveals the address and both die with the membership.
+type Membership struct {
+	List        string    `json:"list"`
+	Address     string    `json:"address"`
+	Role        string    `json:"role"`
+	Mode        string    `json:"mode"`
+	Status      string    `json:"status"`
+	Joined      time.Time `json:"joined"`
+	Posts       int       `json:"posts"`
+	PostFreely  bool      `json:"post_freely,omitempty"`
+	UnsubToken  string    `json:"unsub_token"`
+	BounceToken string    `json:"bounce_token"`
+	// Bounces are the times of counted bounces inside the window.
+	Bounces []time.Time `json:"bounces,omitempty"`
+}
+
+// ArchiveMeta is what the archive keeps beside the raw bytes of a post, so
+// thread views, digests and IMAP ENVELOPE answers need not re-parse it.
+type ArchiveMeta struct {
+	Seq        uint64    `json:"seq"`
+	MessageID  string    `json:"message_id"`
+	InReplyTo  string    `json:"in_reply_to,omitempty"`
+	References []string  `json:"references,omitempty"`
+	Thread     uint64    `json:"thread"`
+	From       string    `json:"from"`
+	FromName   string    `json:"from_name,omitempty"`
+	Subject    string    `json:"subject"`
+	Date       time.Time `json:"date"`
+	Archived   time.Time `json:"archived"`
+	Size       int       `json:"size"`
+}
+
+// Held is a post (or join request) waiting for a moderator. Decided items
+// stay with their decision as history.
+type Held struct {
+	ID           uint64    `json:"id"`
+	List         string    `json:"list"`
+	Kind         string    `json:"kind"` // post | join
+	EnvelopeFrom string    `json:"envelope_from"`
+	From         string    `json:"from"`
+	Subject      string    `json:"subject"`
+	Reason       string    `json:"reason"`
+	Raw          []byte    `json:"raw,omitempty"`
+	Received     time.Time `json:"received"`
+	Status       string    `json:"status"` // pending | approved | rejected | discarded | withdrawn | expired
+	DecidedBy    string    `json:"decided_by,omitempty"`
+	DecidedAt    time.Time `json:"decided_at,omitzero"`
+	Note         string    `json:"note,omitempty"`
+	Reminded     time.Time `json:"reminded,omitzero"`
+}
+
+// Token is a random capability mailed or linked to a person. Confirmation
+// tokens expire and are single-use; membership tokens (unsubscribe, bounce)
+// live as long as the membership.
+type Token struct {
+	Token   string    `json:"token"`
+	Kind    string    `json:"kind"`
+	List    string    `json:"list"`
+	Address string    `json:"address"`
+	Ref     uint64    `json:"ref,omitempty"`
+	Data    string    `json:"data,omitempty"`
+	Created time.Time `json:"created"`
+	Expires time.Time `json:"expires,omitzero"`
+	Used    time.Time `json:"used,omitzero"`
+	UsedBy  string    `json:"used_by,omitempty"`
+}
+
+// QueuedMessage is one rendered outgoing message whose bytes are shared by
+// all of its recipients; the body is stored once, separately.
+type QueuedMessage struct {
+	ID      uint64    `json:"id"`
+	List    string    `json:"list"`
+	Kind    string    `json:"kind"` // post | notice | digest | reminder ...
+	Created time.Time `json:"created"`
+	// Batch allows several recipients in one SMTP transaction (no
+	// per-recipient header and a shared envelope sender).
+	Batch bool `json:"batch"`
+}
+
+// QueuedRcpt is the delivery work for one recipient of a QueuedMessage.
+// Header is spliced in front of the shared body (per-recipient List-
+// Unsubscribe), EnvelopeFrom is the VERP return path.
+type QueuedRcpt struct {
+	MsgID        uint64    `json:"msg"`
+	Index        uint32    `json:"idx"`
+	Address      string    `json:"addr"`
+	EnvelopeFrom string    `json:"env_from"`
+	Header       string    `json:"header,omitempty"`
+	Attempts     int       `json:"attempts"`
+	NextAttempt  time.Time `json:"next"`
+	Created      time.Time `json:"created"`
+	LastError    string    `json:"last_error,omitempty"`
+	// Set when the recipient left the queue without delivery.
+	Failed    time.Time `json:"failed,omitzero"`
+	Permanent bool      `json:"permanent,omitempty"`
+}
+
+// Key identifies a recipient record in the queue.
+func (r QueuedRcpt) Key() RcptKey { return RcptKey{r.MsgID, r.Index} }
+
+// RcptKey names one recipient of one queued message.
+type RcptKey struct {
+	Msg   uint64
+	Index uint32
+}
