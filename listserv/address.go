@@ -1,0 +1,120 @@
+package listserv
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+)
+
+// AddrRole says what a list address is for (SPEC "Addresses"). One table
+// maps suffixes to roles; nothing else parses list addresses.
+type AddrRole string
+
+// The roles of list addresses.
+const (
+	RolePost    AddrRole = "post"
+	RoleRequest AddrRole = "request"
+	RoleJoin    AddrRole = "join"
+	RoleLeave   AddrRole = "leave"
+	RoleOwner   AddrRole = "owner"
+	RoleConfirm AddrRole = "confirm"
+	RoleBounces AddrRole = "bounces"
+)
+
+var suffixRoles = []struct {
+	suffix string
+	role   AddrRole
+}{
+	{"-request", RoleRequest},
+	{"-join", RoleJoin},
+	{"-leave", RoleLeave},
+	{"-owner", RoleOwner},
+	{"-confirm", RoleConfirm},
+	{"-bounces", RoleBounces},
+}
+
+var listNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+
+// ErrBadListName explains the naming rule in the words of the CLI.
+var ErrBadListName = errors.New("a list name is 1 to 64 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit, and may not end in -request, -join, -leave, -owner, -confirm or -bounces")
+
+// ValidListName checks SPEC's rule for list names.
+func ValidListName(name string) error {
+	if len(name) == 0 || len(name) > 64 || !listNameRE.MatchString(name) {
+		return ErrBadListName
+	}
+	for _, s := range suffixRoles {
+		if strings.HasSuffix(name, s.suffix) {
+			return ErrBadListName
+		}
+	}
+	return nil
+}
+
+// ListAddress is a parsed address at the list domain.
+type ListAddress struct {
+	List  string
+	Role  AddrRole
+	Token string // after '+' for confirm and bounces
+}
+
+// ParseListAddress splits a recipient into list, role and token. ok is
+// false for addresses that are not at domain or not shaped like a list
+// address; whether the list exists is the caller's question.
+func ParseListAddress(addr, domain string) (la ListAddress, ok bool) {
+	addr = strings.TrimSpace(strings.Trim(strings.TrimSpace(addr), "<>"))
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 || !strings.EqualFold(addr[at+1:], domain) {
+		return la, false
+	}
+	local := strings.ToLower(addr[:at])
+	if plus := strings.IndexByte(local, '+'); plus >= 0 {
+		la.Token = local[plus+1:]
+		local = local[:plus]
+		if la.Token == "" {
+			return la, false
+		}
+	}
+	la.Role = RolePost
+	for _, s := range suffixRoles {
+		if base, found := strings.CutSuffix(local, s.suffix); found && base != "" {
+			la.Role, local = s.role, base
+			break
+		}
+	}
+	if la.Token != "" && la.Role != RoleConfirm && la.Role != RoleBounces {
+		return la, false
+	}
+	if la.Role == RoleConfirm && la.Token == "" {
+		return la, false
+	}
+	if ValidListName(local) != nil {
+		return la, false
+	}
+	la.List = local
+	return la, true
+}
+
+// Address renders a list address back.
+func (la ListAddress) Address(domain string) string {
+	local := la.List
+	if la.Role != RolePost {
+		local += "-" + string(la.Role)
+	}
+	if la.Token != "" {
+		local += "+" + la.Token
+	}
+	return local + "@" + domain
+}
+
+// NormalizeAddress lowercases an address and strips angle brackets, since
+// SPEC compares addresses case-insensitively.
+func NormalizeAddress(a string) string {
+	return strings.ToLower(strings.TrimSpace(strings.Trim(strings.TrimSpace(a), "<>")))
+}
+
+var simpleAddrRE = regexp.MustCompile(`^[^@\s<>()",;:\\\[\]]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$`)
+
+// ValidAddress is a deliberately plain check of a person's address for the
+// CLI and imports: local@domain with a dotted domain.
+func ValidAddress(a string) bool { return simpleAddrRE.MatchString(a) && len(a) <= 254 }

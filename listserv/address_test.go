@@ -1,0 +1,83 @@
+package listserv
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseListAddress(t *testing.T) {
+	const d = "lists.example.org"
+	cases := []struct {
+		in   string
+		want ListAddress
+		ok   bool
+	}{
+		{"team@lists.example.org", ListAddress{List: "team", Role: RolePost}, true},
+		{"<Team@Lists.Example.ORG>", ListAddress{List: "team", Role: RolePost}, true},
+		{"team-request@lists.example.org", ListAddress{List: "team", Role: RoleRequest}, true},
+		{"team-join@lists.example.org", ListAddress{List: "team", Role: RoleJoin}, true},
+		{"team-leave@lists.example.org", ListAddress{List: "team", Role: RoleLeave}, true},
+		{"team-owner@lists.example.org", ListAddress{List: "team", Role: RoleOwner}, true},
+		{"team-bounces@lists.example.org", ListAddress{List: "team", Role: RoleBounces}, true},
+		{"team-bounces+abc@lists.example.org", ListAddress{List: "team", Role: RoleBounces, Token: "abc"}, true},
+		{"team-confirm+TOK@lists.example.org", ListAddress{List: "team", Role: RoleConfirm, Token: "tok"}, true},
+		{"a.b_c-d@lists.example.org", ListAddress{List: "a.b_c-d", Role: RolePost}, true},
+		{"team-confirm@lists.example.org", ListAddress{}, false},  // confirm needs a token
+		{"team+x@lists.example.org", ListAddress{}, false},        // only confirm/bounces carry tokens
+		{"team-bounces+@lists.example.org", ListAddress{}, false}, // empty token
+		{"team@example.org", ListAddress{}, false},                // other domain: never relay
+		{"team@lists.example.org.evil.com", ListAddress{}, false}, // suffix trick
+		{"-request@lists.example.org", ListAddress{}, false},      // no list name
+		{"@lists.example.org", ListAddress{}, false},
+		{"", ListAddress{}, false},
+		{"Team Space@lists.example.org", ListAddress{}, false},
+		{"team@lists.example.org@lists.example.org", ListAddress{}, false},
+		{strings.Repeat("a", 65) + "@lists.example.org", ListAddress{}, false},
+	}
+	for _, c := range cases {
+		got, ok := ParseListAddress(c.in, d)
+		if ok != c.ok || (ok && got != c.want) {
+			t.Errorf("ParseListAddress(%q) = %+v, %v; want %+v, %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+func TestValidListName(t *testing.T) {
+	for _, good := range []string{"team", "a", "x1", "caucus.bipoc", "2026-cohort", strings.Repeat("a", 64)} {
+		if err := ValidListName(good); err != nil {
+			t.Errorf("ValidListName(%q) = %v, want ok", good, err)
+		}
+	}
+	for _, bad := range []string{"", "Team", "-x", ".x", "a b", "team-request", "x-bounces", "x-confirm", "x-owner", "x-join", "x-leave", "é", strings.Repeat("a", 65)} {
+		if ValidListName(bad) == nil {
+			t.Errorf("ValidListName(%q) = ok, want error", bad)
+		}
+	}
+}
+
+// FuzzParseListAddress checks that whatever a sender puts in RCPT TO, the
+// parser never panics, never accepts another domain, and what it accepts
+// renders back to an address that parses to the same thing.
+func FuzzParseListAddress(f *testing.F) {
+	for _, s := range []string{"team@lists.example.org", "team-confirm+abc@lists.example.org", "x-bounces+t@LISTS.example.org",
+		"<a@lists.example.org>", "a@b@lists.example.org", "team-request-request@lists.example.org", "\x00@lists.example.org", "+@lists.example.org"} {
+		f.Add(s)
+	}
+	const d = "lists.example.org"
+	f.Fuzz(func(t *testing.T, in string) {
+		la, ok := ParseListAddress(in, d)
+		if !ok {
+			return
+		}
+		if ValidListName(la.List) != nil {
+			t.Fatalf("accepted invalid list name %q from %q", la.List, in)
+		}
+		if !strings.HasSuffix(strings.ToLower(strings.Trim(strings.TrimSpace(in), "<> \t")), "@"+d) {
+			t.Fatalf("accepted %q which is not at %s", in, d)
+		}
+		back, ok := ParseListAddress(la.Address(d), d)
+		if !ok || back != la {
+			t.Fatalf("round trip of %q: %+v -> %q -> %+v, %v", in, la, la.Address(d), back, ok)
+		}
+	})
+}

@@ -1,0 +1,146 @@
+package listserv
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"mime"
+	"mime/quotedprintable"
+	"strings"
+	"text/template"
+	"time"
+
+	"minyan/store"
+)
+
+// Every text minyan writes to people lives in templates/ so a list owner
+// or translator finds them in one place. The first line is the Subject.
+//
+//go:embed templates/*.txt
+var templateFS embed.FS
+
+var templates = template.Must(template.New("").Option("missingkey=error").ParseFS(templateFS, "templates/*.txt"))
+
+// renderTemplate returns the subject and body of a named template.
+func renderTemplate(name string, data any) (subject, body string, err error) {
+	var buf bytes.Buffer
+	if err := templates.ExecuteTemplate(&buf, name+".txt", data); err != nil {
+		return "", "", fmt.Errorf("template %s: %w", name, err)
+	}
+	text := buf.String()
+	first, rest, _ := strings.Cut(text, "\n")
+	subject, ok := strings.CutPrefix(first, "Subject: ")
+	if !ok {
+		return "", "", fmt.Errorf("template %s: first line must be \"Subject: ...\"", name)
+	}
+	return strings.TrimSpace(subject), strings.TrimLeft(rest, "\n"), nil
+}
+
+// notice is a message minyan itself writes.
+type notice struct {
+	List      string
+	To        []string
+	Cc        []string
+	From      string
+	ReplyTo   string
+	Subject   string
+	Body      string
+	InReplyTo string
+	// Attached is an original message attached as message/rfc822.
+	Attached []byte
+	// Headers are extra header lines ("Name: value").
+	Headers []string
+}
+
+// buildNotice renders a notice as an RFC 5322 message: UTF-8 text,
+// quoted-printable, marked Auto-Submitted so other robots do not answer it.
+func (s *Service) buildNotice(n notice, now time.Time) []byte {
+	var b bytes.Buffer
+	h := func(k, v string) {
+		v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
+		fmt.Fprintf(&b, "%s: %s\r\n", k, v)
+	}
+	h("From", n.From)
+	h("To", strings.Join(n.To, ", "))
+	if len(n.Cc) > 0 {
+		h("Cc", strings.Join(n.Cc, ", "))
+	}
+	if n.ReplyTo != "" {
+		h("Reply-To", n.ReplyTo)
+	}
+	h("Subject", mime.QEncoding.Encode("utf-8", n.Subject))
+	h("Date", now.Format(time.RFC1123Z))
+	h("Message-ID", "<"+store.NewToken()+"@"+s.o.Domain+">")
+	if n.InReplyTo != "" {
+		h("In-Reply-To", "<"+n.InReplyTo+">")
+		h("References", "<"+n.InReplyTo+">")
+	}
+	h("Auto-Submitted", "auto-replied")
+	if n.List != "" {
+		h("List-Id", "<"+n.List+"."+s.o.Domain+">")
+	}
+	for _, x := range n.Headers {
+		b.WriteString(strings.NewReplacer("\r", " ", "\n", " ").Replace(x) + "\r\n")
+	}
+	h("MIME-Version", "1.0")
+	text := func() {
+		h("Content-Type", "text/plain; charset=utf-8")
+		h("Content-Transfer-Encoding", "quoted-printable")
+		b.WriteString("\r\n")
+		qp := quotedprintable.NewWriter(&b)
+		qp.Write([]byte(strings.ReplaceAll(strings.ReplaceAll(n.Body, "\r\n", "\n"), "\n", "\r\n")))
+		qp.Close()
+		b.WriteString("\r\n")
+	}
+	if n.Attached == nil {
+		text()
+		return b.Bytes()
+	}
+	boundary := "minyan-" + store.NewToken()
+	h("Content-Type", `multipart/mixed; boundary="`+boundary+`"`)
+	b.WriteString("\r\nThis is a MIME message.\r\n--" + boundary + "\r\n")
+	text()
+	b.WriteString("--" + boundary + "\r\n")
+	b.WriteString("Content-Type: message/rfc822\r\nContent-Disposition: inline\r\n\r\n")
+	att := n.Attached
+	b.Write(att)
+	if !bytes.HasSuffix(att, []byte("\r\n")) {
+		b.WriteString("\r\n")
+	}
+	b.WriteString("--" + boundary + "--\r\n")
+	return b.Bytes()
+}
+
+// queueNotice enqueues a notice inside the caller's transaction, with the
+// list's bounce address as envelope sender so failures come back to us and
+// never to a person.
+func (s *Service) queueNotice(tx *store.Tx, n notice) error {
+	now := s.clock.Now()
+	raw := s.buildNotice(n, now)
+	env := "minyan-bounces@" + s.o.Domain
+	if n.List != "" {
+		env = s.addr(n.List, RoleBounces, "")
+	}
+	var rcpts []store.QueuedRcpt
+	for _, to := range append(append([]string{}, n.To...), n.Cc...) {
+		rcpts = append(rcpts, store.QueuedRcpt{Address: bareAddress(to), EnvelopeFrom: env})
+	}
+	if _, err := tx.Enqueue(store.QueuedMessage{List: n.List, Kind: "notice", Created: now, Batch: true}, raw, rcpts); err != nil {
+		return fmt.Errorf("queue notice to %v: %w", n.To, err)
+	}
+	tx.OnCommit(func() {
+		s.metrics.Notices.Inc()
+		s.kick()
+	})
+	return nil
+}
+
+// bareAddress takes the addr-spec out of `"Name" <addr>`.
+func bareAddress(a string) string {
+	if i := strings.LastIndexByte(a, '<'); i >= 0 {
+		if j := strings.IndexByte(a[i:], '>'); j > 0 {
+			return NormalizeAddress(a[i+1 : i+j])
+		}
+	}
+	return NormalizeAddress(a)
+}

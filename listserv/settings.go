@@ -1,0 +1,367 @@
+package listserv
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"minyan/store"
+)
+
+// Kinds of list (SPEC "Kinds of list"): each is only a preset of settings.
+var kinds = []string{"community", "caucus", "discussion", "announce"}
+
+// Roles in increasing order of rights.
+var roles = []string{"member", "facilitator", "moderator", "owner"}
+
+// Modes of delivery of a membership.
+var modes = []string{"each", "digest", "nomail"}
+
+// Statuses a membership can have, as `minyan member ls` prints them.
+const (
+	StatusOK       = "ok"
+	StatusBouncing = "bouncing"
+	StatusDisabled = "disabled"
+	StatusWaitlist = "waitlist"
+	StatusPending  = "pending"
+	StatusBanned   = "banned"
+)
+
+// RoleRank orders roles so "at least moderator" is a comparison; unknown
+// roles rank below member.
+func RoleRank(role string) int {
+	for i, r := range roles {
+		if r == role {
+			return i
+		}
+	}
+	return -1
+}
+
+// CanModerate tells whether a role may decide on held posts (facilitators
+// may, SPEC "Roles").
+func CanModerate(role string) bool { return RoleRank(role) >= RoleRank("facilitator") }
+
+// Preset returns the settings a new list of that kind starts with.
+func Preset(kind, name string, server ServerDefaults) (store.Settings, error) {
+	s := store.Settings{
+		Title:                name,
+		Posting:              "members",
+		NonmemberAction:      "hold",
+		Subscribe:            "confirm",
+		Archive:              "members",
+		ReplyTo:              "list",
+		SubjectPrefix:        "[" + name + "] ",
+		Personalize:          true,
+		DMARCMitigation:      "auto",
+		MaxMessageBytes:      server.MaxMessageBytes,
+		Timezone:             server.Timezone,
+		DigestDay:            "monday",
+		DigestTime:           "08:00",
+		ReminderOffsets:      []time.Duration{24 * time.Hour},
+		SessionDigestBefore:  48 * time.Hour,
+		HoldRemindAfter:      48 * time.Hour,
+		HoldExpireAfter:      14 * 24 * time.Hour,
+		BounceScoreThreshold: 5,
+		BounceWindow:         168 * time.Hour,
+	}
+	switch kind {
+	case "community":
+		s.Subscribe = "approve"
+		s.Capacity = 15
+	case "caucus":
+		s.Subscribe = "approve"
+	case "discussion":
+	case "announce":
+		s.Posting = "announce"
+		s.Archive = "public"
+		s.ReplyTo = "sender"
+	default:
+		return s, fmt.Errorf("unknown kind %q (choose one of %s)", kind, strings.Join(kinds, ", "))
+	}
+	return s, nil
+}
+
+// ServerDefaults are the server-wide values list settings default to and
+// may not exceed.
+type ServerDefaults struct {
+	MaxMessageBytes int64
+	Timezone        string
+}
+
+type setting struct {
+	get func(s *store.Settings) string
+	set func(s *store.Settings, v string, d ServerDefaults) error
+}
+
+func enum(field func(*store.Settings) *string, allowed ...string) setting {
+	return setting{
+		get: func(s *store.Settings) string { return *field(s) },
+		set: func(s *store.Settings, v string, _ ServerDefaults) error {
+			v = strings.ToLower(strings.TrimSpace(v))
+			for _, a := range allowed {
+				if v == a {
+					*field(s) = v
+					return nil
+				}
+			}
+			return fmt.Errorf("must be one of %s", strings.Join(allowed, ", "))
+		},
+	}
+}
+
+func text(field func(*store.Settings) *string) setting {
+	return setting{
+		get: func(s *store.Settings) string { return *field(s) },
+		set: func(s *store.Settings, v string, _ ServerDefaults) error {
+			*field(s) = strings.ReplaceAll(v, `\n`, "\n")
+			return nil
+		},
+	}
+}
+
+func boolean(field func(*store.Settings) *bool) setting {
+	return setting{
+		get: func(s *store.Settings) string { return strconv.FormatBool(*field(s)) },
+		set: func(s *store.Settings, v string, _ ServerDefaults) error {
+			b, err := ParseBool(v)
+			if err != nil {
+				return err
+			}
+			*field(s) = b
+			return nil
+		},
+	}
+}
+
+func count(field func(*store.Settings) *int) setting {
+	return setting{
+		get: func(s *store.Settings) string { return strconv.Itoa(*field(s)) },
+		set: func(s *store.Settings, v string, _ ServerDefaults) error {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < 0 {
+				return fmt.Errorf("must be a whole number, 0 or more")
+			}
+			*field(s) = n
+			return nil
+		},
+	}
+}
+
+func duration(field func(*store.Settings) *time.Duration) setting {
+	return setting{
+		get: func(s *store.Settings) string { return FormatDuration(*field(s)) },
+		set: func(s *store.Settings, v string, _ ServerDefaults) error {
+			d, err := ParseDuration(v)
+			if err != nil {
+				return err
+			}
+			*field(s) = d
+			return nil
+		},
+	}
+}
+
+var settingsTable = map[string]setting{
+	"title":                text(func(s *store.Settings) *string { return &s.Title }),
+	"description":          text(func(s *store.Settings) *string { return &s.Description }),
+	"posting":              enum(func(s *store.Settings) *string { return &s.Posting }, "members", "moderated", "open", "announce"),
+	"nonmember_action":     enum(func(s *store.Settings) *string { return &s.NonmemberAction }, "hold", "reject", "discard"),
+	"subscribe":            enum(func(s *store.Settings) *string { return &s.Subscribe }, "open", "confirm", "approve", "closed"),
+	"archive":              enum(func(s *store.Settings) *string { return &s.Archive }, "public", "members", "owners", "off"),
+	"reply_to":             enum(func(s *store.Settings) *string { return &s.ReplyTo }, "list", "sender"),
+	"subject_prefix":       text(func(s *store.Settings) *string { return &s.SubjectPrefix }),
+	"footer":               text(func(s *store.Settings) *string { return &s.Footer }),
+	"personalize":          boolean(func(s *store.Settings) *bool { return &s.Personalize }),
+	"dmarc_mitigation":     enum(func(s *store.Settings) *string { return &s.DMARCMitigation }, "auto", "always", "never"),
+	"moderate_new_members": count(func(s *store.Settings) *int { return &s.ModerateNewMembers }),
+	"max_message_bytes": {
+		get: func(s *store.Settings) string { return strconv.FormatInt(s.MaxMessageBytes, 10) },
+		set: func(s *store.Settings, v string, d ServerDefaults) error {
+			n, err := ParseBytes(v)
+			if err != nil {
+				return err
+			}
+			if n < 1024 {
+				return fmt.Errorf("must be at least 1024 bytes")
+			}
+			if d.MaxMessageBytes > 0 && n > d.MaxMessageBytes {
+				return fmt.Errorf("the server accepts at most %d bytes (server.max_message_bytes)", d.MaxMessageBytes)
+			}
+			s.MaxMessageBytes = n
+			return nil
+		},
+	},
+	"capacity":              count(func(s *store.Settings) *int { return &s.Capacity }),
+	"require_good_standing": boolean(func(s *store.Settings) *bool { return &s.RequireGoodStanding }),
+	"timezone": {
+		get: func(s *store.Settings) string { return s.Timezone },
+		set: func(s *store.Settings, v string, _ ServerDefaults) error {
+			v = strings.TrimSpace(v)
+			if _, err := time.LoadLocation(v); err != nil || v == "" || v == "Local" {
+				return fmt.Errorf("must be an IANA time zone such as America/New_York or UTC")
+			}
+			s.Timezone = v
+			return nil
+		},
+	},
+	"digest_day": {
+		get: func(s *store.Settings) string { return s.DigestDay },
+		set: func(s *store.Settings, v string, _ ServerDefaults) error {
+			d, ok := ParseWeekday(v)
+			if !ok {
+				return fmt.Errorf("must be a day of the week, such as monday")
+			}
+			s.DigestDay = strings.ToLower(d.String())
+			return nil
+		},
+	},
+	"digest_time": {
+		get: func(s *store.Settings) string { return s.DigestTime },
+		set: func(s *store.Settings, v string, _ ServerDefaults) error {
+			t, err := time.Parse("15:04", strings.TrimSpace(v))
+			if err != nil {
+				return fmt.Errorf("must be a time of day as HH:MM (24-hour), such as 08:00")
+			}
+			s.DigestTime = t.Format("15:04")
+			return nil
+		},
+	},
+	"reminder_offsets": {
+		get: func(s *store.Settings) string {
+			parts := make([]string, len(s.ReminderOffsets))
+			for i, d := range s.ReminderOffsets {
+				parts[i] = FormatDuration(d)
+			}
+			return strings.Join(parts, ",")
+		},
+		set: func(s *store.Settings, v string, _ ServerDefaults) error {
+			var out []time.Duration
+			for _, p := range strings.Split(v, ",") {
+				if strings.TrimSpace(p) == "" {
+					continue
+				}
+				d, err := ParseDuration(p)
+				if err != nil {
+					return err
+				}
+				out = append(out, d)
+			}
+			sort.Slice(out, func(i, j int) bool { return out[i] > out[j] })
+			s.ReminderOffsets = out
+			return nil
+		},
+	},
+	"session_digest_before":  duration(func(s *store.Settings) *time.Duration { return &s.SessionDigestBefore }),
+	"hold_remind_after":      duration(func(s *store.Settings) *time.Duration { return &s.HoldRemindAfter }),
+	"hold_expire_after":      duration(func(s *store.Settings) *time.Duration { return &s.HoldExpireAfter }),
+	"bounce_score_threshold": count(func(s *store.Settings) *int { return &s.BounceScoreThreshold }),
+	"bounce_window":          duration(func(s *store.Settings) *time.Duration { return &s.BounceWindow }),
+	"emergency":              boolean(func(s *store.Settings) *bool { return &s.Emergency }),
+}
+
+// SettingNames returns every key `minyan list set` accepts, sorted.
+func SettingNames() []string {
+	out := make([]string, 0, len(settingsTable))
+	for k := range settingsTable {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ApplySetting changes one setting from its text form, with an error that
+// names the key and says what is allowed.
+func ApplySetting(s *store.Settings, key, value string, d ServerDefaults) error {
+	st, ok := settingsTable[strings.ToLower(strings.TrimSpace(key))]
+	if !ok {
+		return fmt.Errorf("unknown setting %q (known: %s)", key, strings.Join(SettingNames(), ", "))
+	}
+	if err := st.set(s, value, d); err != nil {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	return nil
+}
+
+// SettingValue returns one setting in the text form ApplySetting accepts.
+func SettingValue(s *store.Settings, key string) string {
+	if st, ok := settingsTable[key]; ok {
+		return st.get(s)
+	}
+	return ""
+}
+
+// ParseBool accepts the spellings people type: true/false, yes/no, on/off, 1/0.
+func ParseBool(v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true", "yes", "on", "1":
+		return true, nil
+	case "false", "no", "off", "0":
+		return false, nil
+	}
+	return false, fmt.Errorf("must be true or false")
+}
+
+// ParseDuration is time.ParseDuration plus a "d" unit for days, since
+// owners think of hold expiry in days.
+func ParseDuration(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if strings.HasSuffix(v, "d") {
+		n, err := strconv.Atoi(strings.TrimSuffix(v, "d"))
+		if err == nil && n >= 0 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("must be a duration such as 90m, 24h or 14d, not %q", v)
+	}
+	return d, nil
+}
+
+// FormatDuration prints durations the way people wrote them ("48h", not
+// "48h0m0s").
+func FormatDuration(d time.Duration) string {
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	s = strings.TrimSuffix(s, "0m")
+	if s == "" {
+		return "0s"
+	}
+	return s
+}
+
+// ParseBytes reads a size as bytes, with optional KB/MB/KiB/MiB suffixes.
+func ParseBytes(v string) (int64, error) {
+	v = strings.ToUpper(strings.TrimSpace(v))
+	mult := int64(1)
+	for _, suf := range []struct {
+		s string
+		m int64
+	}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"KB", 1000}, {"MB", 1000 * 1000}, {"K", 1 << 10}, {"M", 1 << 20}, {"B", 1}} {
+		if strings.HasSuffix(v, suf.s) {
+			mult = suf.m
+			v = strings.TrimSpace(strings.TrimSuffix(v, suf.s))
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("must be a size in bytes, such as 5242880 or 5MiB")
+	}
+	return n * mult, nil
+}
+
+// ParseWeekday reads a day name or its first three letters.
+func ParseWeekday(v string) (time.Weekday, bool) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		name := strings.ToLower(d.String())
+		if v == name || (len(v) >= 3 && strings.HasPrefix(name, v)) {
+			return d, true
+		}
+	}
+	return 0, false
+}

@@ -1,0 +1,231 @@
+// Package smtpd is the SMTP and LMTP face of the list server: it turns
+// go-smtp sessions into calls on the listserv core and the core's answers
+// back into SMTP replies. It holds no policy of its own.
+package smtpd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	"golang.org/x/net/netutil"
+
+	"minyan/listserv"
+)
+
+// Core is what the adapter needs from the domain.
+type Core interface {
+	CheckRecipient(addr string) error
+	Receive(ctx context.Context, env listserv.Envelope, raw []byte) []error
+	MaxMessageBytes() int64
+}
+
+// Options are the limits of a listener. Zero values get safe defaults:
+// go-smtp's own defaults are unlimited, which no server on the Internet
+// should be.
+type Options struct {
+	Domain         string
+	LMTP           bool
+	MaxRecipients  int
+	MaxConnections int
+	ReadTimeout    time.Duration
+	WriteTimeout   time.Duration
+	Logger         *slog.Logger
+}
+
+// maxLineLength bounds one line in memory per connection.
+const maxLineLength = 256 << 10
+
+// NewServer builds a go-smtp server over the core with limits set.
+func NewServer(core Core, o Options) *smtp.Server {
+	if o.MaxRecipients == 0 {
+		o.MaxRecipients = 100
+	}
+	if o.ReadTimeout == 0 {
+		// Bounds the whole DATA transfer in go-smtp, so it must allow a
+		// max-size message on a slow link.
+		o.ReadTimeout = 10 * time.Minute
+	}
+	if o.WriteTimeout == 0 {
+		o.WriteTimeout = time.Minute
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	s := smtp.NewServer(&backend{core: core, log: o.Logger})
+	s.Domain = o.Domain
+	s.LMTP = o.LMTP
+	s.MaxMessageBytes = core.MaxMessageBytes()
+	s.MaxRecipients = o.MaxRecipients
+	// go-smtp applies this to DATA lines too, and answers an overlong line
+	// by closing the connection mid-transfer, which a sending MTA sees as a
+	// temporary error and retries for days. A generous limit lets the
+	// message parser refuse long lines with a clear 554 instead; only
+	// absurd lines hit this one.
+	s.MaxLineLength = maxLineLength
+	s.ReadTimeout = o.ReadTimeout
+	s.WriteTimeout = o.WriteTimeout
+	s.ErrorLog = slogAdapter{o.Logger}
+	return s
+}
+
+// Serve accepts on ln with at most maxConns concurrent connections.
+func Serve(s *smtp.Server, ln net.Listener, maxConns int) error {
+	if maxConns <= 0 {
+		maxConns = 200
+	}
+	return s.Serve(netutil.LimitListener(ln, maxConns))
+}
+
+type slogAdapter struct{ l *slog.Logger }
+
+func (a slogAdapter) Printf(format string, v ...any) {
+	a.l.Warn("smtp", "detail", fmt.Sprintf(format, v...))
+}
+func (a slogAdapter) Println(v ...any) { a.l.Warn("smtp", "detail", fmt.Sprint(v...)) }
+
+type backend struct {
+	core Core
+	log  *slog.Logger
+}
+
+func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	remote := ""
+	if c.Conn() != nil {
+		remote = c.Conn().RemoteAddr().String()
+	}
+	return &session{b: b, remote: remote, helo: c.Hostname()}, nil
+}
+
+var (
+	_ smtp.Session     = (*session)(nil)
+	_ smtp.LMTPSession = (*session)(nil)
+)
+
+type session struct {
+	b      *backend
+	remote string
+	helo   string
+
+	// Message transaction; cleared by Reset.
+	from  string
+	rcpts []string
+}
+
+func (s *session) Reset() {
+	s.from = ""
+	s.rcpts = nil
+}
+
+func (s *session) Logout() error { return nil }
+
+func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	s.from = from
+	return nil
+}
+
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if err := s.b.core.CheckRecipient(to); err != nil {
+		return toSMTP(err)
+	}
+	s.rcpts = append(s.rcpts, to)
+	return nil
+}
+
+// read takes the whole message; go-smtp cuts it at MaxMessageBytes.
+func (s *session) read(r io.Reader) ([]byte, error) {
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(r); err != nil {
+		var se *smtp.SMTPError
+		if errors.As(err, &se) {
+			return nil, se
+		}
+		if errors.Is(err, smtp.ErrTooLongLine) {
+			// go-smtp stops reading here; the connection is closed after
+			// this answer.
+			return nil, &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0},
+				Message: "a line of the message is far longer than mail allows (998 characters); wrap long lines or send it as an attachment"}
+		}
+		// A timeout or a dropped connection: let the sender retry.
+		return nil, &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2}, Message: "error reading the message, please try again"}
+	}
+	return buf.Bytes(), nil
+}
+
+func (s *session) envelope() listserv.Envelope {
+	return listserv.Envelope{From: s.from, Rcpts: s.rcpts, RemoteAddr: s.remote, Helo: s.helo}
+}
+
+// Data answers once for all recipients: 250 only if every recipient's
+// work is committed; otherwise the most urgent failure (a temporary one
+// first, so nothing is lost by a retry).
+func (s *session) Data(r io.Reader) error {
+	raw, err := s.read(r)
+	if err != nil {
+		return err
+	}
+	results := s.b.core.Receive(context.Background(), s.envelope(), raw)
+	var firstPerm error
+	for _, res := range results {
+		if res == nil {
+			continue
+		}
+		if listserv.AsReject(res).Temporary() {
+			return toSMTP(res)
+		}
+		if firstPerm == nil {
+			firstPerm = res
+		}
+	}
+	if firstPerm != nil && allFailed(results) {
+		return toSMTP(firstPerm)
+	}
+	return nil
+}
+
+func allFailed(results []error) bool {
+	for _, r := range results {
+		if r == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// LMTPData answers per recipient, as LMTP allows.
+func (s *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
+	raw, err := s.read(r)
+	if err != nil {
+		return err
+	}
+	results := s.b.core.Receive(context.Background(), s.envelope(), raw)
+	for i, res := range results {
+		if res != nil {
+			status.SetStatus(s.rcpts[i], toSMTP(res))
+		} else {
+			status.SetStatus(s.rcpts[i], nil)
+		}
+	}
+	return nil
+}
+
+// toSMTP converts a core answer into a go-smtp error. Anything that is not
+// a known answer becomes 451: go-smtp would otherwise send a permanent 554
+// and the sender would bounce mail we merely failed to store.
+func toSMTP(err error) error {
+	if err == nil {
+		return nil
+	}
+	r := listserv.AsReject(err)
+	return &smtp.SMTPError{
+		Code:         r.Code,
+		EnhancedCode: smtp.EnhancedCode{r.Enhanced[0], r.Enhanced[1], r.Enhanced[2]},
+		Message:      r.Message,
+	}
+}
