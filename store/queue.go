@@ -30,6 +30,9 @@ func dueKey(at time.Time, k RcptKey) []byte {
 // msg.Created. The body is stored once however many recipients share it.
 // It returns the message ID.
 func (t *Tx) Enqueue(msg QueuedMessage, body []byte, rcpts []QueuedRcpt) (uint64, error) {
+	if len(rcpts) == 0 {
+		return 0, nil // nothing to deliver; storing the body would orphan it
+	}
 	mb := t.tx.Bucket(bQMsg)
 	id, err := mb.NextSequence()
 	if err != nil {
@@ -66,8 +69,9 @@ func (t *Tx) Enqueue(msg QueuedMessage, body []byte, rcpts []QueuedRcpt) (uint64
 
 // Due returns up to limit recipients whose next attempt is at or before
 // now, oldest first, skipping those skip reports as already in flight. It
-// also returns when the earliest not-yet-due recipient falls due (zero if
-// none).
+// also returns when it should ask again: when the earliest not-yet-due
+// recipient falls due, or (when limit was reached) now. Zero means the
+// queue is empty.
 func (s *Store) Due(now time.Time, limit int, skip func(RcptKey) bool) (due []QueuedRcpt, next time.Time, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
 		rb := tx.Bucket(bQRcpt)
@@ -79,7 +83,10 @@ func (s *Store) Due(now time.Time, limit int, skip func(RcptKey) bool) (due []Qu
 				return nil
 			}
 			if len(due) >= limit {
-				continue
+				// Full: the caller asks again after this batch, so
+				// scanning the rest of a large backlog is wasted work.
+				next = at
+				return nil
 			}
 			key := RcptKey{binary.BigEndian.Uint64(k[8:16]), binary.BigEndian.Uint32(k[16:20])}
 			if skip != nil && skip(key) {

@@ -1,0 +1,53 @@
+package deliver
+
+import (
+	"minyan/store"
+)
+
+// message is a queued message's shared bytes, loaded once and kept while
+// any of its recipients is in flight. Everything but refs is immutable
+// after loading, so connection goroutines read it without locks; refs
+// belongs to the scheduler.
+type message struct {
+	q store.QueuedMessage
+	// raw is the body as stored (Maildir mode).
+	raw []byte
+	// wire is the body ready for DATA (SMTP mode): CRLF line endings,
+	// dot-stuffed, ending in CRLF, without the final ".".
+	wire []byte
+	// size is the body's length as stored, for SIZE.
+	size int64
+	// eightBit says the body has bytes above 127 (BODY=8BITMIME).
+	eightBit bool
+	// broken is set when the body could not be loaded; the recipients of
+	// such a message are given up instead of sent.
+	broken error
+	refs   int
+}
+
+// newMessage prepares the shared bytes for the mode in use.
+func newMessage(q store.QueuedMessage, body []byte, smtp bool) *message {
+	m := &message{q: q, size: int64(len(body)), eightBit: hasEightBit(body)}
+	if smtp {
+		m.wire = dotStuff(nil, body)
+	} else {
+		m.raw = body
+	}
+	return m
+}
+
+// job is the unit of work handed to a connection goroutine: one SMTP
+// transaction's worth of recipients of one message.
+type job struct {
+	msg   *message
+	rcpts []store.QueuedRcpt
+}
+
+func hasEightBit(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
