@@ -1,0 +1,47 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"minyan/listserv"
+	"minyan/store"
+)
+
+// App is what every command needs: the config, the open store and the
+// domain service over it. `serve` builds one and keeps it; admin commands
+// build one only when no daemon is running.
+type App struct {
+	Cfg   *Config
+	Store *store.Store
+	Svc   *listserv.Service
+	Log   *slog.Logger
+}
+
+// serviceOptions derives the domain core's options from the config.
+func serviceOptions(cfg *Config, log *slog.Logger) listserv.Options {
+	return listserv.Options{
+		Domain:    cfg.Server.Domain,
+		PublicURL: cfg.Server.PublicURL,
+		IMAPURL:   listserv.IMAPURLFor(cfg.Server.PublicURL, cfg.Server.IMAPListen),
+		Defaults: listserv.ServerDefaults{
+			MaxMessageBytes: cfg.Server.MaxMessageBytes,
+			Timezone:        cfg.Server.Timezone,
+		},
+		Logger: log,
+	}
+}
+
+// openApp opens the store directly (no daemon running). It fails fast
+// with store.ErrLocked if another process holds the database.
+func openApp(cfg *Config, log *slog.Logger, opts listserv.Options) (*App, error) {
+	st, err := store.Open(cfg.Server.DataDir, 2*time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("open store in %s: %w", cfg.Server.DataDir, err)
+	}
+	return &App{Cfg: cfg, Store: st, Svc: listserv.New(st, opts), Log: log}, nil
+}
+
+// Close releases the store.
+func (a *App) Close() error { return a.Store.Close() }

@@ -1,0 +1,5 @@
+package main
+
+import "minyan/listserv"
+
+type memberSpec = listserv.MemberSpec

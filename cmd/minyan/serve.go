@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"minyan/listserv"
+	"minyan/listserv/deliver"
+	"minyan/listserv/dmarc"
+	"minyan/listserv/smtpd"
+	"minyan/listserv/web"
+	"minyan/store"
+)
+
+// serverDeps are the parts tests replace: time and DNS.
+type serverDeps struct {
+	Clock    listserv.Clock
+	Resolver dmarc.Resolver
+}
+
+// Server is a running daemon with its bound addresses (a config port of 0
+// is resolved to the real one, for tests).
+type Server struct {
+	App      *App
+	SMTPAddr string
+	LMTPAddr string
+	HTTPAddr string
+	Outbox   string
+
+	worker  *deliver.Worker
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	smtps   []*smtp.Server
+	http    *http.Server
+	adminLn net.Listener
+	socket  string
+}
+
+// runServe runs the daemon until ctx is cancelled (SIGINT/SIGTERM).
+func runServe(ctx context.Context, cfg *Config, log *slog.Logger) error {
+	s, err := startServer(cfg, log, serverDeps{})
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	return s.Close()
+}
+
+// startServer opens the store, wires the domain core to its protocol
+// faces and starts them all. On error nothing is left running.
+func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, err error) {
+	st, err := store.Open(cfg.Server.DataDir, 2*time.Second)
+	if errors.Is(err, store.ErrLocked) {
+		return nil, fmt.Errorf("another minyan is already running on %s (its database is locked)", cfg.Server.DataDir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := listserv.NewMetrics(reg)
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "minyan_queue_depth", Help: "Recipients waiting for delivery.",
+	}, func() float64 { return float64(st.QueueDepth()) }))
+
+	s := &Server{Outbox: filepath.Join(cfg.Server.DataDir, "outbox")}
+	defer func() {
+		if err != nil {
+			s.Close() // closes the store once s.App is set
+			if s.App == nil {
+				st.Close()
+			}
+		}
+	}()
+	clock := deps.Clock
+	if clock == nil {
+		clock = listserv.SystemClock{}
+	}
+	s.worker = deliver.New(deliver.Options{
+		Store: st,
+		Relay: deliver.Relay{
+			Address: cfg.Relay.Address, TLS: cfg.Relay.TLS, Username: cfg.Relay.Username, Password: cfg.Relay.Password,
+			MaxRecipients: cfg.Relay.MaxRecipients, Connections: cfg.Relay.Connections,
+			Retry: cfg.Relay.RetryDurations(), GiveUpAfter: cfg.Relay.GiveUpAfter.Duration,
+		},
+		OutboxDir:  s.Outbox,
+		Clock:      clock,
+		Logger:     log.With("part", "deliver"),
+		Deliveries: metrics.Deliveries,
+		HeloName:   cfg.Server.Domain,
+	})
+	opts := serviceOptions(cfg, log)
+	opts.Clock = clock
+	opts.Resolver = deps.Resolver
+	opts.Metrics = metrics
+	opts.Kick = s.worker.Kick
+	svc := listserv.New(st, opts)
+	s.App = &App{Cfg: cfg, Store: st, Svc: svc, Log: log}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.goRun("deliver", log, func() error { return s.worker.Run(ctx) })
+
+	if cfg.Server.SMTPListen != "" {
+		ln, err := net.Listen("tcp", cfg.Server.SMTPListen)
+		if err != nil {
+			return nil, fmt.Errorf("smtp_listen %s: %w", cfg.Server.SMTPListen, err)
+		}
+		s.SMTPAddr = ln.Addr().String()
+		s.serveSMTP(svc, cfg, log, ln, false)
+	}
+	if l := cfg.Server.LMTPListen; l != "" {
+		network, addr := "tcp", l
+		if p, ok := strings.CutPrefix(l, "unix:"); ok {
+			network, addr = "unix", p
+			os.Remove(p)
+		}
+		ln, err := net.Listen(network, addr)
+		if err != nil {
+			return nil, fmt.Errorf("lmtp_listen %s: %w", l, err)
+		}
+		s.LMTPAddr = ln.Addr().String()
+		s.serveSMTP(svc, cfg, log, ln, true)
+	}
+	if cfg.Server.HTTPListen != "" {
+		ln, err := net.Listen("tcp", cfg.Server.HTTPListen)
+		if err != nil {
+			return nil, fmt.Errorf("http_listen %s: %w", cfg.Server.HTTPListen, err)
+		}
+		s.HTTPAddr = ln.Addr().String()
+		s.http = &http.Server{
+			Handler:           web.Handler(web.Options{Core: svc, Gatherer: reg, Logger: log.With("part", "http")}),
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+		}
+		s.goRun("http", log, func() error {
+			if err := s.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+	}
+	s.socket = filepath.Join(cfg.Server.DataDir, "admin.sock")
+	if s.adminLn, err = listenAdmin(s.socket); err != nil {
+		return nil, err
+	}
+	s.goRun("admin", log, func() error { return serveAdmin(ctx, s.adminLn, s.App) })
+
+	log.Info("minyan is running", "domain", cfg.Server.Domain, "smtp", s.SMTPAddr, "lmtp", s.LMTPAddr,
+		"http", s.HTTPAddr, "relay", relayDescription(cfg, s.Outbox), "data_dir", cfg.Server.DataDir)
+	return s, nil
+}
+
+func relayDescription(cfg *Config, outbox string) string {
+	if cfg.Relay.Address == "" {
+		return "none: writing outgoing mail to " + outbox
+	}
+	return cfg.Relay.Address + " (" + cfg.Relay.TLS + ")"
+}
+
+// listenAdmin opens the admin socket, replacing a stale file left by a
+// crash (the store lock already proved no other daemon runs here).
+func listenAdmin(path string) (net.Listener, error) {
+	os.Remove(path)
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("admin socket %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("admin socket %s: %w", path, err)
+	}
+	return ln, nil
+}
+
+func (s *Server) serveSMTP(svc *listserv.Service, cfg *Config, log *slog.Logger, ln net.Listener, lmtp bool) {
+	name := "smtp"
+	if lmtp {
+		name = "lmtp"
+	}
+	srv := smtpd.NewServer(svc, smtpd.Options{Domain: cfg.Server.Domain, LMTP: lmtp, Logger: log.With("part", name)})
+	s.smtps = append(s.smtps, srv)
+	s.goRun(name, log, func() error {
+		if err := smtpd.Serve(srv, ln, 0); err != nil && !errors.Is(err, smtp.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+		return nil
+	})
+}
+
+func (s *Server) goRun(name string, log *slog.Logger, fn func() error) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := fn(); err != nil {
+			log.Error("stopped with an error", "part", name, "err", err)
+		}
+	}()
+}
+
+// Close stops accepting, lets sessions and deliveries in flight finish
+// (bounded), and closes the store.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, srv := range s.smtps {
+		if err := srv.Shutdown(ctx); err != nil {
+			srv.Close()
+		}
+	}
+	if s.http != nil {
+		s.http.Shutdown(ctx)
+	}
+	if s.adminLn != nil {
+		s.adminLn.Close()
+		os.Remove(s.socket)
+	}
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.wg.Wait()
+	if s.App != nil {
+		return s.App.Store.Close()
+	}
+	return nil
+}
