@@ -44,7 +44,7 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	o := rewrite.Options{
 		ListAddress: post,
 		ListName:    list.Name,
-		ListID:      rewrite.ListIDValue(set.Title, list.Name, s.o.Domain),
+		ListID:      rewriteListID(list, s.o.Domain),
 		Prefix:      set.SubjectPrefix,
 		Footer:      set.Footer,
 		ReplyToList: set.ReplyTo == "list",
@@ -99,27 +99,62 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 }
 
 // recipients lists the delivery work for a post: every member in `each`
-// mode whose delivery is not disabled. Personalized lists give each their
-// own VERP envelope and one-click unsubscribe header, spliced in at
-// delivery in front of the shared bytes.
+// mode whose delivery is not disabled.
 func (s *Service) recipients(tx *store.Tx, list store.List) ([]store.QueuedRcpt, error) {
 	var out []store.QueuedRcpt
-	bounces := s.addr(list.Name, RoleBounces, "")
-	leave := "<mailto:" + s.addr(list.Name, RoleLeave, "") + ">"
 	err := tx.EachMember(list.Name, func(mb store.Membership) error {
-		if mb.Mode != "each" || (mb.Status != StatusOK && mb.Status != StatusBouncing) {
+		if mb.Mode != "each" || !Deliverable(mb) {
 			return nil
 		}
-		r := store.QueuedRcpt{Address: mb.Address, EnvelopeFrom: bounces}
-		if list.Settings.Personalize {
-			r.EnvelopeFrom = s.addr(list.Name, RoleBounces, mb.BounceToken)
-			r.Header = "List-Unsubscribe: <" + s.o.PublicURL + "/u/" + mb.UnsubToken + ">, " + leave + "\r\n" +
-				"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
-		}
-		out = append(out, r)
+		out = append(out, s.MemberRecipient(list, mb))
 		return nil
 	})
 	return out, err
+}
+
+// Deliverable tells whether a membership receives list mail at all (in
+// any mode): not pending, waitlisted, banned or disabled by bounces.
+func Deliverable(mb store.Membership) bool {
+	return mb.Status == StatusOK || mb.Status == StatusBouncing
+}
+
+// MemberRecipient is the delivery work for one member of a list. On
+// personalized lists each gets a VERP envelope sender and a one-click
+// unsubscribe header, spliced in at delivery in front of the shared bytes;
+// otherwise recipients share the list's bounce address and can be
+// batched. Digests and reminders use it too, so every list mail carries
+// working unsubscribe headers.
+func (s *Service) MemberRecipient(list store.List, mb store.Membership) store.QueuedRcpt {
+	r := store.QueuedRcpt{Address: mb.Address, EnvelopeFrom: s.addr(list.Name, RoleBounces, "")}
+	if list.Settings.Personalize {
+		r.EnvelopeFrom = s.addr(list.Name, RoleBounces, mb.BounceToken)
+		r.Header = "List-Unsubscribe: <" + s.o.PublicURL + "/u/" + mb.UnsubToken + ">, <mailto:" + s.addr(list.Name, RoleLeave, "") + ">\r\n" +
+			"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+	}
+	return r
+}
+
+// ListHeaders are the RFC 2369/2919 header lines every mail of a list
+// carries ("Name: value\r\n" each), for mail minyan writes itself
+// (digests, reminders). batched adds the mailto List-Unsubscribe that
+// personalized recipients get spliced in instead.
+func (s *Service) ListHeaders(list store.List) string {
+	h := "List-Id: " + rewriteListID(list, s.o.Domain) + "\r\n" +
+		"List-Help: <mailto:" + s.addr(list.Name, RoleRequest, "") + "?subject=help>\r\n" +
+		"List-Subscribe: <mailto:" + s.addr(list.Name, RoleJoin, "") + ">\r\n"
+	if list.Settings.Posting != "announce" {
+		h += "List-Post: <mailto:" + s.addr(list.Name, RolePost, "") + ">\r\n"
+	}
+	if !list.Settings.Personalize {
+		h += "List-Unsubscribe: <mailto:" + s.addr(list.Name, RoleLeave, "") + ">\r\n"
+	}
+	return h + "Precedence: list\r\n"
+}
+
+// Address renders one of a list's addresses (post, request, join, leave,
+// owner, confirm+TOKEN, bounces[+TOKEN]).
+func (s *Service) Address(list string, role AddrRole, token string) string {
+	return s.addr(list, role, token)
 }
 
 // generatedID reads back the Message-ID Rewrite added to a post that had
@@ -130,4 +165,8 @@ func generatedID(raw []byte) string {
 		return ""
 	}
 	return m.MessageID
+}
+
+func rewriteListID(list store.List, domain string) string {
+	return rewrite.ListIDValue(list.Settings.Title, list.Name, domain)
 }

@@ -48,12 +48,13 @@ type Options struct {
 
 // Service is the list server's domain core.
 type Service struct {
-	st      *store.Store
-	o       Options
-	log     *slog.Logger
-	clock   Clock
-	dmarc   *dmarc.Checker
-	metrics *Metrics
+	st       *store.Store
+	o        Options
+	log      *slog.Logger
+	clock    Clock
+	dmarc    *dmarc.Checker
+	metrics  *Metrics
+	handlers tokenHandlers
 }
 
 // New builds a Service over an open store.

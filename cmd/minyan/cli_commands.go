@@ -42,6 +42,15 @@ func (c *command) usageLine() string {
 // commands is the subcommand table, in the order `minyan help` shows it.
 // It is built on each call so there is no package-level state.
 func commands() []*command {
+	var out []*command
+	out = append(out, coreCommands()...)
+	out = append(out, scheduleCommands()...)
+	out = append(out, archiveCommands()...)
+	return append(out, tailCommands()...)
+}
+
+// coreCommands are lists, rosters, people and held items.
+func coreCommands() []*command {
 	return []*command{
 		{name: "serve", summary: "run the daemon (SMTP/LMTP, HTTP, IMAP, delivery, admin socket)"},
 		{name: "list create", args: "[--kind community|caucus|discussion|announce] [--title T] [--description D] NAME",
@@ -76,8 +85,20 @@ func commands() []*command {
 			minArgs: 1, maxArgs: 1, setup: setupHeldDecide("reject")},
 		{name: "held discard", args: "[--reason R] ID", summary: "drop a held item silently",
 			minArgs: 1, maxArgs: 1, setup: setupHeldDecide("discard")},
+	}
+}
+
+// archiveCommands read and write the archive and the IMAP passwords.
+func archiveCommands() []*command {
+	return append([]*command{
 		{name: "archive export", args: "[-o FILE] LIST", summary: "write a list's archive as mbox (mboxrd) to stdout or FILE",
 			minArgs: 1, maxArgs: 1, setup: setupArchiveExport},
+	}, imapCommands()...)
+}
+
+// tailCommands close the help listing.
+func tailCommands() []*command {
+	return []*command{
 		{name: "queue ls", summary: "show waiting and given-up deliveries (ID<TAB>LIST<TAB>KIND<TAB>RCPT<TAB>STATE<TAB>ATTEMPTS<TAB>NEXT<TAB>LAST_ERROR)",
 			setup: setupQueueLs},
 		{name: "version", summary: "print the version"},

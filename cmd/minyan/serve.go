@@ -156,6 +156,12 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 			return nil
 		})
 	}
+	if err := s.startIMAP(ctx, cfg, log); err != nil {
+		return nil, err
+	}
+	if err := s.startScheduler(ctx, cfg, log); err != nil {
+		return nil, err
+	}
 	s.socket = filepath.Join(cfg.Server.DataDir, "admin.sock")
 	if s.adminLn, err = listenAdmin(s.socket); err != nil {
 		return nil, err

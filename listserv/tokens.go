@@ -1,0 +1,71 @@
+package listserv
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"minyan/store"
+)
+
+// Reply is a message that answers one of minyan's own mails, sent to
+// NAME-confirm+TOKEN@domain.
+type Reply struct {
+	List         string
+	Token        store.Token
+	From         string // From address, lowercase
+	EnvelopeFrom string
+	Subject      string // decoded, with Re:/Fwd: and list tags removed
+	// Lines are what the person wrote: quotes, attributions, signatures
+	// and phone footers removed (see AnswerLines).
+	Lines []string
+	Raw   []byte
+}
+
+// FirstLine is the first line the person wrote, or "".
+func (r *Reply) FirstLine() string {
+	if len(r.Lines) > 0 {
+		return r.Lines[0]
+	}
+	return ""
+}
+
+// TokenHandler acts on a reply to NAME-confirm+TOKEN whose token kind
+// another package owns (e.g. "rsvp", owned by digest). It runs outside any
+// transaction and returns the text to mail back to the person ("" sends
+// nothing).
+type TokenHandler func(ctx context.Context, r *Reply) (answer string, err error)
+
+// tokenHandlers is the registry of token kinds other packages handle.
+type tokenHandlers struct {
+	mu sync.RWMutex
+	m  map[string]TokenHandler
+}
+
+func (h *tokenHandlers) get(kind string) TokenHandler {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.m[kind]
+}
+
+// HandleTokenKind registers the handler for replies carrying tokens of a
+// kind; call it while wiring, before mail flows.
+func (s *Service) HandleTokenKind(kind string, fn TokenHandler) {
+	s.handlers.mu.Lock()
+	defer s.handlers.mu.Unlock()
+	if s.handlers.m == nil {
+		s.handlers.m = map[string]TokenHandler{}
+	}
+	s.handlers.m[kind] = fn
+}
+
+// IssueToken stores a new random token (at least 128 bits) inside the
+// caller's transaction and returns it. ttl 0 means it does not expire.
+func (s *Service) IssueToken(tx *store.Tx, kind, list, addr string, ref uint64, data string, ttl time.Duration) (string, error) {
+	now := s.clock.Now()
+	t := store.Token{Token: store.NewToken(), Kind: kind, List: list, Address: NormalizeAddress(addr), Ref: ref, Data: data, Created: now}
+	if ttl > 0 {
+		t.Expires = now.Add(ttl)
+	}
+	return t.Token, tx.PutToken(t)
+}
