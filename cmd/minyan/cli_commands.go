@@ -46,6 +46,7 @@ func commands() []*command {
 	out = append(out, coreCommands()...)
 	out = append(out, scheduleCommands()...)
 	out = append(out, archiveCommands()...)
+	out = append(out, dkimCommands()...)
 	return append(out, tailCommands()...)
 }
 

@@ -162,6 +162,7 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 	if err := s.startScheduler(ctx, cfg, log); err != nil {
 		return nil, err
 	}
+	s.startMaintenance(ctx, log)
 	s.socket = filepath.Join(cfg.Server.DataDir, "admin.sock")
 	if s.adminLn, err = listenAdmin(s.socket); err != nil {
 		return nil, err

@@ -1,0 +1,4 @@
+package main
+
+// dkimCommands manage outbound DKIM signing (dkim keygen).
+func dkimCommands() []*command { return nil }
