@@ -84,6 +84,7 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	if got != seq {
 		return 0, fmt.Errorf("archive %s: sequence moved from %d to %d inside one transaction", list.Name, seq, got)
 	}
+	tx.OnCommit(func() { s.events.archived(list.Name, got) })
 	rcpts, err := s.recipients(tx, list)
 	if err != nil {
 		return 0, err

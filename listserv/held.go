@@ -27,10 +27,13 @@ func (s *Service) HeldItems(list string) ([]store.Held, error) {
 // first decision wins.
 var ErrAlreadyDecided = errors.New("already handled")
 
-// Decide applies a moderator's decision to a held post: approve
+// Decide applies a decision to a held item. For posts: approve
 // (distribute as if accepted), approve-always (also let the sender post
-// freely from now on), reject (tell the author why), discard, or ban.
-// by names who decided, for the history.
+// freely from now on), reject (tell the author why), discard, ban (also
+// block the sender), withdraw (the author takes it back). For join
+// requests: approve adds the person (or waitlists them at capacity),
+// reject tells them why, discard drops the request, ban blocks them.
+// by names who decided; every moderator is told.
 func (s *Service) Decide(ctx context.Context, id uint64, action, reason, by string) (store.Held, error) {
 	var h store.Held
 	err := s.st.View(func(tx *store.Tx) error {
@@ -46,7 +49,7 @@ func (s *Service) Decide(ctx context.Context, id uint64, action, reason, by stri
 		return h, fmt.Errorf("held #%d: its list %s is gone", id, h.List)
 	}
 	var munge bool
-	if action == "approve" || action == "approve-always" {
+	if h.Kind == "post" && (action == DecideApprove || action == DecideApproveAlways) {
 		if munge, err = s.shouldMunge(ctx, list, h.From); err != nil {
 			s.log.Warn("DMARC lookup failed; rewriting From to be safe", "err", err)
 		}
@@ -64,60 +67,76 @@ func (s *Service) Decide(ctx context.Context, id uint64, action, reason, by stri
 		if err != nil {
 			return err
 		}
-		m, err := parse(cur.Raw)
+		if cur.Kind == "join" {
+			err = s.decideJoin(tx, list, &cur, action, reason)
+		} else {
+			err = s.decidePost(tx, list, &cur, action, reason, munge)
+		}
 		if err != nil {
 			return err
 		}
-		switch action {
-		case "approve", "approve-always":
-			if _, err := s.distribute(tx, list, m, munge); err != nil {
-				return err
-			}
-			cur.Status = "approved"
-			if mb, err := tx.Membership(list.Name, cur.From); err == nil {
-				mb.Posts++
-				mb.PostFreely = mb.PostFreely || action == "approve-always"
-				if err := tx.PutMembership(mb); err != nil {
-					return err
-				}
-			}
-		case "reject":
-			cur.Status = "rejected"
-			if reason == "" {
-				reason = "a moderator decided it is not right for this list"
-			}
-			if err := s.replyRejected(tx, list, m, Envelope{From: cur.EnvelopeFrom}, reason); err != nil {
-				return err
-			}
-		case "discard":
-			cur.Status = "discarded"
-		case "ban":
-			cur.Status = "discarded"
-			mb, err := tx.Membership(list.Name, cur.From)
-			if errors.Is(err, store.ErrNotFound) {
-				mb = store.Membership{List: list.Name, Address: cur.From, Role: "member", Mode: "nomail", Joined: s.clock.Now()}
-			} else if err != nil {
-				return err
-			}
-			mb.Status = StatusBanned
-			if err := tx.PutMembership(mb); err != nil {
-				return err
-			}
-		default:
-			return fmt.Errorf("unknown decision %q (approve, approve-always, reject, discard or ban)", action)
-		}
 		cur.DecidedBy, cur.DecidedAt, cur.Note = by, s.clock.Now(), reason
 		h = cur
-		return tx.PutHeld(cur)
+		if err := tx.PutHeld(cur); err != nil {
+			return err
+		}
+		return s.echoDecision(tx, list, cur)
 	})
 	if err != nil {
 		return h, err
 	}
-	s.log.Info("held item decided", "id", id, "list", h.List, "decision", h.Status, "by", by)
-	if h.Status == "approved" {
+	s.log.Info("held item decided", "id", id, "list", h.List, "kind", h.Kind, "decision", h.Status, "by", by)
+	if h.Kind == "post" && h.Status == "approved" {
 		s.metrics.Posts.WithLabelValues("distributed").Inc()
 	}
 	return h, nil
+}
+
+func (s *Service) decidePost(tx *store.Tx, list store.List, h *store.Held, action, reason string, munge bool) error {
+	m, err := parse(h.Raw)
+	if err != nil {
+		return err
+	}
+	switch action {
+	case DecideApprove, DecideApproveAlways:
+		if _, err := s.distribute(tx, list, m, munge); err != nil {
+			return err
+		}
+		h.Status = "approved"
+		if mb, err := tx.Membership(list.Name, h.From); err == nil {
+			mb.Posts++
+			mb.PostFreely = mb.PostFreely || action == DecideApproveAlways
+			return tx.PutMembership(mb)
+		}
+	case DecideReject:
+		h.Status = "rejected"
+		if reason == "" {
+			reason = "a moderator decided it is not right for this list"
+		}
+		return s.replyRejected(tx, list, m, Envelope{From: h.EnvelopeFrom}, reason)
+	case DecideDiscard:
+		h.Status = "discarded"
+	case DecideWithdraw:
+		h.Status = "withdrawn"
+	case DecideBan:
+		h.Status = "banned"
+		return s.ban(tx, list.Name, h.From)
+	default:
+		return fmt.Errorf("unknown decision %q (approve, approve-always, reject, discard or ban)", action)
+	}
+	return nil
+}
+
+// ban blocks an address from posting and joining a list.
+func (s *Service) ban(tx *store.Tx, list, addr string) error {
+	mb, err := tx.Membership(list, addr)
+	if errors.Is(err, store.ErrNotFound) {
+		mb = store.Membership{List: list, Address: addr, Role: "member", Mode: "nomail", Joined: s.clock.Now()}
+	} else if err != nil {
+		return err
+	}
+	mb.Status = StatusBanned
+	return tx.PutMembership(mb)
 }
 
 // Unsubscribe acts on a one-click unsubscribe token (RFC 8058). It returns
@@ -156,4 +175,19 @@ func (s *Service) UnsubscribeInfo(token string) (list, addr string, ok bool) {
 		return nil
 	})
 	return
+}
+
+// HeldHistory returns every held item of a list ("" = all lists) with its
+// decision, oldest first: who approved, rejected or withdrew what.
+func (s *Service) HeldHistory(list string) ([]store.Held, error) {
+	var out []store.Held
+	err := s.st.View(func(tx *store.Tx) error {
+		return tx.EachHeld(false, func(h store.Held) error {
+			if list == "" || h.List == list {
+				out = append(out, h)
+			}
+			return nil
+		})
+	})
+	return out, err
 }

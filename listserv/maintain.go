@@ -22,6 +22,3 @@ func (s *Service) Maintain(ctx context.Context) error {
 // maintainBounces sends probes to disabled members and expires old bounce
 // scores.
 func (s *Service) maintainBounces(ctx context.Context, now time.Time) error { return nil }
-
-// maintainHeld reminds moderators of waiting items and expires old ones.
-func (s *Service) maintainHeld(ctx context.Context, now time.Time) error { return nil }

@@ -56,8 +56,3 @@ func moderatorAddresses(tx *store.Tx, list, minRole string) ([]string, error) {
 	})
 	return out, err
 }
-
-// receiveCommand handles -request, -join, -leave and -confirm mail.
-func (s *Service) receiveCommand(ctx context.Context, env Envelope, la ListAddress, raw []byte) error {
-	return ErrNoSuchAddress
-}

@@ -159,10 +159,12 @@ func (s *Service) receivePost(ctx context.Context, env Envelope, la ListAddress,
 				return tx.PutMembership(*f.member)
 			}
 		case Hold:
-			_, err := tx.Hold(store.Held{
-				List: list.Name, Kind: "post", EnvelopeFrom: env.From, From: f.sender,
-				Subject: m.Subject, Reason: d.Reason, Raw: raw, Received: s.clock.Now(),
-			})
+			h := store.Held{List: list.Name, Kind: "post", EnvelopeFrom: env.From, From: f.sender,
+				Subject: m.Subject, Reason: d.Reason, Raw: raw}
+			if robotReason(m) != "" {
+				h.EnvelopeFrom = "" // never answer robots
+			}
+			_, err := s.holdItem(tx, list, h, m.From.Name)
 			return err
 		case Refuse:
 			return s.replyRejected(tx, list, m, env, d.Reason)

@@ -44,6 +44,12 @@ type Options struct {
 	Metrics  *Metrics
 	// Kick wakes the delivery worker after new mail was queued.
 	Kick func()
+	// TemplateDir holds owners' replacements for mail texts
+	// (DATA_DIR/templates); empty uses only the built-in ones.
+	TemplateDir string
+	// IMAPServer is how members' mail apps reach the archive (host:port),
+	// for the password email.
+	IMAPServer string
 }
 
 // Service is the list server's domain core.
@@ -55,6 +61,7 @@ type Service struct {
 	dmarc    *dmarc.Checker
 	metrics  *Metrics
 	handlers tokenHandlers
+	events   events
 }
 
 // New builds a Service over an open store.

@@ -105,6 +105,9 @@ type Held struct {
 	DecidedAt    time.Time `json:"decided_at,omitzero"`
 	Note         string    `json:"note,omitempty"`
 	Reminded     time.Time `json:"reminded,omitzero"`
+	// Token is the moderators' reply token, WithdrawToken the author's.
+	Token         string `json:"token,omitempty"`
+	WithdrawToken string `json:"withdraw_token,omitempty"`
 }
 
 // Token is a random capability mailed or linked to a person. Confirmation

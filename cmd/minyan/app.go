@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"minyan/listserv"
@@ -29,7 +31,9 @@ func serviceOptions(cfg *Config, log *slog.Logger) listserv.Options {
 			MaxMessageBytes: cfg.Server.MaxMessageBytes,
 			Timezone:        cfg.Server.Timezone,
 		},
-		Logger: log,
+		Logger:      log,
+		TemplateDir: filepath.Join(cfg.Server.DataDir, "templates"),
+		IMAPServer:  strings.TrimPrefix(listserv.IMAPURLFor(cfg.Server.PublicURL, cfg.Server.IMAPListen), "imap://"),
 	}
 }
 

@@ -78,7 +78,7 @@ func coreCommands() []*command {
 		{name: "person set", args: "[--name N] [--good-standing true|false] ADDRESS",
 			summary: "change a person's display name or good standing (dues), on every list",
 			minArgs: 1, maxArgs: 1, setup: setupPersonSet},
-		{name: "held ls", args: "[LIST]", summary: "show held posts and join requests (ID<TAB>LIST<TAB>FROM<TAB>SUBJECT<TAB>REASON)",
+		{name: "held ls", args: "[--all] [LIST]", summary: "show held posts and join requests (ID<TAB>LIST<TAB>FROM<TAB>SUBJECT<TAB>REASON)",
 			maxArgs: 1, setup: setupHeldLs},
 		{name: "held approve", args: "[--reason R] ID", summary: "approve a held item",
 			minArgs: 1, maxArgs: 1, setup: setupHeldDecide("approve")},

@@ -8,9 +8,12 @@ import (
 	"strings"
 )
 
-// setupHeldLs builds `minyan held ls [LIST]`: pending held posts and join
-// requests as ID<TAB>LIST<TAB>FROM<TAB>SUBJECT<TAB>REASON, oldest first.
+// setupHeldLs builds `minyan held ls [--all] [LIST]`: pending held posts
+// and join requests as ID<TAB>LIST<TAB>FROM<TAB>SUBJECT<TAB>REASON, oldest
+// first. --all adds decided items with two more columns, the outcome and
+// who decided (STATUS<TAB>BY), so owners can see the history.
 func setupHeldLs(fs *flag.FlagSet) action {
+	all := fs.Bool("all", false, "also show decided items, with STATUS and BY columns")
 	return func(_ context.Context, env *cmdEnv, args []string) error {
 		list := ""
 		if len(args) == 1 {
@@ -18,6 +21,16 @@ func setupHeldLs(fs *flag.FlagSet) action {
 			if _, err := env.app.Svc.GetList(list); err != nil {
 				return fmt.Errorf("held ls: %w", err)
 			}
+		}
+		if *all {
+			items, err := env.app.Svc.HeldHistory(list)
+			if err != nil {
+				return fmt.Errorf("held ls: %w", err)
+			}
+			for _, h := range items {
+				row(env.io.Stdout, strconv.FormatUint(h.ID, 10), h.List, h.From, h.Subject, h.Reason, h.Status, h.DecidedBy)
+			}
+			return nil
 		}
 		items, err := env.app.Svc.HeldItems(list)
 		if err != nil {

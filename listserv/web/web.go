@@ -4,6 +4,7 @@
 package web
 
 import (
+	"context"
 	"embed"
 	"html/template"
 	"log/slog"
@@ -23,6 +24,8 @@ var pages = template.Must(template.ParseFS(pageFS, "pages/*.html"))
 type Core interface {
 	Unsubscribe(token string) (list, addr string, err error)
 	UnsubscribeInfo(token string) (list, addr string, ok bool)
+	ConfirmInfo(token string) (action, list, addr string, ok bool)
+	Confirm(ctx context.Context, token string) (string, error)
 	Domain() string
 	Healthy() error
 }
@@ -43,6 +46,8 @@ func Handler(o Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /u/{token}", h.unsubscribePage)
 	mux.HandleFunc("POST /u/{token}", h.unsubscribe)
+	mux.HandleFunc("GET /confirm/{token}", h.confirmPage)
+	mux.HandleFunc("POST /confirm/{token}", h.confirm)
 	mux.HandleFunc("GET /healthz", h.healthz)
 	if o.Gatherer != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}))
@@ -111,4 +116,30 @@ func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write([]byte("ok\n"))
+}
+
+func (h *handler) confirmPage(w http.ResponseWriter, r *http.Request) {
+	action, list, addr, ok := h.o.Core.ConfirmInfo(r.PathValue("token"))
+	if !ok {
+		h.render(w, http.StatusNotFound, "invalid", map[string]any{"Title": "Link not valid",
+			"Message": "This confirmation link is not valid any more: it expired or was already used."})
+		return
+	}
+	title := "Confirm joining"
+	if action == "leave" {
+		title = "Confirm leaving"
+	}
+	h.render(w, http.StatusOK, "confirm", map[string]any{"Title": title, "Action": action,
+		"List": list + "@" + h.o.Core.Domain(), "Address": addr})
+}
+
+// confirm acts only on POST, so mail scanners that open links cannot
+// confirm anything.
+func (h *handler) confirm(w http.ResponseWriter, r *http.Request) {
+	msg, err := h.o.Core.Confirm(r.Context(), r.PathValue("token"))
+	if err != nil {
+		h.render(w, http.StatusNotFound, "invalid", map[string]any{"Title": "Link not valid", "Message": err.Error()})
+		return
+	}
+	h.render(w, http.StatusOK, "confirmed", map[string]any{"Title": "Done", "Message": msg})
 }

@@ -1,0 +1,113 @@
+package listserv
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"minyan/listserv/rewrite"
+	"minyan/store"
+)
+
+// looksAutomatic tells out-of-office answers and other robots apart from
+// people: they must never approve a post or confirm a subscription.
+func looksAutomatic(m *rewrite.Message, envFrom string) bool {
+	if robotReason(m) != "" || envFrom == "" {
+		return true
+	}
+	subj := strings.ToLower(m.Subject)
+	for _, w := range []string{"out of office", "automatic reply", "auto-reply", "autoreply", "abwesenheit", "absence", "vacation reply"} {
+		if strings.Contains(subj, w) {
+			return true
+		}
+	}
+	return m.Header.Get("X-Autoreply") != "" || m.Header.Get("X-Autorespond") != ""
+}
+
+// receiveConfirm handles replies to NAME-confirm+TOKEN: moderation
+// decisions, withdrawals, join/leave confirmations, and token kinds other
+// packages registered (RSVP). Mail is always accepted; what went wrong is
+// said in a reply, never with an SMTP error a person would not see.
+func (s *Service) receiveConfirm(ctx context.Context, env Envelope, la ListAddress, raw []byte) error {
+	m, err := parse(raw)
+	if err != nil {
+		return err
+	}
+	if looksAutomatic(m, env.From) {
+		s.log.Info("automatic reply to a confirmation address ignored", "list", la.List, "from", m.From.Address)
+		return nil
+	}
+	r := &Reply{
+		List: la.List, From: NormalizeAddress(m.From.Address), EnvelopeFrom: env.From,
+		Subject: stripReplyPrefixes(m.Subject), Lines: AnswerLines(ReplyText(raw)), Raw: raw,
+	}
+	answer, err := s.dispatchReply(ctx, la, r)
+	if err != nil {
+		return tempFail(err)
+	}
+	if answer == "" {
+		return nil
+	}
+	return s.answer(la.List, r.From, m, answer)
+}
+
+func (s *Service) dispatchReply(ctx context.Context, la ListAddress, r *Reply) (string, error) {
+	var tok store.Token
+	err := s.st.View(func(tx *store.Tx) error {
+		var err error
+		tok, err = tx.Token(la.Token)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) || (err == nil && tok.List != la.List) {
+		return "The address you replied to is not known here. It may belong to a request that was already finished.", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	r.Token = tok
+	now := s.clock.Now()
+	expired := !tok.Expires.IsZero() && now.After(tok.Expires)
+	switch tok.Kind {
+	case TokenModerate:
+		if expired {
+			return "This held item expired, so it can no longer be decided. Nothing changed.", nil
+		}
+		return s.decideByReply(ctx, r)
+	case TokenWithdraw:
+		if expired {
+			return "This held message expired already; it was not sent to the list.", nil
+		}
+		return s.withdrawByReply(ctx, r)
+	case TokenConfirmJoin, TokenConfirmLeave:
+		if r.From != tok.Address && NormalizeAddress(r.EnvelopeFrom) != tok.Address {
+			return "Only " + tok.Address + " can confirm this request. Nothing changed.", nil
+		}
+		answer, err := s.confirm(tok.Token, "email reply")
+		if errors.Is(err, ErrBadToken) {
+			return "This request expired or was already confirmed. Nothing changed; you can send a new request any time.", nil
+		}
+		return answer, err
+	}
+	if h := s.handlers.get(tok.Kind); h != nil {
+		if expired {
+			return "This request expired. Nothing changed.", nil
+		}
+		return h(ctx, r)
+	}
+	return "The address you replied to is not known here.", nil
+}
+
+// answer mails a short reply to a person who wrote to a list's
+// request or confirm address.
+func (s *Service) answer(list, to string, m *rewrite.Message, text string) error {
+	subj, body, err := s.render(list, "reply-problem", map[string]any{
+		"Subject": m.Subject, "ListAddress": s.addr(list, RolePost, ""), "Problem": text, "Help": "",
+	})
+	if err != nil {
+		return err
+	}
+	return s.st.Update(func(tx *store.Tx) error {
+		return s.queueNotice(tx, notice{List: list, To: []string{to}, From: s.addr(list, RoleRequest, ""),
+			Subject: subj, Body: body, InReplyTo: m.MessageID})
+	})
+}

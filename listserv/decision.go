@@ -1,0 +1,113 @@
+package listserv
+
+import "strings"
+
+// Moderator and author decisions, as Decide takes them.
+const (
+	DecideApprove       = "approve"
+	DecideApproveAlways = "approve-always"
+	DecideReject        = "reject"
+	DecideDiscard       = "discard"
+	DecideBan           = "ban"
+	DecideWithdraw      = "withdraw"
+)
+
+// ParseDecision reads a moderator's answer: the first line they wrote,
+// or, when that is no decision, the Subject. It accepts the words people
+// type on a phone ("Approved!", "yes", "Reject: off topic") and returns
+// the decision and, for reject, the reason.
+func ParseDecision(lines []string, subject string) (decision, reason string, ok bool) {
+	if len(lines) > 0 {
+		if d, r, ok := decisionWords(lines[0]); ok {
+			return d, r, true
+		}
+	}
+	return decisionWords(stripReplyPrefixes(subject))
+}
+
+func decisionWords(line string) (decision, reason string, ok bool) {
+	line = strings.TrimSpace(line)
+	fields := strings.Fields(line)
+	if len(fields) == 0 {
+		return "", "", false
+	}
+	word := func(i int) string {
+		if i >= len(fields) {
+			return ""
+		}
+		return strings.ToLower(strings.Trim(fields[i], ".,;:!?*_\"'()[]"))
+	}
+	rest := func(i int) string {
+		r := strings.TrimSpace(strings.Join(fields[i:], " "))
+		r = strings.TrimLeft(r, ":-–— ")
+		if low := strings.ToLower(r); strings.HasPrefix(low, "because ") {
+			r = r[len("because "):]
+		}
+		return strings.TrimSpace(r)
+	}
+	switch word(0) {
+	case "approve", "approved", "accept", "accepted", "yes":
+		if word(1) == "always" {
+			return DecideApproveAlways, "", true
+		}
+		return DecideApprove, "", true
+	case "reject", "rejected", "deny", "denied", "decline", "declined", "no":
+		return DecideReject, rest(1), true
+	case "discard", "discarded", "delete", "drop", "ignore":
+		return DecideDiscard, "", true
+	case "ban", "banned", "block":
+		return DecideBan, "", true
+	case "withdraw", "withdrawn", "retract", "cancel":
+		return DecideWithdraw, "", true
+	}
+	return "", "", false
+}
+
+// Command is one email command to NAME-request@ with its argument.
+type Command struct {
+	Name string // subscribe, unsubscribe, digest, nomail, password, help, info, who, end
+	Arg  string // on/off for digest and nomail
+	Line string // the line as written, for the answer
+}
+
+// ParseCommand reads one line of an email to NAME-request@. ok is false
+// for lines that are not commands; the caller reports them.
+func ParseCommand(line string) (c Command, ok bool) {
+	c.Line = strings.TrimSpace(line)
+	f := strings.Fields(strings.ToLower(c.Line))
+	if len(f) == 0 {
+		return c, false
+	}
+	w := strings.Trim(f[0], ".,;:!?")
+	arg := ""
+	if len(f) > 1 {
+		arg = strings.Trim(f[1], ".,;:!?")
+	}
+	switch w {
+	case "subscribe", "join", "sub":
+		c.Name = "subscribe"
+	case "unsubscribe", "leave", "unsub", "signoff", "remove":
+		c.Name = "unsubscribe"
+	case "digest", "nomail", "vacation":
+		if arg != "on" && arg != "off" {
+			return c, false
+		}
+		c.Name, c.Arg = w, arg
+		if w == "vacation" {
+			c.Name = "nomail"
+		}
+	case "password", "passwd":
+		c.Name = "password"
+	case "help", "info", "who", "end", "stop", "thanks":
+		c.Name = w
+		if w == "stop" || w == "thanks" {
+			c.Name = "end"
+		}
+	default:
+		return c, false
+	}
+	if len(f) > 2 || (len(f) == 2 && c.Arg == "" && c.Name != "end") {
+		return c, false // "help me with the meeting" is a sentence, not a command
+	}
+	return c, true
+}

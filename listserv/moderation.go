@@ -1,0 +1,304 @@
+package listserv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"minyan/store"
+)
+
+// Token kinds for replies to NAME-confirm+TOKEN that listserv handles.
+const (
+	TokenModerate     = "moderate"
+	TokenWithdraw     = "withdraw"
+	TokenConfirmJoin  = "confirm-sub"
+	TokenConfirmLeave = "confirm-unsub"
+)
+
+// holdItem stores a held post or join request and tells the moderators
+// (and, for posts, the author) in the same transaction, so a held item
+// never exists without its notification.
+func (s *Service) holdItem(tx *store.Tx, list store.List, h store.Held, authorName string) (store.Held, error) {
+	ttl := list.Settings.HoldExpireAfter
+	if ttl <= 0 {
+		ttl = 14 * 24 * time.Hour
+	}
+	h.Received = s.clock.Now()
+	id, err := tx.Hold(h)
+	if err != nil {
+		return h, err
+	}
+	h.ID, h.Status = id, "pending"
+	if h.Token, err = s.IssueToken(tx, TokenModerate, list.Name, "", id, "", ttl); err != nil {
+		return h, err
+	}
+	if h.Kind == "post" && h.EnvelopeFrom != "" && h.From != "" {
+		if h.WithdrawToken, err = s.IssueToken(tx, TokenWithdraw, list.Name, h.From, id, "", ttl); err != nil {
+			return h, err
+		}
+	}
+	if err := tx.PutHeld(h); err != nil {
+		return h, err
+	}
+	if err := s.notifyModerators(tx, list, h, false); err != nil {
+		return h, err
+	}
+	if h.WithdrawToken != "" {
+		subj, body, err := s.render(list.Name, "held-author", map[string]any{
+			"Name": authorName, "Subject": h.Subject, "ListAddress": s.addr(list.Name, RolePost, ""),
+			"Title": list.Settings.Title, "Reason": h.Reason,
+		})
+		if err != nil {
+			return h, err
+		}
+		if err := s.queueNotice(tx, notice{List: list.Name, To: []string{h.From}, From: s.addr(list.Name, RoleRequest, ""),
+			ReplyTo: s.addr(list.Name, RoleConfirm, h.WithdrawToken), Subject: subj, Body: body}); err != nil {
+			return h, err
+		}
+	}
+	return h, nil
+}
+
+// notifyModerators sends the "held for approval" mail, with the held
+// message attached and a Reply-To carrying the item's token.
+func (s *Service) notifyModerators(tx *store.Tx, list store.List, h store.Held, reminder bool) error {
+	mods, err := moderatorAddresses(tx, list.Name, "facilitator")
+	if err != nil {
+		return err
+	}
+	if len(mods) == 0 {
+		s.log.Warn("held item has nobody to moderate it; use `minyan held`", "list", list.Name, "id", h.ID)
+		return nil
+	}
+	name := ""
+	if p, err := tx.Person(h.From); err == nil {
+		name = p.Name
+	}
+	subj, body, err := s.render(list.Name, "held-moderator", map[string]any{
+		"List": list.Name, "Title": list.Settings.Title, "ListAddress": s.addr(list.Name, RolePost, ""),
+		"Join": h.Kind == "join", "From": h.From, "Name": name, "Subject": h.Subject, "Reason": h.Reason,
+		"Reminder": reminder, "Expires": h.Received.Add(list.Settings.HoldExpireAfter).Format("Mon 2 Jan 2006"),
+	})
+	if err != nil {
+		return err
+	}
+	n := notice{List: list.Name, To: mods, From: s.addr(list.Name, RoleRequest, ""),
+		ReplyTo: s.addr(list.Name, RoleConfirm, h.Token), Subject: subj, Body: body}
+	if h.Kind == "post" {
+		n.Attached = h.Raw
+	}
+	return s.queueNotice(tx, n)
+}
+
+// echoDecision tells every moderator who decided what, so nobody acts
+// twice.
+func (s *Service) echoDecision(tx *store.Tx, list store.List, h store.Held) error {
+	mods, err := moderatorAddresses(tx, list.Name, "facilitator")
+	if err != nil || len(mods) == 0 {
+		return err
+	}
+	outcome := map[string]string{"approved": "Approved", "rejected": "Rejected", "discarded": "Discarded",
+		"withdrawn": "Withdrawn", "banned": "Banned", "expired": "Expired"}[h.Status]
+	by := h.DecidedBy
+	if h.Status == "withdrawn" {
+		by = "the author"
+	}
+	subj, body, err := s.render(list.Name, "held-decided", map[string]any{
+		"List": list.Name, "Outcome": outcome, "By": by, "Join": h.Kind == "join", "From": h.From,
+		"Subject": h.Subject, "Note": h.Note,
+	})
+	if err != nil {
+		return err
+	}
+	return s.queueNotice(tx, notice{List: list.Name, To: mods, From: s.addr(list.Name, RoleRequest, ""), Subject: subj, Body: body})
+}
+
+// decideByReply handles a moderator's reply to a held-item notification.
+// The decision counts only if the token is valid, unexpired and unused
+// and the reply comes from someone who may moderate the list.
+func (s *Service) decideByReply(ctx context.Context, r *Reply) (string, error) {
+	var role string
+	_ = s.st.View(func(tx *store.Tx) error {
+		if mb, err := tx.Membership(r.List, r.From); err == nil && mb.Status != StatusBanned {
+			role = mb.Role
+		}
+		return nil
+	})
+	if !CanModerate(role) {
+		return fmt.Sprintf("%s is not a moderator of %s, so the reply cannot decide anything.", r.From, s.addr(r.List, RolePost, "")), nil
+	}
+	if r.EnvelopeFrom != "" && NormalizeAddress(r.EnvelopeFrom) != r.From && !s.isModerator(r.List, r.EnvelopeFrom) {
+		s.log.Warn("moderation reply refused: envelope sender differs from From", "list", r.List, "from", r.From, "envelope", r.EnvelopeFrom)
+		return "The reply's sender could not be checked (its envelope sender differs from its From address). Please reply from your own mailbox, or use `minyan held`.", nil
+	}
+	decision, reason, ok := ParseDecision(r.Lines, r.Subject)
+	if !ok || decision == DecideWithdraw {
+		return "I could not find a decision in your reply. Please reply with one word on the first line: approve, approve always, reject (with a reason), discard or ban.", nil
+	}
+	h, err := s.Decide(ctx, r.Token.Ref, decision, reason, r.From)
+	if errors.Is(err, ErrAlreadyDecided) {
+		return alreadyText(h), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	s.markTokenUsed(r.Token.Token, r.From)
+	return "", nil // the echo to all moderators confirms it
+}
+
+func alreadyText(h store.Held) string {
+	by := h.DecidedBy
+	if h.Status == "withdrawn" {
+		by = "the author"
+	}
+	if by == "" {
+		by = "nobody in time"
+	}
+	return fmt.Sprintf("This was already handled: %s by %s on %s. Your reply changed nothing.", h.Status, by, h.DecidedAt.Format("Mon 2 Jan 2006 15:04 MST"))
+}
+
+func (s *Service) isModerator(list, addr string) bool {
+	ok := false
+	_ = s.st.View(func(tx *store.Tx) error {
+		mb, err := tx.Membership(list, NormalizeAddress(addr))
+		ok = err == nil && mb.Status != StatusBanned && CanModerate(mb.Role)
+		return nil
+	})
+	return ok
+}
+
+func (s *Service) markTokenUsed(token, by string) {
+	err := s.st.Update(func(tx *store.Tx) error {
+		t, err := tx.Token(token)
+		if err != nil {
+			return err
+		}
+		if t.Used.IsZero() {
+			t.Used, t.UsedBy = s.clock.Now(), by
+		}
+		return tx.PutToken(t)
+	})
+	if err != nil {
+		s.log.Warn("could not mark token used", "err", err)
+	}
+}
+
+// withdrawByReply lets an author take back a held post by replying
+// "withdraw" to the notice they got.
+func (s *Service) withdrawByReply(ctx context.Context, r *Reply) (string, error) {
+	if r.From != r.Token.Address && NormalizeAddress(r.EnvelopeFrom) != r.Token.Address {
+		return "Only the author of the held message can withdraw it.", nil
+	}
+	if d, _, ok := ParseDecision(r.Lines, r.Subject); !ok || d != DecideWithdraw {
+		return `To withdraw your message, reply with the single word "withdraw".`, nil
+	}
+	h, err := s.Decide(ctx, r.Token.Ref, DecideWithdraw, "", r.From)
+	if errors.Is(err, ErrAlreadyDecided) {
+		return alreadyText(h), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	s.markTokenUsed(r.Token.Token, r.From)
+	list, _ := s.loadList(h.List)
+	subj, body, err := s.render(h.List, "held-withdrawn", map[string]any{
+		"Subject": h.Subject, "ListAddress": s.addr(h.List, RolePost, ""), "Title": list.Settings.Title})
+	if err != nil {
+		return "", err
+	}
+	return "", s.st.Update(func(tx *store.Tx) error {
+		return s.queueNotice(tx, notice{List: h.List, To: []string{r.From}, From: s.addr(h.List, RoleRequest, ""), Subject: subj, Body: body})
+	})
+}
+
+// maintainHeld re-sends notifications for items nobody decided within
+// hold_remind_after and drops items older than hold_expire_after, telling
+// the author.
+func (s *Service) maintainHeld(ctx context.Context, now time.Time) error {
+	var due []store.Held
+	err := s.st.View(func(tx *store.Tx) error {
+		return tx.EachHeld(false, func(h store.Held) error {
+			if h.Status == "pending" {
+				due = append(due, h)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	for _, h := range due {
+		err := s.st.Update(func(tx *store.Tx) error {
+			h, err := tx.Held(h.ID)
+			if err != nil || h.Status != "pending" {
+				return err
+			}
+			list, err := tx.List(h.List)
+			if err != nil {
+				return nil // list gone
+			}
+			set := list.Settings
+			switch {
+			case set.HoldExpireAfter > 0 && now.Sub(h.Received) >= set.HoldExpireAfter:
+				h.Status, h.DecidedAt, h.DecidedBy = "expired", now, "nobody in time"
+				if err := tx.PutHeld(h); err != nil {
+					return err
+				}
+				s.log.Info("held item expired", "list", h.List, "id", h.ID)
+				return s.tellExpired(tx, list, h)
+			case set.HoldRemindAfter > 0 && now.Sub(later(h.Received, h.Reminded)) >= set.HoldRemindAfter:
+				h.Reminded = now
+				if err := tx.PutHeld(h); err != nil {
+					return err
+				}
+				s.log.Info("held item reminder sent", "list", h.List, "id", h.ID)
+				return s.notifyModerators(tx, list, h, true)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("maintain held #%d: %w", h.ID, err)
+		}
+	}
+	return nil
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+func (s *Service) tellExpired(tx *store.Tx, list store.List, h store.Held) error {
+	if h.Kind == "join" {
+		if mb, err := tx.Membership(list.Name, h.From); err == nil && mb.Status == StatusPending {
+			if err := tx.DeleteMembership(list.Name, h.From); err != nil {
+				return err
+			}
+		}
+		return s.refuseJoin(tx, list, h.From, "Your request to join "+list.Settings.Title+" waited for a moderator and nobody decided in time, so it lapsed. You are welcome to ask again.")
+	}
+	if h.EnvelopeFrom == "" {
+		return nil
+	}
+	subj, body, err := s.render(list.Name, "held-expired", map[string]any{
+		"Name": "", "Subject": h.Subject, "ListAddress": s.addr(list.Name, RolePost, ""), "Title": list.Settings.Title,
+		"Days": int(list.Settings.HoldExpireAfter.Hours() / 24), "OwnerAddress": s.addr(list.Name, RoleOwner, ""),
+	})
+	if err != nil {
+		return err
+	}
+	return s.queueNotice(tx, notice{List: list.Name, To: []string{h.From}, From: s.addr(list.Name, RoleRequest, ""), Subject: subj, Body: body})
+}
+
+// displayAddress is "Name <addr>" or addr, for people reading a notice.
+func displayAddress(name, addr string) string {
+	if strings.TrimSpace(name) == "" {
+		return addr
+	}
+	return name + " <" + addr + ">"
+}

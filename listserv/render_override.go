@@ -1,0 +1,52 @@
+package listserv
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"text/template"
+)
+
+// render renders a mail text for a list. An owner can replace any
+// built-in template without rebuilding minyan by putting a file of the
+// same name in DATA_DIR/templates/LIST/NAME.txt (that list only) or
+// DATA_DIR/templates/NAME.txt (every list). A broken override is logged
+// and the built-in text is used, so a typo never stops mail.
+func (s *Service) render(list, name string, data any) (subject, body string, err error) {
+	if s.o.TemplateDir != "" {
+		for _, p := range []string{filepath.Join(s.o.TemplateDir, list, name+".txt"), filepath.Join(s.o.TemplateDir, name+".txt")} {
+			if list == "" && p == filepath.Join(s.o.TemplateDir, list, name+".txt") {
+				continue
+			}
+			subject, body, err := renderFile(p, name, data)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				s.log.Error("template override is broken; using the built-in text", "file", p, "err", err)
+				break
+			}
+			return subject, body, nil
+		}
+	}
+	return renderTemplate(name, data)
+}
+
+func renderFile(path, name string, data any) (subject, body string, err error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return "", "", err
+	}
+	t, err := template.New(name).Funcs(templateFuncs).Option("missingkey=error").Parse(string(src))
+	if err != nil {
+		return "", "", fmt.Errorf("parse: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		return "", "", fmt.Errorf("execute: %w", err)
+	}
+	return splitSubject(name, buf.String())
+}

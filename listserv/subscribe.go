@@ -1,0 +1,324 @@
+package listserv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"minyan/store"
+)
+
+// confirmTTL is how long a join or leave confirmation stays valid.
+const confirmTTL = 7 * 24 * time.Hour
+
+// requestJoin starts a subscription for addr, by the list's `subscribe`
+// policy: open joins at once, confirm and approve first ask the address
+// to confirm (approve then asks the moderators), closed refuses. It
+// returns the sentence that answers the request.
+func (s *Service) requestJoin(tx *store.Tx, list store.List, addr string) (string, error) {
+	set := list.Settings
+	title := set.Title
+	mb, err := tx.Membership(list.Name, addr)
+	exists := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	switch {
+	case exists && mb.Status == StatusBanned:
+		return "This address cannot join " + title + ". If you think that is a mistake, write to " + s.addr(list.Name, RoleOwner, "") + ".", nil
+	case exists && mb.Status == StatusWaitlist:
+		return addr + " is already on the waitlist for " + title + "; you will be told when a seat opens.", nil
+	case exists && mb.Status != StatusPending:
+		return addr + " is already a member of " + title + ".", nil
+	case set.Subscribe == "closed":
+		return title + " does not take requests to join. Write to " + s.addr(list.Name, RoleOwner, "") + " if you would like to be added.", nil
+	}
+	if reason := s.standingProblem(tx, list, addr); reason != "" {
+		return reason, nil
+	}
+	if set.Subscribe == "open" {
+		mb = store.Membership{List: list.Name, Address: addr, Role: "member", Mode: "each", Joined: s.clock.Now()}
+		status, err := s.activate(tx, list, mb)
+		if err != nil {
+			return "", err
+		}
+		if status == StatusWaitlist {
+			return title + " is full, so " + addr + " is on the waitlist.", nil
+		}
+		return addr + " is now a member of " + title + ". Welcome!", nil
+	}
+	if !exists {
+		mb = store.Membership{List: list.Name, Address: addr, Role: "member", Mode: "each", Status: StatusPending, Joined: s.clock.Now()}
+		if err := tx.PutMembership(mb); err != nil {
+			return "", err
+		}
+	}
+	tok, err := s.IssueToken(tx, TokenConfirmJoin, list.Name, addr, 0, "", confirmTTL)
+	if err != nil {
+		return "", err
+	}
+	subj, body, err := s.render(list.Name, "join-confirm", map[string]any{
+		"Title": title, "Address": addr, "ListAddress": s.addr(list.Name, RolePost, ""), "URL": s.o.PublicURL + "/confirm/" + tok,
+		"Approve": set.Subscribe == "approve", "Expires": s.clock.Now().Add(confirmTTL).Format("Mon 2 Jan 2006"),
+	})
+	if err != nil {
+		return "", err
+	}
+	if err := s.queueNotice(tx, notice{List: list.Name, To: []string{addr}, From: s.addr(list.Name, RoleRequest, ""),
+		ReplyTo: s.addr(list.Name, RoleConfirm, tok), Subject: subj, Body: body}); err != nil {
+		return "", err
+	}
+	return "I sent a confirmation request to " + addr + ". Reply to it (or open its link) to finish joining.", nil
+}
+
+// standingProblem explains why a person may not join a list that requires
+// good standing (dues paid), or returns "".
+func (s *Service) standingProblem(tx *store.Tx, list store.List, addr string) string {
+	if !list.Settings.RequireGoodStanding {
+		return ""
+	}
+	if p, err := tx.Person(addr); err == nil && p.GoodStanding {
+		return ""
+	}
+	return list.Settings.Title + " is open to members of the network in good standing (dues paid), and " + addr +
+		" is not marked that way yet. If you have paid, or would like to, write to " + s.addr(list.Name, RoleOwner, "") +
+		" and they will update your record; then ask to join again."
+}
+
+// activate makes a membership active, or puts it on the waitlist when a
+// list with a capacity is full, and sends the matching welcome. It
+// returns the status given.
+func (s *Service) activate(tx *store.Tx, list store.List, mb store.Membership) (string, error) {
+	seats, err := seatsTaken(tx, list.Name)
+	if err != nil {
+		return "", err
+	}
+	mb.Status = StatusOK
+	if list.Settings.Capacity > 0 && mb.Role == "member" && seats >= list.Settings.Capacity {
+		mb.Status = StatusWaitlist
+	}
+	mb.Joined = s.clock.Now()
+	if err := tx.PutMembership(mb); err != nil {
+		return "", err
+	}
+	name := ""
+	if p, err := tx.Person(mb.Address); err == nil {
+		name = p.Name
+	} else if err := tx.PutPerson(store.Person{Address: mb.Address, Created: s.clock.Now()}); err != nil {
+		return "", err
+	}
+	tmpl := "welcome"
+	if mb.Status == StatusWaitlist {
+		tmpl = "waitlisted"
+	}
+	subj, body, err := s.render(list.Name, tmpl, map[string]any{
+		"Title": list.Settings.Title, "Name": name, "Description": list.Settings.Description,
+		"ListAddress": s.addr(list.Name, RolePost, ""), "RequestAddress": s.addr(list.Name, RoleRequest, ""),
+		"Capacity": list.Settings.Capacity,
+	})
+	if err != nil {
+		return "", err
+	}
+	s.log.Info("member joined", "list", list.Name, "member", mb.Address, "status", mb.Status)
+	return mb.Status, s.queueNotice(tx, notice{List: list.Name, To: []string{mb.Address}, From: s.addr(list.Name, RoleRequest, ""), Subject: subj, Body: body})
+}
+
+// refuseJoin tells someone their join request was turned down.
+func (s *Service) refuseJoin(tx *store.Tx, list store.List, addr, reason string) error {
+	subj, body, err := s.render(list.Name, "join-refused", map[string]any{
+		"Title": list.Settings.Title, "Name": "", "Reason": reason, "OwnerAddress": s.addr(list.Name, RoleOwner, ""),
+	})
+	if err != nil {
+		return err
+	}
+	return s.queueNotice(tx, notice{List: list.Name, To: []string{addr}, From: s.addr(list.Name, RoleRequest, ""), Subject: subj, Body: body})
+}
+
+// requestLeave asks a member to confirm leaving.
+func (s *Service) requestLeave(tx *store.Tx, list store.List, addr string) (string, error) {
+	mb, err := tx.Membership(list.Name, addr)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (mb.Status == StatusBanned || mb.Status == StatusPending)) {
+		return addr + " is not a member of " + list.Settings.Title + ", so there is nothing to leave.", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	tok, err := s.IssueToken(tx, TokenConfirmLeave, list.Name, addr, 0, "", confirmTTL)
+	if err != nil {
+		return "", err
+	}
+	subj, body, err := s.render(list.Name, "leave-confirm", map[string]any{
+		"Title": list.Settings.Title, "Address": addr, "ListAddress": s.addr(list.Name, RolePost, ""), "URL": s.o.PublicURL + "/confirm/" + tok,
+	})
+	if err != nil {
+		return "", err
+	}
+	if err := s.queueNotice(tx, notice{List: list.Name, To: []string{addr}, From: s.addr(list.Name, RoleRequest, ""),
+		ReplyTo: s.addr(list.Name, RoleConfirm, tok), Subject: subj, Body: body}); err != nil {
+		return "", err
+	}
+	return "I sent a confirmation request to " + addr + ". Reply to it (or open its link) to finish leaving.", nil
+}
+
+// ErrBadToken is what a person sees for a confirmation link or reply
+// that is unknown, expired or used.
+var ErrBadToken = errors.New("this confirmation is not valid any more (it expired or was already used); nothing was changed")
+
+// confirm acts on a join or leave confirmation token, from a reply or the
+// web page. It returns what happened, in words for the person.
+func (s *Service) confirm(tok string, via string) (string, error) {
+	var answer string
+	err := s.st.Update(func(tx *store.Tx) error {
+		t, err := tx.Token(tok)
+		if err != nil || (t.Kind != TokenConfirmJoin && t.Kind != TokenConfirmLeave) {
+			return ErrBadToken
+		}
+		now := s.clock.Now()
+		if !t.Used.IsZero() || (!t.Expires.IsZero() && now.After(t.Expires)) {
+			return ErrBadToken
+		}
+		t.Used, t.UsedBy = now, t.Address+" via "+via
+		if err := tx.PutToken(t); err != nil {
+			return err
+		}
+		list, err := tx.List(t.List)
+		if err != nil {
+			return ErrBadToken
+		}
+		if t.Kind == TokenConfirmLeave {
+			answer, err = s.leave(tx, list, t.Address)
+			return err
+		}
+		answer, err = s.confirmedJoin(tx, list, t.Address)
+		return err
+	})
+	return answer, err
+}
+
+// confirmedJoin continues a join after the address confirmed: straight
+// in, or to the moderators on an approve list.
+func (s *Service) confirmedJoin(tx *store.Tx, list store.List, addr string) (string, error) {
+	mb, err := tx.Membership(list.Name, addr)
+	if errors.Is(err, store.ErrNotFound) {
+		mb = store.Membership{List: list.Name, Address: addr, Role: "member", Mode: "each", Status: StatusPending}
+	} else if err != nil {
+		return "", err
+	} else if mb.Status != StatusPending {
+		return addr + " is already a member of " + list.Settings.Title + ".", nil
+	}
+	if reason := s.standingProblem(tx, list, addr); reason != "" {
+		return reason, nil
+	}
+	if list.Settings.Subscribe == "approve" {
+		if err := tx.PutMembership(mb); err != nil {
+			return "", err
+		}
+		_, err := s.holdItem(tx, list, store.Held{List: list.Name, Kind: "join", From: addr, Subject: "join request from " + addr,
+			Reason: "asks to join"}, "")
+		if err != nil {
+			return "", err
+		}
+		return "Thank you, " + addr + " is confirmed. A moderator of " + list.Settings.Title + " will review the request; you will hear back by email.", nil
+	}
+	status, err := s.activate(tx, list, mb)
+	if err != nil {
+		return "", err
+	}
+	if status == StatusWaitlist {
+		return list.Settings.Title + " is full, so " + addr + " is on the waitlist; you will be told when a seat opens.", nil
+	}
+	return addr + " is now a member of " + list.Settings.Title + ". Welcome!", nil
+}
+
+// decideJoin applies a moderator's decision to a join request.
+func (s *Service) decideJoin(tx *store.Tx, list store.List, h *store.Held, action, reason string) error {
+	switch action {
+	case DecideApprove, DecideApproveAlways:
+		h.Status = "approved"
+		mb, err := tx.Membership(list.Name, h.From)
+		if errors.Is(err, store.ErrNotFound) {
+			mb = store.Membership{List: list.Name, Address: h.From, Role: "member", Mode: "each"}
+		} else if err != nil {
+			return err
+		} else if mb.Status != StatusPending {
+			return nil // joined some other way meanwhile
+		}
+		_, err = s.activate(tx, list, mb)
+		return err
+	case DecideReject, DecideDiscard:
+		h.Status = map[string]string{DecideReject: "rejected", DecideDiscard: "discarded"}[action]
+		if mb, err := tx.Membership(list.Name, h.From); err == nil && mb.Status == StatusPending {
+			if err := tx.DeleteMembership(list.Name, h.From); err != nil {
+				return err
+			}
+		}
+		if action == DecideReject {
+			text := "A moderator of " + list.Settings.Title + " did not approve your request to join."
+			if reason != "" {
+				text += " Their note: " + reason
+			}
+			return s.refuseJoin(tx, list, h.From, text)
+		}
+	case DecideBan:
+		h.Status = "banned"
+		return s.ban(tx, list.Name, h.From)
+	default:
+		return fmt.Errorf("unknown decision %q for a join request (approve, reject, discard or ban)", action)
+	}
+	return nil
+}
+
+// leave removes a member after a confirmed request, says goodbye and
+// gives the seat to the first person waiting.
+func (s *Service) leave(tx *store.Tx, list store.List, addr string) (string, error) {
+	if _, err := tx.Membership(list.Name, addr); err != nil {
+		return addr + " is not a member of " + list.Settings.Title + " any more.", nil
+	}
+	if err := tx.DeleteMembership(list.Name, addr); err != nil {
+		return "", err
+	}
+	subj, body, err := s.render(list.Name, "goodbye", map[string]any{
+		"Title": list.Settings.Title, "Address": addr, "JoinAddress": s.addr(list.Name, RoleJoin, ""),
+	})
+	if err != nil {
+		return "", err
+	}
+	if err := s.queueNotice(tx, notice{List: list.Name, To: []string{addr}, From: s.addr(list.Name, RoleRequest, ""), Subject: subj, Body: body}); err != nil {
+		return "", err
+	}
+	s.log.Info("member left", "list", list.Name, "member", addr)
+	return addr + " has left " + list.Settings.Title + ".", s.promoteWaitlist(tx, list.Name)
+}
+
+// ConfirmInfo tells the web page what a confirmation token is for,
+// without using it.
+func (s *Service) ConfirmInfo(token string) (action, list, addr string, ok bool) {
+	_ = s.st.View(func(tx *store.Tx) error {
+		t, err := tx.Token(strings.ToLower(strings.TrimSpace(token)))
+		if err != nil || !t.Used.IsZero() || (!t.Expires.IsZero() && s.clock.Now().After(t.Expires)) {
+			return nil
+		}
+		switch t.Kind {
+		case TokenConfirmJoin:
+			action = "join"
+		case TokenConfirmLeave:
+			action = "leave"
+		default:
+			return nil
+		}
+		list, addr, ok = t.List, t.Address, true
+		return nil
+	})
+	return
+}
+
+// Confirm uses a join or leave confirmation from the web page's button.
+func (s *Service) Confirm(ctx context.Context, token string) (string, error) {
+	answer, err := s.confirm(strings.ToLower(strings.TrimSpace(token)), "web")
+	if err == nil {
+		s.kick()
+	}
+	return answer, err
+}
