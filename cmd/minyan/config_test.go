@@ -1,0 +1,82 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The embedded default must be the file the README shows.
+func TestEmbeddedConfigIsTheExample(t *testing.T) {
+	top, err := os.ReadFile("../../config.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(top) != defaultConfig {
+		t.Fatal("config.example.toml and cmd/minyan/config.example.toml differ; copy the top-level one over")
+	}
+	if _, err := LoadConfig(""); err != nil {
+		t.Fatalf("the default config does not load: %v", err)
+	}
+}
+
+func TestConfigRefusesMistakes(t *testing.T) {
+	cases := map[string]string{
+		"[server]\ndomian = \"x.org\"\n":                 "unknown key(s) server.domian",
+		"[relay]\nretry = [\"5 minutes\"]\n":              "not a duration",
+		"[relay]\ntls = \"ssl\"\n":                        "relay.tls",
+		"[server]\ndomain = \"localhost\"\n":              "server.domain",
+		"[server]\npublic_url = \"example.org\"\n":        "server.public_url",
+		"[server]\ntimezone = \"Mars/Olympus\"\n":         "server.timezone",
+		"[relay]\nusername = \"u\"\n":                     "go together",
+		"[server]\nsmtp_listen = \"\"\nlmtp_listen = \"\"": "receive no mail",
+		"[server\n":                                       "line 2",
+	}
+	for text, want := range cases {
+		p := filepath.Join(t.TempDir(), "config.toml")
+		os.WriteFile(p, []byte(text), 0o600)
+		_, err := LoadConfig(p)
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), p) {
+			t.Errorf("%q: got %v, want an error naming the file and %q", text, err, want)
+		}
+	}
+	p := filepath.Join(t.TempDir(), "config.toml")
+	os.WriteFile(p, []byte("[relay]\nretry = [\"10s\"]\ngive_up_after = \"1h\"\n"), 0o600)
+	c, err := LoadConfig(p)
+	if err != nil || len(c.Relay.Retry) != 1 || c.Relay.Retry[0].Duration != 10*time.Second || c.Server.Domain != "lists.example.org" {
+		t.Fatalf("partial config: %+v, %v", c, err)
+	}
+}
+
+func TestHealthAndMetrics(t *testing.T) {
+	e := startEnv(t, nil)
+	e.setup("team", "discussion", map[string]string{"a@example.net": "member"})
+	e.send("a@example.net", []string{"team@lists.example.org"}, post("a@example.net", "team@lists.example.org", "hi", "x"))
+	e.sink.WaitDelivered(1, 20*time.Second)
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + e.srv.HTTPAddr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/healthz"); code != 200 || body != "ok\n" {
+		t.Fatalf("/healthz: %d %q", code, body)
+	}
+	waitFor(t, "deliveries counted", func() bool {
+		_, body := get("/metrics")
+		return strings.Contains(body, `minyan_deliveries_total{result="ok"} 1`)
+	})
+	_, body := get("/metrics")
+	for _, want := range []string{`minyan_posts_total{result="received"} 1`, `minyan_posts_total{result="distributed"} 1`, "minyan_queue_depth 0"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
