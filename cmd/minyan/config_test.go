@@ -26,15 +26,15 @@ func TestEmbeddedConfigIsTheExample(t *testing.T) {
 
 func TestConfigRefusesMistakes(t *testing.T) {
 	cases := map[string]string{
-		"[server]\ndomian = \"x.org\"\n":                 "unknown key(s) server.domian",
-		"[relay]\nretry = [\"5 minutes\"]\n":              "not a duration",
-		"[relay]\ntls = \"ssl\"\n":                        "relay.tls",
-		"[server]\ndomain = \"localhost\"\n":              "server.domain",
-		"[server]\npublic_url = \"example.org\"\n":        "server.public_url",
-		"[server]\ntimezone = \"Mars/Olympus\"\n":         "server.timezone",
-		"[relay]\nusername = \"u\"\n":                     "go together",
+		"[server]\ndomian = \"x.org\"\n":                   "unknown key(s) server.domian",
+		"[relay]\nretry = [\"5 minutes\"]\n":               "not a duration",
+		"[relay]\ntls = \"ssl\"\n":                         "relay.tls",
+		"[server]\ndomain = \"localhost\"\n":               "server.domain",
+		"[server]\npublic_url = \"example.org\"\n":         "server.public_url",
+		"[server]\ntimezone = \"Mars/Olympus\"\n":          "server.timezone",
+		"[relay]\nusername = \"u\"\n":                      "go together",
 		"[server]\nsmtp_listen = \"\"\nlmtp_listen = \"\"": "receive no mail",
-		"[server\n":                                       "line 2",
+		"[server\n": "line 2",
 	}
 	for text, want := range cases {
 		p := filepath.Join(t.TempDir(), "config.toml")
