@@ -55,6 +55,9 @@ func (t *Tx) DeleteList(name string) error {
 			return err
 		}
 	}
+	if err := t.DeleteListSchedule(name); err != nil {
+		return fmt.Errorf("delete schedule of %s: %w", name, err)
+	}
 	if err := t.tx.Bucket(bArchive).DeleteBucket([]byte(name)); err != nil {
 		return fmt.Errorf("delete archive %s: %w", name, err)
 	}

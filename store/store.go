@@ -40,7 +40,7 @@ var (
 	bQDue      = []byte("queue_due")  // nanos id idx -> nil
 	bQFailed   = []byte("queue_failed")
 	bJobs      = []byte("jobs") // idempotency key -> time done
-	allBuckets = [][]byte{bMeta, bLists, bPeople, bMembers, bMemberOf, bArchive, bHeld, bTokens, bQMsg, bQBody, bQRcpt, bQDue, bQFailed, bJobs}
+	allBuckets = [][]byte{bMeta, bLists, bPeople, bMembers, bMemberOf, bArchive, bHeld, bTokens, bQMsg, bQBody, bQRcpt, bQDue, bQFailed, bJobs, bSessions, bRSVPs, bPairs, bPairHistory, bDigestState}
 	kSchema    = []byte("schema_version")
 	subRaw     = []byte("raw")
 	subMeta    = []byte("meta")

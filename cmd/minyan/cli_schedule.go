@@ -1,4 +1,208 @@
 package main
 
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"minyan/digest"
+	"minyan/listserv"
+)
+
 // scheduleCommands are sessions, chevruta pairs and digests.
-func scheduleCommands() []*command { return nil }
+func scheduleCommands() []*command {
+	return []*command{
+		{name: "session add", args: `[--tz ZONE] [--every weekly|biweekly|monthly] [--count N] [--duration D] [--link URL] [--topic T] --start "YYYY-MM-DD HH:MM" LIST`,
+			summary: "schedule a session or a series (wall-clock time in ZONE, default the list's timezone)",
+			minArgs: 1, maxArgs: 1, setup: setupSessionAdd},
+		{name: "session ls", args: "LIST",
+			summary: "show a list's sessions (ID<TAB>START (RFC 3339)<TAB>STATUS<TAB>TOPIC<TAB>RSVP counts<TAB>RSVP answers)",
+			minArgs: 1, maxArgs: 1, setup: setupSessionLs},
+		{name: "session move", args: `--start "YYYY-MM-DD HH:MM" LIST ID`,
+			summary: "move a session (in its own zone) and mail members a calendar update",
+			minArgs: 2, maxArgs: 2, setup: setupSessionMove},
+		{name: "session cancel", args: "LIST ID", summary: "cancel a session and mail members a calendar cancellation",
+			minArgs: 2, maxArgs: 2, setup: setupSessionCancel},
+		{name: "pairs make", args: "LIST", summary: "pair the members for study (chevruta), avoiding earlier pairs; prints the pairs",
+			minArgs: 1, maxArgs: 1, setup: setupPairsMake},
+		{name: "pairs ls", args: "LIST", summary: "show the current pairs, one pair (or trio) per line, addresses tab-separated",
+			minArgs: 1, maxArgs: 1, setup: setupPairsLs},
+		{name: "digest send", args: "LIST", summary: "send the pending weekly digest now (the next scheduled one starts after it)",
+			minArgs: 1, maxArgs: 1, setup: setupDigestSend},
+	}
+}
+
+// sessionStart is how `session` commands print a start: RFC 3339 with
+// the offset of the session's own zone, so the wall-clock time shows.
+func sessionStart(si digest.SessionInfo) string {
+	if loc, err := time.LoadLocation(si.Zone); err == nil {
+		return si.Start.In(loc).Format(time.RFC3339)
+	}
+	return si.Start.UTC().Format(time.RFC3339)
+}
+
+// setupSessionAdd builds `minyan session add`. It prints one line per
+// session created: "added session ID to LIST: START TOPIC", then, for a
+// monthly series, how it recurs.
+func setupSessionAdd(fs *flag.FlagSet) action {
+	tz := fs.String("tz", "", "IANA time `ZONE` of the start time (default: the list's timezone)")
+	every := fs.String("every", "", "recurrence: `weekly`, biweekly or monthly (monthly = same weekday of the month as the first, e.g. first Thursday; a fifth-weekday series skips months without one)")
+	count := fs.Int("count", 0, "number of sessions in the series (`N`; required with --every)")
+	dur := fs.String("duration", "", "`DURATION` of each session, such as 90m or 2h (default 90m)")
+	link := fs.String("link", "", "meeting `URL`")
+	topic := fs.String("topic", "", "`TOPIC` of the session(s)")
+	start := fs.String("start", "", "first session's wall-clock time, \"`YYYY-MM-DD HH:MM`\" (24-hour)")
+	return func(_ context.Context, env *cmdEnv, args []string) error {
+		if *start == "" {
+			return env.usage(`--start "YYYY-MM-DD HH:MM" is required`)
+		}
+		if *every != "" && *count == 0 {
+			return env.usage("--every needs --count N (how many sessions in the series)")
+		}
+		var d time.Duration
+		if *dur != "" {
+			var err error
+			if d, err = listserv.ParseDuration(*dur); err != nil {
+				return env.usage("--duration: " + err.Error())
+			}
+		}
+		sched := schedulerFor(env.app)
+		added, err := sched.AddSessions(digest.AddRequest{
+			List: args[0], Zone: *tz, Start: *start, Every: strings.ToLower(*every), Count: *count,
+			Duration: d, Link: *link, Topic: *topic,
+		})
+		if err != nil {
+			return fmt.Errorf("session add: %w", err)
+		}
+		for _, si := range added.Sessions {
+			line := fmt.Sprintf("added session %d to %s: %s", si.ID, si.List, sessionStart(si))
+			if si.Topic != "" {
+				line += " " + cell(si.Topic)
+			}
+			fmt.Fprintln(env.io.Stdout, line)
+		}
+		if added.Rule != "" {
+			fmt.Fprintf(env.io.Stdout, "the series meets on %s\n", added.Rule)
+		}
+		if added.Note != "" {
+			fmt.Fprintf(env.io.Stdout, "note: %s\n", added.Note)
+		}
+		return nil
+	}
+}
+
+// setupSessionLs builds `minyan session ls LIST`: SPEC's four columns
+// ID<TAB>START<TAB>STATUS<TAB>TOPIC, then the RSVP counts
+// ("yes=3 no=1 maybe=0") and who answered what ("yes:a@x,b@x no:c@x", or
+// "-"). STATUS is scheduled, moved, cancelled or done.
+func setupSessionLs(fs *flag.FlagSet) action {
+	return func(_ context.Context, env *cmdEnv, args []string) error {
+		ss, err := schedulerFor(env.app).Sessions(args[0])
+		if err != nil {
+			return fmt.Errorf("session ls: %w", err)
+		}
+		for _, s := range ss {
+			topic := s.Topic
+			if topic == "" {
+				topic = "-"
+			}
+			row(env.io.Stdout, strconv.FormatUint(s.ID, 10), sessionStart(s.SessionInfo), s.State, topic, s.RSVP.Counts(), s.RSVP.Answers())
+		}
+		return nil
+	}
+}
+
+func parseSessionID(env *cmdEnv, s string) (uint64, error) {
+	id, err := strconv.ParseUint(strings.TrimPrefix(s, "#"), 10, 64)
+	if err != nil || id == 0 {
+		return 0, env.usage(fmt.Sprintf("%q is not a session ID (a number from 'minyan session ls')", s))
+	}
+	return id, nil
+}
+
+// setupSessionMove builds `minyan session move --start T LIST ID`.
+func setupSessionMove(fs *flag.FlagSet) action {
+	start := fs.String("start", "", "new wall-clock time in the session's zone, \"`YYYY-MM-DD HH:MM`\"")
+	return func(_ context.Context, env *cmdEnv, args []string) error {
+		if *start == "" {
+			return env.usage(`--start "YYYY-MM-DD HH:MM" is required`)
+		}
+		id, err := parseSessionID(env, args[1])
+		if err != nil {
+			return err
+		}
+		si, n, err := schedulerFor(env.app).MoveSession(args[0], id, *start)
+		if err != nil {
+			return fmt.Errorf("session move: %w", err)
+		}
+		fmt.Fprintf(env.io.Stdout, "moved session %d of %s to %s (update sent to %d members)\n", si.ID, si.List, sessionStart(si), n)
+		return nil
+	}
+}
+
+// setupSessionCancel builds `minyan session cancel LIST ID`.
+func setupSessionCancel(fs *flag.FlagSet) action {
+	return func(_ context.Context, env *cmdEnv, args []string) error {
+		id, err := parseSessionID(env, args[1])
+		if err != nil {
+			return err
+		}
+		si, n, err := schedulerFor(env.app).CancelSession(args[0], id)
+		if err != nil {
+			return fmt.Errorf("session cancel: %w", err)
+		}
+		fmt.Fprintf(env.io.Stdout, "cancelled session %d of %s at %s (cancellation sent to %d members)\n", si.ID, si.List, sessionStart(si), n)
+		return nil
+	}
+}
+
+// setupPairsMake builds `minyan pairs make LIST`; it prints the new pairs
+// as `pairs ls` does, and a note on stderr when some pair had to repeat.
+func setupPairsMake(fs *flag.FlagSet) action {
+	return func(_ context.Context, env *cmdEnv, args []string) error {
+		p, repeats, err := schedulerFor(env.app).MakePairs(args[0])
+		if err != nil {
+			return fmt.Errorf("pairs make: %w", err)
+		}
+		for _, g := range p.Groups {
+			row(env.io.Stdout, g...)
+		}
+		if repeats > 0 {
+			fmt.Fprintf(env.io.Stderr, "note: %d pair(s) studied together before; no arrangement avoids that\n", repeats)
+		}
+		return nil
+	}
+}
+
+// setupPairsLs builds `minyan pairs ls LIST`.
+func setupPairsLs(fs *flag.FlagSet) action {
+	return func(_ context.Context, env *cmdEnv, args []string) error {
+		p, err := schedulerFor(env.app).Pairs(args[0])
+		if err != nil {
+			return fmt.Errorf("pairs ls: %w", err)
+		}
+		for _, g := range p.Groups {
+			row(env.io.Stdout, g...)
+		}
+		return nil
+	}
+}
+
+// setupDigestSend builds `minyan digest send LIST`.
+func setupDigestSend(fs *flag.FlagSet) action {
+	return func(_ context.Context, env *cmdEnv, args []string) error {
+		posts, rcpts, err := schedulerFor(env.app).SendDigest(args[0])
+		if err != nil {
+			return fmt.Errorf("digest send: %w", err)
+		}
+		if posts == 0 {
+			fmt.Fprintf(env.io.Stdout, "nothing to send: no posts on %s since its last digest\n", args[0])
+			return nil
+		}
+		fmt.Fprintf(env.io.Stdout, "sent the digest of %s (%d messages) to %d digest members\n", args[0], posts, rcpts)
+		return nil
+	}
+}

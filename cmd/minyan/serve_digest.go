@@ -3,9 +3,41 @@ package main
 import (
 	"context"
 	"log/slog"
+	"sync"
+	_ "time/tzdata" // sessions and digests use IANA zones even where the system has no zoneinfo
+
+	"minyan/digest"
 )
 
-// startScheduler runs the clock-driven work: digests, session reminders.
+// schedulers maps a running daemon's App to its scheduler, so admin
+// commands that arrive over the socket (session add, move, digest send)
+// can wake it and share its RSVP handler.
+var schedulers sync.Map // *App -> *digest.Scheduler
+
+// startScheduler runs the clock-driven work (weekly digests, session
+// reminders and digests, chevruta check-ins) until ctx ends. Its first
+// pass, the catch-up after downtime, runs before serve goes on to open
+// the admin socket, so a command that reaches the daemon sees its result.
 func (s *Server) startScheduler(ctx context.Context, cfg *Config, log *slog.Logger) error {
-	return nil // wired by the digest work (issue 4)
+	log = log.With("part", "digest")
+	sched := digest.New(s.App.Svc, digest.Options{Logger: log, Kick: s.worker.Kick})
+	if _, err := sched.RunDue(ctx, s.App.Svc.Now()); err != nil {
+		log.Error("scheduler catch-up", "err", err)
+	}
+	schedulers.Store(s.App, sched)
+	s.goRun("digest", log, func() error {
+		defer schedulers.Delete(s.App)
+		return sched.Run(ctx)
+	})
+	return nil
+}
+
+// schedulerFor is the daemon's scheduler when the command runs inside
+// it, else one over the command's own store (the mail it queues goes out
+// when the daemon starts).
+func schedulerFor(app *App) *digest.Scheduler {
+	if v, ok := schedulers.Load(app); ok {
+		return v.(*digest.Scheduler)
+	}
+	return digest.New(app.Svc, digest.Options{Logger: app.Log.With("part", "digest")})
 }

@@ -1,0 +1,97 @@
+// Package digest is everything minyan sends because the clock says so:
+// weekly digests, session reminders with calendar invitations, session
+// digests, chevruta (study pair) check-ins, and the updates and
+// cancellations of moved or cancelled sessions. It asks listserv for
+// rosters, addresses and list headers and queues its mail on the same
+// outbound queue as posts.
+//
+// # Scheduler and exactly-once
+//
+// The Scheduler keeps no state of its own. Each pass (RunDue) computes
+// from the store what is due at the injected clock's now: each list's
+// latest weekly digest slot, and for each session its reminders (one per
+// reminder_offsets entry), its session digest (session_digest_before),
+// the check-in halfway to it from the session before, and, for the last
+// session of a series, the share reminder. Every mail has an idempotency
+// key (reminder/LIST/ID/24h/sSEQ, session-digest/LIST/ID/sSEQ,
+// pairs-checkin/LIST/A-B, pairs-share/LIST/ID, digest/LIST/UID/SLOT,
+// update/LIST/ID/sSEQ, cancel/LIST/ID). The key is checked, the mail
+// built and queued, and the key marked, in one bbolt transaction, so a
+// crash leaves both or neither: there is no moment at which a mail is
+// queued but not marked, or marked but not queued.
+//
+// The daemon runs one pass at start (the catch-up, before the admin
+// socket opens), then whenever the next job falls due, at least every
+// MaxWait, and when a command kicks it. A reminder or session digest
+// that fell due while the daemon was down is sent on start if its session
+// has not begun, otherwise skipped and logged; of several reminders of one
+// session due at once, only the latest is sent. A weekly digest whose
+// slot passed while down is sent late, covering the posts up to its slot.
+//
+// # Time
+//
+// A session is stored as wall-clock time in a named IANA zone
+// ("2027-01-07 19:00" in America/New_York), never as an instant: a 19:00
+// series stays at 19:00 across daylight saving changes, and the instant
+// is computed from the zone's rules when needed. A time that does not
+// exist (skipped when clocks spring forward) moves forward by the gap,
+// 02:30 becoming 03:30; a time that exists twice is the first one.
+// Offsets that are whole days (24h, 48h) are counted on the session's
+// wall clock ("a day before" is 19:00 the day before even across a DST
+// change); other offsets are exact durations. Weekly digests go out at
+// digest_day and digest_time on the list's timezone's wall clock.
+// Mail shows times in the list's timezone (and in the session's own zone
+// too when that differs); calendar parts carry UTC times, so no VTIMEZONE
+// is needed.
+//
+// # Series
+//
+// `session add` creates every session of a series as its own record
+// (own ID, moved and cancelled alone). weekly and biweekly add 7 and 14
+// days on the wall clock. monthly keeps the weekday-of-month of the first
+// session ("the first Thursday"); a series on a fifth weekday meets only
+// in months that have a fifth such weekday: other months are skipped and
+// the series still has all its sessions (session add says so).
+//
+// # Calendar parts
+//
+// Reminders, session digests and updates carry METHOD:PUBLISH (RFC 5546)
+// with a stable UID per session (session-ID-LIST@domain), SEQUENCE raised
+// on every move and on cancellation, DTSTAMP, ORGANIZER (the list's owner
+// address), SUMMARY, DESCRIPTION, LOCATION and URL (the meeting link);
+// cancellations carry METHOD:CANCEL and STATUS:CANCELLED. go-ical writes
+// the object; foldICS folds its lines at 75 octets with CRLF. In the mail
+// the object is a base64 text/calendar part (with method=) beside the
+// text in a multipart/alternative, and again as invite.ics.
+//
+// # RSVP
+//
+// Each recipient of a reminder, session digest or update gets their own
+// Reply-To, LIST-confirm+TOKEN (token kind "rsvp"), spliced in front of
+// the shared message at delivery. A reply whose first line starts with
+// yes, no or maybe records the answer for the member the reminder was
+// sent to (the last answer counts) and is acknowledged. `session ls`
+// shows the counts ("yes=3 no=1 maybe=0") and who answered what; the
+// session digest shows counts to everyone and names to facilitators,
+// moderators and owners.
+//
+// # Weekly digest
+//
+// To every deliverable digest-mode member: multipart/mixed with a
+// text/plain table of contents (posts grouped by thread, each with
+// author, date and a mailto: reply link carrying In-Reply-To) and a
+// multipart/digest of the posts as distributed (message/rfc822). The
+// list's digest position (last archive sequence number covered) moves in
+// the transaction that queues the digest. Nothing is sent for a week
+// without posts. A list's first digest reaches back one week at most.
+//
+// # Chevruta pairs
+//
+// `pairs make` groups the members who get mail in twos (one three when
+// the count is odd), trying random orders and taking the arrangement
+// with the fewest pairs that studied together before (pair history is
+// kept per list). Each group gets one check-in mail halfway between two
+// consecutive sessions, To and Reply-To all partners, and before the last
+// session of a series (at session_digest_before, or 48h) a reminder to
+// share what the pair produced with the list.
+package digest

@@ -1,0 +1,239 @@
+package digest
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"net/mail"
+	"sort"
+	"time"
+
+	"minyan/listserv"
+	"minyan/store"
+)
+
+// pairAttempts is how many random orders MakePairs tries; each is paired
+// greedily (everyone takes the partner they have studied with least) and
+// the arrangement with the fewest repeated pairs wins. Small groups reach
+// a repeat-free arrangement, when one exists, in the first few tries.
+const pairAttempts = 400
+
+// MakePairs pairs a list's members (those who get mail) at random,
+// avoiding pairs they have had before where possible, with one group of
+// three when the count is odd. The new pairs replace the current ones and
+// join the history. repeats counts the pairs that had studied together
+// before (0 unless there was no way around it).
+func (s *Scheduler) MakePairs(list string) (p store.Pairing, repeats int, err error) {
+	now := s.svc.Now()
+	err = s.st.Update(func(tx *store.Tx) error {
+		l, err := tx.List(list)
+		if err != nil {
+			return err
+		}
+		members, err := sessionMembers(tx, l)
+		if err != nil {
+			return err
+		}
+		if len(members) < 2 {
+			return fmt.Errorf("%s has %d member(s) who receive mail; pairs need at least two", list, len(members))
+		}
+		people := make([]string, len(members))
+		for i, mb := range members {
+			people[i] = mb.Address
+		}
+		cost := func(a, b string) int { return tx.TimesPaired(list, a, b) }
+		s.randMu.Lock()
+		groups, rep := pairUp(people, cost, s.rand)
+		s.randMu.Unlock()
+		repeats = rep
+		round := 1
+		if old, err := tx.Pairing(list); err == nil && old.ListUID == l.UIDValidity {
+			round = old.Round + 1
+		}
+		p = store.Pairing{List: list, ListUID: l.UIDValidity, Round: round, Made: now, Groups: groups}
+		return tx.PutPairing(p)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return p, 0, fmt.Errorf("no list named %s", list)
+	}
+	if err == nil {
+		s.log.Info("chevruta pairs made", "list", list, "round", p.Round, "groups", len(p.Groups), "repeats", repeats)
+		s.Kick()
+	}
+	return p, repeats, err
+}
+
+// Pairs returns a list's current pairs (none: an empty Pairing).
+func (s *Scheduler) Pairs(list string) (store.Pairing, error) {
+	var p store.Pairing
+	err := s.st.View(func(tx *store.Tx) error {
+		l, err := tx.List(list)
+		if err != nil {
+			return err
+		}
+		p, err = tx.Pairing(list)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && p.ListUID != l.UIDValidity) {
+			p, err = store.Pairing{List: list}, nil
+		}
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return p, fmt.Errorf("no list named %s", list)
+	}
+	return p, err
+}
+
+// pairUp groups people in twos (one three when odd), minimising the sum
+// of cost over all pairs inside groups. It returns the groups, each
+// sorted, in order, and how many of their pairs had a cost.
+func pairUp(people []string, cost func(a, b string) int, rng *rand.Rand) ([][]string, int) {
+	memo := map[[2]string]int{}
+	c := func(a, b string) int {
+		if b < a {
+			a, b = b, a
+		}
+		k := [2]string{a, b}
+		v, ok := memo[k]
+		if !ok {
+			v = cost(a, b)
+			memo[k] = v
+		}
+		return v
+	}
+	groupCost := func(g []string) (sum, repeats int) {
+		for i := range g {
+			for j := i + 1; j < len(g); j++ {
+				if v := c(g[i], g[j]); v > 0 {
+					sum += v
+					repeats++
+				}
+			}
+		}
+		return sum, repeats
+	}
+	var best [][]string
+	bestCost, bestRepeats := math.MaxInt, 0
+	order := append([]string(nil), people...)
+	for attempt := 0; attempt < pairAttempts && bestCost > 0; attempt++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		used := make(map[string]bool, len(order))
+		var groups [][]string
+		var odd string
+		for i, a := range order {
+			if used[a] {
+				continue
+			}
+			used[a] = true
+			partner, pc := "", math.MaxInt
+			for _, b := range order[i+1:] {
+				if !used[b] {
+					if v := c(a, b); v < pc {
+						partner, pc = b, v
+					}
+				}
+			}
+			if partner == "" {
+				odd = a
+				break
+			}
+			used[partner] = true
+			groups = append(groups, []string{a, partner})
+		}
+		if odd != "" {
+			// The one left over joins the pair that costs least.
+			bi, bc := 0, math.MaxInt
+			for i, g := range groups {
+				if v := c(odd, g[0]) + c(odd, g[1]); v < bc {
+					bi, bc = i, v
+				}
+			}
+			groups[bi] = append(groups[bi], odd)
+		}
+		total, repeats := 0, 0
+		for _, g := range groups {
+			sc, r := groupCost(g)
+			total += sc
+			repeats += r
+		}
+		if total < bestCost {
+			best, bestCost, bestRepeats = groups, total, repeats
+		}
+	}
+	for _, g := range best {
+		sort.Strings(g)
+	}
+	sort.Slice(best, func(i, j int) bool { return best[i][0] < best[j][0] })
+	return best, bestRepeats
+}
+
+// pairData is what pairs-checkin and pairs-share see.
+type pairData struct {
+	SessionView
+	// Names is "Alice, Bob and Carol".
+	Names string
+	// Previous is the session before, for check-ins.
+	Previous *SessionView
+}
+
+// queuePairMail queues one mail per pair (or trio), addressed to all of
+// them with Reply-To all of them, so a reply reaches the partners and not
+// the list. Partners who no longer get mail are left out; a group with
+// fewer than two left gets nothing.
+func (s *Scheduler) queuePairMail(tx *store.Tx, l store.List, si SessionInfo, j job, now time.Time) (int, error) {
+	p, err := tx.Pairing(l.Name)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && p.ListUID != l.UIDValidity) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	template := "pairs-checkin"
+	if j.Kind == kindShare {
+		template = "pairs-share"
+	}
+	n := 0
+	for gi, g := range p.Groups {
+		var (
+			addrs []*mail.Address
+			names []string
+			rcpts []store.QueuedRcpt
+		)
+		for _, a := range g {
+			mb, err := tx.Membership(l.Name, a)
+			if err != nil || !listserv.Deliverable(mb) || mb.Mode == "nomail" {
+				continue
+			}
+			addrs = append(addrs, personAddress(tx, a))
+			names = append(names, personName(tx, a))
+			rcpts = append(rcpts, s.svc.MemberRecipient(l, mb))
+		}
+		if len(rcpts) < 2 {
+			continue
+		}
+		data := pairData{SessionView: s.view(l, si), Names: joinNames(names)}
+		if j.Prev != nil {
+			pv := s.view(l, *j.Prev)
+			data.Previous = &pv
+		}
+		subject, body, err := s.svc.Render(l.Name, template, data)
+		if err != nil {
+			return 0, err
+		}
+		raw := message{
+			From:          s.listFrom(l, listserv.RoleOwner),
+			To:            addrs,
+			ReplyTo:       addrs,
+			Subject:       subject,
+			MessageID:     messageID(fmt.Sprintf("%s/r%d/g%d", j.Key, p.Round, gi+1), s.svc.Domain()),
+			Date:          now,
+			Extra:         s.svc.ListHeaders(l),
+			AutoSubmitted: true,
+		}.render(textPart(body))
+		if _, err := tx.Enqueue(store.QueuedMessage{List: l.Name, Kind: j.Kind, Created: now}, raw, rcpts); err != nil {
+			return 0, fmt.Errorf("queue %s: %w", j.Kind, err)
+		}
+		n += len(rcpts)
+	}
+	return n, nil
+}

@@ -1,0 +1,145 @@
+package digest
+
+import (
+	"fmt"
+	"time"
+
+	"minyan/listserv"
+	"minyan/store"
+)
+
+// Kinds of scheduled mail (also the QueuedMessage kinds).
+const (
+	kindReminder      = "reminder"
+	kindSessionDigest = "session-digest"
+	kindCheckin       = "pairs-checkin"
+	kindShare         = "pairs-share"
+	kindWeekly        = "digest"
+	kindUpdate        = "session-update"
+	kindCancel        = "session-cancel"
+)
+
+// defaultShareBefore is when the share reminder goes out before the last
+// session of a series if the list has no session digest.
+const defaultShareBefore = 48 * time.Hour
+
+// SessionInfo is a stored session with its instants computed from its
+// zone's rules.
+type SessionInfo struct {
+	store.Session
+	Start, End time.Time
+}
+
+func sessionInfo(ss store.Session) (SessionInfo, error) {
+	start, err := Instant(ss.Zone, ss.Local)
+	if err != nil {
+		return SessionInfo{}, fmt.Errorf("session %d: %w", ss.ID, err)
+	}
+	return SessionInfo{Session: ss, Start: start, End: start.Add(ss.Duration)}, nil
+}
+
+// State is what `session ls` prints: scheduled, moved, cancelled or done.
+func (si SessionInfo) State(now time.Time) string {
+	switch {
+	case si.Status == store.SessionCancelled:
+		return "cancelled"
+	case !now.Before(si.End):
+		return "done"
+	case si.Sequence > 0:
+		return "moved"
+	}
+	return "scheduled"
+}
+
+// job is one scheduled mail: its idempotency key, when it falls due, and
+// after when it is no longer worth sending.
+type job struct {
+	Key      string
+	Kind     string
+	Due      time.Time
+	Deadline time.Time
+	// S is the session the mail is about (for a check-in: the next one).
+	S SessionInfo
+	// Prev is the session before S, for check-ins.
+	Prev   *SessionInfo
+	Offset time.Duration
+}
+
+// before is the moment d before a session. Whole days are counted on
+// the session's wall clock, so "24h" before a 19:00 session is 19:00 the
+// day before even when daylight saving time changed overnight; other
+// durations are exact.
+func before(si SessionInfo, d time.Duration) time.Time {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		if loc, err := loadZone(si.Zone); err == nil {
+			if w, err := parseWall(si.Local); err == nil {
+				return wallOf(w.naive().AddDate(0, 0, -int(d/(24*time.Hour)))).in(loc)
+			}
+		}
+	}
+	return si.Start.Add(-d)
+}
+
+// planSessions lists every session job of a list, past and future (the
+// caller filters by due time and by what was already sent). Keys carry
+// the session's SEQUENCE where a move should re-arm the mail for the new
+// time. sessions must be sorted by start.
+func planSessions(l store.List, sessions []SessionInfo, hasPairs bool) []job {
+	var live []SessionInfo
+	for _, si := range sessions {
+		if si.Status == store.SessionScheduled {
+			live = append(live, si)
+		}
+	}
+	var jobs []job
+	set := l.Settings
+	for _, si := range live {
+		for _, off := range set.ReminderOffsets {
+			jobs = append(jobs, job{
+				Key:  fmt.Sprintf("reminder/%s/%d/%s/s%d", l.Name, si.ID, listserv.FormatDuration(off), si.Sequence),
+				Kind: kindReminder, Due: before(si, off), Deadline: si.Start, S: si, Offset: off,
+			})
+		}
+		if set.SessionDigestBefore > 0 {
+			jobs = append(jobs, job{
+				Key:  fmt.Sprintf("session-digest/%s/%d/s%d", l.Name, si.ID, si.Sequence),
+				Kind: kindSessionDigest, Due: before(si, set.SessionDigestBefore), Deadline: si.Start, S: si,
+			})
+		}
+	}
+	if !hasPairs {
+		return jobs
+	}
+	// One check-in halfway between each two consecutive sessions.
+	for i := 1; i < len(live); i++ {
+		a, b := live[i-1], live[i]
+		if !b.Start.After(a.Start) {
+			continue
+		}
+		prev := a
+		jobs = append(jobs, job{
+			Key:  fmt.Sprintf("pairs-checkin/%s/%d-%d", l.Name, a.ID, b.ID),
+			Kind: kindCheckin, Due: a.Start.Add(b.Start.Sub(a.Start) / 2), Deadline: b.Start, S: b, Prev: &prev,
+		})
+	}
+	// Before the last session of a series: share what the pair produced.
+	last := map[uint64]SessionInfo{}
+	for _, si := range live {
+		if si.Count >= 2 {
+			last[si.Series] = si // live is sorted, so the last one wins
+		}
+	}
+	shareBefore := set.SessionDigestBefore
+	if shareBefore <= 0 {
+		shareBefore = defaultShareBefore
+	}
+	for _, si := range live {
+		if l, ok := last[si.Series]; ok && l.ID == si.ID {
+			jobs = append(jobs, job{
+				Key:  fmt.Sprintf("pairs-share/%s/%d", si.List, si.ID),
+				Kind: kindShare, Due: before(si, shareBefore), Deadline: si.Start, S: si,
+			})
+		}
+	}
+	return jobs
+}

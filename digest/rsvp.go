@@ -1,0 +1,184 @@
+package digest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"minyan/listserv"
+	"minyan/store"
+)
+
+// TokenRSVP is the token kind of the Reply-To of reminders and session
+// digests: Ref is the session ID, Address the member it was sent to.
+const TokenRSVP = "rsvp"
+
+// Answers to an RSVP.
+const (
+	AnswerYes   = "yes"
+	AnswerNo    = "no"
+	AnswerMaybe = "maybe"
+)
+
+// ParseAnswer reads yes, no or maybe from the first word of a line
+// ("Yes!", "no, sorry", "Maybe."); "" when it is none of them.
+func ParseAnswer(line string) string {
+	f := strings.Fields(strings.ToLower(line))
+	if len(f) == 0 {
+		return ""
+	}
+	w := strings.TrimRight(f[0], ".,;:!?-–—)")
+	switch w {
+	case "yes", "y", "yep", "yeah", "accept", "attending":
+		return AnswerYes
+	case "no", "n", "nope", "decline", "declined":
+		return AnswerNo
+	case "maybe", "perhaps", "tentative", "possibly":
+		return AnswerMaybe
+	}
+	return ""
+}
+
+// RSVPSummary counts a session's answers; the name lists are for
+// organizers only.
+type RSVPSummary struct {
+	Yes, No, Maybe                int
+	YesNames, NoNames, MaybeNames []string
+	YesAddrs, NoAddrs, MaybeAddrs []string
+}
+
+// Counts is "yes=3 no=1 maybe=0", the RSVP column of `session ls`.
+func (r RSVPSummary) Counts() string {
+	return fmt.Sprintf("yes=%d no=%d maybe=%d", r.Yes, r.No, r.Maybe)
+}
+
+// Answers is "yes:a@x,b@x no:c@x" ("-" when nobody answered), the names
+// column of `session ls`.
+func (r RSVPSummary) Answers() string {
+	var parts []string
+	for _, p := range []struct {
+		k string
+		v []string
+	}{{AnswerYes, r.YesAddrs}, {AnswerNo, r.NoAddrs}, {AnswerMaybe, r.MaybeAddrs}} {
+		if len(p.v) > 0 {
+			parts = append(parts, p.k+":"+strings.Join(p.v, ","))
+		}
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, " ")
+}
+
+func rsvpSummary(tx *store.Tx, list string, session uint64) (RSVPSummary, error) {
+	var out RSVPSummary
+	rs, err := tx.RSVPs(list, session)
+	if err != nil {
+		return out, err
+	}
+	for _, r := range rs {
+		name := personName(tx, r.Address)
+		if name != r.Address {
+			name = (&mail.Address{Name: name, Address: r.Address}).String()
+		}
+		switch r.Answer {
+		case AnswerYes:
+			out.Yes++
+			out.YesNames, out.YesAddrs = append(out.YesNames, name), append(out.YesAddrs, r.Address)
+		case AnswerNo:
+			out.No++
+			out.NoNames, out.NoAddrs = append(out.NoNames, name), append(out.NoAddrs, r.Address)
+		case AnswerMaybe:
+			out.Maybe++
+			out.MaybeNames, out.MaybeAddrs = append(out.MaybeNames, name), append(out.MaybeAddrs, r.Address)
+		}
+	}
+	return out, nil
+}
+
+// rsvpData is what the session-rsvp-* templates see.
+type rsvpData struct {
+	SessionView
+	Answer string
+	Who    string
+}
+
+// handleRSVP records the answer in a reply to a reminder (token kind
+// "rsvp"). The answer counts for the member the reminder was sent to.
+// A recorded answer is acknowledged with the session-rsvp-noted mail,
+// queued in the same transaction; anything else is answered with a short
+// explanation, which listserv mails back.
+func (s *Scheduler) handleRSVP(ctx context.Context, r *listserv.Reply) (string, error) {
+	tok := r.Token
+	answer := ParseAnswer(r.FirstLine())
+	if answer == "" {
+		answer = ParseAnswer(r.Subject)
+	}
+	now := s.svc.Now()
+	var reply string
+	err := s.st.Update(func(tx *store.Tx) error {
+		l, err := tx.List(tok.List)
+		if err != nil {
+			return err
+		}
+		ss, err := tx.Session(tok.List, tok.Ref)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && ss.ListUID != l.UIDValidity) {
+			reply = "That session is no longer on the calendar."
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		si, err := sessionInfo(ss)
+		if err != nil {
+			return err
+		}
+		data := rsvpData{SessionView: s.view(l, si), Answer: answer, Who: tok.Address}
+		switch {
+		case ss.Status == store.SessionCancelled:
+			_, reply, err = s.svc.Render(l.Name, "session-rsvp-closed", data)
+			return err
+		case !now.Before(si.End):
+			_, reply, err = s.svc.Render(l.Name, "session-rsvp-closed", data)
+			return err
+		case answer == "":
+			_, reply, err = s.svc.Render(l.Name, "session-rsvp-unclear", data)
+			return err
+		}
+		if err := tx.PutRSVP(store.RSVP{List: l.Name, Session: ss.ID, Address: tok.Address, Answer: answer, At: now}); err != nil {
+			return err
+		}
+		subject, body, err := s.svc.Render(l.Name, "session-rsvp-noted", data)
+		if err != nil {
+			return err
+		}
+		mb, err := tx.Membership(l.Name, tok.Address)
+		if err != nil {
+			return nil // recorded; no longer a member to write to
+		}
+		raw := message{
+			From:          s.listFrom(l, listserv.RoleOwner),
+			To:            []*mail.Address{personAddress(tx, tok.Address)},
+			Subject:       subject,
+			MessageID:     store.NewToken() + "@" + s.svc.Domain(),
+			Date:          now,
+			AutoSubmitted: true,
+		}.render(textPart(body))
+		rc := s.svc.MemberRecipient(l, mb)
+		rc.Header = "" // a personal note, not list mail: no unsubscribe header
+		if _, err := tx.Enqueue(store.QueuedMessage{List: l.Name, Kind: "notice", Created: now, Batch: true}, raw, []store.QueuedRcpt{rc}); err != nil {
+			return err
+		}
+		tx.OnCommit(s.kick)
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("rsvp for session %d of %s: %w", tok.Ref, tok.List, err)
+	}
+	if reply == "" {
+		s.log.Info("rsvp recorded", "list", tok.List, "session", tok.Ref, "member", tok.Address, "answer", answer)
+	}
+	return reply, nil
+}

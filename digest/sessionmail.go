@@ -1,0 +1,219 @@
+package digest
+
+import (
+	"fmt"
+	"net/mail"
+	"time"
+
+	"minyan/listserv"
+	"minyan/store"
+)
+
+// sessionMembers are the members who get session mail: everyone
+// deliverable and not in nomail (digest-mode members too).
+func sessionMembers(tx *store.Tx, l store.List) ([]store.Membership, error) {
+	var out []store.Membership
+	err := tx.EachMember(l.Name, func(mb store.Membership) error {
+		if listserv.Deliverable(mb) && mb.Mode != "nomail" {
+			out = append(out, mb)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// invite renders a session's calendar object. Its SUMMARY and
+// DESCRIPTION come from the session-invite template.
+func (s *Scheduler) invite(l store.List, si SessionInfo, method string, now time.Time) ([]byte, error) {
+	v := s.view(l, si)
+	summary, desc, err := s.svc.Render(l.Name, "session-invite", v)
+	if err != nil {
+		return nil, err
+	}
+	from := s.listFrom(l, listserv.RoleOwner)
+	return ICS(Invite{
+		Method: method, UID: SessionUID(l.Name, si.ID, s.svc.Domain()), Sequence: si.Sequence,
+		Stamp: now, Start: si.Start, End: si.End, Summary: summary, Description: desc, Link: si.Link,
+		Organizer: from.Address, OrganizerName: from.Name, Cancelled: method == MethodCancel,
+	})
+}
+
+// sessionMail says which session mail to write.
+type sessionMail struct {
+	kind     string // QueuedMessage kind
+	template string
+	method   string // iCalendar method
+	// rsvp gives each recipient a Reply-To with their own RSVP token.
+	rsvp bool
+	key  string // idempotency key (and Message-ID)
+	// was is the session's previous time, for the update mail.
+	was string
+}
+
+// sessionMailData is what reminder-session, session-moved and
+// session-cancelled see.
+type sessionMailData struct {
+	SessionView
+	Was  string
+	RSVP bool
+}
+
+// queueSessionMail queues a reminder, update or cancellation to every
+// member not in nomail, inside the caller's transaction. The message is
+// rendered once; each recipient's RSVP Reply-To is spliced in with their
+// unsubscribe header. It returns the number of recipients.
+func (s *Scheduler) queueSessionMail(tx *store.Tx, l store.List, si SessionInfo, m sessionMail, now time.Time) (int, error) {
+	members, err := sessionMembers(tx, l)
+	if err != nil || len(members) == 0 {
+		return 0, err
+	}
+	subject, body, err := s.svc.Render(l.Name, m.template, sessionMailData{s.view(l, si), m.was, m.rsvp})
+	if err != nil {
+		return 0, err
+	}
+	ics, err := s.invite(l, si, m.method, now)
+	if err != nil {
+		return 0, err
+	}
+	raw := s.sessionMessage(l, subject, messageID(m.key, s.svc.Domain()), now, body, ics, m.method)
+	rcpts, err := s.sessionRecipients(tx, l, si, members, m.rsvp, now)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := tx.Enqueue(store.QueuedMessage{List: l.Name, Kind: m.kind, Created: now}, raw, rcpts); err != nil {
+		return 0, fmt.Errorf("queue %s: %w", m.kind, err)
+	}
+	return len(rcpts), nil
+}
+
+// sessionMessage is a session mail: the text, its calendar alternative
+// and the same calendar as invite.ics.
+func (s *Scheduler) sessionMessage(l store.List, subject, msgID string, now time.Time, body string, ics []byte, method string) []byte {
+	from := s.listFrom(l, listserv.RoleOwner)
+	return message{
+		From:          from,
+		To:            []*mail.Address{{Name: from.Name, Address: s.svc.Address(l.Name, listserv.RolePost, "")}},
+		Subject:       subject,
+		MessageID:     msgID,
+		Date:          now,
+		Extra:         s.svc.ListHeaders(l),
+		AutoSubmitted: true,
+	}.render(multipart("mixed",
+		multipart("alternative", textPart(body), calendarPart(ics, method)),
+		icsAttachment(ics, method)))
+}
+
+// sessionRecipients is the delivery work for members, each with an RSVP
+// token of their own when rsvp is set (valid until a day after the
+// session ends).
+func (s *Scheduler) sessionRecipients(tx *store.Tx, l store.List, si SessionInfo, members []store.Membership, rsvp bool, now time.Time) ([]store.QueuedRcpt, error) {
+	out := make([]store.QueuedRcpt, 0, len(members))
+	for _, mb := range members {
+		r := s.svc.MemberRecipient(l, mb)
+		if rsvp {
+			tok, err := s.svc.IssueToken(tx, TokenRSVP, l.Name, mb.Address, si.ID, "", si.End.Sub(now)+24*time.Hour)
+			if err != nil {
+				return nil, err
+			}
+			r.Header += "Reply-To: <" + s.svc.Address(l.Name, listserv.RoleConfirm, tok) + ">\r\n"
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// sessionDigestData is what session-digest sees.
+type sessionDigestData struct {
+	SessionView
+	// Since says where the thread list starts ("the session of Oct 1").
+	Since       string
+	Threads     []ThreadView
+	MoreThreads int
+	// Pairs are the current chevruta pairs, "Alice and Bob" each.
+	Pairs []string
+	RSVP  RSVPSummary
+	// Staff is true in the copy for facilitators, moderators and owners,
+	// which names who answered.
+	Staff bool
+}
+
+// sessionDigestWindow is how far back a list's first session digest
+// looks for threads.
+const sessionDigestWindow = 28 * 24 * time.Hour
+
+// queueSessionDigest queues the session digest: one copy for the
+// organizers (with the names behind the RSVP counts), one for everyone
+// else, both under the same job.
+func (s *Scheduler) queueSessionDigest(tx *store.Tx, l store.List, si SessionInfo, key string, now time.Time) (int, error) {
+	members, err := sessionMembers(tx, l)
+	if err != nil || len(members) == 0 {
+		return 0, err
+	}
+	sessions, err := loadSessions(tx, l, nil)
+	if err != nil {
+		return 0, err
+	}
+	loc := listZone(l, si.Zone)
+	since, sinceText := now.Add(-sessionDigestWindow), "the last four weeks"
+	for _, o := range sessions {
+		if o.Status == store.SessionScheduled && o.ID != si.ID && o.Start.Before(si.Start) {
+			since, sinceText = o.Start, "the session of "+o.Start.In(loc).Format("Monday, January 2")
+		}
+	}
+	threads, more, err := summarizeThreads(tx, l.Name, since, now)
+	if err != nil {
+		return 0, err
+	}
+	var pairs []string
+	if p, err := tx.Pairing(l.Name); err == nil && p.ListUID == l.UIDValidity {
+		for _, g := range p.Groups {
+			names := make([]string, len(g))
+			for i, a := range g {
+				names[i] = personName(tx, a)
+			}
+			pairs = append(pairs, joinNames(names))
+		}
+	}
+	rsvp, err := rsvpSummary(tx, l.Name, si.ID)
+	if err != nil {
+		return 0, err
+	}
+	var staff, others []store.Membership
+	for _, mb := range members {
+		if listserv.CanModerate(mb.Role) {
+			staff = append(staff, mb)
+		} else {
+			others = append(others, mb)
+		}
+	}
+	ics, err := s.invite(l, si, MethodPublish, now)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, audience := range []struct {
+		members []store.Membership
+		staff   bool
+		id      string
+	}{{staff, true, key + "/staff"}, {others, false, key}} {
+		if len(audience.members) == 0 {
+			continue
+		}
+		data := sessionDigestData{SessionView: s.view(l, si), Since: sinceText, Threads: threads, MoreThreads: more,
+			Pairs: pairs, RSVP: rsvp, Staff: audience.staff}
+		subject, body, err := s.svc.Render(l.Name, "session-digest", data)
+		if err != nil {
+			return 0, err
+		}
+		raw := s.sessionMessage(l, subject, messageID(audience.id, s.svc.Domain()), now, body, ics, MethodPublish)
+		rcpts, err := s.sessionRecipients(tx, l, si, audience.members, true, now)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := tx.Enqueue(store.QueuedMessage{List: l.Name, Kind: kindSessionDigest, Created: now}, raw, rcpts); err != nil {
+			return 0, fmt.Errorf("queue session digest: %w", err)
+		}
+		n += len(rcpts)
+	}
+	return n, nil
+}

@@ -1,0 +1,323 @@
+package digest
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"minyan/store"
+)
+
+// Limits of `session add`.
+const (
+	MaxSeries       = 260 // five years of weekly sessions
+	DefaultDuration = 90 * time.Minute
+	maxTopic        = 200
+)
+
+// AddRequest describes a session or a series (`minyan session add`).
+type AddRequest struct {
+	List string
+	// Zone is an IANA time zone; "" uses the list's timezone.
+	Zone string
+	// Start is the first session's wall-clock time in Zone,
+	// "YYYY-MM-DD HH:MM".
+	Start string
+	// Every is "", weekly, biweekly or monthly; Count how many sessions
+	// (1 when Every is "").
+	Every    string
+	Count    int
+	Duration time.Duration
+	Link     string
+	Topic    string
+}
+
+// Added reports a new series.
+type Added struct {
+	Sessions []SessionInfo
+	// Rule says how a monthly series recurs ("the first Thursday of each
+	// month"); Note what a fifth-weekday series does in other months.
+	Rule, Note string
+}
+
+// AddSessions creates a session or a whole series at once: every
+// session is its own record (its own ID, movable and cancellable alone).
+func (s *Scheduler) AddSessions(req AddRequest) (Added, error) {
+	var out Added
+	now := s.svc.Now()
+	if req.Count == 0 {
+		req.Count = 1
+	}
+	if req.Count < 1 || req.Count > MaxSeries {
+		return out, fmt.Errorf("--count must be between 1 and %d", MaxSeries)
+	}
+	if req.Every != "" && req.Every != EveryWeekly && req.Every != EveryBiweekly && req.Every != EveryMonthly {
+		return out, fmt.Errorf("--every %q: must be weekly, biweekly or monthly", req.Every)
+	}
+	if req.Every == "" && req.Count > 1 {
+		return out, fmt.Errorf("--count %d needs --every weekly, biweekly or monthly", req.Count)
+	}
+	if req.Duration == 0 {
+		req.Duration = DefaultDuration
+	}
+	if req.Duration < time.Minute || req.Duration > 24*time.Hour {
+		return out, fmt.Errorf("--duration must be between 1m and 24h")
+	}
+	link, err := checkLink(req.Link)
+	if err != nil {
+		return out, err
+	}
+	topic := strings.TrimSpace(oneLine(req.Topic))
+	if len(topic) > maxTopic {
+		return out, fmt.Errorf("--topic is longer than %d characters", maxTopic)
+	}
+	err = s.st.Update(func(tx *store.Tx) error {
+		l, err := tx.List(req.List)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no list named %s", req.List)
+		}
+		if err != nil {
+			return err
+		}
+		zone := req.Zone
+		if zone == "" {
+			zone = l.Settings.Timezone
+		}
+		if _, err := loadZone(zone); err != nil {
+			return fmt.Errorf("--tz: %w", err)
+		}
+		locals, err := Occurrences(req.Start, req.Every, req.Count)
+		if err != nil {
+			return fmt.Errorf("--start %w", err)
+		}
+		if req.Every == EveryMonthly {
+			out.Rule, out.Note, _ = MonthlyRule(req.Start)
+		}
+		var series uint64
+		for i, local := range locals {
+			id, err := tx.NewSessionID()
+			if err != nil {
+				return err
+			}
+			if i == 0 {
+				series = id
+			}
+			ss := store.Session{
+				ID: id, List: l.Name, ListUID: l.UIDValidity, Series: series, Index: i + 1, Count: len(locals),
+				Every: req.Every, Zone: zone, Local: local, Duration: req.Duration, Link: link, Topic: topic,
+				Status: store.SessionScheduled, Created: now,
+			}
+			si, err := sessionInfo(ss)
+			if err != nil {
+				return err
+			}
+			if i == 0 && !si.Start.After(now) {
+				return fmt.Errorf("--start %s (%s) is in the past", req.Start, zone)
+			}
+			if err := tx.PutSession(ss); err != nil {
+				return err
+			}
+			out.Sessions = append(out.Sessions, si)
+		}
+		return nil
+	})
+	if err != nil {
+		return Added{}, err
+	}
+	s.log.Info("sessions added", "list", req.List, "count", len(out.Sessions), "every", req.Every, "first", out.Sessions[0].Start)
+	s.Kick()
+	return out, nil
+}
+
+func checkLink(link string) (string, error) {
+	link = strings.TrimSpace(link)
+	if link == "" {
+		return "", nil
+	}
+	u, err := url.Parse(link)
+	if err != nil || u.Scheme == "" || u.Host == "" && u.Opaque == "" || strings.ContainsAny(link, " \t\r\n\"<>") {
+		return "", fmt.Errorf("--link %q: give a full meeting URL such as https://meet.example.org/abc", link)
+	}
+	return link, nil
+}
+
+// Listed is a session with its RSVP answers, for `session ls`.
+type Listed struct {
+	SessionInfo
+	State string
+	RSVP  RSVPSummary
+}
+
+// Sessions returns a list's sessions by start time, with their state at
+// the clock's now and their RSVP answers.
+func (s *Scheduler) Sessions(list string) ([]Listed, error) {
+	now := s.svc.Now()
+	var out []Listed
+	err := s.st.View(func(tx *store.Tx) error {
+		l, err := tx.List(list)
+		if err != nil {
+			return err
+		}
+		ss, err := loadSessions(tx, l, s.log)
+		if err != nil {
+			return err
+		}
+		for _, si := range ss {
+			r, err := rsvpSummary(tx, list, si.ID)
+			if err != nil {
+				return err
+			}
+			out = append(out, Listed{SessionInfo: si, State: si.State(now), RSVP: r})
+		}
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("no list named %s", list)
+	}
+	return out, err
+}
+
+// changeSession loads a session that can still change (not cancelled,
+// not begun), applies fn, raises SEQUENCE, stores it, and queues the
+// update or cancellation mail under key(new session), all in one
+// transaction. It returns the session after the change and how many
+// members were told.
+func (s *Scheduler) changeSession(list string, id uint64, verb string, fn func(l store.List, ss *store.Session) error, mail func(l store.List, before, after SessionInfo) (sessionMail, error), also func(tx *store.Tx, l store.List, after SessionInfo) error) (SessionInfo, int, error) {
+	now := s.svc.Now()
+	var (
+		after SessionInfo
+		n     int
+	)
+	err := s.st.Update(func(tx *store.Tx) error {
+		l, err := tx.List(list)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no list named %s", list)
+		}
+		if err != nil {
+			return err
+		}
+		ss, err := tx.Session(list, id)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && ss.ListUID != l.UIDValidity) {
+			return fmt.Errorf("%s has no session %d", list, id)
+		}
+		if err != nil {
+			return err
+		}
+		before, err := sessionInfo(ss)
+		if err != nil {
+			return err
+		}
+		if ss.Status == store.SessionCancelled {
+			return fmt.Errorf("session %d of %s is cancelled; add a new one instead", id, list)
+		}
+		if !now.Before(before.Start) {
+			return fmt.Errorf("session %d of %s has already begun; it can no longer be %s", id, list, verb)
+		}
+		if err := fn(l, &ss); err != nil {
+			return err
+		}
+		ss.Sequence++
+		ss.Updated = now
+		if after, err = sessionInfo(ss); err != nil {
+			return err
+		}
+		if err := tx.PutSession(ss); err != nil {
+			return err
+		}
+		if also != nil {
+			if err := also(tx, l, after); err != nil {
+				return err
+			}
+		}
+		m, err := mail(l, before, after)
+		if err != nil {
+			return err
+		}
+		if tx.JobDone(m.key) {
+			return nil
+		}
+		if n, err = s.queueSessionMail(tx, l, after, m, now); err != nil {
+			return err
+		}
+		return s.mark(tx, m.key, now)
+	})
+	if err != nil {
+		return SessionInfo{}, 0, err
+	}
+	s.Kick()
+	return after, n, nil
+}
+
+// MoveSession gives a session a new wall-clock start in its own zone,
+// raises its SEQUENCE and mails every member an update carrying the
+// calendar entry under the same UID. Reminders re-arm for the new time;
+// those whose moment has already passed are covered by the update mail
+// and are not sent again.
+func (s *Scheduler) MoveSession(list string, id uint64, start string) (SessionInfo, int, error) {
+	now := s.svc.Now()
+	si, n, err := s.changeSession(list, id, "moved",
+		func(l store.List, ss *store.Session) error {
+			w, err := parseWall(start)
+			if err != nil {
+				return fmt.Errorf("--start %w", err)
+			}
+			loc, err := loadZone(ss.Zone)
+			if err != nil {
+				return err
+			}
+			if !w.in(loc).After(now) {
+				return fmt.Errorf("--start %s (%s) is in the past", start, ss.Zone)
+			}
+			if w.String() == ss.Local {
+				return fmt.Errorf("session %d already starts at %s", ss.ID, start)
+			}
+			ss.Local = w.String()
+			return nil
+		},
+		func(l store.List, before, after SessionInfo) (sessionMail, error) {
+			return sessionMail{
+				kind: kindUpdate, template: "session-moved", method: MethodPublish, rsvp: true,
+				key: fmt.Sprintf("update/%s/%d/s%d", list, id, after.Sequence),
+				was: s.view(l, before).When,
+			}, nil
+		},
+		// Reminders of the new time that are already due: the update
+		// says it all, so they are marked sent with it.
+		func(tx *store.Tx, l store.List, after SessionInfo) error {
+			for _, j := range planSessions(l, []SessionInfo{after}, false) {
+				if j.Kind == kindReminder && !j.Due.After(now) && !tx.JobDone(j.Key) {
+					if err := tx.MarkJob(j.Key, now); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		return si, n, err
+	}
+	s.log.Info("session moved", "list", list, "session", id, "start", si.Start, "sequence", si.Sequence, "recipients", n)
+	return si, n, err
+}
+
+// CancelSession cancels one session and mails every member a
+// METHOD:CANCEL calendar entry that removes it.
+func (s *Scheduler) CancelSession(list string, id uint64) (SessionInfo, int, error) {
+	si, n, err := s.changeSession(list, id, "cancelled",
+		func(l store.List, ss *store.Session) error {
+			ss.Status = store.SessionCancelled
+			return nil
+		},
+		func(l store.List, before, after SessionInfo) (sessionMail, error) {
+			return sessionMail{
+				kind: kindCancel, template: "session-cancelled", method: MethodCancel,
+				key: fmt.Sprintf("cancel/%s/%d", list, id),
+			}, nil
+		}, nil)
+	if err == nil {
+		s.log.Info("session cancelled", "list", list, "session", id, "recipients", n)
+	}
+	return si, n, err
+}

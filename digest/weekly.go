@@ -1,0 +1,325 @@
+package digest
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+
+	"minyan/listserv"
+	"minyan/store"
+)
+
+// firstDigestWindow is how far back a list's first weekly digest reaches
+// (so history imported into a list is not mailed to its digest members).
+const firstDigestWindow = 7 * 24 * time.Hour
+
+// digestSlots returns the latest weekly digest moment at or before now
+// and the one after it, from the list's digest_day and digest_time in its
+// timezone. Both are wall-clock moments, so the digest stays at 08:00
+// local time across daylight saving changes.
+func digestSlots(set store.Settings, now time.Time) (last, next time.Time, err error) {
+	loc, err := loadZone(set.Timezone)
+	if err != nil {
+		return last, next, err
+	}
+	day, ok := listserv.ParseWeekday(set.DigestDay)
+	if !ok {
+		return last, next, fmt.Errorf("digest_day %q is not a day of the week", set.DigestDay)
+	}
+	hm, err := time.Parse("15:04", set.DigestTime)
+	if err != nil {
+		return last, next, fmt.Errorf("digest_time %q is not HH:MM", set.DigestTime)
+	}
+	local := now.In(loc)
+	back := (int(local.Weekday()) - int(day) + 7) % 7
+	w := wall{local.Year(), local.Month(), local.Day() - back, hm.Hour(), hm.Minute()}
+	w = wallOf(w.naive()) // normalise the day
+	last = w.in(loc)
+	if last.After(now) {
+		w = wallOf(w.naive().AddDate(0, 0, -7))
+		last = w.in(loc)
+	}
+	next = wallOf(w.naive().AddDate(0, 0, 7)).in(loc)
+	return last, next, nil
+}
+
+// runWeekly sends a list's weekly digest when its slot has come and it
+// was not sent yet. It returns the next slot.
+func (s *Scheduler) runWeekly(l store.List, now time.Time) (time.Time, error) {
+	slot, next, err := digestSlots(l.Settings, now)
+	if err != nil {
+		return time.Time{}, err
+	}
+	loc := listZone(l, "UTC")
+	key := fmt.Sprintf("digest/%s/%d/%s", l.Name, l.UIDValidity, slot.In(loc).Format("2006-01-02T15:04"))
+	done := false
+	if err := s.st.View(func(tx *store.Tx) error { done = tx.JobDone(key); return nil }); err != nil || done {
+		return next, err // the usual case: no write transaction, no fsync
+	}
+	var res weeklyResult
+	err = s.st.Update(func(tx *store.Tx) error {
+		if tx.JobDone(key) {
+			return nil
+		}
+		state, err := digestState(tx, l, slot)
+		if err != nil {
+			return err
+		}
+		if !state.LastSlot.IsZero() && !slot.After(state.LastSlot) {
+			// A digest sent by hand after this slot covered it.
+			return tx.MarkJob(key, now)
+		}
+		res, err = s.queueWeekly(tx, l, state, slot, key, now)
+		return err
+	})
+	if err == nil && res.posts > 0 {
+		s.log.Info("weekly digest queued", "list", l.Name, "posts", res.posts, "recipients", res.rcpts)
+	}
+	return next, err
+}
+
+// SendDigest sends a list's pending weekly digest now (`minyan digest
+// send`): the posts since the last digest. The next scheduled digest
+// starts after it. posts is 0 when there was nothing to send.
+func (s *Scheduler) SendDigest(list string) (posts, rcpts int, err error) {
+	now := s.svc.Now()
+	var res weeklyResult
+	err = s.st.Update(func(tx *store.Tx) error {
+		l, err := tx.List(list)
+		if err != nil {
+			return err
+		}
+		state, err := digestState(tx, l, now)
+		if err != nil {
+			return err
+		}
+		_, next, err := tx.ArchiveStats(list)
+		if err != nil {
+			return err
+		}
+		key := fmt.Sprintf("digest/%s/%d/manual/%d-%d", l.Name, l.UIDValidity, state.LastSeq, next-1)
+		if tx.JobDone(key) {
+			return nil
+		}
+		res, err = s.queueWeekly(tx, l, state, now, key, now)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, 0, fmt.Errorf("no list named %s", list)
+	}
+	if err == nil && res.posts > 0 {
+		s.log.Info("weekly digest sent by hand", "list", list, "posts", res.posts, "recipients", res.rcpts)
+	}
+	return res.posts, res.rcpts, err
+}
+
+// digestState reads where a list's digest stands. A list without one
+// (new, or re-created under the same name) starts one window before
+// upTo.
+func digestState(tx *store.Tx, l store.List, upTo time.Time) (store.DigestState, error) {
+	st, err := tx.DigestState(l.Name)
+	if err == nil && st.ListUID == l.UIDValidity {
+		return st, nil
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return st, err
+	}
+	first, err := firstSeqAfter(tx, l.Name, upTo.Add(-firstDigestWindow))
+	if err != nil {
+		return st, err
+	}
+	st = store.DigestState{List: l.Name, ListUID: l.UIDValidity}
+	if first > 0 {
+		st.LastSeq = first - 1
+	} else {
+		_, next, err := tx.ArchiveStats(l.Name)
+		if err != nil {
+			return st, err
+		}
+		st.LastSeq = next - 1
+	}
+	return st, nil
+}
+
+type weeklyResult struct{ posts, rcpts int }
+
+// digestPost is one entry of a weekly digest.
+type digestPost struct {
+	N         int
+	Subject   string
+	Author    string
+	Date      string
+	ReplyLink string
+	raw       []byte
+}
+
+// digestThread groups a digest's posts by thread.
+type digestThread struct {
+	Subject string
+	Posts   []*digestPost
+}
+
+// weeklyData is what digest-weekly sees.
+type weeklyData struct {
+	List, Title    string
+	Range          string
+	Count          int
+	Threads        []*digestThread
+	PostAddress    string
+	RequestAddress string
+	LeaveAddress   string
+	CanPost        bool
+}
+
+// queueWeekly queues the digest of the posts after state.LastSeq archived
+// up to upTo, to every digest member, and moves the list's digest state
+// past them, all in the caller's transaction, then marks key. With no
+// posts nothing is sent, but the slot still counts as handled.
+func (s *Scheduler) queueWeekly(tx *store.Tx, l store.List, state store.DigestState, upTo time.Time, key string, now time.Time) (weeklyResult, error) {
+	loc := listZone(l, "UTC")
+	var (
+		threads []*digestThread
+		byID    = map[uint64]*digestThread{}
+		count   int
+		lastSeq = state.LastSeq
+		first   time.Time
+	)
+	err := tx.EachArchived(l.Name, state.LastSeq+1, 0, func(m store.ArchiveMeta, raw []byte) error {
+		if m.Archived.After(upTo) {
+			return errStop
+		}
+		t := byID[m.Thread]
+		if t == nil {
+			t = &digestThread{Subject: cleanSubject(m.Subject)}
+			byID[m.Thread] = t
+			threads = append(threads, t)
+		}
+		author := m.From
+		if m.FromName != "" {
+			author = (&mail.Address{Name: m.FromName, Address: m.From}).String()
+		}
+		subject := strings.TrimSpace(m.Subject)
+		if subject == "" {
+			subject = "(no subject)"
+		}
+		t.Posts = append(t.Posts, &digestPost{
+			Subject:   subject,
+			Author:    author,
+			Date:      m.Archived.In(loc).Format("Mon Jan 2, 2006 15:04 MST"),
+			ReplyLink: s.replyLink(l.Name, subject, m.MessageID),
+			raw:       append([]byte(nil), raw...),
+		})
+		if count == 0 {
+			first = m.Archived
+		}
+		count++
+		lastSeq = m.Seq
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return weeklyResult{}, err
+	}
+	state.LastSlot = upTo
+	if count == 0 {
+		if err := tx.PutDigestState(state); err != nil {
+			return weeklyResult{}, err
+		}
+		return weeklyResult{}, tx.MarkJob(key, now)
+	}
+	// Number the posts in the order they appear: by thread.
+	var parts []entity
+	n := 0
+	for _, t := range threads {
+		for _, p := range t.Posts {
+			n++
+			p.N = n
+			parts = append(parts, rfc822Part(p.raw))
+		}
+	}
+	from := state.LastSent
+	if from.IsZero() || from.After(first) {
+		from = first
+	}
+	data := weeklyData{
+		List: l.Name, Title: l.Settings.Title, Range: formatDateRange(from.In(loc), upTo.In(loc)), Count: count,
+		Threads: threads, PostAddress: s.svc.Address(l.Name, listserv.RolePost, ""),
+		RequestAddress: s.svc.Address(l.Name, listserv.RoleRequest, ""),
+		LeaveAddress:   s.svc.Address(l.Name, listserv.RoleLeave, ""),
+		CanPost:        l.Settings.Posting != "announce",
+	}
+	if data.Title == "" {
+		data.Title = l.Name
+	}
+	subject, toc, err := s.svc.Render(l.Name, "digest-weekly", data)
+	if err != nil {
+		return weeklyResult{}, err
+	}
+	var rcpts []store.QueuedRcpt
+	if err := tx.EachMember(l.Name, func(mb store.Membership) error {
+		if mb.Mode == "digest" && listserv.Deliverable(mb) {
+			rcpts = append(rcpts, s.svc.MemberRecipient(l, mb))
+		}
+		return nil
+	}); err != nil {
+		return weeklyResult{}, err
+	}
+	if len(rcpts) > 0 {
+		m := message{
+			From:      s.listFrom(l, listserv.RoleRequest),
+			To:        []*mail.Address{{Name: data.Title, Address: data.PostAddress}},
+			Subject:   subject,
+			MessageID: messageID(key, s.svc.Domain()),
+			Date:      now,
+			Extra:     s.svc.ListHeaders(l),
+		}
+		if data.CanPost {
+			m.ReplyTo = []*mail.Address{{Address: data.PostAddress}}
+		}
+		raw := m.render(multipart("mixed", textPart(toc), multipart("digest", parts...)))
+		if _, err := tx.Enqueue(store.QueuedMessage{List: l.Name, Kind: kindWeekly, Created: now, Batch: !l.Settings.Personalize}, raw, rcpts); err != nil {
+			return weeklyResult{}, fmt.Errorf("queue digest: %w", err)
+		}
+	}
+	state.LastSeq = lastSeq
+	state.LastSent = now
+	state.Number++
+	if err := tx.PutDigestState(state); err != nil {
+		return weeklyResult{}, err
+	}
+	if err := s.mark(tx, key, now); err != nil {
+		return weeklyResult{}, err
+	}
+	return weeklyResult{posts: count, rcpts: len(rcpts)}, nil
+}
+
+// replyLink is a mailto: URL (RFC 6068) that starts a reply to one post
+// of a digest: to the list, with the post's subject and In-Reply-To, so
+// the reply threads under the post instead of quoting the whole digest.
+func (s *Scheduler) replyLink(list, subject, msgid string) string {
+	subj := cleanSubjectKeepCase(subject)
+	q := "subject=" + mailtoEscape("Re: "+subj)
+	if msgid != "" {
+		q += "&In-Reply-To=" + mailtoEscape("<"+msgid+">")
+	}
+	return "mailto:" + s.svc.Address(list, listserv.RolePost, "") + "?" + q
+}
+
+// cleanSubjectKeepCase removes leading Re:/Fwd: and list tags, keeping
+// the words.
+func cleanSubjectKeepCase(s string) string {
+	s = cleanSubject(s)
+	if s == "(no subject)" {
+		return ""
+	}
+	return s
+}
+
+// mailtoEscape percent-encodes an hfield value: everything but RFC 3986
+// unreserved characters, and spaces as %20 (not "+", which mailto does
+// not decode).
+func mailtoEscape(v string) string {
+	return strings.ReplaceAll(url.QueryEscape(v), "+", "%20")
+}
