@@ -20,5 +20,7 @@ func (s *Service) Maintain(ctx context.Context) error {
 }
 
 // maintainBounces sends probes to disabled members and expires old bounce
-// scores.
-func (s *Service) maintainBounces(ctx context.Context, now time.Time) error { return nil }
+// scores (bounces.go).
+func (s *Service) maintainBounces(ctx context.Context, now time.Time) error {
+	return s.bounceMaintenance(ctx, now)
+}

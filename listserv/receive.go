@@ -123,6 +123,11 @@ func (s *Service) receivePost(ctx context.Context, env Envelope, la ListAddress,
 		return nil
 	}
 
+	// Who really sent it (SPF, DKIM, DMARC): DNS only, before any
+	// transaction. The verdict is recorded in the archived and held copies.
+	authRes := s.authenticate(ctx, env, raw)
+	raw = authRes.Prepend(raw)
+
 	munge, err := s.shouldMunge(ctx, list, m.From.Address)
 	if err != nil {
 		log.Warn("DMARC lookup failed; rewriting From to be safe", "err", err)
@@ -145,6 +150,13 @@ func (s *Service) receivePost(ctx context.Context, env Envelope, la ListAddress,
 			f.duplicate = true
 		}
 		d = decide(&f)
+		if d.Action == Accept || d.Action == Hold {
+			// A post claiming a member's address must prove it on
+			// members-only, announce and caucus lists.
+			if hold, reason := s.authHold(list, f.member != nil, authRes); hold {
+				d = Decision{Action: Hold, Rule: "sender-check", Reason: reason}
+			}
+		}
 		switch d.Action {
 		case Accept:
 			msg, err := parse(raw) // Rewrite mutates; Batch may run this twice
@@ -178,7 +190,7 @@ func (s *Service) receivePost(ctx context.Context, env Envelope, la ListAddress,
 		}
 		return tempFail(err)
 	}
-	s.logDecision(log, d)
+	s.logDecision(log.With("spf", authRes.SPF, "dkim", authRes.DKIM, "dmarc", authRes.DMARC, "auth", authRes.Why), d)
 	return nil
 }
 

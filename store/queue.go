@@ -127,7 +127,23 @@ type Outcome struct {
 	Error     string
 	Permanent bool
 	At        time.Time
+	// Stage is where the attempt ended (StageConnect, StageMail,
+	// StageRcpt, StageData; "" for a local problem). Only RCPT and DATA
+	// answers are about this recipient's mailbox; a MAIL FROM or size
+	// rejection is about the relay or the message and is no bounce.
+	Stage string
+	// Kind is the queued message's kind (post, notice, probe, ...), so
+	// the hook can tell a bounce probe from list mail.
+	Kind string
 }
+
+// Stages of a delivery attempt, for Outcome.Stage.
+const (
+	StageConnect = "connect" // reaching or talking to the relay
+	StageMail    = "mail"    // MAIL FROM, the DATA command, or a size refusal: the whole transaction
+	StageRcpt    = "rcpt"    // the RCPT TO answer for this recipient
+	StageData    = "data"    // the answer after the message data
+)
 
 // Finish records delivery outcomes in one transaction: delivered
 // recipients leave the queue, deferred ones are rescheduled, failed ones

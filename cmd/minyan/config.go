@@ -25,6 +25,7 @@ type Config struct {
 	Server ServerConfig `toml:"server"`
 	Relay  RelayConfig  `toml:"relay"`
 	DKIM   DKIMConfig   `toml:"dkim"`
+	TLS    TLSConfig    `toml:"tls"`
 
 	// Path is where it was read from ("" = embedded default); not a key.
 	Path string `toml:"-"`
@@ -38,6 +39,7 @@ type ServerConfig struct {
 	LMTPListen      string `toml:"lmtp_listen"`
 	HTTPListen      string `toml:"http_listen"`
 	IMAPListen      string `toml:"imap_listen"`
+	IMAPSListen     string `toml:"imaps_listen"`
 	PublicURL       string `toml:"public_url"`
 	Timezone        string `toml:"timezone"`
 	MaxMessageBytes int64  `toml:"max_message_bytes"`
@@ -55,11 +57,28 @@ type RelayConfig struct {
 	GiveUpAfter   Duration   `toml:"give_up_after"`
 }
 
-// DKIMConfig is the [dkim] table.
+// DKIMConfig is the [dkim] table: outbound signing as server.domain.
+// PrivateKey is the path of a PEM file (PKCS#8 RSA or Ed25519, or PKCS#1
+// RSA), such as `minyan dkim keygen` writes; it is read once when the
+// daemon starts (loadDKIM), so a bad key stops `minyan serve` at once.
 type DKIMConfig struct {
 	Selector   string `toml:"selector"`
 	PrivateKey string `toml:"private_key"`
 }
+
+// Enabled tells whether outbound mail is signed.
+func (d DKIMConfig) Enabled() bool { return d.Selector != "" }
+
+// TLSConfig is the [tls] table: the certificate the IMAP listeners use
+// for STARTTLS (imap_listen) and implicit TLS (imaps_listen). Empty means
+// no TLS; then IMAP may only listen on loopback.
+type TLSConfig struct {
+	Cert string `toml:"cert"`
+	Key  string `toml:"key"`
+}
+
+// Enabled tells whether a certificate is configured.
+func (t TLSConfig) Enabled() bool { return t.Cert != "" }
 
 // Duration reads Go durations ("90s", "2h") from TOML strings.
 type Duration struct{ time.Duration }
@@ -139,7 +158,7 @@ func (c *Config) validate() error {
 	if s.DataDir == "" {
 		return errors.New("server.data_dir: must name a directory, such as ./data")
 	}
-	for key, v := range map[string]string{"server.smtp_listen": s.SMTPListen, "server.http_listen": s.HTTPListen, "server.imap_listen": s.IMAPListen} {
+	for key, v := range map[string]string{"server.smtp_listen": s.SMTPListen, "server.http_listen": s.HTTPListen, "server.imap_listen": s.IMAPListen, "server.imaps_listen": s.IMAPSListen} {
 		if v == "" {
 			continue
 		}
@@ -200,5 +219,74 @@ func (c *Config) validate() error {
 	if (c.DKIM.Selector == "") != (c.DKIM.PrivateKey == "") {
 		return errors.New("dkim.selector and dkim.private_key go together: set both or neither")
 	}
+	if sel := c.DKIM.Selector; sel != "" && !validSelector(sel) {
+		return fmt.Errorf("dkim.selector: %q is not a DNS label such as minyan2026 (letters, digits, '-', dots between labels)", sel)
+	}
+	if err := c.validateTLS(); err != nil {
+		return err
+	}
 	return nil
+}
+
+// validateTLS checks [tls] and the IMAP listeners that depend on it:
+// passwords never cross a network in clear text, so an IMAP listener
+// off loopback needs a certificate (STARTTLS), and imaps_listen is
+// implicit TLS by definition.
+func (c *Config) validateTLS() error {
+	t := &c.TLS
+	if (t.Cert == "") != (t.Key == "") {
+		return errors.New("tls.cert and tls.key go together: set both (PEM files) or neither")
+	}
+	for key, path := range map[string]string{"tls.cert": t.Cert, "tls.key": t.Key} {
+		if path == "" {
+			continue
+		}
+		if st, err := os.Stat(path); err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		} else if st.IsDir() {
+			return fmt.Errorf("%s: %s is a directory, not a PEM file", key, path)
+		}
+	}
+	if c.Server.IMAPSListen != "" && !t.Enabled() {
+		return errors.New("server.imaps_listen is implicit TLS: set tls.cert and tls.key, or leave imaps_listen empty")
+	}
+	if l := c.Server.IMAPListen; l != "" && !t.Enabled() && !IsLoopbackListen(l) {
+		return fmt.Errorf("server.imap_listen: %q is not a loopback address, and without tls.cert and tls.key "+
+			"members' passwords would cross the network in clear text; set [tls] or listen on 127.0.0.1", l)
+	}
+	return nil
+}
+
+// IsLoopbackListen tells whether a listen address (host:port) only
+// accepts connections from this machine: a loopback IP or "localhost".
+// An empty host ("":1143) listens everywhere.
+func IsLoopbackListen(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// validSelector checks a DKIM selector: one or more DNS labels, as it
+// becomes SELECTOR._domainkey.DOMAIN.
+func validSelector(sel string) bool {
+	if len(sel) > 63*2 {
+		return false
+	}
+	for _, label := range strings.Split(sel, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -215,6 +215,8 @@ func (e *testEnv) setup(name, kind string, members map[string]string, settings .
 
 type smtpError = smtp.SMTPError
 
+type storeTx = store.Tx
+
 // archived reads one archived post.
 func archived(e *testEnv, list string, seq uint64) (raw []byte, err error) {
 	err = e.srv.App.Store.View(func(tx *store.Tx) error {

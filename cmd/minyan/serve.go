@@ -38,7 +38,11 @@ type Server struct {
 	SMTPAddr string
 	LMTPAddr string
 	HTTPAddr string
-	Outbox   string
+	// IMAPAddr and IMAPSAddr are the IMAP listeners (plain/STARTTLS and
+	// implicit TLS); empty when not configured.
+	IMAPAddr  string
+	IMAPSAddr string
+	Outbox    string
 
 	worker  *deliver.Worker
 	cancel  context.CancelFunc
@@ -47,6 +51,8 @@ type Server struct {
 	http    *http.Server
 	adminLn net.Listener
 	socket  string
+	// imapClose stops the IMAP server (serve_imap.go).
+	imapClose func()
 }
 
 // runServe runs the daemon until ctx is cancelled (SIGINT/SIGTERM).
@@ -90,6 +96,10 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 	if clock == nil {
 		clock = listserv.SystemClock{}
 	}
+	dkimSigner, err := loadDKIM(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	s.worker = deliver.New(deliver.Options{
 		Store: st,
 		Relay: deliver.Relay{
@@ -102,6 +112,11 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 		Logger:     log.With("part", "deliver"),
 		Deliveries: metrics.Deliveries,
 		HeloName:   cfg.Server.Domain,
+		DKIM:       dkimSigner,
+		// Bounce accounting; s.App is set below, before the worker runs.
+		Hook: func(tx *store.Tx, r store.QueuedRcpt, o store.Outcome) error {
+			return s.App.Svc.DeliveryHook(tx, r, o)
+		},
 	})
 	opts := serviceOptions(cfg, log)
 	opts.Clock = clock
@@ -233,6 +248,9 @@ func (s *Server) Close() error {
 	}
 	if s.http != nil {
 		s.http.Shutdown(ctx)
+	}
+	if s.imapClose != nil {
+		s.imapClose()
 	}
 	if s.adminLn != nil {
 		s.adminLn.Close()

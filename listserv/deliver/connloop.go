@@ -54,9 +54,10 @@ func (w *Worker) attempt(snd sender, j *job) []result {
 	if j.msg.broken != nil {
 		res := make([]result, len(j.rcpts))
 		for i := range res {
-			res[i] = result{abandoned, "queued message unreadable: " + j.msg.broken.Error()}
+			res[i] = result{abandoned, "queued message unreadable: " + j.msg.broken.Error(), ""}
 		}
 		return res
 	}
+	j.sig = w.signature(j)
 	return snd.deliver(j)
 }

@@ -1,13 +1,15 @@
 package deliver
 
 import (
+	"sync"
+
 	"minyan/store"
 )
 
 // message is a queued message's shared bytes, loaded once and kept while
 // any of its recipients is in flight. Everything but refs is immutable
 // after loading, so connection goroutines read it without locks; refs
-// belongs to the scheduler.
+// belongs to the scheduler, and sig is guarded by sigOnce.
 type message struct {
 	q store.QueuedMessage
 	// raw is the body as stored (Maildir mode).
@@ -23,6 +25,13 @@ type message struct {
 	// such a message are given up instead of sent.
 	broken error
 	refs   int
+	// canon is the body as the receiver sees it (wireText), kept for
+	// DKIM signing; nil when mail is not signed.
+	canon []byte
+	// sig is the message's one DKIM signature for recipients without a
+	// per-recipient header (batched mail), made once on first use.
+	sigOnce sync.Once
+	sig     string
 }
 
 // newMessage prepares the shared bytes for the mode in use.
@@ -41,6 +50,9 @@ func newMessage(q store.QueuedMessage, body []byte, smtp bool) *message {
 type job struct {
 	msg   *message
 	rcpts []store.QueuedRcpt
+	// sig is the DKIM-Signature field to put in front of this job's
+	// copy ("" when unsigned); set just before the job is attempted.
+	sig string
 }
 
 func hasEightBit(b []byte) bool {

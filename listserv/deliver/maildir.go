@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"minyan/store"
 )
 
 // maildirSender writes each recipient's copy into a Maildir, the outbox
@@ -35,10 +37,10 @@ func (m *maildirSender) deliver(j *job) []result {
 	for i := range j.rcpts {
 		if err := m.write(j, i); err != nil {
 			m.log.Warn("writing to the outbox", "err", err)
-			res[i] = result{deferred, err.Error()}
+			res[i] = result{deferred, err.Error(), ""}
 			continue
 		}
-		res[i] = result{delivered, ""}
+		res[i] = result{delivered, "", store.StageData}
 		wrote = true
 	}
 	if wrote {
@@ -46,7 +48,7 @@ func (m *maildirSender) deliver(j *job) []result {
 		if err := syncDir(filepath.Join(m.dir, "new")); err != nil {
 			m.log.Warn("syncing the outbox", "err", err)
 			for i := range res {
-				res[i] = result{deferred, err.Error()}
+				res[i] = result{deferred, err.Error(), ""}
 			}
 		}
 	}
@@ -64,7 +66,7 @@ func (m *maildirSender) write(j *job, i int) error {
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
-	head := "Return-Path: <" + r.EnvelopeFrom + ">\r\nDelivered-To: " + r.Address + "\r\n" + r.Header
+	head := "Return-Path: <" + r.EnvelopeFrom + ">\r\nDelivered-To: " + r.Address + "\r\n" + j.sig + r.Header
 	_, err = f.WriteString(head)
 	if err == nil {
 		_, err = f.Write(j.msg.raw)

@@ -40,6 +40,9 @@ type Options struct {
 	// HeloName is the name given in EHLO; defaults to the host name,
 	// because relays often reject "localhost".
 	HeloName string
+	// DKIM, if not nil, signs every message as it leaves (after the
+	// per-recipient header is spliced in, so that header is signed too).
+	DKIM *DKIM
 }
 
 // Relay is the `[relay]` section of the configuration: the outbound

@@ -31,35 +31,39 @@ type result struct {
 	// text is the relay's reply ("550 5.1.1 No such user") or the local
 	// error.
 	text string
+	// stage is where the attempt ended (store.StageRcpt, ...; "" for a
+	// local problem), so bounce accounting counts only answers about
+	// the recipient.
+	stage string
 }
 
 // resultOf classifies a final reply: 2xx delivered, 5xx rejected,
 // anything else (4xx, or a reply that makes no sense here) deferred.
-func resultOf(r reply) result {
+func resultOf(r reply, stage string) result {
 	switch r.Code / 100 {
 	case 2:
-		return result{delivered, ""}
+		return result{delivered, "", stage}
 	case 5:
-		return result{rejected, r.String()}
+		return result{rejected, r.String(), stage}
 	default:
-		return result{deferred, r.String()}
+		return result{deferred, r.String(), stage}
 	}
 }
 
 // failureOf classifies a reply that ended a transaction early: only 5xx is
 // permanent, everything else is retried.
-func failureOf(r reply) result {
+func failureOf(r reply, stage string) result {
 	if r.Code/100 == 5 {
-		return result{rejected, r.String()}
+		return result{rejected, r.String(), stage}
 	}
-	return result{deferred, r.String()}
+	return result{deferred, r.String(), stage}
 }
 
 // outcome turns an attempt into what the store records: the retry
 // schedule of Relay.Retry (indexed by the attempts so far, the last delay
 // repeating) and the give-up age of Relay.GiveUpAfter.
 func (w *Worker) outcome(r store.QueuedRcpt, res result, now time.Time) store.Outcome {
-	o := store.Outcome{Key: r.Key(), At: now, Error: res.text}
+	o := store.Outcome{Key: r.Key(), At: now, Error: res.text, Stage: res.stage}
 	switch res.status {
 	case delivered:
 		o.Delivered = true
@@ -83,6 +87,7 @@ func (w *Worker) outcomes(j *job, res []result, now time.Time) []store.Outcome {
 	out := make([]store.Outcome, len(j.rcpts))
 	for i, r := range j.rcpts {
 		out[i] = w.outcome(r, res[i], now)
+		out[i].Kind = j.msg.q.Kind
 		switch o := out[i]; {
 		case o.Delivered:
 		case !o.RetryAt.IsZero():

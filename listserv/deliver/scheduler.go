@@ -144,6 +144,9 @@ func (s *scheduler) message(id uint64) *message {
 		m = &message{q: store.QueuedMessage{ID: id}, broken: err}
 	} else {
 		m = newMessage(q, body, s.w.o.Relay.Address != "")
+		if s.w.o.DKIM != nil {
+			m.canon = wireText(body)
+		}
 	}
 	s.msgs[id] = m
 	return m

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"minyan/store"
 )
 
 // smtpSender is a connection goroutine's link to the relay. It opens the
@@ -43,21 +45,21 @@ func (s *smtpSender) deliver(j *job) []result {
 		reused := s.c != nil
 		if s.c == nil {
 			if time.Now().Before(s.downUntil) {
-				fill(res, idx, result{deferred, s.downErr.Error()})
+				fill(res, idx, result{deferred, s.downErr.Error(), store.StageConnect})
 				return res
 			}
 			c, err := dial(s.relay, s.helo, &s.stop)
 			if err != nil {
 				s.log.Warn("relay unavailable", "err", err)
 				s.downUntil, s.downErr = time.Now().Add(relayDownFor), err
-				fill(res, idx, result{deferred, err.Error()})
+				fill(res, idx, result{deferred, err.Error(), store.StageConnect})
 				return res
 			}
 			s.setClient(c)
 		}
 		if s.c.maxSize > 0 && env.size > s.c.maxSize {
 			// Sending it would only earn a 552 after the whole transfer.
-			fill(res, idx, result{rejected, fmt.Sprintf("552 5.3.4 message of %d bytes exceeds the relay's limit of %d", env.size, s.c.maxSize)})
+			fill(res, idx, result{rejected, fmt.Sprintf("552 5.3.4 message of %d bytes exceeds the relay's limit of %d", env.size, s.c.maxSize), store.StageMail})
 			return res
 		}
 		got, stale, err := s.c.send(env)
@@ -81,24 +83,25 @@ func (s *smtpSender) deliver(j *job) []result {
 // the envelope's recipients back to the job's.
 func (s *smtpSender) envelope(j *job, res []result) (*envelope, []int) {
 	first := j.rcpts[0]
+	head := j.sig + first.Header
 	env := &envelope{
 		from:     first.EnvelopeFrom,
 		body:     j.msg.wire,
 		eightBit: j.msg.eightBit,
-		size:     j.msg.size + int64(len(first.Header)),
+		size:     j.msg.size + int64(len(head)),
 		utf8:     !isASCII(first.EnvelopeFrom),
 	}
-	if first.Header != "" {
-		env.header = dotStuff(nil, []byte(first.Header))
+	if head != "" {
+		env.header = dotStuff(nil, []byte(head))
 	}
 	if !validAddress(env.from) {
-		fill(res, nil, result{rejected, fmt.Sprintf("invalid envelope sender %q", env.from)})
+		fill(res, nil, result{rejected, fmt.Sprintf("invalid envelope sender %q", env.from), ""})
 		return env, nil
 	}
 	idx := make([]int, 0, len(j.rcpts))
 	for i, r := range j.rcpts {
 		if r.Address == "" || !validAddress(r.Address) {
-			res[i] = result{rejected, fmt.Sprintf("invalid recipient address %q", r.Address)}
+			res[i] = result{rejected, fmt.Sprintf("invalid recipient address %q", r.Address), ""}
 			continue
 		}
 		env.rcpts = append(env.rcpts, r.Address)

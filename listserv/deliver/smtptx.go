@@ -3,6 +3,8 @@ package deliver
 import (
 	"fmt"
 	"strconv"
+
+	"minyan/store"
 )
 
 // envelope is one mail transaction's input.
@@ -35,7 +37,7 @@ func (c *client) send(e *envelope) (res []result, stale bool, err error) {
 		if err != nil {
 			for i := range res {
 				if res[i].status == unresolved {
-					res[i] = result{deferred, "connection to relay: " + err.Error()}
+					res[i] = result{deferred, "connection to relay: " + err.Error(), store.StageConnect}
 				}
 			}
 		}
@@ -104,7 +106,7 @@ func (c *client) send(e *envelope) (res []result, stale bool, err error) {
 	mailOK := mailRep.Code/100 == 2
 	if !mailOK {
 		for i := range res {
-			res[i] = failureOf(mailRep)
+			res[i] = failureOf(mailRep, store.StageMail)
 		}
 		if !c.pipelining {
 			return res, false, c.reset()
@@ -124,7 +126,7 @@ func (c *client) send(e *envelope) (res []result, stale bool, err error) {
 		case rep.Code/100 == 2:
 			accepted++
 		default:
-			res[i] = failureOf(rep)
+			res[i] = failureOf(rep, store.StageRcpt)
 		}
 	}
 	if accepted == 0 && !c.pipelining {
@@ -137,7 +139,7 @@ func (c *client) send(e *envelope) (res []result, stale bool, err error) {
 	if dataRep.Code != 354 {
 		for i := range res {
 			if res[i].status == unresolved {
-				res[i] = failureOf(dataRep)
+				res[i] = failureOf(dataRep, store.StageMail)
 			}
 		}
 		return res, false, c.reset()
@@ -164,7 +166,7 @@ func (c *client) send(e *envelope) (res []result, stale bool, err error) {
 	}
 	for i := range res {
 		if res[i].status == unresolved {
-			res[i] = resultOf(end)
+			res[i] = resultOf(end, store.StageData)
 		}
 	}
 	return res, false, nil
