@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 )
@@ -14,11 +15,24 @@ func (t *Tx) List(name string) (List, error) {
 	return l, nil
 }
 
-// CreateList stores a new list and its empty archive.
+// CreateList stores a new list and its empty archive. Its UIDValidity is
+// raised above every one handed out before, so a list deleted and created
+// again under the same name never shows IMAP clients an old UIDVALIDITY
+// with new messages.
 func (t *Tx) CreateList(l List) error {
 	b := t.tx.Bucket(bLists)
 	if b.Get([]byte(l.Name)) != nil {
 		return fmt.Errorf("list %s: %w", l.Name, ErrExists)
+	}
+	meta := t.tx.Bucket(bMeta)
+	if last := meta.Get(kLastUIDValidity); len(last) == 8 && uint64(l.UIDValidity) <= binary.BigEndian.Uint64(last) {
+		l.UIDValidity = uint32(binary.BigEndian.Uint64(last) + 1)
+	}
+	if l.UIDValidity == 0 {
+		l.UIDValidity = 1
+	}
+	if err := meta.Put(kLastUIDValidity, u64(uint64(l.UIDValidity))); err != nil {
+		return err
 	}
 	ab, err := t.tx.Bucket(bArchive).CreateBucketIfNotExists([]byte(l.Name))
 	if err != nil {

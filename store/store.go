@@ -42,9 +42,11 @@ var (
 	bJobs      = []byte("jobs") // idempotency key -> time done
 	allBuckets = [][]byte{bMeta, bLists, bPeople, bMembers, bMemberOf, bArchive, bHeld, bTokens, bQMsg, bQBody, bQRcpt, bQDue, bQFailed, bJobs, bSessions, bRSVPs, bPairs, bPairHistory, bDigestState}
 	kSchema    = []byte("schema_version")
-	subRaw     = []byte("raw")
-	subMeta    = []byte("meta")
-	subMsgID   = []byte("msgid")
+	// kLastUIDValidity is the highest UIDVALIDITY given to any list.
+	kLastUIDValidity = []byte("last_uid_validity")
+	subRaw           = []byte("raw")
+	subMeta          = []byte("meta")
+	subMsgID         = []byte("msgid")
 )
 
 // Errors callers branch on.

@@ -212,3 +212,21 @@ func TestJobsAreMarkedOnce(t *testing.T) {
 		return nil
 	})
 }
+
+func TestUIDValidityNeverRepeats(t *testing.T) {
+	s, _ := openTest(t)
+	var got []uint32
+	for i := 0; i < 3; i++ {
+		s.Update(func(tx *Tx) error {
+			if err := tx.CreateList(List{Name: "team", UIDValidity: 1000}); err != nil {
+				return err
+			}
+			l, _ := tx.List("team")
+			got = append(got, l.UIDValidity)
+			return tx.DeleteList("team")
+		})
+	}
+	if got[0] != 1000 || got[1] != 1001 || got[2] != 1002 {
+		t.Fatalf("UIDVALIDITY of a recreated list: %v", got)
+	}
+}

@@ -7,14 +7,25 @@ package main
 // ("frames"), each with a "type"; byte payloads ("data") are base64, as
 // encoding/json writes []byte.
 //
-//	client -> daemon  {"type":"run","version":1,"args":["member","ls","team"],"who":"alice"}
+//	client -> daemon  {"type":"run","version":1,"args":["member","ls","team"],"who":"alice","features":["stream"]}
 //	daemon -> client  {"type":"hello","version":1}
 //	daemon -> client  {"type":"stdout","data":...} / {"type":"stderr","data":...}
 //	daemon -> client  {"type":"progress-start","label":L,"n":TOTAL} {"type":"progress","n":DONE} {"type":"progress-end"}
 //	daemon -> client  {"type":"read","name":FILE}      client -> daemon {"type":"file","name":FILE,"data":...} or {"type":"file","name":FILE,"error":E}
 //	daemon -> client  {"type":"create","name":FILE}    client -> daemon {"type":"created","name":FILE} (or with "error")
 //	daemon -> client  {"type":"write","data":...}... then {"type":"commit"} (client answers {"type":"committed"}, maybe with "error") or {"type":"abort"}
+//	daemon -> client  {"type":"stream","name":FILE}    client -> daemon {"type":"chunk","name":FILE,"data":...}... then {"type":"eof","name":FILE,"n":SIZE} (or with "error")
 //	daemon -> client  {"type":"exit","code":N}         last frame; the daemon then closes
+//
+// "read" moves a whole file in one frame, up to 64 MiB (a CSV roster).
+// "stream" is for files of any size (an mbox of a list's whole history):
+// the client sends the file in chunks of up to 1 MiB without waiting, then
+// an eof frame with the total size (or an error); the daemon spools it
+// into a temporary file in DATA_DIR, removed when the command ends, which
+// the command then reads at any offset. The daemon asks for a stream only
+// if the run frame listed the "stream" feature (clients from before it
+// get the 64 MiB "read" path instead); it reads every chunk up to the eof
+// frame even when it has to give up, so the client never blocks.
 //
 // Files named on the command line are read and written by the client, in
 // its own directory; the client only touches names that appear in the
@@ -24,6 +35,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,6 +44,7 @@ import (
 	"net"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 )
@@ -43,9 +56,11 @@ const adminProtocol = 1
 // Bounds on what either side reads in one frame.
 const (
 	maxRequestFrame = 1 << 20
-	maxFileFrame    = (maxInputFile+2)/3*4 + 64<<10 // base64 of a maximal file, plus JSON
-	maxOutputFrame  = 4 << 20                       // daemon -> client
-	streamChunk     = 64 << 10                      // stdout/stderr/write payload per frame
+	maxFileFrame    = (maxInputFile+2)/3*4 + 64<<10    // base64 of a maximal file, plus JSON
+	maxOutputFrame  = 4 << 20                          // daemon -> client
+	streamChunk     = 64 << 10                         // stdout/stderr/write payload per frame
+	streamChunkFile = 1 << 20                          // file bytes per chunk frame of a stream
+	maxChunkFrame   = (streamChunkFile+2)/3*4 + 64<<10 // base64 of a chunk, plus JSON
 )
 
 // Time limits that keep a silent peer from pinning a connection.
@@ -67,7 +82,12 @@ type adminFrame struct {
 	Code    int      `json:"code,omitempty"`
 	Label   string   `json:"label,omitempty"`
 	N       int64    `json:"n,omitempty"`
+	// Features are what the client supports beyond version 1 ("stream").
+	Features []string `json:"features,omitempty"`
 }
+
+// featureStream is the client's support for "stream" (files of any size).
+const featureStream = "stream"
 
 // adminSocketPath is where the daemon listens: DATA_DIR/admin.sock.
 func adminSocketPath(cfg *Config) string { return filepath.Join(cfg.Server.DataDir, "admin.sock") }
@@ -208,6 +228,18 @@ func handleAdminConn(ctx context.Context, conn net.Conn, app *App) {
 		who = "admin socket"
 	}
 	start := time.Now()
+	// Input files of any size come from the client, never from the
+	// daemon's own directory: streamed if the client can, else whole.
+	ctx = withFileOpener(ctx, func(name string) (inputFile, error) {
+		if slices.Contains(req.Features, featureStream) {
+			return fc.streamFile(name, app.Cfg.Server.DataDir)
+		}
+		data, err := fc.requestFile(name)
+		if err != nil {
+			return nil, err
+		}
+		return memFile{bytes.NewReader(data)}, nil
+	})
 	code := runCommand(ctx, app, req.Args, cmdIO{
 		Stdout:     streamWriter{fc, "stdout"},
 		Stderr:     streamWriter{fc, "stderr"},
@@ -344,6 +376,54 @@ func (c *frameConn) requestFile(name string) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d MiB", name, maxInputFile>>20)
 	}
 	return reply.Data, nil
+}
+
+// streamFile opens an input file of any size over the socket: the client
+// streams it in chunks into a temporary file in dir, which is removed
+// when the returned file is closed.
+func (c *frameConn) streamFile(name, dir string) (inputFile, error) {
+	tmp, err := newTempFile(dir, ".import-*.tmp")
+	if err != nil {
+		return nil, fmt.Errorf("spool %s: %w", name, err)
+	}
+	fail := func(err error) (inputFile, error) {
+		tmp.Close()
+		return nil, err
+	}
+	if err := c.send(adminFrame{Type: "stream", Name: name}); err != nil {
+		return fail(err)
+	}
+	defer c.conn.SetReadDeadline(time.Time{})
+	var werr error // a local write failure: keep reading to the eof frame
+	for {
+		if err := c.ctx.Err(); err != nil {
+			return fail(fmt.Errorf("the daemon is shutting down: %w", err))
+		}
+		c.conn.SetReadDeadline(time.Now().Add(replyTimeout))
+		f, err := readFrame(c.r, maxChunkFrame)
+		if err != nil {
+			return fail(fmt.Errorf("receiving %s from the command line: %w", name, err))
+		}
+		if f.Name != name || (f.Type != "chunk" && f.Type != "eof") {
+			return fail(fmt.Errorf("the command line answered %s %q while sending %s", f.Type, f.Name, name))
+		}
+		if f.Type == "eof" {
+			switch {
+			case f.Error != "":
+				return fail(errors.New(f.Error))
+			case werr != nil:
+				return fail(fmt.Errorf("spool %s: %w", name, werr))
+			case f.N != tmp.size:
+				return fail(fmt.Errorf("received %d bytes of %s, the command line sent %d", tmp.size, name, f.N))
+			}
+			return tmp, nil
+		}
+		if werr == nil {
+			if _, werr = tmp.File.Write(f.Data); werr == nil {
+				tmp.size += int64(len(f.Data))
+			}
+		}
+	}
 }
 
 // createFile is cmdIO.CreateFile over the socket: the client creates the

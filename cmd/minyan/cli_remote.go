@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"os"
 	"strings"
 	"time"
 )
@@ -79,7 +80,8 @@ func runRemote(ctx context.Context, conn net.Conn, args []string, stdin io.Reade
 
 // run does the exchange; an error means the conversation broke down.
 func (c *remoteClient) run() (int, error) {
-	if err := writeFrame(c.conn, adminFrame{Type: "run", Version: adminProtocol, Args: c.args, Who: currentUser()}); err != nil {
+	run := adminFrame{Type: "run", Version: adminProtocol, Args: c.args, Who: currentUser(), Features: []string{featureStream}}
+	if err := writeFrame(c.conn, run); err != nil {
 		return 1, fmt.Errorf("sending the command to the daemon: %w", err)
 	}
 	c.conn.SetReadDeadline(time.Now().Add(helloTimeout))
@@ -133,6 +135,8 @@ func (c *remoteClient) handle(f adminFrame) (code int, done bool, err error) {
 			reply.Data = data
 		}
 		return 0, false, writeFrame(c.conn, reply)
+	case "stream":
+		return 0, false, c.stream(f.Name)
 	case "create":
 		reply := adminFrame{Type: "created", Name: f.Name}
 		switch {
@@ -192,4 +196,62 @@ func allowedName(args []string, name string) bool {
 		}
 	}
 	return false
+}
+
+// stream sends a file named on the command line to the daemon in chunks
+// (see "stream" in admin_socket.go), showing a progress bar for big ones.
+// Only a failure to write to the daemon is an error; a file that cannot
+// be read is reported to the daemon in the eof frame.
+func (c *remoteClient) stream(name string) error {
+	eof := adminFrame{Type: "eof", Name: name}
+	if !allowedName(c.args, name) {
+		eof.Error = fmt.Sprintf("%s was not named on the command line", name)
+		return writeFrame(c.conn, eof)
+	}
+	var r io.Reader = c.stdin
+	var size int64 = -1
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			eof.Error = err.Error()
+			return writeFrame(c.conn, eof)
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil {
+			if st.IsDir() {
+				eof.Error = name + " is a directory"
+				return writeFrame(c.conn, eof)
+			}
+			size = st.Size()
+		}
+		r = f
+	}
+	if r == nil {
+		r = strings.NewReader("")
+	}
+	if size > 4*streamChunkFile {
+		c.prog.Start("sending "+name, size)
+		defer c.prog.Finish()
+	}
+	buf := make([]byte, streamChunkFile)
+	for {
+		n, err := io.ReadFull(r, buf)
+		if n > 0 {
+			if werr := writeFrame(c.conn, adminFrame{Type: "chunk", Name: name, Data: buf[:n]}); werr != nil {
+				return werr
+			}
+			eof.N += int64(n)
+			if size > 4*streamChunkFile {
+				c.prog.Set(eof.N)
+			}
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil {
+			eof.Error = fmt.Sprintf("read %s: %v", name, err)
+			break
+		}
+	}
+	return writeFrame(c.conn, eof)
 }

@@ -81,6 +81,7 @@ func startEnv(t *testing.T, mutate func(*Config)) *testEnv {
 	cfg.Server.SMTPListen = "127.0.0.1:0"
 	cfg.Server.LMTPListen = "127.0.0.1:0"
 	cfg.Server.HTTPListen = "127.0.0.1:0"
+	cfg.Server.IMAPListen = "127.0.0.1:0"
 	cfg.Relay.Address = sink.Addr
 	cfg.Relay.Retry = []Duration{{time.Minute}, {5 * time.Minute}}
 	if mutate != nil {

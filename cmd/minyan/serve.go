@@ -84,6 +84,7 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 	}, func() float64 { return float64(st.QueueDepth()) }))
 
 	s := &Server{Outbox: filepath.Join(cfg.Server.DataDir, "outbox")}
+	removeStaleSpools(cfg.Server.DataDir, log)
 	defer func() {
 		if err != nil {
 			s.Close() // closes the store once s.App is set
@@ -264,4 +265,16 @@ func (s *Server) Close() error {
 		return s.App.Store.Close()
 	}
 	return nil
+}
+
+// removeStaleSpools deletes the temporary files of imports that were cut
+// off by a crash (.import-*): the store lock proves no other daemon is
+// using them.
+func removeStaleSpools(dir string, log *slog.Logger) {
+	stale, _ := filepath.Glob(filepath.Join(dir, ".import-*"))
+	for _, f := range stale {
+		if err := os.Remove(f); err == nil {
+			log.Info("removed the spool file of an interrupted import", "file", f)
+		}
+	}
 }

@@ -2,10 +2,78 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
 	"log/slog"
+	"net"
+
+	"golang.org/x/net/netutil"
+
+	"minyan/listserv/imapd"
 )
 
-// startIMAP serves the read-only archive over IMAP on server.imap_listen.
+// maxIMAPConns bounds concurrent IMAP connections per listener (go-imap
+// has no limit of its own); mail apps keep a few connections each.
+const maxIMAPConns = 1000
+
+// startIMAP serves the read-only archive over IMAP: server.imap_listen in
+// clear text with STARTTLS when [tls] is set, server.imaps_listen with
+// implicit TLS. Passwords are accepted without TLS only when imap_listen
+// is on loopback (config validation refuses the other clear-text cases).
 func (s *Server) startIMAP(ctx context.Context, cfg *Config, log *slog.Logger) error {
-	return nil // wired by the IMAP work (issue 5)
+	if cfg.Server.IMAPListen == "" && cfg.Server.IMAPSListen == "" {
+		return nil
+	}
+	var tlsConf *tls.Config
+	if cfg.TLS.Enabled() {
+		cert, err := tls.LoadX509KeyPair(cfg.TLS.Cert, cfg.TLS.Key)
+		if err != nil {
+			return fmt.Errorf("tls.cert/tls.key: %w", err)
+		}
+		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	ilog := log.With("part", "imap")
+	srv := imapd.New(imapd.Options{
+		Service:      s.App.Svc,
+		Logger:       ilog,
+		TLSConfig:    tlsConf,
+		InsecureAuth: cfg.Server.IMAPListen != "" && IsLoopbackListen(cfg.Server.IMAPListen),
+	})
+	var listeners []net.Listener
+	s.imapClose = func() {
+		srv.Close()
+		for _, ln := range listeners {
+			ln.Close()
+		}
+	}
+	serve := func(name string, ln net.Listener) {
+		s.goRun(name, log, func() error {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, net.ErrClosed) {
+				return err
+			}
+			return nil
+		})
+	}
+	if l := cfg.Server.IMAPListen; l != "" {
+		ln, err := net.Listen("tcp", l)
+		if err != nil {
+			return fmt.Errorf("imap_listen %s: %w", l, err)
+		}
+		listeners = append(listeners, ln)
+		s.IMAPAddr = ln.Addr().String()
+		serve("imap", netutil.LimitListener(ln, maxIMAPConns))
+	}
+	if l := cfg.Server.IMAPSListen; l != "" {
+		ln, err := net.Listen("tcp", l)
+		if err != nil {
+			return fmt.Errorf("imaps_listen %s: %w", l, err)
+		}
+		listeners = append(listeners, ln)
+		s.IMAPSAddr = ln.Addr().String()
+		serve("imaps", tls.NewListener(netutil.LimitListener(ln, maxIMAPConns), tlsConf))
+	}
+	ilog.Info("serving the archive over IMAP", "imap", s.IMAPAddr, "imaps", s.IMAPSAddr,
+		"starttls", tlsConf != nil, "cleartext_login", cfg.Server.IMAPListen != "" && IsLoopbackListen(cfg.Server.IMAPListen))
+	return nil
 }
