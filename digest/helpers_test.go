@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"mime"
+	"minyan/listserv/testkit"
 	"strings"
 	"sync"
 	"testing"
@@ -20,22 +21,7 @@ import (
 )
 
 // fakeClock is moved by hand; nothing in these tests sleeps.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
+type fakeClock = testkit.Clock
 
 // logBuf collects log lines for assertions.
 type logBuf struct {
@@ -73,7 +59,7 @@ func newEnv(t *testing.T, now time.Time) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	clock := &fakeClock{t: now}
+	clock := testkit.NewClock(now)
 	logs := &logBuf{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	svc := listserv.New(st, listserv.Options{

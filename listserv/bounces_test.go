@@ -7,30 +7,15 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"minyan/listserv/testkit"
 	"minyan/store"
 )
 
 // bounceClock is a clock the bounce tests move by hand.
-type bounceClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *bounceClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *bounceClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+type bounceClock = testkit.Clock
 
 // txtDNS answers TXT queries from a table; other names do not exist.
 type txtDNS map[string][]string
@@ -56,7 +41,7 @@ func newBounceEnv(t *testing.T, dns txtDNS) *bounceEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	clock := &bounceClock{t: time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("MINYAN_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -154,13 +139,13 @@ func TestBounceScoreDisableProbeReenable(t *testing.T) {
 
 	// Two bounces on the same day count once.
 	e.bounce(verp, dsn)
-	e.clock.advance(time.Hour)
+	e.clock.Advance(time.Hour)
 	e.bounce(verp, dsn)
 	if mb := e.member("team", dana.Address); mb.Status != StatusBouncing || len(mb.Bounces) != 1 {
 		t.Fatalf("after two bounces in an hour: %s with %d bounces", mb.Status, len(mb.Bounces))
 	}
 	// Not counted: a delay, an auto-reply, a DMARC rejection.
-	e.clock.advance(25 * time.Hour)
+	e.clock.Advance(25 * time.Hour)
 	e.bounce(verp, []byte(strings.Replace(strings.Replace(string(dsn), "Action: failed", "Action: delayed", 1), "5.1.1", "4.4.1", 2)))
 	e.bounce(verp, []byte("From: dana@example.net\r\nSubject: Out of office\r\nAuto-Submitted: auto-replied\r\n\r\nAway.\r\n"))
 	e.bounce(verp, dsnFor("dana@example.net", "5.7.26", "550 5.7.26 Unauthenticated email is not accepted due to domain's DMARC policy"))
@@ -179,7 +164,7 @@ func TestBounceScoreDisableProbeReenable(t *testing.T) {
 	// Four more days of bounces reach the threshold (5).
 	for i := 0; i < 4; i++ {
 		e.bounce(verp, dsn)
-		e.clock.advance(25 * time.Hour)
+		e.clock.Advance(25 * time.Hour)
 	}
 	mb := e.member("team", dana.Address)
 	if mb.Status != StatusDisabled || len(mb.Bounces) != 5 {
@@ -200,14 +185,14 @@ func TestBounceScoreDisableProbeReenable(t *testing.T) {
 
 	// Probes: none before 3 days, then one (and only one) per schedule.
 	disabledAt := mb.Bounces[4]
-	e.clock.t = disabledAt.Add(71 * time.Hour)
+	e.clock.Set(disabledAt.Add(71 * time.Hour))
 	if err := e.svc.Maintain(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(strings.Join(e.queued(), "\n"), "probe ") {
 		t.Fatal("probe before 3 days")
 	}
-	e.clock.t = disabledAt.Add(73 * time.Hour)
+	e.clock.Set(disabledAt.Add(73 * time.Hour))
 	for i := 0; i < 2; i++ {
 		if err := e.svc.Maintain(context.Background()); err != nil {
 			t.Fatal(err)
@@ -246,7 +231,7 @@ func TestBounceScoreDisableProbeReenable(t *testing.T) {
 	if got.Status != StatusDisabled || len(got.Bounces) != 1 || !got.Bounces[0].Equal(disabledAt) {
 		t.Fatalf("bounced probe: %s %v (disabled at %v)", got.Status, got.Bounces, disabledAt)
 	}
-	e.clock.t = disabledAt.Add(probeFirstAfter + probeEvery + time.Minute)
+	e.clock.Set(disabledAt.Add(probeFirstAfter + probeEvery + time.Minute))
 	if err := e.svc.Maintain(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -262,19 +247,19 @@ func TestBounceWindowExpires(t *testing.T) {
 	verp := "team-bounces+" + dana.BounceToken + "@lists.example.org"
 	dsn := dsnFor("dana@example.net", "5.1.1", "550 5.1.1 user unknown")
 	e.bounce(verp, dsn)
-	e.clock.advance(17 * time.Hour) // gap = 48h/3 = 16h
+	e.clock.Advance(17 * time.Hour) // gap = 48h/3 = 16h
 	e.bounce(verp, dsn)
 	if got := e.member("team", dana.Address); len(got.Bounces) != 2 {
 		t.Fatalf("score %d, want 2", len(got.Bounces))
 	}
-	e.clock.advance(40 * time.Hour)
+	e.clock.Advance(40 * time.Hour)
 	if err := e.svc.Maintain(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.member("team", dana.Address); got.Status != StatusBouncing || len(got.Bounces) != 1 {
 		t.Fatalf("one bounce left the window: %s %d", got.Status, len(got.Bounces))
 	}
-	e.clock.advance(20 * time.Hour)
+	e.clock.Advance(20 * time.Hour)
 	if err := e.svc.Maintain(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -334,7 +319,7 @@ func TestDeliveryHookStages(t *testing.T) {
 	if score() != 1 {
 		t.Fatalf("RCPT 5.1.1: score %d", score())
 	}
-	e.clock.advance(25 * time.Hour)
+	e.clock.Advance(25 * time.Hour)
 	// Given up after days of 4xx at RCPT: counted.
 	e.hook(r, store.Outcome{Stage: store.StageRcpt, Kind: "digest", Error: "given up after 120h0m0s: 452 4.2.2 mailbox full"})
 	if got := e.member("team", dana.Address); got.Status != StatusDisabled {

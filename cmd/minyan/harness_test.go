@@ -15,29 +15,15 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"minyan/listserv/smtpsink"
+	"minyan/listserv/testkit"
 	"minyan/store"
 )
 
 // fakeClock is a clock tests move by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type fakeClock = testkit.Clock
 
 func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+	return testkit.NewClock(time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC))
 }
 
 // fakeDNS answers TXT lookups from a table; names not in it do not exist.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"minyan/listserv/testkit"
 	"net"
 	"sync"
 	"testing"
@@ -51,25 +52,7 @@ func (f *fakeDNS) count(name string) int {
 	return f.calls[name]
 }
 
-// clock is a settable time source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
+func newClock() *testkit.Clock { return testkit.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) }
 
 func TestPolicies(t *testing.T) {
 	dns := newFakeDNS()
@@ -115,7 +98,7 @@ func TestPolicies(t *testing.T) {
 		// The public suffix list knows co.uk is a suffix.
 		{"mail.example.co.uk", PolicyReject, true},
 	}
-	c := New(dns, newClock().now, Options{})
+	c := New(dns, newClock().Now, Options{})
 	for _, tt := range tests {
 		p, err := c.Policy(context.Background(), tt.domain)
 		if err != nil || p != tt.want {
@@ -136,7 +119,7 @@ func TestDNSFailureMeansMunge(t *testing.T) {
 	servfail := &net.DNSError{Err: "server misbehaving", Name: "_dmarc.broken.example", IsTemporary: true}
 	dns.errs["_dmarc.broken.example"] = servfail
 	dns.errs["_dmarc.org.example"] = errors.New("connection refused")
-	c := New(dns, newClock().now, Options{})
+	c := New(dns, newClock().Now, Options{})
 
 	m, err := c.ShouldMunge(context.Background(), "broken.example")
 	if !m || !errors.Is(err, servfail) {
@@ -156,7 +139,7 @@ func TestDNSFailureMeansMunge(t *testing.T) {
 func TestTimeout(t *testing.T) {
 	dns := newFakeDNS()
 	dns.block = true
-	c := New(dns, newClock().now, Options{Timeout: 10 * time.Millisecond})
+	c := New(dns, newClock().Now, Options{Timeout: 10 * time.Millisecond})
 	m, err := c.ShouldMunge(context.Background(), "slow.example")
 	if !m || err == nil {
 		t.Fatalf("ShouldMunge with a hanging resolver = %v, %v; want true and an error", m, err)
@@ -179,7 +162,7 @@ func isTimeout(err error) bool {
 func TestCallerCancellationIsNotCached(t *testing.T) {
 	dns := newFakeDNS()
 	dns.block = true
-	c := New(dns, newClock().now, Options{})
+	c := New(dns, newClock().Now, Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if m, err := c.ShouldMunge(ctx, "reject.example"); !m || err == nil {
@@ -199,7 +182,7 @@ func TestCacheTTLs(t *testing.T) {
 	dns.records["_dmarc.reject.example"] = []string{"v=DMARC1; p=reject"}
 	dns.errs["_dmarc.broken.example"] = errors.New("timeout")
 	clk := newClock()
-	c := New(dns, clk.now, Options{})
+	c := New(dns, clk.Now, Options{})
 	ctx := context.Background()
 
 	ask := func(domain string) {
@@ -220,7 +203,7 @@ func TestCacheTTLs(t *testing.T) {
 
 	// Past the negative TTL, absences and failures are asked again; the
 	// positive answer is still cached.
-	clk.advance(DefaultNegativeTTL + time.Second)
+	clk.Advance(DefaultNegativeTTL + time.Second)
 	ask("reject.example")
 	ask("nxdomain.example")
 	ask("broken.example")
@@ -236,7 +219,7 @@ func TestCacheTTLs(t *testing.T) {
 	dns.mu.Lock()
 	dns.records["_dmarc.reject.example"] = []string{"v=DMARC1; p=none"}
 	dns.mu.Unlock()
-	clk.advance(DefaultPositiveTTL)
+	clk.Advance(DefaultPositiveTTL)
 	if p, _ := c.Policy(ctx, "reject.example"); p != PolicyNone || dns.count("_dmarc.reject.example") != 2 {
 		t.Errorf("after %v: policy %q after %d queries; want none after 2", DefaultPositiveTTL, p, dns.count("_dmarc.reject.example"))
 	}
@@ -244,7 +227,7 @@ func TestCacheTTLs(t *testing.T) {
 
 func TestCacheIsBounded(t *testing.T) {
 	dns := newFakeDNS()
-	c := New(dns, newClock().now, Options{MaxEntries: 3})
+	c := New(dns, newClock().Now, Options{MaxEntries: 3})
 	ctx := context.Background()
 	for i := 0; i < 10; i++ {
 		c.Policy(ctx, fmt.Sprintf("d%d.example", i))
@@ -262,7 +245,7 @@ func TestCacheIsBounded(t *testing.T) {
 
 func TestBadDomains(t *testing.T) {
 	dns := newFakeDNS()
-	c := New(dns, newClock().now, Options{})
+	c := New(dns, newClock().Now, Options{})
 	for _, d := range []string{"", " ", "a..b", "exa mple.com", "a@b.example", "x\r\ny.example"} {
 		m, err := c.ShouldMunge(context.Background(), d)
 		if err == nil || !m {
@@ -279,7 +262,7 @@ func TestBadDomains(t *testing.T) {
 func TestConcurrentUse(t *testing.T) {
 	dns := newFakeDNS()
 	dns.records["_dmarc.reject.example"] = []string{"v=DMARC1; p=reject"}
-	c := New(dns, newClock().now, Options{MaxEntries: 5})
+	c := New(dns, newClock().Now, Options{MaxEntries: 5})
 	var wg sync.WaitGroup
 	for i := 0; i < 16; i++ {
 		wg.Add(1)
