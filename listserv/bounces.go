@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -76,6 +77,12 @@ func (s *Service) receiveBounce(ctx context.Context, env Envelope, la ListAddres
 			return err
 		}
 		matched = len(targets)
+		if len(targets) == 0 && (rep.Kind == bounce.Failed || rep.Kind == bounce.Policy) {
+			named := plainBounceNames(tx, list.Name, rep)
+			tx.OnCommit(func() {
+				log.Info("bounce without a member's own address: logged, not counted", "names", named, "reason", reason)
+			})
+		}
 		now := s.clock.Now()
 		for _, t := range targets {
 			mb, err := tx.Membership(list.Name, t.addr)
@@ -137,24 +144,29 @@ func (s *Service) bounceTargets(tx *store.Tx, list store.List, la ListAddress, r
 			return []bounceTarget{t}, nil
 		}
 	}
-	// The plain bounce address (notices, batched lists) or an unknown
-	// token: the report's own recipients.
-	var out []bounceTarget
-	seen := map[string]bool{}
+	// The plain bounce address (batched lists) or an unknown token:
+	// anyone can send a report naming any member there, so it is logged
+	// with the members it names but never counted; only a member's own
+	// VERP token (or the relay's own answer, see DeliveryHook) raises a
+	// score.
+	return nil, nil
+}
+
+// plainBounceNames lists the members a report to the plain bounce
+// address names, for the log line only.
+func plainBounceNames(tx *store.Tx, list string, rep *bounce.Report) []string {
+	var out []string
 	for _, rc := range rep.Recipients {
 		for _, a := range []string{rc.Address, rc.Original} {
-			a = NormalizeAddress(a)
-			if a == "" || seen[a] {
-				continue
-			}
-			if _, err := tx.Membership(list.Name, a); err == nil {
-				seen[a] = true
-				out = append(out, bounceTarget{addr: a, kind: rc.Kind})
-				break
+			if a = NormalizeAddress(a); a != "" {
+				if _, err := tx.Membership(list, a); err == nil {
+					out = append(out, a)
+					break
+				}
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
 // DeliveryHook is deliver.Options.Hook: it runs inside the transaction
@@ -196,8 +208,11 @@ func (s *Service) DeliveryHook(tx *store.Tx, r store.QueuedRcpt, o store.Outcome
 		return nil
 	}
 	switch o.Stage {
-	case store.StageRcpt, store.StageData:
-	case store.StageMail:
+	case store.StageRcpt:
+	case store.StageMail, store.StageData:
+		// A refusal of the sender or of the message ("554 Message
+		// rejected: Email address is not verified") is the list's
+		// problem: counting it would disable every member at once.
 		if o.Permanent {
 			return s.deliverabilityProblem(tx, list, mb.Address, o.Error, false)
 		}
@@ -205,17 +220,30 @@ func (s *Service) DeliveryHook(tx *store.Tx, r store.QueuedRcpt, o store.Outcome
 	default:
 		return nil // the relay unreachable, or a local problem
 	}
-	kind := bounce.ClassifyReply(o.Error)
-	if !o.Permanent && kind != bounce.Policy {
-		kind = bounce.Failed // given up after temporary failures
-	}
-	switch kind {
-	case bounce.Failed:
+	switch {
+	case mailboxBlamed(o.Error):
+		// Refused for good, or given up after days of answers such as
+		// "452 4.2.2 mailbox full".
 		return s.countBounce(tx, list, mb, o.At, o.Error, "relay answer")
-	case bounce.Policy:
+	case o.Permanent:
 		return s.deliverabilityProblem(tx, list, mb.Address, o.Error, false)
 	}
-	return nil
+	return nil // given up after temporary answers that did not blame the mailbox
+}
+
+var (
+	reEnhanced    = regexp.MustCompile(`\b5\.(\d{1,3})\.(\d{1,3})\b`)
+	reMailboxWord = regexp.MustCompile(`(?i)user unknown|unknown user|no such (user|mailbox|recipient|person)|mailbox (unavailable|not found|disabled|full)|does not exist|doesn't exist|invalid (recipient|mailbox)|recipient (address )?rejected: (user unknown|undeliverable)|account (is )?(disabled|inactive|suspended)|over quota|quota exceeded`)
+)
+
+// mailboxBlamed tells whether a relay's 5xx answer to one RCPT says the
+// mailbox is bad (5.1.x addressing, 5.2.1 disabled, 5.2.2 full, or words
+// to that effect), the only failures that count as a member's bounce.
+func mailboxBlamed(reply string) bool {
+	if m := reEnhanced.FindStringSubmatch(reply); m != nil {
+		return m[1] == "1" || (m[1] == "2" && (m[2] == "1" || m[2] == "2"))
+	}
+	return reMailboxWord.MatchString(reply)
 }
 
 // countBounce adds a bounce to a member's score and disables delivery at

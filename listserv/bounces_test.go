@@ -271,14 +271,17 @@ func TestBounceWindowExpires(t *testing.T) {
 func TestBounceWithoutVERP(t *testing.T) {
 	e := newBounceEnv(t, nil)
 	e.list("news", "discussion", map[string]string{"dana@example.net": "member", "erin@example.net": "member"}, "personalize=false")
-	// The plain bounce address: the DSN's Final-Recipient names the
-	// member; a stranger's address is ignored.
-	e.bounce("news-bounces@lists.example.org", dsnFor("Dana@Example.net", "5.1.1", "550 5.1.1 user unknown"))
-	e.bounce("news-bounces@lists.example.org", dsnFor("stranger@example.net", "5.1.1", "550 5.1.1 user unknown"))
-	// An unknown token falls back to the report.
-	e.bounce("news-bounces+nosuchtoken@lists.example.org", dsnFor("erin@example.net", "5.1.1", "550 5.1.1 user unknown"))
-	if d, er := e.member("news", "dana@example.net"), e.member("news", "erin@example.net"); len(d.Bounces) != 1 || len(er.Bounces) != 1 {
-		t.Fatalf("scores dana %d erin %d", len(d.Bounces), len(er.Bounces))
+	// The plain bounce address: anyone can send a report naming any
+	// member there, so it is logged but never counted (otherwise five
+	// forged reports would disable a whole roster). Same for a token
+	// that is not a member's.
+	for i := 0; i < 6; i++ {
+		e.bounce("news-bounces@lists.example.org", dsnFor("Dana@Example.net", "5.1.1", "550 5.1.1 user unknown"))
+		e.bounce("news-bounces+nosuchtoken@lists.example.org", dsnFor("erin@example.net", "5.1.1", "550 5.1.1 user unknown"))
+		e.clock.Advance(25 * time.Hour)
+	}
+	if d, er := e.member("news", "dana@example.net"), e.member("news", "erin@example.net"); len(d.Bounces) != 0 || len(er.Bounces) != 0 || d.Status != StatusOK {
+		t.Fatalf("forgeable reports counted: dana %d (%s), erin %d", len(d.Bounces), d.Status, len(er.Bounces))
 	}
 	// Garbage and a person's reply are accepted (never bounced back)
 	// and change nothing.
@@ -305,6 +308,12 @@ func TestDeliveryHookStages(t *testing.T) {
 		{Permanent: true, Stage: store.StageMail, Kind: "post", Error: "552 5.3.4 message of 99999 bytes exceeds the relay's limit"},
 		{Permanent: true, Stage: store.StageRcpt, Kind: "post", Error: "550 5.7.1 relay access denied"},
 		{Permanent: true, Stage: store.StageData, Kind: "post", Error: "554 5.7.1 message rejected as spam"},
+		// A relay refusing every message for its own reasons must not
+		// disable the roster.
+		{Permanent: true, Stage: store.StageData, Kind: "post", Error: "554 Message rejected: Email address is not verified."},
+		{Permanent: true, Stage: store.StageData, Kind: "post", Error: "550 5.1.1 no such user"},
+		{Permanent: true, Stage: store.StageRcpt, Kind: "post", Error: "550 Message rejected"},
+		{Stage: store.StageRcpt, Kind: "post", Error: "given up after 120h0m0s: 451 4.3.0 try later"},
 		{Stage: store.StageConnect, Kind: "post", Error: "given up after 120h: dial tcp: connection refused"},
 		{Stage: "", Kind: "post", Error: "queued message unreadable"},
 		{RetryAt: e.clock.Now().Add(time.Minute), Stage: store.StageRcpt, Kind: "post", Error: "451 4.2.0 busy"},

@@ -130,7 +130,15 @@ func (s *Service) queueNotice(tx *store.Tx, n notice) error {
 	}
 	var rcpts []store.QueuedRcpt
 	for _, to := range append(append([]string{}, n.To...), n.Cc...) {
-		rcpts = append(rcpts, store.QueuedRcpt{Address: bareAddress(to), EnvelopeFrom: env})
+		r := store.QueuedRcpt{Address: bareAddress(to), EnvelopeFrom: env}
+		// A member's notices come back to their own bounce address, so
+		// a bounce of a notice counts like a bounce of a post.
+		if n.List != "" {
+			if mb, err := tx.Membership(n.List, r.Address); err == nil && mb.BounceToken != "" {
+				r.EnvelopeFrom = s.addr(n.List, RoleBounces, mb.BounceToken)
+			}
+		}
+		rcpts = append(rcpts, r)
 	}
 	if _, err := tx.Enqueue(store.QueuedMessage{List: n.List, Kind: "notice", Created: now, Batch: true}, raw, rcpts); err != nil {
 		return fmt.Errorf("queue notice to %v: %w", n.To, err)
