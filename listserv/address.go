@@ -4,6 +4,8 @@ import (
 	"errors"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // AddrRole says what a list address is for (SPEC "Addresses"). One table
@@ -116,5 +118,17 @@ func NormalizeAddress(a string) string {
 var simpleAddrRE = regexp.MustCompile(`^[^@\s<>()",;:\\\[\]]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$`)
 
 // ValidAddress is a deliberately plain check of a person's address for the
-// CLI and imports: local@domain with a dotted domain.
-func ValidAddress(a string) bool { return simpleAddrRE.MatchString(a) && len(a) <= 254 }
+// CLI, imports and join requests: local@domain with a dotted domain, and
+// no white space or control characters of any script (a no-break space
+// would let an address read as two words in a notification).
+func ValidAddress(a string) bool {
+	if len(a) > 254 || !simpleAddrRE.MatchString(a) {
+		return false
+	}
+	for _, r := range a {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError || unicode.Is(unicode.Cf, r) {
+			return false
+		}
+	}
+	return true
+}

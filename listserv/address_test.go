@@ -81,3 +81,16 @@ func FuzzParseListAddress(f *testing.F) {
 		}
 	})
 }
+
+func TestValidAddress(t *testing.T) {
+	for _, good := range []string{"a@example.org", "first.last+tag@sub.example.co.uk", "rivka@example.org"} {
+		if !ValidAddress(good) {
+			t.Errorf("%q refused", good)
+		}
+	}
+	for _, bad := range []string{"", "a", "a@b", "a b@example.org", "yes\u00a0please@evil.example", "a\u200b@example.org", "a\x00@example.org", "<a@example.org>", "a@example.org\n"} {
+		if ValidAddress(bad) {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

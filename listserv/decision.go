@@ -13,9 +13,11 @@ const (
 )
 
 // ParseDecision reads a moderator's answer: the first line they wrote,
-// or, when that is no decision, the Subject. It accepts the words people
-// type on a phone ("Approved!", "yes", "Reject: off topic") and returns
-// the decision and, for reject, the reason.
+// or, when that is no decision, the Subject. The decision words may be
+// followed by more ("Approved!", "Reject: off topic", "approve always");
+// casual words (yes, no, drop, ignore, block, cancel) count only when
+// they are the whole line, so "No problem, I'll look tonight" decides
+// nothing. It returns the decision and, for reject, the reason.
 func ParseDecision(lines []string, subject string) (decision, reason string, ok bool) {
 	if len(lines) > 0 {
 		if d, r, ok := decisionWords(lines[0]); ok {
@@ -45,19 +47,20 @@ func decisionWords(line string) (decision, reason string, ok bool) {
 		}
 		return strings.TrimSpace(r)
 	}
-	switch word(0) {
-	case "approve", "approved", "accept", "accepted", "yes":
+	alone := len(fields) == 1
+	switch w := word(0); {
+	case w == "approve" || w == "approved" || w == "accept" || w == "accepted" || (w == "yes" && alone):
 		if word(1) == "always" {
 			return DecideApproveAlways, "", true
 		}
 		return DecideApprove, "", true
-	case "reject", "rejected", "deny", "denied", "decline", "declined", "no":
+	case w == "reject" || w == "rejected" || w == "deny" || w == "denied" || w == "decline" || w == "declined" || (w == "no" && alone):
 		return DecideReject, rest(1), true
-	case "discard", "discarded", "delete", "drop", "ignore":
+	case w == "discard" || w == "discarded" || w == "delete" || ((w == "drop" || w == "ignore") && alone):
 		return DecideDiscard, "", true
-	case "ban", "banned", "block":
+	case w == "ban" || w == "banned" || (w == "block" && alone):
 		return DecideBan, "", true
-	case "withdraw", "withdrawn", "retract", "cancel":
+	case w == "withdraw" || w == "withdrawn" || w == "retract" || (w == "cancel" && alone):
 		return DecideWithdraw, "", true
 	}
 	return "", "", false

@@ -1,9 +1,16 @@
 package listserv
 
 import (
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
+
+	"minyan/listserv/testkit"
+	"minyan/store"
 )
 
 // TestReplySamples parses real-shaped replies from the mail clients
@@ -53,6 +60,11 @@ func TestAnswerLines(t *testing.T) {
 		{"  \n\nban\nSent from my iPhone", []string{"ban"}},
 		{"From: nobody special\nhello", []string{"hello"}},
 		{"hi\nFrom: a@b\nSent: today\napprove", []string{"hi"}},
+		// A quote without '>' after the attribution: nothing below counts.
+		{"\nOn Mon, Nov 2, 2026 at 10:00 AM minyan wrote:\nyes please@evil.example asks to join\napprove   let them join", nil},
+		{"ban\n\nOn Mon, Nov 2, 2026 minyan wrote:\napprove   send it", []string{"ban"}},
+		// Bottom-posted under a '>' quote still counts.
+		{"On Mon, Nov 2, 2026 minyan wrote:\n> approve   send it\n\ndiscard", []string{"discard"}},
 	}
 	for _, c := range cases {
 		got := AnswerLines(c.in)
@@ -83,6 +95,12 @@ func TestParseDecision(t *testing.T) {
 		{"ban", "", DecideBan, "", true},
 		{"withdraw", "", DecideWithdraw, "", true},
 		{"Thanks, looks good to me", "Re: [team] Held for approval: x", "", "", false},
+		{"No problem, I'll look at it tonight.", "Re: [team] Held for approval: x", "", "", false},
+		{"Yes we can talk later", "", "", "", false},
+		{"Ignore my last message", "", "", "", false},
+		{"yes", "", DecideApprove, "", true},
+		{"No.", "", DecideReject, "", true},
+		{"Cancel", "", DecideWithdraw, "", true},
 		{"", "Re: [team] approve", DecideApprove, "", true},
 		{"", "RE: AW: discard", DecideDiscard, "", true},
 	}
@@ -165,4 +183,55 @@ func FuzzParseCommand(f *testing.F) {
 			t.Fatalf("%q: unknown command %q", line, c.Name)
 		}
 	})
+}
+
+// TestBanSurvivesOldLinks: the unsubscribe link a banned person already
+// has must not erase the ban (and with it let them join again).
+func TestBanSurvivesOldLinks(t *testing.T) {
+	s, st := newTestService(t)
+	if _, err := s.CreateList("team", "discussion", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddMembers("team", []MemberSpec{{Address: "troll@example.com"}}, false); err != nil {
+		t.Fatal(err)
+	}
+	var old store.Membership
+	st.View(func(tx *store.Tx) error { old, _ = tx.Membership("team", "troll@example.com"); return nil })
+	if err := st.Update(func(tx *store.Tx) error { return s.ban(tx, "team", "troll@example.com") }); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Unsubscribe(old.UnsubToken); err == nil {
+		t.Fatal("the old unsubscribe link still acts")
+	}
+	var mb store.Membership
+	st.View(func(tx *store.Tx) error { mb, _ = tx.Membership("team", "troll@example.com"); return nil })
+	if mb.Status != StatusBanned || mb.UnsubToken == old.UnsubToken || mb.BounceToken == old.BounceToken {
+		t.Fatalf("after the click: %+v", mb)
+	}
+	if _, _, err := s.Unsubscribe(mb.UnsubToken); err == nil {
+		t.Fatal("a banned member's own new link lifts the ban")
+	}
+	var answer string
+	st.Update(func(tx *store.Tx) error {
+		l, _ := tx.List("team")
+		answer, _ = s.requestJoin(tx, l, "troll@example.com")
+		return nil
+	})
+	if !strings.Contains(answer, "cannot join") {
+		t.Fatalf("banned person asking to join: %q", answer)
+	}
+}
+
+// newTestService is a Service over a fresh store, with no network.
+func newTestService(t *testing.T) (*Service, *store.Store) {
+	t.Helper()
+	st, err := store.Open(t.TempDir(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return New(st, Options{Domain: "lists.example.org", PublicURL: "http://127.0.0.1:8080",
+		Defaults: ServerDefaults{MaxMessageBytes: 1 << 20, Timezone: "UTC"},
+		Clock:    testkit.NewClock(time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)),
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil))}), st
 }

@@ -136,6 +136,16 @@ func (s *Service) ban(tx *store.Tx, list, addr string) error {
 		return err
 	}
 	mb.Status = StatusBanned
+	// New tokens: the unsubscribe link and bounce address the person
+	// already has must not act on the ban record.
+	for _, tok := range []string{mb.UnsubToken, mb.BounceToken} {
+		if tok != "" {
+			if err := tx.DeleteToken(tok); err != nil {
+				return err
+			}
+		}
+	}
+	mb.UnsubToken, mb.BounceToken = "", ""
 	return tx.PutMembership(mb)
 }
 
@@ -148,6 +158,9 @@ func (s *Service) Unsubscribe(token string) (list, addr string, err error) {
 		t, err := tx.Token(token)
 		if err != nil || t.Kind != "unsub" {
 			return store.ErrNotFound
+		}
+		if mb, err := tx.Membership(t.List, t.Address); err != nil || mb.Status == StatusBanned {
+			return store.ErrNotFound // a ban is not lifted by leaving
 		}
 		list, addr = t.List, t.Address
 		if err := tx.DeleteMembership(t.List, t.Address); err != nil {

@@ -114,16 +114,38 @@ func AnswerLines(text string) []string {
 			}
 			return out
 		case reAttribution.MatchString(line) || reWroteTail.MatchString(line):
+			if !quoteFollows(lines[i+1:]) {
+				return out // the quote itself is not marked with '>'
+			}
 			continue
 		case reFooter.MatchString(line):
 			continue
 		case i+1 < len(lines) && strings.HasPrefix(strings.ToLower(line), "on ") && reWroteTail.MatchString(strings.TrimSpace(lines[i+1])):
 			i++ // attribution wrapped over two lines
+			if !quoteFollows(lines[i+1:]) {
+				return out
+			}
 			continue
 		}
 		out = append(out, line)
 	}
 	return out
+}
+
+// quoteFollows tells whether the first non-empty line after an
+// attribution is '>'-quoted. Only then can a person's answer stand below
+// the quote (bottom-posting); when the quote is not marked, everything
+// after the attribution is the quoted notification, whose own lines
+// ("approve   send it to the list") must never count as an answer.
+func quoteFollows(rest []string) bool {
+	for _, l := range rest {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		return strings.HasPrefix(l, ">") || strings.HasPrefix(l, "|")
+	}
+	return false
 }
 
 // FirstAnswerLine is the first line a person wrote, or "".

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +21,9 @@ const confirmTTL = 7 * 24 * time.Hour
 func (s *Service) requestJoin(tx *store.Tx, list store.List, addr string) (string, error) {
 	set := list.Settings
 	title := set.Title
+	if !ValidAddress(addr) {
+		return "The address " + strconv.QuoteToASCII(addr) + " cannot be subscribed: it is not a plain email address (it has spaces or unusual characters).", nil
+	}
 	mb, err := tx.Membership(list.Name, addr)
 	exists := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -273,7 +277,7 @@ func (s *Service) decideJoin(tx *store.Tx, list store.List, h *store.Held, actio
 // leave removes a member after a confirmed request, says goodbye and
 // gives the seat to the first person waiting.
 func (s *Service) leave(tx *store.Tx, list store.List, addr string) (string, error) {
-	if _, err := tx.Membership(list.Name, addr); err != nil {
+	if mb, err := tx.Membership(list.Name, addr); err != nil || mb.Status == StatusBanned {
 		return addr + " is not a member of " + list.Settings.Title + " any more.", nil
 	}
 	if err := tx.DeleteMembership(list.Name, addr); err != nil {
