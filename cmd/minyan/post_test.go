@@ -414,3 +414,20 @@ func TestBadInput(t *testing.T) {
 		t.Fatalf("archive holds %d, want 1", n)
 	}
 }
+
+// TestOneListPerSMTPTransaction: over SMTP a second list address in the
+// same transaction is deferred with 452 4.5.3, so each list's answer is
+// exact; the sender delivers the other in its own transaction.
+func TestOneListPerSMTPTransaction(t *testing.T) {
+	e := startEnv(t, nil)
+	e.setup("a", "discussion", map[string]string{"m@example.net": "member"})
+	e.setup("b", "discussion", map[string]string{"m@example.net": "member"})
+	err := e.send("m@example.net", []string{"a@lists.example.org", "b@lists.example.org"}, post("m@example.net", "a@lists.example.org", "both", "x"))
+	if smtpCode(err) != 452 || enhanced(err) != [3]int{4, 5, 3} {
+		t.Fatalf("second list address: %v, want 452 4.5.3", err)
+	}
+	if err := e.send("m@example.net", []string{"b@lists.example.org"}, post("m@example.net", "b@lists.example.org", "both", "x")); err != nil {
+		t.Fatal(err)
+	}
+	e.mailTo("m@example.net", "Subject: [b] both")
+}

@@ -58,7 +58,7 @@ func NewServer(core Core, o Options) *smtp.Server {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	s := smtp.NewServer(&backend{core: core, log: o.Logger})
+	s := smtp.NewServer(&backend{core: core, log: o.Logger, lmtp: o.LMTP})
 	s.Domain = o.Domain
 	s.LMTP = o.LMTP
 	s.MaxMessageBytes = core.MaxMessageBytes()
@@ -93,6 +93,7 @@ func (a slogAdapter) Println(v ...any) { a.l.Warn("smtp", "detail", fmt.Sprint(v
 type backend struct {
 	core Core
 	log  *slog.Logger
+	lmtp bool
 }
 
 func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
@@ -130,7 +131,18 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 
+// errOneAtATime asks an SMTP sender for one list address per transaction.
+// SMTP has a single answer to DATA, so with two lists in one transaction
+// a refusal for one would either be lost (250) or repeat the other's
+// delivery on every retry (4xx). A 452 here is the standard way to say
+// "send the rest separately"; LMTP answers per recipient and needs none.
+var errOneAtATime = &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 5, 3},
+	Message: "one list address per message, please; send the others separately"}
+
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if !s.b.lmtp && len(s.rcpts) >= 1 {
+		return errOneAtATime
+	}
 	if err := s.b.core.CheckRecipient(to); err != nil {
 		return toSMTP(err)
 	}
@@ -162,40 +174,18 @@ func (s *session) envelope() listserv.Envelope {
 	return listserv.Envelope{From: s.from, Rcpts: s.rcpts, RemoteAddr: s.remote, Helo: s.helo}
 }
 
-// Data answers once for all recipients: 250 only if every recipient's
-// work is committed; otherwise the most urgent failure (a temporary one
-// first, so nothing is lost by a retry).
+// Data answers for the transaction's single recipient (see
+// errOneAtATime): 250 only once its work is committed.
 func (s *session) Data(r io.Reader) error {
 	raw, err := s.read(r)
 	if err != nil {
 		return err
 	}
 	results := s.b.core.Receive(context.Background(), s.envelope(), raw)
-	var firstPerm error
-	for _, res := range results {
-		if res == nil {
-			continue
-		}
-		if listserv.AsReject(res).Temporary() {
-			return toSMTP(res)
-		}
-		if firstPerm == nil {
-			firstPerm = res
-		}
+	if len(results) == 0 {
+		return &smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "no valid recipients"}
 	}
-	if firstPerm != nil && allFailed(results) {
-		return toSMTP(firstPerm)
-	}
-	return nil
-}
-
-func allFailed(results []error) bool {
-	for _, r := range results {
-		if r == nil {
-			return false
-		}
-	}
-	return true
+	return toSMTP(results[0])
 }
 
 // LMTPData answers per recipient, as LMTP allows.
