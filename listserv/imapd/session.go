@@ -36,8 +36,9 @@ type session struct {
 	conn *imapserver.Conn
 	ip   string
 
-	addr string // logged-in person, "" before
-	view *view  // selected mailbox, nil when none
+	addr   string // logged-in person, "" before
+	pwHash string // their password hash at login: a new password ends the session
+	view   *view  // selected mailbox, nil when none
 }
 
 // view is a session's selected mailbox. box is nil for INBOX.
@@ -90,6 +91,9 @@ func (s *session) Login(username, password string) error {
 	}
 	s.srv.thr.succeeded(keys[0])
 	s.addr = addr
+	if p, err := s.srv.svc.Person(addr); err == nil {
+		s.pwHash = p.PasswordHash
+	}
 	s.srv.log.Debug("imap login", "part", "imap", "ip", s.ip, "user", addr)
 	return nil
 }
@@ -340,6 +344,9 @@ func (s *session) poll(w *imapserver.UpdateWriter, force bool) error {
 	if v == nil || v.box == nil {
 		return nil
 	}
+	if err := s.stillAllowed(v); err != nil {
+		return nil // told BYE
+	}
 	var snap snapshot
 	var err error
 	if force {
@@ -388,12 +395,44 @@ func (s *session) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
 }
 
 // selected returns the selected view or the error for a mailbox that went
-// away under the session.
+// away under the session, or that the person may no longer read.
 func (s *session) selected() (*view, error) {
 	if s.view == nil {
 		return nil, &imap.Error{Type: imap.StatusResponseTypeBad, Text: "no mailbox is selected"}
 	}
+	if err := s.stillAllowed(s.view); err != nil {
+		return nil, err
+	}
 	return s.view, nil
+}
+
+// stillAllowed re-checks, for every FETCH, SEARCH and new-mail update,
+// that the person may still read the selected list and that their app
+// password was not changed. Mail apps keep a session open for days; a
+// member who left (or was removed or banned) must stop seeing posts at
+// once, not at their next login.
+func (s *session) stillAllowed(v *view) error {
+	if v.box == nil {
+		return nil // INBOX is empty for everyone
+	}
+	p, err := s.srv.svc.Person(s.addr)
+	if err != nil || p.PasswordHash != s.pwHash {
+		return s.revoked("your archive password was changed; please log in again")
+	}
+	if _, err := s.srv.svc.ReadableArchive(s.addr, v.name); errors.Is(err, listserv.ErrNoArchive) {
+		return s.revoked("you may no longer read the archive of " + v.name)
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// revoked ends the session with BYE and a reason.
+func (s *session) revoked(text string) error {
+	s.view = nil
+	s.srv.log.Info("imap session ended: access revoked", "part", "imap", "ip", s.ip, "user", s.addr, "why", text)
+	s.conn.Bye(text)
+	return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeNoPerm, Text: text}
 }
 
 // gone ends a session whose selected list was deleted (or deleted and
