@@ -66,11 +66,13 @@ func (s *Service) Receive(ctx context.Context, env Envelope, raw []byte) []error
 			err = s.receiveCommand(ctx, env, la, raw)
 		}
 		if err != nil {
+			// The list and the address's role, never the full recipient:
+			// confirm and bounce addresses carry live tokens.
 			r := AsReject(err)
 			if r.Code/100 == 4 {
-				s.log.Error("receive failed", "rcpt", rcpt, "err", err)
+				s.log.Error("receive failed", "list", la.List, "role", la.Role, "err", err)
 			} else {
-				s.log.Info("receive refused", "rcpt", rcpt, "from", env.From, "code", r.Code, "reason", r.Message)
+				s.log.Info("receive refused", "list", la.List, "role", la.Role, "from", env.From, "code", r.Code, "reason", r.Message)
 			}
 			err = r
 		}

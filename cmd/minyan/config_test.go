@@ -80,3 +80,19 @@ func TestHealthAndMetrics(t *testing.T) {
 		}
 	}
 }
+
+// The admin socket is its owner's alone: whoever connects is an admin.
+func TestAdminSocketIsPrivate(t *testing.T) {
+	e := startEnv(t, nil)
+	fi, err := os.Stat(filepath.Join(e.cfg.Server.DataDir, "admin.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode()&os.ModeSocket == 0 || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("admin.sock mode %v, want a 0600 socket", fi.Mode())
+	}
+	left, _ := filepath.Glob(filepath.Join(e.cfg.Server.DataDir, ".admin-*"))
+	if len(left) != 0 {
+		t.Fatalf("temporary socket directories left behind: %v", left)
+	}
+}

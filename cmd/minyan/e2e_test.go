@@ -112,13 +112,16 @@ func (e *e2e) start() {
 	if err := e.serv.Start(); err != nil {
 		e.t.Fatal(err)
 	}
+	sock := filepath.Join(e.dir, "data", "admin.sock")
 	waitFor(e.t, "minyan serve to listen", func() bool {
-		c, err := net.Dial("tcp", e.smtp)
-		if err == nil {
+		for _, ep := range [][2]string{{"tcp", e.smtp}, {"unix", sock}} {
+			c, err := net.Dial(ep[0], ep[1])
+			if err != nil {
+				return false
+			}
 			c.Close()
-			return true
 		}
-		return false
+		return true
 	})
 }
 

@@ -199,13 +199,27 @@ func relayDescription(cfg *Config, outbox string) string {
 
 // listenAdmin opens the admin socket, replacing a stale file left by a
 // crash (the store lock already proved no other daemon runs here).
+// Whoever can connect is an administrator, so the socket is made in a
+// private (0700) directory, restricted to its owner, and only then moved
+// into place: there is no moment at which it is open to others.
 func listenAdmin(path string) (net.Listener, error) {
 	os.Remove(path)
-	ln, err := net.Listen("unix", path)
+	dir, err := os.MkdirTemp(filepath.Dir(path), ".admin-")
 	if err != nil {
 		return nil, fmt.Errorf("admin socket %s: %w", path, err)
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
+	defer os.RemoveAll(dir)
+	tmp := filepath.Join(dir, "admin.sock")
+	ln, err := net.Listen("unix", tmp)
+	if err != nil {
+		return nil, fmt.Errorf("admin socket %s: %w", path, err)
+	}
+	ln.(*net.UnixListener).SetUnlinkOnClose(false) // Close removes path itself
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("admin socket %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("admin socket %s: %w", path, err)
 	}

@@ -2,6 +2,7 @@ package deliver
 
 import (
 	"fmt"
+	"regexp"
 	"time"
 
 	"minyan/store"
@@ -91,10 +92,18 @@ func (w *Worker) outcomes(j *job, res []result, now time.Time) []store.Outcome {
 		switch o := out[i]; {
 		case o.Delivered:
 		case !o.RetryAt.IsZero():
-			w.log.Debug("delivery deferred", "msg", r.MsgID, "rcpt", r.Address, "attempts", r.Attempts+1, "retry_at", o.RetryAt, "err", o.Error)
+			w.log.Debug("delivery deferred", "msg", r.MsgID, "rcpt", r.Address, "attempts", r.Attempts+1, "retry_at", o.RetryAt, "err", redactTokens(o.Error))
 		default:
-			w.log.Info("delivery failed", "msg", r.MsgID, "list", j.msg.q.List, "rcpt", r.Address, "permanent", o.Permanent, "err", o.Error)
+			w.log.Info("delivery failed", "msg", r.MsgID, "list", j.msg.q.List, "rcpt", r.Address, "permanent", o.Permanent, "err", redactTokens(o.Error))
 		}
 	}
 	return out
 }
+
+// tokenInAddress matches the token of a VERP bounce address
+// (NAME-bounces+TOKEN@domain), which a relay's answer may quote.
+var tokenInAddress = regexp.MustCompile(`\+[a-z2-7]{26,}@`)
+
+// redactTokens hides address tokens in text bound for the logs: a bounce
+// token lets whoever holds it report bounces for that member.
+func redactTokens(s string) string { return tokenInAddress.ReplaceAllString(s, "+…@") }
