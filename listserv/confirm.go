@@ -16,10 +16,15 @@ func looksAutomatic(m *rewrite.Message, envFrom string) bool {
 		return true
 	}
 	subj := strings.ToLower(m.Subject)
-	for _, w := range []string{"out of office", "automatic reply", "auto-reply", "autoreply", "abwesenheit", "absence", "vacation reply"} {
+	for _, w := range []string{"out of office", "out of the office", "automatic reply", "auto-reply", "autoreply", "auto reply",
+		"abwesenheit", "automatische antwort", "absence", "absent du bureau", "réponse automatique", "respuesta automática",
+		"fuera de la oficina", "resposta automática", "fora do escritório", "risposta automatica", "vacation reply", "on vacation"} {
 		if strings.Contains(subj, w) {
 			return true
 		}
+	}
+	if strings.EqualFold(m.Header.Get("Precedence"), "auto_reply") {
+		return true
 	}
 	return m.Header.Get("X-Autoreply") != "" || m.Header.Get("X-Autorespond") != ""
 }

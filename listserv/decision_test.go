@@ -235,3 +235,26 @@ func newTestService(t *testing.T) (*Service, *store.Store) {
 		Clock:    testkit.NewClock(time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)),
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil))}), st
 }
+
+func TestLooksAutomatic(t *testing.T) {
+	cases := map[string]bool{
+		"Subject: Re: held\r\n":                                 false,
+		"Subject: Respuesta automática: held\r\n":               true,
+		"Subject: Réponse automatique : absent\r\n":             true,
+		"Subject: Automatische Antwort: held\r\n":               true,
+		"Subject: Out of Office: held\r\n":                      true,
+		"Subject: Re: held\r\nAuto-Submitted: auto-replied\r\n": true,
+		"Subject: Re: held\r\nPrecedence: auto_reply\r\n":       true,
+		"Subject: Re: held\r\nX-Autoreply: yes\r\n":             true,
+		"Subject: No puedo contestar ahora, estoy de viaje\r\n": false, // a person, even if starting with "No"
+	}
+	for hdr, want := range cases {
+		m, err := parse([]byte("From: mod@example.org\r\n" + hdr + "\r\nbody\r\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := looksAutomatic(m, "mod@example.org"); got != want {
+			t.Errorf("%q: automatic = %v", hdr, got)
+		}
+	}
+}
