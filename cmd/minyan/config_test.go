@@ -2,6 +2,8 @@ package main
 
 import (
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -94,5 +96,44 @@ func TestAdminSocketIsPrivate(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(e.cfg.Server.DataDir, ".admin-*"))
 	if len(left) != 0 {
 		t.Fatalf("temporary socket directories left behind: %v", left)
+	}
+}
+
+// A port in use must end start-up with a clear error, not a hang: the
+// listeners opened before it are closed by Close itself.
+func TestBusyPortFailsCleanly(t *testing.T) {
+	for _, key := range []string{"http", "imap"} {
+		busy, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, _ := LoadConfig("")
+		cfg.Server.DataDir = t.TempDir()
+		cfg.Server.SMTPListen, cfg.Server.HTTPListen, cfg.Server.IMAPListen = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+		if key == "http" {
+			cfg.Server.HTTPListen = busy.Addr().String()
+		} else {
+			cfg.Server.IMAPListen = busy.Addr().String()
+		}
+		done := make(chan error, 1)
+		go func() {
+			_, err := startServer(cfg, slog.New(slog.DiscardHandler), serverDeps{})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), "another program already uses this address") {
+				t.Fatalf("%s port busy: %v", key, err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s port busy: start-up hangs", key)
+		}
+		busy.Close()
+		// And the store was released: the same data dir opens again.
+		s, err := startServer(cfg, slog.New(slog.DiscardHandler), serverDeps{})
+		if err != nil {
+			t.Fatalf("after a failed start: %v", err)
+		}
+		s.Close()
 	}
 }

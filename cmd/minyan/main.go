@@ -35,6 +35,13 @@ import (
 // environment, and SIGINT/SIGTERM as cancellation.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first signal, the next one gets the default action:
+		// a second Ctrl-C always ends the process, even if a shutdown
+		// hangs.
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, os.Args[1:], processEnv{
 		stdin:     os.Stdin,
 		stdout:    os.Stdout,

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -50,7 +51,11 @@ type Server struct {
 	smtps   []*smtp.Server
 	http    *http.Server
 	adminLn net.Listener
-	socket  string
+	// lns are the SMTP, LMTP and HTTP listeners, closed by Close itself:
+	// a server's own Shutdown cannot close a listener its Serve
+	// goroutine has not registered yet (a start that fails half-way).
+	lns    []net.Listener
+	socket string
 	// imapClose stops the IMAP server (serve_imap.go).
 	imapClose func()
 }
@@ -134,8 +139,9 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 	if cfg.Server.SMTPListen != "" {
 		ln, err := net.Listen("tcp", cfg.Server.SMTPListen)
 		if err != nil {
-			return nil, fmt.Errorf("smtp_listen %s: %w", cfg.Server.SMTPListen, err)
+			return nil, listenError("smtp_listen", cfg.Server.SMTPListen, err)
 		}
+		s.lns = append(s.lns, ln)
 		s.SMTPAddr = ln.Addr().String()
 		s.serveSMTP(svc, cfg, log, ln, false)
 	}
@@ -147,16 +153,18 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 		}
 		ln, err := net.Listen(network, addr)
 		if err != nil {
-			return nil, fmt.Errorf("lmtp_listen %s: %w", l, err)
+			return nil, listenError("lmtp_listen", l, err)
 		}
+		s.lns = append(s.lns, ln)
 		s.LMTPAddr = ln.Addr().String()
 		s.serveSMTP(svc, cfg, log, ln, true)
 	}
 	if cfg.Server.HTTPListen != "" {
 		ln, err := net.Listen("tcp", cfg.Server.HTTPListen)
 		if err != nil {
-			return nil, fmt.Errorf("http_listen %s: %w", cfg.Server.HTTPListen, err)
+			return nil, listenError("http_listen", cfg.Server.HTTPListen, err)
 		}
+		s.lns = append(s.lns, ln)
 		s.HTTPAddr = ln.Addr().String()
 		s.http = &http.Server{
 			Handler:           web.Handler(web.Options{Core: svc, Gatherer: reg, Logger: log.With("part", "http")}),
@@ -256,6 +264,9 @@ func (s *Server) goRun(name string, log *slog.Logger, fn func() error) {
 func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	for _, ln := range s.lns {
+		ln.Close()
+	}
 	for _, srv := range s.smtps {
 		if err := srv.Shutdown(ctx); err != nil {
 			srv.Close()
@@ -291,4 +302,13 @@ func removeStaleSpools(dir string, log *slog.Logger) {
 			log.Info("removed the spool file of an interrupted import", "file", f)
 		}
 	}
+}
+
+// listenError explains a listener that cannot open, with what to do about
+// the usual cause (another program on the port).
+func listenError(key, addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("server.%s %s: another program already uses this address; stop it, or put a different server.%s in ./config.toml (copy config.example.toml; if you move http_listen, change public_url too)", key, addr, key)
+	}
+	return fmt.Errorf("server.%s %s: %w", key, addr, err)
 }

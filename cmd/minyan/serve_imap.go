@@ -58,7 +58,7 @@ func (s *Server) startIMAP(ctx context.Context, cfg *Config, log *slog.Logger) e
 	if l := cfg.Server.IMAPListen; l != "" {
 		ln, err := net.Listen("tcp", l)
 		if err != nil {
-			return fmt.Errorf("imap_listen %s: %w", l, err)
+			return listenError("imap_listen", l, err)
 		}
 		listeners = append(listeners, ln)
 		s.IMAPAddr = ln.Addr().String()
@@ -67,7 +67,7 @@ func (s *Server) startIMAP(ctx context.Context, cfg *Config, log *slog.Logger) e
 	if l := cfg.Server.IMAPSListen; l != "" {
 		ln, err := net.Listen("tcp", l)
 		if err != nil {
-			return fmt.Errorf("imaps_listen %s: %w", l, err)
+			return listenError("imaps_listen", l, err)
 		}
 		listeners = append(listeners, ln)
 		s.IMAPSAddr = ln.Addr().String()
