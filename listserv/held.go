@@ -169,7 +169,7 @@ func (s *Service) Unsubscribe(token string) (list, addr string, err error) {
 		return s.promoteWaitlist(tx, t.List)
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return "", "", errors.New("this unsubscribe link is not valid any more; you may already be unsubscribed")
+		return "", "", errors.New("This unsubscribe link is not valid any more. You are probably unsubscribed already.")
 	}
 	if err == nil {
 		s.log.Info("unsubscribed by one-click", "list", list, "member", addr)

@@ -87,7 +87,9 @@ func (h *handler) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 			"Message": "This unsubscribe link is not valid any more. You may already be unsubscribed."})
 		return
 	}
-	h.render(w, http.StatusOK, "unsubscribe", map[string]any{"Title": "Unsubscribe", "List": list + "@" + h.o.Core.Domain(), "Address": addr})
+	d := h.o.Core.Domain()
+	h.render(w, http.StatusOK, "unsubscribe", map[string]any{"Title": "Unsubscribe", "List": list + "@" + d, "Address": addr,
+		"Request": list + "-request@" + d, "Owner": list + "-owner@" + d})
 }
 
 // unsubscribe acts on RFC 8058 one-click POSTs (List-Unsubscribe=One-Click
