@@ -34,47 +34,62 @@ func (s *Service) receiveCommand(ctx context.Context, env Envelope, la ListAddre
 		return nil
 	}
 	from := NormalizeAddress(m.From.Address)
-	var cmds []Command
-	var results []commandResult
+	// The lines in the order the person wrote them: a command, or a
+	// line that is not one (reported, not fatal).
+	type item struct {
+		cmd  *Command
+		line string
+	}
+	var items []item
 	ignored := ""
 	switch la.Role {
 	case RoleJoin:
-		cmds = []Command{{Name: "subscribe", Line: "(email to " + s.addr(la.List, RoleJoin, "") + ")"}}
+		items = []item{{cmd: &Command{Name: "subscribe", Line: "(email to " + s.addr(la.List, RoleJoin, "") + ")"}}}
 	case RoleLeave:
-		cmds = []Command{{Name: "unsubscribe", Line: "(email to " + s.addr(la.List, RoleLeave, "") + ")"}}
+		items = []item{{cmd: &Command{Name: "unsubscribe", Line: "(email to " + s.addr(la.List, RoleLeave, "") + ")"}}}
 	default:
 		if c, ok := ParseCommand(stripReplyPrefixes(m.Subject)); ok {
-			cmds = append(cmds, c)
+			items = append(items, item{cmd: &c})
 		}
-		lines := AnswerLines(ReplyText(raw))
-		for i, l := range lines {
+		for i, l := range AnswerLines(ReplyText(raw)) {
 			if i >= maxCommandLines {
 				ignored = fmt.Sprintf("%d lines", maxCommandLines)
 				break
 			}
 			c, ok := ParseCommand(l)
 			if !ok {
-				results = append(results, commandResult{Line: l, Answer: "I do not know this command, so I skipped it."})
+				items = append(items, item{line: l})
 				continue
 			}
 			if c.Name == "end" {
 				break
 			}
-			cmds = append(cmds, c)
+			items = append(items, item{cmd: &c})
 		}
-		if len(cmds) == 0 && len(results) == 0 {
-			cmds = []Command{{Name: "help", Line: "(empty message)"}}
+		if len(items) == 0 {
+			items = []item{{cmd: &Command{Name: "help", Line: "(empty message)"}}}
 		}
 	}
-	for _, c := range cmds {
-		ans, err := s.runCommand(ctx, la.List, from, c)
+	var results []commandResult
+	done := map[string]bool{}
+	ncmds := 0
+	for _, it := range items {
+		if it.cmd == nil {
+			results = append(results, commandResult{Line: it.line, Answer: "I do not know this command, so I skipped it." + suggestCommand(it.line)})
+			continue
+		}
+		key := it.cmd.Name + " " + it.cmd.Arg
+		if done[key] {
+			continue // "help" in the Subject and again in the body: one answer
+		}
+		done[key] = true
+		ncmds++
+		ans, err := s.runCommand(ctx, la.List, from, *it.cmd)
 		if err != nil {
 			return tempFail(err)
 		}
-		results = append(results, commandResult{Line: c.Line, Answer: ans})
+		results = append(results, commandResult{Line: it.cmd.Line, Answer: strings.TrimSpace(ans)})
 	}
-	// Keep the order people wrote: commands were appended after unknown
-	// lines; that is fine for a short answer.
 	list, err := s.loadList(la.List)
 	if err != nil {
 		return err
@@ -93,7 +108,7 @@ func (s *Service) receiveCommand(ctx context.Context, env Envelope, la ListAddre
 	if err != nil {
 		return tempFail(err)
 	}
-	s.log.Info("email commands answered", "list", la.List, "from", from, "commands", len(cmds))
+	s.log.Info("email commands answered", "list", la.List, "from", from, "commands", ncmds)
 	return nil
 }
 
@@ -174,7 +189,7 @@ func (s *Service) info(tx *store.Tx, list store.List) (string, error) {
 	set := list.Settings
 	n := 0
 	if err := tx.EachMember(list.Name, func(m store.Membership) error {
-		if Deliverable(m) {
+		if Counts(m) {
 			n++
 		}
 		return nil
@@ -224,4 +239,43 @@ func (s *Service) who(tx *store.Tx, list store.List) (string, error) {
 		return nil
 	})
 	return fmt.Sprintf("%d members of %s:\n%s", n, list.Settings.Title, strings.TrimRight(b.String(), "\n")), err
+}
+
+// commandWords are the spellings suggestCommand compares a typo with.
+var commandWords = []string{"subscribe", "unsubscribe", "digest on", "digest off", "nomail on", "nomail off", "password", "help", "info", "who"}
+
+// suggestCommand offers the command a mistyped line was probably meant to
+// be ("digets on" -> "digest on"), or "".
+func suggestCommand(line string) string {
+	l := strings.ToLower(strings.TrimSpace(line))
+	if len(l) < 3 || len(l) > 20 {
+		return ""
+	}
+	for _, w := range commandWords {
+		if editDistance(l, w) <= 2 {
+			return ` Did you mean "` + w + `"?`
+		}
+	}
+	return ""
+}
+
+// editDistance is the Levenshtein distance of two short strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }

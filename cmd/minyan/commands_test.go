@@ -176,3 +176,22 @@ func TestGoodStandingAndWaitlist(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Answers follow the order of the lines, a command written twice is
+// answered once, and a typo gets a suggestion.
+func TestCommandAnswersInOrder(t *testing.T) {
+	e := startEnv(t, nil)
+	e.setup("team", "discussion", map[string]string{"mem@example.net": "member"})
+	e.command("mem@example.net", "team-request@lists.example.org", "help", "who\ndigets on\nhelp\ninfo\n")
+	r := string(e.mailTo("mem@example.net", "> digets on").Data)
+	iWho, iTypo, iInfo := strings.Index(r, "> who"), strings.Index(r, "> digets on"), strings.Index(r, "> info")
+	if !(iWho < iTypo && iTypo < iInfo) {
+		t.Errorf("answers out of order (who %d, typo %d, info %d):\n%s", iWho, iTypo, iInfo, r)
+	}
+	if strings.Count(r, "Commands for team") != 1 {
+		t.Errorf("help answered %d times", strings.Count(r, "Commands for team"))
+	}
+	if !strings.Contains(r, `Did you mean "digest on"?`) {
+		t.Errorf("no suggestion for the typo:\n%s", r)
+	}
+}
