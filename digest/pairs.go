@@ -36,7 +36,11 @@ func (s *Scheduler) MakePairs(list string) (p store.Pairing, repeats int, err er
 			return err
 		}
 		if len(members) < 2 {
-			return fmt.Errorf("%s has %d member(s) who receive mail; pairs need at least two", list, len(members))
+			who := "no members"
+			if len(members) == 1 {
+				who = "only one member"
+			}
+			return fmt.Errorf("%s has %s who receive mail; pairs need at least two (add people with `minyan member add %s ADDRESS...`)", list, who, list)
 		}
 		people := make([]string, len(members))
 		for i, mb := range members {

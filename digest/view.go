@@ -94,6 +94,9 @@ func formatSpan(start, end time.Time) string {
 // formatDateRange is "Nov 2–Nov 9, 2026" (or with both years when they
 // differ), the range in a weekly digest's subject.
 func formatDateRange(from, to time.Time) string {
+	if from.Year() == to.Year() && from.YearDay() == to.YearDay() {
+		return to.Format("Jan 2, 2006") // one day, not "Nov 21–Nov 21"
+	}
 	if from.Year() == to.Year() {
 		return from.Format("Jan 2") + "–" + to.Format("Jan 2, 2006")
 	}
