@@ -99,10 +99,10 @@ func setupDKIMKeygen(fs *flag.FlagSet) action {
 		}
 		fmt.Fprintln(env.io.Stdout, dkimTXTLine(sel, cfg.Server.Domain, record))
 		w := env.io.Stderr
-		fmt.Fprintf(w, "minyan: wrote the %s private key to %s (mode 0600; keep it secret)\n", *kind, file)
-		fmt.Fprintf(w, "minyan: publish the TXT record above at %s._domainkey.%s, then set in the config:\n", sel, cfg.Server.Domain)
+		fmt.Fprintf(w, "wrote the %s private key to %s (mode 0600; keep it secret)\n", *kind, file)
+		fmt.Fprintf(w, "publish the TXT record above at %s._domainkey.%s, then set in the config:\n", sel, cfg.Server.Domain)
 		fmt.Fprintf(w, "  [dkim]\n  selector = %q\n  private_key = %q\n", sel, file)
-		fmt.Fprintln(w, "minyan: and restart the daemon; check with: dig +short TXT "+sel+"._domainkey."+cfg.Server.Domain)
+		fmt.Fprintln(w, "and restart the daemon; check with: dig +short TXT "+sel+"._domainkey."+cfg.Server.Domain)
 		return nil
 	}
 }

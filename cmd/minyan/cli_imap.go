@@ -29,11 +29,32 @@ func imapCommands() []*command {
 // and nothing else, so scripts can capture it.
 func setupPasswd(fs *flag.FlagSet) action {
 	return func(_ context.Context, env *cmdEnv, args []string) error {
-		pw, err := env.app.Svc.NewAppPassword(args[0])
+		addr := listserv.NormalizeAddress(args[0])
+		if !listserv.ValidAddress(addr) {
+			return fmt.Errorf("passwd: %q is not an email address", args[0])
+		}
+		readable, err := env.app.Svc.ReadableArchives(addr)
 		if err != nil {
 			return fmt.Errorf("passwd: %w", err)
 		}
-		fmt.Fprintln(env.io.Stdout, pw)
+		if len(readable) == 0 {
+			return fmt.Errorf("passwd: %s cannot read any list's archive (not a member of a list with an archive); add them to a list first", addr)
+		}
+		pw, err := env.app.Svc.NewAppPassword(addr)
+		if err != nil {
+			return fmt.Errorf("passwd: %w", err)
+		}
+		fmt.Fprintln(env.io.Stdout, pw) // only the password: scripts read it
+		names := make([]string, len(readable))
+		for i, l := range readable {
+			names[i] = l.Name
+		}
+		server := strings.TrimPrefix(listserv.IMAPURLFor(env.app.Cfg.Server.PublicURL, env.app.Cfg.Server.IMAPListen), "imap://")
+		if server == "" {
+			server = "(server.imap_listen is off)"
+		}
+		fmt.Fprintf(env.io.Stderr, "IMAP user name %s, server %s; folders: %s. Any older password of %s no longer works.\n",
+			addr, server, strings.Join(names, ", "), addr)
 		return nil
 	}
 }

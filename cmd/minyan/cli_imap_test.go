@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"minyan/listserv"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -100,8 +101,23 @@ func TestArchiveImportCommand(t *testing.T) {
 func TestPasswdCommand(t *testing.T) {
 	cfg := cliConfig(t)
 	app := cliApp(t, cfg)
-	r := cliRun(t, app, "passwd", "Bob@Example.net")
-	pw := strings.TrimSuffix(r.mustOK(t), "\n")
+	// Someone on no list gets no password: there is nothing to read.
+	r := cliRun(t, app, "passwd", "bob@example.net")
+	if r.code != 1 || !strings.Contains(r.stderr, "cannot read any list's archive") {
+		t.Fatalf("passwd for a non-member: %+v", r)
+	}
+	cliSetupList(t, app, "team", "discussion")
+	if _, err := app.Svc.AddMembers("team", []listserv.MemberSpec{{Address: "bob@example.net"}}, false); err != nil {
+		t.Fatal(err)
+	}
+	r = cliRun(t, app, "passwd", "Bob@Example.net")
+	if r.code != 0 {
+		t.Fatalf("passwd: %+v", r)
+	}
+	pw := strings.TrimSuffix(r.stdout, "\n")
+	if !strings.Contains(r.stderr, "IMAP user name bob@example.net") || !strings.Contains(r.stderr, "folders: team") {
+		t.Errorf("passwd hint on stderr: %q", r.stderr)
+	}
 	if !regexp.MustCompile(`^[a-z2-9]{4}(-[a-z2-9]{4}){5}$`).MatchString(pw) {
 		t.Errorf("passwd printed %q", r.stdout)
 	}
