@@ -94,3 +94,15 @@ func TestValidAddress(t *testing.T) {
 		}
 	}
 }
+
+func TestAddMemberWithDisplayNameExplains(t *testing.T) {
+	s, _ := newTestService(t)
+	s.CreateList("team", "discussion", "", "")
+	res, err := s.AddMembers("team", []MemberSpec{{Address: "Sam <sam2@example.net>"}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), `--name "Sam" sam2@example.net`) {
+		t.Fatalf("error: %v", res[0].Err)
+	}
+}

@@ -64,9 +64,13 @@ func (s *Service) AddMembers(list string, specs []MemberSpec, update bool) ([]Ad
 			return err
 		}
 		for i, sp := range specs {
+			typed := sp.Address
 			sp.Address = NormalizeAddress(sp.Address)
 			res[i].Address = sp.Address
 			if err := sp.Validate(); err != nil {
+				if strings.ContainsAny(typed, "<>") || strings.Contains(strings.TrimSpace(typed), " ") {
+					err = fmt.Errorf("%q is not a plain email address; give the name separately, e.g. --name %q %s", typed, nameHint(typed), bareAddress(typed))
+				}
 				res[i].Err = err
 				continue
 			}
@@ -275,4 +279,13 @@ func (s *Service) Person(addr string) (store.Person, error) {
 		return err
 	})
 	return p, err
+}
+
+// nameHint is the display-name part of `Name <addr>`, for the advice
+// after a mistyped address.
+func nameHint(typed string) string {
+	if i := strings.IndexByte(typed, '<'); i > 0 {
+		return strings.Trim(strings.TrimSpace(typed[:i]), `"`)
+	}
+	return "Their Name"
 }

@@ -119,6 +119,13 @@ func Deliverable(mb store.Membership) bool {
 	return mb.Status == StatusOK || mb.Status == StatusBouncing
 }
 
+// Counts tells whether a membership counts as a member in numbers people
+// see (list ls, list show, the info command): active, bouncing or
+// disabled by bounces, but not someone pending, waitlisted or banned.
+func Counts(mb store.Membership) bool {
+	return Deliverable(mb) || mb.Status == StatusDisabled
+}
+
 // MemberRecipient is the delivery work for one member of a list. On
 // personalized lists each gets a VERP envelope sender and a one-click
 // unsubscribe header, spliced in at delivery in front of the shared bytes;

@@ -133,12 +133,14 @@ func setupListRm(fs *flag.FlagSet) action {
 	}
 }
 
-// countMembers counts a list's memberships of every status without
-// loading the roster into memory.
+// countMembers counts a list's members the way the `info` email command
+// does (listserv.Counts), without loading the roster into memory.
 func countMembers(tx *store.Tx, list string) (int, error) {
 	n := 0
-	err := tx.EachMember(list, func(store.Membership) error {
-		n++
+	err := tx.EachMember(list, func(m store.Membership) error {
+		if listserv.Counts(m) {
+			n++
+		}
 		return nil
 	})
 	return n, err
