@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/emersion/go-ical"
@@ -74,7 +75,15 @@ func ICS(inv Invite) ([]byte, error) {
 		ev.Props.SetURI(ical.PropURL, u)
 	}
 	org := &ical.Prop{Name: ical.PropOrganizer, Params: ical.Params{}, Value: "mailto:" + inv.Organizer}
-	if name := strings.ReplaceAll(inv.OrganizerName, `"`, "'"); name != "" {
+	// A parameter value may hold neither line breaks nor control
+	// characters (a list title typed with "\n" has one) nor a quote.
+	name := strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, strings.ReplaceAll(oneLine(inv.OrganizerName), `"`, "'"))
+	if name = strings.TrimSpace(name); name != "" {
 		org.Params.Set(ical.ParamCommonName, name)
 	}
 	ev.Props.Set(org)

@@ -24,6 +24,8 @@ type entity struct {
 	// multipart entity; its parts follow.
 	multipart string
 	parts     []entity
+	// eightBit marks content with bytes above 0x7F (labelled 8bit).
+	eightBit bool
 }
 
 // textPart is UTF-8 text, quoted-printable.
@@ -58,13 +60,36 @@ func icsAttachment(ics []byte, method string) entity {
 	}, body: base64Lines(ics)}
 }
 
-// rfc822Part wraps an archived message for a multipart/digest.
+// rfc822Part wraps an archived message for a multipart/digest. A post
+// with 8-bit bytes (raw UTF-8) is labelled 8bit, as RFC 2046 §5.2.1 asks;
+// the label is carried up to the enclosing multiparts by write.
 func rfc822Part(raw []byte) entity {
-	return entity{header: []string{"Content-Type: message/rfc822"}, body: []byte(crlf(string(raw)))}
+	e := entity{header: []string{"Content-Type: message/rfc822"}, body: []byte(crlf(string(raw)))}
+	if has8bit(raw) {
+		e.header = append(e.header, "Content-Transfer-Encoding: 8bit")
+		e.eightBit = true
+	}
+	return e
+}
+
+func has8bit(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 func multipart(sub string, parts ...entity) entity {
-	return entity{multipart: sub, parts: parts}
+	e := entity{multipart: sub, parts: parts}
+	for _, p := range parts {
+		e.eightBit = e.eightBit || p.eightBit
+	}
+	if e.eightBit {
+		e.header = append(e.header, "Content-Transfer-Encoding: 8bit")
+	}
+	return e
 }
 
 // write renders the entity's own header lines (then the blank line) and
@@ -114,7 +139,9 @@ func (m message) render(body entity) []byte {
 	var b bytes.Buffer
 	h := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, oneLine(v)) }
 	h("From", m.From.String())
-	h("To", addrList(m.To))
+	if len(m.To) > 0 {
+		h("To", addrList(m.To)) // else spliced in per recipient
+	}
 	if len(m.ReplyTo) > 0 {
 		h("Reply-To", addrList(m.ReplyTo))
 	}

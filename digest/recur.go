@@ -59,11 +59,22 @@ func (w wall) String() string { return w.naive().Format(LocalLayout) }
 // the first of the two. Go's own time.Date moves a skipped time backwards,
 // which would start a meeting an hour early.
 func (w wall) in(loc *time.Location) time.Time {
-	t := time.Date(w.y, w.mo, w.d, w.h, w.mi, 0, 0, loc)
-	if got := wallOf(t); got != w {
-		t = t.Add(w.naive().Sub(got.naive()))
+	n := w.naive()
+	offAt := func(probe time.Time) time.Duration {
+		_, o := probe.In(loc).Zone()
+		return time.Duration(o) * time.Second
 	}
-	return t
+	var best time.Time
+	for _, probe := range []time.Time{n.Add(-48 * time.Hour), n.Add(48 * time.Hour)} {
+		c := n.Add(-offAt(probe)).In(loc)
+		if wallOf(c) == w && (best.IsZero() || c.Before(best)) {
+			best = c
+		}
+	}
+	if !best.IsZero() {
+		return best
+	}
+	return n.Add(-offAt(n.Add(-48 * time.Hour))).In(loc)
 }
 
 // Instant is the moment a session (wall-clock local time in zone) starts.

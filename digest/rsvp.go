@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"unicode"
 
 	"minyan/listserv"
 	"minyan/store"
@@ -24,16 +25,27 @@ const (
 
 // ParseAnswer reads yes, no or maybe from the first word of a line
 // ("Yes!", "no, sorry", "Maybe."); "" when it is none of them.
+// noIdioms follow "no" in sentences that do not decline ("no problem").
+var noIdioms = map[string]bool{"problem": true, "problems": true, "worries": true, "worry": true, "doubt": true,
+	"question": true, "idea": true, "rush": true, "matter": true}
+
 func ParseAnswer(line string) string {
-	f := strings.Fields(strings.ToLower(line))
-	if len(f) == 0 {
-		return ""
+	line = strings.ToLower(strings.TrimSpace(line))
+	// The first word, cut at any punctuation ("Yes—see you", "no, sorry").
+	end := strings.IndexFunc(line, func(r rune) bool { return !unicode.IsLetter(r) })
+	w, rest := line, ""
+	if end >= 0 {
+		w, rest = line[:end], line[end:]
 	}
-	w := strings.TrimRight(f[0], ".,;:!?-–—)")
+	next := strings.Fields(strings.TrimLeftFunc(rest, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) }))
 	switch w {
 	case "yes", "y", "yep", "yeah", "accept", "attending":
 		return AnswerYes
 	case "no", "n", "nope", "decline", "declined":
+		// "No problem, see you there" is not a no ("No thanks" is).
+		if w == "no" && len(next) > 0 && noIdioms[strings.Trim(next[0], ".,;:!?")] && !strings.HasPrefix(strings.TrimSpace(rest), ",") {
+			return ""
+		}
 		return AnswerNo
 	case "maybe", "perhaps", "tentative", "possibly":
 		return AnswerMaybe
@@ -81,7 +93,7 @@ func rsvpSummary(tx *store.Tx, list string, session uint64) (RSVPSummary, error)
 	for _, r := range rs {
 		name := personName(tx, r.Address)
 		if name != r.Address {
-			name = (&mail.Address{Name: name, Address: r.Address}).String()
+			name = fmt.Sprintf("%q <%s>", name, r.Address)
 		}
 		switch r.Answer {
 		case AnswerYes:
@@ -112,6 +124,10 @@ type rsvpData struct {
 // explanation, which listserv mails back.
 func (s *Scheduler) handleRSVP(ctx context.Context, r *listserv.Reply) (string, error) {
 	tok := r.Token
+	if r.From != tok.Address && listserv.NormalizeAddress(r.EnvelopeFrom) != tok.Address {
+		// A forwarded reminder: the answer would count for someone else.
+		return "Only " + tok.Address + " can answer this reminder; nothing was recorded.", nil
+	}
 	answer := ParseAnswer(r.FirstLine())
 	if answer == "" {
 		answer = ParseAnswer(r.Subject)

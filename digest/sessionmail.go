@@ -75,7 +75,7 @@ func (s *Scheduler) queueSessionMail(tx *store.Tx, l store.List, si SessionInfo,
 	if err != nil {
 		return 0, err
 	}
-	raw := s.sessionMessage(l, subject, messageID(m.key, s.svc.Domain()), now, body, ics, m.method)
+	raw := s.sessionMessage(l, subject, messageID(m.key, s.svc.Domain()), now, body, ics, m.method, m.rsvp)
 	rcpts, err := s.sessionRecipients(tx, l, si, members, m.rsvp, now)
 	if err != nil {
 		return 0, err
@@ -88,11 +88,19 @@ func (s *Scheduler) queueSessionMail(tx *store.Tx, l store.List, si SessionInfo,
 
 // sessionMessage is a session mail: the text, its calendar alternative
 // and the same calendar as invite.ics.
-func (s *Scheduler) sessionMessage(l store.List, subject, msgID string, now time.Time, body string, ics []byte, method string) []byte {
+//
+// A mail that asks for an RSVP is addressed To the member (spliced in per
+// recipient with their RSVP Reply-To), not to the list: "reply all" to a
+// reminder must not send "yes" to every member.
+func (s *Scheduler) sessionMessage(l store.List, subject, msgID string, now time.Time, body string, ics []byte, method string, rsvp bool) []byte {
 	from := s.listFrom(l, listserv.RoleOwner)
+	var to []*mail.Address
+	if !rsvp {
+		to = []*mail.Address{{Name: from.Name, Address: s.svc.Address(l.Name, listserv.RolePost, "")}}
+	}
 	return message{
 		From:          from,
-		To:            []*mail.Address{{Name: from.Name, Address: s.svc.Address(l.Name, listserv.RolePost, "")}},
+		To:            to,
 		Subject:       subject,
 		MessageID:     msgID,
 		Date:          now,
@@ -115,7 +123,8 @@ func (s *Scheduler) sessionRecipients(tx *store.Tx, l store.List, si SessionInfo
 			if err != nil {
 				return nil, err
 			}
-			r.Header += "Reply-To: <" + s.svc.Address(l.Name, listserv.RoleConfirm, tok) + ">\r\n"
+			r.Header += "To: <" + mb.Address + ">\r\n" +
+				"Reply-To: <" + s.svc.Address(l.Name, listserv.RoleConfirm, tok) + ">\r\n"
 		}
 		out = append(out, r)
 	}
@@ -205,7 +214,7 @@ func (s *Scheduler) queueSessionDigest(tx *store.Tx, l store.List, si SessionInf
 		if err != nil {
 			return 0, err
 		}
-		raw := s.sessionMessage(l, subject, messageID(audience.id, s.svc.Domain()), now, body, ics, MethodPublish)
+		raw := s.sessionMessage(l, subject, messageID(audience.id, s.svc.Domain()), now, body, ics, MethodPublish, true)
 		rcpts, err := s.sessionRecipients(tx, l, si, audience.members, true, now)
 		if err != nil {
 			return 0, err

@@ -287,7 +287,9 @@ func (s *Scheduler) MoveSession(list string, id uint64, start string) (SessionIn
 		// says it all, so they are marked sent with it.
 		func(tx *store.Tx, l store.List, after SessionInfo) error {
 			for _, j := range planSessions(l, []SessionInfo{after}, false) {
-				if j.Kind == kindReminder && !j.Due.After(now) && !tx.JobDone(j.Key) {
+				already := j.Kind == kindReminder ||
+					j.Kind == kindSessionDigest && tx.JobDone(fmt.Sprintf("session-digest/%s/%d/s%d", l.Name, id, after.Sequence-1))
+				if already && !j.Due.After(now) && !tx.JobDone(j.Key) {
 					if err := tx.MarkJob(j.Key, now); err != nil {
 						return err
 					}

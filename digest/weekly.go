@@ -199,7 +199,7 @@ func (s *Scheduler) queueWeekly(tx *store.Tx, l store.List, state store.DigestSt
 		}
 		author := m.From
 		if m.FromName != "" {
-			author = (&mail.Address{Name: m.FromName, Address: m.From}).String()
+			author = fmt.Sprintf("%q <%s>", m.FromName, m.From)
 		}
 		subject := strings.TrimSpace(m.Subject)
 		if subject == "" {

@@ -324,11 +324,12 @@ func ParseDuration(v string) (time.Duration, error) {
 // FormatDuration prints durations the way people wrote them ("48h", not
 // "48h0m0s").
 func FormatDuration(d time.Duration) string {
-	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
-	s = strings.TrimSuffix(s, "0m")
-	if s == "" {
-		return "0s"
+	s := d.String() // e.g. 1h30m0s, 48h0m0s, 30m0s, 1m30s
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
 }

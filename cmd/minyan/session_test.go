@@ -58,6 +58,10 @@ func TestSessionRemindersOverSMTP(t *testing.T) {
 	if !strings.Contains(string(rem.Data), "Content-Type: text/calendar; charset=utf-8; method=PUBLISH") {
 		t.Error("no text/calendar Content-Type with method")
 	}
+	// Addressed to the member, so "reply all" cannot post "yes" to the list.
+	if h := header(t, rem.Data); h.Get("To") != "<alice@example.net>" || strings.Count(string(rem.Data), "\r\nTo: ") != 1 {
+		t.Errorf("reminder To = %q", h.Get("To"))
+	}
 
 	// RSVP by replying to the reminder.
 	m := rsvpReplyTo.FindStringSubmatch(string(rem.Data))
