@@ -128,7 +128,13 @@ func (s *Service) receivePost(ctx context.Context, env Envelope, la ListAddress,
 	// Who really sent it (SPF, DKIM, DMARC): DNS only, before any
 	// transaction. The verdict is recorded in the archived and held copies.
 	authRes := s.authenticate(ctx, env, raw)
-	raw = authRes.Prepend(raw)
+	if withAR := authRes.Prepend(raw); withAR != nil {
+		// Recording the verdict must never cost the post (a header just
+		// under the size limit): keep it only if the result still parses.
+		if _, err := parse(withAR); err == nil {
+			raw = withAR
+		}
+	}
 
 	munge, err := s.shouldMunge(ctx, list, m.From.Address)
 	if err != nil {

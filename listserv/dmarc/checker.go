@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"golang.org/x/net/idna"
 	"net"
 	"strings"
 	"sync"
@@ -135,6 +136,15 @@ func (c *Checker) query(ctx context.Context, d string) (record, bool, error) {
 // reaches the resolver nor fills the cache.
 func normalizeDomain(domain string) (string, error) {
 	d := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(domain)), ".")
+	// An internationalized domain (bücher.example) is looked up by its
+	// A-labels (xn--bcher-kva.example): the resolver sends no query for
+	// the Unicode form, which would read as "no policy" and leave a
+	// p=reject domain unrewritten.
+	if a, err := idna.Lookup.ToASCII(d); err == nil {
+		d = a
+	} else if !isASCIIString(d) {
+		return "", fmt.Errorf("dmarc: %q is not a domain name: %w", domain, err)
+	}
 	if d == "" || len(d) > 253 {
 		return "", fmt.Errorf("dmarc: %q is not a domain name", domain)
 	}
@@ -149,4 +159,13 @@ func normalizeDomain(domain string) (string, error) {
 		}
 	}
 	return d, nil
+}
+
+func isASCIIString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

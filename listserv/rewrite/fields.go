@@ -22,11 +22,11 @@ func (m *Message) readFields() *Problem {
 	case len(froms) > 1:
 		return unusable("the message has more than one From header; keep only one")
 	}
-	addrs, err := addressParser().ParseList(froms[0])
-	if err != nil || len(addrs) == 0 {
+	from := parseFrom(froms[0])
+	if from == nil {
 		return unusable("the From header has no valid address; use the form Name <you@example.org>")
 	}
-	m.From = addrs[0]
+	m.From = from
 	m.Subject = decodeText(m.Header.Get("Subject"))
 	if ids := msgIDs(m.Header.Get("Message-Id")); len(ids) > 0 {
 		m.MessageID = ids[0]
@@ -117,4 +117,32 @@ func firstToken(v string) string {
 		return ""
 	}
 	return strings.ToLower(f[0])
+}
+
+// lastAngleAddr finds the last <local@domain> in a header value.
+var lastAngleAddr = regexp.MustCompile(`<([^<>\s]+@[^<>\s]+)>\s*$`)
+
+// parseFrom reads the author's address as leniently as is safe: the
+// display name is only decoration, so a name in a charset nobody knows
+// (=?unknown-8bit?...?=, =?cp949?...?=) or the common but invalid
+// "addr@x <addr@x>" form must not cost the post. Only a From without any
+// usable address is refused.
+func parseFrom(v string) *mail.Address {
+	if addrs, err := addressParser().ParseList(v); err == nil && len(addrs) > 0 {
+		return addrs[0]
+	}
+	m := lastAngleAddr.FindStringSubmatch(strings.TrimSpace(v))
+	if m == nil {
+		return nil
+	}
+	a, err := mail.ParseAddress("<" + m[1] + ">")
+	if err != nil {
+		return nil
+	}
+	name := strings.TrimSpace(v[:strings.LastIndex(v, "<")])
+	name = strings.Trim(decodeText(name), `" `)
+	if name != a.Address {
+		a.Name = name
+	}
+	return a
 }

@@ -44,7 +44,7 @@ func AddFooter(m *Message, footer string) error {
 		switch {
 		case isSecured(mt):
 			return nil
-		case mt == "text/plain":
+		case mt == "text/plain" && !isAttachment(m, params):
 			done, err := appendToText(m, ct, params, footer)
 			if err != nil || done {
 				return err
@@ -337,4 +337,15 @@ func ensureMIMEVersion(m *Message) error {
 		return nil
 	}
 	return setFieldAfter(&m.Header, "MIME-Version", "1.0", "Content-Type")
+}
+
+// isAttachment tells a text file sent as the whole message (a log, a
+// .txt) from a text to read: the footer must not change the file, so such
+// a message is wrapped instead.
+func isAttachment(m *Message, ctParams map[string]string) bool {
+	if ctParams["name"] != "" {
+		return true
+	}
+	disp, dparams, err := mime.ParseMediaType(m.Header.Get("Content-Disposition"))
+	return err == nil && (disp == "attachment" || dparams["filename"] != "")
 }

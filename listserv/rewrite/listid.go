@@ -18,6 +18,11 @@ func ListIDValue(title, name, domain string) string {
 		return id
 	}
 	if !isASCII(title) {
+		// B encoding: a Q-encoded phrase may not carry '<', '"' or '('
+		// (RFC 2047 §5(3)), and "Café <Paris>" would show a second id.
+		if strings.ContainsAny(title, `<>"()\`) {
+			return mime.BEncoding.Encode("utf-8", title) + " " + id
+		}
 		return mime.QEncoding.Encode("utf-8", title) + " " + id
 	}
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)

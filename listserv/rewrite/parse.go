@@ -74,6 +74,12 @@ func scanLayout(raw []byte, lim Limits) (layout, *Problem) {
 			return lay, unusable("line %d is longer than %d characters; wrap long lines or send the content as an attachment", lineNo, lim.MaxLineBytes)
 		}
 		if inHeader {
+			// A CR not followed by LF would be one field here and two on
+			// the wire (every hop after us turns it into a line break):
+			// a way to smuggle a From or List-Unsubscribe past the list.
+			if bytes.IndexByte(line, '\r') >= 0 {
+				return lay, unusable("header line %d contains a carriage return without a line feed; send the message with normal line breaks", lineNo)
+			}
 			if prob := checkHeaderLine(line, lineNo); prob != nil {
 				return lay, prob
 			}

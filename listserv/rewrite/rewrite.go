@@ -23,6 +23,9 @@ var strippedFields = []string{
 	"List-Unsubscribe-Post", "List-Archive", "List-Owner", "Archived-At",
 	"Precedence", "Return-Path", "Delivered-To", "X-Original-To",
 	"Approved", "Approve", "Errors-To", "Sender", "X-Original-From",
+	// Read receipts would make every member's mail program write to
+	// the author (Mailman strips them too).
+	"Disposition-Notification-To", "Return-Receipt-To", "X-Confirm-Reading-To",
 }
 
 // Rewrite returns the post as the list distributes it (CRLF line endings),
@@ -84,6 +87,13 @@ func setSubject(h *textproto.Header, subject, prefix string) error {
 // the text itself looks like an encoded word (a decoded subject may
 // literally contain "=?utf-8?q?...?="): then every word is encoded.
 func encodeText(s string) string {
+	// A word longer than a header line would be split by folding (a
+	// space inserted into the text); encoded words can be split safely.
+	for _, w := range strings.Fields(s) {
+		if len(w) > 900 {
+			return encodeWords(s)
+		}
+	}
 	if enc := mime.QEncoding.Encode("utf-8", s); decodeText(enc) == s {
 		return enc
 	}

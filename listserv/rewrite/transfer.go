@@ -11,19 +11,25 @@ import (
 // Transfer-encoding helpers for the one place the list must decode a body:
 // appending a footer to a single text part in its own encoding.
 
-// toCRLF turns every bare LF into CRLF: mail on the wire uses CRLF, and
+// toCRLF turns every bare LF (and bare CR) into CRLF: mail on the wire uses CRLF, and
 // posts handed over by local tools often do not.
 func toCRLF(b []byte) []byte {
-	n := bytes.Count(b, []byte("\n")) - bytes.Count(b, []byte("\r\n"))
-	if n == 0 {
+	lone := bytes.Count(b, []byte("\n")) + bytes.Count(b, []byte("\r")) - 2*bytes.Count(b, []byte("\r\n"))
+	if lone == 0 {
 		return b
 	}
-	out := make([]byte, 0, len(b)+n)
+	// Bare LF and bare CR both become CRLF, exactly as the delivery side
+	// writes them: what is archived, signed and sent is the same text.
+	out := make([]byte, 0, len(b)+lone)
 	for i, c := range b {
-		if c == '\n' && (i == 0 || b[i-1] != '\r') {
-			out = append(out, '\r')
+		switch {
+		case c == '\n' && (i == 0 || b[i-1] != '\r'):
+			out = append(out, '\r', '\n')
+		case c == '\r' && (i+1 == len(b) || b[i+1] != '\n'):
+			out = append(out, '\r', '\n')
+		default:
+			out = append(out, c)
 		}
-		out = append(out, c)
 	}
 	return out
 }
