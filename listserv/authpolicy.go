@@ -24,7 +24,7 @@ const (
 // Its Result also gives the Authentication-Results field for the archive
 // (Result.Prepend).
 func (s *Service) authenticate(ctx context.Context, env Envelope, raw []byte) auth.Result {
-	v := auth.Verifier{Resolver: auth.Adapt(s.o.Resolver), AuthServID: s.o.Domain}
+	v := auth.Verifier{Resolver: s.dns, AuthServID: s.o.Domain}
 	return v.Verify(ctxOr(ctx), raw, env.From, env.RemoteAddr, env.Helo)
 }
 

@@ -85,6 +85,7 @@ func (timeoutDNS) LookupTXT(ctx context.Context, name string) ([]string, error) 
 func TestAuthDNSDown(t *testing.T) {
 	e := newBounceEnv(t, nil)
 	e.svc.o.Resolver = timeoutDNS{}
+	e.svc.dns = auth.NewCache(auth.Adapt(timeoutDNS{}), nil)
 	res := e.svc.authenticate(context.Background(), Envelope{From: "dana@example.net", RemoteAddr: "127.0.0.1:1", Helo: "x"}, []byte(spoofPost))
 	if !res.TempError || res.Failed() {
 		t.Fatalf("DNS down: %+v", res)

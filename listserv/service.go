@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"minyan/listserv/auth"
 	"minyan/listserv/dmarc"
 	"minyan/store"
 )
@@ -62,6 +63,9 @@ type Service struct {
 	metrics  *Metrics
 	handlers tokenHandlers
 	events   events
+	// dns answers the sender checks, with a cache: no post waits for a
+	// DNS round trip its domain's earlier posts already made.
+	dns *auth.Cache
 }
 
 // New builds a Service over an open store.
@@ -88,6 +92,7 @@ func New(st *store.Store, o Options) *Service {
 		log:     o.Logger,
 		clock:   o.Clock,
 		dmarc:   dmarc.New(o.Resolver, o.Clock.Now, dmarc.Options{}),
+		dns:     auth.NewCache(auth.Adapt(o.Resolver), o.Clock.Now),
 		metrics: o.Metrics,
 	}
 }
