@@ -115,26 +115,13 @@ func (t *Tx) ArchiveRaw(list string, seq uint64) ([]byte, error) {
 // EachArchived calls fn for posts with from <= seq <= to (to 0 = no end),
 // in order. raw is only valid during the call.
 func (t *Tx) EachArchived(list string, from, to uint64, fn func(m ArchiveMeta, raw []byte) error) error {
-	ab, err := t.archiveBucket(list)
-	if err != nil {
-		return err
-	}
-	metaB, rawB := ab.Bucket(subMeta), ab.Bucket(subRaw)
-	c := metaB.Cursor()
-	for k, v := c.Seek(u64(from)); k != nil; k, v = c.Next() {
-		seq := binary.BigEndian.Uint64(k)
-		if to != 0 && seq > to {
-			break
-		}
-		var m ArchiveMeta
-		if err := jsonUnmarshal(v, &m); err != nil {
-			return fmt.Errorf("archive %s #%d: %w", list, seq, err)
-		}
-		if err := fn(m, rawB.Get(k)); err != nil {
+	return t.ScanArchive(list, from, to, func(it *ArchiveItem) error {
+		m, err := it.Meta()
+		if err != nil {
 			return err
 		}
-	}
-	return nil
+		return fn(m, it.Raw())
+	})
 }
 
 // ArchiveStats returns how many posts a list's archive holds and the next

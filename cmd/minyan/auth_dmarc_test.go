@@ -2,16 +2,12 @@ package main
 
 import (
 	"context"
-	"io"
-	"log/slog"
+	"minyan/listserv/dmarc"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"minyan/listserv/smtpsink"
 )
 
 // countingDNS is the harness's fake DNS that also counts queries per
@@ -44,32 +40,13 @@ func (c *countingDNS) queries(name string) int {
 // startEnvDNS is startEnv with a counting, timing-out resolver.
 func startEnvDNS(t *testing.T) (*testEnv, *countingDNS) {
 	t.Helper()
-	sink, err := smtpsink.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sink.Close() })
-	cfg, err := LoadConfig("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Server.DataDir = t.TempDir()
-	cfg.Server.SMTPListen = "127.0.0.1:0"
-	cfg.Server.LMTPListen = ""
-	cfg.Server.HTTPListen = "127.0.0.1:0"
-	cfg.Server.IMAPListen = ""
-	cfg.Relay.Address = sink.Addr
-	e := &testEnv{t: t, sink: sink, clock: newFakeClock(), dns: &fakeDNS{txt: map[string][]string{}}, cfg: cfg}
-	dns := &countingDNS{fakeDNS: e.dns, timeout: map[string]bool{}, count: map[string]int{}}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if os.Getenv("MINYAN_TEST_LOG") != "" {
-		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	e.srv, err = startServer(cfg, log, serverDeps{Clock: e.clock, Resolver: dns})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.srv.Close() })
+	var dns *countingDNS
+	e := startEnvResolver(t, func(c *Config) {
+		c.Server.LMTPListen, c.Server.IMAPListen = "", ""
+	}, func(f *fakeDNS) dmarc.Resolver {
+		dns = &countingDNS{fakeDNS: f, timeout: map[string]bool{}, count: map[string]int{}}
+		return dns
+	})
 	return e, dns
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"minyan/listserv/dmarc"
 	"minyan/listserv/smtpsink"
 	"minyan/listserv/testkit"
 	"minyan/store"
@@ -54,6 +55,13 @@ type testEnv struct {
 // sink, a fake clock and fake DNS. mutate may change the config first.
 func startEnv(t *testing.T, mutate func(*Config)) *testEnv {
 	t.Helper()
+	return startEnvResolver(t, mutate, nil)
+}
+
+// startEnvResolver is startEnv with the fake DNS wrapped by wrap (nil:
+// used as it is), for tests that count or delay lookups.
+func startEnvResolver(t *testing.T, mutate func(*Config), wrap func(*fakeDNS) dmarc.Resolver) *testEnv {
+	t.Helper()
 	sink, err := smtpsink.Start()
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +86,11 @@ func startEnv(t *testing.T, mutate func(*Config)) *testEnv {
 	if os.Getenv("MINYAN_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	env.srv, err = startServer(cfg, log, serverDeps{Clock: env.clock, Resolver: env.dns})
+	var resolver dmarc.Resolver = env.dns
+	if wrap != nil {
+		resolver = wrap(env.dns)
+	}
+	env.srv, err = startServer(cfg, log, serverDeps{Clock: env.clock, Resolver: resolver})
 	if err != nil {
 		t.Fatal(err)
 	}
