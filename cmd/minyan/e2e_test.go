@@ -213,4 +213,10 @@ func TestEndToEndKill9(t *testing.T) {
 	if out := e.mustRun("list", "show", "network"); !strings.Contains(out, "archived") && !strings.Contains(out, "posts") {
 		t.Logf("list show: %s", out)
 	}
+	// A clean stop (SIGTERM) logs no errors.
+	logs := e.logs
+	e.stop()
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("errors logged by a normal run and stop:\n%s", logs)
+	}
 }

@@ -174,7 +174,7 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 			IdleTimeout:       2 * time.Minute,
 		}
 		s.goRun("http", log, func() error {
-			if err := s.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			if err := s.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 				return err
 			}
 			return nil
