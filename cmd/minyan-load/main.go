@@ -11,6 +11,8 @@
 // With -sink the relay is an external SMTP sink (such as Postfix's
 // smtp-sink); completion is then read from minyan's own /metrics
 // (deliveries ok and queue depth), since such a sink reports nothing back.
+// The daemon runs with server.resolver = "off" unless -resolver says
+// otherwise, so a load run sends no traffic beyond loopback.
 package main
 
 import (
@@ -44,14 +46,15 @@ func main() {
 	posts := flag.Int("posts", 4000, "posts for the intake run (0 skips it)")
 	conns := flag.Int("conns", 8, "parallel SMTP connections for the intake run")
 	timeout := flag.Duration("timeout", 5*time.Minute, "give up a run after this long")
+	resolver := flag.String("resolver", "off", "the daemon's server.resolver: off (no DNS traffic), \"\" (the system's) or host:port")
 	flag.Parse()
-	if err := run(*bin, *members, strings.Split(*modes, ","), *sinkAddr, *posts, *conns, *timeout); err != nil {
+	if err := run(*bin, *members, strings.Split(*modes, ","), *sinkAddr, *resolver, *posts, *conns, *timeout); err != nil {
 		fmt.Fprintln(os.Stderr, "minyan-load:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin string, members int, modes []string, sinkAddr string, posts, conns int, timeout time.Duration) error {
+func run(bin string, members int, modes []string, sinkAddr, resolver string, posts, conns int, timeout time.Duration) error {
 	if _, err := os.Stat(bin); err != nil {
 		return fmt.Errorf("minyan binary: %w (build it: go build -o minyan ./cmd/minyan)", err)
 	}
@@ -62,12 +65,12 @@ func run(bin string, members int, modes []string, sinkAddr string, posts, conns 
 		if mode != "batched" && mode != "personalized" {
 			return fmt.Errorf("unknown mode %q", mode)
 		}
-		if err := fanout(bin, members, mode == "personalized", sinkAddr, timeout); err != nil {
+		if err := fanout(bin, members, mode == "personalized", sinkAddr, resolver, timeout); err != nil {
 			return fmt.Errorf("%s: %w", mode, err)
 		}
 	}
 	if posts > 0 {
-		if err := intake(bin, posts, conns, sinkAddr, timeout); err != nil {
+		if err := intake(bin, posts, conns, sinkAddr, resolver, timeout); err != nil {
 			return fmt.Errorf("intake: %w", err)
 		}
 	}
@@ -81,7 +84,7 @@ type daemon struct {
 	sink                      *smtpsink.Sink
 }
 
-func startDaemon(bin, sinkAddr string) (*daemon, error) {
+func startDaemon(bin, sinkAddr, resolver string) (*daemon, error) {
 	dir, err := os.MkdirTemp("", "minyan-load")
 	if err != nil {
 		return nil, err
@@ -95,8 +98,8 @@ func startDaemon(bin, sinkAddr string) (*daemon, error) {
 		d.sink.Discard(true)
 		relay = d.sink.Addr
 	}
-	conf := fmt.Sprintf("[server]\ndomain = \"lists.example.org\"\ndata_dir = %q\nsmtp_listen = %q\nhttp_listen = %q\nimap_listen = \"\"\npublic_url = \"http://%s\"\n\n[relay]\naddress = %q\nconnections = 4\nmax_recipients = 500\n",
-		filepath.Join(dir, "data"), d.smtp, d.http, d.http, relay)
+	conf := fmt.Sprintf("[server]\ndomain = \"lists.example.org\"\ndata_dir = %q\nsmtp_listen = %q\nhttp_listen = %q\nimap_listen = \"\"\nresolver = %q\npublic_url = \"http://%s\"\n\n[relay]\naddress = %q\nconnections = 4\nmax_recipients = 500\n",
+		filepath.Join(dir, "data"), d.smtp, d.http, resolver, d.http, relay)
 	if err := os.WriteFile(d.cfg, []byte(conf), 0o600); err != nil {
 		return nil, err
 	}
@@ -183,8 +186,8 @@ func (d *daemon) delivered() (int64, error) {
 	return 0, errors.New("no deliveries counter in /metrics")
 }
 
-func fanout(bin string, n int, personalize bool, sinkAddr string, timeout time.Duration) error {
-	d, err := startDaemon(bin, sinkAddr)
+func fanout(bin string, n int, personalize bool, sinkAddr, resolver string, timeout time.Duration) error {
+	d, err := startDaemon(bin, sinkAddr, resolver)
 	if err != nil {
 		return err
 	}
@@ -285,8 +288,8 @@ func sendOn(c *smtp.Client, from, to, subject string, i int) error {
 
 // intake measures accepted-and-committed posts per second over parallel
 // SMTP connections (each post archived and queued in one transaction).
-func intake(bin string, posts, conns int, sinkAddr string, timeout time.Duration) error {
-	d, err := startDaemon(bin, sinkAddr)
+func intake(bin string, posts, conns int, sinkAddr, resolver string, timeout time.Duration) error {
+	d, err := startDaemon(bin, sinkAddr, resolver)
 	if err != nil {
 		return err
 	}

@@ -33,13 +33,17 @@ type Config struct {
 
 // ServerConfig is the [server] table.
 type ServerConfig struct {
-	Domain          string `toml:"domain"`
-	DataDir         string `toml:"data_dir"`
-	SMTPListen      string `toml:"smtp_listen"`
-	LMTPListen      string `toml:"lmtp_listen"`
-	HTTPListen      string `toml:"http_listen"`
-	IMAPListen      string `toml:"imap_listen"`
-	IMAPSListen     string `toml:"imaps_listen"`
+	Domain      string `toml:"domain"`
+	DataDir     string `toml:"data_dir"`
+	SMTPListen  string `toml:"smtp_listen"`
+	LMTPListen  string `toml:"lmtp_listen"`
+	HTTPListen  string `toml:"http_listen"`
+	IMAPListen  string `toml:"imap_listen"`
+	IMAPSListen string `toml:"imaps_listen"`
+	// Resolver is the DNS server for the sender and DMARC checks: ""
+	// uses the system's (/etc/resolv.conf), "host:port" a given one,
+	// "off" none (checks then report a temporary error).
+	Resolver        string `toml:"resolver"`
 	PublicURL       string `toml:"public_url"`
 	Timezone        string `toml:"timezone"`
 	MaxMessageBytes int64  `toml:"max_message_bytes"`
@@ -169,6 +173,11 @@ func (c *Config) validate() error {
 	if v := s.LMTPListen; v != "" && !strings.HasPrefix(v, "unix:") {
 		if _, _, err := net.SplitHostPort(v); err != nil {
 			return fmt.Errorf("server.lmtp_listen: %q is not host:port or unix:/path", v)
+		}
+	}
+	if r := s.Resolver; r != "" && r != "off" {
+		if _, _, err := net.SplitHostPort(r); err != nil {
+			return fmt.Errorf("server.resolver: %q must be empty (the system's DNS), \"off\", or host:port such as 127.0.0.1:53", r)
 		}
 	}
 	if s.SMTPListen == "" && s.LMTPListen == "" {

@@ -68,6 +68,7 @@ data_dir = %q
 smtp_listen = %q
 http_listen = %q
 imap_listen = ""
+resolver = "off"
 public_url = "http://%s"
 
 [relay]

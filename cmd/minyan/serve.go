@@ -127,6 +127,9 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 	opts := serviceOptions(cfg, log)
 	opts.Clock = clock
 	opts.Resolver = deps.Resolver
+	if opts.Resolver == nil {
+		opts.Resolver = configResolver(cfg.Server.Resolver)
+	}
 	opts.Metrics = metrics
 	opts.Kick = s.worker.Kick
 	svc := listserv.New(st, opts)
@@ -311,4 +314,27 @@ func listenError(key, addr string, err error) error {
 		return fmt.Errorf("server.%s %s: another program already uses this address; stop it, or put a different server.%s in ./config.toml (copy config.example.toml; if you move http_listen, change public_url too)", key, addr, key)
 	}
 	return fmt.Errorf("server.%s %s: %w", key, addr, err)
+}
+
+// configResolver builds the DNS resolver server.resolver names.
+func configResolver(setting string) dmarc.Resolver {
+	switch setting {
+	case "":
+		return net.DefaultResolver
+	case "off":
+		return noDNS{}
+	}
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, setting)
+	}}
+}
+
+// noDNS answers every query with a temporary failure at once: the
+// checks that need DNS say so (DMARC mitigation then rewrites From, the
+// safe side) instead of waiting for a resolver that is not there.
+type noDNS struct{}
+
+func (noDNS) LookupTXT(_ context.Context, name string) ([]string, error) {
+	return nil, &net.DNSError{Err: "DNS is off (server.resolver = \"off\")", Name: name, IsTemporary: true}
 }
