@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -147,6 +148,17 @@ func LoadConfig(path string) (*Config, error) {
 		}
 	}
 	c.Path = path
+	if path != "" {
+		// Relative paths in a file mean "next to this file": run from any
+		// folder with --config /etc/minyan/config.toml, data_dir = "./data"
+		// is still the daemon's data, never a new empty database here.
+		base := filepath.Dir(path)
+		for _, p := range []*string{&c.Server.DataDir, &c.DKIM.PrivateKey, &c.TLS.Cert, &c.TLS.Key} {
+			if *p != "" && !filepath.IsAbs(*p) {
+				*p = filepath.Join(base, *p)
+			}
+		}
+	}
 	if err := c.validate(); err != nil {
 		return nil, fmt.Errorf("config %s: %w", name, err)
 	}

@@ -137,3 +137,25 @@ func TestBusyPortFailsCleanly(t *testing.T) {
 		s.Close()
 	}
 }
+
+// Relative paths in a config file are relative to the file, so the CLI
+// run from another folder with --config finds the daemon's data instead
+// of creating an empty database where it happens to be.
+func TestConfigPathsAreRelativeToTheFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "etc", "config.toml")
+	os.MkdirAll(filepath.Dir(p), 0o750)
+	os.WriteFile(p, []byte("[server]\ndata_dir = \"./data\"\n[dkim]\nselector = \"s\"\nprivate_key = \"keys/dkim.pem\"\n"), 0o600)
+	c, err := LoadConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Server.DataDir != filepath.Join(dir, "etc", "data") || c.DKIM.PrivateKey != filepath.Join(dir, "etc", "keys", "dkim.pem") {
+		t.Fatalf("data_dir %q, private_key %q", c.Server.DataDir, c.DKIM.PrivateKey)
+	}
+	// The built-in default stays relative to where serve is run.
+	d, _ := LoadConfig("")
+	if d.Server.DataDir != "./data" {
+		t.Fatalf("default data_dir %q", d.Server.DataDir)
+	}
+}
