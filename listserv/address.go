@@ -40,10 +40,15 @@ var listNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 // ErrBadListName explains the naming rule in the words of the CLI.
 var ErrBadListName = errors.New("a list name is 1 to 64 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit, and may not end in -request, -join, -leave, -owner, -confirm or -bounces")
 
-// ValidListName checks SPEC's rule for list names.
+// ValidListName checks SPEC's rule for list names, and refuses "inbox":
+// IMAP reserves that name (in any case) for the INBOX, so such a list's
+// archive could never be opened.
 func ValidListName(name string) error {
 	if len(name) == 0 || len(name) > 64 || !listNameRE.MatchString(name) {
 		return ErrBadListName
+	}
+	if name == "inbox" {
+		return errors.New(`"inbox" cannot be a list name: mail apps reserve it for the inbox; choose another name`)
 	}
 	for _, s := range suffixRoles {
 		if strings.HasSuffix(name, s.suffix) {

@@ -48,7 +48,7 @@ func TestValidListName(t *testing.T) {
 			t.Errorf("ValidListName(%q) = %v, want ok", good, err)
 		}
 	}
-	for _, bad := range []string{"", "Team", "-x", ".x", "a b", "team-request", "x-bounces", "x-confirm", "x-owner", "x-join", "x-leave", "é", strings.Repeat("a", 65)} {
+	for _, bad := range []string{"", "inbox", "Team", "-x", ".x", "a b", "team-request", "x-bounces", "x-confirm", "x-owner", "x-join", "x-leave", "é", strings.Repeat("a", 65)} {
 		if ValidListName(bad) == nil {
 			t.Errorf("ValidListName(%q) = ok, want error", bad)
 		}

@@ -245,7 +245,7 @@ func (m *candidate) match(c *imap.SearchCriteria) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		if !inDates(meta.Archived.UTC(), c.Since, c.Before) {
+		if !inDates(meta.Archived, c.Since, c.Before) {
 			return false, nil
 		}
 		if !c.SentSince.IsZero() || !c.SentBefore.IsZero() {

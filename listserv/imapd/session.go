@@ -77,19 +77,20 @@ func (s *session) Login(username, password string) error {
 		addr = addr[:254]
 	}
 	keys := []string{"addr:" + addr, "ip:" + s.ip}
-	if wait := s.srv.thr.locked(keys...); wait > 0 {
+	if wait := s.srv.thr.attempt(keys...); wait > 0 {
 		s.pause()
 		s.srv.log.Info("imap login refused: too many failures", "part", "imap", "ip", s.ip)
 		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeUnavailable,
 			Text: fmt.Sprintf("too many failed logins for this address or from your network; try again in %s", roundUp(wait))}
 	}
 	if addr == "" || !s.srv.svc.CheckAppPassword(addr, password) {
-		s.srv.thr.failed(keys...)
+		// Already counted by attempt.
 		s.pause()
 		s.srv.log.Info("imap login failed", "part", "imap", "ip", s.ip)
 		return imapserver.ErrAuthFailed
 	}
 	s.srv.thr.succeeded(keys[0])
+	s.srv.thr.refund(keys[1])
 	s.addr = addr
 	if p, err := s.srv.svc.Person(addr); err == nil {
 		s.pwHash = p.PasswordHash

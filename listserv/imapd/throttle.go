@@ -67,6 +67,38 @@ func policyOf(key string) policy {
 func (t *throttle) locked(keys ...string) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	return t.lockedLocked(keys...)
+}
+
+// attempt checks the keys and, when none is locked, counts this login as
+// a failure in advance, in one step: parallel guesses cannot all pass the
+// check while the first one is still hashing. A login that succeeds
+// takes the count back (succeeded for the address, refund for the IP).
+func (t *throttle) attempt(keys ...string) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if wait := t.lockedLocked(keys...); wait > 0 {
+		return wait
+	}
+	t.failedLocked(keys...)
+	return 0
+}
+
+// refund takes back one advance failure of a key after a good login.
+func (t *throttle) refund(key string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e := t.entries[key]
+	if e == nil || e.n == 0 {
+		return
+	}
+	e.n--
+	if e.n <= policyOf(key).free {
+		e.until = time.Time{}
+	}
+}
+
+func (t *throttle) lockedLocked(keys ...string) time.Duration {
 	now := t.now()
 	var wait time.Duration
 	for _, k := range keys {
@@ -81,6 +113,10 @@ func (t *throttle) locked(keys ...string) time.Duration {
 func (t *throttle) failed(keys ...string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.failedLocked(keys...)
+}
+
+func (t *throttle) failedLocked(keys ...string) {
 	now := t.now()
 	if len(t.entries) >= maxEntries {
 		t.sweepLocked(now)
