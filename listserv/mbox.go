@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"minyan/listserv/rewrite"
 	"net/mail"
 	"strings"
 	"time"
@@ -227,7 +228,7 @@ func (r *MboxReader) isSeparator(prevBlank bool) bool {
 		return true
 	}
 	next, ok := r.peek(1)
-	return ok && looksLikeField(next.text)
+	return ok && rewrite.IsFieldLine(next.text)
 }
 
 // Next returns the next message, or io.EOF after the last one. Text
@@ -313,7 +314,7 @@ func (r *MboxReader) Next() (*MboxMessage, error) {
 		m.Problem = fmt.Sprintf("the message is larger than %d bytes", r.max)
 	case !nonBlank:
 		m.Problem = "the message is empty"
-	case !looksLikeField(firstLine):
+	case !rewrite.IsFieldLine(firstLine):
 		m.Problem = "the message does not start with a header field (Name: value)"
 	default:
 		m.Raw = buf
@@ -327,26 +328,6 @@ func (r *MboxReader) endErr() error {
 		return io.EOF
 	}
 	return r.err
-}
-
-// looksLikeField tells whether line starts a header field: a name of
-// printable ASCII other than ':' (spaces before the colon tolerated),
-// then a colon.
-func looksLikeField(line []byte) bool {
-	colon := bytes.IndexByte(line, ':')
-	if colon <= 0 {
-		return false
-	}
-	name := bytes.TrimRight(line[:colon], " \t")
-	if len(name) == 0 {
-		return false
-	}
-	for _, c := range name {
-		if c < '!' || c > '~' {
-			return false
-		}
-	}
-	return true
 }
 
 // fromDateLayouts are the date formats found at the end of From_ lines,

@@ -191,21 +191,9 @@ func (b *mailbox) spans(uidValidity, known uint32, set imap.NumSet) ([]span, err
 	switch set := set.(type) {
 	case imap.SeqSet:
 		for _, r := range set {
-			lo, hi := r.Start, r.Stop
-			if lo == 0 {
-				lo = known
+			if lo, hi, ok := clampRange(r.Start, r.Stop, known); ok {
+				out = b.seqSpansLocked(out, lo, hi)
 			}
-			if hi == 0 {
-				hi = known
-			}
-			if lo > hi {
-				lo, hi = hi, lo
-			}
-			hi = min(hi, known)
-			if lo == 0 || lo > hi {
-				continue
-			}
-			out = b.seqSpansLocked(out, lo, hi)
 		}
 	case imap.UIDSet:
 		lastKnown := uint32(0)
@@ -213,21 +201,9 @@ func (b *mailbox) spans(uidValidity, known uint32, set imap.NumSet) ([]span, err
 			lastKnown = b.uidOfLocked(known)
 		}
 		for _, r := range set {
-			lo, hi := uint32(r.Start), uint32(r.Stop)
-			if lo == 0 {
-				lo = lastKnown
+			if lo, hi, ok := clampRange(uint32(r.Start), uint32(r.Stop), lastKnown); ok {
+				out = b.uidSpansLocked(out, lo, hi)
 			}
-			if hi == 0 {
-				hi = lastKnown
-			}
-			if lo > hi {
-				lo, hi = hi, lo
-			}
-			hi = min(hi, lastKnown)
-			if lo == 0 || lo > hi {
-				continue
-			}
-			out = b.uidSpansLocked(out, lo, hi)
 		}
 	}
 	return mergeSpans(out), nil
@@ -321,4 +297,21 @@ func (r *mailboxes) lookup(name string) *mailbox {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.m[name]
+}
+
+// clampRange resolves one IMAP range against the last number the client
+// knows: '*' (0) is that number, reversed ranges are turned around, and
+// the range is cut at the end. ok is false when nothing is left.
+func clampRange(lo, hi, last uint32) (uint32, uint32, bool) {
+	if lo == 0 {
+		lo = last
+	}
+	if hi == 0 {
+		hi = last
+	}
+	if lo > hi {
+		lo, hi = hi, lo
+	}
+	hi = min(hi, last)
+	return lo, hi, lo != 0 && lo <= hi
 }

@@ -111,7 +111,7 @@ func checkHeaderLine(line []byte, lineNo int) *Problem {
 		}
 		return nil
 	}
-	if isFieldLine(line) {
+	if IsFieldLine(line) {
 		return nil
 	}
 	if lineNo == 1 {
@@ -120,10 +120,11 @@ func checkHeaderLine(line []byte, lineNo int) *Problem {
 	return unusable("header line %d is not a header field (Name: value); fix the header or add the blank line that ends it", lineNo)
 }
 
-// isFieldLine reports whether line starts a header field: a non-empty name
+// IsFieldLine reports whether line starts a header field: a non-empty name
 // of printable ASCII other than ':' (spaces before the colon tolerated, as
-// go-message's reader does), then a colon.
-func isFieldLine(line []byte) bool {
+// go-message's reader does), then a colon. The mbox reader uses it too,
+// so both agree on where a message's header starts.
+func IsFieldLine(line []byte) bool {
 	colon := bytes.IndexByte(line, ':')
 	if colon < 0 {
 		return false
