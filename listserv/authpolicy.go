@@ -2,12 +2,15 @@ package listserv
 
 import (
 	"context"
+	"strings"
 
 	"minyan/listserv/auth"
+	"minyan/listserv/dmarc"
+	"minyan/listserv/rewrite"
 	"minyan/store"
 )
 
-// Reasons a post is held by the sender check (SPEC step 4 with issue 6).
+// Reasons a post is held by the sender check, written for moderators.
 const (
 	// ReasonUnverified: the From domain shows the post was not sent by
 	// it (DMARC fails, or SPF -all fails with no aligned DKIM).
@@ -17,25 +20,78 @@ const (
 	ReasonUnverifiedDNS = "could not verify the sender (DNS lookups failed)"
 )
 
-// authenticate checks who sent a post: SPF for the envelope and the
-// client (or, behind a local MX, the client its Received field names),
-// DKIM, and DMARC alignment of From. It uses only DNS, with a deadline
-// per query, and holds no transaction, so call it before the store work.
-// Its Result also gives the Authentication-Results field for the archive
-// (Result.Prepend).
-func (s *Service) authenticate(ctx context.Context, env Envelope, raw []byte) auth.Result {
-	v := auth.Verifier{Resolver: s.dns, AuthServID: s.o.Domain}
-	return v.Verify(ctxOr(ctx), raw, env.From, env.RemoteAddr, env.Helo)
+// SenderVerdict is what the sender check found about a message: who the
+// author is (the very address the rest of minyan treats as the author,
+// from the one parse of the message) and whether the author's domain,
+// and the envelope sender's, vouch for it. It is the answer for posts,
+// email commands and moderation replies alike.
+type SenderVerdict struct {
+	// Result is the full SPF, DKIM and DMARC evaluation (also recorded in
+	// the archived and held copies as Authentication-Results).
+	Result auth.Result
+	// checked is false for a verdict that was never computed (the zero
+	// value): it vouches for nothing.
+	checked bool
 }
 
-// authGuarded tells whether a list checks that posts claiming a member
-// really come from them: members-only lists, announce lists and caucus
-// lists (whatever their posting setting). Open lists take anyone's posts
-// and moderated lists hold every post anyway.
-func authGuarded(list store.List) bool {
+// Author is the judged author address, normalized ("" when none).
+func (v SenderVerdict) Author() string { return NormalizeAddress(v.Result.Author) }
+
+// Vouched tells whether the author's own domain vouches for the message
+// (an SPF or DKIM pass aligned with it) and the author is one clear
+// address: the positive proof that state-changing commands need.
+func (v SenderVerdict) Vouched() bool {
+	return v.checked && v.Result.Aligned && v.Result.AuthorProblem == ""
+}
+
+// Forged tells whether the author's domain shows the message was not
+// sent by it (DMARC fails, or SPF -all fails without aligned DKIM).
+func (v SenderVerdict) Forged() bool { return v.checked && v.Result.Failed() }
+
+// Unclear is why the author cannot be judged at all ("" when they can):
+// From names several addresses, or its domain is not a usable name.
+func (v SenderVerdict) Unclear() string {
+	if !v.checked {
+		return "the sender was not checked"
+	}
+	return v.Result.AuthorProblem
+}
+
+// DNSFailed tells whether no verdict could be reached because DNS
+// failed.
+func (v SenderVerdict) DNSFailed() bool { return v.checked && v.Result.TempError }
+
+// EnvelopeVouched tells whether the envelope sender's own domain vouches
+// for the message (SPF passes for it, or its DKIM signature verifies):
+// what makes a membership found only through MAIL FROM believable.
+func (v SenderVerdict) EnvelopeVouched() bool { return v.checked && v.Result.EnvelopeVouched }
+
+// checkSender runs the sender check on a parsed message: SPF for the
+// envelope and the client (or, behind a local MX, the client its
+// Received field names), DKIM, and DMARC alignment of m.From, the author
+// as the parser read it. It uses only DNS, with a deadline per query,
+// and holds no transaction, so call it before the store work. The DMARC
+// record comes from the same Checker (and cache) as the From-rewriting
+// decision, which reuses this verdict (mungeFor).
+func (s *Service) checkSender(ctx context.Context, env Envelope, m *rewrite.Message) SenderVerdict {
+	v := auth.Verifier{Resolver: s.dns, DMARC: s.dmarc, AuthServID: s.o.Domain}
+	res := v.Check(ctxOr(ctx), m, auth.Envelope{From: env.From, RemoteAddr: env.RemoteAddr, Helo: env.Helo})
+	return SenderVerdict{Result: res, checked: true}
+}
+
+// authGuarded tells whether a list checks that a post claiming a
+// member really comes from them: members-only lists, announce lists and
+// caucus lists (whatever their posting setting), and on moderated lists
+// the claims of moderators and owners, whose posts skip review. Open
+// lists take anyone's posts, and moderated lists review everyone else's.
+func authGuarded(list store.List, member *store.Membership) bool {
 	switch list.Settings.Posting {
 	case "members", "announce":
 		return true
+	case "moderated":
+		if member != nil && RoleRank(member.Role) >= RoleRank("moderator") {
+			return true
+		}
 	}
 	return list.Kind == "caucus"
 }
@@ -49,23 +105,47 @@ func authFailClosed(list store.List) bool {
 	return list.Settings.Posting == "announce" || list.Kind == "announce" || list.Kind == "caucus"
 }
 
-// authHold decides whether a post must be held for moderation because
-// its sender could not be verified. claimsMember says the post's From
-// address is a membership of the list (any role); posts from others are
-// the ordinary policy's business. On guarded lists a post whose From
-// domain fails (auth.Result.Failed) is held with ReasonUnverified; when
-// DNS failed and nothing vouched for the post, announce and caucus lists
-// hold it with ReasonUnverifiedDNS (fail open to moderation, never to
-// distribution) and the other lists let it through.
-func (s *Service) authHold(list store.List, claimsMember bool, res auth.Result) (hold bool, reason string) {
-	if !claimsMember || !authGuarded(list) || res.Aligned {
+// senderHold is the sender-check rule of the posting chain: a post whose
+// From is a membership of a guarded list must be vouched for by the
+// author's domain. It is held with ReasonUnverified when the domain shows
+// it was not sent by it, and with ReasonUnverifiedDNS when DNS failed on
+// an announce or caucus list (fail open to moderation, never to
+// distribution; other lists let it through the usual policy).
+func senderHold(list store.List, member *store.Membership, v SenderVerdict) (hold bool, reason string) {
+	if member == nil || !authGuarded(list, member) || v.Result.Aligned {
 		return false, ""
 	}
-	if res.Failed() {
+	if v.Forged() {
 		return true, ReasonUnverified
 	}
-	if res.TempError && authFailClosed(list) {
+	if v.DNSFailed() && authFailClosed(list) {
 		return true, ReasonUnverifiedDNS
 	}
 	return false, ""
+}
+
+// mungeFor applies dmarc_mitigation to a post from the sender check's
+// verdict, so the decision reads the same DMARC answer the check did:
+// never for the list's own domain, always for "always", and for "auto"
+// when the author's domain publishes p=quarantine or p=reject. When the
+// policy is not known (DNS failed, or no single author), From is
+// rewritten: the safe side. unknown says so, for the log.
+func (s *Service) mungeFor(list store.List, v SenderVerdict) (munge, unknown bool) {
+	own, err := dmarc.Domain(s.o.Domain)
+	if err != nil {
+		own = strings.ToLower(s.o.Domain)
+	}
+	if v.Result.FromDomain != "" && v.Result.FromDomain == own {
+		return false, false
+	}
+	switch list.Settings.DMARCMitigation {
+	case "never":
+		return false, false
+	case "always":
+		return true, false
+	}
+	if !v.checked || v.Result.AuthorProblem != "" || v.Result.PolicyUnknown {
+		return true, true
+	}
+	return v.Result.Policy.Strict(), false
 }

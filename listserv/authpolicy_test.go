@@ -7,8 +7,19 @@ import (
 	"testing"
 
 	"minyan/listserv/auth"
+	"minyan/listserv/dmarc"
+	"minyan/listserv/rewrite"
 	"minyan/store"
 )
+
+func mustParse(t *testing.T, raw string) *rewrite.Message {
+	t.Helper()
+	m, err := rewrite.Parse([]byte(raw), rewrite.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
 
 const spoofPost = "From: Dana <dana@example.net>\r\nTo: team@lists.example.org\r\nSubject: urgent\r\nMessage-ID: <s1@example.net>\r\nDate: Mon, 02 Nov 2026 10:00:00 -0500\r\n\r\nPlease wire money.\r\n"
 
@@ -18,8 +29,10 @@ const spoofPost = "From: Dana <dana@example.net>\r\nTo: team@lists.example.org\r
 func TestSpoofedMemberHeld(t *testing.T) {
 	e := newBounceEnv(t, txtDNS{"example.net": {"v=spf1 ip4:192.0.2.0/24 -all"}})
 	env := Envelope{From: "dana@example.net", Rcpts: []string{"team@lists.example.org"}, RemoteAddr: "127.0.0.1:40000", Helo: "evil.example"}
-	res := e.svc.authenticate(context.Background(), env, []byte(spoofPost))
-	if !res.Failed() || res.SPF != "fail" || res.DKIM != "none" {
+	m := mustParse(t, spoofPost)
+	v := e.svc.checkSender(context.Background(), env, m)
+	res := v.Result
+	if !v.Forged() || res.SPF != "fail" || res.DKIM != "none" {
 		t.Fatalf("spoof verdict: %+v", res)
 	}
 	for _, c := range []struct {
@@ -37,13 +50,20 @@ func TestSpoofedMemberHeld(t *testing.T) {
 		{"discussion", "members", false, false}, // a non-member: the usual policy
 	} {
 		l := store.List{Name: "team", Kind: c.kind, Settings: store.Settings{Posting: c.posting}}
-		hold, reason := e.svc.authHold(l, c.claims, res)
+		var mb *store.Membership
+		if c.claims {
+			mb = &store.Membership{Role: "member"}
+		}
+		hold, reason := senderHold(l, mb, v)
 		if hold != c.hold || (hold && reason != ReasonUnverified) {
 			t.Errorf("%s/%s claims=%v: hold=%v %q, want %v", c.kind, c.posting, c.claims, hold, reason, c.hold)
 		}
 	}
 	// The archive copy records the verdict.
-	out := string(res.Prepend([]byte(spoofPost)))
+	if err := res.AddTo(m); err != nil {
+		t.Fatal(err)
+	}
+	out := string(m.Raw)
 	if !strings.HasPrefix(out, "Authentication-Results: lists.example.org;\r\n\tspf=fail smtp.mailfrom=example.net;") {
 		t.Errorf("archive header:\n%s", out)
 	}
@@ -56,9 +76,9 @@ func TestGenuineMemberNotHeld(t *testing.T) {
 		"_dmarc.example.net": {"v=DMARC1; p=reject"},
 	})
 	env := Envelope{From: "dana@example.net", RemoteAddr: "127.0.0.1:40000", Helo: "mx.example.net"}
-	res := e.svc.authenticate(context.Background(), env, []byte(spoofPost))
-	if !res.Aligned || res.DMARC != "pass" {
-		t.Fatalf("genuine verdict: %+v", res)
+	v := e.svc.checkSender(context.Background(), env, mustParse(t, spoofPost))
+	if !v.Vouched() || v.Result.DMARC != "pass" {
+		t.Fatalf("genuine verdict: %+v", v.Result)
 	}
 	for _, kind := range []string{"discussion", "caucus", "announce"} {
 		posting := "members"
@@ -66,7 +86,7 @@ func TestGenuineMemberNotHeld(t *testing.T) {
 			posting = "announce"
 		}
 		l := store.List{Name: "team", Kind: kind, Settings: store.Settings{Posting: posting}}
-		if hold, _ := e.svc.authHold(l, true, res); hold {
+		if hold, _ := senderHold(l, &store.Membership{Role: "member"}, v); hold {
 			t.Errorf("%s: genuine post held", kind)
 		}
 	}
@@ -86,9 +106,10 @@ func TestAuthDNSDown(t *testing.T) {
 	e := newBounceEnv(t, nil)
 	e.svc.o.Resolver = timeoutDNS{}
 	e.svc.dns = auth.NewCache(auth.Adapt(timeoutDNS{}), nil)
-	res := e.svc.authenticate(context.Background(), Envelope{From: "dana@example.net", RemoteAddr: "127.0.0.1:1", Helo: "x"}, []byte(spoofPost))
-	if !res.TempError || res.Failed() {
-		t.Fatalf("DNS down: %+v", res)
+	e.svc.dmarc = dmarc.New(timeoutDNS{}, nil, dmarc.Options{})
+	v := e.svc.checkSender(context.Background(), Envelope{From: "dana@example.net", RemoteAddr: "127.0.0.1:1", Helo: "x"}, mustParse(t, spoofPost))
+	if !v.DNSFailed() || v.Forged() {
+		t.Fatalf("DNS down: %+v", v.Result)
 	}
 	cases := map[string]bool{"announce": true, "caucus": true, "discussion": false, "community": false}
 	for kind, want := range cases {
@@ -96,13 +117,14 @@ func TestAuthDNSDown(t *testing.T) {
 		if kind == "announce" {
 			posting = "announce"
 		}
-		hold, reason := e.svc.authHold(store.List{Kind: kind, Settings: store.Settings{Posting: posting}}, true, res)
+		hold, reason := senderHold(store.List{Kind: kind, Settings: store.Settings{Posting: posting}}, &store.Membership{Role: "member"}, v)
 		if hold != want || (hold && reason != ReasonUnverifiedDNS) {
 			t.Errorf("%s: hold=%v %q, want %v", kind, hold, reason, want)
 		}
 	}
 	// And a domain that vouched (aligned pass) is never held.
-	if hold, _ := e.svc.authHold(store.List{Kind: "announce", Settings: store.Settings{Posting: "announce"}}, true, auth.Result{Aligned: true, TempError: true}); hold {
+	aligned := SenderVerdict{Result: auth.Result{Aligned: true, TempError: true}, checked: true}
+	if hold, _ := senderHold(store.List{Kind: "announce", Settings: store.Settings{Posting: "announce"}}, &store.Membership{Role: "member"}, aligned); hold {
 		t.Error("aligned post held")
 	}
 }

@@ -17,49 +17,106 @@ const (
 	Discard Action = "discard"
 )
 
+// Rule names a rule of the posting chain; it is logged with every
+// decision, so an operator can tell why a post went where it went.
+type Rule string
+
+// The rules of the posting chain, in the order they are tried.
+const (
+	RuleLoop          Rule = "loop"
+	RuleAutomatic     Rule = "automatic"
+	RuleDuplicate     Rule = "duplicate"
+	RuleBanned        Rule = "banned"
+	RuleAuthorUnclear Rule = "author-unclear"
+	RuleSenderCheck   Rule = "sender-check"
+	RuleEnvelopeOnly  Rule = "envelope-unverified"
+	RuleEmergency     Rule = "emergency"
+	RuleModerator     Rule = "moderator"
+	RuleAnnounce      Rule = "announce"
+	RuleOpen          Rule = "open"
+	RuleNonmember     Rule = "nonmember"
+	RuleApproved      Rule = "approved-sender"
+	RuleModerated     Rule = "moderated"
+	RuleNewMember     Rule = "new-member"
+	RuleMember        Rule = "member"
+	RuleNone          Rule = "none"
+)
+
 // Decision is the result of the posting chain: the action, the rule that
 // chose it and a reason in plain words for people (moderators, the author).
 type Decision struct {
 	Action Action
-	Rule   string
+	Rule   Rule
 	Reason string
 }
 
 // postFacts is what the rules look at.
 type postFacts struct {
-	list      store.List
-	sender    string
-	member    *store.Membership // nil for non-members (and pending/waitlisted people)
-	duplicate bool
+	list   store.List
+	sender string // the author, normalized: the only reading of From
+	// member is the membership the post claims: the author's, or else
+	// the envelope sender's (viaEnvelope). nil for non-members and for
+	// pending or waitlisted people.
+	member      *store.Membership
+	viaEnvelope bool
+	duplicate   bool
+	loop        bool   // the post already carries this list's List-Id
+	robot       string // why the post looks automatic, "" if it does not
+	verdict     SenderVerdict
 }
 
 type rule struct {
-	name  string
+	name  Rule
 	check func(f *postFacts) (Action, string, bool)
 }
 
-// postingChain is the posting policy, first match wins (SPEC "Posting
-// pipeline" step 4). Reasons are written for the people who will read them.
+// postingChain is the posting policy, first match wins. Reasons are
+// written for the people who will read them.
 var postingChain = []rule{
-	{"duplicate", func(f *postFacts) (Action, string, bool) {
+	{RuleLoop, func(f *postFacts) (Action, string, bool) {
+		return Discard, "the post already carries this list's List-Id (a mail loop)", f.loop
+	}},
+	{RuleAutomatic, func(f *postFacts) (Action, string, bool) {
+		return Discard, "an automatic message (" + f.robot + ")", f.robot != ""
+	}},
+	{RuleDuplicate, func(f *postFacts) (Action, string, bool) {
 		return Discard, "a message with the same Message-ID is already in the archive", f.duplicate
 	}},
-	{"banned", func(f *postFacts) (Action, string, bool) {
+	{RuleBanned, func(f *postFacts) (Action, string, bool) {
 		return Discard, "the sender is banned from this list", f.member != nil && f.member.Status == StatusBanned
 	}},
-	{"emergency", func(f *postFacts) (Action, string, bool) {
+	{RuleAuthorUnclear, func(f *postFacts) (Action, string, bool) {
+		why := f.verdict.Unclear()
+		return Hold, ReasonUnverified + ": " + why, why != "" && authGuarded(f.list, f.member)
+	}},
+	{RuleSenderCheck, func(f *postFacts) (Action, string, bool) {
+		if f.viaEnvelope {
+			return "", "", false
+		}
+		hold, reason := senderHold(f.list, f.member, f.verdict)
+		return Hold, reason, hold
+	}},
+	{RuleEnvelopeOnly, func(f *postFacts) (Action, string, bool) {
+		open := f.list.Settings.Posting == "open" && f.list.Kind != "caucus"
+		if f.member == nil || !f.viaEnvelope || open || f.verdict.EnvelopeVouched() {
+			return "", "", false
+		}
+		return Hold, fmt.Sprintf("%s is a member only as the envelope sender, and that domain did not confirm it sent this post (SPF %s); the From address is %s",
+			f.member.Address, f.verdict.Result.SPF, f.sender), true
+	}},
+	{RuleEmergency, func(f *postFacts) (Action, string, bool) {
 		return Hold, "the list is in emergency moderation, so every post is reviewed first", f.list.Settings.Emergency
 	}},
-	{"moderator", func(f *postFacts) (Action, string, bool) {
+	{RuleModerator, func(f *postFacts) (Action, string, bool) {
 		return Accept, "", f.member != nil && RoleRank(f.member.Role) >= RoleRank("moderator")
 	}},
-	{"announce", func(f *postFacts) (Action, string, bool) {
+	{RuleAnnounce, func(f *postFacts) (Action, string, bool) {
 		return Hold, "only moderators and owners post to this announcement list", f.list.Settings.Posting == "announce" && f.member != nil
 	}},
-	{"open", func(f *postFacts) (Action, string, bool) {
+	{RuleOpen, func(f *postFacts) (Action, string, bool) {
 		return Accept, "", f.list.Settings.Posting == "open"
 	}},
-	{"nonmember", func(f *postFacts) (Action, string, bool) {
+	{RuleNonmember, func(f *postFacts) (Action, string, bool) {
 		if f.member != nil {
 			return "", "", false
 		}
@@ -72,17 +129,17 @@ var postingChain = []rule{
 		}
 		return Hold, reason, true
 	}},
-	{"approved-sender", func(f *postFacts) (Action, string, bool) {
+	{RuleApproved, func(f *postFacts) (Action, string, bool) {
 		return Accept, "", f.member.PostFreely
 	}},
-	{"moderated", func(f *postFacts) (Action, string, bool) {
+	{RuleModerated, func(f *postFacts) (Action, string, bool) {
 		return Hold, "every post to this list is reviewed by a moderator", f.list.Settings.Posting == "moderated"
 	}},
-	{"new-member", func(f *postFacts) (Action, string, bool) {
+	{RuleNewMember, func(f *postFacts) (Action, string, bool) {
 		n := f.list.Settings.ModerateNewMembers
 		return Hold, fmt.Sprintf("the first %d posts of a new member are reviewed by a moderator", n), n > 0 && f.member.Posts < n
 	}},
-	{"member", func(f *postFacts) (Action, string, bool) { return Accept, "", true }},
+	{RuleMember, func(f *postFacts) (Action, string, bool) { return Accept, "", true }},
 }
 
 func decide(f *postFacts) Decision {
@@ -91,5 +148,5 @@ func decide(f *postFacts) Decision {
 			return Decision{Action: a, Rule: r.name, Reason: reason}
 		}
 	}
-	return Decision{Action: Hold, Rule: "none", Reason: "no rule matched"}
+	return Decision{Action: Hold, Rule: RuleNone, Reason: "no rule matched"}
 }

@@ -3,8 +3,6 @@ package listserv
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"strings"
 
 	"minyan/listserv/rewrite"
 	"minyan/store"
@@ -42,9 +40,11 @@ func (s *Service) CheckRecipient(addr string) error {
 // MaxMessageBytes is the largest message any list accepts (the SMTP SIZE).
 func (s *Service) MaxMessageBytes() int64 { return s.o.Defaults.MaxMessageBytes }
 
-// Receive handles one inbound message for its recipients. It returns one
-// answer per recipient (nil = accepted), and accepts only after every
-// effect (archive, held item, queued deliveries) is committed.
+// Receive handles one inbound message for each of its recipients, as
+// LMTP does: one answer per recipient (nil = accepted), each given only
+// after that recipient's effects (archive, held item, queued deliveries)
+// are committed. It only routes by the address's role; posts go through
+// post.go.
 func (s *Service) Receive(ctx context.Context, env Envelope, raw []byte) []error {
 	ctx = ctxOr(ctx)
 	out := make([]error, len(env.Rcpts))
@@ -54,31 +54,116 @@ func (s *Service) Receive(ctx context.Context, env Envelope, raw []byte) []error
 			out[i] = ErrNoSuchAddress
 			continue
 		}
-		var err error
-		switch la.Role {
-		case RolePost:
-			err = s.receivePost(ctx, env, la, raw)
-		case RoleOwner:
-			err = s.receiveOwner(ctx, env, la, raw)
-		case RoleBounces:
-			err = s.receiveBounce(ctx, env, la, raw)
-		default:
-			err = s.receiveCommand(ctx, env, la, raw)
-		}
-		if err != nil {
-			// The list and the address's role, never the full recipient:
-			// confirm and bounce addresses carry live tokens.
-			r := AsReject(err)
-			if r.Code/100 == 4 {
-				s.log.Error("receive failed", "list", la.List, "role", la.Role, "err", err)
-			} else {
-				s.log.Info("receive refused", "list", la.List, "role", la.Role, "from", env.From, "code", r.Code, "reason", r.Message)
-			}
-			err = r
-		}
-		out[i] = err
+		out[i] = s.route(ctx, env, la, raw)
 	}
 	return out
+}
+
+// ReceiveSMTP handles one SMTP transaction, which has a single answer
+// for all its recipients. A cross-post (several list addresses) is
+// processed for every list: all posting addresses in one store commit,
+// before the answer. A list that refuses the post while others take it
+// tells the author by a notice, as the answer can only be one 250; a
+// temporary failure fails the whole transaction (451) and the sender
+// retries all of it. Mail for the lists' other addresses (-request,
+// -owner, ...) in the same transaction is handled after the posts, each
+// address in its own commit; should one of those fail temporarily, the
+// retry finds the posts already archived and discards them as
+// duplicates (by Message-ID).
+func (s *Service) ReceiveSMTP(ctx context.Context, env Envelope, raw []byte) error {
+	ctx = ctxOr(ctx)
+	switch len(env.Rcpts) {
+	case 0:
+		return reject(503, [3]int{5, 5, 1}, "no valid recipients", nil)
+	case 1:
+		return s.Receive(ctx, env, raw)[0]
+	}
+	var posts []string
+	var others []ListAddress
+	seen := map[string]bool{}
+	for _, rcpt := range env.Rcpts {
+		la, ok := ParseListAddress(rcpt, s.o.Domain)
+		switch {
+		case !ok:
+			s.log.Info("cross-post recipient is no list address", "from", env.From)
+		case la.Role == RolePost:
+			if !seen[la.List] {
+				seen[la.List] = true
+				posts = append(posts, la.List)
+			}
+		default:
+			others = append(others, la)
+		}
+	}
+	var m *rewrite.Message
+	if len(posts) > 0 {
+		p, err := s.preparePost(ctx, env, raw)
+		if err != nil {
+			r := AsReject(err)
+			s.log.Info("cross-post refused", "lists", posts, "from", env.From, "code", r.Code, "reason", r.Message)
+			return r
+		}
+		m = p.m
+		answers, err := s.commitPost(p, posts, true)
+		if err != nil {
+			r := AsReject(err)
+			s.log.Error("cross-post failed", "lists", posts, "err", err)
+			return r
+		}
+		for i, a := range answers {
+			if a != nil {
+				s.log.Info("cross-post refused by one list; author told", "list", posts[i], "from", env.From, "reason", AsReject(a).Message)
+			}
+		}
+	}
+	for _, la := range others {
+		err := s.route(ctx, env, la, raw)
+		if err == nil {
+			continue
+		}
+		r := AsReject(err)
+		if r.Code/100 == 4 {
+			return r
+		}
+		if m == nil {
+			if m, err = parse(raw); err != nil {
+				continue // unreadable: nobody to tell
+			}
+		}
+		if err := s.st.Update(func(tx *store.Tx) error {
+			return s.noticeRefused(tx, la.List, la.Role, m, env, r.Message)
+		}); err != nil {
+			return tempFail(err)
+		}
+	}
+	return nil
+}
+
+// route hands a message to the handler of its address's role.
+func (s *Service) route(ctx context.Context, env Envelope, la ListAddress, raw []byte) error {
+	var err error
+	switch la.Role {
+	case RolePost:
+		err = s.receivePost(ctx, env, la, raw)
+	case RoleOwner:
+		err = s.receiveOwner(ctx, env, la, raw)
+	case RoleBounces:
+		err = s.receiveBounce(ctx, env, la, raw)
+	default:
+		err = s.receiveCommand(ctx, env, la, raw)
+	}
+	if err == nil {
+		return nil
+	}
+	// The list and the address's role, never the full recipient: confirm
+	// and bounce addresses carry live tokens.
+	r := AsReject(err)
+	if r.Code/100 == 4 {
+		s.log.Error("receive failed", "list", la.List, "role", la.Role, "err", err)
+	} else {
+		s.log.Info("receive refused", "list", la.List, "role", la.Role, "from", env.From, "code", r.Code, "reason", r.Message)
+	}
+	return r
 }
 
 // parse validates a message; problems become 5xx answers with the
@@ -95,145 +180,6 @@ func parse(raw []byte) (*rewrite.Message, error) {
 	return m, nil
 }
 
-func (s *Service) receivePost(ctx context.Context, env Envelope, la ListAddress, raw []byte) error {
-	list, err := s.loadList(la.List)
-	if err != nil {
-		return err
-	}
-	if max := list.Settings.MaxMessageBytes; max > 0 && int64(len(raw)) > max {
-		return ErrTooBig
-	}
-	m, err := parse(raw)
-	if err != nil {
-		return err
-	}
-	s.metrics.Posts.WithLabelValues("received").Inc()
-	log := s.log.With("list", list.Name, "message_id", m.MessageID, "from", m.From.Address)
-
-	// Loops and robots are never redistributed (SPEC step 2).
-	listID := strings.ToLower(list.Name + "." + s.o.Domain)
-	for _, id := range m.ListIDs {
-		if id == listID {
-			log.Warn("post dropped: it already carries this list's List-Id (mail loop)")
-			s.metrics.Posts.WithLabelValues("discarded").Inc()
-			return nil
-		}
-	}
-	if robot := robotReason(m); robot != "" {
-		log.Info("post dropped: automatic message", "why", robot)
-		s.metrics.Posts.WithLabelValues("discarded").Inc()
-		return nil
-	}
-
-	// Who really sent it (SPF, DKIM, DMARC): DNS only, before any
-	// transaction. The verdict is recorded in the archived and held copies.
-	authRes := s.authenticate(ctx, env, raw)
-	if withAR := authRes.Prepend(raw); withAR != nil {
-		// Recording the verdict must never cost the post (a header just
-		// under the size limit): keep it only if the result still parses.
-		if _, err := parse(withAR); err == nil {
-			raw = withAR
-		}
-	}
-
-	munge, err := s.shouldMunge(ctx, list, m.From.Address)
-	if err != nil {
-		log.Warn("DMARC lookup failed; rewriting From to be safe", "err", err)
-	}
-
-	var d Decision
-	err = s.st.Batch(func(tx *store.Tx) error {
-		list, err := tx.List(list.Name) // fresh inside the transaction
-		if err != nil {
-			return err
-		}
-		f := postFacts{list: list, sender: NormalizeAddress(m.From.Address)}
-		f.member = lookupMember(tx, list.Name, f.sender, NormalizeAddress(env.From))
-		if f.member != nil && f.member.Status == StatusBanned {
-			// keep banned visible to the chain
-		} else if f.member != nil && (f.member.Status == StatusPending || f.member.Status == StatusWaitlist) {
-			f.member = nil
-		}
-		if m.MessageID != "" && tx.ArchiveSeqByMessageID(list.Name, m.MessageID) != 0 {
-			f.duplicate = true
-		}
-		d = decide(&f)
-		if d.Action == Accept || d.Action == Hold {
-			// A post claiming a member's address must prove it on
-			// members-only, announce and caucus lists.
-			if hold, reason := s.authHold(list, f.member != nil, authRes); hold {
-				d = Decision{Action: Hold, Rule: "sender-check", Reason: reason}
-			}
-		}
-		switch d.Action {
-		case Accept:
-			msg, err := parse(raw) // Rewrite mutates; Batch may run this twice
-			if err != nil {
-				return err
-			}
-			if _, err := s.distribute(tx, list, msg, munge); err != nil {
-				return err
-			}
-			if f.member != nil {
-				f.member.Posts++
-				return tx.PutMembership(*f.member)
-			}
-		case Hold:
-			h := store.Held{List: list.Name, Kind: "post", EnvelopeFrom: env.From, From: f.sender,
-				Subject: m.Subject, Reason: d.Reason, Raw: raw}
-			if robotReason(m) != "" {
-				h.EnvelopeFrom = "" // never answer robots
-			}
-			_, err := s.holdItem(tx, list, h, m.From.Name)
-			return err
-		case Refuse:
-			return s.replyRejected(tx, list, m, env, d.Reason)
-		}
-		return nil
-	})
-	if err != nil {
-		var r *Reject
-		if errors.As(err, &r) {
-			return r
-		}
-		return tempFail(err)
-	}
-	s.logDecision(log.With("spf", authRes.SPF, "dkim", authRes.DKIM, "dmarc", authRes.DMARC, "auth", authRes.Why), d)
-	return nil
-}
-
-func (s *Service) logDecision(log *slog.Logger, d Decision) {
-	result := map[Action]string{Accept: "distributed", Hold: "held", Refuse: "rejected", Discard: "discarded"}[d.Action]
-	s.metrics.Posts.WithLabelValues(result).Inc()
-	log.Info("post "+result, "rule", d.Rule, "reason", d.Reason)
-}
-
-// lookupMember finds the sender's membership by From, then by envelope
-// sender (SPEC step 3).
-func lookupMember(tx *store.Tx, list string, addrs ...string) *store.Membership {
-	for _, a := range addrs {
-		if a == "" {
-			continue
-		}
-		if m, err := tx.Membership(list, a); err == nil {
-			return &m
-		}
-	}
-	return nil
-}
-
-// robotReason names why a message looks automatic, or "".
-func robotReason(m *rewrite.Message) string {
-	if m.AutoSubmitted != "" && m.AutoSubmitted != "no" {
-		return "Auto-Submitted: " + m.AutoSubmitted
-	}
-	switch m.Precedence {
-	case "bulk", "junk", "list":
-		return "Precedence: " + m.Precedence
-	}
-	return ""
-}
-
 func (s *Service) loadList(name string) (store.List, error) {
 	var l store.List
 	err := s.st.View(func(tx *store.Tx) error {
@@ -248,23 +194,4 @@ func (s *Service) loadList(name string) (store.List, error) {
 		return l, tempFail(err)
 	}
 	return l, nil
-}
-
-// replyRejected tells the author why the post was refused, unless the
-// message came from a robot or the null sender (no backscatter to bounces).
-func (s *Service) replyRejected(tx *store.Tx, list store.List, m *rewrite.Message, env Envelope, reason string) error {
-	if env.From == "" {
-		return nil
-	}
-	subj, body, err := renderTemplate("post-rejected", map[string]any{
-		"Name": m.From.Name, "Subject": m.Subject, "ListAddress": s.addr(list.Name, RolePost, ""),
-		"Reason": reason, "OwnerAddress": s.addr(list.Name, RoleOwner, ""), "Title": list.Settings.Title,
-	})
-	if err != nil {
-		return err
-	}
-	return s.queueNotice(tx, notice{
-		List: list.Name, To: []string{NormalizeAddress(m.From.Address)}, From: s.addr(list.Name, RoleOwner, ""),
-		Subject: subj, Body: body, InReplyTo: m.MessageID,
-	})
 }

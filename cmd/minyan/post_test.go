@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-message/mail"
+
+	"minyan/store"
 )
 
 func header(t *testing.T, raw []byte) mail.Header {
@@ -415,19 +417,49 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-// TestOneListPerSMTPTransaction: over SMTP a second list address in the
-// same transaction is deferred with 452 4.5.3, so each list's answer is
-// exact; the sender delivers the other in its own transaction.
-func TestOneListPerSMTPTransaction(t *testing.T) {
+// TestCrossPostOneSMTPTransaction: To: a, Cc: b (and c, which refuses
+// non-members) in one SMTP transaction, as an MX sends a cross-post. One
+// 250; a and b each archive the post once and deliver it once to each
+// member; c's refusal reaches the author as a notice.
+func TestCrossPostOneSMTPTransaction(t *testing.T) {
 	e := startEnv(t, nil)
-	e.setup("a", "discussion", map[string]string{"m@example.net": "member"})
-	e.setup("b", "discussion", map[string]string{"m@example.net": "member"})
-	err := e.send("m@example.net", []string{"a@lists.example.org", "b@lists.example.org"}, post("m@example.net", "a@lists.example.org", "both", "x"))
-	if smtpCode(err) != 452 || enhanced(err) != [3]int{4, 5, 3} {
-		t.Fatalf("second list address: %v, want 452 4.5.3", err)
+	e.setup("a", "discussion", map[string]string{"m@example.net": "member", "x@example.net": "member"})
+	e.setup("b", "discussion", map[string]string{"m@example.net": "member", "y@example.net": "member"})
+	e.setup("c", "discussion", map[string]string{"z@example.net": "member"}, "nonmember_action=reject")
+	to := []string{"a@lists.example.org", "b@lists.example.org", "c@lists.example.org"}
+	msg := post("m@example.net", "a@lists.example.org", "both", "x", "Cc: b@lists.example.org, c@lists.example.org")
+	if err := e.send("m@example.net", to, msg); err != nil {
+		t.Fatalf("cross-post: %v, want 250", err)
 	}
-	if err := e.send("m@example.net", []string{"b@lists.example.org"}, post("m@example.net", "b@lists.example.org", "both", "x")); err != nil {
-		t.Fatal(err)
+	// 250 came after the commit: both archives hold it already.
+	for _, l := range []string{"a", "b"} {
+		if n, _, _ := archiveCount(e, l); n != 1 {
+			t.Fatalf("list %s archived %d, want 1", l, n)
+		}
 	}
-	e.mailTo("m@example.net", "Subject: [b] both")
+	if n, _, _ := archiveCount(e, "c"); n != 0 {
+		t.Fatalf("list c archived %d, want 0", n)
+	}
+	e.mailTo("m@example.net", "was not sent to the list")
+	if !e.sink.WaitDelivered(5, 20*time.Second) {
+		t.Fatalf("delivered %d, want 5 (a: m, x; b: m, y; notice to m)", e.sink.Delivered())
+	}
+	waitFor(t, "queue drained", func() bool {
+		n := 0
+		e.srv.App.Store.View(func(tx *storeTx) error {
+			return tx.EachQueued(func(store.QueuedMessage, store.QueuedRcpt) error { n++; return nil })
+		})
+		return n == 0
+	})
+	for _, c := range []struct{ rcpt, subj string }{
+		{"m@example.net", "Subject: [a] both"}, {"x@example.net", "Subject: [a] both"},
+		{"m@example.net", "Subject: [b] both"}, {"y@example.net", "Subject: [b] both"},
+	} {
+		if n := e.countTo(c.rcpt, c.subj); n != 1 {
+			t.Errorf("%s got %q %d times, want once", c.rcpt, c.subj, n)
+		}
+	}
+	if n := e.countTo("z@example.net", "both"); n != 0 {
+		t.Errorf("list c distributed the refused post")
+	}
 }

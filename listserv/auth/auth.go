@@ -1,8 +1,10 @@
 // Package auth verifies who sent an inbound message: SPF for the
 // envelope, DKIM signatures, and DMARC alignment of the author's From
-// domain (RFC 7208, 6376, 7489). It reports what it found and records it
+// domain (RFC 7208, 6376, 7489). It reads no header for itself: the
+// author is the one rewrite.Parse found, and the DMARC record comes from
+// the dmarc.Checker the From-rewriting decision uses. It reports what it found and records it
 // as an Authentication-Results field (RFC 8601); what to do about it is
-// the list's policy (listserv.authHold).
+// the list's policy (the posting chain in package listserv).
 //
 // All DNS goes through a Resolver with a deadline per query, so tests use
 // a fake and a dead resolver costs seconds, not minutes.
@@ -12,15 +14,16 @@ import (
 	"bytes"
 	"context"
 	"net"
-	"net/mail"
 	"regexp"
 	"strings"
 	"time"
 
 	"blitiri.com.ar/go/spf"
 	"github.com/emersion/go-msgauth/dkim"
-	msgdmarc "github.com/emersion/go-msgauth/dmarc"
 	"golang.org/x/net/publicsuffix"
+
+	"minyan/listserv/dmarc"
+	"minyan/listserv/rewrite"
 )
 
 // Defaults of Verifier's zero fields.
@@ -32,8 +35,12 @@ const (
 // Verifier checks inbound messages. The zero value uses the system
 // resolver; it is safe for concurrent use.
 type Verifier struct {
-	// Resolver answers the DNS queries (nil: net.DefaultResolver).
+	// Resolver answers the SPF and DKIM queries (nil: net.DefaultResolver).
 	Resolver Resolver
+	// DMARC finds the author domain's DMARC record. The list server
+	// passes the Checker its From-rewriting decision uses, so both read
+	// one answer from one cache; nil uses a Checker over Resolver.
+	DMARC *dmarc.Checker
 	// Timeout bounds each DNS query (default 3 s).
 	Timeout time.Duration
 	// AuthServID names this server in Authentication-Results (the list
@@ -41,6 +48,16 @@ type Verifier struct {
 	AuthServID string
 	// MaxSignatures bounds the DKIM signatures checked (default 5).
 	MaxSignatures int
+}
+
+// Envelope is what the SMTP session knew about a message.
+type Envelope struct {
+	// From is MAIL FROM ("" is the null sender).
+	From string
+	// RemoteAddr is the connecting client ("ip:port" or an IP).
+	RemoteAddr string
+	// Helo is the client's HELO/EHLO name.
+	Helo string
 }
 
 // Result is what Verify found. Method results use the RFC 8601 words:
@@ -56,15 +73,30 @@ type Result struct {
 	DKIMDomains []string
 	// DMARC is the RFC 7489 evaluation for the From domain: pass, fail
 	// (the domain publishes DMARC and neither SPF nor DKIM passed
-	// aligned with it), none (no record), temperror, permerror.
+	// aligned with it), none (no record), temperror, permerror (no
+	// single author whose domain can be judged).
 	DMARC string
 	// Policy is the From domain's p= (or sp=), "" without a record.
-	Policy string
+	Policy dmarc.Policy
+	// PolicyUnknown says the DMARC record could not be looked up (DNS
+	// failed), so Policy is not known.
+	PolicyUnknown bool
 	// Aligned says an SPF or DKIM pass is aligned with the From domain:
 	// the domain vouches for this message, record or not.
 	Aligned bool
-	// FromDomain is the author's domain, lowercased.
+	// Author is the address judged: the message's author as the parser
+	// read it (the first address of From), and FromDomain its domain,
+	// lowercased and in A-labels.
+	Author     string
 	FromDomain string
+	// AuthorProblem says, in plain words, why the author cannot be
+	// judged ("" when it can): From names several addresses, or the
+	// author's domain is not a usable domain name.
+	AuthorProblem string
+	// EnvelopeVouched says the envelope sender's own domain vouches for
+	// the message: SPF passes for it, or a DKIM signature of that domain
+	// (relaxed alignment) verifies.
+	EnvelopeVouched bool
 	// ClientIP is the address SPF was checked for: the connecting
 	// client, or, when that is a private or loopback address (the MX in
 	// front of minyan), the first public address in the Received chain.
@@ -85,10 +117,21 @@ type Result struct {
 // DKIM signature vouches for it instead.
 func (r Result) Failed() bool { return r.forged }
 
-// Verify checks raw (as received) for the envelope sender envFrom ("" is
-// the null sender), the connecting client's address remoteAddr
-// ("ip:port" or an IP) and its HELO name.
+// Verify parses raw (as received) and checks it; see Check. A message
+// the parser refuses has no author to judge (DMARC permerror).
 func (v Verifier) Verify(ctx context.Context, raw []byte, envFrom, remoteAddr, helo string) Result {
+	m, err := rewrite.Parse(raw, rewrite.DefaultLimits())
+	if err != nil {
+		m = &rewrite.Message{Raw: raw}
+	}
+	return v.Check(ctx, m, Envelope{From: envFrom, RemoteAddr: remoteAddr, Helo: helo})
+}
+
+// Check verifies a parsed message for its envelope. The author judged is
+// m.From, the very address the list treats as the author; the header is
+// not read a second time here, so the check and the list cannot disagree
+// about who wrote the post. DKIM verifies m.Raw.
+func (v Verifier) Check(ctx context.Context, m *rewrite.Message, env Envelope) Result {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -101,20 +144,26 @@ func (v Verifier) Verify(ctx context.Context, raw []byte, envFrom, remoteAddr, h
 		base = v.Resolver
 	}
 	r := timeoutResolver{base, timeout}
+	checker := v.DMARC
+	if checker == nil {
+		checker = dmarc.New(base, nil, dmarc.Options{Timeout: timeout})
+	}
 	res := Result{authServID: v.AuthServID}
-	head := headerBlock(raw)
-
-	res.FromDomain = fromDomain(head)
+	res.judgeAuthor(m)
 
 	// SPF, for the client the message really came from.
-	ip, heloName := clientIP(remoteAddr, helo, head)
+	ip, heloName := clientIP(env.RemoteAddr, env.Helo, m.Header.Values("Received"))
 	if ip != nil {
 		res.ClientIP = ip.String()
 	}
-	res.SPFDomain = domainOf(envFrom)
-	sender := envFrom
+	res.SPFDomain = domainOf(env.From)
+	sender := env.From
+	if at := strings.LastIndexByte(sender, '@'); at >= 0 && res.SPFDomain != "" {
+		// SPF reads the domain from the sender: give it the A-labels.
+		sender = strings.Trim(sender[:at], "<> ") + "@" + res.SPFDomain
+	}
 	if res.SPFDomain == "" {
-		res.SPFDomain = strings.ToLower(strings.TrimSuffix(heloName, "."))
+		res.SPFDomain = normDomain(heloName)
 		sender = "postmaster@" + res.SPFDomain
 	}
 	switch {
@@ -134,7 +183,7 @@ func (v Verifier) Verify(ctx context.Context, raw []byte, envFrom, remoteAddr, h
 	}
 	res.DKIM = "none"
 	dkimTempAligned := false
-	vs, err := dkim.VerifyWithOptions(bytes.NewReader(raw), &dkim.VerifyOptions{
+	vs, err := dkim.VerifyWithOptions(bytes.NewReader(m.Raw), &dkim.VerifyOptions{
 		LookupTXT:        func(name string) ([]string, error) { return r.LookupTXT(ctx, name) },
 		MaxVerifications: maxSig,
 	})
@@ -147,7 +196,7 @@ func (v Verifier) Verify(ctx context.Context, raw []byte, envFrom, remoteAddr, h
 		switch {
 		case ver.Err == nil:
 			got = "pass"
-			res.DKIMDomains = append(res.DKIMDomains, strings.ToLower(ver.Domain))
+			res.DKIMDomains = append(res.DKIMDomains, normDomain(ver.Domain))
 		case dkim.IsTempFail(ver.Err):
 			got = "temperror"
 			if aligned(ver.Domain, res.FromDomain, false) {
@@ -163,42 +212,52 @@ func (v Verifier) Verify(ctx context.Context, raw []byte, envFrom, remoteAddr, h
 		}
 	}
 
+	// The envelope sender's own domain: does it vouch for the message?
+	if env.From != "" {
+		res.EnvelopeVouched = res.SPF == "pass"
+		for _, d := range res.DKIMDomains {
+			if aligned(d, res.SPFDomain, false) {
+				res.EnvelopeVouched = true
+			}
+		}
+	}
+
 	// DMARC.
-	if res.FromDomain == "" {
+	if res.AuthorProblem != "" {
 		res.DMARC = "permerror"
-		res.Why = "no usable From address"
+		res.Why = res.AuthorProblem
 		return res
 	}
-	rec, found, lookupErr := lookupDMARC(ctx, r, res.FromDomain)
-	strictSPF, strictDKIM := false, false
-	if found {
-		res.Policy = rec.policy
-		strictSPF, strictDKIM = rec.strictSPF, rec.strictDKIM
+	rec, lookupErr := checker.Lookup(ctx, res.FromDomain)
+	if lookupErr != nil {
+		res.PolicyUnknown = true
+	} else if rec.Found {
+		res.Policy = rec.Policy
 	}
-	spfAligned := res.SPF == "pass" && aligned(res.SPFDomain, res.FromDomain, strictSPF)
+	spfAligned := res.SPF == "pass" && aligned(res.SPFDomain, res.FromDomain, rec.StrictSPF)
 	dkimAligned := false
 	for _, d := range res.DKIMDomains {
-		if aligned(d, res.FromDomain, strictDKIM) {
+		if aligned(d, res.FromDomain, rec.StrictDKIM) {
 			dkimAligned = true
 		}
 	}
 	res.Aligned = spfAligned || dkimAligned
 	spfRelevant := aligned(res.SPFDomain, res.FromDomain, false)
-	temp := lookupErr || (spfRelevant && res.SPF == "temperror") || dkimTempAligned
+	temp := lookupErr != nil || (spfRelevant && res.SPF == "temperror") || dkimTempAligned
 	switch {
 	case res.Aligned:
 		res.DMARC = "pass"
-		if !found && !lookupErr {
+		if !rec.Found && lookupErr == nil {
 			res.DMARC = "none"
 		}
 	case temp:
 		res.DMARC = "temperror"
 		res.TempError = true
 		res.Why = "DNS lookups failed"
-	case found:
+	case rec.Found:
 		res.DMARC = "fail"
 		res.forged = true
-		res.Why = "DMARC fails for " + res.FromDomain + " (p=" + rec.policy + "): no SPF or DKIM pass aligned with it"
+		res.Why = "DMARC fails for " + res.FromDomain + " (p=" + string(rec.Policy) + "): no SPF or DKIM pass aligned with it"
 	default:
 		res.DMARC = "none"
 		if spfRelevant && res.SPF == "fail" {
@@ -209,84 +268,27 @@ func (v Verifier) Verify(ctx context.Context, raw []byte, envFrom, remoteAddr, h
 	return res
 }
 
-type dmarcRecord struct {
-	policy                string
-	strictSPF, strictDKIM bool
-}
-
-// lookupDMARC finds the record for domain, falling back to its
-// organizational domain (whose sp= then applies). lookupErr says DNS
-// failed, so absence is not known.
-func lookupDMARC(ctx context.Context, r Resolver, domain string) (rec dmarcRecord, found, lookupErr bool) {
-	rec, found, lookupErr = queryDMARC(ctx, r, domain, false)
-	if found || lookupErr {
+// judgeAuthor takes the author from the parsed message and says when it
+// cannot be judged.
+func (res *Result) judgeAuthor(m *rewrite.Message) {
+	switch {
+	case m.From == nil:
+		res.AuthorProblem = "the message has no readable From address"
+		return
+	case m.FromAddresses > 1:
+		res.AuthorProblem = "the From field names several addresses, so the sender cannot be verified"
+	}
+	res.Author = m.From.Address
+	at := strings.LastIndexByte(m.From.Address, '@')
+	d, err := dmarc.Domain(m.From.Address[at+1:])
+	if at < 0 || err != nil || !strings.Contains(d, ".") {
+		if res.AuthorProblem == "" {
+			res.AuthorProblem = "the domain of the From address cannot be checked"
+		}
+		res.FromDomain = strings.ToLower(m.From.Address[at+1:])
 		return
 	}
-	org, err := publicsuffix.EffectiveTLDPlusOne(domain)
-	if err != nil || org == domain {
-		return
-	}
-	return queryDMARC(ctx, r, org, true)
-}
-
-func queryDMARC(ctx context.Context, r Resolver, domain string, sub bool) (dmarcRecord, bool, bool) {
-	txts, err := r.LookupTXT(ctx, "_dmarc."+domain)
-	switch classifyDNS(err) {
-	case dnsNotFound:
-		return dmarcRecord{}, false, false
-	case dnsTemp:
-		return dmarcRecord{}, false, true
-	}
-	var recs []string
-	for _, t := range txts {
-		if dmarcVersionRE.MatchString(t) {
-			recs = append(recs, t)
-		}
-	}
-	if len(recs) != 1 {
-		return dmarcRecord{}, false, false
-	}
-	return parseDMARC(recs[0], sub), true, false
-}
-
-var dmarcVersionRE = regexp.MustCompile(`(?i)^\s*v\s*=\s*DMARC1\s*(;|$)`)
-
-// parseDMARC reads p=, sp=, aspf= and adkim=, with go-msgauth when it
-// accepts the record and by hand when it refuses one bad optional tag
-// (receivers still apply p=).
-func parseDMARC(txt string, sub bool) dmarcRecord {
-	var rec dmarcRecord
-	tags := map[string]string{}
-	if m, err := msgdmarc.Parse(txt); err == nil {
-		tags["p"] = string(m.Policy)
-		tags["sp"] = string(m.SubdomainPolicy)
-		tags["aspf"] = string(m.SPFAlignment)
-		tags["adkim"] = string(m.DKIMAlignment)
-	} else {
-		for _, tag := range strings.Split(txt, ";") {
-			if k, val, ok := strings.Cut(tag, "="); ok {
-				tags[strings.ToLower(strings.TrimSpace(k))] = strings.ToLower(strings.TrimSpace(val))
-			}
-		}
-	}
-	rec.policy = policyWord(tags["p"])
-	if sp := policyWord(tags["sp"]); sub && sp != "" {
-		rec.policy = sp
-	}
-	if rec.policy == "" {
-		rec.policy = "none"
-	}
-	rec.strictSPF = tags["aspf"] == "s"
-	rec.strictDKIM = tags["adkim"] == "s"
-	return rec
-}
-
-func policyWord(v string) string {
-	switch v = strings.ToLower(strings.TrimSpace(v)); v {
-	case "none", "quarantine", "reject":
-		return v
-	}
-	return ""
+	res.FromDomain = d
 }
 
 // aligned compares two domains as DMARC does: equal (strict), or with
@@ -307,82 +309,24 @@ func aligned(a, b string, strict bool) bool {
 	return err1 == nil && err2 == nil && oa == ob
 }
 
+// domainOf is the domain of an address in its looked-up form.
 func domainOf(addr string) string {
 	addr = strings.Trim(strings.TrimSpace(addr), "<>")
 	at := strings.LastIndexByte(addr, '@')
 	if at < 0 {
 		return ""
 	}
-	return strings.ToLower(strings.TrimSuffix(addr[at+1:], "."))
+	return normDomain(addr[at+1:])
 }
 
-// header is a message's header fields in order, unfolded, names
-// lowercased.
-type header []struct{ name, value string }
-
-func (h header) values(name string) []string {
-	var out []string
-	for _, f := range h {
-		if f.name == name {
-			out = append(out, f.value)
-		}
+// normDomain is dmarc.Domain, or just lowercased when that refuses it
+// (SPF then finds nothing, which is the right answer for garbage).
+func normDomain(d string) string {
+	if a, err := dmarc.Domain(d); err == nil {
+		return a
 	}
-	return out
+	return strings.ToLower(strings.TrimSuffix(strings.TrimSpace(d), "."))
 }
-
-// headerBlock reads the header of raw leniently.
-func headerBlock(raw []byte) header {
-	var h header
-	var cur *struct{ name, value string }
-	for len(raw) > 0 {
-		i := bytes.IndexByte(raw, '\n')
-		var line []byte
-		if i < 0 {
-			line, raw = raw, nil
-		} else {
-			line, raw = raw[:i], raw[i+1:]
-		}
-		line = bytes.TrimRight(line, "\r")
-		if len(line) == 0 {
-			break
-		}
-		if line[0] == ' ' || line[0] == '\t' {
-			if cur != nil {
-				cur.value += " " + strings.TrimSpace(string(line))
-			}
-			continue
-		}
-		k, val, ok := strings.Cut(string(line), ":")
-		if !ok || strings.ContainsAny(k, " \t") {
-			cur = nil
-			continue
-		}
-		h = append(h, struct{ name, value string }{strings.ToLower(k), strings.TrimSpace(val)})
-		cur = &h[len(h)-1]
-		if len(h) > 1000 {
-			break
-		}
-	}
-	return h
-}
-
-// fromDomain is the domain of the (first) author in From.
-func fromDomain(h header) string {
-	froms := h.values("from")
-	if len(froms) == 0 {
-		return ""
-	}
-	if list, err := mail.ParseAddressList(froms[0]); err == nil && len(list) > 0 {
-		return domainOf(list[0].Address)
-	}
-	// Lenient: the last "@domain" in the field.
-	if m := lastAddrRE.FindStringSubmatch(froms[0]); m != nil {
-		return strings.ToLower(m[1])
-	}
-	return ""
-}
-
-var lastAddrRE = regexp.MustCompile(`@([A-Za-z0-9.-]+\.[A-Za-z]{2,})>?\s*$`)
 
 // receivedFromRE takes the client's address and name out of a Received
 // field's from clause: "from helo.example (rdns [192.0.2.1])".
@@ -395,7 +339,7 @@ var receivedFromRE = regexp.MustCompile(`(?i)^\s*from\s+(\S+)[^;]*?\[(?:ipv6:)?(
 // up to a few, and the first public client found is used with its HELO
 // name. Received fields are only trusted when the connection itself
 // came from a private address.
-func clientIP(remoteAddr, helo string, h header) (net.IP, string) {
+func clientIP(remoteAddr, helo string, received []string) (net.IP, string) {
 	host := remoteAddr
 	if hst, _, err := net.SplitHostPort(remoteAddr); err == nil {
 		host = hst
@@ -404,7 +348,7 @@ func clientIP(remoteAddr, helo string, h header) (net.IP, string) {
 	if ip != nil && public(ip) {
 		return ip, helo
 	}
-	for i, v := range h.values("received") {
+	for i, v := range received {
 		if i >= 5 {
 			break
 		}

@@ -1,10 +1,11 @@
 package auth
 
 import (
-	"bytes"
 	"strings"
 
 	"github.com/emersion/go-msgauth/authres"
+
+	"minyan/listserv/rewrite"
 )
 
 // Header returns the Authentication-Results field recording r (RFC
@@ -31,7 +32,7 @@ func (r Result) Header() string {
 	}
 	dm := &authres.DMARCResult{Value: authres.ResultValue(r.DMARC), From: r.FromDomain}
 	if r.Policy != "" {
-		dm.Reason = "p=" + r.Policy
+		dm.Reason = "p=" + string(r.Policy)
 	}
 	results = append(results, dm)
 
@@ -46,46 +47,23 @@ func (r Result) Header() string {
 	return b.String()
 }
 
-// Prepend returns raw with r's Authentication-Results field in front,
+// AddTo records r in m: its Authentication-Results field goes on top,
 // after removing the fields that already claim this server's name: they
 // were written by someone else (a forger, or a loop) and must not be
-// believed (RFC 8601 §5).
-func (r Result) Prepend(raw []byte) []byte {
+// believed (RFC 8601 §5). When the field does not fit the header limit,
+// m is left as it was and the error says so.
+func (r Result) AddTo(m *rewrite.Message) error {
+	return m.PrependField(r.Header(), r.claimsThisServer)
+}
+
+// claimsThisServer tells whether a header field is an
+// Authentication-Results field naming this server.
+func (r Result) claimsThisServer(key, value string) bool {
 	id := strings.ToLower(r.authServID)
-	head, body := raw, []byte(nil)
-	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
-		head, body = raw[:i+2], raw[i+2:]
-	} else if i := bytes.Index(raw, []byte("\n\n")); i >= 0 {
-		head, body = raw[:i+1], raw[i+1:]
+	if id == "" || !strings.EqualFold(strings.TrimSpace(key), "Authentication-Results") {
+		return false
 	}
-	var out bytes.Buffer
-	out.Grow(len(raw) + 256)
-	out.WriteString(r.Header())
-	skipping := false
-	for len(head) > 0 {
-		i := bytes.IndexByte(head, '\n')
-		var line []byte
-		if i < 0 {
-			line, head = head, nil
-		} else {
-			line, head = head[:i+1], head[i+1:]
-		}
-		if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') {
-			if !skipping {
-				out.Write(line)
-			}
-			continue
-		}
-		skipping = false
-		if k, v, ok := strings.Cut(string(line), ":"); ok && strings.EqualFold(strings.TrimSpace(k), "Authentication-Results") && id != "" {
-			name := strings.ToLower(strings.TrimSpace(strings.SplitN(strings.TrimSpace(v), ";", 2)[0]))
-			if fields := strings.Fields(name); len(fields) > 0 && fields[0] == id {
-				skipping = true
-				continue
-			}
-		}
-		out.Write(line)
-	}
-	out.Write(body)
-	return out.Bytes()
+	name := strings.ToLower(strings.TrimSpace(strings.SplitN(strings.TrimSpace(value), ";", 2)[0]))
+	fields := strings.Fields(name)
+	return len(fields) > 0 && fields[0] == id
 }

@@ -85,25 +85,3 @@ func (t timeoutResolver) LookupAddr(ctx context.Context, addr string) ([]string,
 	defer cancel()
 	return t.r.LookupAddr(ctx, addr)
 }
-
-// dnsClass sorts a lookup error: nil, not found (the name or record does
-// not exist), or temporary (anything else: a timeout, SERVFAIL, no
-// answer). Unknown errors count as temporary, the side that sends a post
-// to moderation rather than calling it forged.
-type dnsClass int
-
-const (
-	dnsOK dnsClass = iota
-	dnsNotFound
-	dnsTemp
-)
-
-func classifyDNS(err error) dnsClass {
-	if err == nil {
-		return dnsOK
-	}
-	if de, ok := err.(*net.DNSError); ok && de.IsNotFound {
-		return dnsNotFound
-	}
-	return dnsTemp
-}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"golang.org/x/net/idna"
 	"net"
 	"strings"
 	"sync"
 	"time"
 
+	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -41,36 +41,66 @@ func New(r Resolver, now func() time.Time, opts Options) *Checker {
 	return &Checker{r: r, now: now, opts: opts, cache: newPolicyCache(opts.MaxEntries)}
 }
 
+// Record is what DMARC says about one author domain: the record that
+// applies to it (its own, or its organizational domain's) and the policy
+// and alignment modes that record sets.
+type Record struct {
+	// Domain is the author domain as looked up: lowercased, in A-labels.
+	Domain string
+	// Found says a record applies; without one Policy is PolicyNone.
+	Found bool
+	// Policy is the record's p=, or for a subdomain falling back to its
+	// organizational domain, that record's sp= (p= without sp=).
+	Policy Policy
+	// StrictSPF and StrictDKIM are aspf=s and adkim=s.
+	StrictSPF, StrictDKIM bool
+}
+
+// Lookup returns the DMARC record that applies to mail from domain
+// (RFC 7489 §6.6.3): _dmarc.<domain>, or else the organizational
+// domain's record. Both the sender check and the From-rewriting decision
+// use it, so they can never disagree; an internationalized domain is
+// looked up by its A-labels. On a DNS failure or timeout it returns the
+// error (Domain is still set when the name was valid).
+func (c *Checker) Lookup(ctx context.Context, domain string) (Record, error) {
+	d, err := Domain(domain)
+	if err != nil {
+		return Record{}, err
+	}
+	out := Record{Domain: d, Policy: PolicyNone}
+	rec, found, err := c.lookup(ctx, d)
+	if err != nil {
+		return out, err
+	}
+	if !found {
+		org, oerr := publicsuffix.EffectiveTLDPlusOne(d)
+		if oerr != nil || org == d {
+			return out, nil
+		}
+		if rec, found, err = c.lookup(ctx, org); err != nil {
+			return out, err
+		}
+		if !found {
+			return out, nil
+		}
+		if rec.subdomain != "" {
+			rec.policy = rec.subdomain
+		}
+	}
+	out.Found, out.Policy, out.StrictSPF, out.StrictDKIM = true, rec.policy, rec.strictSPF, rec.strictDKIM
+	return out, nil
+}
+
 // Policy returns the DMARC policy that applies to mail from domain:
 // _dmarc.<domain>'s p=, or else the organizational domain's sp= (its p=
 // without sp=), or PolicyNone when neither publishes a record. On a DNS
 // failure or timeout it returns "" and the error.
 func (c *Checker) Policy(ctx context.Context, domain string) (Policy, error) {
-	d, err := normalizeDomain(domain)
+	rec, err := c.Lookup(ctx, domain)
 	if err != nil {
 		return "", err
 	}
-	rec, found, err := c.lookup(ctx, d)
-	if err != nil {
-		return "", err
-	}
-	if found {
-		return rec.policy, nil
-	}
-	org, err := publicsuffix.EffectiveTLDPlusOne(d)
-	if err != nil || org == d {
-		return PolicyNone, nil
-	}
-	rec, found, err = c.lookup(ctx, org)
-	switch {
-	case err != nil:
-		return "", err
-	case !found:
-		return PolicyNone, nil
-	case rec.subdomain != "":
-		return rec.subdomain, nil
-	}
-	return rec.policy, nil
+	return rec.Policy, nil
 }
 
 // ShouldMunge reports whether posts from domain need their From rewritten:
@@ -131,10 +161,11 @@ func (c *Checker) query(ctx context.Context, d string) (record, bool, error) {
 	return parseRecord(txt), true, nil
 }
 
-// normalizeDomain lowercases a domain, drops a trailing dot and refuses
-// what cannot be a DNS name, so that garbage from a From header neither
-// reaches the resolver nor fills the cache.
-func normalizeDomain(domain string) (string, error) {
+// Domain is the one form of a mail domain minyan looks up and compares:
+// lowercased, without a trailing dot, internationalized labels turned
+// into A-labels. It refuses what cannot be a DNS name, so that garbage
+// from a From header neither reaches the resolver nor fills the cache.
+func Domain(domain string) (string, error) {
 	d := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(domain)), ".")
 	// An internationalized domain (bücher.example) is looked up by its
 	// A-labels (xn--bcher-kva.example): the resolver sends no query for

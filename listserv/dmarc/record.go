@@ -10,6 +10,9 @@ import (
 type record struct {
 	policy    Policy // p=
 	subdomain Policy // sp=, "" when absent
+	// strictSPF and strictDKIM are aspf=s and adkim=s: the identifiers
+	// must equal the author domain, not only share its organization.
+	strictSPF, strictDKIM bool
 }
 
 // selectRecord picks the DMARC record among a name's TXT strings (RFC 7489
@@ -36,14 +39,15 @@ func isDMARCRecord(txt string) bool {
 	return ok && strings.TrimSpace(k) == "v" && strings.EqualFold(strings.TrimSpace(v), "DMARC1")
 }
 
-// parseRecord reads p= and sp= from a DMARC record with go-msgauth. That
+// parseRecord reads p=, sp=, aspf= and adkim= from a DMARC record with go-msgauth. That
 // parser refuses a whole record over one bad optional tag (say rf=iodef),
 // while receivers still enforce its p=; so when it fails, p= and sp= are
 // read directly. A record without a valid p= counts as p=none, as RFC
 // 7489 §6.6.3 asks.
 func parseRecord(txt string) record {
 	if rec, err := dmarc.Parse(txt); err == nil {
-		return record{policy: normalize(string(rec.Policy)), subdomain: normalize(string(rec.SubdomainPolicy))}
+		return record{policy: normalize(string(rec.Policy)), subdomain: normalize(string(rec.SubdomainPolicy)),
+			strictSPF: rec.SPFAlignment == dmarc.AlignmentStrict, strictDKIM: rec.DKIMAlignment == dmarc.AlignmentStrict}
 	}
 	var r record
 	for _, tag := range strings.Split(txt, ";") {
@@ -56,6 +60,10 @@ func parseRecord(txt string) record {
 			r.policy = normalize(v)
 		case "sp":
 			r.subdomain = normalize(v)
+		case "aspf":
+			r.strictSPF = strings.EqualFold(strings.TrimSpace(v), "s")
+		case "adkim":
+			r.strictDKIM = strings.EqualFold(strings.TrimSpace(v), "s")
 		}
 	}
 	if r.policy == "" {

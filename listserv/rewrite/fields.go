@@ -22,11 +22,11 @@ func (m *Message) readFields() *Problem {
 	case len(froms) > 1:
 		return unusable("the message has more than one From header; keep only one")
 	}
-	from := parseFrom(froms[0])
+	from, n := parseFrom(froms[0])
 	if from == nil {
 		return unusable("the From header has no valid address; use the form Name <you@example.org>")
 	}
-	m.From = from
+	m.From, m.FromAddresses = from, n
 	m.Subject = decodeText(m.Header.Get("Subject"))
 	if ids := msgIDs(m.Header.Get("Message-Id")); len(ids) > 0 {
 		m.MessageID = ids[0]
@@ -126,23 +126,43 @@ var lastAngleAddr = regexp.MustCompile(`<([^<>\s]+@[^<>\s]+)>\s*$`)
 // display name is only decoration, so a name in a charset nobody knows
 // (=?unknown-8bit?...?=, =?cp949?...?=) or the common but invalid
 // "addr@x <addr@x>" form must not cost the post. Only a From without any
-// usable address is refused.
-func parseFrom(v string) *mail.Address {
+// usable address is refused. It also counts the distinct addresses the
+// field names (n), so that the sender check can refuse to judge a From
+// that names several: the author is always the first one, and nothing
+// else in minyan reads From for itself.
+func parseFrom(v string) (author *mail.Address, n int) {
 	if addrs, err := addressParser().ParseList(v); err == nil && len(addrs) > 0 {
-		return addrs[0]
+		seen := map[string]bool{}
+		for _, a := range addrs {
+			seen[strings.ToLower(a.Address)] = true
+		}
+		return addrs[0], len(seen)
 	}
 	m := lastAngleAddr.FindStringSubmatch(strings.TrimSpace(v))
 	if m == nil {
-		return nil
+		return nil, 0
 	}
 	a, err := mail.ParseAddress("<" + m[1] + ">")
 	if err != nil {
-		return nil
+		return nil, 0
 	}
 	name := strings.TrimSpace(v[:strings.LastIndex(v, "<")])
 	name = strings.Trim(decodeText(name), `" `)
 	if name != a.Address {
 		a.Name = name
 	}
-	return a
+	return a, countAddrs(v)
+}
+
+// addrSpecRE finds what looks like an address anywhere in a header value.
+var addrSpecRE = regexp.MustCompile(`[^\s<>,;:"()]+@[^\s<>,;:"()]+`)
+
+// countAddrs counts the distinct address-like words in a From value the
+// address parser could not read (at least 1: the caller found one).
+func countAddrs(v string) int {
+	seen := map[string]bool{}
+	for _, a := range addrSpecRE.FindAllString(v, -1) {
+		seen[strings.ToLower(strings.TrimRight(a, "."))] = true
+	}
+	return max(len(seen), 1)
 }

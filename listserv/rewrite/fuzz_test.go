@@ -107,6 +107,23 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		if m.FromAddresses < 1 {
+			t.Fatalf("author %v but FromAddresses %d", m.From, m.FromAddresses)
+		}
+		// A trace field on top leaves the author as it was (the sender
+		// check records its verdict that way, without a second parse).
+		traced := *m
+		if err := traced.PrependField("Authentication-Results: lists.example.org; none\r\n", func(k, v string) bool {
+			return strings.EqualFold(k, "Authentication-Results")
+		}); err == nil {
+			again, err := Parse(traced.Raw, reparseLimits)
+			if err != nil {
+				t.Fatalf("traced message does not re-parse: %v\n%q", err, traced.Raw)
+			}
+			if again.From.Address != m.From.Address || again.FromAddresses != m.FromAddresses {
+				t.Fatalf("trace changed the author: %v (%d) -> %v (%d)", m.From, m.FromAddresses, again.From, again.FromAddresses)
+			}
+		}
 		out, err := Rewrite(m, fuzzOptions())
 		if err != nil {
 			t.Fatalf("Rewrite failed on an accepted message: %v", err)

@@ -20,8 +20,13 @@ type Message struct {
 	// with the line endings they arrived with.
 	Body []byte
 
-	// From is the first author address.
+	// From is the author: the first address of the one From field. It
+	// is the only reading of From in minyan; the sender check judges
+	// this address and no other.
 	From *mail.Address
+	// FromAddresses is how many distinct addresses the From field names
+	// (1 for an ordinary post).
+	FromAddresses int
 	// Subject is the RFC 2047-decoded subject; encoded words in unknown
 	// charsets are kept as they were.
 	Subject string

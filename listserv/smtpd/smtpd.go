@@ -23,6 +23,7 @@ import (
 type Core interface {
 	CheckRecipient(addr string) error
 	Receive(ctx context.Context, env listserv.Envelope, raw []byte) []error
+	ReceiveSMTP(ctx context.Context, env listserv.Envelope, raw []byte) error
 	MaxMessageBytes() int64
 }
 
@@ -131,18 +132,7 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 
-// errOneAtATime asks an SMTP sender for one list address per transaction.
-// SMTP has a single answer to DATA, so with two lists in one transaction
-// a refusal for one would either be lost (250) or repeat the other's
-// delivery on every retry (4xx). A 452 here is the standard way to say
-// "send the rest separately"; LMTP answers per recipient and needs none.
-var errOneAtATime = &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 5, 3},
-	Message: "one list address per message, please; send the others separately"}
-
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if !s.b.lmtp && len(s.rcpts) >= 1 {
-		return errOneAtATime
-	}
 	if err := s.b.core.CheckRecipient(to); err != nil {
 		return toSMTP(err)
 	}
@@ -174,18 +164,14 @@ func (s *session) envelope() listserv.Envelope {
 	return listserv.Envelope{From: s.from, Rcpts: s.rcpts, RemoteAddr: s.remote, Helo: s.helo}
 }
 
-// Data answers for the transaction's single recipient (see
-// errOneAtATime): 250 only once its work is committed.
+// Data answers once for all the transaction's recipients (a cross-post
+// to several lists included): 250 only once all their work is committed.
 func (s *session) Data(r io.Reader) error {
 	raw, err := s.read(r)
 	if err != nil {
 		return err
 	}
-	results := s.b.core.Receive(context.Background(), s.envelope(), raw)
-	if len(results) == 0 {
-		return &smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "no valid recipients"}
-	}
-	return toSMTP(results[0])
+	return toSMTP(s.b.core.ReceiveSMTP(context.Background(), s.envelope(), raw))
 }
 
 // LMTPData answers per recipient, as LMTP allows.
