@@ -36,7 +36,7 @@ type Options struct {
 	// Hook runs inside the commit transaction for every outcome (bounce
 	// accounting). May be nil. If it fails, the whole group of outcomes is
 	// retried one by one, so it should only fail for real.
-	Hook func(tx *store.Tx, r store.QueuedRcpt, o store.Outcome) error
+	Hook store.FinishHook
 	// HeloName is the name given in EHLO; defaults to the host name,
 	// because relays often reject "localhost".
 	HeloName string
