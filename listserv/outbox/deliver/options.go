@@ -111,6 +111,10 @@ const (
 	// fetches.
 	minScan = 1000
 	maxScan = 10000
+	// maxUnsettled bounds the recipients sent but not yet recorded
+	// (scheduler.mayDispatch): the most a crash can deliver twice,
+	// unless one batch transaction per connection is more.
+	maxUnsettled = 64
 	// maxPoll is the longest the scheduler sleeps without looking at the
 	// queue, in case a Kick was missed or the clock jumped.
 	maxPoll = time.Minute
