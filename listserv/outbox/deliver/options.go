@@ -114,7 +114,7 @@ const (
 	// maxUnsettled bounds the recipients sent but not yet recorded
 	// (scheduler.mayDispatch): the most a crash can deliver twice,
 	// unless one batch transaction per connection is more.
-	maxUnsettled = 64
+	maxUnsettled = 256
 	// maxPoll is the longest the scheduler sleeps without looking at the
 	// queue, in case a Kick was missed or the clock jumped.
 	maxPoll = time.Minute
