@@ -43,7 +43,10 @@ func TestEnqueueCommitOnly(t *testing.T) {
 	}
 	var kinds []string
 	st.View(func(tx *store.Tx) error {
-		return tx.EachQueued(func(qm store.QueuedMessage, _ store.QueuedRcpt) error { kinds = append(kinds, qm.List+"/"+qm.Kind); return nil })
+		return tx.EachQueued(func(qm store.QueuedMessage, _ store.QueuedRcpt) error {
+			kinds = append(kinds, qm.List+"/"+qm.Kind)
+			return nil
+		})
 	})
 	if len(kinds) != 1 || kinds[0] != "team/probe" {
 		t.Fatalf("queued %v", kinds)
