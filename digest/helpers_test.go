@@ -17,6 +17,7 @@ import (
 	gomessage "github.com/emersion/go-message"
 
 	"minyan/listserv"
+	"minyan/listserv/outbox"
 	"minyan/store"
 )
 
@@ -187,10 +188,10 @@ func (e *env) queued() []queuedMail {
 	return out
 }
 
-func (e *env) ofKind(kind string) []queuedMail {
+func (e *env) ofKind(kind outbox.Kind) []queuedMail {
 	var out []queuedMail
 	for _, q := range e.queued() {
-		if q.Kind == kind {
+		if q.Kind == string(kind) {
 			out = append(out, q)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"minyan/listserv"
+	"minyan/listserv/outbox"
 	"minyan/store"
 )
 
@@ -234,8 +235,8 @@ func (s *Scheduler) queuePairMail(tx *store.Tx, l store.List, si SessionInfo, j 
 			Extra:         s.svc.ListHeaders(l),
 			AutoSubmitted: true,
 		}.render(textPart(body))
-		if _, err := tx.Enqueue(store.QueuedMessage{List: l.Name, Kind: j.Kind, Created: now}, raw, rcpts); err != nil {
-			return 0, fmt.Errorf("queue %s: %w", j.Kind, err)
+		if _, err := s.outbox.Enqueue(tx, outbox.Message{List: l.Name, Raw: raw, At: now}, rcpts, j.Kind); err != nil {
+			return 0, err
 		}
 		n += len(rcpts)
 	}

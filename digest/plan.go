@@ -5,18 +5,19 @@ import (
 	"time"
 
 	"minyan/listserv"
+	"minyan/listserv/outbox"
 	"minyan/store"
 )
 
-// Kinds of scheduled mail (also the QueuedMessage kinds).
+// Kinds of scheduled mail, which are also the kinds of the mail queued.
 const (
-	kindReminder      = "reminder"
-	kindSessionDigest = "session-digest"
-	kindCheckin       = "pairs-checkin"
-	kindShare         = "pairs-share"
-	kindWeekly        = "digest"
-	kindUpdate        = "session-update"
-	kindCancel        = "session-cancel"
+	kindReminder      = outbox.KindReminder
+	kindSessionDigest = outbox.KindSessionDigest
+	kindCheckin       = outbox.KindPairsCheckin
+	kindShare         = outbox.KindPairsShare
+	kindWeekly        = outbox.KindWeeklyDigest
+	kindUpdate        = outbox.KindSessionUpdate
+	kindCancel        = outbox.KindSessionCancel
 )
 
 // defaultShareBefore is when the share reminder goes out before the last
@@ -55,7 +56,7 @@ func (si SessionInfo) State(now time.Time) string {
 // after when it is no longer worth sending.
 type job struct {
 	Key      string
-	Kind     string
+	Kind     outbox.Kind
 	Due      time.Time
 	Deadline time.Time
 	// S is the session the mail is about (for a check-in: the next one).

@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"minyan/listserv"
+	"minyan/listserv/outbox"
 	"minyan/store"
 )
 
@@ -184,11 +185,8 @@ func (s *Scheduler) handleRSVP(ctx context.Context, r *listserv.Reply) (string, 
 		}.render(textPart(body))
 		rc := s.svc.MemberRecipient(l, mb)
 		rc.Header = "" // a personal note, not list mail: no unsubscribe header
-		if _, err := tx.Enqueue(store.QueuedMessage{List: l.Name, Kind: "notice", Created: now, Batch: true}, raw, []store.QueuedRcpt{rc}); err != nil {
-			return err
-		}
-		tx.OnCommit(s.kick)
-		return nil
+		_, err = s.outbox.Enqueue(tx, outbox.Message{List: l.Name, Raw: raw, Batch: true, At: now}, []store.QueuedRcpt{rc}, outbox.KindNotice)
+		return err
 	})
 	if err != nil {
 		return "", fmt.Errorf("rsvp for session %d of %s: %w", tok.Ref, tok.List, err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"minyan/listserv"
+	"minyan/listserv/outbox"
 	"minyan/store"
 )
 
@@ -22,10 +23,6 @@ const MaxWait = time.Minute
 // Options wire a Scheduler to its environment.
 type Options struct {
 	Logger *slog.Logger
-	// Kick wakes the delivery worker after mail was queued; nil does
-	// nothing (the command line without a daemon: mail goes out when the
-	// daemon starts).
-	Kick func()
 	// Rand draws the chevruta pairs; nil seeds one at random.
 	Rand *rand.Rand
 }
@@ -35,12 +32,14 @@ type Options struct {
 // (lists' digest settings, sessions, pairs) and what was sent is recorded
 // there, by idempotency key, in the transaction that queues the mail.
 type Scheduler struct {
-	svc   *listserv.Service
-	st    *store.Store
-	log   *slog.Logger
-	kick  func()
-	wake  chan struct{}
-	runMu sync.Mutex // one RunDue at a time
+	svc *listserv.Service
+	st  *store.Store
+	log *slog.Logger
+	// outbox is the service's: the mail the scheduler queues wakes the
+	// delivery worker itself when its transaction commits.
+	outbox *outbox.Outbox
+	wake   chan struct{}
+	runMu  sync.Mutex // one RunDue at a time
 
 	randMu sync.Mutex
 	rand   *rand.Rand
@@ -57,19 +56,16 @@ func New(svc *listserv.Service, o Options) *Scheduler {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	if o.Kick == nil {
-		o.Kick = func() {}
-	}
 	if o.Rand == nil {
 		o.Rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}
 	s := &Scheduler{
-		svc:  svc,
-		st:   svc.Store(),
-		log:  o.Logger,
-		kick: o.Kick,
-		wake: make(chan struct{}, 1),
-		rand: o.Rand,
+		svc:    svc,
+		st:     svc.Store(),
+		log:    o.Logger,
+		outbox: svc.Outbox(),
+		wake:   make(chan struct{}, 1),
+		rand:   o.Rand,
 	}
 	svc.HandleTokenKind(TokenRSVP, s.handleRSVP)
 	return s
@@ -278,7 +274,6 @@ func (s *Scheduler) mark(tx *store.Tx, key string, now time.Time) error {
 			return err
 		}
 	}
-	tx.OnCommit(s.kick)
 	return tx.MarkJob(key, now)
 }
 

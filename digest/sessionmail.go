@@ -1,11 +1,11 @@
 package digest
 
 import (
-	"fmt"
 	"net/mail"
 	"time"
 
 	"minyan/listserv"
+	"minyan/listserv/outbox"
 	"minyan/store"
 )
 
@@ -40,7 +40,7 @@ func (s *Scheduler) invite(l store.List, si SessionInfo, method string, now time
 
 // sessionMail says which session mail to write.
 type sessionMail struct {
-	kind     string // QueuedMessage kind
+	kind     outbox.Kind
 	template string
 	method   string // iCalendar method
 	// rsvp gives each recipient a Reply-To with their own RSVP token.
@@ -80,8 +80,8 @@ func (s *Scheduler) queueSessionMail(tx *store.Tx, l store.List, si SessionInfo,
 	if err != nil {
 		return 0, err
 	}
-	if _, err := tx.Enqueue(store.QueuedMessage{List: l.Name, Kind: m.kind, Created: now}, raw, rcpts); err != nil {
-		return 0, fmt.Errorf("queue %s: %w", m.kind, err)
+	if _, err := s.outbox.Enqueue(tx, outbox.Message{List: l.Name, Raw: raw, At: now}, rcpts, m.kind); err != nil {
+		return 0, err
 	}
 	return len(rcpts), nil
 }
@@ -219,8 +219,8 @@ func (s *Scheduler) queueSessionDigest(tx *store.Tx, l store.List, si SessionInf
 		if err != nil {
 			return 0, err
 		}
-		if _, err := tx.Enqueue(store.QueuedMessage{List: l.Name, Kind: kindSessionDigest, Created: now}, raw, rcpts); err != nil {
-			return 0, fmt.Errorf("queue session digest: %w", err)
+		if _, err := s.outbox.Enqueue(tx, outbox.Message{List: l.Name, Raw: raw, At: now}, rcpts, outbox.KindSessionDigest); err != nil {
+			return 0, err
 		}
 		n += len(rcpts)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"minyan/listserv"
+	"minyan/listserv/outbox"
 	"minyan/store"
 )
 
@@ -279,8 +280,8 @@ func (s *Scheduler) queueWeekly(tx *store.Tx, l store.List, state store.DigestSt
 			m.ReplyTo = []*mail.Address{{Address: data.PostAddress}}
 		}
 		raw := m.render(multipart("mixed", textPart(toc), multipart("digest", parts...)))
-		if _, err := tx.Enqueue(store.QueuedMessage{List: l.Name, Kind: kindWeekly, Created: now, Batch: !l.Settings.Personalize}, raw, rcpts); err != nil {
-			return weeklyResult{}, fmt.Errorf("queue digest: %w", err)
+		if _, err := s.outbox.Enqueue(tx, outbox.Message{List: l.Name, Raw: raw, Batch: !l.Settings.Personalize, At: now}, rcpts, outbox.KindWeeklyDigest); err != nil {
+			return weeklyResult{}, err
 		}
 	}
 	state.LastSeq = lastSeq

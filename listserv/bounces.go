@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"minyan/listserv/bounce"
+	"minyan/listserv/outbox"
 	"minyan/store"
 )
 
@@ -169,29 +166,28 @@ func plainBounceNames(tx *store.Tx, list string, rep *bounce.Report) []string {
 	return out
 }
 
-// DeliveryHook is deliver.Options.Hook: it runs inside the transaction
-// that records each delivery outcome. A permanent failure the relay gave
-// at RCPT or after the data counts as a bounce of that member (unless
-// its words blame the message); so does giving up after days of
-// temporary failures at those stages. A refusal of the whole
-// transaction (MAIL FROM, size) is the list's deliverability problem,
-// not the member's. A probe the relay accepted re-enables delivery.
-func (s *Service) DeliveryHook(tx *store.Tx, r store.QueuedRcpt, o store.Outcome) error {
-	if (o.Delivered && o.Kind != "probe") || (!o.Delivered && !o.RetryAt.IsZero()) {
+// DeliveryOutcome is the outbox's Hook: it runs inside the transaction
+// that records each delivery outcome, for the list the queued message
+// belongs to. A permanent failure the relay gave at RCPT counts as a
+// bounce of that member when the answer blames the mailbox
+// (bounce.ClassifyReply); so does giving up after days of temporary
+// answers that blame it. Any other refusal (of the sender, of the
+// message, of the whole transaction at MAIL FROM or after the data) is
+// the list's deliverability problem, not the member's. A probe the relay
+// accepted re-enables delivery.
+func (s *Service) DeliveryOutcome(tx *store.Tx, d outbox.Delivery) error {
+	o := d.Outcome
+	if (o.Delivered && d.Kind != outbox.KindProbe) || (!o.Delivered && !o.RetryAt.IsZero()) || d.List == "" {
 		return nil // the common case, kept cheap: it runs for every delivery
 	}
-	la, ok := ParseListAddress(r.EnvelopeFrom, s.o.Domain)
-	if !ok || la.Role != RoleBounces {
-		return nil
-	}
-	list, err := tx.List(la.List)
+	list, err := tx.List(d.List)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	mb, err := tx.Membership(list.Name, r.Address)
+	mb, err := tx.Membership(list.Name, d.Rcpt.Address)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
@@ -201,7 +197,7 @@ func (s *Service) DeliveryHook(tx *store.Tx, r store.QueuedRcpt, o store.Outcome
 	if o.Delivered {
 		return s.probeDelivered(tx, list, mb)
 	}
-	if o.Kind == "probe" {
+	if d.Kind == outbox.KindProbe {
 		tx.OnCommit(func() {
 			s.log.Info("bounce probe refused by the relay; delivery stays disabled", "list", list.Name, "member", mb.Address, "reply", o.Error)
 		})
@@ -220,30 +216,17 @@ func (s *Service) DeliveryHook(tx *store.Tx, r store.QueuedRcpt, o store.Outcome
 	default:
 		return nil // the relay unreachable, or a local problem
 	}
-	switch {
-	case mailboxBlamed(o.Error):
+	switch bounce.ClassifyReply(o.Error, !o.Permanent) {
+	case bounce.Failed:
 		// Refused for good, or given up after days of answers such as
 		// "452 4.2.2 mailbox full".
 		return s.countBounce(tx, list, mb, o.At, o.Error, "relay answer")
-	case o.Permanent:
-		return s.deliverabilityProblem(tx, list, mb.Address, o.Error, false)
+	case bounce.Policy:
+		if o.Permanent {
+			return s.deliverabilityProblem(tx, list, mb.Address, o.Error, false)
+		}
 	}
 	return nil // given up after temporary answers that did not blame the mailbox
-}
-
-var (
-	reEnhanced    = regexp.MustCompile(`\b5\.(\d{1,3})\.(\d{1,3})\b`)
-	reMailboxWord = regexp.MustCompile(`(?i)user unknown|unknown user|no such (user|mailbox|recipient|person)|mailbox (unavailable|not found|disabled|full)|does not exist|doesn't exist|invalid (recipient|mailbox)|recipient (address )?rejected: (user unknown|undeliverable)|account (is )?(disabled|inactive|suspended)|over quota|quota exceeded`)
-)
-
-// mailboxBlamed tells whether a relay's 5xx answer to one RCPT says the
-// mailbox is bad (5.1.x addressing, 5.2.1 disabled, 5.2.2 full, or words
-// to that effect), the only failures that count as a member's bounce.
-func mailboxBlamed(reply string) bool {
-	if m := reEnhanced.FindStringSubmatch(reply); m != nil {
-		return m[1] == "1" || (m[1] == "2" && (m[2] == "1" || m[2] == "2"))
-	}
-	return reMailboxWord.MatchString(reply)
 }
 
 // countBounce adds a bounce to a member's score and disables delivery at
@@ -316,7 +299,7 @@ func (s *Service) tellDisabled(tx *store.Tx, list store.List, mb store.Membershi
 		"Score": score, "Window": FormatDuration(list.Settings.BounceWindow), "Reason": reason,
 		"ProbeAfter": FormatDuration(probeFirstAfter),
 	}
-	subj, body, err := renderTemplate("bounce-disabled", data)
+	subj, body, err := s.render(list.Name, "bounce-disabled", data)
 	if err != nil {
 		return err
 	}
@@ -334,7 +317,7 @@ func (s *Service) tellDisabled(tx *store.Tx, list store.List, mb store.Membershi
 	if len(owners) == 0 {
 		return nil
 	}
-	subj, body, err = renderTemplate("bounce-owner-disabled", data)
+	subj, body, err = s.render(list.Name, "bounce-owner-disabled", data)
 	if err != nil {
 		return err
 	}
@@ -368,7 +351,7 @@ func (s *Service) deliverabilityProblem(tx *store.Tx, list store.List, rcpt, rea
 			return err
 		}
 		if len(owners) > 0 {
-			subj, body, err := renderTemplate("bounce-policy", map[string]any{
+			subj, body, err := s.render(list.Name, "bounce-policy", map[string]any{
 				"List": list.Name, "Title": list.Settings.Title, "Recipient": rcpt, "Reason": reason,
 				"Domain": s.o.Domain,
 			})
@@ -481,7 +464,7 @@ func (s *Service) sendProbe(tx *store.Tx, list store.List, mb store.Membership, 
 	if err != nil {
 		return err
 	}
-	subj, body, err := renderTemplate("bounce-probe", map[string]any{
+	subj, body, err := s.render(list.Name, "bounce-probe", map[string]any{
 		"List": list.Name, "Title": list.Settings.Title, "Address": mb.Address,
 		"ListAddress": s.addr(list.Name, RolePost, ""), "OwnerAddress": s.addr(list.Name, RoleOwner, ""),
 	})
@@ -490,7 +473,7 @@ func (s *Service) sendProbe(tx *store.Tx, list store.List, mb store.Membership, 
 	}
 	raw := s.buildNotice(notice{List: list.Name, To: []string{mb.Address}, From: s.addr(list.Name, RoleOwner, ""), Subject: subj, Body: body}, now)
 	rcpt := []store.QueuedRcpt{{Address: mb.Address, EnvelopeFrom: s.addr(list.Name, RoleBounces, tok)}}
-	if _, err := tx.Enqueue(store.QueuedMessage{List: list.Name, Kind: "probe", Created: now}, raw, rcpt); err != nil {
+	if _, err := s.outbox.Enqueue(tx, outbox.Message{List: list.Name, Raw: raw, At: now}, rcpt, outbox.KindProbe); err != nil {
 		return fmt.Errorf("queue bounce probe to %s: %w", mb.Address, err)
 	}
 	for k := 1; k <= n; k++ {
@@ -501,7 +484,6 @@ func (s *Service) sendProbe(tx *store.Tx, list store.List, mb store.Membership, 
 	tx.OnCommit(func() {
 		s.bounceMetric("probe_sent")
 		s.log.Info("bounce probe sent", "list", list.Name, "member", mb.Address, "probe", n, "of", maxProbes)
-		s.kick()
 	})
 	return nil
 }
@@ -595,31 +577,8 @@ func (s *Service) bounceMaintenance(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// bounceCounters holds minyan_bounces_total per metrics registry (one per
-// server; tests build many).
-var bounceCounters sync.Map // *prometheus.Registry → *prometheus.CounterVec
-
 // bounceMetric counts a bounce event: received_<kind>, counted, merged,
 // disabled, reenabled, probe_sent, policy.
 func (s *Service) bounceMetric(event string) {
-	reg := s.metrics.Registry
-	if reg == nil {
-		return
-	}
-	cv, ok := bounceCounters.Load(reg)
-	if !ok {
-		c := prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "minyan_bounces_total",
-			Help: "Bounce handling events: received_<kind> (failed, policy, delayed, auto_reply, delivered, unrecognized), counted, merged, disabled, reenabled, probe_sent, policy (deliverability problems).",
-		}, []string{"event"})
-		if err := reg.Register(c); err != nil {
-			var are prometheus.AlreadyRegisteredError
-			if !errors.As(err, &are) {
-				return
-			}
-			c = are.ExistingCollector.(*prometheus.CounterVec)
-		}
-		cv, _ = bounceCounters.LoadOrStore(reg, c)
-	}
-	cv.(*prometheus.CounterVec).WithLabelValues(event).Inc()
+	s.metrics.Bounces.WithLabelValues(event).Inc()
 }

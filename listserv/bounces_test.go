@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"minyan/listserv/outbox"
 	"minyan/listserv/testkit"
 	"minyan/store"
 )
@@ -102,13 +103,15 @@ func (e *bounceEnv) queued() []string {
 	return out
 }
 
-// hook runs DeliveryHook as the delivery worker would.
-func (e *bounceEnv) hook(r store.QueuedRcpt, o store.Outcome) {
+// hook reports an outcome to DeliveryOutcome as the outbox would, for a
+// message of list and kind.
+func (e *bounceEnv) hook(list string, kind outbox.Kind, r store.QueuedRcpt, o store.Outcome) {
 	e.t.Helper()
 	if o.At.IsZero() {
 		o.At = e.clock.Now()
 	}
-	if err := e.st.Update(func(tx *store.Tx) error { return e.svc.DeliveryHook(tx, r, o) }); err != nil {
+	d := outbox.Delivery{List: list, Kind: kind, Rcpt: r, Outcome: o}
+	if err := e.st.Update(func(tx *store.Tx) error { return e.svc.DeliveryOutcome(tx, d) }); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -216,11 +219,11 @@ func TestBounceScoreDisableProbeReenable(t *testing.T) {
 	}
 
 	// The relay refuses the probe: still disabled. Accepts it: enabled.
-	e.hook(store.QueuedRcpt{Address: dana.Address, EnvelopeFrom: probeEnv}, store.Outcome{Permanent: true, Stage: store.StageRcpt, Kind: "probe", Error: "550 5.1.1 no"})
+	e.hook("team", outbox.KindProbe, store.QueuedRcpt{Address: dana.Address, EnvelopeFrom: probeEnv}, store.Outcome{Permanent: true, Stage: store.StageRcpt, Error: "550 5.1.1 no"})
 	if got := e.member("team", dana.Address); got.Status != StatusDisabled {
 		t.Fatalf("refused probe changed status to %s", got.Status)
 	}
-	e.hook(store.QueuedRcpt{Address: dana.Address, EnvelopeFrom: probeEnv}, store.Outcome{Delivered: true, Stage: store.StageData, Kind: "probe"})
+	e.hook("team", outbox.KindProbe, store.QueuedRcpt{Address: dana.Address, EnvelopeFrom: probeEnv}, store.Outcome{Delivered: true, Stage: store.StageData})
 	if got := e.member("team", dana.Address); got.Status != StatusOK || len(got.Bounces) != 0 {
 		t.Fatalf("accepted probe: %s with %d bounces", got.Status, len(got.Bounces))
 	}
@@ -304,38 +307,38 @@ func TestDeliveryHookStages(t *testing.T) {
 	score := func() int { return len(e.member("team", dana.Address).Bounces) }
 
 	for _, o := range []store.Outcome{
-		{Permanent: true, Stage: store.StageMail, Kind: "post", Error: "553 5.7.1 sender not allowed"},
-		{Permanent: true, Stage: store.StageMail, Kind: "post", Error: "552 5.3.4 message of 99999 bytes exceeds the relay's limit"},
-		{Permanent: true, Stage: store.StageRcpt, Kind: "post", Error: "550 5.7.1 relay access denied"},
-		{Permanent: true, Stage: store.StageData, Kind: "post", Error: "554 5.7.1 message rejected as spam"},
+		{Permanent: true, Stage: store.StageMail, Error: "553 5.7.1 sender not allowed"},
+		{Permanent: true, Stage: store.StageMail, Error: "552 5.3.4 message of 99999 bytes exceeds the relay's limit"},
+		{Permanent: true, Stage: store.StageRcpt, Error: "550 5.7.1 relay access denied"},
+		{Permanent: true, Stage: store.StageData, Error: "554 5.7.1 message rejected as spam"},
 		// A relay refusing every message for its own reasons must not
 		// disable the roster.
-		{Permanent: true, Stage: store.StageData, Kind: "post", Error: "554 Message rejected: Email address is not verified."},
-		{Permanent: true, Stage: store.StageData, Kind: "post", Error: "550 5.1.1 no such user"},
-		{Permanent: true, Stage: store.StageRcpt, Kind: "post", Error: "550 Message rejected"},
-		{Stage: store.StageRcpt, Kind: "post", Error: "given up after 120h0m0s: 451 4.3.0 try later"},
-		{Stage: store.StageConnect, Kind: "post", Error: "given up after 120h: dial tcp: connection refused"},
-		{Stage: "", Kind: "post", Error: "queued message unreadable"},
-		{RetryAt: e.clock.Now().Add(time.Minute), Stage: store.StageRcpt, Kind: "post", Error: "451 4.2.0 busy"},
-		{Delivered: true, Stage: store.StageData, Kind: "post"},
+		{Permanent: true, Stage: store.StageData, Error: "554 Message rejected: Email address is not verified."},
+		{Permanent: true, Stage: store.StageData, Error: "550 5.1.1 no such user"},
+		{Permanent: true, Stage: store.StageRcpt, Error: "550 Message rejected"},
+		{Stage: store.StageRcpt, Error: "given up after 120h0m0s: 451 4.3.0 try later"},
+		{Stage: store.StageConnect, Error: "given up after 120h: dial tcp: connection refused"},
+		{Stage: "", Error: "queued message unreadable"},
+		{RetryAt: e.clock.Now().Add(time.Minute), Stage: store.StageRcpt, Error: "451 4.2.0 busy"},
+		{Delivered: true, Stage: store.StageData},
 	} {
-		e.hook(r, o)
+		e.hook("team", outbox.KindPost, r, o)
 		if score() != 0 {
 			t.Fatalf("%+v counted as a bounce", o)
 		}
 	}
-	e.hook(r, store.Outcome{Permanent: true, Stage: store.StageRcpt, Kind: "post", Error: "550 5.1.1 no such user"})
+	e.hook("team", outbox.KindPost, r, store.Outcome{Permanent: true, Stage: store.StageRcpt, Error: "550 5.1.1 no such user"})
 	if score() != 1 {
 		t.Fatalf("RCPT 5.1.1: score %d", score())
 	}
 	e.clock.Advance(25 * time.Hour)
 	// Given up after days of 4xx at RCPT: counted.
-	e.hook(r, store.Outcome{Stage: store.StageRcpt, Kind: "digest", Error: "given up after 120h0m0s: 452 4.2.2 mailbox full"})
+	e.hook("team", outbox.KindWeeklyDigest, r, store.Outcome{Stage: store.StageRcpt, Error: "given up after 120h0m0s: 452 4.2.2 mailbox full"})
 	if got := e.member("team", dana.Address); got.Status != StatusDisabled {
 		t.Fatalf("after 2 bounces at threshold 2: %s", got.Status)
 	}
 	// A non-member (a rejected poster's notice) is nobody's bounce.
-	e.hook(store.QueuedRcpt{Address: "x@example.net", EnvelopeFrom: "team-bounces@lists.example.org"}, store.Outcome{Permanent: true, Stage: store.StageRcpt, Error: "550 5.1.1 no"})
+	e.hook("team", outbox.KindNotice, store.QueuedRcpt{Address: "x@example.net", EnvelopeFrom: "team-bounces@lists.example.org"}, store.Outcome{Permanent: true, Stage: store.StageRcpt, Error: "550 5.1.1 no"})
 }
 
 func TestBounceGap(t *testing.T) {
@@ -352,5 +355,25 @@ func TestBounceGap(t *testing.T) {
 		if got := bounceGap(store.Settings{BounceWindow: c.window, BounceScoreThreshold: c.threshold}); got != c.want {
 			t.Errorf("gap(%v, %d) = %v, want %v", c.window, c.threshold, got, c.want)
 		}
+	}
+}
+
+// TestSenderRejectedIsNobodysBounce: Postfix answers every RCPT with
+// "550 5.1.8 Sender address rejected" when it dislikes the envelope
+// sender. That is the list's problem: four such posts must not make a
+// member bouncing (they did while a second classifier judged relay
+// answers by the 5.1.x class alone).
+func TestSenderRejectedIsNobodysBounce(t *testing.T) {
+	e := newBounceEnv(t, nil)
+	e.list("team", "discussion", map[string]string{"dana@example.net": "member", "olive@example.net": "owner"}, "bounce_score_threshold=4")
+	dana := e.member("team", "dana@example.net")
+	r := store.QueuedRcpt{Address: dana.Address, EnvelopeFrom: "team-bounces+" + dana.BounceToken + "@lists.example.org"}
+	for range 4 {
+		e.hook("team", outbox.KindPost, r, store.Outcome{Permanent: true, Stage: store.StageRcpt,
+			Error: "550 5.1.8 <team-bounces@lists.example.org>: Sender address rejected: Domain not found"})
+		e.clock.Advance(25 * time.Hour)
+	}
+	if got := e.member("team", dana.Address); got.Status != StatusOK || len(got.Bounces) != 0 {
+		t.Fatalf("after four sender refusals: %s with %d bounces", got.Status, len(got.Bounces))
 	}
 }

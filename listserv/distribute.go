@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"minyan/listserv/outbox"
 	"minyan/listserv/rewrite"
 	"minyan/store"
 )
@@ -90,11 +91,10 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 		return 0, err
 	}
 	if len(rcpts) > 0 {
-		qm := store.QueuedMessage{List: list.Name, Kind: "post", Created: s.clock.Now(), Batch: !set.Personalize}
-		if _, err := tx.Enqueue(qm, out, rcpts); err != nil {
+		m := outbox.Message{List: list.Name, Raw: out, Batch: !set.Personalize, At: s.clock.Now()}
+		if _, err := s.outbox.Enqueue(tx, m, rcpts, outbox.KindPost); err != nil {
 			return 0, err
 		}
-		tx.OnCommit(s.kick)
 	}
 	return seq, nil
 }

@@ -9,6 +9,8 @@ type Metrics struct {
 	Posts      *prometheus.CounterVec
 	Deliveries *prometheus.CounterVec
 	Notices    prometheus.Counter
+	// Bounces counts bounce handling events by label "event".
+	Bounces *prometheus.CounterVec
 }
 
 // NewMetrics registers the counters in reg (a new registry if nil).
@@ -30,8 +32,12 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 			Name: "minyan_notices_total",
 			Help: "Notices minyan wrote to people (rejections, confirmations, moderator notes).",
 		}),
+		Bounces: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "minyan_bounces_total",
+			Help: "Bounce handling events: received_<kind> (failed, policy, delayed, auto_reply, delivered, unrecognized), counted, merged, disabled, reenabled, probe_sent, policy (deliverability problems).",
+		}, []string{"event"}),
 	}
-	reg.MustRegister(m.Posts, m.Deliveries, m.Notices)
+	reg.MustRegister(m.Posts, m.Deliveries, m.Notices, m.Bounces)
 	for _, r := range []string{"received", "distributed", "held", "rejected", "discarded"} {
 		m.Posts.WithLabelValues(r)
 	}

@@ -10,6 +10,7 @@ import (
 	"text/template"
 	"time"
 
+	"minyan/listserv/outbox"
 	"minyan/store"
 )
 
@@ -140,13 +141,10 @@ func (s *Service) queueNotice(tx *store.Tx, n notice) error {
 		}
 		rcpts = append(rcpts, r)
 	}
-	if _, err := tx.Enqueue(store.QueuedMessage{List: n.List, Kind: "notice", Created: now, Batch: true}, raw, rcpts); err != nil {
+	if _, err := s.outbox.Enqueue(tx, outbox.Message{List: n.List, Raw: raw, Batch: true, At: now}, rcpts, outbox.KindNotice); err != nil {
 		return fmt.Errorf("queue notice to %v: %w", n.To, err)
 	}
-	tx.OnCommit(func() {
-		s.metrics.Notices.Inc()
-		s.kick()
-	})
+	tx.OnCommit(s.metrics.Notices.Inc)
 	return nil
 }
 

@@ -14,6 +14,8 @@ import (
 
 	"minyan/listserv/auth"
 	"minyan/listserv/dmarc"
+	"minyan/listserv/outbox"
+	"minyan/listserv/outbox/deliver"
 	"minyan/store"
 )
 
@@ -43,8 +45,9 @@ type Options struct {
 	Resolver dmarc.Resolver
 	Logger   *slog.Logger
 	Metrics  *Metrics
-	// Kick wakes the delivery worker after new mail was queued.
-	Kick func()
+	// Outbox queues the mail the service sends; nil makes one that only
+	// queues (the command line while no daemon runs).
+	Outbox *outbox.Outbox
 	// TemplateDir holds owners' replacements for mail texts
 	// (DATA_DIR/templates); empty uses only the built-in ones.
 	TemplateDir string
@@ -60,6 +63,7 @@ type Service struct {
 	log      *slog.Logger
 	clock    Clock
 	dmarc    *dmarc.Checker
+	outbox   *outbox.Outbox
 	metrics  *Metrics
 	handlers tokenHandlers
 	events   events
@@ -82,8 +86,8 @@ func New(st *store.Store, o Options) *Service {
 	if o.Resolver == nil {
 		o.Resolver = net.DefaultResolver
 	}
-	if o.Kick == nil {
-		o.Kick = func() {}
+	if o.Outbox == nil {
+		o.Outbox = outbox.New(deliver.Options{Store: st, Clock: o.Clock, Logger: o.Logger})
 	}
 	o.PublicURL = strings.TrimRight(o.PublicURL, "/")
 	return &Service{
@@ -94,6 +98,7 @@ func New(st *store.Store, o Options) *Service {
 		dmarc:   dmarc.New(o.Resolver, o.Clock.Now, dmarc.Options{}),
 		dns:     auth.NewCache(auth.Adapt(o.Resolver), o.Clock.Now),
 		metrics: o.Metrics,
+		outbox:  o.Outbox,
 	}
 }
 
@@ -130,7 +135,9 @@ func IMAPURLFor(publicURL, imapListen string) string {
 	return "imap://" + net.JoinHostPort(u.Hostname(), port)
 }
 
-func (s *Service) kick() { s.o.Kick() }
+// Outbox is where every mail the domain sends is queued; the digest
+// scheduler queues through the same one.
+func (s *Service) Outbox() *outbox.Outbox { return s.outbox }
 
 func ctxOr(ctx context.Context) context.Context {
 	if ctx == nil {

@@ -320,9 +320,5 @@ func (s *Service) ConfirmInfo(token string) (action, list, addr string, ok bool)
 
 // Confirm uses a join or leave confirmation from the web page's button.
 func (s *Service) Confirm(ctx context.Context, token string) (string, error) {
-	answer, err := s.confirm(strings.ToLower(strings.TrimSpace(token)), "web")
-	if err == nil {
-		s.kick()
-	}
-	return answer, err
+	return s.confirm(strings.ToLower(strings.TrimSpace(token)), "web")
 }

@@ -132,10 +132,12 @@ type Outcome struct {
 	// answers are about this recipient's mailbox; a MAIL FROM or size
 	// rejection is about the relay or the message and is no bounce.
 	Stage string
-	// Kind is the queued message's kind (post, notice, probe, ...), so
-	// the hook can tell a bounce probe from list mail.
-	Kind string
 }
+
+// FinishHook runs inside Finish's transaction for each recorded outcome,
+// with the queued message the recipient belongs to (its list and kind)
+// and the recipient record as updated.
+type FinishHook func(tx *Tx, m QueuedMessage, r QueuedRcpt, o Outcome) error
 
 // Stages of a delivery attempt, for Outcome.Stage.
 const (
@@ -149,17 +151,24 @@ const (
 // recipients leave the queue, deferred ones are rescheduled, failed ones
 // move to the failure log. A message whose recipients are all done is
 // removed. hook, if not nil, runs in the same transaction for each outcome
-// with the recipient record (bounce accounting).
-func (s *Store) Finish(outcomes []Outcome, hook func(tx *Tx, r QueuedRcpt, o Outcome) error) error {
+// with the message and recipient records (bounce accounting).
+func (s *Store) Finish(outcomes []Outcome, hook FinishHook) error {
 	return s.db.Update(func(btx *bolt.Tx) error {
 		tx := &Tx{btx}
-		rb, db, fb := btx.Bucket(bQRcpt), btx.Bucket(bQDue), btx.Bucket(bQFailed)
+		rb, db, fb, mb := btx.Bucket(bQRcpt), btx.Bucket(bQDue), btx.Bucket(bQFailed), btx.Bucket(bQMsg)
 		touched := map[uint64]bool{}
+		msgs := map[uint64]QueuedMessage{}
 		for _, o := range outcomes {
 			k := rcptKey(o.Key)
 			var r QueuedRcpt
 			if err := getJSON(rb, k, &r); err != nil {
 				continue // already finished (e.g. duplicate report)
+			}
+			m, ok := msgs[o.Key.Msg]
+			if !ok {
+				m = QueuedMessage{ID: o.Key.Msg}
+				_ = getJSON(mb, u64(o.Key.Msg), &m) // kept while a recipient waits; zero if damaged
+				msgs[o.Key.Msg] = m
 			}
 			if err := db.Delete(dueKey(r.NextAttempt, o.Key)); err != nil {
 				return err
@@ -184,6 +193,7 @@ func (s *Store) Finish(outcomes []Outcome, hook func(tx *Tx, r QueuedRcpt, o Out
 				r.Failed = o.At
 				r.Permanent = o.Permanent
 				r.Header = ""
+				r.List, r.Kind = m.List, m.Kind
 				if err := putJSON(fb, k, r); err != nil {
 					return err
 				}
@@ -193,7 +203,7 @@ func (s *Store) Finish(outcomes []Outcome, hook func(tx *Tx, r QueuedRcpt, o Out
 				touched[o.Key.Msg] = true
 			}
 			if hook != nil {
-				if err := hook(tx, r, o); err != nil {
+				if err := hook(tx, m, r, o); err != nil {
 					return err
 				}
 			}
@@ -237,6 +247,10 @@ func (t *Tx) eachRcpt(bucket []byte, fn func(m QueuedMessage, r QueuedRcpt) erro
 		if cur.ID != r.MsgID {
 			cur = QueuedMessage{ID: r.MsgID}
 			_ = getJSON(mb, u64(r.MsgID), &cur) // gone once all are done
+		}
+		if cur.List == "" && cur.Kind == "" {
+			// A given-up recipient keeps its message's list and kind.
+			cur.List, cur.Kind = r.List, r.Kind
 		}
 		if err := fn(cur, r); err != nil {
 			return err

@@ -154,6 +154,11 @@ type QueuedRcpt struct {
 	// Set when the recipient left the queue without delivery.
 	Failed    time.Time `json:"failed,omitzero"`
 	Permanent bool      `json:"permanent,omitempty"`
+	// List and Kind are copied from the message when the recipient is
+	// given up: the message record goes once no recipient waits for it,
+	// and the failure log must still say what the mail was.
+	List string `json:"list,omitempty"`
+	Kind string `json:"kind,omitempty"`
 }
 
 // Key identifies a recipient record in the queue.

@@ -157,6 +157,37 @@ func TestQueueLifecycle(t *testing.T) {
 	if err := s.Finish([]Outcome{{Key: due[0].Key(), Delivered: true}}, nil); err != nil {
 		t.Fatal(err)
 	}
+	// The given-up recipient still says what it was once its message
+	// record is gone (`minyan queue ls` shows LIST and KIND).
+	s.View(func(tx *Tx) error {
+		return tx.EachFailed(func(m QueuedMessage, r QueuedRcpt) error {
+			if m.List != "team" || m.Kind != "post" {
+				t.Errorf("given-up %s shows list %q kind %q, want team post", r.Address, m.List, m.Kind)
+			}
+			return nil
+		})
+	})
+}
+
+// TestFinishHookSeesMessage: the hook gets the message a recipient belongs
+// to, so bounce accounting reads the list from the queue, not from the
+// envelope sender.
+func TestFinishHookSeesMessage(t *testing.T) {
+	s, _ := openTest(t)
+	t0 := time.Unix(1000, 0)
+	s.Update(func(tx *Tx) error {
+		_, err := tx.Enqueue(QueuedMessage{List: "team", Kind: "probe", Created: t0}, []byte("b"), []QueuedRcpt{{Address: "a@x"}})
+		return err
+	})
+	due, _, _ := s.Due(t0, 10, nil)
+	var got QueuedMessage
+	err := s.Finish([]Outcome{{Key: due[0].Key(), Permanent: true, At: t0}}, func(_ *Tx, m QueuedMessage, _ QueuedRcpt, _ Outcome) error {
+		got = m
+		return nil
+	})
+	if err != nil || got.List != "team" || got.Kind != "probe" {
+		t.Fatalf("hook saw %+v (%v)", got, err)
+	}
 }
 
 func TestDueRespectsLimitAndSkip(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"minyan/digest"
 	"minyan/listserv"
 	"minyan/store"
 )
@@ -19,6 +20,9 @@ type App struct {
 	Store *store.Store
 	Svc   *listserv.Service
 	Log   *slog.Logger
+	// Sched is the clock-driven mail's scheduler: the daemon's own while
+	// it runs, else made on first use (schedulerFor).
+	Sched *digest.Scheduler
 }
 
 // serviceOptions derives the domain core's options from the config.

@@ -128,7 +128,7 @@ func TestBounceDisablesThenProbeReenables(t *testing.T) {
 	if err := e.srv.App.Svc.Maintain(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	e.srv.worker.Kick()
+	e.srv.outbox.Wake()
 	waitFor(t, "the probe", func() bool { return len(copiesTo(e, "dana@example.net", "Checking your address")) == 1 })
 	probe := copiesTo(e, "dana@example.net", "Checking your address")[0]
 	if !strings.HasPrefix(probe.From, "team-bounces+") || probe.From == copiesTo(e, "dana@example.net", "plan day 1")[0].From {

@@ -12,7 +12,7 @@ import (
 	"os"
 	"strings"
 
-	"minyan/listserv/deliver"
+	"minyan/listserv/outbox/deliver"
 )
 
 // dkimCommands manage outbound DKIM signing (dkim keygen).

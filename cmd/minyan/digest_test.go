@@ -19,11 +19,10 @@ import (
 // scheduler is the running daemon's scheduler.
 func (e *testEnv) scheduler() *digest.Scheduler {
 	e.t.Helper()
-	v, ok := schedulers.Load(e.srv.App)
-	if !ok {
+	if e.srv.App.Sched == nil {
 		e.t.Fatal("the daemon has no scheduler")
 	}
-	return v.(*digest.Scheduler)
+	return e.srv.App.Sched
 }
 
 // schedule moves the fake clock to at and runs the scheduler's pass
@@ -34,7 +33,7 @@ func (e *testEnv) schedule(at time.Time) {
 	if _, err := e.scheduler().RunDue(context.Background(), at); err != nil {
 		e.t.Fatal(err)
 	}
-	e.srv.worker.Kick()
+	e.srv.outbox.Wake()
 }
 
 // drain waits until the outbound queue is empty.

@@ -14,7 +14,7 @@ import (
 
 	"github.com/emersion/go-msgauth/dkim"
 
-	"minyan/listserv/deliver"
+	"minyan/listserv/outbox/deliver"
 )
 
 // keygen runs `minyan dkim keygen` in direct mode and returns the TXT

@@ -175,7 +175,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // kick advances the fake clock and wakes the delivery worker.
 func (e *testEnv) advance(d time.Duration) {
 	e.clock.Advance(d)
-	e.srv.worker.Kick()
+	e.srv.outbox.Wake()
 }
 
 // post builds a simple message.

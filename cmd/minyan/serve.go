@@ -19,8 +19,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"minyan/listserv"
-	"minyan/listserv/deliver"
 	"minyan/listserv/dmarc"
+	"minyan/listserv/outbox"
+	"minyan/listserv/outbox/deliver"
 	"minyan/listserv/smtpd"
 	"minyan/listserv/web"
 	"minyan/store"
@@ -45,7 +46,7 @@ type Server struct {
 	IMAPSAddr string
 	Outbox    string
 
-	worker  *deliver.Worker
+	outbox  *outbox.Outbox
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	smtps   []*smtp.Server
@@ -106,7 +107,7 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 	if err != nil {
 		return nil, err
 	}
-	s.worker = deliver.New(deliver.Options{
+	s.outbox = outbox.New(deliver.Options{
 		Store: st,
 		Relay: deliver.Relay{
 			Address: cfg.Relay.Address, TLS: cfg.Relay.TLS, Username: cfg.Relay.Username, Password: cfg.Relay.Password,
@@ -119,10 +120,6 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 		Deliveries: metrics.Deliveries,
 		HeloName:   cfg.Server.Domain,
 		DKIM:       dkimSigner,
-		// Bounce accounting; s.App is set below, before the worker runs.
-		Hook: func(tx *store.Tx, r store.QueuedRcpt, o store.Outcome) error {
-			return s.App.Svc.DeliveryHook(tx, r, o)
-		},
 	})
 	opts := serviceOptions(cfg, log)
 	opts.Clock = clock
@@ -131,13 +128,14 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 		opts.Resolver = configResolver(cfg.Server.Resolver)
 	}
 	opts.Metrics = metrics
-	opts.Kick = s.worker.Kick
+	opts.Outbox = s.outbox
 	svc := listserv.New(st, opts)
 	s.App = &App{Cfg: cfg, Store: st, Svc: svc, Log: log}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	s.goRun("deliver", log, func() error { return s.worker.Run(ctx) })
+	// Delivery outcomes go to the domain's bounce accounting.
+	s.goRun("deliver", log, func() error { return s.outbox.Run(ctx, svc) })
 
 	if cfg.Server.SMTPListen != "" {
 		ln, err := net.Listen("tcp", cfg.Server.SMTPListen)

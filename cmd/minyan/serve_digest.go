@@ -3,16 +3,10 @@ package main
 import (
 	"context"
 	"log/slog"
-	"sync"
 	_ "time/tzdata" // sessions and digests use IANA zones even where the system has no zoneinfo
 
 	"minyan/digest"
 )
-
-// schedulers maps a running daemon's App to its scheduler, so admin
-// commands that arrive over the socket (session add, move, digest send)
-// can wake it and share its RSVP handler.
-var schedulers sync.Map // *App -> *digest.Scheduler
 
 // startScheduler runs the clock-driven work (weekly digests, session
 // reminders and digests, chevruta check-ins) until ctx ends. Its first
@@ -20,15 +14,15 @@ var schedulers sync.Map // *App -> *digest.Scheduler
 // the admin socket, so a command that reaches the daemon sees its result.
 func (s *Server) startScheduler(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	log = log.With("part", "digest")
-	sched := digest.New(s.App.Svc, digest.Options{Logger: log, Kick: s.worker.Kick})
+	sched := digest.New(s.App.Svc, digest.Options{Logger: log})
 	if _, err := sched.RunDue(ctx, s.App.Svc.Now()); err != nil {
 		log.Error("scheduler catch-up", "err", err)
 	}
-	schedulers.Store(s.App, sched)
-	s.goRun("digest", log, func() error {
-		defer schedulers.Delete(s.App)
-		return sched.Run(ctx)
-	})
+	// Admin commands that arrive over the socket (session add, move,
+	// digest send) use this scheduler, so they wake it and share its
+	// RSVP handler.
+	s.App.Sched = sched
+	s.goRun("digest", log, func() error { return sched.Run(ctx) })
 	return nil
 }
 
@@ -36,8 +30,8 @@ func (s *Server) startScheduler(ctx context.Context, cfg *Config, log *slog.Logg
 // it, else one over the command's own store (the mail it queues goes out
 // when the daemon starts).
 func schedulerFor(app *App) *digest.Scheduler {
-	if v, ok := schedulers.Load(app); ok {
-		return v.(*digest.Scheduler)
+	if app.Sched == nil {
+		app.Sched = digest.New(app.Svc, digest.Options{Logger: app.Log.With("part", "digest")})
 	}
-	return digest.New(app.Svc, digest.Options{Logger: app.Log.With("part", "digest")})
+	return app.Sched
 }

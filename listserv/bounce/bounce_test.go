@@ -138,7 +138,7 @@ func TestClassify(t *testing.T) {
 			t.Errorf("Classify(%q, %q) = %v, want %v", c.status, c.diag, got, c.want)
 		}
 	}
-	if ClassifyReply("550 5.1.1 No such user") != Failed || ClassifyReply("550 5.7.1 relay access denied") != Policy {
+	if ClassifyReply("550 5.1.1 No such user", false) != Failed || ClassifyReply("550 5.7.1 relay access denied", false) != Policy {
 		t.Error("ClassifyReply")
 	}
 }
@@ -189,4 +189,37 @@ func itoa(i int) string {
 		s = string(rune('0'+i%10)) + s
 	}
 	return s
+}
+
+// TestClassifyReply: the relay's own answers. Only an answer that blames
+// the mailbox is the member's bounce; a refusal of the sender (Postfix
+// answers every RCPT so when it dislikes the envelope sender), of the
+// message or for no stated reason is not.
+func TestClassifyReply(t *testing.T) {
+	for _, c := range []struct {
+		reply  string
+		gaveUp bool
+		want   Kind
+	}{
+		{"550 5.1.1 <dana@example.net>: Recipient address rejected: User unknown", false, Failed},
+		{"550 5.1.8 <news-bounces@lists.example.org>: Sender address rejected: Domain not found", false, Policy},
+		{"550 5.1.8 Sender address rejected", false, Policy},
+		{"553 5.1.7 The sender address is invalid", false, Policy},
+		{"550 5.7.1 relay access denied", false, Policy},
+		{"550 5.2.1 mailbox disabled", false, Failed},
+		{"552 5.2.2 mailbox full", false, Failed},
+		{"552 5.3.4 message too big", false, Policy},
+		{"550 Message rejected", false, Policy},
+		{"550 no such user here", false, Failed},
+		{"554 5.7.1 message rejected as spam", false, Policy},
+		{"451 4.3.0 try later", false, Delayed},
+		{"given up after 120h0m0s: 452 4.2.2 mailbox full", true, Failed},
+		{"given up after 120h0m0s: 451 4.3.0 try later", true, Delayed},
+		{"given up after 120h0m0s: 450 4.1.8 Sender address rejected: Domain not found", true, Delayed},
+		{"250 2.0.0 Ok", false, Delivered},
+	} {
+		if got := ClassifyReply(c.reply, c.gaveUp); got != c.want {
+			t.Errorf("ClassifyReply(%q, %v) = %v, want %v", c.reply, c.gaveUp, got, c.want)
+		}
+	}
 }

@@ -54,11 +54,40 @@ func wordsRE(words ...string) *regexp.Regexp {
 	return regexp.MustCompile(`\b(?:` + strings.Join(q, "|") + `)\b`)
 }
 
-// Classify judges a failure from its enhanced status code (may be "")
-// and the remote server's words. A status of x.0.0 yields to a more
-// precise code in the words. Without any code, a failure is Failed
-// unless its words blame the message.
+// Classify judges a failure a DSN or text bounce reports, from its
+// enhanced status code (may be "") and the remote server's words. A
+// status of x.0.0 yields to a more precise code in the words. Without any
+// code, a failure is Failed unless its words blame the message: a report
+// about one recipient is about that recipient's mailbox.
 func Classify(status, diagnostic string) Kind {
+	return judge(status, diagnostic, false)
+}
+
+// ClassifyReply judges the relay's own answer to one recipient, such as
+// "550 5.1.1 No such user" to RCPT TO or after the data. It is the same
+// judgment as Classify, with one difference: a relay refuses for reasons
+// of its own (the envelope sender, its policy, its mood) and says so to
+// every recipient alike, so its refusal is Failed (the member's bounce)
+// only when a code or its words blame the mailbox; any other permanent
+// refusal is Policy, never the member's.
+//
+// gaveUp says the queue gave up after temporary answers for days: a
+// temporary answer that blames the mailbox ("452 4.2.2 mailbox full")
+// then counts as Failed; any other stays Delayed, nobody's bounce.
+func ClassifyReply(reply string, gaveUp bool) Kind {
+	k := judge("", reply, true)
+	if k != Delayed || !gaveUp {
+		return k
+	}
+	if strictKind(strings.ToLower(reply)) == Failed {
+		return Failed
+	}
+	return Delayed
+}
+
+// judge is the one classifier behind Classify and ClassifyReply; relay
+// asks for positive evidence against the mailbox.
+func judge(status, diagnostic string, relay bool) Kind {
 	text := strings.ToLower(diagnostic)
 	code, ok := parseEnhanced(statusCode(status))
 	if c, found := parseEnhanced(enhancedRE.FindString(text)); found && (!ok || (code[1] == 0 && code[2] == 0 && c[0] == code[0])) {
@@ -97,16 +126,38 @@ func Classify(status, diagnostic string) Kind {
 			return Policy
 		}
 	}
+	if relay {
+		return strictKind(text)
+	}
 	if policy && !mailbox {
 		return Policy
 	}
 	return Failed
 }
 
-// ClassifyReply judges an SMTP reply such as "550 5.1.1 No such user"
-// (the relay's answer to a RCPT or to the data).
-func ClassifyReply(reply string) Kind {
-	return Classify("", reply)
+// strictKind is the judgment of a relay's refusal, whatever its class:
+// Failed when an enhanced code names the mailbox or the address (x.1.x
+// but the sender's x.1.7 and x.1.8, x.2.1 disabled, x.2.2 full) or, with
+// no such code, when its words do; Policy otherwise. Words that blame the
+// message or the sender always win.
+func strictKind(text string) Kind {
+	if policyRE.MatchString(text) {
+		return Policy
+	}
+	if c, ok := parseEnhanced(enhancedRE.FindString(text)); ok {
+		switch {
+		case c[1] == 1 && (c[2] == 7 || c[2] == 8): // the sender's address
+			return Policy
+		case c[1] == 1 && c[2] != 0, c[1] == 2 && (c[2] == 1 || c[2] == 2):
+			return Failed
+		case c[1] == 6, c[1] == 3 && c[2] == 4, c[1] == 2 && c[2] == 3: // the content, its size
+			return Policy
+		}
+	}
+	if mailboxRE.MatchString(text) {
+		return Failed
+	}
+	return Policy
 }
 
 func parseEnhanced(s string) ([3]int, bool) {

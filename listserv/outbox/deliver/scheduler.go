@@ -24,6 +24,30 @@ type scheduler struct {
 	next time.Time
 	// retryScan backs off after a failed scan.
 	retryScan time.Time
+	// unsettled counts the recipients handed to connections whose
+	// outcome is not committed yet (see mayDispatch).
+	unsettled int
+	// sent holds the keys of those recipients.
+	sent map[store.RcptKey]struct{}
+}
+
+// mayDispatch tells whether a job of n recipients may go to a connection
+// now. Recipients a connection has sent but whose outcome is not yet
+// committed are what a crash (kill -9) delivers twice, so their number
+// is bounded: at most maxUnsettled, or, for batch transactions larger
+// than that, one transaction per connection. When commits slow down
+// (a busy disk, other writers), dispatch waits for them instead of
+// piling up delivered-but-unrecorded mail.
+func (s *scheduler) mayDispatch(n int) bool {
+	return s.unsettled == 0 || s.unsettled+n <= max(maxUnsettled, s.w.o.Relay.Connections*n)
+}
+
+// dispatched notes a job handed to a connection.
+func (s *scheduler) dispatched(j *job) {
+	for _, r := range j.rcpts {
+		s.sent[r.Key()] = struct{}{}
+	}
+	s.unsettled += len(j.rcpts)
 }
 
 // schedule runs the dispatch loop until ctx is done. It is the only
@@ -32,6 +56,7 @@ func (w *Worker) schedule(ctx context.Context, jobs chan<- *job, committed <-cha
 	s := &scheduler{
 		w:        w,
 		inflight: map[store.RcptKey]struct{}{},
+		sent:     map[store.RcptKey]struct{}{},
 		msgs:     map[uint64]*message{},
 		wantScan: true,
 	}
@@ -47,7 +72,7 @@ func (w *Worker) schedule(ctx context.Context, jobs chan<- *job, committed <-cha
 		}
 		var out chan<- *job
 		var head *job
-		if len(s.pending) > 0 {
+		if len(s.pending) > 0 && s.mayDispatch(len(s.pending[0].rcpts)) {
 			out, head = jobs, s.pending[0]
 		}
 		timer.Reset(s.wait(now))
@@ -63,6 +88,7 @@ func (w *Worker) schedule(ctx context.Context, jobs chan<- *job, committed <-cha
 		case out <- head:
 			s.pending[0] = nil
 			s.pending = s.pending[1:]
+			s.dispatched(head)
 		}
 	}
 }
@@ -143,6 +169,11 @@ func (s *scheduler) message(id uint64) *message {
 		s.w.log.Error("loading a queued message", "msg", id, "err", err)
 		m = &message{q: store.QueuedMessage{ID: id}, broken: err}
 	} else {
+		if s.w.o.DKIM != nil {
+			// A signature must survive a next hop without 8BITMIME,
+			// which would re-encode an 8-bit body itself.
+			body = SevenBit(body)
+		}
 		m = newMessage(q, body, s.w.o.Relay.Address != "")
 		if s.w.o.DKIM != nil {
 			m.canon = wireText(body)
@@ -156,6 +187,10 @@ func (s *scheduler) message(id uint64) *message {
 // nobody in flight needs any more.
 func (s *scheduler) release(rep commitReport) {
 	for _, k := range rep.keys {
+		if _, ok := s.sent[k]; ok {
+			delete(s.sent, k)
+			s.unsettled--
+		}
 		if _, ok := s.inflight[k]; !ok {
 			continue
 		}

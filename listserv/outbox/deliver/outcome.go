@@ -88,7 +88,6 @@ func (w *Worker) outcomes(j *job, res []result, now time.Time) []store.Outcome {
 	out := make([]store.Outcome, len(j.rcpts))
 	for i, r := range j.rcpts {
 		out[i] = w.outcome(r, res[i], now)
-		out[i].Kind = j.msg.q.Kind
 		switch o := out[i]; {
 		case o.Delivered:
 		case !o.RetryAt.IsZero():

@@ -272,10 +272,12 @@ func TestOutcomeStageAndKind(t *testing.T) {
 	})
 	var mu sync.Mutex
 	got := map[string]store.Outcome{}
+	kinds := map[string]string{}
 	h := startWorker(t, relayTo(s), func(o *Options) {
-		o.Hook = func(tx *store.Tx, r store.QueuedRcpt, o store.Outcome) error {
+		o.Hook = func(tx *store.Tx, m store.QueuedMessage, r store.QueuedRcpt, o store.Outcome) error {
 			mu.Lock()
 			got[r.Address] = o
+			kinds[r.Address] = m.Kind
 			mu.Unlock()
 			return nil
 		}
@@ -286,10 +288,10 @@ func TestOutcomeStageAndKind(t *testing.T) {
 	waitFor(t, "both outcomes", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 2 })
 	mu.Lock()
 	defer mu.Unlock()
-	if o := got["gone@example.net"]; !o.Permanent || o.Stage != store.StageRcpt || o.Kind != "probe" || !strings.Contains(o.Error, "5.1.1") {
+	if o := got["gone@example.net"]; !o.Permanent || o.Stage != store.StageRcpt || kinds["gone@example.net"] != "probe" || !strings.Contains(o.Error, "5.1.1") {
 		t.Errorf("rejected recipient: %+v", o)
 	}
-	if o := got["ok@example.net"]; !o.Delivered || o.Stage != store.StageData || o.Kind != "probe" || o.Key.Msg != id {
+	if o := got["ok@example.net"]; !o.Delivered || o.Stage != store.StageData || kinds["ok@example.net"] != "probe" || o.Key.Msg != id {
 		t.Errorf("delivered recipient: %+v", o)
 	}
 }
@@ -301,17 +303,19 @@ func TestOutcomeStageSize(t *testing.T) {
 	s := startSink(t, func(s *sink) { s.srv.MaxMessageBytes = 64 })
 	var mu sync.Mutex
 	var got []store.Outcome
+	var kinds []string
 	h := startWorker(t, relayTo(s), func(o *Options) {
-		o.Hook = func(tx *store.Tx, r store.QueuedRcpt, o store.Outcome) error {
+		o.Hook = func(tx *store.Tx, m store.QueuedMessage, r store.QueuedRcpt, o store.Outcome) error {
 			mu.Lock()
 			got = append(got, o)
+			kinds = append(kinds, m.Kind)
 			mu.Unlock()
 			return nil
 		}
 	})
 	h.enqueue(t, false, testBody, []store.QueuedRcpt{{Address: "a@example.net", EnvelopeFrom: "test-bounces@lists.example.org"}})
 	waitFor(t, "the outcome", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 1 })
-	if o := got[0]; !o.Permanent || o.Stage != store.StageMail || o.Kind != "post" {
+	if o := got[0]; !o.Permanent || o.Stage != store.StageMail || kinds[0] != "post" {
 		t.Errorf("oversized: %+v", o)
 	}
 }

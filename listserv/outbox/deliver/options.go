@@ -36,7 +36,7 @@ type Options struct {
 	// Hook runs inside the commit transaction for every outcome (bounce
 	// accounting). May be nil. If it fails, the whole group of outcomes is
 	// retried one by one, so it should only fail for real.
-	Hook func(tx *store.Tx, r store.QueuedRcpt, o store.Outcome) error
+	Hook store.FinishHook
 	// HeloName is the name given in EHLO; defaults to the host name,
 	// because relays often reject "localhost".
 	HeloName string
@@ -111,6 +111,10 @@ const (
 	// fetches.
 	minScan = 1000
 	maxScan = 10000
+	// maxUnsettled bounds the recipients sent but not yet recorded
+	// (scheduler.mayDispatch): the most a crash can deliver twice,
+	// unless one batch transaction per connection is more.
+	maxUnsettled = 256
 	// maxPoll is the longest the scheduler sleeps without looking at the
 	// queue, in case a Kick was missed or the clock jumped.
 	maxPoll = time.Minute

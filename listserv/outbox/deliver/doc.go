@@ -25,9 +25,14 @@
 //     twice meanwhile.
 //   - Outcomes are committed in groups: whatever arrived while the
 //     previous commit ran, up to maxCommit, goes into one fsync. After a
-//     crash (kill -9) the deliveries of the last few milliseconds, whose
-//     2xx was received but not yet committed, are sent again: duplicates
-//     are preferred to losses.
+//     crash (kill -9) the deliveries whose 2xx was received but not yet
+//     committed are sent again: duplicates are preferred to losses
+//     (delivery is at least once).
+//   - Their number is bounded: the scheduler hands out no new job while
+//     maxUnsettled recipients (or, for batch transactions, one
+//     transaction per connection) are sent and not yet recorded. A slow
+//     commit (busy disk, other writers) slows dispatch down instead of
+//     widening the window of duplicates.
 //   - 4xx replies, connection failures and timeouts defer a recipient with
 //     backoff from Relay.Retry until Relay.GiveUpAfter has passed since it
 //     was queued; 5xx replies fail it at once (Permanent, counted as a

@@ -71,7 +71,7 @@ func TestPermanentFailureLoggedNotRetried(t *testing.T) {
 	})
 	var hooked []store.Outcome
 	h := startWorker(t, relayTo(s), func(o *Options) {
-		o.Hook = func(_ *store.Tx, _ store.QueuedRcpt, o store.Outcome) error {
+		o.Hook = func(_ *store.Tx, _ store.QueuedMessage, _ store.QueuedRcpt, o store.Outcome) error {
 			hooked = append(hooked, o) // the committer is one goroutine
 			return nil
 		}
