@@ -316,7 +316,7 @@ func (s *Service) tellDisabled(tx *store.Tx, list store.List, mb store.Membershi
 		"Score": score, "Window": FormatDuration(list.Settings.BounceWindow), "Reason": reason,
 		"ProbeAfter": FormatDuration(probeFirstAfter),
 	}
-	subj, body, err := renderTemplate("bounce-disabled", data)
+	subj, body, err := s.render(list.Name, "bounce-disabled", data)
 	if err != nil {
 		return err
 	}
@@ -334,7 +334,7 @@ func (s *Service) tellDisabled(tx *store.Tx, list store.List, mb store.Membershi
 	if len(owners) == 0 {
 		return nil
 	}
-	subj, body, err = renderTemplate("bounce-owner-disabled", data)
+	subj, body, err = s.render(list.Name, "bounce-owner-disabled", data)
 	if err != nil {
 		return err
 	}
@@ -368,7 +368,7 @@ func (s *Service) deliverabilityProblem(tx *store.Tx, list store.List, rcpt, rea
 			return err
 		}
 		if len(owners) > 0 {
-			subj, body, err := renderTemplate("bounce-policy", map[string]any{
+			subj, body, err := s.render(list.Name, "bounce-policy", map[string]any{
 				"List": list.Name, "Title": list.Settings.Title, "Recipient": rcpt, "Reason": reason,
 				"Domain": s.o.Domain,
 			})
@@ -481,7 +481,7 @@ func (s *Service) sendProbe(tx *store.Tx, list store.List, mb store.Membership, 
 	if err != nil {
 		return err
 	}
-	subj, body, err := renderTemplate("bounce-probe", map[string]any{
+	subj, body, err := s.render(list.Name, "bounce-probe", map[string]any{
 		"List": list.Name, "Title": list.Settings.Title, "Address": mb.Address,
 		"ListAddress": s.addr(list.Name, RolePost, ""), "OwnerAddress": s.addr(list.Name, RoleOwner, ""),
 	})

@@ -9,6 +9,35 @@ import (
 	"minyan/store"
 )
 
+// SenderVerdict is what the sender check says about the From address of
+// mail that asks for a change (a command, a reply to a confirmation).
+type SenderVerdict int
+
+// Sender check verdicts.
+const (
+	// SenderUnknown: nothing vouched for the address and nothing said it
+	// was forged (no DMARC record, no aligned SPF or DKIM, or DNS failed).
+	SenderUnknown SenderVerdict = iota
+	// SenderVouched: an SPF or DKIM pass aligned with the From domain.
+	SenderVouched
+	// SenderForged: the From domain says it did not send the message
+	// (DMARC fails, or SPF -all fails with no aligned DKIM).
+	SenderForged
+)
+
+// checkSender runs the sender check on mail to a command or confirmation
+// address. It is the one place those paths reach the sender check.
+func (s *Service) checkSender(ctx context.Context, env Envelope, raw []byte) SenderVerdict {
+	res := s.authenticate(ctx, env, raw)
+	switch {
+	case res.Aligned:
+		return SenderVouched
+	case res.Failed():
+		return SenderForged
+	}
+	return SenderUnknown
+}
+
 // looksAutomatic tells out-of-office answers and other robots apart from
 // people: they must never approve a post or confirm a subscription.
 func looksAutomatic(m *rewrite.Message, envFrom string) bool {
@@ -45,6 +74,7 @@ func (s *Service) receiveConfirm(ctx context.Context, env Envelope, la ListAddre
 	r := &Reply{
 		List: la.List, From: NormalizeAddress(m.From.Address), EnvelopeFrom: env.From,
 		Subject: stripReplyPrefixes(m.Subject), Lines: AnswerLines(ReplyText(raw)), Raw: raw,
+		Sender: s.checkSender(ctx, env, raw),
 	}
 	answer, err := s.dispatchReply(ctx, la, r)
 	if err != nil {
@@ -83,11 +113,14 @@ func (s *Service) dispatchReply(ctx context.Context, la ListAddress, r *Reply) (
 			return "This held message expired already; it was not sent to the list.", nil
 		}
 		return s.withdrawByReply(ctx, r)
-	case TokenConfirmJoin, TokenConfirmLeave:
+	case TokenConfirmJoin, TokenConfirmLeave, TokenConfirmCommand:
+		if r.Sender == SenderForged {
+			return "This reply's sender could not be verified (its domain says it did not send it). Nothing changed.", nil
+		}
 		if r.From != tok.Address && NormalizeAddress(r.EnvelopeFrom) != tok.Address {
 			return "Only " + tok.Address + " can confirm this request. Nothing changed.", nil
 		}
-		answer, err := s.confirm(tok.Token, "email reply")
+		answer, err := s.confirm(ctx, tok.Token, DoorMail)
 		if errors.Is(err, ErrBadToken) {
 			return "This request expired or was already confirmed. Nothing changed; you can send a new request any time.", nil
 		}

@@ -256,7 +256,7 @@ func (s *Service) replyRejected(tx *store.Tx, list store.List, m *rewrite.Messag
 	if env.From == "" {
 		return nil
 	}
-	subj, body, err := renderTemplate("post-rejected", map[string]any{
+	subj, body, err := s.render(list.Name, "post-rejected", map[string]any{
 		"Name": m.From.Name, "Subject": m.Subject, "ListAddress": s.addr(list.Name, RolePost, ""),
 		"Reason": reason, "OwnerAddress": s.addr(list.Name, RoleOwner, ""), "Title": list.Settings.Title,
 	})
