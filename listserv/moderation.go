@@ -76,11 +76,18 @@ func (s *Service) notifyModerators(tx *store.Tx, list store.List, h store.Held, 
 		s.log.Warn("held item has nobody to moderate it; use `minyan held`", "list", list.Name, "id", h.ID)
 		return nil
 	}
-	name := ""
+	name, standing := "", "not marked in good standing"
 	if p, err := tx.Person(h.From); err == nil {
 		name = p.Name
+		if p.GoodStanding {
+			standing = "in good standing (dues paid)"
+		}
+	}
+	if list.Settings.RequireGoodStanding && standing != "in good standing (dues paid)" {
+		standing += "; this list requires good standing, so approving will not add them until their record is updated"
 	}
 	subj, body, err := s.render(list.Name, "held-moderator", map[string]any{
+		"Standing": standing,
 		"List": list.Name, "Title": list.Settings.Title, "ListAddress": s.addr(list.Name, RolePost, ""),
 		"Join": h.Kind == "join", "From": h.From, "Name": name, "Subject": h.Subject, "Reason": h.Reason,
 		"Reminder": reminder, "Expires": h.Received.Add(list.Settings.HoldExpireAfter).Format("Mon 2 Jan 2006"),

@@ -1,11 +1,11 @@
 package main
 
 import (
-	"minyan/listserv"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"minyan/listserv"
 	"strings"
 	"time"
 )
