@@ -88,7 +88,7 @@ func (s *Service) notifyModerators(tx *store.Tx, list store.List, h store.Held, 
 	}
 	subj, body, err := s.render(list.Name, "held-moderator", map[string]any{
 		"Standing": standing,
-		"List": list.Name, "Title": list.Settings.Title, "ListAddress": s.addr(list.Name, RolePost, ""),
+		"List":     list.Name, "Title": list.Settings.Title, "ListAddress": s.addr(list.Name, RolePost, ""),
 		"Join": h.Kind == "join", "From": h.From, "Name": name, "Subject": h.Subject, "Reason": h.Reason,
 		"Reminder": reminder, "Expires": h.Received.Add(list.Settings.HoldExpireAfter).Format("Mon 2 Jan 2006"),
 	})
