@@ -75,10 +75,10 @@ func newEnv(t *testing.T, now time.Time) *env {
 // "addr[:role[:mode[:name]]]".
 func (e *env) list(name, kind string, settings []string, members ...string) store.List {
 	e.t.Helper()
-	if _, err := e.svc.CreateList(name, kind, "", ""); err != nil {
+	if _, err := e.svc.CreateList(context.Background(), listserv.Operator(listserv.DoorCLI), name, kind, "", ""); err != nil {
 		e.t.Fatal(err)
 	}
-	l, err := e.svc.SetList(name, append([]string{"title=Study Circle"}, settings...))
+	l, err := e.svc.SetList(context.Background(), listserv.Operator(listserv.DoorCLI), name, append([]string{"title=Study Circle"}, settings...))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func (e *env) list(name, kind string, settings []string, members ...string) stor
 		}
 		specs = append(specs, sp)
 	}
-	res, err := e.svc.AddMembers(name, specs, false)
+	res, err := e.svc.AddMembers(context.Background(), listserv.Operator(listserv.DoorCLI), name, specs, false)
 	if err != nil {
 		e.t.Fatal(err)
 	}

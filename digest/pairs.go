@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -25,10 +26,13 @@ const pairAttempts = 400
 // three when the count is odd. The new pairs replace the current ones and
 // join the history. repeats counts the pairs that had studied together
 // before (0 unless there was no way around it).
-func (s *Scheduler) MakePairs(list string) (p store.Pairing, repeats int, err error) {
+//
+// It needs PermSessions on the list; the change is recorded in the audit
+// log in the same transaction.
+func (s *Scheduler) MakePairs(ctx context.Context, a listserv.Actor, list string) (p store.Pairing, repeats int, err error) {
 	now := s.svc.Now()
 	err = s.st.Update(func(tx *store.Tx) error {
-		l, err := tx.List(list)
+		l, err := s.svc.Authorize(tx, a, list, listserv.PermSessions)
 		if err != nil {
 			return err
 		}
@@ -57,7 +61,10 @@ func (s *Scheduler) MakePairs(list string) (p store.Pairing, repeats int, err er
 			round = old.Round + 1
 		}
 		p = store.Pairing{List: list, ListUID: l.UIDValidity, Round: round, Made: now, Groups: groups}
-		return tx.PutPairing(p)
+		if err := tx.PutPairing(p); err != nil {
+			return err
+		}
+		return s.svc.AuditChange(tx, a, list, fmt.Sprintf("made pairs (round %d, %d groups)", round, len(groups)))
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return p, 0, fmt.Errorf("no list named %s", list)

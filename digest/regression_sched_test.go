@@ -1,6 +1,8 @@
 package digest
 
 import (
+	"context"
+	"minyan/listserv"
 	"strings"
 	"testing"
 	"time"
@@ -18,12 +20,12 @@ func TestRegressionMoveResendsSessionDigest(t *testing.T) {
 		t.Fatalf("%d session digests", n)
 	}
 	e.clock.Set(ny(t, "2026-11-04 09:00"))
-	if _, _, err := e.s.MoveSession("circle", s.ID, "2026-11-05 20:00"); err != nil {
+	if _, _, err := e.s.MoveSession(context.Background(), listserv.Operator(listserv.DoorCLI), "circle", s.ID, "2026-11-05 20:00"); err != nil {
 		t.Fatal(err)
 	}
 	e.run(ny(t, "2026-11-04 09:01"))
 	e.clock.Set(ny(t, "2026-11-04 10:00"))
-	if _, _, err := e.s.MoveSession("circle", s.ID, "2026-11-05 19:00"); err != nil {
+	if _, _, err := e.s.MoveSession(context.Background(), listserv.Operator(listserv.DoorCLI), "circle", s.ID, "2026-11-05 19:00"); err != nil {
 		t.Fatal(err)
 	}
 	e.run(ny(t, "2026-11-04 10:01"))
@@ -59,7 +61,7 @@ func TestRegressionCancelRearmsCheckin(t *testing.T) {
 	e := newEnv(t, t0)
 	e.list("circle", "community", []string{"reminder_offsets=", "session_digest_before=0"}, "alice@example.net", "bob@example.net")
 	ss := e.addSession(AddRequest{List: "circle", Start: "2026-11-05 19:00", Every: EveryWeekly, Count: 3})
-	if _, _, err := e.s.MakePairs("circle"); err != nil {
+	if _, _, err := e.s.MakePairs(context.Background(), listserv.Operator(listserv.DoorCLI), "circle"); err != nil {
 		t.Fatal(err)
 	}
 	mid := ss[0].Start.Add(ss[1].Start.Sub(ss[0].Start) / 2)
@@ -69,7 +71,7 @@ func TestRegressionCancelRearmsCheckin(t *testing.T) {
 	}
 	// Moving session 2 a week later: sessions 1 and 3 are now neighbours...
 	e.clock.Set(mid.Add(time.Hour))
-	if _, _, err := e.s.MoveSession("circle", ss[1].ID, "2026-11-20 19:00"); err != nil {
+	if _, _, err := e.s.MoveSession(context.Background(), listserv.Operator(listserv.DoorCLI), "circle", ss[1].ID, "2026-11-20 19:00"); err != nil {
 		t.Fatal(err)
 	}
 	e.run(mid.Add(2 * time.Hour))

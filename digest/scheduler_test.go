@@ -22,7 +22,7 @@ func ny(t *testing.T, local string) time.Time { return mustTime(t, "America/New_
 
 func (e *env) addSession(req AddRequest) []SessionInfo {
 	e.t.Helper()
-	added, err := e.s.AddSessions(req)
+	added, err := e.s.AddSessions(context.Background(), listserv.Operator(listserv.DoorCLI), req)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -218,7 +218,7 @@ func TestMoveSendsUpdateAndCancelSendsCancel(t *testing.T) {
 	// Moved an hour later, an hour after the reminder went out: the
 	// reminder for the new time is already due, and the update says it.
 	e.clock.Set(ny(t, "2026-11-04 20:00"))
-	moved, n, err := e.s.MoveSession("circle", s.ID, "2026-11-05 20:00")
+	moved, n, err := e.s.MoveSession(context.Background(), listserv.Operator(listserv.DoorCLI), "circle", s.ID, "2026-11-05 20:00")
 	if err != nil || n != 2 || moved.Sequence != 1 {
 		t.Fatalf("move: %v, %d recipients, sequence %d", err, n, moved.Sequence)
 	}
@@ -245,7 +245,7 @@ func TestMoveSendsUpdateAndCancelSendsCancel(t *testing.T) {
 	}
 
 	// Moved a week later: the reminder re-arms for the new time.
-	if _, _, err := e.s.MoveSession("circle", s.ID, "2026-11-12 19:00"); err != nil {
+	if _, _, err := e.s.MoveSession(context.Background(), listserv.Operator(listserv.DoorCLI), "circle", s.ID, "2026-11-12 19:00"); err != nil {
 		t.Fatal(err)
 	}
 	e.run(ny(t, "2026-11-11 19:00"))
@@ -258,14 +258,14 @@ func TestMoveSendsUpdateAndCancelSendsCancel(t *testing.T) {
 		t.Errorf("reminder SEQUENCE %d, want 2", seq)
 	}
 
-	if _, _, err := e.s.MoveSession("circle", s.ID, "2026-11-01 19:00"); err == nil {
+	if _, _, err := e.s.MoveSession(context.Background(), listserv.Operator(listserv.DoorCLI), "circle", s.ID, "2026-11-01 19:00"); err == nil {
 		t.Error("a move into the past was accepted")
 	}
-	if _, _, err := e.s.MoveSession("circle", 99, "2026-11-20 19:00"); err == nil {
+	if _, _, err := e.s.MoveSession(context.Background(), listserv.Operator(listserv.DoorCLI), "circle", 99, "2026-11-20 19:00"); err == nil {
 		t.Error("moving an unknown session was accepted")
 	}
 
-	cancelled, n, err := e.s.CancelSession("circle", s.ID)
+	cancelled, n, err := e.s.CancelSession(context.Background(), listserv.Operator(listserv.DoorCLI), "circle", s.ID)
 	if err != nil || n != 2 || cancelled.Sequence != 3 {
 		t.Fatalf("cancel: %v, %d, sequence %d", err, n, cancelled.Sequence)
 	}
@@ -288,7 +288,7 @@ func TestMoveSendsUpdateAndCancelSendsCancel(t *testing.T) {
 			t.Errorf("a cancellation asks for an RSVP: %q", rc.Header)
 		}
 	}
-	if _, _, err := e.s.CancelSession("circle", s.ID); err == nil {
+	if _, _, err := e.s.CancelSession(context.Background(), listserv.Operator(listserv.DoorCLI), "circle", s.ID); err == nil {
 		t.Error("cancelling twice was accepted")
 	}
 	ls, _ := e.s.Sessions("circle")
@@ -314,7 +314,7 @@ func TestAddSessionsValidates(t *testing.T) {
 		{List: "nolist", Start: "2026-11-05 19:00"},                               // list
 		{List: "circle", Start: "2026-11-05 19:00", Every: "weekly", Count: 9999}, // count
 	} {
-		if _, err := e.s.AddSessions(req); err == nil {
+		if _, err := e.s.AddSessions(context.Background(), listserv.Operator(listserv.DoorCLI), req); err == nil {
 			t.Errorf("%+v was accepted", req)
 		}
 	}
@@ -457,7 +457,7 @@ func TestSessionDigest(t *testing.T) {
 	e.archive("circle", "alice@example.net", "Alice", "Re: Reading list", "r3@example.net", "r2@example.net", ny(t, "2026-11-08 11:00"), "Thanks.")
 	e.archive("circle", "carol@example.net", "Carol", "Logistics", "l1@example.net", "", ny(t, "2026-11-09 10:00"), "Who brings snacks?")
 	e.clock.Set(ny(t, "2026-11-06 09:00"))
-	if _, _, err := e.s.MakePairs("circle"); err != nil {
+	if _, _, err := e.s.MakePairs(context.Background(), listserv.Operator(listserv.DoorCLI), "circle"); err != nil {
 		t.Fatal(err)
 	}
 	for addr, ans := range map[string]string{"alice@example.net": "yes", "carol@example.net": "No thanks", "fay@example.net": "maybe"} {
@@ -581,7 +581,7 @@ func TestPairsAvoidEarlierPairs(t *testing.T) {
 	e.list("circle", "community", nil, "a@example.net", "b@example.net", "c@example.net", "d@example.net", "n@example.net::nomail")
 	seen := map[string]int{}
 	for round := 1; round <= 3; round++ {
-		p, repeats, err := e.s.MakePairs("circle")
+		p, repeats, err := e.s.MakePairs(context.Background(), listserv.Operator(listserv.DoorCLI), "circle")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -599,7 +599,7 @@ func TestPairsAvoidEarlierPairs(t *testing.T) {
 	if len(seen) != 6 {
 		t.Errorf("pairs over three rounds: %v", seen)
 	}
-	if _, repeats, _ := e.s.MakePairs("circle"); repeats == 0 {
+	if _, repeats, _ := e.s.MakePairs(context.Background(), listserv.Operator(listserv.DoorCLI), "circle"); repeats == 0 {
 		t.Error("a fourth round of four people cannot avoid repeats")
 	}
 	got, _ := e.s.Pairs("circle")
@@ -608,7 +608,7 @@ func TestPairsAvoidEarlierPairs(t *testing.T) {
 	}
 
 	e.list("odd", "community", nil, "a@example.net", "b@example.net", "c@example.net", "d@example.net", "e@example.net", "f@example.net", "g@example.net")
-	p, _, err := e.s.MakePairs("odd")
+	p, _, err := e.s.MakePairs(context.Background(), listserv.Operator(listserv.DoorCLI), "odd")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -621,7 +621,7 @@ func TestPairsAvoidEarlierPairs(t *testing.T) {
 		t.Errorf("seven people grouped as %v", sizes)
 	}
 	e.list("solo", "community", nil, "a@example.net")
-	if _, _, err := e.s.MakePairs("solo"); err == nil {
+	if _, _, err := e.s.MakePairs(context.Background(), listserv.Operator(listserv.DoorCLI), "solo"); err == nil {
 		t.Error("one person was paired")
 	}
 }
@@ -631,7 +631,7 @@ func TestPairCheckinAndShareReminder(t *testing.T) {
 	e.list("circle", "community", []string{"reminder_offsets=", "session_digest_before=0"},
 		"alice@example.net::each:Alice", "bob@example.net::digest:Bob")
 	ss := e.addSession(AddRequest{List: "circle", Start: "2026-11-05 19:00", Every: EveryWeekly, Count: 3})
-	if _, _, err := e.s.MakePairs("circle"); err != nil {
+	if _, _, err := e.s.MakePairs(context.Background(), listserv.Operator(listserv.DoorCLI), "circle"); err != nil {
 		t.Fatal(err)
 	}
 	mid := ss[0].Start.Add(ss[1].Start.Sub(ss[0].Start) / 2)
@@ -678,7 +678,7 @@ func TestDeletedAndRecreatedListStartsClean(t *testing.T) {
 	e := newEnv(t, t0)
 	e.list("circle", "community", []string{"session_digest_before=0"}, "alice@example.net")
 	e.addSession(AddRequest{List: "circle", Start: "2026-11-05 19:00"})
-	if err := e.svc.DeleteList("circle"); err != nil {
+	if err := e.svc.DeleteList(context.Background(), listserv.Operator(listserv.DoorCLI), "circle"); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Set(t0.Add(time.Minute))

@@ -1,12 +1,14 @@
 package digest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 	"time"
 
+	"minyan/listserv"
 	"minyan/store"
 )
 
@@ -44,7 +46,9 @@ type Added struct {
 
 // AddSessions creates a session or a whole series at once: every
 // session is its own record (its own ID, movable and cancellable alone).
-func (s *Scheduler) AddSessions(req AddRequest) (Added, error) {
+// It needs PermSessions on the list; the change is recorded in the audit
+// log in the same transaction.
+func (s *Scheduler) AddSessions(ctx context.Context, a listserv.Actor, req AddRequest) (Added, error) {
 	var out Added
 	now := s.svc.Now()
 	if req.Count == 0 {
@@ -74,10 +78,7 @@ func (s *Scheduler) AddSessions(req AddRequest) (Added, error) {
 		return out, fmt.Errorf("--topic is longer than %d characters", maxTopic)
 	}
 	err = s.st.Update(func(tx *store.Tx) error {
-		l, err := tx.List(req.List)
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("no list named %s", req.List)
-		}
+		l, err := s.svc.Authorize(tx, a, req.List, listserv.PermSessions)
 		if err != nil {
 			return err
 		}
@@ -121,7 +122,7 @@ func (s *Scheduler) AddSessions(req AddRequest) (Added, error) {
 			}
 			out.Sessions = append(out.Sessions, si)
 		}
-		return nil
+		return s.svc.AuditChange(tx, a, l.Name, fmt.Sprintf("scheduled %d session(s) from %s (%s)", len(locals), req.Start, zone))
 	})
 	if err != nil {
 		return Added{}, err
@@ -184,17 +185,14 @@ func (s *Scheduler) Sessions(list string) ([]Listed, error) {
 // update or cancellation mail under key(new session), all in one
 // transaction. It returns the session after the change and how many
 // members were told.
-func (s *Scheduler) changeSession(list string, id uint64, verb string, fn func(l store.List, ss *store.Session) error, mail func(l store.List, before, after SessionInfo) (sessionMail, error), also func(tx *store.Tx, l store.List, after SessionInfo) error) (SessionInfo, int, error) {
+func (s *Scheduler) changeSession(a listserv.Actor, list string, id uint64, verb string, fn func(l store.List, ss *store.Session) error, mail func(l store.List, before, after SessionInfo) (sessionMail, error), also func(tx *store.Tx, l store.List, after SessionInfo) error) (SessionInfo, int, error) {
 	now := s.svc.Now()
 	var (
 		after SessionInfo
 		n     int
 	)
 	err := s.st.Update(func(tx *store.Tx) error {
-		l, err := tx.List(list)
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("no list named %s", list)
-		}
+		l, err := s.svc.Authorize(tx, a, list, listserv.PermSessions)
 		if err != nil {
 			return err
 		}
@@ -226,6 +224,9 @@ func (s *Scheduler) changeSession(list string, id uint64, verb string, fn func(l
 		if err := tx.PutSession(ss); err != nil {
 			return err
 		}
+		if err := s.svc.AuditChange(tx, a, l.Name, fmt.Sprintf("%s session %d (%s)", verb, id, ss.Local)); err != nil {
+			return err
+		}
 		if also != nil {
 			if err := also(tx, l, after); err != nil {
 				return err
@@ -255,9 +256,9 @@ func (s *Scheduler) changeSession(list string, id uint64, verb string, fn func(l
 // calendar entry under the same UID. Reminders re-arm for the new time;
 // those whose moment has already passed are covered by the update mail
 // and are not sent again.
-func (s *Scheduler) MoveSession(list string, id uint64, start string) (SessionInfo, int, error) {
+func (s *Scheduler) MoveSession(ctx context.Context, a listserv.Actor, list string, id uint64, start string) (SessionInfo, int, error) {
 	now := s.svc.Now()
-	si, n, err := s.changeSession(list, id, "moved",
+	si, n, err := s.changeSession(a, list, id, "moved",
 		func(l store.List, ss *store.Session) error {
 			w, err := parseWall(start)
 			if err != nil {
@@ -306,8 +307,8 @@ func (s *Scheduler) MoveSession(list string, id uint64, start string) (SessionIn
 
 // CancelSession cancels one session and mails every member a
 // METHOD:CANCEL calendar entry that removes it.
-func (s *Scheduler) CancelSession(list string, id uint64) (SessionInfo, int, error) {
-	si, n, err := s.changeSession(list, id, "cancelled",
+func (s *Scheduler) CancelSession(ctx context.Context, a listserv.Actor, list string, id uint64) (SessionInfo, int, error) {
+	si, n, err := s.changeSession(a, list, id, "cancelled",
 		func(l store.List, ss *store.Session) error {
 			ss.Status = store.SessionCancelled
 			return nil

@@ -1,6 +1,7 @@
 package listserv
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -97,8 +98,8 @@ func TestValidAddress(t *testing.T) {
 
 func TestAddMemberWithDisplayNameExplains(t *testing.T) {
 	s, _ := newTestService(t)
-	s.CreateList("team", "discussion", "", "")
-	res, err := s.AddMembers("team", []MemberSpec{{Address: "Sam <sam2@example.net>"}}, false)
+	s.CreateList(context.Background(), Operator(DoorCLI), "team", "discussion", "", "")
+	res, err := s.AddMembers(context.Background(), Operator(DoorCLI), "team", []MemberSpec{{Address: "Sam <sam2@example.net>"}}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package listserv
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,13 +10,14 @@ import (
 )
 
 // CreateList makes a list of a kind with that kind's preset settings.
-func (s *Service) CreateList(name, kind, title, description string) (store.List, error) {
+// Only site admins (and the operator) may.
+func (s *Service) CreateList(ctx context.Context, a Actor, name, kind, title, description string) (store.List, error) {
 	name = strings.TrimSpace(name)
 	if err := ValidListName(name); err != nil {
 		return store.List{}, fmt.Errorf("list name %q: %w", name, err)
 	}
 	if kind == "" {
-		kind = "discussion"
+		kind = string(KindDiscussion)
 	}
 	set, err := Preset(kind, name, s.o.Defaults)
 	if err != nil {
@@ -30,7 +32,15 @@ func (s *Service) CreateList(name, kind, title, description string) (store.List,
 	if l.UIDValidity == 0 {
 		l.UIDValidity = 1
 	}
-	err = s.st.Update(func(tx *store.Tx) error { return tx.CreateList(l) })
+	err = s.st.Update(func(tx *store.Tx) error {
+		if err := authorizeSite(tx, a); err != nil {
+			return err
+		}
+		if err := tx.CreateList(l); err != nil {
+			return err
+		}
+		return s.AuditChange(tx, a, name, "created the list (kind "+kind+")")
+	})
 	if errors.Is(err, store.ErrExists) {
 		return l, fmt.Errorf("a list named %s already exists", name)
 	}
@@ -38,12 +48,12 @@ func (s *Service) CreateList(name, kind, title, description string) (store.List,
 }
 
 // SetList applies KEY=VALUE settings: all of them or, if any is wrong,
-// none.
-func (s *Service) SetList(name string, pairs []string) (store.List, error) {
+// none. It needs PermSettings.
+func (s *Service) SetList(ctx context.Context, a Actor, name string, pairs []string) (store.List, error) {
 	var l store.List
 	err := s.st.Update(func(tx *store.Tx) error {
 		var err error
-		if l, err = tx.List(name); err != nil {
+		if l, err = s.authorize(tx, a, name, PermSettings); err != nil {
 			return err
 		}
 		for _, p := range pairs {
@@ -55,9 +65,12 @@ func (s *Service) SetList(name string, pairs []string) (store.List, error) {
 				return err
 			}
 		}
-		return tx.PutList(l)
+		if err := tx.PutList(l); err != nil {
+			return err
+		}
+		return s.AuditChange(tx, a, name, "changed settings: "+strings.Join(pairs, " "))
 	})
-	return l, notFoundText(err, "no list named "+name)
+	return l, err
 }
 
 // GetList returns a list.
@@ -82,10 +95,19 @@ func (s *Service) Lists() ([]store.List, error) {
 	return out, err
 }
 
-// DeleteList removes a list, its roster and its archive.
-func (s *Service) DeleteList(name string) error {
-	err := s.st.Update(func(tx *store.Tx) error { return tx.DeleteList(name) })
-	return notFoundText(err, "no list named "+name)
+// DeleteList removes a list, its roster and its archive. Only site admins
+// (and the operator) may; the removal is recorded in the site's log (the
+// list's own entries stay, for the record).
+func (s *Service) DeleteList(ctx context.Context, a Actor, name string) error {
+	return s.st.Update(func(tx *store.Tx) error {
+		if _, err := s.authorize(tx, a, name, PermAdmin); err != nil {
+			return err
+		}
+		if err := tx.DeleteList(name); err != nil {
+			return notFoundText(err, "no list named "+name)
+		}
+		return s.AuditChange(tx, a, "", "removed the list "+name)
+	})
 }
 
 // notFoundText replaces a store "not found" with a sentence for people.

@@ -1,6 +1,7 @@
 package listserv
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -51,18 +52,21 @@ type AddResult struct {
 // AddMembers adds people to a list (update=false refuses existing members;
 // update=true changes them, for imports). Each spec is checked alone, so
 // one bad address does not stop the rest. A list at capacity puts new
-// plain members on the waitlist.
-func (s *Service) AddMembers(list string, specs []MemberSpec, update bool) ([]AddResult, error) {
+// plain members on the waitlist. It needs PermRoster; giving or changing
+// a role other than member needs PermSettings (that row alone fails).
+func (s *Service) AddMembers(ctx context.Context, a Actor, list string, specs []MemberSpec, update bool) ([]AddResult, error) {
 	res := make([]AddResult, len(specs))
 	err := s.st.Update(func(tx *store.Tx) error {
-		l, err := tx.List(list)
+		l, err := s.authorize(tx, a, list, PermRoster)
 		if err != nil {
 			return err
 		}
+		mayRole := isSiteAdmin(tx, a) || RoleAllows(roleOn(tx, list, a.Address), PermSettings)
 		seats, err := seatsTaken(tx, list)
 		if err != nil {
 			return err
 		}
+		var whats []string
 		for i, sp := range specs {
 			typed := sp.Address
 			sp.Address = NormalizeAddress(sp.Address)
@@ -74,15 +78,27 @@ func (s *Service) AddMembers(list string, specs []MemberSpec, update bool) ([]Ad
 				res[i].Err = err
 				continue
 			}
+			mb, err := tx.Membership(list, sp.Address)
+			exists := err == nil
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			if exists && !update {
+				res[i].Err = fmt.Errorf("%s is already a member of %s", sp.Address, list)
+				continue
+			}
+			cur := string(ListMember)
+			if exists {
+				cur = mb.Role
+			}
+			if !mayRole && sp.Role != "" && sp.Role != cur {
+				res[i].Err = fmt.Errorf("%s: %w (roles are the owners' to give)", sp.Address, ErrForbidden)
+				continue
+			}
 			if err := s.upsertPerson(tx, sp); err != nil {
 				return err
 			}
-			mb, err := tx.Membership(list, sp.Address)
-			switch {
-			case err == nil && !update:
-				res[i].Err = fmt.Errorf("%s is already a member of %s", sp.Address, list)
-				continue
-			case err == nil:
+			if exists {
 				if sp.Role != "" {
 					mb.Role = sp.Role
 				}
@@ -90,25 +106,45 @@ func (s *Service) AddMembers(list string, specs []MemberSpec, update bool) ([]Ad
 					mb.Mode = sp.Mode
 				}
 				res[i].Status = "updated"
-			case errors.Is(err, store.ErrNotFound):
-				mb = store.Membership{List: list, Address: sp.Address, Role: or(sp.Role, "member"),
-					Mode: or(sp.Mode, "each"), Status: StatusOK, Joined: s.clock.Now()}
-				if l.Settings.Capacity > 0 && mb.Role == "member" && seats >= l.Settings.Capacity {
+			} else {
+				mb = store.Membership{List: list, Address: sp.Address, Role: or(sp.Role, string(ListMember)),
+					Mode: or(sp.Mode, string(ModeEach)), Status: StatusOK, Joined: s.clock.Now()}
+				if l.Settings.Capacity > 0 && mb.Role == string(ListMember) && seats >= l.Settings.Capacity {
 					mb.Status = StatusWaitlist
-				} else if mb.Role == "member" {
+				} else if mb.Role == string(ListMember) {
 					seats++
 				}
 				res[i].Status = mb.Status
-			default:
-				return err
 			}
 			if err := tx.PutMembership(mb); err != nil {
 				return err
 			}
+			what := "added " + sp.Address + " (role " + mb.Role + ", mode " + mb.Mode + ", status " + mb.Status + ")"
+			if exists {
+				what = "updated " + sp.Address + " (role " + mb.Role + ", mode " + mb.Mode + ")"
+			}
+			whats = append(whats, what)
 		}
-		return nil
+		return s.auditMany(tx, a, list, whats)
 	})
-	return res, notFoundText(err, "no list named "+list)
+	return res, err
+}
+
+// auditBatchMax is how many changes of one call are recorded one by one;
+// a larger batch (a roster import) is recorded as one summary entry.
+const auditBatchMax = 20
+
+// auditMany records the changes of one call.
+func (s *Service) auditMany(tx *store.Tx, a Actor, list string, whats []string) error {
+	if len(whats) > auditBatchMax {
+		return s.AuditChange(tx, a, list, fmt.Sprintf("changed %d memberships in one batch (first: %s; last: %s)", len(whats), whats[0], whats[len(whats)-1]))
+	}
+	for _, w := range whats {
+		if err := s.AuditChange(tx, a, list, w); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func or(v, def string) string {
@@ -149,53 +185,91 @@ func seatsTaken(tx *store.Tx, list string) (int, error) {
 }
 
 // SetMember changes role and/or mode. Setting a mode re-enables a member
-// whose delivery was disabled by bounces (SPEC "Bounces").
-func (s *Service) SetMember(list, addr, role, mode string) error {
+// whose delivery was disabled by bounces. Changing a role needs
+// PermSettings; changing a mode needs PermRoster, except that a person may
+// always change their own mode.
+func (s *Service) SetMember(ctx context.Context, a Actor, list, addr, role, mode string) error {
 	if err := checkChoice("role", role, roles); err != nil {
 		return err
 	}
 	if err := checkChoice("mode", mode, modes); err != nil {
 		return err
 	}
-	err := s.st.Update(func(tx *store.Tx) error {
-		mb, err := tx.Membership(list, addr)
-		if err != nil {
+	addr = NormalizeAddress(addr)
+	return s.st.Update(func(tx *store.Tx) error {
+		perm := PermRoster
+		switch {
+		case role != "":
+			perm = PermSettings
+		case a.Address != "" && a.Address == addr:
+			perm = PermRead
+		}
+		if _, err := s.authorize(tx, a, list, perm); err != nil {
 			return err
 		}
-		if role != "" {
-			mb.Role = role
+		mb, err := tx.Membership(list, addr)
+		if err != nil {
+			return notFoundText(err, fmt.Sprintf("%s is not a member of %s", addr, list))
 		}
-		if mode != "" {
-			mb.Mode = mode
-			if mb.Status == StatusDisabled || mb.Status == StatusBouncing {
-				mb.Status = StatusOK
-				mb.Bounces = nil
-			}
-		}
-		return tx.PutMembership(mb)
+		return s.setMember(tx, a, mb, role, mode)
 	})
-	return notFoundText(err, fmt.Sprintf("%s is not a member of %s", addr, list))
+}
+
+// setMember changes a membership's role and mode inside tx and records
+// the change.
+func (s *Service) setMember(tx *store.Tx, a Actor, mb store.Membership, role, mode string) error {
+	if role != "" {
+		mb.Role = role
+	}
+	if mode != "" {
+		mb.Mode = mode
+		if mb.Status == StatusDisabled || mb.Status == StatusBouncing {
+			mb.Status = StatusOK
+			mb.Bounces = nil
+		}
+	}
+	if err := tx.PutMembership(mb); err != nil {
+		return err
+	}
+	return s.AuditChange(tx, a, mb.List, "changed "+mb.Address+" (role "+mb.Role+", mode "+mb.Mode+")")
 }
 
 // RemoveMembers takes people off a list; a freed seat promotes the first
-// person on the waitlist, who is told.
-func (s *Service) RemoveMembers(list string, addrs []string) ([]AddResult, error) {
+// person on the waitlist, who is told. It needs PermRoster; removing
+// someone who holds a role above member needs PermSettings (that address
+// alone fails).
+func (s *Service) RemoveMembers(ctx context.Context, a Actor, list string, addrs []string) ([]AddResult, error) {
 	res := make([]AddResult, len(addrs))
 	err := s.st.Update(func(tx *store.Tx) error {
-		if _, err := tx.List(list); err != nil {
+		if _, err := s.authorize(tx, a, list, PermRoster); err != nil {
 			return err
 		}
-		for i, a := range addrs {
-			res[i].Address = NormalizeAddress(a)
-			if err := tx.DeleteMembership(list, a); err != nil {
-				res[i].Err = notFoundText(err, fmt.Sprintf("%s is not a member of %s", a, list))
+		mayRole := isSiteAdmin(tx, a) || RoleAllows(roleOn(tx, list, a.Address), PermSettings)
+		var whats []string
+		for i, addr := range addrs {
+			addr = NormalizeAddress(addr)
+			res[i].Address = addr
+			mb, err := tx.Membership(list, addr)
+			if err != nil {
+				res[i].Err = notFoundText(err, fmt.Sprintf("%s is not a member of %s", addr, list))
 				continue
 			}
+			if !mayRole && mb.Role != string(ListMember) {
+				res[i].Err = fmt.Errorf("%s is a %s: %w", addr, mb.Role, ErrForbidden)
+				continue
+			}
+			if err := tx.DeleteMembership(list, addr); err != nil {
+				return err
+			}
+			whats = append(whats, "removed "+addr)
 			res[i].Status = "removed"
+		}
+		if err := s.auditMany(tx, a, list, whats); err != nil {
+			return err
 		}
 		return s.promoteWaitlist(tx, list)
 	})
-	return res, notFoundText(err, "no list named "+list)
+	return res, err
 }
 
 // promoteWaitlist fills free seats from the waitlist, earliest first.
@@ -211,7 +285,10 @@ func (s *Service) promoteWaitlist(tx *store.Tx, list string) error {
 	for seats < l.Settings.Capacity {
 		var first *store.Membership
 		err := tx.EachMember(list, func(m store.Membership) error {
-			if m.Status == StatusWaitlist && (first == nil || m.Joined.Before(first.Joined)) {
+			if m.Status != StatusWaitlist || s.standingProblem(tx, l, m.Address) != "" {
+				return nil // dues lapsed while waiting: they keep their place, not a seat
+			}
+			if first == nil || m.Joined.Before(first.Joined) {
 				c := m
 				first = &c
 			}
@@ -225,7 +302,7 @@ func (s *Service) promoteWaitlist(tx *store.Tx, list string) error {
 			return err
 		}
 		seats++
-		subj, body, err := renderTemplate("waitlist-promoted", map[string]any{
+		subj, body, err := s.render(list, "waitlist-promoted", map[string]any{
 			"ListAddress": s.addr(list, RolePost, ""), "Title": l.Settings.Title,
 		})
 		if err != nil {
@@ -254,19 +331,50 @@ func (s *Service) Members(list string) ([]store.Membership, error) {
 	return out, notFoundText(err, "no list named "+list)
 }
 
+// PersonChange is what SetPerson changes; nil fields stay as they are.
+type PersonChange struct {
+	Name         *string
+	GoodStanding *bool
+	// Admin makes the person a site admin (every list, list creation).
+	Admin *bool
+}
+
 // SetPerson changes network-wide facts about a person, creating the
 // record if needed (dues can be recorded before someone joins a list).
-func (s *Service) SetPerson(addr string, name *string, goodStanding *bool) error {
+// Only site admins (and the operator) may.
+func (s *Service) SetPerson(ctx context.Context, a Actor, addr string, c PersonChange) error {
 	addr = NormalizeAddress(addr)
 	if !ValidAddress(addr) {
 		return fmt.Errorf("%q is not an email address", addr)
 	}
 	return s.st.Update(func(tx *store.Tx) error {
-		sp := MemberSpec{Address: addr, GoodStanding: goodStanding}
-		if name != nil {
-			sp.Name = *name
+		if err := authorizeSite(tx, a); err != nil {
+			return err
 		}
-		return s.upsertPerson(tx, sp)
+		sp := MemberSpec{Address: addr, GoodStanding: c.GoodStanding}
+		var what []string
+		if c.Name != nil {
+			sp.Name = *c.Name
+			what = append(what, fmt.Sprintf("name=%q", *c.Name))
+		}
+		if c.GoodStanding != nil {
+			what = append(what, fmt.Sprintf("good_standing=%t", *c.GoodStanding))
+		}
+		if err := s.upsertPerson(tx, sp); err != nil {
+			return err
+		}
+		if c.Admin != nil {
+			p, err := tx.Person(addr)
+			if err != nil {
+				return err
+			}
+			p.Admin = *c.Admin
+			if err := tx.PutPerson(p); err != nil {
+				return err
+			}
+			what = append(what, fmt.Sprintf("admin=%t", *c.Admin))
+		}
+		return s.AuditChange(tx, a, "", "set "+addr+": "+strings.Join(what, " "))
 	})
 }
 

@@ -35,7 +35,7 @@ func newArchiveService(t *testing.T, lists ...string) *Service {
 		Logger:    slog.New(slog.DiscardHandler),
 	})
 	for _, l := range lists {
-		if _, err := s.CreateList(l, "discussion", "", ""); err != nil {
+		if _, err := s.CreateList(context.Background(), Operator(DoorCLI), l, "discussion", "", ""); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -60,11 +60,11 @@ func newBounceEnv(t *testing.T, dns txtDNS) *bounceEnv {
 
 func (e *bounceEnv) list(name, kind string, members map[string]string, settings ...string) {
 	e.t.Helper()
-	if _, err := e.svc.CreateList(name, kind, "", ""); err != nil {
+	if _, err := e.svc.CreateList(context.Background(), Operator(DoorCLI), name, kind, "", ""); err != nil {
 		e.t.Fatal(err)
 	}
 	if len(settings) > 0 {
-		if _, err := e.svc.SetList(name, settings); err != nil {
+		if _, err := e.svc.SetList(context.Background(), Operator(DoorCLI), name, settings); err != nil {
 			e.t.Fatal(err)
 		}
 	}
@@ -72,7 +72,7 @@ func (e *bounceEnv) list(name, kind string, members map[string]string, settings 
 	for a, r := range members {
 		specs = append(specs, MemberSpec{Address: a, Role: r})
 	}
-	if _, err := e.svc.AddMembers(name, specs, false); err != nil {
+	if _, err := e.svc.AddMembers(context.Background(), Operator(DoorCLI), name, specs, false); err != nil {
 		e.t.Fatal(err)
 	}
 }

@@ -34,6 +34,10 @@ func (s *Service) receiveCommand(ctx context.Context, env Envelope, la ListAddre
 		return nil
 	}
 	from := NormalizeAddress(m.From.Address)
+	var sender SenderVerdict // the zero verdict vouches for nothing
+	if la.Role != RoleJoin && la.Role != RoleLeave {
+		sender = s.checkSender(ctx, env, m) // joins and leaves always confirm by mail
+	}
 	// The lines in the order the person wrote them: a command, or a
 	// line that is not one (reported, not fatal).
 	type item struct {
@@ -71,6 +75,7 @@ func (s *Service) receiveCommand(ctx context.Context, env Envelope, la ListAddre
 		}
 	}
 	var results []commandResult
+	mailedAny := false
 	done := map[string]bool{}
 	ncmds := 0
 	for _, it := range items {
@@ -84,11 +89,19 @@ func (s *Service) receiveCommand(ctx context.Context, env Envelope, la ListAddre
 		}
 		done[key] = true
 		ncmds++
-		ans, err := s.runCommand(ctx, la.List, from, *it.cmd)
+		ans, mailed, err := s.runCommand(ctx, la.List, from, sender, *it.cmd)
 		if err != nil {
 			return tempFail(err)
 		}
+		mailedAny = mailedAny || mailed
 		results = append(results, commandResult{Line: it.cmd.Line, Answer: strings.TrimSpace(ans)})
+	}
+	if (la.Role == RoleJoin || la.Role == RoleLeave) && (mailedAny || !s.firstAnswerToday(la, from)) {
+		// The confirmation (or welcome) is the answer, and other answers
+		// go out once a day: a stream of forged requests must not become
+		// a stream of mail to the address.
+		s.log.Info("email join/leave request handled without a separate answer", "list", la.List, "role", la.Role)
+		return nil
 	}
 	list, err := s.loadList(la.List)
 	if err != nil {
@@ -112,41 +125,56 @@ func (s *Service) receiveCommand(ctx context.Context, env Envelope, la ListAddre
 	return nil
 }
 
+// TokenConfirmCommand is the kind of a confirmation for an email command
+// that changes something (digest, nomail, password) whose sender the
+// sender check could not vouch for; Token.Data holds the command line.
+const TokenConfirmCommand = "confirm-cmd"
+
+// changesState tells the commands that change a member's state: they act
+// at once only when the sender check vouches for the From address, and
+// otherwise only after a confirmation round trip to that address.
+func changesState(c Command) bool {
+	return c.Name == "digest" || c.Name == "nomail" || c.Name == "password"
+}
+
 // runCommand carries out one email command for the sender and says what
 // happened.
-func (s *Service) runCommand(ctx context.Context, listName, from string, c Command) (string, error) {
-	var answer string
+func (s *Service) runCommand(ctx context.Context, listName, from string, sender SenderVerdict, c Command) (answer string, mailed bool, err error) {
 	var wantPassword bool
-	err := s.st.Update(func(tx *store.Tx) error {
+	a := Person(from, DoorMail)
+	err = s.st.Update(func(tx *store.Tx) error {
 		list, err := tx.List(listName)
 		if err != nil {
 			return err
 		}
 		title := list.Settings.Title
 		mb, merr := tx.Membership(listName, from)
-		member := merr == nil && mb.Status != StatusBanned && mb.Status != StatusPending && mb.Status != StatusWaitlist
+		member := merr == nil && holdsRole(mb)
+		if list.Kind == string(KindCaucus) && !member && (c.Name == "info" || c.Name == "who") {
+			// A caucus's outsiders learn nothing, as for a list that
+			// does not exist.
+			answer = "There is no list at " + s.addr(listName, RolePost, "") + "."
+			return nil
+		}
+		if changesState(c) && member && !sender.Vouched() {
+			if s.confirmOutstanding(tx, mb) {
+				answer = "A confirmation was already sent to " + from + " today; reply to it to go ahead."
+				return nil
+			}
+			answer, err = s.askToConfirmCommand(tx, list, mb, c)
+			return err
+		}
 		switch c.Name {
 		case "subscribe":
-			answer, err = s.requestJoin(tx, list, from)
+			answer, mailed, err = s.requestJoin(tx, a, list, from)
 		case "unsubscribe":
-			answer, err = s.requestLeave(tx, list, from)
+			answer, mailed, err = s.requestLeave(tx, list, from)
 		case "digest", "nomail":
 			if !member {
 				answer = from + " is not a member of " + title + "."
 				return nil
 			}
-			switch {
-			case c.Arg == "on":
-				mb.Mode = c.Name
-			case mb.Mode == c.Name:
-				mb.Mode = "each"
-			}
-			answer = map[string]string{
-				"digest": "You will now get one weekly digest instead of every message.",
-				"nomail": "Your mail from " + title + " is paused. Send \"nomail off\" to resume.",
-				"each":   "You will now get every message as it is sent.",
-			}[mb.Mode]
-			err = tx.PutMembership(mb)
+			answer, err = s.runConfirmedCommand(tx, a, list, c)
 		case "password":
 			if !member {
 				answer = "Only members can get an archive password."
@@ -169,7 +197,70 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, c Comma
 	if err == nil && wantPassword {
 		answer, err = s.mailPassword(listName, from)
 	}
-	return answer, err
+	return answer, mailed, err
+}
+
+// runConfirmedCommand changes a member's delivery mode for "digest on|off"
+// or "nomail on|off" once the sender is known to be the member.
+func (s *Service) runConfirmedCommand(tx *store.Tx, a Actor, list store.List, c Command) (string, error) {
+	mb, err := tx.Membership(list.Name, a.Address)
+	if err != nil || !holdsRole(mb) {
+		return a.Address + " is not a member of " + list.Settings.Title + ".", nil
+	}
+	mode := mb.Mode
+	switch {
+	case c.Arg == "on":
+		mode = c.Name
+	case mb.Mode == c.Name:
+		mode = string(ModeEach)
+	}
+	answer := map[string]string{
+		string(ModeDigest): "You will now get one weekly digest instead of every message.",
+		string(ModeNomail): "Your mail from " + list.Settings.Title + " is paused. Send \"nomail off\" to resume.",
+		string(ModeEach):   "You will now get every message as it is sent.",
+	}[mode]
+	return answer, s.setMember(tx, a, mb, "", mode)
+}
+
+// askToConfirmCommand mails the member a confirmation for a command whose
+// sender could not be verified; the change happens only when they answer.
+func (s *Service) askToConfirmCommand(tx *store.Tx, list store.List, mb store.Membership, c Command) (string, error) {
+	line := c.Name
+	if c.Arg != "" {
+		line += " " + c.Arg
+	}
+	tok, err := s.newConfirmation(tx, &mb, TokenConfirmCommand, line)
+	if err != nil {
+		return "", err
+	}
+	subj, body, err := s.render(list.Name, "command-confirm", map[string]any{
+		"Title": list.Settings.Title, "Address": mb.Address, "Command": line,
+		"URL": s.o.PublicURL + "/confirm/" + tok, "Expires": s.clock.Now().Add(confirmTTL).Format("Mon 2 Jan 2006"),
+	})
+	if err != nil {
+		return "", err
+	}
+	if err := s.queueNotice(tx, notice{List: list.Name, To: []string{mb.Address}, From: s.addr(list.Name, RoleRequest, ""),
+		ReplyTo: s.addr(list.Name, RoleConfirm, tok), Subject: subj, Body: body}); err != nil {
+		return "", err
+	}
+	return "Your mail could not be verified as coming from " + mb.Address + ", so I sent a confirmation request there first. Reply to it (or open its link) to go ahead.", nil
+}
+
+// firstAnswerToday tells whether a NAME-join@ or NAME-leave@ request from
+// addr may be answered today (once a day per list, address and address
+// kind), and marks it answered.
+func (s *Service) firstAnswerToday(la ListAddress, addr string) bool {
+	key := "join-leave-answer/" + la.List + "/" + string(la.Role) + "/" + addr + "/" + s.clock.Now().UTC().Format("2006-01-02")
+	first := false
+	err := s.st.Update(func(tx *store.Tx) error {
+		if tx.JobDone(key) {
+			return nil
+		}
+		first = true
+		return tx.MarkJob(key, s.clock.Now())
+	})
+	return first && err == nil
 }
 
 func (s *Service) isModeratorTx(tx *store.Tx, list, addr string) bool {

@@ -6,7 +6,7 @@ import "minyan/store"
 // their own address (never to anyone else, whoever asked). It runs
 // outside any transaction: storing the hash is its own write.
 func (s *Service) mailPassword(listName, addr string) (string, error) {
-	pw, err := s.NewAppPassword(addr)
+	pw, err := s.issueAppPassword(addr, true)
 	if err != nil {
 		return "", err
 	}

@@ -45,6 +45,7 @@ func (s *Service) receiveConfirm(ctx context.Context, env Envelope, la ListAddre
 	r := &Reply{
 		List: la.List, From: NormalizeAddress(m.From.Address), EnvelopeFrom: env.From,
 		Subject: stripReplyPrefixes(m.Subject), Lines: AnswerLines(ReplyText(raw)), Raw: raw,
+		Sender: s.checkSender(ctx, env, m),
 	}
 	answer, err := s.dispatchReply(ctx, la, r)
 	if err != nil {
@@ -83,11 +84,14 @@ func (s *Service) dispatchReply(ctx context.Context, la ListAddress, r *Reply) (
 			return "This held message expired already; it was not sent to the list.", nil
 		}
 		return s.withdrawByReply(ctx, r)
-	case TokenConfirmJoin, TokenConfirmLeave:
+	case TokenConfirmJoin, TokenConfirmLeave, TokenConfirmCommand:
+		if r.Sender.Forged() {
+			return "This reply's sender could not be verified (its domain says it did not send it). Nothing changed.", nil
+		}
 		if r.From != tok.Address && NormalizeAddress(r.EnvelopeFrom) != tok.Address {
 			return "Only " + tok.Address + " can confirm this request. Nothing changed.", nil
 		}
-		answer, err := s.confirm(tok.Token, "email reply")
+		answer, err := s.confirm(ctx, tok.Token, DoorMail)
 		if errors.Is(err, ErrBadToken) {
 			return "This request expired or was already confirmed. Nothing changed; you can send a new request any time.", nil
 		}

@@ -4,17 +4,45 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"minyan/store"
 )
 
-// HeldItems returns pending held items, of one list or ("" ) all lists.
-func (s *Service) HeldItems(list string) ([]store.Held, error) {
+// HeldItems returns pending held items of one list, or ("") of every
+// list on which a may see them. Seeing held items needs PermSeeHeld.
+func (s *Service) HeldItems(ctx context.Context, a Actor, list string) ([]store.Held, error) {
+	return s.heldWhere(a, list, func(h store.Held) bool { return h.Status == "pending" })
+}
+
+// HeldHistory returns every held item of one list ("" = every list on
+// which a may see them) with its decision, oldest first: who approved,
+// rejected or withdrew what. It needs PermSeeHeld.
+func (s *Service) HeldHistory(ctx context.Context, a Actor, list string) ([]store.Held, error) {
+	return s.heldWhere(a, list, func(store.Held) bool { return true })
+}
+
+// heldWhere returns the held items that keep accepts, of one list or of
+// all lists a may see held items of.
+func (s *Service) heldWhere(a Actor, list string, keep func(store.Held) bool) ([]store.Held, error) {
 	var out []store.Held
 	err := s.st.View(func(tx *store.Tx) error {
+		if list != "" {
+			if _, err := s.authorize(tx, a, list, PermSeeHeld); err != nil {
+				return err
+			}
+		}
+		allowed := map[string]bool{}
 		return tx.EachHeld(false, func(h store.Held) error {
-			if h.Status == "pending" && (list == "" || h.List == list) {
+			if list != "" && h.List != list {
+				return nil
+			}
+			ok, seen := allowed[h.List]
+			if !seen {
+				_, err := s.authorize(tx, a, h.List, PermSeeHeld)
+				ok = err == nil
+				allowed[h.List] = ok
+			}
+			if ok && keep(h) {
 				out = append(out, h)
 			}
 			return nil
@@ -33,8 +61,12 @@ var ErrAlreadyDecided = errors.New("already handled")
 // block the sender), withdraw (the author takes it back). For join
 // requests: approve adds the person (or waitlists them at capacity),
 // reject tells them why, discard drops the request, ban blocks them.
-// by names who decided; every moderator is told.
-func (s *Service) Decide(ctx context.Context, id uint64, action, reason, by string) (store.Held, error) {
+// Deciding a held post needs PermModerate, a join request PermRoster; a
+// withdrawal is the author's alone. The first decision wins: a later one
+// gets ErrAlreadyDecided with the item as it was decided. Every moderator
+// is told who decided.
+func (s *Service) Decide(ctx context.Context, a Actor, id uint64, action, reason string) (store.Held, error) {
+	by := actorName(a)
 	var h store.Held
 	err := s.st.View(func(tx *store.Tx) error {
 		var err error
@@ -43,6 +75,15 @@ func (s *Service) Decide(ctx context.Context, id uint64, action, reason, by stri
 	})
 	if err != nil {
 		return h, notFoundText(err, fmt.Sprintf("no held item #%d", id))
+	}
+	if err := s.st.View(func(tx *store.Tx) error {
+		_, err := s.authorize(tx, a, h.List, PermSeeHeld)
+		return err
+	}); err != nil && !(action == DecideWithdraw && a.Address == h.From) {
+		if errors.Is(err, ErrNotFound) {
+			return store.Held{}, fmt.Errorf("no held item #%d", id)
+		}
+		return store.Held{}, err
 	}
 	list, err := s.loadList(h.List)
 	if err != nil {
@@ -59,13 +100,23 @@ func (s *Service) Decide(ctx context.Context, id uint64, action, reason, by stri
 		if err != nil {
 			return err
 		}
+		perm := PermModerate
+		if cur.Kind == "join" {
+			perm = PermRoster
+		}
+		list, err := s.authorize(tx, a, cur.List, perm)
+		if action == DecideWithdraw && !a.Operator {
+			if a.Address == "" || a.Address != cur.From {
+				return ErrForbidden
+			}
+			err = nil // the author takes back their own post
+		}
+		if err != nil {
+			return err
+		}
 		if cur.Status != "pending" {
 			h = cur
 			return fmt.Errorf("held #%d was %s by %s: %w", id, cur.Status, or(cur.DecidedBy, "someone"), ErrAlreadyDecided)
-		}
-		list, err := tx.List(cur.List)
-		if err != nil {
-			return err
 		}
 		if cur.Kind == "join" {
 			err = s.decideJoin(tx, list, &cur, action, reason)
@@ -78,6 +129,9 @@ func (s *Service) Decide(ctx context.Context, id uint64, action, reason, by stri
 		cur.DecidedBy, cur.DecidedAt, cur.Note = by, s.clock.Now(), reason
 		h = cur
 		if err := tx.PutHeld(cur); err != nil {
+			return err
+		}
+		if err := s.AuditChange(tx, a, list.Name, fmt.Sprintf("held #%d (%s from %s): %s", cur.ID, cur.Kind, cur.From, cur.Status)); err != nil {
 			return err
 		}
 		return s.echoDecision(tx, list, cur)
@@ -149,58 +203,15 @@ func (s *Service) ban(tx *store.Tx, list, addr string) error {
 	return tx.PutMembership(mb)
 }
 
-// Unsubscribe acts on a one-click unsubscribe token (RFC 8058). It returns
-// the list and address it removed. The token dies with the membership, so
-// a second click finds nothing.
-func (s *Service) Unsubscribe(token string) (list, addr string, err error) {
-	token = strings.ToLower(strings.TrimSpace(token))
-	err = s.st.Update(func(tx *store.Tx) error {
-		t, err := tx.Token(token)
-		if err != nil || t.Kind != "unsub" {
-			return store.ErrNotFound
-		}
-		if mb, err := tx.Membership(t.List, t.Address); err != nil || mb.Status == StatusBanned {
-			return store.ErrNotFound // a ban is not lifted by leaving
-		}
-		list, addr = t.List, t.Address
-		if err := tx.DeleteMembership(t.List, t.Address); err != nil {
-			return err
-		}
-		return s.promoteWaitlist(tx, t.List)
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return "", "", errors.New("This unsubscribe link is not valid any more. You are probably unsubscribed already.")
+// actorName is how a decision names who made it, for the moderators'
+// echo and `held ls --all`: the person's address, else the credential or
+// command-line user, else "the operator".
+func actorName(a Actor) string {
+	switch {
+	case a.Address != "":
+		return a.Address
+	case a.Via != "":
+		return a.Via
 	}
-	if err == nil {
-		s.log.Info("unsubscribed by one-click", "list", list, "member", addr)
-	}
-	return list, addr, err
-}
-
-// UnsubscribeInfo tells what a one-click token would do, without doing it
-// (for the confirm page a GET shows).
-func (s *Service) UnsubscribeInfo(token string) (list, addr string, ok bool) {
-	_ = s.st.View(func(tx *store.Tx) error {
-		t, err := tx.Token(strings.ToLower(strings.TrimSpace(token)))
-		if err == nil && t.Kind == "unsub" {
-			list, addr, ok = t.List, t.Address, true
-		}
-		return nil
-	})
-	return
-}
-
-// HeldHistory returns every held item of a list ("" = all lists) with its
-// decision, oldest first: who approved, rejected or withdrew what.
-func (s *Service) HeldHistory(list string) ([]store.Held, error) {
-	var out []store.Held
-	err := s.st.View(func(tx *store.Tx) error {
-		return tx.EachHeld(false, func(h store.Held) error {
-			if list == "" || h.List == list {
-				out = append(out, h)
-			}
-			return nil
-		})
-	})
-	return out, err
+	return "the operator"
 }

@@ -76,12 +76,19 @@ func (s *Service) notifyModerators(tx *store.Tx, list store.List, h store.Held, 
 		s.log.Warn("held item has nobody to moderate it; use `minyan held`", "list", list.Name, "id", h.ID)
 		return nil
 	}
-	name := ""
+	name, standing := "", "not marked in good standing"
 	if p, err := tx.Person(h.From); err == nil {
 		name = p.Name
+		if p.GoodStanding {
+			standing = "in good standing (dues paid)"
+		}
+	}
+	if list.Settings.RequireGoodStanding && standing != "in good standing (dues paid)" {
+		standing += "; this list requires good standing, so approving will not add them until their record is updated"
 	}
 	subj, body, err := s.render(list.Name, "held-moderator", map[string]any{
-		"List": list.Name, "Title": list.Settings.Title, "ListAddress": s.addr(list.Name, RolePost, ""),
+		"Standing": standing,
+		"List":     list.Name, "Title": list.Settings.Title, "ListAddress": s.addr(list.Name, RolePost, ""),
 		"Join": h.Kind == "join", "From": h.From, "Name": name, "Subject": h.Subject, "Reason": h.Reason,
 		"Reminder": reminder, "Expires": h.Received.Add(list.Settings.HoldExpireAfter).Format("Mon 2 Jan 2006"),
 	})
@@ -123,33 +130,36 @@ func (s *Service) echoDecision(tx *store.Tx, list store.List, h store.Held) erro
 // The decision counts only if the token is valid, unexpired and unused
 // and the reply comes from someone who may moderate the list.
 func (s *Service) decideByReply(ctx context.Context, r *Reply) (string, error) {
-	var role string
-	_ = s.st.View(func(tx *store.Tx) error {
-		if mb, err := tx.Membership(r.List, r.From); err == nil && mb.Status != StatusBanned {
-			role = mb.Role
-		}
-		return nil
-	})
-	if !CanModerate(role) {
-		return fmt.Sprintf("%s is not a moderator of %s, so the reply cannot decide anything.", r.From, s.addr(r.List, RolePost, "")), nil
+	if r.Sender.Forged() {
+		s.log.Warn("moderation reply refused: the sender check failed", "list", r.List, "from", r.From)
+		return "The reply's sender could not be verified (its domain says it did not send it). Please reply from your own mailbox, or use `minyan held`.", nil
 	}
-	if r.EnvelopeFrom != "" && NormalizeAddress(r.EnvelopeFrom) != r.From && !s.isModerator(r.List, r.EnvelopeFrom) {
+	if !r.Sender.Vouched() && r.EnvelopeFrom != "" && NormalizeAddress(r.EnvelopeFrom) != r.From && !s.isModerator(r.List, r.EnvelopeFrom) {
 		s.log.Warn("moderation reply refused: envelope sender differs from From", "list", r.List, "from", r.From, "envelope", r.EnvelopeFrom)
 		return "The reply's sender could not be checked (its envelope sender differs from its From address). Please reply from your own mailbox, or use `minyan held`.", nil
 	}
 	decision, reason, ok := ParseDecision(r.Lines, r.Subject)
 	if !ok || decision == DecideWithdraw {
+		if !s.isModerator(r.List, r.From) {
+			return notModerator(s, r), nil
+		}
 		return "I could not find a decision in your reply. Please reply with one word on the first line: approve, approve always, reject (with a reason), discard or ban.", nil
 	}
-	h, err := s.Decide(ctx, r.Token.Ref, decision, reason, r.From)
-	if errors.Is(err, ErrAlreadyDecided) {
+	h, err := s.Decide(ctx, Person(r.From, DoorMail), r.Token.Ref, decision, reason)
+	switch {
+	case errors.Is(err, ErrAlreadyDecided):
 		return alreadyText(h), nil
-	}
-	if err != nil {
+	case errors.Is(err, ErrForbidden), errors.Is(err, ErrNotFound):
+		return notModerator(s, r), nil
+	case err != nil:
 		return "", err
 	}
 	s.markTokenUsed(r.Token.Token, r.From)
 	return "", nil // the echo to all moderators confirms it
+}
+
+func notModerator(s *Service, r *Reply) string {
+	return fmt.Sprintf("%s is not a moderator of %s, so the reply cannot decide anything.", r.From, s.addr(r.List, RolePost, ""))
 }
 
 func alreadyText(h store.Held) string {
@@ -198,7 +208,7 @@ func (s *Service) withdrawByReply(ctx context.Context, r *Reply) (string, error)
 	if d, _, ok := ParseDecision(r.Lines, r.Subject); !ok || d != DecideWithdraw {
 		return `To withdraw your message, reply with the single word "withdraw".`, nil
 	}
-	h, err := s.Decide(ctx, r.Token.Ref, DecideWithdraw, "", r.From)
+	h, err := s.Decide(ctx, Person(r.Token.Address, DoorMail), r.Token.Ref, DecideWithdraw, "")
 	if errors.Is(err, ErrAlreadyDecided) {
 		return alreadyText(h), nil
 	}

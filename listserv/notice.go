@@ -24,16 +24,6 @@ var templateFuncs = template.FuncMap{"lower": strings.ToLower}
 
 var templates = template.Must(template.New("").Funcs(templateFuncs).Option("missingkey=error").ParseFS(templateFS, "templates/*.txt"))
 
-// renderTemplate returns the subject and body of a named built-in
-// template.
-func renderTemplate(name string, data any) (subject, body string, err error) {
-	var buf bytes.Buffer
-	if err := templates.ExecuteTemplate(&buf, name+".txt", data); err != nil {
-		return "", "", fmt.Errorf("template %s: %w", name, err)
-	}
-	return splitSubject(name, buf.String())
-}
-
 // splitSubject takes the "Subject: " first line off a rendered template.
 func splitSubject(name, text string) (subject, body string, err error) {
 	first, rest, _ := strings.Cut(text, "\n")

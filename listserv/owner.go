@@ -26,7 +26,7 @@ func (s *Service) receiveOwner(ctx context.Context, env Envelope, la ListAddress
 		if err != nil || len(to) == 0 {
 			return err
 		}
-		subj, body, err := renderTemplate("owner-forward", map[string]any{
+		subj, body, err := s.render(list.Name, "owner-forward", map[string]any{
 			"List": list.Name, "Subject": m.Subject, "ListAddress": s.addr(list.Name, RolePost, ""),
 			"From": m.From.String(),
 		})

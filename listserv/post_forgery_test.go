@@ -40,7 +40,7 @@ func (e *bounceEnv) posted(list string) string {
 			return "distributed"
 		}
 	}
-	held, err := e.svc.HeldItems(list)
+	held, err := e.svc.HeldItems(context.Background(), Operator(DoorCLI), list)
 	if err != nil {
 		e.t.Fatal(err)
 	}

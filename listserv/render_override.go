@@ -32,7 +32,18 @@ func (s *Service) render(list, name string, data any) (subject, body string, err
 			return subject, body, nil
 		}
 	}
-	return renderTemplate(name, data)
+	return builtinText(name, data)
+}
+
+// builtinText renders the built-in text of a template. Only render calls
+// it: every mail minyan writes goes through render, so an owner's
+// replacement applies to every text.
+func builtinText(name string, data any) (subject, body string, err error) {
+	var buf bytes.Buffer
+	if err := templates.ExecuteTemplate(&buf, name+".txt", data); err != nil {
+		return "", "", fmt.Errorf("template %s: %w", name, err)
+	}
+	return splitSubject(name, buf.String())
 }
 
 func renderFile(path, name string, data any) (subject, body string, err error) {

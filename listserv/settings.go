@@ -10,14 +10,57 @@ import (
 	"minyan/store"
 )
 
-// Kinds of list (SPEC "Kinds of list"): each is only a preset of settings.
-var kinds = []string{"community", "caucus", "discussion", "announce"}
+// Kind is a kind of list: each is only a preset of settings. The store
+// keeps it as a string (store.List.Kind).
+type Kind string
+
+// The kinds of list.
+const (
+	KindCommunity  Kind = "community"
+	KindCaucus     Kind = "caucus"
+	KindDiscussion Kind = "discussion"
+	KindAnnounce   Kind = "announce"
+)
+
+var kinds = []string{string(KindCommunity), string(KindCaucus), string(KindDiscussion), string(KindAnnounce)}
+
+// ListRole is a person's role on a list (store.Membership.Role).
+type ListRole string
 
 // Roles in increasing order of rights.
-var roles = []string{"member", "facilitator", "moderator", "owner"}
+const (
+	ListMember      ListRole = "member"
+	ListFacilitator ListRole = "facilitator"
+	ListModerator   ListRole = "moderator"
+	ListOwner       ListRole = "owner"
+)
 
-// Modes of delivery of a membership.
-var modes = []string{"each", "digest", "nomail"}
+var roles = []string{string(ListMember), string(ListFacilitator), string(ListModerator), string(ListOwner)}
+
+// Mode is how a member gets a list's mail (store.Membership.Mode).
+type Mode string
+
+// The delivery modes.
+const (
+	ModeEach   Mode = "each"
+	ModeDigest Mode = "digest"
+	ModeNomail Mode = "nomail"
+)
+
+var modes = []string{string(ModeEach), string(ModeDigest), string(ModeNomail)}
+
+// SubscribePolicy is a list's `subscribe` setting: how people join.
+type SubscribePolicy string
+
+// The subscribe policies.
+const (
+	SubscribeOpen    SubscribePolicy = "open"
+	SubscribeConfirm SubscribePolicy = "confirm"
+	SubscribeApprove SubscribePolicy = "approve"
+	SubscribeClosed  SubscribePolicy = "closed"
+)
+
+func subscribePolicy(l store.List) SubscribePolicy { return SubscribePolicy(l.Settings.Subscribe) }
 
 // Statuses a membership can have, as `minyan member ls` prints them.
 const (

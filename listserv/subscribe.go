@@ -14,67 +14,141 @@ import (
 // confirmTTL is how long a join or leave confirmation stays valid.
 const confirmTTL = 7 * 24 * time.Hour
 
+// confirmResendAfter is how long a repeated join, leave or command
+// request sends nothing more: one outstanding confirmation per address
+// and list, re-sent at most once a day, so forged requests cannot flood
+// someone's mailbox.
+const confirmResendAfter = 24 * time.Hour
+
+// RequestJoin asks for addr to join a list, for any front door (the web
+// join form, mail to NAME-join@). It answers the same whether or not the
+// address is known, a member, banned or already waiting, so the answer
+// tells nothing about anyone: only the mail that addr receives does. An
+// open list takes the person at once only when the actor is addr itself;
+// otherwise, and on confirm and approve lists, addr is asked to confirm
+// (at most once a day). name is kept for a new person.
+func (s *Service) RequestJoin(ctx context.Context, a Actor, list, addr, name string) error {
+	addr = NormalizeAddress(addr)
+	if !ValidAddress(addr) {
+		return fmt.Errorf("%q is not an email address", addr)
+	}
+	err := s.st.Update(func(tx *store.Tx) error {
+		l, err := tx.List(list)
+		if errors.Is(err, store.ErrNotFound) {
+			return noListError{list}
+		}
+		if err != nil {
+			return err
+		}
+		if name != "" {
+			if _, err := tx.Person(addr); errors.Is(err, store.ErrNotFound) {
+				if err := tx.PutPerson(store.Person{Address: addr, Name: name, Created: s.clock.Now()}); err != nil {
+					return err
+				}
+			}
+		}
+		_, _, err = s.requestJoin(tx, a, l, addr)
+		return err
+	})
+	return err
+}
+
 // requestJoin starts a subscription for addr, by the list's `subscribe`
-// policy: open joins at once, confirm and approve first ask the address
-// to confirm (approve then asks the moderators), closed refuses. It
-// returns the sentence that answers the request.
-func (s *Service) requestJoin(tx *store.Tx, list store.List, addr string) (string, error) {
+// policy: open joins at once (when the actor is addr), confirm and
+// approve first ask the address to confirm (approve then asks the
+// moderators), closed refuses. It returns the sentence that answers the
+// request.
+func (s *Service) requestJoin(tx *store.Tx, a Actor, list store.List, addr string) (answer string, mailed bool, err error) {
 	set := list.Settings
 	title := set.Title
 	if !ValidAddress(addr) {
-		return "The address " + strconv.QuoteToASCII(addr) + " cannot be subscribed: it is not a plain email address (it has spaces or unusual characters).", nil
+		return "The address " + strconv.QuoteToASCII(addr) + " cannot be subscribed: it is not a plain email address (it has spaces or unusual characters).", false, nil
 	}
 	mb, err := tx.Membership(list.Name, addr)
 	exists := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return "", err
+		return "", false, err
 	}
 	switch {
 	case exists && mb.Status == StatusBanned:
-		return "This address cannot join " + title + ". If you think that is a mistake, write to " + s.addr(list.Name, RoleOwner, "") + ".", nil
+		return "This address cannot join " + title + ". If you think that is a mistake, write to " + s.addr(list.Name, RoleOwner, "") + ".", false, nil
 	case exists && mb.Status == StatusWaitlist:
-		return addr + " is already on the waitlist for " + title + "; you will be told when a seat opens.", nil
+		return addr + " is already on the waitlist for " + title + "; you will be told when a seat opens.", false, nil
 	case exists && mb.Status != StatusPending:
-		return addr + " is already a member of " + title + ".", nil
-	case set.Subscribe == "closed":
-		return title + " does not take requests to join. Write to " + s.addr(list.Name, RoleOwner, "") + " if you would like to be added.", nil
+		return addr + " is already a member of " + title + ".", false, nil
+	case subscribePolicy(list) == SubscribeClosed:
+		return title + " does not take requests to join. Write to " + s.addr(list.Name, RoleOwner, "") + " if you would like to be added.", false, nil
 	}
 	if reason := s.standingProblem(tx, list, addr); reason != "" {
-		return reason, nil
+		return reason, false, nil
 	}
-	if set.Subscribe == "open" {
-		mb = store.Membership{List: list.Name, Address: addr, Role: "member", Mode: "each", Joined: s.clock.Now()}
+	if subscribePolicy(list) == SubscribeOpen && a.Address == addr {
+		mb = store.Membership{List: list.Name, Address: addr, Role: string(ListMember), Mode: string(ModeEach), Joined: s.clock.Now()}
 		status, err := s.activate(tx, list, mb)
 		if err != nil {
-			return "", err
+			return "", false, err
+		}
+		if err := s.AuditChange(tx, a, list.Name, addr+" joined ("+status+")"); err != nil {
+			return "", false, err
 		}
 		if status == StatusWaitlist {
-			return title + " is full, so " + addr + " is on the waitlist.", nil
+			return title + " is full, so " + addr + " is on the waitlist.", true, nil
 		}
-		return addr + " is now a member of " + title + ". Welcome!", nil
+		return addr + " is now a member of " + title + ". Welcome!", true, nil
 	}
+	sent := "I sent a confirmation request to " + addr + ". Reply to it (or open its link) to finish joining."
 	if !exists {
-		mb = store.Membership{List: list.Name, Address: addr, Role: "member", Mode: "each", Status: StatusPending, Joined: s.clock.Now()}
-		if err := tx.PutMembership(mb); err != nil {
-			return "", err
-		}
+		mb = store.Membership{List: list.Name, Address: addr, Role: string(ListMember), Mode: string(ModeEach), Status: StatusPending, Joined: s.clock.Now()}
 	}
-	tok, err := s.IssueToken(tx, TokenConfirmJoin, list.Name, addr, 0, "", confirmTTL)
+	if s.confirmOutstanding(tx, mb) {
+		return sent, true, nil
+	}
+	tok, err := s.newConfirmation(tx, &mb, TokenConfirmJoin, "")
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	subj, body, err := s.render(list.Name, "join-confirm", map[string]any{
 		"Title": title, "Address": addr, "ListAddress": s.addr(list.Name, RolePost, ""), "URL": s.o.PublicURL + "/confirm/" + tok,
-		"Approve": set.Subscribe == "approve", "Expires": s.clock.Now().Add(confirmTTL).Format("Mon 2 Jan 2006"),
+		"Approve": subscribePolicy(list) == SubscribeApprove, "Expires": s.clock.Now().Add(confirmTTL).Format("Mon 2 Jan 2006"),
 	})
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if err := s.queueNotice(tx, notice{List: list.Name, To: []string{addr}, From: s.addr(list.Name, RoleRequest, ""),
 		ReplyTo: s.addr(list.Name, RoleConfirm, tok), Subject: subj, Body: body}); err != nil {
+		return "", false, err
+	}
+	return sent, true, nil
+}
+
+// confirmOutstanding tells whether mb has a usable confirmation that was
+// mailed less than confirmResendAfter ago; then nothing more is sent.
+func (s *Service) confirmOutstanding(tx *store.Tx, mb store.Membership) bool {
+	if mb.ConfirmToken == "" {
+		return false
+	}
+	t, err := tx.Token(mb.ConfirmToken)
+	now := s.clock.Now()
+	if err != nil || !t.Used.IsZero() || (!t.Expires.IsZero() && now.After(t.Expires)) {
+		return false
+	}
+	return now.Sub(mb.ConfirmSent) < confirmResendAfter
+}
+
+// newConfirmation issues mb's one outstanding confirmation (dropping an
+// earlier one) and stores mb with it.
+func (s *Service) newConfirmation(tx *store.Tx, mb *store.Membership, kind, data string) (string, error) {
+	if mb.ConfirmToken != "" {
+		if err := tx.DeleteToken(mb.ConfirmToken); err != nil {
+			return "", err
+		}
+	}
+	tok, err := s.IssueToken(tx, kind, mb.List, mb.Address, 0, data, confirmTTL)
+	if err != nil {
 		return "", err
 	}
-	return "I sent a confirmation request to " + addr + ". Reply to it (or open its link) to finish joining.", nil
+	mb.ConfirmToken, mb.ConfirmSent = tok, s.clock.Now()
+	return tok, tx.PutMembership(*mb)
 }
 
 // standingProblem explains why a person may not join a list that requires
@@ -140,50 +214,56 @@ func (s *Service) refuseJoin(tx *store.Tx, list store.List, addr, reason string)
 	return s.queueNotice(tx, notice{List: list.Name, To: []string{addr}, From: s.addr(list.Name, RoleRequest, ""), Subject: subj, Body: body})
 }
 
-// requestLeave asks a member to confirm leaving.
-func (s *Service) requestLeave(tx *store.Tx, list store.List, addr string) (string, error) {
+// requestLeave asks a member to confirm leaving (at most once a day).
+func (s *Service) requestLeave(tx *store.Tx, list store.List, addr string) (answer string, mailed bool, err error) {
 	mb, err := tx.Membership(list.Name, addr)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (mb.Status == StatusBanned || mb.Status == StatusPending)) {
-		return addr + " is not a member of " + list.Settings.Title + ", so there is nothing to leave.", nil
+		return addr + " is not a member of " + list.Settings.Title + ", so there is nothing to leave.", false, nil
 	}
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
-	tok, err := s.IssueToken(tx, TokenConfirmLeave, list.Name, addr, 0, "", confirmTTL)
+	sent := "I sent a confirmation request to " + addr + ". Reply to it (or open its link) to finish leaving."
+	if s.confirmOutstanding(tx, mb) {
+		return sent, true, nil
+	}
+	tok, err := s.newConfirmation(tx, &mb, TokenConfirmLeave, "")
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	subj, body, err := s.render(list.Name, "leave-confirm", map[string]any{
 		"Title": list.Settings.Title, "Address": addr, "ListAddress": s.addr(list.Name, RolePost, ""), "URL": s.o.PublicURL + "/confirm/" + tok,
 	})
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if err := s.queueNotice(tx, notice{List: list.Name, To: []string{addr}, From: s.addr(list.Name, RoleRequest, ""),
 		ReplyTo: s.addr(list.Name, RoleConfirm, tok), Subject: subj, Body: body}); err != nil {
-		return "", err
+		return "", false, err
 	}
-	return "I sent a confirmation request to " + addr + ". Reply to it (or open its link) to finish leaving.", nil
+	return sent, true, nil
 }
 
 // ErrBadToken is what a person sees for a confirmation link or reply
 // that is unknown, expired or used.
 var ErrBadToken = errors.New("this confirmation is not valid any more (it expired or was already used); nothing was changed")
 
-// confirm acts on a join or leave confirmation token, from a reply or the
-// web page. It returns what happened, in words for the person.
-func (s *Service) confirm(tok string, via string) (string, error) {
+// confirm acts on a join, leave or command confirmation token, from a
+// reply or the web page. It returns what happened, in words for the
+// person.
+func (s *Service) confirm(ctx context.Context, tok string, door Door) (string, error) {
 	var answer string
+	var password *store.Token
 	err := s.st.Update(func(tx *store.Tx) error {
 		t, err := tx.Token(tok)
-		if err != nil || (t.Kind != TokenConfirmJoin && t.Kind != TokenConfirmLeave) {
+		if err != nil || (t.Kind != TokenConfirmJoin && t.Kind != TokenConfirmLeave && t.Kind != TokenConfirmCommand) {
 			return ErrBadToken
 		}
 		now := s.clock.Now()
 		if !t.Used.IsZero() || (!t.Expires.IsZero() && now.After(t.Expires)) {
 			return ErrBadToken
 		}
-		t.Used, t.UsedBy = now, t.Address+" via "+via
+		t.Used, t.UsedBy = now, t.Address+" via "+string(door)
 		if err := tx.PutToken(t); err != nil {
 			return err
 		}
@@ -191,13 +271,35 @@ func (s *Service) confirm(tok string, via string) (string, error) {
 		if err != nil {
 			return ErrBadToken
 		}
-		if t.Kind == TokenConfirmLeave {
+		a := Person(t.Address, door)
+		switch t.Kind {
+		case TokenConfirmLeave:
 			answer, err = s.leave(tx, list, t.Address)
+			if err == nil {
+				err = s.AuditChange(tx, a, list.Name, t.Address+" left")
+			}
+			return err
+		case TokenConfirmCommand:
+			c, ok := ParseCommand(t.Data)
+			if !ok {
+				return ErrBadToken
+			}
+			if c.Name == "password" {
+				password = &t
+				return nil
+			}
+			answer, err = s.runConfirmedCommand(tx, a, list, c)
 			return err
 		}
 		answer, err = s.confirmedJoin(tx, list, t.Address)
+		if err == nil {
+			err = s.AuditChange(tx, a, list.Name, t.Address+" confirmed joining")
+		}
 		return err
 	})
+	if err == nil && password != nil {
+		answer, err = s.mailPassword(password.List, password.Address)
+	}
 	return answer, err
 }
 
@@ -236,6 +338,11 @@ func (s *Service) confirmedJoin(tx *store.Tx, list store.List, addr string) (str
 	return addr + " is now a member of " + list.Settings.Title + ". Welcome!", nil
 }
 
+// ErrNotInGoodStanding refuses to approve a join request on a list that
+// requires good standing while the person is not marked so; the request
+// stays pending until their record is updated or it is rejected.
+var ErrNotInGoodStanding = errors.New("mark them in good standing first (minyan person set --good-standing true), or reject the request")
+
 // decideJoin applies a moderator's decision to a join request.
 func (s *Service) decideJoin(tx *store.Tx, list store.List, h *store.Held, action, reason string) error {
 	switch action {
@@ -248,6 +355,9 @@ func (s *Service) decideJoin(tx *store.Tx, list store.List, h *store.Held, actio
 			return err
 		} else if mb.Status != StatusPending {
 			return nil // joined some other way meanwhile
+		}
+		if s.standingProblem(tx, list, h.From) != "" {
+			return fmt.Errorf("%s is not marked in good standing, which %s requires: %w", h.From, list.Settings.Title, ErrNotInGoodStanding)
 		}
 		_, err = s.activate(tx, list, mb)
 		return err
@@ -309,6 +419,8 @@ func (s *Service) ConfirmInfo(token string) (action, list, addr string, ok bool)
 			action = "join"
 		case TokenConfirmLeave:
 			action = "leave"
+		case TokenConfirmCommand:
+			action = t.Data
 		default:
 			return nil
 		}
@@ -320,5 +432,5 @@ func (s *Service) ConfirmInfo(token string) (action, list, addr string, ok bool)
 
 // Confirm uses a join or leave confirmation from the web page's button.
 func (s *Service) Confirm(ctx context.Context, token string) (string, error) {
-	return s.confirm(strings.ToLower(strings.TrimSpace(token)), "web")
+	return s.confirm(ctx, strings.ToLower(strings.TrimSpace(token)), DoorWeb)
 }

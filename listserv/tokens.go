@@ -20,6 +20,8 @@ type Reply struct {
 	// and phone footers removed (see AnswerLines).
 	Lines []string
 	Raw   []byte
+	// Sender is the sender check's verdict on the reply's From address.
+	Sender SenderVerdict
 }
 
 // FirstLine is the first line the person wrote, or "".

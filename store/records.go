@@ -46,11 +46,17 @@ type List struct {
 // Person holds the network-wide facts about an address, shared by all of
 // its memberships (dues status is per person, not per list).
 type Person struct {
-	Address      string    `json:"address"`
-	Name         string    `json:"name,omitempty"`
-	GoodStanding bool      `json:"good_standing"`
-	PasswordHash string    `json:"password_hash,omitempty"`
-	Created      time.Time `json:"created"`
+	Address      string `json:"address"`
+	Name         string `json:"name,omitempty"`
+	GoodStanding bool   `json:"good_standing"`
+	PasswordHash string `json:"password_hash,omitempty"`
+	// NewPasswordHash is an app password issued but not used yet: the
+	// old one keeps working until the new one logs in once, so a forged
+	// request for a password cannot lock anyone out.
+	NewPasswordHash string    `json:"new_password_hash,omitempty"`
+	Created         time.Time `json:"created"`
+	// Admin marks a site admin (every list, list creation).
+	Admin bool `json:"admin,omitempty"`
 }
 
 // Membership ties a person to a list with a role, a delivery mode and a
@@ -70,6 +76,11 @@ type Membership struct {
 	BounceToken string    `json:"bounce_token"`
 	// Bounces are the times of counted bounces inside the window.
 	Bounces []time.Time `json:"bounces,omitempty"`
+	// ConfirmToken is the one outstanding join or leave confirmation of
+	// this address on this list, ConfirmSent when it was last mailed: a
+	// request repeated within a day sends nothing more.
+	ConfirmToken string    `json:"confirm_token,omitempty"`
+	ConfirmSent  time.Time `json:"confirm_sent,omitzero"`
 }
 
 // ArchiveMeta is what the archive keeps beside the raw bytes of a post, so

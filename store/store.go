@@ -39,8 +39,9 @@ var (
 	bQRcpt     = []byte("queue_rcpt") // id idx -> QueuedRcpt
 	bQDue      = []byte("queue_due")  // nanos id idx -> nil
 	bQFailed   = []byte("queue_failed")
-	bJobs      = []byte("jobs") // idempotency key -> time done
-	allBuckets = [][]byte{bMeta, bLists, bPeople, bMembers, bMemberOf, bArchive, bHeld, bTokens, bQMsg, bQBody, bQRcpt, bQDue, bQFailed, bJobs, bSessions, bRSVPs, bPairs, bPairHistory, bDigestState}
+	bJobs      = []byte("jobs")  // idempotency key -> time done
+	bAudit     = []byte("audit") // list \x00 seq -> AuditEntry
+	allBuckets = [][]byte{bMeta, bLists, bPeople, bMembers, bMemberOf, bArchive, bHeld, bTokens, bQMsg, bQBody, bQRcpt, bQDue, bQFailed, bJobs, bSessions, bRSVPs, bPairs, bPairHistory, bDigestState, bAudit}
 	kSchema    = []byte("schema_version")
 	// kLastUIDValidity is the highest UIDVALIDITY given to any list.
 	kLastUIDValidity = []byte("last_uid_validity")

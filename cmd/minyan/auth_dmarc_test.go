@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"minyan/listserv"
 	"minyan/listserv/dmarc"
 	"net"
 	"strings"
@@ -80,7 +81,7 @@ func TestDMARCMitigationOverSMTP(t *testing.T) {
 	e.setup("team", "discussion", members)
 	e.setup("alerts", "announce", map[string]string{"rita@reject.example": "moderator", "reader@example.net": "member"})
 	e.setup("plain", "discussion", map[string]string{"rita@reject.example": "member", "nora@none.example": "member", "reader@example.net": "member"})
-	if _, err := e.srv.App.Svc.SetList("plain", []string{"dmarc_mitigation=never"}); err != nil {
+	if _, err := e.srv.App.Svc.SetList(context.Background(), listserv.Operator(listserv.DoorCLI), "plain", []string{"dmarc_mitigation=never"}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -14,7 +14,7 @@ import (
 // who decided (STATUS<TAB>BY), so owners can see the history.
 func setupHeldLs(fs *flag.FlagSet) action {
 	all := fs.Bool("all", false, "also show decided items, with STATUS and BY columns")
-	return func(_ context.Context, env *cmdEnv, args []string) error {
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
 		list := ""
 		if len(args) == 1 {
 			list = args[0]
@@ -23,7 +23,7 @@ func setupHeldLs(fs *flag.FlagSet) action {
 			}
 		}
 		if *all {
-			items, err := env.app.Svc.HeldHistory(list)
+			items, err := env.app.Svc.HeldHistory(ctx, env.actor(), list)
 			if err != nil {
 				return fmt.Errorf("held ls: %w", err)
 			}
@@ -32,7 +32,7 @@ func setupHeldLs(fs *flag.FlagSet) action {
 			}
 			return nil
 		}
-		items, err := env.app.Svc.HeldItems(list)
+		items, err := env.app.Svc.HeldItems(ctx, env.actor(), list)
 		if err != nil {
 			return fmt.Errorf("held ls: %w", err)
 		}
@@ -55,7 +55,7 @@ func setupHeldDecide(decision string) func(fs *flag.FlagSet) action {
 			if err != nil || id == 0 {
 				return env.usage(fmt.Sprintf("%q is not a held item ID (a number from 'minyan held ls')", args[0]))
 			}
-			h, err := env.app.Svc.Decide(ctx, id, decision, *reason, env.io.Who)
+			h, err := env.app.Svc.Decide(ctx, env.actor(), id, decision, *reason)
 			if err != nil {
 				return fmt.Errorf("held %s: %w", decision, err)
 			}

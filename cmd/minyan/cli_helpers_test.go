@@ -100,7 +100,7 @@ func (r cliResult) expect(t *testing.T, code int, stdout, stderr string) {
 // cliSetupList creates a list with members through the service.
 func cliSetupList(t *testing.T, app *App, name, kind string, members ...string) {
 	t.Helper()
-	if _, err := app.Svc.CreateList(name, kind, "", ""); err != nil {
+	if _, err := app.Svc.CreateList(context.Background(), listserv.Operator(listserv.DoorCLI), name, kind, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	var specs []listserv.MemberSpec
@@ -111,7 +111,7 @@ func cliSetupList(t *testing.T, app *App, name, kind string, members ...string) 
 	if len(specs) == 0 {
 		return
 	}
-	res, err := app.Svc.AddMembers(name, specs, false)
+	res, err := app.Svc.AddMembers(context.Background(), listserv.Operator(listserv.DoorCLI), name, specs, false)
 	if err != nil {
 		t.Fatal(err)
 	}

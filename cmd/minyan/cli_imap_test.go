@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"minyan/listserv"
 	"os"
@@ -107,7 +108,7 @@ func TestPasswdCommand(t *testing.T) {
 		t.Fatalf("passwd for a non-member: %+v", r)
 	}
 	cliSetupList(t, app, "team", "discussion")
-	if _, err := app.Svc.AddMembers("team", []listserv.MemberSpec{{Address: "bob@example.net"}}, false); err != nil {
+	if _, err := app.Svc.AddMembers(context.Background(), listserv.Operator(listserv.DoorCLI), "team", []listserv.MemberSpec{{Address: "bob@example.net"}}, false); err != nil {
 		t.Fatal(err)
 	}
 	r = cliRun(t, app, "passwd", "Bob@Example.net")

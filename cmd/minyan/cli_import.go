@@ -96,7 +96,7 @@ func importRows(ctx context.Context, env *cmdEnv, list string, rows []csvRow, n 
 		for i, r := range batch {
 			specs[i] = r.spec
 		}
-		res, err := env.app.Svc.AddMembers(list, specs, true)
+		res, err := env.app.Svc.AddMembers(ctx, env.actor(), list, specs, true)
 		if err != nil {
 			return failures, err
 		}

@@ -18,8 +18,8 @@ func setupListCreate(fs *flag.FlagSet) action {
 	kind := fs.String("kind", "discussion", "`KIND` of list: community, caucus, discussion or announce")
 	title := fs.String("title", "", "`TITLE` shown in List-Id and notices (default: the name)")
 	desc := fs.String("description", "", "one-line `DESCRIPTION` of the list")
-	return func(_ context.Context, env *cmdEnv, args []string) error {
-		l, err := env.app.Svc.CreateList(args[0], *kind, *title, *desc)
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
+		l, err := env.app.Svc.CreateList(ctx, env.actor(), args[0], *kind, *title, *desc)
 		if err != nil {
 			return fmt.Errorf("list create: %w", err)
 		}
@@ -31,8 +31,8 @@ func setupListCreate(fs *flag.FlagSet) action {
 // setupListSet builds `minyan list set NAME KEY=VALUE...` and echoes
 // each value as stored, so normalisation (case, units) is visible.
 func setupListSet(fs *flag.FlagSet) action {
-	return func(_ context.Context, env *cmdEnv, args []string) error {
-		l, err := env.app.Svc.SetList(args[0], args[1:])
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
+		l, err := env.app.Svc.SetList(ctx, env.actor(), args[0], args[1:])
 		if err != nil {
 			return fmt.Errorf("list set %s: %w", args[0], err)
 		}
@@ -48,7 +48,7 @@ func setupListSet(fs *flag.FlagSet) action {
 // setupListShow builds `minyan list show NAME`: KEY<TAB>VALUE lines, facts
 // first, then every setting, in the text form `list set` accepts.
 func setupListShow(fs *flag.FlagSet) action {
-	return func(_ context.Context, env *cmdEnv, args []string) error {
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
 		name := args[0]
 		var (
 			l        store.List
@@ -91,7 +91,7 @@ func setupListShow(fs *flag.FlagSet) action {
 // setupListLs builds `minyan list ls`: NAME<TAB>KIND<TAB>MEMBERS<TAB>TITLE,
 // counted in one read transaction so the numbers agree with each other.
 func setupListLs(fs *flag.FlagSet) action {
-	return func(_ context.Context, env *cmdEnv, _ []string) error {
+	return func(ctx context.Context, env *cmdEnv, _ []string) error {
 		type line struct {
 			l store.List
 			n int
@@ -124,8 +124,8 @@ func setupListLs(fs *flag.FlagSet) action {
 // setupListRm builds `minyan list rm NAME`, which also drops the
 // list's roster, archive and held items.
 func setupListRm(fs *flag.FlagSet) action {
-	return func(_ context.Context, env *cmdEnv, args []string) error {
-		if err := env.app.Svc.DeleteList(args[0]); err != nil {
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
+		if err := env.app.Svc.DeleteList(ctx, env.actor(), args[0]); err != nil {
 			return fmt.Errorf("list rm: %w", err)
 		}
 		fmt.Fprintf(env.io.Stdout, "removed list %s\n", args[0])

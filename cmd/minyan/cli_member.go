@@ -44,7 +44,7 @@ func setupMemberAdd(fs *flag.FlagSet) action {
 	role := fs.String("role", "", "`ROLE` on the list: member (default), facilitator, moderator or owner")
 	mode := fs.String("mode", "", "delivery `MODE`: each (default), digest or nomail")
 	name := fs.String("name", "", "display `NAME` of the person (network-wide)")
-	return func(_ context.Context, env *cmdEnv, args []string) error {
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
 		if err := checkRoleMode(env, *role, *mode); err != nil {
 			return err
 		}
@@ -53,7 +53,7 @@ func setupMemberAdd(fs *flag.FlagSet) action {
 		for _, a := range args[1:] {
 			specs = append(specs, listserv.MemberSpec{Address: a, Name: *name, Role: *role, Mode: *mode})
 		}
-		res, err := env.app.Svc.AddMembers(list, specs, false)
+		res, err := env.app.Svc.AddMembers(ctx, env.actor(), list, specs, false)
 		if err != nil {
 			return fmt.Errorf("member add: %w", err)
 		}
@@ -81,7 +81,7 @@ func setupMemberAdd(fs *flag.FlagSet) action {
 func setupMemberSet(fs *flag.FlagSet) action {
 	role := fs.String("role", "", "new `ROLE`: member, facilitator, moderator or owner")
 	mode := fs.String("mode", "", "new delivery `MODE`: each, digest or nomail (re-enables delivery disabled by bounces)")
-	return func(_ context.Context, env *cmdEnv, args []string) error {
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
 		if *role == "" && *mode == "" {
 			return env.usage("nothing to change: give --role and/or --mode")
 		}
@@ -89,7 +89,7 @@ func setupMemberSet(fs *flag.FlagSet) action {
 			return err
 		}
 		list, addr := args[0], listserv.NormalizeAddress(args[1])
-		if err := env.app.Svc.SetMember(list, addr, *role, *mode); err != nil {
+		if err := env.app.Svc.SetMember(ctx, env.actor(), list, addr, *role, *mode); err != nil {
 			return fmt.Errorf("member set: %w", err)
 		}
 		var changes []string
@@ -107,13 +107,13 @@ func setupMemberSet(fs *flag.FlagSet) action {
 // setupMemberRm builds `minyan member rm LIST ADDRESS...`; like add, each
 // address succeeds or fails on its own.
 func setupMemberRm(fs *flag.FlagSet) action {
-	return func(_ context.Context, env *cmdEnv, args []string) error {
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
 		list := args[0]
 		addrs := make([]string, 0, len(args)-1)
 		for _, a := range args[1:] {
 			addrs = append(addrs, listserv.NormalizeAddress(a))
 		}
-		res, err := env.app.Svc.RemoveMembers(list, addrs)
+		res, err := env.app.Svc.RemoveMembers(ctx, env.actor(), list, addrs)
 		if err != nil {
 			return fmt.Errorf("member rm: %w", err)
 		}
@@ -136,7 +136,7 @@ func setupMemberRm(fs *flag.FlagSet) action {
 // setupMemberLs builds `minyan member ls LIST`:
 // ADDRESS<TAB>ROLE<TAB>MODE<TAB>STATUS in address order.
 func setupMemberLs(fs *flag.FlagSet) action {
-	return func(_ context.Context, env *cmdEnv, args []string) error {
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
 		ms, err := env.app.Svc.Members(args[0])
 		if err != nil {
 			return fmt.Errorf("member ls: %w", err)

@@ -10,24 +10,25 @@ import (
 )
 
 // setupPersonSet builds `minyan person set [--name N] [--good-standing
-// true|false] ADDRESS`: network-wide facts about a person, shared by all
-// their memberships. Only the flags given are changed.
+// true|false] [--admin true|false] ADDRESS`: network-wide facts about a
+// person, shared by all their memberships. Only the flags given are
+// changed.
 func setupPersonSet(fs *flag.FlagSet) action {
 	name := fs.String("name", "", "display `NAME`")
 	good := fs.String("good-standing", "", "`true|false`: whether the person's dues are paid (lists with require_good_standing check it)")
-	return func(_ context.Context, env *cmdEnv, args []string) error {
+	admin := fs.String("admin", "", "`true|false`: whether the person is a site admin (every list, list creation)")
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
 		given := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 		if len(given) == 0 {
-			return env.usage("nothing to change: give --name and/or --good-standing")
+			return env.usage("nothing to change: give --name, --good-standing and/or --admin")
 		}
 		var (
-			namePtr *string
-			goodPtr *bool
+			change  listserv.PersonChange
 			changes []string
 		)
 		if given["name"] {
-			namePtr = name
+			change.Name = name
 			changes = append(changes, fmt.Sprintf("name=%q", *name))
 		}
 		if given["good-standing"] {
@@ -35,11 +36,19 @@ func setupPersonSet(fs *flag.FlagSet) action {
 			if err != nil {
 				return env.usage(fmt.Sprintf("--good-standing %q: must be true or false", *good))
 			}
-			goodPtr = &b
+			change.GoodStanding = &b
 			changes = append(changes, fmt.Sprintf("good_standing=%t", b))
 		}
+		if given["admin"] {
+			b, err := listserv.ParseBool(*admin)
+			if err != nil {
+				return env.usage(fmt.Sprintf("--admin %q: must be true or false", *admin))
+			}
+			change.Admin = &b
+			changes = append(changes, fmt.Sprintf("admin=%t", b))
+		}
 		addr := listserv.NormalizeAddress(args[0])
-		if err := env.app.Svc.SetPerson(addr, namePtr, goodPtr); err != nil {
+		if err := env.app.Svc.SetPerson(ctx, env.actor(), addr, change); err != nil {
 			return fmt.Errorf("person set: %w", err)
 		}
 		fmt.Fprintf(env.io.Stdout, "updated %s: %s\n", addr, strings.Join(changes, " "))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"minyan/listserv"
 	"strings"
 	"time"
 )
@@ -52,6 +53,14 @@ type cmdEnv struct {
 	cmd *command
 	app *App
 	io  cmdIO
+}
+
+// actor is who the domain sees: the operator, through the command line,
+// named by the user running the command (for the audit log).
+func (e *cmdEnv) actor() listserv.Actor {
+	a := listserv.Operator(listserv.DoorCLI)
+	a.Via = e.io.Who
+	return a
 }
 
 // usage is a usageError for the running command.

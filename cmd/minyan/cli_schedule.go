@@ -55,7 +55,7 @@ func setupSessionAdd(fs *flag.FlagSet) action {
 	link := fs.String("link", "", "meeting `URL`")
 	topic := fs.String("topic", "", "`TOPIC` of the session(s)")
 	start := fs.String("start", "", "first session's wall-clock time, \"`YYYY-MM-DD HH:MM`\" (24-hour)")
-	return func(_ context.Context, env *cmdEnv, args []string) error {
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
 		if *start == "" {
 			return env.usage(`--start "YYYY-MM-DD HH:MM" is required`)
 		}
@@ -70,7 +70,7 @@ func setupSessionAdd(fs *flag.FlagSet) action {
 			}
 		}
 		sched := schedulerFor(env.app)
-		added, err := sched.AddSessions(digest.AddRequest{
+		added, err := sched.AddSessions(ctx, env.actor(), digest.AddRequest{
 			List: args[0], Zone: *tz, Start: *start, Every: strings.ToLower(*every), Count: *count,
 			Duration: d, Link: *link, Topic: *topic,
 		})
@@ -99,7 +99,7 @@ func setupSessionAdd(fs *flag.FlagSet) action {
 // ("yes=3 no=1 maybe=0") and who answered what ("yes:a@x,b@x no:c@x", or
 // "-"). STATUS is scheduled, moved, cancelled or done.
 func setupSessionLs(fs *flag.FlagSet) action {
-	return func(_ context.Context, env *cmdEnv, args []string) error {
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
 		ss, err := schedulerFor(env.app).Sessions(args[0])
 		if err != nil {
 			return fmt.Errorf("session ls: %w", err)
@@ -126,7 +126,7 @@ func parseSessionID(env *cmdEnv, s string) (uint64, error) {
 // setupSessionMove builds `minyan session move --start T LIST ID`.
 func setupSessionMove(fs *flag.FlagSet) action {
 	start := fs.String("start", "", "new wall-clock time in the session's zone, \"`YYYY-MM-DD HH:MM`\"")
-	return func(_ context.Context, env *cmdEnv, args []string) error {
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
 		if *start == "" {
 			return env.usage(`--start "YYYY-MM-DD HH:MM" is required`)
 		}
@@ -134,7 +134,7 @@ func setupSessionMove(fs *flag.FlagSet) action {
 		if err != nil {
 			return err
 		}
-		si, n, err := schedulerFor(env.app).MoveSession(args[0], id, *start)
+		si, n, err := schedulerFor(env.app).MoveSession(ctx, env.actor(), args[0], id, *start)
 		if err != nil {
 			return fmt.Errorf("session move: %w", err)
 		}
@@ -145,12 +145,12 @@ func setupSessionMove(fs *flag.FlagSet) action {
 
 // setupSessionCancel builds `minyan session cancel LIST ID`.
 func setupSessionCancel(fs *flag.FlagSet) action {
-	return func(_ context.Context, env *cmdEnv, args []string) error {
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
 		id, err := parseSessionID(env, args[1])
 		if err != nil {
 			return err
 		}
-		si, n, err := schedulerFor(env.app).CancelSession(args[0], id)
+		si, n, err := schedulerFor(env.app).CancelSession(ctx, env.actor(), args[0], id)
 		if err != nil {
 			return fmt.Errorf("session cancel: %w", err)
 		}
@@ -162,8 +162,8 @@ func setupSessionCancel(fs *flag.FlagSet) action {
 // setupPairsMake builds `minyan pairs make LIST`; it prints the new pairs
 // as `pairs ls` does, and a note on stderr when some pair had to repeat.
 func setupPairsMake(fs *flag.FlagSet) action {
-	return func(_ context.Context, env *cmdEnv, args []string) error {
-		p, repeats, err := schedulerFor(env.app).MakePairs(args[0])
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
+		p, repeats, err := schedulerFor(env.app).MakePairs(ctx, env.actor(), args[0])
 		if err != nil {
 			return fmt.Errorf("pairs make: %w", err)
 		}
@@ -179,7 +179,7 @@ func setupPairsMake(fs *flag.FlagSet) action {
 
 // setupPairsLs builds `minyan pairs ls LIST`.
 func setupPairsLs(fs *flag.FlagSet) action {
-	return func(_ context.Context, env *cmdEnv, args []string) error {
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
 		p, err := schedulerFor(env.app).Pairs(args[0])
 		if err != nil {
 			return fmt.Errorf("pairs ls: %w", err)
@@ -193,7 +193,7 @@ func setupPairsLs(fs *flag.FlagSet) action {
 
 // setupDigestSend builds `minyan digest send LIST`.
 func setupDigestSend(fs *flag.FlagSet) action {
-	return func(_ context.Context, env *cmdEnv, args []string) error {
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
 		posts, rcpts, err := schedulerFor(env.app).SendDigest(args[0])
 		if err != nil {
 			return fmt.Errorf("digest send: %w", err)

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"io"
+	"minyan/listserv"
 	"net/http"
 	"regexp"
 	"strings"
@@ -103,7 +105,7 @@ func TestSubscribePolicies(t *testing.T) {
 func TestEmailCommands(t *testing.T) {
 	e := startEnv(t, nil)
 	e.setup("team", "caucus", map[string]string{"mem@example.net": "member", "own@example.net": "owner"})
-	e.srv.App.Svc.SetPerson("mem@example.net", ptr("Miriam"), nil)
+	e.srv.App.Svc.SetPerson(context.Background(), listserv.Operator(listserv.DoorCLI), "mem@example.net", listserv.PersonChange{Name: ptr("Miriam")})
 
 	// Several commands in one message, an unknown line reported, the
 	// quoted text below ignored.
@@ -111,25 +113,35 @@ func TestEmailCommands(t *testing.T) {
 		"digest on\nplease help\nwho\n\nOn Mon someone wrote:\n> unsubscribe\n")
 	r := e.mailTo("mem@example.net", "> digest on")
 	body := string(r.Data)
-	for _, want := range []string{"weekly digest", "> please help", "do not know this command", "Miriam <mem@example.net>", "own@example.net (owner)"} {
+	for _, want := range []string{"could not be verified", "> please help", "do not know this command", "Miriam <mem@example.net>", "own@example.net (owner)"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("answer lacks %q:\n%s", want, body)
 		}
 	}
-	if strings.Contains(body, "> unsubscribe") || e.status("team", "mem@example.net") != "ok/digest" {
-		t.Fatalf("quoted command acted on, or digest not set: %q", e.status("team", "mem@example.net"))
+	if strings.Contains(body, "> unsubscribe") || e.status("team", "mem@example.net") != "ok/each" {
+		t.Fatalf("quoted command acted on, or digest set before confirming: %q", e.status("team", "mem@example.net"))
+	}
+	// The sender check cannot vouch for example.net here, so a change of
+	// mode waits for a confirmation round trip.
+	confirmCommand := func(line, answer string) {
+		t.Helper()
+		c := e.mailTo("mem@example.net", `Please confirm: "`+line+`"`)
+		e.reply("mem@example.net", replyAddress(t, c), "Please confirm", "yes")
+		e.mailTo("mem@example.net", answer)
+	}
+	confirmCommand("digest on", "weekly digest")
+	if e.status("team", "mem@example.net") != "ok/digest" {
+		t.Fatalf("digest not set after confirming: %q", e.status("team", "mem@example.net"))
 	}
 	e.command("mem@example.net", "team-request@lists.example.org", "nomail on", "")
-	e.mailTo("mem@example.net", "is paused")
+	confirmCommand("nomail on", "is paused")
 	if e.status("team", "mem@example.net") != "ok/nomail" {
 		t.Fatalf("nomail: %q", e.status("team", "mem@example.net"))
 	}
-	e.command("mem@example.net", "team-request@lists.example.org", "", "nomail off")
-	e.mailTo("mem@example.net", "every message as it is sent")
 
 	// A caucus roster never reaches an outsider.
 	e.command("spy@example.com", "team-request@lists.example.org", "who", "")
-	a := e.mailTo("spy@example.com", "only shown to its members")
+	a := e.mailTo("spy@example.com", "There is no list at team@lists.example.org")
 	if strings.Contains(string(a.Data), "mem@example.net") {
 		t.Fatal("caucus roster sent to a non-member")
 	}
@@ -160,13 +172,13 @@ func TestGoodStandingAndWaitlist(t *testing.T) {
 	}
 	// Paid up, but the circle is full: waitlisted, then promoted when a
 	// seat frees, with a notice.
-	e.srv.App.Svc.SetPerson("late@example.com", nil, ptr(true))
+	e.srv.App.Svc.SetPerson(context.Background(), listserv.Operator(listserv.DoorCLI), "late@example.com", listserv.PersonChange{GoodStanding: ptr(true)})
 	e.command("late@example.com", "circle-join@lists.example.org", "", "")
 	e.mailTo("late@example.com", "waitlist")
 	if e.status("circle", "late@example.com") != "waitlist/each" {
 		t.Fatalf("at capacity: %q", e.status("circle", "late@example.com"))
 	}
-	if _, err := e.srv.App.Svc.RemoveMembers("circle", []string{"m1@example.net"}); err != nil {
+	if _, err := e.srv.App.Svc.RemoveMembers(context.Background(), listserv.Operator(listserv.DoorCLI), "circle", []string{"m1@example.net"}); err != nil {
 		t.Fatal(err)
 	}
 	e.mailTo("late@example.com", "A seat opened for you")

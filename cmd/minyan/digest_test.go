@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"mime"
+	"minyan/listserv"
 	"strings"
 	"testing"
 	"time"
@@ -139,7 +140,7 @@ func TestDigestMemberOverSMTP(t *testing.T) {
 	e.setup("team", "discussion", map[string]string{
 		"alice@example.net": "member", "bob@example.net": "member", "carol@example.net": "owner",
 	}, "title=Team Space", "digest_day=monday", "digest_time=08:00")
-	if err := e.srv.App.Svc.SetMember("team", "bob@example.net", "", "digest"); err != nil {
+	if err := e.srv.App.Svc.SetMember(context.Background(), listserv.Operator(listserv.DoorCLI), "team", "bob@example.net", "", "digest"); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []struct{ from, name, subject string }{

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"minyan/listserv"
 	"net"
 	"os"
 	"strings"
@@ -191,11 +192,11 @@ func post(from, to, subject, body string, extra ...string) string {
 func (e *testEnv) setup(name, kind string, members map[string]string, settings ...string) {
 	e.t.Helper()
 	svc := e.srv.App.Svc
-	if _, err := svc.CreateList(name, kind, "", ""); err != nil {
+	if _, err := svc.CreateList(context.Background(), listserv.Operator(listserv.DoorCLI), name, kind, "", ""); err != nil {
 		e.t.Fatal(err)
 	}
 	if len(settings) > 0 {
-		if _, err := svc.SetList(name, settings); err != nil {
+		if _, err := svc.SetList(context.Background(), listserv.Operator(listserv.DoorCLI), name, settings); err != nil {
 			e.t.Fatal(err)
 		}
 	}
@@ -203,7 +204,7 @@ func (e *testEnv) setup(name, kind string, members map[string]string, settings .
 	for addr, role := range members {
 		specs = append(specs, memberSpec{Address: addr, Role: role})
 	}
-	res, err := svc.AddMembers(name, specs, false)
+	res, err := svc.AddMembers(context.Background(), listserv.Operator(listserv.DoorCLI), name, specs, false)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"minyan/listserv"
 	"regexp"
 	"strings"
 	"sync"
@@ -166,7 +168,7 @@ func TestModeratorsRacing(t *testing.T) {
 	waitFor(t, "one 'already handled' answer", func() bool {
 		return e.countTo("a@example.net", "already handled")+e.countTo("b@example.net", "already handled") == 1
 	})
-	held, _ := e.srv.App.Svc.HeldHistory("")
+	held, _ := e.srv.App.Svc.HeldHistory(context.Background(), listserv.Operator(listserv.DoorCLI), "")
 	if len(held) != 1 || (held[0].Status != "approved" && held[0].Status != "discarded") {
 		t.Fatalf("held = %+v", held)
 	}

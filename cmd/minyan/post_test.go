@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"minyan/listserv"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -161,11 +163,11 @@ func TestPolicies(t *testing.T) {
 	for i, c := range cases {
 		subject := "case " + string(rune('a'+i))
 		before := e.sink.Delivered()
-		heldBefore, _ := svc.HeldItems(c.list)
+		heldBefore, _ := svc.HeldItems(context.Background(), listserv.Operator(listserv.DoorCLI), c.list)
 		if err := e.send(c.from, []string{c.list + "@lists.example.org"}, post(c.from, c.list+"@lists.example.org", subject, "body")); err != nil {
 			t.Fatalf("%+v: send: %v", c, err)
 		}
-		held, _ := svc.HeldItems(c.list)
+		held, _ := svc.HeldItems(context.Background(), listserv.Operator(listserv.DoorCLI), c.list)
 		switch c.want {
 		case "distributed":
 			if !e.sink.WaitDelivered(before+2, 20*time.Second) {
@@ -199,15 +201,15 @@ func TestPolicies(t *testing.T) {
 		}
 	}
 	// An approved held post goes out; approving twice is refused.
-	held, _ := svc.HeldItems("disc")
+	held, _ := svc.HeldItems(context.Background(), listserv.Operator(listserv.DoorCLI), "disc")
 	before := e.sink.Delivered()
-	if _, err := svc.Decide(t.Context(), held[0].ID, "approve", "", "test"); err != nil {
+	if _, err := svc.Decide(t.Context(), listserv.Operator(listserv.DoorCLI), held[0].ID, "approve", ""); err != nil {
 		t.Fatal(err)
 	}
 	if !e.sink.WaitDelivered(before+2, 20*time.Second) {
 		t.Fatal("approved post not distributed")
 	}
-	if _, err := svc.Decide(t.Context(), held[0].ID, "discard", "", "test"); err == nil {
+	if _, err := svc.Decide(t.Context(), listserv.Operator(listserv.DoorCLI), held[0].ID, "discard", ""); err == nil {
 		t.Fatal("second decision on the same item was accepted")
 	}
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"minyan/listserv"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,7 +21,7 @@ func TestSessionRemindersOverSMTP(t *testing.T) {
 	e.setup("circle", "community", map[string]string{
 		"alice@example.net": "member", "bob@example.net": "member", "fay@example.net": "facilitator",
 	}, "title=Study Circle", "session_digest_before=0")
-	if err := e.srv.App.Svc.SetMember("circle", "bob@example.net", "", "digest"); err != nil {
+	if err := e.srv.App.Svc.SetMember(context.Background(), listserv.Operator(listserv.DoorCLI), "circle", "bob@example.net", "", "digest"); err != nil {
 		t.Fatal(err)
 	}
 	out := e.mustCLI("session", "add", "--topic", "Pirkei Avot", "--link", "https://meet.example.org/pa", "--start", "2026-11-05 19:00", "circle")

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"minyan/listserv"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +23,7 @@ func TestSpoofedPostHeld(t *testing.T) {
 	if err := e.send("mem@example.net", []string{"caucus@lists.example.org"}, forged); err != nil {
 		t.Fatal(err)
 	}
-	held, _ := e.srv.App.Svc.HeldItems("caucus")
+	held, _ := e.srv.App.Svc.HeldItems(context.Background(), listserv.Operator(listserv.DoorCLI), "caucus")
 	if len(held) != 1 || held[0].Reason != "could not verify the sender" {
 		t.Fatalf("held = %+v", held)
 	}

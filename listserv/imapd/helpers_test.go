@@ -76,7 +76,7 @@ func startTest(t testing.TB, mutate func(*Options)) *testServer {
 // list creates a list with members ("addr" or "addr:role").
 func (ts *testServer) list(t testing.TB, name, kind string, members ...string) {
 	t.Helper()
-	if _, err := ts.svc.CreateList(name, kind, "", ""); err != nil {
+	if _, err := ts.svc.CreateList(context.Background(), listserv.Operator(listserv.DoorCLI), name, kind, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	var specs []listserv.MemberSpec
@@ -85,7 +85,7 @@ func (ts *testServer) list(t testing.TB, name, kind string, members ...string) {
 		specs = append(specs, listserv.MemberSpec{Address: addr, Role: role})
 	}
 	if len(specs) > 0 {
-		if _, err := ts.svc.AddMembers(name, specs, false); err != nil {
+		if _, err := ts.svc.AddMembers(context.Background(), listserv.Operator(listserv.DoorCLI), name, specs, false); err != nil {
 			t.Fatal(err)
 		}
 	}

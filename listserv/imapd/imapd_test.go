@@ -3,7 +3,9 @@ package imapd
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/tls"
+	"minyan/listserv"
 	"net"
 	"reflect"
 	"strconv"
@@ -216,10 +218,10 @@ func TestListAndPrivacy(t *testing.T) {
 	ts.list(t, "announce", "announce")                // public
 	ts.list(t, "caucus", "caucus", "bea@example.org") // members only, hidden
 	ts.list(t, "owners", "discussion", "olga@example.org:owner", "bea@example.org")
-	ts.svc.SetList("owners", []string{"archive=owners"})
+	ts.svc.SetList(context.Background(), listserv.Operator(listserv.DoorCLI), "owners", []string{"archive=owners"})
 	ts.list(t, "closed", "discussion", "olga@example.org:owner")
-	ts.svc.SetList("closed", []string{"archive=off"})
-	ts.svc.SetList("caucus", []string{"archive=public"}) // still hidden from outsiders
+	ts.svc.SetList(context.Background(), listserv.Operator(listserv.DoorCLI), "closed", []string{"archive=off"})
+	ts.svc.SetList(context.Background(), listserv.Operator(listserv.DoorCLI), "caucus", []string{"archive=public"}) // still hidden from outsiders
 
 	names := func(c *imapclient.Client) string {
 		ls, err := c.List("", "*", nil).Collect()
@@ -273,7 +275,7 @@ func TestListAndPrivacy(t *testing.T) {
 		t.Errorf("LIST-STATUS: %+v %v", ls, err)
 	}
 	// Losing the membership hides the list at once.
-	ts.svc.RemoveMembers("caucus", []string{"bea@example.org"})
+	ts.svc.RemoveMembers(context.Background(), listserv.Operator(listserv.DoorCLI), "caucus", []string{"bea@example.org"})
 	if got := names(bea); got != "INBOX,announce" {
 		t.Errorf("after removal: %s", got)
 	}
@@ -583,7 +585,7 @@ func TestDeletedListSaysBye(t *testing.T) {
 	if _, err := c.Select("team", nil).Wait(); err != nil {
 		t.Fatal(err)
 	}
-	if err := ts.svc.DeleteList("team"); err != nil {
+	if err := ts.svc.DeleteList(context.Background(), listserv.Operator(listserv.DoorCLI), "team"); err != nil {
 		t.Fatal(err)
 	}
 	_, err := c.Fetch(imap.SeqSetNum(1), &imap.FetchOptions{Envelope: true}).Collect()

@@ -1,6 +1,8 @@
 package imapd
 
 import (
+	"context"
+	"minyan/listserv"
 	"testing"
 
 	"github.com/emersion/go-imap/v2"
@@ -20,7 +22,7 @@ func TestRemovedMemberStopsReading(t *testing.T) {
 	if msgs, err := c.Fetch(imap.SeqSetNum(1), &imap.FetchOptions{UID: true}).Collect(); err != nil || len(msgs) != 1 {
 		t.Fatalf("before removal: %v %d", err, len(msgs))
 	}
-	if _, err := ts.svc.RemoveMembers("caucus", []string{"bob@example.net"}); err != nil {
+	if _, err := ts.svc.RemoveMembers(context.Background(), listserv.Operator(listserv.DoorCLI), "caucus", []string{"bob@example.net"}); err != nil {
 		t.Fatal(err)
 	}
 	msgs, err := c.Fetch(imap.SeqSetNum(1, 2), &imap.FetchOptions{UID: true, Envelope: true}).Collect()

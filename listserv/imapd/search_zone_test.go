@@ -55,7 +55,7 @@ func TestRegressionSearchDateZone(t *testing.T) {
 func TestRegressionListNamedInbox(t *testing.T) {
 	ts := startTest(t, nil)
 	for _, name := range []string{"inbox"} {
-		if _, err := ts.svc.CreateList(name, "discussion", "", ""); err == nil {
+		if _, err := ts.svc.CreateList(context.Background(), listserv.Operator(listserv.DoorCLI), name, "discussion", "", ""); err == nil {
 			t.Fatalf("list %q created; its archive would be unreachable over IMAP", name)
 		}
 	}

@@ -1,6 +1,7 @@
 package listserv
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"os"
@@ -189,10 +190,10 @@ func FuzzParseCommand(f *testing.F) {
 // has must not erase the ban (and with it let them join again).
 func TestBanSurvivesOldLinks(t *testing.T) {
 	s, st := newTestService(t)
-	if _, err := s.CreateList("team", "discussion", "", ""); err != nil {
+	if _, err := s.CreateList(context.Background(), Operator(DoorCLI), "team", "discussion", "", ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AddMembers("team", []MemberSpec{{Address: "troll@example.com"}}, false); err != nil {
+	if _, err := s.AddMembers(context.Background(), Operator(DoorCLI), "team", []MemberSpec{{Address: "troll@example.com"}}, false); err != nil {
 		t.Fatal(err)
 	}
 	var old store.Membership
@@ -214,7 +215,7 @@ func TestBanSurvivesOldLinks(t *testing.T) {
 	var answer string
 	st.Update(func(tx *store.Tx) error {
 		l, _ := tx.List("team")
-		answer, _ = s.requestJoin(tx, l, "troll@example.com")
+		answer, _, _ = s.requestJoin(tx, Person("troll@example.com", DoorMail), l, "troll@example.com")
 		return nil
 	})
 	if !strings.Contains(answer, "cannot join") {

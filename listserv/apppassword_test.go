@@ -1,6 +1,7 @@
 package listserv
 
 import (
+	"context"
 	"errors"
 	"regexp"
 	"strings"
@@ -41,7 +42,7 @@ func TestAppPasswords(t *testing.T) {
 
 	// A new password replaces the old; the person's other fields stay.
 	name := "Alice"
-	if err := s.SetPerson("alice@example.org", &name, nil); err != nil {
+	if err := s.SetPerson(context.Background(), Operator(DoorCLI), "alice@example.org", PersonChange{Name: &name}); err != nil {
 		t.Fatal(err)
 	}
 	pw2, _ := s.NewAppPassword("alice@example.org")
@@ -87,13 +88,13 @@ func TestCanReadArchive(t *testing.T) {
 
 func TestReadableArchives(t *testing.T) {
 	s := newArchiveService(t, "open", "team")
-	if _, err := s.SetList("open", []string{"archive=public"}); err != nil {
+	if _, err := s.SetList(context.Background(), Operator(DoorCLI), "open", []string{"archive=public"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateList("caucus", "caucus", "", ""); err != nil {
+	if _, err := s.CreateList(context.Background(), Operator(DoorCLI), "caucus", "caucus", "", ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AddMembers("caucus", []MemberSpec{{Address: "bea@example.org"}}, false); err != nil {
+	if _, err := s.AddMembers(context.Background(), Operator(DoorCLI), "caucus", []MemberSpec{{Address: "bea@example.org"}}, false); err != nil {
 		t.Fatal(err)
 	}
 	names := func(addr string) string {

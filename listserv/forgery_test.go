@@ -1,0 +1,227 @@
+package listserv
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"minyan/store"
+)
+
+// reject is a DNS where example.net publishes DMARC p=reject and an SPF
+// record that does not cover the test client: mail claiming example.net
+// from here is forged.
+var rejectDNS = doorDNS{
+	"example.net":        {"v=spf1 ip4:192.0.2.0/24 -all"},
+	"_dmarc.example.net": {"v=DMARC1; p=reject"},
+}
+
+// TestForgedPasswordCommand: a forged `password` command neither resets
+// the member's app password nor cuts their sessions; the member is asked
+// to confirm, and the new password replaces the old only once used.
+func TestForgedPasswordCommand(t *testing.T) {
+	e := newDoorEnv(t, nil) // nothing vouches for example.net
+	e.list("team", "discussion", map[string]string{"ann@example.net": "member"})
+	old, err := e.svc.NewAppPassword("ann@example.net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash := func() string {
+		p, _ := e.svc.Person("ann@example.net")
+		return p.PasswordHash
+	}
+	before := hash()
+	e.send("mallory@example.com", "team-request@lists.example.org", msg("ann@example.net", "team-request@lists.example.org", "password", ""))
+	if hash() != before || !e.svc.CheckAppPassword("ann@example.net", old) {
+		t.Fatal("a forged password command replaced the member's password")
+	}
+	var confirm *queuedMail
+	for _, m := range e.mailsTo("ann@example.net") {
+		if strings.Contains(m.body, `Please confirm: "password"`) {
+			confirm = &m
+		}
+	}
+	if confirm == nil {
+		t.Fatalf("no confirmation mailed: %+v", e.mailsTo("ann@example.net"))
+	}
+	// Ann confirms: a new password is mailed, the old one still works.
+	tok := confirmToken(t, e, "ann@example.net")
+	if _, err := e.svc.Confirm(bg, tok); err != nil {
+		t.Fatal(err)
+	}
+	if hash() != before || !e.svc.CheckAppPassword("ann@example.net", old) {
+		t.Fatal("the old password stopped working before the new one was used")
+	}
+	p, _ := e.svc.Person("ann@example.net")
+	if p.NewPasswordHash == "" {
+		t.Fatal("no new password waiting")
+	}
+}
+
+// confirmToken is the outstanding confirmation of addr on team.
+func confirmToken(t *testing.T, e *doorEnv, addr string) string {
+	t.Helper()
+	mb, ok := e.member("team", addr)
+	if !ok || mb.ConfirmToken == "" {
+		t.Fatalf("no outstanding confirmation for %s: %+v", addr, mb)
+	}
+	return mb.ConfirmToken
+}
+
+// TestPendingPasswordReplacesOnFirstUse: the new password becomes the
+// current one at its first login, and only then does the old one stop.
+func TestPendingPasswordReplacesOnFirstUse(t *testing.T) {
+	e := newDoorEnv(t, nil)
+	old, _ := e.svc.NewAppPassword("ann@example.net")
+	pw, err := e.svc.issueAppPassword("ann@example.net", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.svc.CheckAppPassword("ann@example.net", old) {
+		t.Fatal("old password refused while the new one waits")
+	}
+	if !e.svc.CheckAppPassword("ann@example.net", pw) {
+		t.Fatal("new password refused")
+	}
+	if e.svc.CheckAppPassword("ann@example.net", old) || !e.svc.CheckAppPassword("ann@example.net", pw) {
+		t.Fatal("after the new password was used, the old one still works (or the new one stopped)")
+	}
+}
+
+// TestForgedModeCommands: forged `nomail on` / `digest on` do not
+// silence a member; a sender the check vouches for acts at once.
+func TestForgedModeCommands(t *testing.T) {
+	e := newDoorEnv(t, nil)
+	e.list("team", "discussion", map[string]string{"ann@example.net": "member"})
+	for _, c := range []string{"nomail on", "digest on"} {
+		e.clock.Advance(25 * 60 * 60 * 1e9)
+		e.send("mallory@example.com", "team-request@lists.example.org", msg("ann@example.net", "team-request@lists.example.org", c, ""))
+		if mb, _ := e.member("team", "ann@example.net"); mb.Mode != "each" {
+			t.Fatalf("forged %q changed the mode to %s", c, mb.Mode)
+		}
+	}
+	// Confirming the last one applies it.
+	if _, err := e.svc.Confirm(bg, confirmToken(t, e, "ann@example.net")); err != nil {
+		t.Fatal(err)
+	}
+	if mb, _ := e.member("team", "ann@example.net"); mb.Mode != "digest" {
+		t.Fatalf("confirmed digest on: mode %s", mb.Mode)
+	}
+	// A vouched sender (SPF pass, aligned) acts at once.
+	v := newDoorEnv(t, doorDNS{"example.net": {"v=spf1 ip4:127.0.0.0/8 -all"}})
+	v.list("team", "discussion", map[string]string{"ann@example.net": "member"})
+	v.send("ann@example.net", "team-request@lists.example.org", msg("ann@example.net", "team-request@lists.example.org", "nomail on", ""))
+	if mb, _ := v.member("team", "ann@example.net"); mb.Mode != "nomail" {
+		t.Fatalf("vouched nomail on: mode %s", mb.Mode)
+	}
+}
+
+// TestJoinBombing: 15 forged mails to NAME-join@ send the victim one
+// confirmation, no command results; a day later at most one more.
+func TestJoinBombing(t *testing.T) {
+	e := newDoorEnv(t, nil)
+	e.list("team", "discussion", nil)
+	for range 15 {
+		e.send("mallory@example.com", "team-join@lists.example.org", msg("victim@example.com", "team-join@lists.example.org", "join", ""))
+	}
+	if n := len(e.mailsTo("victim@example.com")); n != 1 {
+		t.Fatalf("15 forged join requests sent the victim %d mails, want 1", n)
+	}
+	// The web form's join is the same operation with the same limit, and
+	// answers alike for everyone.
+	for range 5 {
+		if err := e.svc.RequestJoin(bg, Actor{Door: DoorWeb}, "team", "victim@example.com", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(e.mailsTo("victim@example.com")); n != 1 {
+		t.Fatalf("web joins added mail: %d", n)
+	}
+	e.clock.Advance(25 * 60 * 60 * 1e9)
+	for range 5 {
+		e.send("mallory@example.com", "team-join@lists.example.org", msg("victim@example.com", "team-join@lists.example.org", "join", ""))
+	}
+	if n := len(e.mailsTo("victim@example.com")); n != 2 {
+		t.Fatalf("a day later: %d mails, want 2", n)
+	}
+	if err := e.svc.RequestJoin(bg, Actor{Door: DoorWeb}, "nosuch", "victim@example.com", ""); !errors.Is(err, ErrNotFound) {
+		t.Errorf("join to a missing list: %v", err)
+	}
+}
+
+// TestCaucusInfoHidden: `info` to a caucus's -request@ from an outsider
+// says nothing about it; members still get the answer.
+func TestCaucusInfoHidden(t *testing.T) {
+	e := newDoorEnv(t, nil)
+	e.list("team", "caucus", map[string]string{"mem@example.org": "member"})
+	e.svc.SetList(bg, op, "team", []string{"title=Secret Circle"})
+	e.send("spy@example.com", "team-request@lists.example.org", msg("spy@example.com", "team-request@lists.example.org", "info", ""))
+	e.send("mem@example.org", "team-request@lists.example.org", msg("mem@example.org", "team-request@lists.example.org", "info", ""))
+	spy := e.mailsTo("spy@example.com")
+	if len(spy) != 1 {
+		t.Fatalf("spy got %d mails", len(spy))
+	}
+	for _, leak := range []string{"Secret Circle", "description", "Members:"} {
+		if strings.Contains(spy[0].body, leak) {
+			t.Errorf("outsider learned %q:\n%s", leak, spy[0].body)
+		}
+	}
+	if m := e.mailsTo("mem@example.org"); len(m) != 1 || !strings.Contains(m[0].body, "Secret Circle") {
+		t.Errorf("member's info: %+v", m)
+	}
+}
+
+// TestApprovalRechecksStanding: a join request approved after the
+// person's dues lapsed does not add them; waitlist promotion skips them;
+// the moderators' notice shows standing.
+func TestApprovalRechecksStanding(t *testing.T) {
+	e := newDoorEnv(t, nil)
+	e.list("team", "caucus", map[string]string{"mod@example.org": "moderator"}, "require_good_standing=true")
+	e.svc.SetPerson(bg, op, "ann@example.org", PersonChange{GoodStanding: ptrTo(true)})
+	if err := e.svc.RequestJoin(bg, Person("ann@example.org", DoorWeb), "team", "ann@example.org", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Confirm(bg, confirmToken(t, e, "ann@example.org")); err != nil {
+		t.Fatal(err)
+	}
+	notice := e.mailsTo("mod@example.org")
+	if len(notice) != 1 || !strings.Contains(notice[0].body, "in good standing (dues paid)") {
+		t.Fatalf("moderators' notice lacks standing: %+v", notice)
+	}
+	e.svc.SetPerson(bg, op, "ann@example.org", PersonChange{GoodStanding: ptrTo(false)})
+	held, _ := e.svc.HeldItems(bg, op, "team")
+	if _, err := e.svc.Decide(bg, Person("mod@example.org", DoorMail), held[0].ID, DecideApprove, ""); !errors.Is(err, ErrNotInGoodStanding) {
+		t.Fatalf("approval without standing: %v", err)
+	}
+	if mb, _ := e.member("team", "ann@example.org"); mb.Status != StatusPending {
+		t.Fatalf("approved without standing: %+v", mb)
+	}
+
+	// Waitlist promotion checks standing too.
+	w := newDoorEnv(t, nil)
+	w.list("team", "community", map[string]string{"m1@example.org": "member"}, "capacity=1", "require_good_standing=true")
+	w.svc.AddMembers(bg, op, "team", []MemberSpec{{Address: "late@example.org"}}, false)
+	if mb, _ := w.member("team", "late@example.org"); mb.Status != StatusWaitlist {
+		t.Fatalf("not waitlisted: %+v", mb)
+	}
+	w.svc.RemoveMembers(bg, op, "team", []string{"m1@example.org"})
+	if mb, _ := w.member("team", "late@example.org"); mb.Status != StatusWaitlist {
+		t.Fatalf("promoted without good standing: %+v", mb)
+	}
+}
+
+// TestForgedModeratorReply: a reply to NAME-confirm+TOKEN with a
+// moderator's From whose domain's DMARC fails decides nothing.
+func TestForgedModeratorReply(t *testing.T) {
+	e := newDoorEnv(t, rejectDNS)
+	e.list("team", "discussion", map[string]string{"mod@example.net": "moderator", "ann@example.org": "member"}, "posting=moderated")
+	e.send("ann@example.org", "team@lists.example.org", msg("ann@example.org", "team@lists.example.org", "hello", "hi"))
+	held, _ := e.svc.HeldItems(bg, op, "team")
+	to := "team-confirm+" + held[0].Token + "@lists.example.org"
+	e.send("mod@example.net", to, msg("mod@example.net", to, "Re: held", "approve"))
+	var h store.Held
+	e.st.View(func(tx *store.Tx) error { h, _ = tx.Held(held[0].ID); return nil })
+	if h.Status != "pending" {
+		t.Fatalf("a forged moderator reply decided: %s by %s", h.Status, h.DecidedBy)
+	}
+}
