@@ -191,7 +191,7 @@ var safeTypes = map[string]bool{
 	"audio/mpeg": true, "audio/ogg": true, "audio/wav": true, "audio/mp4": true,
 	"video/mp4": true, "video/webm": true, "video/quicktime": true,
 	"application/zip": true, "application/msword": true, "application/vnd.ms-excel": true,
-	"application/vnd.ms-powerpoint": true,
+	"application/vnd.ms-powerpoint":                                             true,
 	"application/vnd.openxmlformats-officedocument.wordprocessingml.document":   true,
 	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":         true,
 	"application/vnd.openxmlformats-officedocument.presentationml.presentation": true,

@@ -58,6 +58,8 @@ type Server struct {
 	socket string
 	// imapClose stops the IMAP server (serve_imap.go).
 	imapClose func()
+	// searchStop closes the search index and resource hub.
+	searchStop func() error
 }
 
 // runServe runs the daemon until ctx is cancelled (SIGINT/SIGTERM).
@@ -138,6 +140,9 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.goRun("deliver", log, func() error { return s.worker.Run(ctx) })
+	if s.searchStop, err = svc.StartSearch(ctx, cfg.Server.DataDir); err != nil {
+		return nil, err
+	}
 
 	if cfg.Server.SMTPListen != "" {
 		ln, err := net.Listen("tcp", cfg.Server.SMTPListen)
@@ -289,6 +294,11 @@ func (s *Server) Close() error {
 		s.cancel()
 	}
 	s.wg.Wait()
+	if s.searchStop != nil {
+		if err := s.searchStop(); err != nil && s.App != nil {
+			s.App.Log.Error("closing the search index", "err", err)
+		}
+	}
 	if s.App != nil {
 		return s.App.Store.Close()
 	}
