@@ -85,7 +85,5 @@ func indexImported(ctx context.Context, env *cmdEnv, list string) {
 		fmt.Fprintf(env.io.Stderr, "minyan: indexing %s for search stopped (%v); the daemon finishes it when it starts\n", list, err)
 		return
 	}
-	if n > 0 {
-		fmt.Fprintf(env.io.Stdout, "indexed %s for search\n", plural(n, "message"))
-	}
+	_ = n // the progress bar showed it; stdout keeps the import's one summary line
 }
