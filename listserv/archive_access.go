@@ -78,14 +78,7 @@ func (s *Service) ReadableArchive(addr, name string) (store.List, error) {
 	return l, err
 }
 
-// canRead looks up addr's membership of l and applies CanReadArchive.
+// canRead applies the one archive access rule (archiveaccess.go) to the person addr.
 func canRead(tx *store.Tx, l store.List, addr string) (bool, error) {
-	mb, err := tx.Membership(l.Name, addr)
-	if errors.Is(err, store.ErrNotFound) {
-		return CanReadArchive(l, nil), nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return CanReadArchive(l, &mb), nil
+	return archiveReadable(tx, l, Actor{Address: addr})
 }

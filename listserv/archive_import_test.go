@@ -178,7 +178,7 @@ func TestImportTellsListeners(t *testing.T) {
 	importBytes(t, s, "team", mboxFile(t, "malformed.mbox"), ImportOptions{})
 	mu.Lock()
 	defer mu.Unlock()
-	if len(got) != 2 || got[0] != (ArchiveEvent{"team", 4}) || got[1] != (ArchiveEvent{"team", 6}) {
+	if len(got) != 2 || got[0] != (ArchiveEvent{List: "team", Seq: 4}) || got[1] != (ArchiveEvent{List: "team", Seq: 6}) {
 		t.Errorf("events %+v", got)
 	}
 }

@@ -12,10 +12,23 @@ import "sync"
 // Seq". Events of concurrent commits may arrive out of order; listeners
 // re-read the store rather than trusting the order.
 
+// ArchiveEventKind tells what happened to an archive.
+type ArchiveEventKind int
+
+// The kinds of archive events.
+const (
+	// ArchiveGrew: posts up to Seq were archived.
+	ArchiveGrew ArchiveEventKind = iota
+	// ArchiveRedacted: post Seq was removed by an owner; readers that
+	// show it (an open IMAP mailbox) must drop it (EXPUNGE).
+	ArchiveRedacted
+)
+
 // ArchiveEvent is one archive change.
 type ArchiveEvent struct {
 	List string
 	Seq  uint64
+	Kind ArchiveEventKind
 }
 
 // events is the Service's hub. Its zero value is ready to use.
@@ -46,6 +59,11 @@ func (e *events) subscribe(fn func(ArchiveEvent)) (cancel func()) {
 // the callbacks without holding the hub's lock, so a callback may
 // subscribe or cancel.
 func (e *events) archived(list string, seq uint64) {
+	e.send(ArchiveEvent{List: list, Seq: seq})
+}
+
+// send tells every listener about ev.
+func (e *events) send(ev ArchiveEvent) {
 	e.mu.Lock()
 	fns := make([]func(ArchiveEvent), 0, len(e.subs))
 	for _, fn := range e.subs {
@@ -53,7 +71,7 @@ func (e *events) archived(list string, seq uint64) {
 	}
 	e.mu.Unlock()
 	for _, fn := range fns {
-		fn(ArchiveEvent{List: list, Seq: seq})
+		fn(ev)
 	}
 }
 

@@ -67,6 +67,8 @@ type Service struct {
 	metrics  *Metrics
 	handlers tokenHandlers
 	events   events
+	// archive holds the derived views of the archive (search, hub, thread lists).
+	archive archiveState
 	// dns answers the sender checks, with a cache: no post waits for a
 	// DNS round trip its domain's earlier posts already made.
 	dns *auth.Cache

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -133,4 +134,72 @@ func (t *Tx) ArchiveStats(list string) (count int, next uint64, err error) {
 	}
 	rawB := ab.Bucket(subRaw)
 	return rawB.Stats().KeyN, rawB.Sequence() + 1, nil
+}
+
+// subRedacted is archive/<list>/redacted: seq -> Redaction. A redacted
+// post's bytes and metadata are gone; this record says who removed it,
+// when and why. Its Message-ID stays in the index, so importing an old
+// mbox that still holds the post does not bring it back.
+var subRedacted = []byte("redacted")
+
+// Redaction records the removal of one post from an archive.
+type Redaction struct {
+	Seq    uint64    `json:"seq"`
+	By     string    `json:"by"`
+	Reason string    `json:"reason,omitempty"`
+	At     time.Time `json:"at"`
+}
+
+// RedactArchived removes post seq of list's archive (its bytes and
+// metadata) and records r. Its sequence number is never reused. It
+// returns the metadata the post had; ErrNotFound if there is no such
+// post (or it was redacted before).
+func (t *Tx) RedactArchived(list string, seq uint64, r Redaction) (ArchiveMeta, error) {
+	var m ArchiveMeta
+	ab, err := t.archiveBucket(list)
+	if err != nil {
+		return m, err
+	}
+	metaB, rawB := ab.Bucket(subMeta), ab.Bucket(subRaw)
+	if err := getJSON(metaB, u64(seq), &m); err != nil {
+		return m, fmt.Errorf("archive %s #%d: %w", list, seq, ErrNotFound)
+	}
+	if err := metaB.Delete(u64(seq)); err != nil {
+		return m, fmt.Errorf("archive %s #%d: %w", list, seq, err)
+	}
+	if err := rawB.Delete(u64(seq)); err != nil {
+		return m, fmt.Errorf("archive %s #%d: %w", list, seq, err)
+	}
+	rb, err := ab.CreateBucketIfNotExists(subRedacted)
+	if err != nil {
+		return m, fmt.Errorf("archive %s: %w", list, err)
+	}
+	r.Seq = seq
+	if err := putJSON(rb, u64(seq), r); err != nil {
+		return m, fmt.Errorf("archive %s #%d: %w", list, seq, err)
+	}
+	return m, nil
+}
+
+// ArchiveRedactions returns the redactions of list's archive, oldest
+// post first.
+func (t *Tx) ArchiveRedactions(list string) ([]Redaction, error) {
+	ab, err := t.archiveBucket(list)
+	if err != nil {
+		return nil, err
+	}
+	rb := ab.Bucket(subRedacted)
+	if rb == nil {
+		return nil, nil
+	}
+	var out []Redaction
+	err = rb.ForEach(func(k, v []byte) error {
+		var r Redaction
+		if err := jsonUnmarshal(v, &r); err != nil {
+			return fmt.Errorf("archive %s redaction: %w", list, err)
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
 }

@@ -94,6 +94,8 @@ func archiveCommands() []*command {
 	return append([]*command{
 		{name: "archive export", args: "[-o FILE] LIST", summary: "write a list's archive as mbox (mboxrd) to stdout or FILE",
 			minArgs: 1, maxArgs: 1, setup: setupArchiveExport},
+		{name: "archive rm", args: "[--reason R] LIST SEQ", summary: "remove one message from the archive, web, search, hub, feeds and IMAP",
+			minArgs: 2, maxArgs: 2, setup: setupArchiveRm},
 	}, imapCommands()...)
 }
 

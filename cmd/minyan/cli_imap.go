@@ -100,6 +100,9 @@ func setupArchiveImport(fs *flag.FlagSet) action {
 			},
 		})
 		prog.Finish()
+		if res.Imported > 0 {
+			indexImported(ctx, env, list)
+		}
 		if err != nil {
 			return fmt.Errorf("archive import into %s stopped after %s (%s): %w",
 				list, plural(res.Imported, "message"), plural(res.Duplicates, "duplicate"), err)

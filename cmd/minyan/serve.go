@@ -59,6 +59,8 @@ type Server struct {
 	socket string
 	// imapClose stops the IMAP server (serve_imap.go).
 	imapClose func()
+	// searchStop closes the search index and resource hub.
+	searchStop func() error
 }
 
 // runServe runs the daemon until ctx is cancelled (SIGINT/SIGTERM).
@@ -136,6 +138,9 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 	s.cancel = cancel
 	// Delivery outcomes go to the domain's bounce accounting.
 	s.goRun("deliver", log, func() error { return s.outbox.Run(ctx, svc) })
+	if s.searchStop, err = svc.StartSearch(ctx, cfg.Server.DataDir); err != nil {
+		return nil, err
+	}
 
 	if cfg.Server.SMTPListen != "" {
 		ln, err := net.Listen("tcp", cfg.Server.SMTPListen)
@@ -287,6 +292,11 @@ func (s *Server) Close() error {
 		s.cancel()
 	}
 	s.wg.Wait()
+	if s.searchStop != nil {
+		if err := s.searchStop(); err != nil && s.App != nil {
+			s.App.Log.Error("closing the search index", "err", err)
+		}
+	}
 	if s.App != nil {
 		return s.App.Store.Close()
 	}

@@ -1,0 +1,290 @@
+package listserv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"minyan/listserv/search"
+	"minyan/store"
+)
+
+// archiveState holds the archive's derived views: the search index and
+// resource hub (while StartSearch runs) and the thread lists. Its zero
+// value is ready to use.
+type archiveState struct {
+	search atomic.Pointer[search.Indexer]
+
+	mu      sync.Mutex
+	threads map[string]*threadCache
+}
+
+// ErrSearchOff answers a search while the index is not open (the daemon
+// is starting, or the command line runs without it).
+var ErrSearchOff = errors.New("search is not available right now; try again in a minute")
+
+// ErrBadQuery wraps what is wrong with a search someone typed.
+var ErrBadQuery = errors.New("the search could not be understood")
+
+// StartSearch opens the search index and the resource hub under dataDir
+// (rebuilding them from the archive if missing or damaged), catches them
+// up in the background and keeps them up to date after each archive
+// commit. stop closes them.
+func (s *Service) StartSearch(ctx context.Context, dataDir string) (stop func() error, err error) {
+	ix, err := openIndexer(s.st, dataDir, s.log)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	unsub := s.OnArchived(func(e ArchiveEvent) {
+		if e.Kind == ArchiveGrew {
+			ix.Notify(e.List)
+		}
+	})
+	s.archive.search.Store(ix)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ix.Run(ctx)
+	}()
+	return func() error {
+		unsub()
+		cancel()
+		<-done
+		s.archive.search.CompareAndSwap(ix, nil)
+		return errors.Join(ix.Index().Close(), ix.Hub().Close())
+	}, nil
+}
+
+func openIndexer(st *store.Store, dataDir string, log interface {
+	Warn(string, ...any)
+}) (*search.Indexer, error) {
+	idxDir, hubFile := search.Paths(dataDir)
+	if err := os.MkdirAll(filepath.Dir(idxDir), 0o750); err != nil {
+		return nil, fmt.Errorf("search index: %w", err)
+	}
+	idx, rebuilt, err := search.OpenIndex(idxDir)
+	if err != nil {
+		return nil, err
+	}
+	if rebuilt {
+		log.Warn("the search index could not be read; rebuilding it from the archive", "dir", idxDir)
+	}
+	hub, rebuilt, err := search.OpenHub(hubFile)
+	if err != nil {
+		idx.Close()
+		return nil, err
+	}
+	if rebuilt {
+		log.Warn("the resource hub could not be read; rebuilding it from the archive", "file", hubFile)
+	}
+	return search.NewIndexer(st, idx, hub, nil), nil
+}
+
+// IndexArchive brings list's search index and hub up to date now, with
+// progress (after `archive import`). With StartSearch running it uses the
+// daemon's index; otherwise it opens the one under dataDir for the call.
+func (s *Service) IndexArchive(ctx context.Context, dataDir, list string, progress func(done, total int64)) (int, error) {
+	if ix := s.archive.search.Load(); ix != nil {
+		return ix.CatchUp(ctx, list, progress)
+	}
+	ix, err := openIndexer(s.st, dataDir, s.log)
+	if err != nil {
+		return 0, err
+	}
+	n, err := ix.CatchUp(ctx, list, progress)
+	return n, errors.Join(err, ix.Index().Close(), ix.Hub().Close())
+}
+
+// SearchPerPage is how many hits a page of results holds.
+const SearchPerPage = 20
+
+// SearchHit is one post found.
+type SearchHit struct {
+	List    string
+	Seq     uint64
+	Thread  uint64
+	Subject string
+	// Author is the name shown for the sender (never the address).
+	Author string
+	Date   time.Time
+	// Snippet is text around the match; Marked segments matched. Pages
+	// escape every segment.
+	Snippet []search.Segment
+}
+
+// SearchResults is one page of a search.
+type SearchResults struct {
+	Query   string
+	Hits    []SearchHit
+	Total   int
+	Page    int
+	PerPage int
+	// Lists are the archives searched (the viewer's readable ones, or
+	// the one asked for).
+	Lists []string
+}
+
+// Search runs a full-text search over the archives a may read (only
+// list's, when list is not ""), returning page (from 1) of the hits,
+// best first. A list a may not read answers ErrNotFound; a malformed
+// query answers an error wrapping ErrBadQuery with the reason.
+func (s *Service) Search(ctx context.Context, a Actor, query, list string, page int) (SearchResults, error) {
+	res := SearchResults{Query: query, Page: max(page, 1), PerPage: SearchPerPage}
+	ix := s.archive.search.Load()
+	if ix == nil {
+		return res, ErrSearchOff
+	}
+	q, err := search.ParseQuery(query)
+	if err != nil {
+		return res, fmt.Errorf("%w: %v", ErrBadQuery, err)
+	}
+	var names []string
+	if list != "" {
+		l, err := s.ArchiveFor(a, list)
+		if err != nil {
+			return res, err
+		}
+		names = []string{l.Name}
+	} else {
+		ls, err := s.ReadableArchivesFor(a)
+		if err != nil {
+			return res, err
+		}
+		for _, l := range ls {
+			names = append(names, l.Name)
+		}
+	}
+	res.Lists = names
+	if q.Empty() || len(names) == 0 {
+		return res, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	found, err := ix.Index().Search(q, names, (res.Page-1)*SearchPerPage, SearchPerPage)
+	if err != nil {
+		return res, err
+	}
+	res.Total = int(found.Total)
+	terms := q.Terms()
+	err = s.st.View(func(tx *store.Tx) error {
+		for _, r := range found.Refs {
+			m, err := tx.ArchiveMeta(r.List, r.Seq)
+			if errors.Is(err, store.ErrNotFound) {
+				res.Total--
+				continue // redacted since it was indexed
+			}
+			if err != nil {
+				return err
+			}
+			raw, err := tx.ArchiveRaw(r.List, r.Seq)
+			if err != nil {
+				return err
+			}
+			p := search.Parse(raw)
+			res.Hits = append(res.Hits, SearchHit{
+				List: r.List, Seq: r.Seq, Thread: m.Thread, Subject: m.Subject,
+				Author: displayName(m), Date: m.Archived,
+				Snippet: search.Snippet(search.IndexText(p.Body()), terms, 240),
+			})
+		}
+		return nil
+	})
+	return res, err
+}
+
+// ResourceFilter narrows the resource hub: by list, #tag, kind and
+// words; Page counts from 1.
+type ResourceFilter = search.HubFilter
+
+// ResourcePage is one page of the hub. Each entry holds only the shares
+// the viewer may see; a share's From is empty (authors are shown by
+// name, FromName).
+type ResourcePage = search.HubPage
+
+// Resources lists the resource hub for a: entries shared in archives a
+// may read, newest share first. A list a may not read answers
+// ErrNotFound.
+func (s *Service) Resources(ctx context.Context, a Actor, f ResourceFilter) (ResourcePage, error) {
+	ix := s.archive.search.Load()
+	if ix == nil {
+		return ResourcePage{}, ErrSearchOff
+	}
+	if f.List != "" {
+		l, err := s.ArchiveFor(a, f.List)
+		if err != nil {
+			return ResourcePage{}, err
+		}
+		f.List = l.Name
+	}
+	ls, err := s.ReadableArchivesFor(a)
+	if err != nil {
+		return ResourcePage{}, err
+	}
+	ok := map[string]bool{}
+	for _, l := range ls {
+		ok[l.Name] = true
+	}
+	if err := ctx.Err(); err != nil {
+		return ResourcePage{}, err
+	}
+	p := ix.Hub().List(f, func(l string) bool { return ok[l] })
+	for i := range p.Entries {
+		p.Entries[i] = withoutAddresses(p.Entries[i])
+	}
+	return p, nil
+}
+
+// ResourceTags counts the #tags on the hub entries a may see.
+func (s *Service) ResourceTags(a Actor) (map[string]int, error) {
+	ix := s.archive.search.Load()
+	if ix == nil {
+		return nil, ErrSearchOff
+	}
+	ls, err := s.ReadableArchivesFor(a)
+	if err != nil {
+		return nil, err
+	}
+	ok := map[string]bool{}
+	for _, l := range ls {
+		ok[l.Name] = true
+	}
+	return ix.Hub().Tags(func(l string) bool { return ok[l] }), nil
+}
+
+// SharedResources returns the resources shared in list's posts with
+// from <= seq <= to (to 0: no end), first shared first, for the
+// "Resources shared" section of the weekly and session digests (which
+// go to the list's own members). Empty when the hub is not open.
+func (s *Service) SharedResources(list string, from, to uint64) []search.Entry {
+	ix := s.archive.search.Load()
+	if ix == nil {
+		return nil
+	}
+	out := ix.Hub().SharedIn(list, from, to)
+	for i := range out {
+		out[i] = withoutAddresses(out[i])
+	}
+	return out
+}
+
+// withoutAddresses blanks the sharers' addresses (names stay).
+func withoutAddresses(e search.Entry) search.Entry {
+	shares := make([]search.Share, len(e.Shares))
+	for i, sh := range e.Shares {
+		if strings.TrimSpace(sh.FromName) == "" {
+			sh.FromName = displayName(store.ArchiveMeta{From: sh.From})
+		}
+		sh.From = ""
+		shares[i] = sh
+	}
+	e.Shares = shares
+	return e
+}

@@ -1,0 +1,530 @@
+package search
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// The resource hub: every link and attachment shared in a post. Shares
+// are kept per post in a bbolt file of their own (derived data, rebuilt
+// from the archive) and folded in memory into entries, one per
+// normalized URL (links) or per file digest (attachments).
+
+var (
+	hubShares = []byte("shares") // list \x00 seq(8) -> []Share
+	hubMarks  = []byte("marks")  // list -> Mark
+)
+
+// Share is one post sharing one resource.
+type Share struct {
+	List     string    `json:"list"`
+	Seq      uint64    `json:"seq"`
+	Thread   uint64    `json:"thread"`
+	Subject  string    `json:"subject"`
+	From     string    `json:"from"`
+	FromName string    `json:"from_name,omitempty"`
+	When     time.Time `json:"when"`
+	Title    string    `json:"title,omitempty"`
+	Tags     []string  `json:"tags,omitempty"`
+	// URL is the link as written; empty for an attachment, which has
+	// Attachment (its number in the post), FileName and Size instead.
+	URL         string `json:"url,omitempty"`
+	Attachment  int    `json:"att,omitempty"`
+	FileName    string `json:"file,omitempty"`
+	Size        int    `json:"size,omitempty"`
+	ContentType string `json:"ct,omitempty"`
+	Kind        Kind   `json:"kind"`
+	Key         string `json:"key"`
+}
+
+// Entry is one resource with every share of it a viewer may see, newest
+// first.
+type Entry struct {
+	Key    string
+	Title  string
+	Kind   Kind
+	Tags   []string
+	URL    string // for links; empty for attachments (see Shares[i].Attachment)
+	Shares []Share
+	Latest time.Time
+}
+
+// HubFilter narrows the hub.
+type HubFilter struct {
+	List string
+	Tag  string
+	Kind Kind
+	// Q matches words of the title, the address, the tags and the
+	// subject of the sharing posts.
+	Q       string
+	Page    int // from 1
+	PerPage int
+}
+
+// HubPage is one page of entries.
+type HubPage struct {
+	Entries []Entry
+	Total   int
+	Page    int
+	PerPage int
+}
+
+// Hub is the open resource hub.
+type Hub struct {
+	db *bolt.DB
+
+	mu      sync.RWMutex
+	entries map[string]*Entry
+}
+
+// OpenHub opens (or creates) the hub file at path and loads it. A file
+// that cannot be read is replaced by an empty one (rebuilt is true).
+func OpenHub(path string) (h *Hub, rebuilt bool, err error) {
+	h, err = openHub(path)
+	if err == nil {
+		return h, false, nil
+	}
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, false, fmt.Errorf("resource hub %s is in use by another process: %w", path, err)
+	}
+	if _, serr := os.Stat(path); serr != nil {
+		return nil, false, err
+	}
+	os.Remove(path + ".damaged")
+	if rerr := os.Rename(path, path+".damaged"); rerr != nil {
+		return nil, false, fmt.Errorf("resource hub %s is damaged (%v) and cannot be moved aside: %w", path, err, rerr)
+	}
+	h, err = openHub(path)
+	return h, true, err
+}
+
+func openHub(path string) (*Hub, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		return nil, fmt.Errorf("open resource hub %s: %w", path, err)
+	}
+	h := &Hub{db: db, entries: map[string]*Entry{}}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{hubShares, hubMarks} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(hubShares).ForEach(func(_, v []byte) error {
+			var ss []Share
+			if err := json.Unmarshal(v, &ss); err != nil {
+				return fmt.Errorf("decode shares: %w", err)
+			}
+			for _, s := range ss {
+				h.addLocked(s)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("load resource hub %s: %w", path, err)
+	}
+	return h, nil
+}
+
+// Close closes the hub file.
+func (h *Hub) Close() error { return h.db.Close() }
+
+func postKey(list string, seq uint64) []byte {
+	k := make([]byte, 0, len(list)+9)
+	k = append(k, list...)
+	k = append(k, 0)
+	return binary.BigEndian.AppendUint64(k, seq)
+}
+
+// Mark returns how far list's posts are in the hub.
+func (h *Hub) Mark(list string) (Mark, error) {
+	var m Mark
+	err := h.db.View(func(tx *bolt.Tx) error {
+		m = decodeMark(tx.Bucket(hubMarks).Get([]byte(list)))
+		return nil
+	})
+	return m, err
+}
+
+// PostShares are the shares of one post.
+type PostShares struct {
+	Ref    Ref
+	Shares []Share
+}
+
+// Put stores the shares of posts of list and moves its mark, in one
+// transaction. Posts already stored are replaced.
+func (h *Hub) Put(list string, posts []PostShares, m Mark) error {
+	var old [][]Share
+	err := h.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(hubShares)
+		for _, p := range posts {
+			k := postKey(p.Ref.List, p.Ref.Seq)
+			if v := b.Get(k); v != nil {
+				var ss []Share
+				if json.Unmarshal(v, &ss) == nil {
+					old = append(old, ss)
+				}
+			}
+			if len(p.Shares) == 0 {
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+				continue
+			}
+			v, err := json.Marshal(p.Shares)
+			if err != nil {
+				return err
+			}
+			if err := b.Put(k, v); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(hubMarks).Put([]byte(list), encodeMark(m))
+	})
+	if err != nil {
+		return fmt.Errorf("resource hub %s: %w", list, err)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, ss := range old {
+		for _, s := range ss {
+			h.removeLocked(s)
+		}
+	}
+	for _, p := range posts {
+		for _, s := range p.Shares {
+			h.addLocked(s)
+		}
+	}
+	return nil
+}
+
+// Delete removes the shares of posts (redacted ones).
+func (h *Hub) Delete(refs ...Ref) error {
+	var gone []Share
+	err := h.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(hubShares)
+		for _, r := range refs {
+			k := postKey(r.List, r.Seq)
+			if v := b.Get(k); v != nil {
+				var ss []Share
+				if json.Unmarshal(v, &ss) == nil {
+					gone = append(gone, ss...)
+				}
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("resource hub: %w", err)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, s := range gone {
+		h.removeLocked(s)
+	}
+	return nil
+}
+
+// DropList removes every share of list and its mark.
+func (h *Hub) DropList(list string) error {
+	var gone []Share
+	err := h.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(hubShares)
+		prefix := append([]byte(list), 0)
+		c := b.Cursor()
+		for k, v := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, v = c.Seek(prefix) {
+			var ss []Share
+			if json.Unmarshal(v, &ss) == nil {
+				gone = append(gone, ss...)
+			}
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(hubMarks).Delete([]byte(list))
+	})
+	if err != nil {
+		return fmt.Errorf("resource hub %s: %w", list, err)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, s := range gone {
+		h.removeLocked(s)
+	}
+	return nil
+}
+
+func (h *Hub) addLocked(s Share) {
+	e := h.entries[s.Key]
+	if e == nil {
+		e = &Entry{Key: s.Key, Kind: s.Kind, URL: s.URL}
+		h.entries[s.Key] = e
+	}
+	// newest first; the same post twice replaces
+	e.Shares = slices.DeleteFunc(e.Shares, func(o Share) bool { return o.List == s.List && o.Seq == s.Seq })
+	i, _ := slices.BinarySearchFunc(e.Shares, s, func(a, b Share) int { return b.When.Compare(a.When) })
+	e.Shares = slices.Insert(e.Shares, i, s)
+	h.refreshLocked(e)
+}
+
+func (h *Hub) removeLocked(s Share) {
+	e := h.entries[s.Key]
+	if e == nil {
+		return
+	}
+	e.Shares = slices.DeleteFunc(e.Shares, func(o Share) bool { return o.List == s.List && o.Seq == s.Seq })
+	if len(e.Shares) == 0 {
+		delete(h.entries, s.Key)
+		return
+	}
+	h.refreshLocked(e)
+}
+
+// refreshLocked derives an entry's title, tags and date from its shares:
+// the oldest share that gave a title names it.
+func (h *Hub) refreshLocked(e *Entry) {
+	e.Title, e.Tags = "", nil
+	seen := map[string]bool{}
+	for i := len(e.Shares) - 1; i >= 0; i-- {
+		s := e.Shares[i]
+		if e.Title == "" && s.Title != "" {
+			e.Title = s.Title
+		}
+		for _, t := range s.Tags {
+			if !seen[t] {
+				seen[t] = true
+				e.Tags = append(e.Tags, t)
+			}
+		}
+	}
+	if e.Title == "" {
+		e.Title = fallbackTitle(e.Shares[0])
+	}
+	e.Latest = e.Shares[0].When
+	if e.URL == "" && e.Shares[0].URL != "" {
+		e.URL = e.Shares[0].URL
+	}
+}
+
+// fallbackTitle names a resource nobody titled: a file's name, or a
+// link's host and path.
+func fallbackTitle(s Share) string {
+	if s.URL == "" {
+		return s.FileName
+	}
+	u, err := url.Parse(s.URL)
+	if err != nil {
+		return s.URL
+	}
+	t := strings.TrimPrefix(u.Host, "www.") + strings.TrimRight(u.Path, "/")
+	if len(t) > 100 {
+		t = t[:100] + "…"
+	}
+	return t
+}
+
+// visible copies e with only the shares in lists readable allows; ok is
+// false when none is left.
+func visible(e *Entry, readable func(string) bool) (Entry, bool) {
+	out := *e
+	out.Shares = nil
+	for _, s := range e.Shares {
+		if readable(s.List) {
+			out.Shares = append(out.Shares, s)
+		}
+	}
+	if len(out.Shares) == 0 {
+		return Entry{}, false
+	}
+	out.Latest = out.Shares[0].When
+	// Title and tags may come from shares this viewer cannot see: derive
+	// them again from the visible ones only.
+	out.Title, out.Tags = "", nil
+	seen := map[string]bool{}
+	for i := len(out.Shares) - 1; i >= 0; i-- {
+		s := out.Shares[i]
+		if out.Title == "" && s.Title != "" {
+			out.Title = s.Title
+		}
+		for _, t := range s.Tags {
+			if !seen[t] {
+				seen[t] = true
+				out.Tags = append(out.Tags, t)
+			}
+		}
+	}
+	if out.Title == "" {
+		out.Title = fallbackTitle(out.Shares[0])
+	}
+	return out, true
+}
+
+// List returns the entries f selects, newest share first, built only from
+// shares in lists readable allows.
+func (h *Hub) List(f HubFilter, readable func(string) bool) HubPage {
+	if f.PerPage <= 0 {
+		f.PerPage = 50
+	}
+	if f.Page <= 0 {
+		f.Page = 1
+	}
+	tag := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(f.Tag), "#"))
+	var words []string
+	if q := strings.TrimSpace(f.Q); q != "" {
+		for _, w := range strings.Fields(fold(q)) {
+			words = append(words, w)
+		}
+	}
+	allow := readable
+	if f.List != "" {
+		allow = func(l string) bool { return l == f.List && readable(l) }
+	}
+	h.mu.RLock()
+	var out []Entry
+	for _, e := range h.entries {
+		if f.Kind != "" && e.Kind != f.Kind {
+			continue
+		}
+		if tag != "" && !slices.Contains(e.Tags, tag) {
+			continue
+		}
+		v, ok := visible(e, allow)
+		if !ok {
+			continue
+		}
+		if tag != "" && !slices.Contains(v.Tags, tag) {
+			continue
+		}
+		if len(words) > 0 && !matchesWords(v, words) {
+			continue
+		}
+		out = append(out, v)
+	}
+	h.mu.RUnlock()
+	slices.SortFunc(out, func(a, b Entry) int {
+		if c := b.Latest.Compare(a.Latest); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	p := HubPage{Total: len(out), Page: f.Page, PerPage: f.PerPage}
+	lo := (f.Page - 1) * f.PerPage
+	if lo < len(out) {
+		p.Entries = out[lo:min(len(out), lo+f.PerPage)]
+	}
+	return p
+}
+
+func matchesWords(e Entry, words []string) bool {
+	var b strings.Builder
+	b.WriteString(e.Title + " " + e.URL + " " + strings.Join(e.Tags, " "))
+	for _, s := range e.Shares {
+		b.WriteString(" " + s.Subject + " " + s.FileName + " " + s.FromName)
+	}
+	hay := fold(b.String())
+	for _, w := range words {
+		if !strings.Contains(hay, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// SharedIn returns the entries shared in list's posts with from <= seq
+// <= to, each with only those shares, in the order first shared.
+func (h *Hub) SharedIn(list string, from, to uint64) []Entry {
+	h.mu.RLock()
+	var out []Entry
+	for _, e := range h.entries {
+		v, ok := visible(e, func(l string) bool { return l == list })
+		if !ok {
+			continue
+		}
+		v.Shares = slices.DeleteFunc(v.Shares, func(s Share) bool { return s.Seq < from || (to != 0 && s.Seq > to) })
+		if len(v.Shares) == 0 {
+			continue
+		}
+		v.Latest = v.Shares[0].When
+		out = append(out, v)
+	}
+	h.mu.RUnlock()
+	slices.SortFunc(out, func(a, b Entry) int {
+		sa, sb := a.Shares[len(a.Shares)-1].Seq, b.Shares[len(b.Shares)-1].Seq
+		if sa != sb {
+			if sa < sb {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return out
+}
+
+// Tags returns every tag on entries readable allows, with counts.
+func (h *Hub) Tags(readable func(string) bool) map[string]int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := map[string]int{}
+	for _, e := range h.entries {
+		if v, ok := visible(e, readable); ok {
+			for _, t := range v.Tags {
+				out[t]++
+			}
+		}
+	}
+	return out
+}
+
+// SharesOf builds the hub shares of one parsed post.
+func SharesOf(r Ref, thread uint64, subject, from, fromName string, when time.Time, p *Parsed) []Share {
+	var out []Share
+	base := Share{List: r.List, Seq: r.Seq, Thread: thread, Subject: subject, From: from, FromName: fromName, When: when, Tags: p.Tags}
+	for _, l := range p.Links {
+		s := base
+		s.URL, s.Title, s.Kind, s.Key = l.URL, l.Title, KindOfURL(l.URL), "url:"+NormalizeURL(l.URL)
+		if s.Title == "" && p.PageTitle != "" && len(p.Links) == 1 {
+			s.Title = p.PageTitle
+		}
+		out = append(out, s)
+	}
+	for _, a := range p.Attachments {
+		if isNoise(a) {
+			continue
+		}
+		s := base
+		s.Attachment, s.FileName, s.Size, s.ContentType = a.N, a.Name, a.Size, a.ContentType
+		s.Title, s.Kind, s.Key = a.Name, KindOfFile(a.Name, a.ContentType), "file:"+a.SHA256
+		out = append(out, s)
+	}
+	return out
+}
+
+// isNoise tells attachments that are not shared resources: signatures,
+// calendar replies, vCards, tiny inline images.
+func isNoise(a Attachment) bool {
+	switch a.ContentType {
+	case "application/pgp-signature", "application/pkcs7-signature", "application/x-pkcs7-signature",
+		"text/calendar", "text/vcard", "text/x-vcard", "message/delivery-status":
+		return true
+	}
+	return strings.HasPrefix(a.ContentType, "image/") && a.Size < 4096
+}
