@@ -809,4 +809,3 @@ func (h *handler) confirm(w http.ResponseWriter, r *http.Request) {
 	}
 	h.page(w, r, http.StatusOK, "confirmed", map[string]any{"Title": "Done", "Message": msg})
 }
-
