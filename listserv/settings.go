@@ -109,6 +109,7 @@ func Preset(kind, name string, server ServerDefaults) (store.Settings, error) {
 		HoldExpireAfter:      14 * 24 * time.Hour,
 		BounceScoreThreshold: 5,
 		BounceWindow:         168 * time.Hour,
+		Advertised:           new(kind != "caucus"),
 	}
 	switch kind {
 	case "community":
@@ -303,6 +304,7 @@ var settingsTable = map[string]setting{
 	"bounce_score_threshold": count(func(s *store.Settings) *int { return &s.BounceScoreThreshold }),
 	"bounce_window":          duration(func(s *store.Settings) *time.Duration { return &s.BounceWindow }),
 	"emergency":              boolean(func(s *store.Settings) *bool { return &s.Emergency }),
+	"advertised":             advertisedSetting,
 }
 
 // SettingNames returns every key `minyan list set` accepts, sorted.

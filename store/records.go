@@ -31,6 +31,9 @@ type Settings struct {
 	BounceScoreThreshold int             `json:"bounce_score_threshold"`
 	BounceWindow         time.Duration   `json:"bounce_window"`
 	Emergency            bool            `json:"emergency"`
+	// Advertised shows the list in the web directory; nil (lists made
+	// before the setting existed) means the kind's default.
+	Advertised *bool `json:"advertised,omitempty"`
 }
 
 // List is one mailing list. UIDValidity is fixed at creation so IMAP

@@ -27,6 +27,7 @@ type Config struct {
 	Relay  RelayConfig  `toml:"relay"`
 	DKIM   DKIMConfig   `toml:"dkim"`
 	TLS    TLSConfig    `toml:"tls"`
+	Web    WebConfig    `toml:"web"`
 
 	// Path is where it was read from ("" = embedded default); not a key.
 	Path string `toml:"-"`

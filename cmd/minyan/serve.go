@@ -23,7 +23,6 @@ import (
 	"minyan/listserv/outbox"
 	"minyan/listserv/outbox/deliver"
 	"minyan/listserv/smtpd"
-	"minyan/listserv/web"
 	"minyan/store"
 )
 
@@ -173,7 +172,7 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 		s.lns = append(s.lns, ln)
 		s.HTTPAddr = ln.Addr().String()
 		s.http = &http.Server{
-			Handler:           web.Handler(web.Options{Core: svc, Gatherer: reg, Logger: log.With("part", "http")}),
+			Handler:           webHandler(cfg, svc, reg, clock, log.With("part", "http")),
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       30 * time.Second,
 			WriteTimeout:      30 * time.Second,

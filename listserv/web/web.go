@@ -1,24 +1,62 @@
-// Package web is the HTTP face of the list server: one-click unsubscribe
-// (RFC 8058), health and metrics. Pages change nothing on GET; only POST
-// acts, so link scanners in mail filters cannot unsubscribe anyone.
+// Package web is the HTTP face of the list server: the directory of
+// lists, list pages and join forms, sign-in by mail, a person's own page
+// (/me), confirmation and one-click unsubscribe links (RFC 8058), health
+// and metrics. It is a thin adapter: it reads forms, asks the domain
+// (the Core interface) and renders what it answers. Every decision about
+// who may see or change what is made by the domain, from the Actor the
+// adapter passes.
+//
+// # Helpers for every page (reuse them for new pages)
+//
+//   - Handler wraps every route in secure: security headers (a strict
+//     Content-Security-Policy without inline script or style), a body
+//     size limit, and http.CrossOriginProtection, which refuses
+//     cross-site POSTs (with SameSite=Lax session cookies as a second
+//     line).
+//   - h.viewer(r) is the signed-in person (Viewer) from the session
+//     cookie, and Viewer.Actor() the listserv.Actor to pass to the domain
+//     (a site admin when named in Options.Admins).
+//   - h.page(w, r, status, name, data) renders pages/NAME.html inside the
+//     layout ("top" and "bottom" in layout.html). It adds Site (the
+//     domain) and Viewer to data; data["Title"] is the heading.
+//   - h.notFound, h.message and h.fail are the error pages: notFound is
+//     the one answer for a list that does not exist and for one the
+//     viewer may not know of (never a 403 that would confirm it exists).
+//   - h.limit(w, r, keys...) applies the rate limits of forms that send
+//     mail (per client address and per target address).
+//   - listName and the fuzzed form parsers check every path parameter and
+//     field before the domain sees it.
+//
+// Pages change nothing on GET; only POST acts, so link scanners in mail
+// filters cannot confirm, sign in or unsubscribe anyone. Texts live in
+// pages/*.html; an owner replaces any of them by putting a file of the
+// same name in DATA_DIR/templates/web/ (read at start).
 package web
 
 import (
 	"context"
 	"embed"
+	"errors"
 	"html/template"
 	"log/slog"
+	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"minyan/digest"
+	"minyan/listserv"
 )
 
-//go:embed pages/*.html
+//go:embed pages/*.html pages/style.css
 var pageFS embed.FS
-
-var pages = template.Must(template.ParseFS(pageFS, "pages/*.html"))
 
 // Core is what the web face needs from the domain.
 type Core interface {
@@ -28,6 +66,32 @@ type Core interface {
 	Confirm(ctx context.Context, token string) (string, error)
 	Domain() string
 	Healthy() error
+
+	// Lists and joining.
+	Directory(a listserv.Actor) ([]listserv.ListCard, error)
+	ListPage(a listserv.Actor, name string) (listserv.ListView, error)
+	ListSessions(a listserv.Actor, name string, viewer *time.Location) ([]digest.Upcoming, error)
+	SelfJoin(a listserv.Actor, name, addr, display string) (string, error)
+
+	// Sign-in by mail and sessions.
+	StartLogin(addr string) error
+	LoginAddress(token string) (string, bool)
+	FinishLogin(token string, endOthers bool) (sid, addr string, err error)
+	SessionAddress(sid string) (string, bool)
+	Logout(sid string, everywhere bool) error
+
+	// The person's own page.
+	SelfLists(a listserv.Actor) ([]listserv.MyList, error)
+	SelfSetMode(a listserv.Actor, name, mode string) error
+	SelfLeave(a listserv.Actor, name string) (string, error)
+	SelfAppPassword(a listserv.Actor) (password, server string, err error)
+	MySessions(a listserv.Actor) ([]digest.Upcoming, error)
+	RSVP(a listserv.Actor, list string, id uint64, answer string) error
+	MyPartners(a listserv.Actor) ([]digest.Partners, error)
+	NewCalendarKey(a listserv.Actor) (string, error)
+	CalendarKeyMade(a listserv.Actor) (time.Time, bool)
+	CalendarOwner(key string) (string, bool)
+	CalendarFeed(addr string) ([]byte, error)
 }
 
 // Options wire the handler.
@@ -35,15 +99,58 @@ type Options struct {
 	Core     Core
 	Gatherer prometheus.Gatherer
 	Logger   *slog.Logger
+	// PublicURL is how people reach these pages (server.public_url):
+	// cookies are Secure when it is https, and feed links start with it.
+	PublicURL string
+	// Admins are the site admins' addresses ([web] admins).
+	Admins []string
+	// TemplateDir is DATA_DIR/templates; pages in its web/ folder
+	// replace the built-in ones of the same name.
+	TemplateDir string
+	// Now is the clock of the rate limits; nil is time.Now.
+	Now func() time.Time
+	// Limits are the rate limits of the forms that send mail; zero
+	// values take DefaultLimits.
+	Limits Limits
 }
+
+// Limits bound how often the forms that send mail (join, sign-in) may be
+// used: per client IP address, and per target email address, so nobody
+// can mail-bomb an address through them.
+type Limits struct {
+	PerClient, PerAddress int
+	Window                time.Duration
+}
+
+// DefaultLimits: 10 requests per client and 3 per address in 15 minutes.
+var DefaultLimits = Limits{PerClient: 10, PerAddress: 3, Window: 15 * time.Minute}
+
+// cookieName is the session cookie.
+const cookieName = "minyan_session"
 
 // Handler returns the HTTP handler.
 func Handler(o Options) http.Handler {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	h := &handler{o: o}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Limits.Window == 0 {
+		o.Limits = DefaultLimits
+	}
+	o.PublicURL = strings.TrimRight(o.PublicURL, "/")
+	h := &handler{o: o, pages: loadPages(o.TemplateDir, o.Logger), limiter: newLimiter(o.Now)}
+	for _, a := range o.Admins {
+		h.admins = append(h.admins, listserv.NormalizeAddress(a))
+	}
+	css, _ := pageFS.ReadFile("pages/style.css")
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /static/style.css", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		w.Write(css)
+	})
 	mux.HandleFunc("GET /u/{token}", h.unsubscribePage)
 	mux.HandleFunc("POST /u/{token}", h.unsubscribe)
 	mux.HandleFunc("GET /confirm/{token}", h.confirmPage)
@@ -52,43 +159,600 @@ func Handler(o Options) http.Handler {
 	if o.Gatherer != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}))
 	}
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte("minyan mailing lists at " + o.Core.Domain() + "\n"))
-	})
-	return securityHeaders(mux)
+	mux.HandleFunc("GET /{$}", h.directory)
+	mux.HandleFunc("GET /lists/{name}", h.listPage)
+	mux.HandleFunc("POST /lists/{name}/join", h.join)
+	mux.HandleFunc("GET /login", h.loginPage)
+	mux.HandleFunc("POST /login", h.login)
+	mux.HandleFunc("GET /login/{token}", h.loginConfirmPage)
+	mux.HandleFunc("POST /login/{token}", h.loginConfirm)
+	mux.HandleFunc("POST /logout", h.logout)
+	mux.HandleFunc("GET /me", h.me)
+	mux.HandleFunc("POST /me/lists/{name}", h.meList)
+	mux.HandleFunc("POST /me/join", h.meJoin)
+	mux.HandleFunc("POST /me/rsvp", h.meRSVP)
+	mux.HandleFunc("POST /me/password", h.mePassword)
+	mux.HandleFunc("POST /me/calendar", h.meCalendar)
+	mux.HandleFunc("GET /me/calendar.ics", h.calendarFeed)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) })
+	return secure(mux, h)
 }
 
-type handler struct{ o Options }
+type handler struct {
+	o       Options
+	pages   *template.Template
+	admins  []string
+	limiter *limiter
+}
 
-func securityHeaders(next http.Handler) http.Handler {
+// csp allows only this site's own style sheet, forms and links: no
+// script at all, no inline style, no frames.
+const csp = "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// secure adds the security headers and the cross-site POST refusal to
+// every route. One-click unsubscribe (RFC 8058) is posted by mail
+// providers' servers with a token in the path, so it is exempt from the
+// cross-origin check.
+func secure(next http.Handler, h *handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.AddInsecureBypassPattern("POST /u/{token}")
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.o.Logger.Warn("cross-site request refused", "path", r.URL.Path, "origin", r.Header.Get("Origin"), "client", clientIP(r))
+		h.message(w, r, http.StatusForbidden, "Not accepted",
+			"This form was sent from another web site, so nothing was done. Please use the form on this site.")
+	}))
+	inner := cop.Handler(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "no-referrer")
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+		w.Header().Set("Content-Security-Policy", csp)
+		w.Header().Set("X-Frame-Options", "DENY")
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-		next.ServeHTTP(w, r)
+		inner.ServeHTTP(w, r)
 	})
 }
 
-func (h *handler) render(w http.ResponseWriter, status int, name string, data map[string]any) {
+var funcs = template.FuncMap{
+	"kindName": func(k string) string {
+		switch k {
+		case "community":
+			return "Community of practice"
+		case "announce":
+			return "Announcements"
+		case "discussion":
+			return "Discussion list"
+		case "caucus":
+			return "Caucus"
+		}
+		return k
+	},
+	"howToJoin": func(policy string) string {
+		switch policy {
+		case "open", "confirm":
+			return "Leave your address and confirm from the message we send you."
+		case "approve":
+			return "Leave your address and confirm from the message we send you; then a moderator welcomes you in."
+		}
+		return "This list does not take requests to join."
+	},
+	"howToPost": func(posting string) string {
+		switch posting {
+		case "announce":
+			return "Only the organizers post here; you receive their updates."
+		case "moderated":
+			return "Members post; a moderator reviews each message first."
+		case "open":
+			return "Anyone may post."
+		}
+		return "Members post by email."
+	},
+	"statusName": func(s string) string {
+		switch s {
+		case listserv.StatusOK:
+			return "active"
+		case listserv.StatusPending:
+			return "waiting for confirmation or approval"
+		case listserv.StatusWaitlist:
+			return "on the waitlist"
+		case listserv.StatusBouncing, listserv.StatusDisabled:
+			return "mail to you is bouncing"
+		case listserv.StatusBanned:
+			return "removed"
+		}
+		return s
+	},
+	"canChange": func(s string) bool {
+		return s != listserv.StatusBanned && s != listserv.StatusPending
+	},
+}
+
+// loadPages parses the built-in pages, then the owner's replacements in
+// DIR/web/*.html. A replacement that does not parse is logged and left
+// out, so a typo never takes the site down.
+func loadPages(dir string, log *slog.Logger) *template.Template {
+	t := template.Must(template.New("").Funcs(funcs).ParseFS(pageFS, "pages/*.html"))
+	if dir == "" {
+		return t
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "web", "*.html"))
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			log.Error("page override unreadable; using the built-in page", "file", f, "err", err)
+			continue
+		}
+		try := template.Must(t.Clone())
+		if _, err := try.New(filepath.Base(f)).Parse(string(src)); err != nil {
+			log.Error("page override is broken; using the built-in page", "file", f, "err", err)
+			continue
+		}
+		t = try
+		log.Info("page override loaded", "file", f)
+	}
+	return t
+}
+
+// Viewer is the person signed in on a request ("" for nobody).
+type Viewer struct {
+	Address   string
+	SiteAdmin bool
+	sid       string
+}
+
+// Actor is how the viewer asks the domain for something.
+func (v Viewer) Actor() listserv.Actor {
+	a := listserv.Person(v.Address, listserv.DoorWeb)
+	a.SiteAdmin = v.SiteAdmin
+	return a
+}
+
+// viewer returns the signed-in person from the session cookie.
+func (h *handler) viewer(r *http.Request) Viewer {
+	c, err := r.Cookie(cookieName)
+	if err != nil || c.Value == "" {
+		return Viewer{}
+	}
+	addr, ok := h.o.Core.SessionAddress(c.Value)
+	if !ok {
+		return Viewer{}
+	}
+	return Viewer{Address: addr, SiteAdmin: slices.Contains(h.admins, addr), sid: c.Value}
+}
+
+// page renders pages/NAME.html in the layout.
+func (h *handler) page(w http.ResponseWriter, r *http.Request, status int, name string, data map[string]any) {
+	if data == nil {
+		data = map[string]any{}
+	}
+	data["Site"] = h.o.Core.Domain()
+	if _, ok := data["Viewer"]; !ok {
+		data["Viewer"] = h.viewer(r).Address
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	if err := pages.ExecuteTemplate(w, name+".html", data); err != nil {
+	if err := h.pages.ExecuteTemplate(w, name+".html", data); err != nil {
 		h.o.Logger.Error("render page", "page", name, "err", err)
 	}
+}
+
+// message is a page with a heading and one sentence.
+func (h *handler) message(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
+	h.page(w, r, status, "message", map[string]any{"Title": title, "Message": msg, "Back": ""})
+}
+
+// notFound is the one answer for a missing page or list, and for a list
+// the viewer may not know of.
+func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.page(w, r, http.StatusNotFound, "message", map[string]any{"Title": "Page not found",
+		"Message": "There is no page here. The list may have a different name; the list of lists is on the front page.", "Back": "/"})
+}
+
+// fail answers a domain error: ErrNotFound as notFound, other domain
+// refusals with their sentence, and anything else as a server problem
+// (logged, never shown).
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, listserv.ErrNotFound):
+		h.notFound(w, r)
+	case errors.Is(err, listserv.ErrForbidden), errors.Is(err, listserv.ErrNotMember), errors.Is(err, digest.ErrSessionClosed):
+		h.message(w, r, http.StatusForbidden, "Not possible", sentence(err.Error()))
+	default:
+		h.o.Logger.Error("web request failed", "path", r.URL.Path, "err", err)
+		h.message(w, r, http.StatusInternalServerError, "Something went wrong",
+			"Sorry, that did not work because of a problem on our side. Please try again in a few minutes.")
+	}
+}
+
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
+}
+
+// signedIn returns the viewer, or sends them to sign in.
+func (h *handler) signedIn(w http.ResponseWriter, r *http.Request) (Viewer, bool) {
+	v := h.viewer(r)
+	if v.Address == "" {
+		if r.Method == http.MethodGet {
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+		} else {
+			h.message(w, r, http.StatusUnauthorized, "Please sign in", "You are not signed in (or your session ended). Sign in and try again.")
+		}
+		return v, false
+	}
+	return v, true
+}
+
+// clientIP is the client's address for rate limits.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// limit counts a form use against the client's address and each target
+// key; over a limit it answers 429 and returns false.
+func (h *handler) limit(w http.ResponseWriter, r *http.Request, what string, targets ...string) bool {
+	l := h.o.Limits
+	ok := h.limiter.allow(what+"|ip|"+clientIP(r), l.PerClient, l.Window)
+	for _, t := range targets {
+		ok = h.limiter.allow(what+"|to|"+t, l.PerAddress, l.Window) && ok
+	}
+	if !ok {
+		h.o.Logger.Warn("rate limit", "form", what, "client", clientIP(r))
+		w.Header().Set("Retry-After", strconv.Itoa(int(l.Window.Seconds())))
+		h.message(w, r, http.StatusTooManyRequests, "Please wait a little",
+			"This form was used many times in a short while, so we paused it for you. Please try again in a quarter of an hour.")
+	}
+	return ok
+}
+
+func (h *handler) directory(w http.ResponseWriter, r *http.Request) {
+	v := h.viewer(r)
+	lists, err := h.o.Core.Directory(v.Actor())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.page(w, r, http.StatusOK, "directory", map[string]any{"Title": "Mailing lists", "Lists": lists, "Viewer": v.Address})
+}
+
+func (h *handler) listPage(w http.ResponseWriter, r *http.Request) {
+	name, ok := listName(r.PathValue("name"))
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	v := h.viewer(r)
+	lv, err := h.o.Core.ListPage(v.Actor(), name)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	tzName, loc := parseZone(r.URL.Query().Get("tz"))
+	sessions, err := h.o.Core.ListSessions(v.Actor(), name, loc)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.page(w, r, http.StatusOK, "list", map[string]any{"Title": lv.Title, "List": lv, "Sessions": sessions,
+		"CanArchive": lv.CanReadArchive, "TZ": tzName, "Viewer": v.Address})
+}
+
+func (h *handler) join(w http.ResponseWriter, r *http.Request) {
+	name, ok := listName(r.PathValue("name"))
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	v := h.viewer(r)
+	lv, err := h.o.Core.ListPage(v.Actor(), name)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	f, err := parseJoinForm(r)
+	if err != nil {
+		h.page(w, r, http.StatusBadRequest, "message", map[string]any{"Title": "Please check the address",
+			"Message": sentence(err.Error()), "Back": "/lists/" + name + "#join", "Viewer": v.Address})
+		return
+	}
+	if !h.limit(w, r, "join", f.Email) {
+		return
+	}
+	answer, err := h.o.Core.SelfJoin(v.Actor(), name, f.Email, f.Name)
+	if errors.Is(err, listserv.ErrBadAddress) {
+		h.page(w, r, http.StatusBadRequest, "message", map[string]any{"Title": "Please check the address",
+			"Message": sentence(err.Error()), "Back": "/lists/" + name + "#join", "Viewer": v.Address})
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.page(w, r, http.StatusOK, "joined", map[string]any{"Title": "Almost there", "List": lv, "Address": f.Email,
+		"Answer": answer, "Viewer": v.Address})
+}
+
+func (h *handler) loginPage(w http.ResponseWriter, r *http.Request) {
+	h.page(w, r, http.StatusOK, "login", map[string]any{"Title": "Sign in", "Address": ""})
+}
+
+func (h *handler) login(w http.ResponseWriter, r *http.Request) {
+	addr, err := parseEmailForm(r)
+	if err != nil {
+		h.page(w, r, http.StatusBadRequest, "login", map[string]any{"Title": "Sign in", "Problem": sentence(err.Error()), "Address": ""})
+		return
+	}
+	if !h.limit(w, r, "login", addr) {
+		return
+	}
+	if err := h.o.Core.StartLogin(addr); err != nil && !errors.Is(err, listserv.ErrBadAddress) {
+		h.fail(w, r, err)
+		return
+	}
+	h.page(w, r, http.StatusOK, "login-sent", map[string]any{"Title": "Check your mail", "Address": addr})
+}
+
+func (h *handler) badLoginLink(w http.ResponseWriter, r *http.Request) {
+	h.page(w, r, http.StatusNotFound, "message", map[string]any{"Title": "Link not valid",
+		"Message": "This sign-in link is not valid any more: it works once, for 30 minutes. You can ask for a new one.", "Back": "/login"})
+}
+
+func (h *handler) loginConfirmPage(w http.ResponseWriter, r *http.Request) {
+	tok, ok := token(r.PathValue("token"))
+	addr, valid := h.o.Core.LoginAddress(tok)
+	if !ok || !valid {
+		h.badLoginLink(w, r)
+		return
+	}
+	h.page(w, r, http.StatusOK, "login-confirm", map[string]any{"Title": "Sign in", "Address": addr})
+}
+
+func (h *handler) loginConfirm(w http.ResponseWriter, r *http.Request) {
+	tok, ok := token(r.PathValue("token"))
+	if !ok {
+		h.badLoginLink(w, r)
+		return
+	}
+	endOthers := false
+	if err := r.ParseForm(); err == nil {
+		endOthers = r.PostForm.Get("others") == "end"
+	}
+	sid, _, err := h.o.Core.FinishLogin(tok, endOthers)
+	if errors.Is(err, listserv.ErrBadLogin) {
+		h.badLoginLink(w, r)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.setSession(w, sid, listserv.SessionTTL)
+	http.Redirect(w, r, "/me", http.StatusSeeOther)
+}
+
+func (h *handler) setSession(w http.ResponseWriter, sid string, ttl time.Duration) {
+	c := &http.Cookie{Name: cookieName, Value: sid, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: strings.HasPrefix(h.o.PublicURL, "https://"), MaxAge: int(ttl.Seconds())}
+	if sid == "" {
+		c.MaxAge = -1
+	}
+	http.SetCookie(w, c)
+}
+
+func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
+	v := h.viewer(r)
+	everywhere := false
+	if err := r.ParseForm(); err == nil {
+		everywhere = r.PostForm.Get("everywhere") == "1"
+	}
+	if v.sid != "" {
+		if err := h.o.Core.Logout(v.sid, everywhere); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	h.setSession(w, "", 0)
+	h.page(w, r, http.StatusOK, "message", map[string]any{"Title": "Signed out", "Viewer": "",
+		"Message": "You are signed out. Thank you for stopping by.", "Back": "/"})
+}
+
+func (h *handler) me(w http.ResponseWriter, r *http.Request) {
+	v, ok := h.signedIn(w, r)
+	if !ok {
+		return
+	}
+	h.renderMe(w, r, v, http.StatusOK, "", "")
+}
+
+func (h *handler) renderMe(w http.ResponseWriter, r *http.Request, v Viewer, status int, notice, problem string) {
+	a := v.Actor()
+	mine, err := h.o.Core.SelfLists(a)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	sessions, err := h.o.Core.MySessions(a)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	partners, err := h.o.Core.MyPartners(a)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	dir, err := h.o.Core.Directory(a)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	on := map[string]bool{}
+	for _, m := range mine {
+		on[m.Name] = true
+	}
+	var joinable []listserv.ListCard
+	for _, l := range dir {
+		if !on[l.Name] && l.Subscribe != "closed" {
+			joinable = append(joinable, l)
+		}
+	}
+	calMade := ""
+	if t, ok := h.o.Core.CalendarKeyMade(a); ok {
+		calMade = t.Format("January 2, 2006")
+	}
+	h.page(w, r, status, "me", map[string]any{"Title": "My lists", "Viewer": v.Address, "Mine": mine, "Sessions": sessions,
+		"Partners": partners, "Joinable": joinable, "CalMade": calMade, "Notice": notice, "Problem": problem})
+}
+
+func (h *handler) meList(w http.ResponseWriter, r *http.Request) {
+	v, ok := h.signedIn(w, r)
+	if !ok {
+		return
+	}
+	name, ok := listName(r.PathValue("name"))
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	f, err := parseMemberForm(r)
+	if err != nil {
+		h.renderMe(w, r, v, http.StatusBadRequest, "", sentence(err.Error()))
+		return
+	}
+	if f.Leave {
+		answer, err := h.o.Core.SelfLeave(v.Actor(), name)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.renderMe(w, r, v, http.StatusOK, answer, "")
+		return
+	}
+	if err := h.o.Core.SelfSetMode(v.Actor(), name, f.Mode); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.renderMe(w, r, v, http.StatusOK, "Saved: "+modeSentence(f.Mode), "")
+}
+
+func modeSentence(mode string) string {
+	switch mode {
+	case "digest":
+		return "you will get one digest a week."
+	case "nomail":
+		return "no mail from this list until you switch it back."
+	}
+	return "you will get every message."
+}
+
+func (h *handler) meJoin(w http.ResponseWriter, r *http.Request) {
+	v, ok := h.signedIn(w, r)
+	if !ok {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.renderMe(w, r, v, http.StatusBadRequest, "", "That form could not be read.")
+		return
+	}
+	name, ok := listName(r.PostForm.Get("list"))
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	answer, err := h.o.Core.SelfJoin(v.Actor(), name, v.Address, "")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.renderMe(w, r, v, http.StatusOK, answer, "")
+}
+
+func (h *handler) meRSVP(w http.ResponseWriter, r *http.Request) {
+	v, ok := h.signedIn(w, r)
+	if !ok {
+		return
+	}
+	f, err := parseRSVPForm(r)
+	if err != nil {
+		h.renderMe(w, r, v, http.StatusBadRequest, "", sentence(err.Error()))
+		return
+	}
+	if err := h.o.Core.RSVP(v.Actor(), f.List, f.Session, f.Answer); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.renderMe(w, r, v, http.StatusOK, "Thank you: your answer ("+f.Answer+") is noted.", "")
+}
+
+func (h *handler) mePassword(w http.ResponseWriter, r *http.Request) {
+	v, ok := h.signedIn(w, r)
+	if !ok {
+		return
+	}
+	pw, server, err := h.o.Core.SelfAppPassword(v.Actor())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	host, port, err := net.SplitHostPort(server)
+	if err != nil {
+		host, port = server, "143"
+	}
+	h.page(w, r, http.StatusOK, "password", map[string]any{"Title": "Your app password", "Viewer": v.Address,
+		"Password": pw, "Host": host, "Port": port})
+}
+
+func (h *handler) meCalendar(w http.ResponseWriter, r *http.Request) {
+	v, ok := h.signedIn(w, r)
+	if !ok {
+		return
+	}
+	key, err := h.o.Core.NewCalendarKey(v.Actor())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.page(w, r, http.StatusOK, "calendar", map[string]any{"Title": "Your calendar link", "Viewer": v.Address,
+		"URL": h.o.PublicURL + "/me/calendar.ics?key=" + key})
+}
+
+func (h *handler) calendarFeed(w http.ResponseWriter, r *http.Request) {
+	key, ok := token(r.URL.Query().Get("key"))
+	addr, known := h.o.Core.CalendarOwner(key)
+	if !ok || !known {
+		h.page(w, r, http.StatusNotFound, "message", map[string]any{"Title": "Link not valid", "Viewer": "",
+			"Message": "This calendar link is not valid any more. Make a new one on your page.", "Back": "/me"})
+		return
+	}
+	ics, err := h.o.Core.CalendarFeed(addr)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Cache-Control", "private, max-age=900")
+	w.Write(ics)
 }
 
 func (h *handler) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 	list, addr, ok := h.o.Core.UnsubscribeInfo(r.PathValue("token"))
 	if !ok {
-		h.render(w, http.StatusNotFound, "invalid", map[string]any{"Title": "Link not valid",
+		h.page(w, r, http.StatusNotFound, "invalid", map[string]any{"Title": "Link not valid",
 			"Message": "This unsubscribe link is not valid any more. You may already be unsubscribed."})
 		return
 	}
 	d := h.o.Core.Domain()
-	h.render(w, http.StatusOK, "unsubscribe", map[string]any{"Title": "Unsubscribe", "List": list + "@" + d, "Address": addr,
+	h.page(w, r, http.StatusOK, "unsubscribe", map[string]any{"Title": "Unsubscribe", "List": list + "@" + d, "Address": addr,
 		"Request": list + "-request@" + d, "Owner": list + "-owner@" + d})
 }
 
@@ -97,16 +761,16 @@ func (h *handler) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 // same field.
 func (h *handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil || !strings.EqualFold(r.PostForm.Get("List-Unsubscribe"), "One-Click") {
-		h.render(w, http.StatusBadRequest, "invalid", map[string]any{"Title": "Not understood",
+		h.page(w, r, http.StatusBadRequest, "invalid", map[string]any{"Title": "Not understood",
 			"Message": "This request did not ask to unsubscribe (List-Unsubscribe=One-Click is missing)."})
 		return
 	}
 	list, addr, err := h.o.Core.Unsubscribe(r.PathValue("token"))
 	if err != nil {
-		h.render(w, http.StatusNotFound, "invalid", map[string]any{"Title": "Link not valid", "Message": err.Error()})
+		h.page(w, r, http.StatusNotFound, "invalid", map[string]any{"Title": "Link not valid", "Message": err.Error()})
 		return
 	}
-	h.render(w, http.StatusOK, "unsubscribed", map[string]any{"Title": "Unsubscribed",
+	h.page(w, r, http.StatusOK, "unsubscribed", map[string]any{"Title": "Unsubscribed",
 		"List": list + "@" + h.o.Core.Domain(), "Address": addr, "Join": list + "-join@" + h.o.Core.Domain()})
 }
 
@@ -123,7 +787,7 @@ func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {
 func (h *handler) confirmPage(w http.ResponseWriter, r *http.Request) {
 	action, list, addr, ok := h.o.Core.ConfirmInfo(r.PathValue("token"))
 	if !ok {
-		h.render(w, http.StatusNotFound, "invalid", map[string]any{"Title": "Link not valid",
+		h.page(w, r, http.StatusNotFound, "invalid", map[string]any{"Title": "Link not valid",
 			"Message": "This confirmation link is not valid any more: it expired or was already used."})
 		return
 	}
@@ -131,7 +795,7 @@ func (h *handler) confirmPage(w http.ResponseWriter, r *http.Request) {
 	if action == "leave" {
 		title = "Confirm leaving"
 	}
-	h.render(w, http.StatusOK, "confirm", map[string]any{"Title": title, "Action": action,
+	h.page(w, r, http.StatusOK, "confirm", map[string]any{"Title": title, "Action": action,
 		"List": list + "@" + h.o.Core.Domain(), "Address": addr})
 }
 
@@ -140,8 +804,8 @@ func (h *handler) confirmPage(w http.ResponseWriter, r *http.Request) {
 func (h *handler) confirm(w http.ResponseWriter, r *http.Request) {
 	msg, err := h.o.Core.Confirm(r.Context(), r.PathValue("token"))
 	if err != nil {
-		h.render(w, http.StatusNotFound, "invalid", map[string]any{"Title": "Link not valid", "Message": err.Error()})
+		h.page(w, r, http.StatusNotFound, "invalid", map[string]any{"Title": "Link not valid", "Message": err.Error()})
 		return
 	}
-	h.render(w, http.StatusOK, "confirmed", map[string]any{"Title": "Done", "Message": msg})
+	h.page(w, r, http.StatusOK, "confirmed", map[string]any{"Title": "Done", "Message": msg})
 }

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"minyan/digest"
+	"minyan/listserv"
+	"minyan/listserv/web"
+)
+
+// WebConfig is the [web] table.
+type WebConfig struct {
+	// Admins are site admins: every list, and list creation.
+	Admins []string `toml:"admins"`
+	// Archive turns on the web archive, search and resource hub.
+	Archive bool `toml:"archive"`
+}
+
+// webCore is the domain as the web sees it: the list service and the
+// scheduler's sessions, pairs and calendar feed.
+type webCore struct {
+	*listserv.Service
+	sched *digest.Scheduler
+}
+
+func (c webCore) ListSessions(a listserv.Actor, name string, viewer *time.Location) ([]digest.Upcoming, error) {
+	return c.sched.ListSessions(a, name, viewer)
+}
+func (c webCore) MySessions(a listserv.Actor) ([]digest.Upcoming, error) {
+	return c.sched.MySessions(a)
+}
+func (c webCore) RSVP(a listserv.Actor, list string, id uint64, answer string) error {
+	return c.sched.RSVP(a, list, id, answer)
+}
+func (c webCore) MyPartners(a listserv.Actor) ([]digest.Partners, error) {
+	return c.sched.MyPartners(a)
+}
+func (c webCore) CalendarFeed(addr string) ([]byte, error) { return c.sched.CalendarFeed(addr) }
+
+// webHandler builds the web face over the service. Its scheduler only
+// reads and records answers; the daemon's running scheduler (made later,
+// in startScheduler) takes over the RSVP reply handler.
+func webHandler(cfg *Config, svc *listserv.Service, reg prometheus.Gatherer, clock listserv.Clock, log *slog.Logger) http.Handler {
+	sched := digest.New(svc, digest.Options{Logger: log})
+	return web.Handler(web.Options{
+		Core: webCore{Service: svc, sched: sched}, Gatherer: reg, Logger: log,
+		PublicURL: cfg.Server.PublicURL, Admins: cfg.Web.Admins,
+		TemplateDir: filepath.Join(cfg.Server.DataDir, "templates"), Now: clock.Now,
+	})
+}
