@@ -105,6 +105,9 @@ func (s *Service) AddMembers(list string, specs []MemberSpec, update bool) ([]Ad
 			if err := tx.PutMembership(mb); err != nil {
 				return err
 			}
+			if err := s.emitIf(tx, res[i].Status != "updated", EventMemberJoined, list, memberEvent(mb)); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -187,6 +190,9 @@ func (s *Service) RemoveMembers(list string, addrs []string) ([]AddResult, error
 		}
 		for i, a := range addrs {
 			res[i].Address = NormalizeAddress(a)
+			if err := s.emitLeaving(tx, list, a); err != nil {
+				return err
+			}
 			if err := tx.DeleteMembership(list, a); err != nil {
 				res[i].Err = notFoundText(err, fmt.Sprintf("%s is not a member of %s", a, list))
 				continue
@@ -266,7 +272,7 @@ func (s *Service) SetPerson(addr string, name *string, goodStanding *bool) error
 		if name != nil {
 			sp.Name = *name
 		}
-		return s.upsertPerson(tx, sp)
+		return s.setPersonTx(tx, sp) // applies lapsed_members when standing changes
 	})
 }
 

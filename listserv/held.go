@@ -163,6 +163,9 @@ func (s *Service) Unsubscribe(token string) (list, addr string, err error) {
 			return store.ErrNotFound // a ban is not lifted by leaving
 		}
 		list, addr = t.List, t.Address
+		if err := s.emitLeaving(tx, t.List, t.Address); err != nil {
+			return err
+		}
 		if err := tx.DeleteMembership(t.List, t.Address); err != nil {
 			return err
 		}

@@ -260,6 +260,7 @@ var settingsTable = map[string]setting{
 	"bounce_score_threshold": count(func(s *store.Settings) *int { return &s.BounceScoreThreshold }),
 	"bounce_window":          duration(func(s *store.Settings) *time.Duration { return &s.BounceWindow }),
 	"emergency":              boolean(func(s *store.Settings) *bool { return &s.Emergency }),
+	"lapsed_members":         enum(func(s *store.Settings) *string { return &s.LapsedMembers }, LapseKeep, LapseNotify, LapseNomail),
 }
 
 // SettingNames returns every key `minyan list set` accepts, sorted.

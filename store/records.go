@@ -31,6 +31,7 @@ type Settings struct {
 	BounceScoreThreshold int             `json:"bounce_score_threshold"`
 	BounceWindow         time.Duration   `json:"bounce_window"`
 	Emergency            bool            `json:"emergency"`
+	LapsedMembers        string          `json:"lapsed_members,omitempty"` // keep | notify | nomail
 }
 
 // List is one mailing list. UIDValidity is fixed at creation so IMAP
@@ -70,6 +71,12 @@ type Membership struct {
 	BounceToken string    `json:"bounce_token"`
 	// Bounces are the times of counted bounces inside the window.
 	Bounces []time.Time `json:"bounces,omitempty"`
+	// SelfJoined marks a person who asked to join (mail or web), as
+	// opposed to one an operator or a roster sync put on the list.
+	SelfJoined bool `json:"self_joined,omitempty"`
+	// LapsedMode is the delivery mode a lapse of good standing paused
+	// (delivery is then nomail); it is restored when standing returns.
+	LapsedMode string `json:"lapsed_mode,omitempty"`
 }
 
 // ArchiveMeta is what the archive keeps beside the raw bytes of a post, so

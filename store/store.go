@@ -40,7 +40,7 @@ var (
 	bQDue      = []byte("queue_due")  // nanos id idx -> nil
 	bQFailed   = []byte("queue_failed")
 	bJobs      = []byte("jobs") // idempotency key -> time done
-	allBuckets = [][]byte{bMeta, bLists, bPeople, bMembers, bMemberOf, bArchive, bHeld, bTokens, bQMsg, bQBody, bQRcpt, bQDue, bQFailed, bJobs, bSessions, bRSVPs, bPairs, bPairHistory, bDigestState}
+	allBuckets = [][]byte{bMeta, bLists, bPeople, bMembers, bMemberOf, bArchive, bHeld, bTokens, bQMsg, bQBody, bQRcpt, bQDue, bQFailed, bJobs, bSessions, bRSVPs, bPairs, bPairHistory, bDigestState, bAPITokens, bAPITokenHash, bWebhooks, bWebhookQueue}
 	kSchema    = []byte("schema_version")
 	// kLastUIDValidity is the highest UIDVALIDITY given to any list.
 	kLastUIDValidity = []byte("last_uid_validity")
