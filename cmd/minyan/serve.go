@@ -138,6 +138,7 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.goRun("deliver", log, func() error { return s.worker.Run(ctx) })
+	s.startWebhooks(ctx, clock, log)
 
 	if cfg.Server.SMTPListen != "" {
 		ln, err := net.Listen("tcp", cfg.Server.SMTPListen)
@@ -170,7 +171,7 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 		s.lns = append(s.lns, ln)
 		s.HTTPAddr = ln.Addr().String()
 		s.http = &http.Server{
-			Handler:           web.Handler(web.Options{Core: svc, Gatherer: reg, Logger: log.With("part", "http")}),
+			Handler:           s.withAPI(web.Handler(web.Options{Core: svc, Gatherer: reg, Logger: log.With("part", "http")}), clock, log),
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       30 * time.Second,
 			WriteTimeout:      30 * time.Second,
