@@ -46,7 +46,7 @@ func benchEnv(b *testing.B, n int) (http.Handler, string, []MemberIn) {
 // BenchmarkGetMembers100k: GET of a 100,000-member roster, with the
 // peak heap it reached.
 func BenchmarkGetMembers100k(b *testing.B) {
-	h, tok, _ := benchEnv(b, 100_000)
+	h, tok, _ := benchEnv(b, benchN)
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	var peak uint64
@@ -73,7 +73,7 @@ func BenchmarkGetMembers100k(b *testing.B) {
 		}
 		n, _ := io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != 200 || n < 100_000*40 {
+		if resp.StatusCode != 200 || n < int64(benchN)*40 {
 			b.Fatalf("status %d, %d bytes", resp.StatusCode, n)
 		}
 	}
