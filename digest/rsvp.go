@@ -167,6 +167,9 @@ func (s *Scheduler) handleRSVP(ctx context.Context, r *listserv.Reply) (string, 
 		if err := tx.PutRSVP(store.RSVP{List: l.Name, Session: ss.ID, Address: tok.Address, Answer: answer, At: now}); err != nil {
 			return err
 		}
+		if err := s.svc.Emit(tx, listserv.EventSessionRSVP, l.Name, map[string]any{"session": ss.ID, "address": tok.Address, "answer": answer}); err != nil {
+			return err
+		}
 		subject, body, err := s.svc.Render(l.Name, "session-rsvp-noted", data)
 		if err != nil {
 			return err

@@ -124,6 +124,9 @@ func (s *Service) AddMembers(ctx context.Context, a Actor, list string, specs []
 				what = "updated " + sp.Address + " (role " + mb.Role + ", mode " + mb.Mode + ")"
 			}
 			whats = append(whats, what)
+			if err := s.emitIf(tx, !exists, EventMemberJoined, list, memberEvent(mb)); err != nil {
+				return err
+			}
 		}
 		return s.auditMany(tx, a, list, whats)
 	})
@@ -258,6 +261,9 @@ func (s *Service) RemoveMembers(ctx context.Context, a Actor, list string, addrs
 				res[i].Err = fmt.Errorf("%s is a %s: %w", addr, mb.Role, ErrForbidden)
 				continue
 			}
+			if err := s.emitLeaving(tx, list, addr); err != nil {
+				return err
+			}
 			if err := tx.DeleteMembership(list, addr); err != nil {
 				return err
 			}
@@ -360,7 +366,7 @@ func (s *Service) SetPerson(ctx context.Context, a Actor, addr string, c PersonC
 		if c.GoodStanding != nil {
 			what = append(what, fmt.Sprintf("good_standing=%t", *c.GoodStanding))
 		}
-		if err := s.upsertPerson(tx, sp); err != nil {
+		if err := s.setPersonTx(tx, sp); err != nil { // applies lapsed_members when standing changes
 			return err
 		}
 		if c.Admin != nil {

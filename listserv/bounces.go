@@ -266,6 +266,9 @@ func (s *Service) countBounce(tx *store.Tx, list store.List, mb store.Membership
 	if err := tx.PutMembership(mb); err != nil {
 		return err
 	}
+	if err := s.emit(tx, EventMemberDisabled, list.Name, memberEvent(mb)); err != nil {
+		return err
+	}
 	if err := s.tellDisabled(tx, list, mb, score, reason); err != nil {
 		return err
 	}
@@ -414,6 +417,9 @@ func (s *Service) probeBounced(tx *store.Tx, list store.List, mb store.Membershi
 	}
 	mb.Status = StatusDisabled
 	mb.Bounces = []time.Time{disabledAt}
+	if err := s.emit(tx, EventMemberDisabled, list.Name, memberEvent(mb)); err != nil {
+		return err
+	}
 	tx.OnCommit(func() {
 		s.bounceMetric("disabled")
 		s.log.Warn("bounce probe bounced after the relay accepted it: delivery disabled again", "list", list.Name, "member", mb.Address, "reason", reason)

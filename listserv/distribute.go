@@ -86,6 +86,9 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 		return 0, fmt.Errorf("archive %s: sequence moved from %d to %d inside one transaction", list.Name, seq, got)
 	}
 	tx.OnCommit(func() { s.events.archived(list.Name, got) })
+	if err := s.emit(tx, EventPostDistributed, list.Name, map[string]any{"seq": got, "message_id": meta.MessageID, "from": meta.From, "subject": meta.Subject}); err != nil {
+		return 0, err
+	}
 	rcpts, err := s.recipients(tx, list)
 	if err != nil {
 		return 0, err

@@ -43,6 +43,9 @@ func (s *Service) holdItem(tx *store.Tx, list store.List, h store.Held, authorNa
 	if err := tx.PutHeld(h); err != nil {
 		return h, err
 	}
+	if err := s.emitIf(tx, h.Kind == "post", EventPostHeld, list.Name, heldEvent(h)); err != nil {
+		return h, err
+	}
 	if err := s.notifyModerators(tx, list, h, false); err != nil {
 		return h, err
 	}

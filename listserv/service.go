@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"minyan/listserv/auth"
@@ -72,6 +73,9 @@ type Service struct {
 	// dns answers the sender checks, with a cache: no post waits for a
 	// DNS round trip its domain's earlier posts already made.
 	dns *auth.Cache
+	// webhookKick wakes the webhook worker after an event was queued.
+	webhookMu   sync.Mutex
+	webhookKick func()
 }
 
 // New builds a Service over an open store.

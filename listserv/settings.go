@@ -305,6 +305,7 @@ var settingsTable = map[string]setting{
 	"bounce_window":          duration(func(s *store.Settings) *time.Duration { return &s.BounceWindow }),
 	"emergency":              boolean(func(s *store.Settings) *bool { return &s.Emergency }),
 	"advertised":             advertisedSetting,
+	"lapsed_members":         enum(func(s *store.Settings) *string { return &s.LapsedMembers }, LapseKeep, LapseNotify, LapseNomail),
 }
 
 // SettingNames returns every key `minyan list set` accepts, sorted.

@@ -178,7 +178,11 @@ func (s *Service) activate(tx *store.Tx, list store.List, mb store.Membership) (
 		mb.Status = StatusWaitlist
 	}
 	mb.Joined = s.clock.Now()
+	mb.SelfJoined = true // a roster sync keeps people who asked to join (see roster_sync.go)
 	if err := tx.PutMembership(mb); err != nil {
+		return "", err
+	}
+	if err := s.emit(tx, EventMemberJoined, list.Name, memberEvent(mb)); err != nil {
 		return "", err
 	}
 	name := ""
@@ -387,10 +391,14 @@ func (s *Service) decideJoin(tx *store.Tx, list store.List, h *store.Held, actio
 // leave removes a member after a confirmed request, says goodbye and
 // gives the seat to the first person waiting.
 func (s *Service) leave(tx *store.Tx, list store.List, addr string) (string, error) {
-	if mb, err := tx.Membership(list.Name, addr); err != nil || mb.Status == StatusBanned {
+	mb, err := tx.Membership(list.Name, addr)
+	if err != nil || mb.Status == StatusBanned {
 		return addr + " is not a member of " + list.Settings.Title + " any more.", nil
 	}
 	if err := tx.DeleteMembership(list.Name, addr); err != nil {
+		return "", err
+	}
+	if err := s.emit(tx, EventMemberLeft, list.Name, memberEvent(mb)); err != nil {
 		return "", err
 	}
 	subj, body, err := s.render(list.Name, "goodbye", map[string]any{

@@ -33,7 +33,8 @@ type Settings struct {
 	Emergency            bool            `json:"emergency"`
 	// Advertised shows the list in the web directory; nil (lists made
 	// before the setting existed) means the kind's default.
-	Advertised *bool `json:"advertised,omitempty"`
+	Advertised    *bool  `json:"advertised,omitempty"`
+	LapsedMembers string `json:"lapsed_members,omitempty"` // keep | notify | nomail
 }
 
 // List is one mailing list. UIDValidity is fixed at creation so IMAP
@@ -84,6 +85,12 @@ type Membership struct {
 	// request repeated within a day sends nothing more.
 	ConfirmToken string    `json:"confirm_token,omitempty"`
 	ConfirmSent  time.Time `json:"confirm_sent,omitzero"`
+	// SelfJoined marks a person who asked to join (mail or web), as
+	// opposed to one an operator or a roster sync put on the list.
+	SelfJoined bool `json:"self_joined,omitempty"`
+	// LapsedMode is the delivery mode a lapse of good standing paused
+	// (delivery is then nomail); it is restored when standing returns.
+	LapsedMode string `json:"lapsed_mode,omitempty"`
 }
 
 // ArchiveMeta is what the archive keeps beside the raw bytes of a post, so

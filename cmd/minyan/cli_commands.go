@@ -47,6 +47,7 @@ func commands() []*command {
 	out = append(out, scheduleCommands()...)
 	out = append(out, archiveCommands()...)
 	out = append(out, dkimCommands()...)
+	out = append(out, apiCommands()...)
 	return append(out, tailCommands()...)
 }
 
@@ -123,6 +124,13 @@ func findCommand(args []string) (*command, []string, error) {
 		return nil, nil, &usageError{msg: "missing command"}
 	}
 	all := commands()
+	if len(args) >= 3 { // three-word commands: api token create
+		for _, c := range all {
+			if c.name == args[0]+" "+args[1]+" "+args[2] {
+				return c, args[3:], nil
+			}
+		}
+	}
 	if len(args) >= 2 {
 		for _, c := range all {
 			if c.name == args[0]+" "+args[1] {

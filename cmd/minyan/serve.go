@@ -140,6 +140,7 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 	if s.searchStop, err = svc.StartSearch(ctx, cfg.Server.DataDir); err != nil {
 		return nil, err
 	}
+	s.startWebhooks(ctx, clock, log)
 
 	if cfg.Server.SMTPListen != "" {
 		ln, err := net.Listen("tcp", cfg.Server.SMTPListen)
@@ -172,7 +173,7 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 		s.lns = append(s.lns, ln)
 		s.HTTPAddr = ln.Addr().String()
 		s.http = &http.Server{
-			Handler:           webHandler(cfg, svc, reg, clock, log.With("part", "http")),
+			Handler:           s.withAPI(webHandler(cfg, svc, reg, clock, log.With("part", "http")), clock, log),
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       30 * time.Second,
 			WriteTimeout:      30 * time.Second,

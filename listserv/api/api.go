@@ -1,0 +1,787 @@
+package api
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"minyan/digest"
+	"minyan/listserv"
+	"minyan/store"
+)
+
+// Bounds on request bodies: a roster may hold 100,000 people and more.
+const (
+	maxBody       = 1 << 20
+	maxRosterBody = 64 << 20
+)
+
+// Options wire the handler.
+type Options struct {
+	Core   Core
+	Clock  listserv.Clock
+	Logger *slog.Logger
+	// FailLimit failed tokens from one client address within FailWindow
+	// make that address wait until the window ends (429).
+	FailLimit  int
+	FailWindow time.Duration
+}
+
+// Handler serves /api/v1/.
+func Handler(o Options) http.Handler {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Clock == nil {
+		o.Clock = listserv.SystemClock{}
+	}
+	if o.FailLimit == 0 {
+		o.FailLimit = 10
+	}
+	if o.FailWindow == 0 {
+		o.FailWindow = time.Minute
+	}
+	h := &handler{o: o, core: o.Core, fails: map[string]*failCount{}}
+	mux := http.NewServeMux()
+	route := func(pattern string, fn func(w http.ResponseWriter, r *http.Request, a listserv.Actor) error) {
+		mux.Handle(pattern, h.wrap(fn))
+	}
+	route("GET /api/v1/lists", h.lists)
+	route("POST /api/v1/lists", h.createList)
+	route("GET /api/v1/lists/{name}", h.getList)
+	route("PATCH /api/v1/lists/{name}", h.patchList)
+	route("DELETE /api/v1/lists/{name}", h.deleteList)
+	route("GET /api/v1/lists/{name}/members", h.members)
+	route("POST /api/v1/lists/{name}/members", h.addMember)
+	route("PUT /api/v1/lists/{name}/members", h.syncMembers)
+	route("PATCH /api/v1/lists/{name}/members/{addr}", h.patchMember)
+	route("DELETE /api/v1/lists/{name}/members/{addr}", h.deleteMember)
+	route("GET /api/v1/people/{addr}", h.person)
+	route("PATCH /api/v1/people/{addr}", h.patchPerson)
+	route("GET /api/v1/lists/{name}/held", h.held)
+	route("POST /api/v1/lists/{name}/held/{id}", h.decide)
+	route("GET /api/v1/lists/{name}/sessions", h.sessions)
+	route("POST /api/v1/lists/{name}/sessions", h.addSessions)
+	route("GET /api/v1/lists/{name}/messages", h.messages)
+	route("GET /api/v1/search", h.search)
+	route("/api/v1/", func(w http.ResponseWriter, r *http.Request, _ listserv.Actor) error {
+		return fmt.Errorf("no such endpoint: %s %s: %w", r.Method, r.URL.Path, errNotFound)
+	})
+	return mux
+}
+
+type handler struct {
+	o    Options
+	core Core
+
+	mu    sync.Mutex
+	fails map[string]*failCount
+}
+
+type failCount struct {
+	n     int
+	since time.Time
+}
+
+// Errors the adapter itself raises, mapped to statuses by status.
+var (
+	errNotFound     = errors.New("not found")
+	errBadRequest   = errors.New("bad request")
+	errUnauthorized = errors.New("unauthorized")
+	errReadOnly     = errors.New("this token may only read (its scope is read); make a write token with 'minyan api token create --scope write NAME'")
+	errThrottled    = errors.New("too many requests with a wrong token from this address; wait a minute")
+)
+
+func (h *handler) wrap(fn func(w http.ResponseWriter, r *http.Request, a listserv.Actor) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, err := h.authenticate(r)
+		if err == nil {
+			err = fn(w, r, a)
+		}
+		if err != nil {
+			h.fail(w, r, err)
+		}
+	})
+}
+
+// clientAddr is the address throttling counts by.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (h *handler) authenticate(r *http.Request) (listserv.Actor, error) {
+	ip := clientAddr(r)
+	now := h.o.Clock.Now()
+	h.mu.Lock()
+	f := h.fails[ip]
+	if f != nil && now.Sub(f.since) >= h.o.FailWindow {
+		delete(h.fails, ip)
+		f = nil
+	}
+	blocked := f != nil && f.n >= h.o.FailLimit
+	h.mu.Unlock()
+	if blocked {
+		return listserv.Actor{}, errThrottled
+	}
+	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	secret = strings.TrimSpace(secret)
+	var tok store.APIToken
+	var err error
+	if !ok || secret == "" {
+		err = listserv.ErrBadAPIToken
+	} else {
+		tok, err = h.core.AuthenticateAPIToken(secret)
+	}
+	if errors.Is(err, listserv.ErrBadAPIToken) {
+		if ok && secret != "" {
+			h.mu.Lock()
+			if len(h.fails) > 10000 {
+				clear(h.fails) // bounded memory; a flood resets the counts
+			}
+			if f := h.fails[ip]; f != nil {
+				f.n++
+			} else {
+				h.fails[ip] = &failCount{n: 1, since: now}
+			}
+			h.mu.Unlock()
+			h.o.Logger.Warn("api: wrong token", "client", ip)
+		}
+		return listserv.Actor{}, fmt.Errorf("%w: %w", errUnauthorized, err)
+	}
+	if err != nil {
+		return listserv.Actor{}, err
+	}
+	if tok.Scope != store.ScopeWrite && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return listserv.Actor{}, errReadOnly
+	}
+	return listserv.Actor{Door: listserv.DoorAPI, Operator: true, Via: "token " + tok.Name}, nil
+}
+
+// status maps an error to its HTTP status. Domain errors are sentences;
+// those the domain marks (or words) as "not found", "already" or
+// "forbidden" get 404, 409 and 403; other refusals of valid JSON are 422.
+func status(err error) int {
+	msg := err.Error()
+	switch {
+	case errors.Is(err, errUnauthorized):
+		return http.StatusUnauthorized
+	case errors.Is(err, errThrottled):
+		return http.StatusTooManyRequests
+	case errors.Is(err, errReadOnly), errors.Is(err, listserv.ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, errBadRequest):
+		return http.StatusBadRequest
+	case errors.Is(err, errNotFound), errors.Is(err, listserv.ErrNotFound), errors.Is(err, store.ErrNotFound),
+		strings.HasPrefix(msg, "no list named "), strings.Contains(msg, " is not a member of "),
+		strings.HasPrefix(msg, "no person with "), strings.HasPrefix(msg, "no held item"):
+		return http.StatusNotFound
+	case errors.Is(err, store.ErrExists), errors.Is(err, listserv.ErrAlreadyDecided),
+		strings.Contains(msg, "already exists"), strings.Contains(msg, "is already a member"):
+		return http.StatusConflict
+	}
+	return http.StatusUnprocessableEntity
+}
+
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := status(err)
+	msg := err.Error()
+	switch code {
+	case http.StatusUnauthorized:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="minyan"`)
+		msg = listserv.ErrBadAPIToken.Error()
+	case http.StatusTooManyRequests:
+		w.Header().Set("Retry-After", strconv.Itoa(int(h.o.FailWindow/time.Second)))
+	case http.StatusNotFound:
+		msg = strings.TrimSuffix(msg, ": "+errNotFound.Error())
+	case http.StatusBadRequest:
+		msg = strings.TrimSuffix(msg, ": "+errBadRequest.Error())
+	}
+	if code == http.StatusUnprocessableEntity && isInternal(err) {
+		code, msg = http.StatusInternalServerError, "internal error; see the server log"
+		h.o.Logger.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, code, map[string]string{"error": msg})
+}
+
+// isInternal tells storage failures from refusals of the request.
+func isInternal(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, context.Canceled) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.Encode(v)
+}
+
+// decode reads one JSON value of at most limit bytes into v, refusing
+// unknown fields and trailing data.
+func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	body := http.MaxBytesReader(w, r.Body, limit)
+	if err := DecodeBody(body, v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return fmt.Errorf("the request body is larger than %d bytes: %w", limit, errBadRequest)
+		}
+		return err
+	}
+	return nil
+}
+
+// DecodeBody parses one JSON value into v: unknown fields, a second value
+// or a wrong type are a 400.
+func DecodeBody(r io.Reader, v any) error {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		if errors.Is(err, io.EOF) {
+			return fmt.Errorf("the request needs a JSON body: %w", errBadRequest)
+		}
+		return fmt.Errorf("the body is not the JSON expected: %v: %w", err, errBadRequest)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("the body must hold one JSON value: %w", errBadRequest)
+	}
+	return nil
+}
+
+// queryBool reads an optional true/false query parameter.
+func queryBool(r *http.Request, name string) (bool, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("?%s=%q: must be true or false: %w", name, v, errBadRequest)
+	}
+	return b, nil
+}
+
+// JSON shapes.
+
+type listJSON struct {
+	Name        string `json:"name"`
+	Kind        string `json:"kind"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	Members     *int   `json:"members,omitempty"`
+}
+
+type listDetailJSON struct {
+	Name        string            `json:"name"`
+	Kind        string            `json:"kind"`
+	Title       string            `json:"title"`
+	Description string            `json:"description"`
+	Settings    map[string]string `json:"settings"`
+}
+
+type memberJSON struct {
+	Address string `json:"address"`
+	Name    string `json:"name"`
+	Role    string `json:"role"`
+	Mode    string `json:"mode"`
+	Status  string `json:"status"`
+}
+
+// MemberIn is one member in a request body.
+type MemberIn struct {
+	Address string `json:"address"`
+	Name    string `json:"name,omitempty"`
+	Role    string `json:"role,omitempty"`
+	Mode    string `json:"mode,omitempty"`
+}
+
+func detail(l store.List) listDetailJSON {
+	set := map[string]string{}
+	for _, k := range listserv.SettingNames() {
+		set[k] = listserv.SettingValue(&l.Settings, k)
+	}
+	if set["lapsed_members"] == "" {
+		set["lapsed_members"] = listserv.LapseKeep
+	}
+	return listDetailJSON{Name: l.Name, Kind: l.Kind, Title: l.Settings.Title, Description: l.Settings.Description, Settings: set}
+}
+
+func entryJSON(e listserv.RosterEntry) memberJSON {
+	return memberJSON{Address: e.Address, Name: e.Name, Role: e.Role, Mode: e.Mode, Status: e.Status}
+}
+
+func (h *handler) lists(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
+	ls, err := h.core.Lists(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	out := make([]listJSON, 0, len(ls))
+	for _, l := range ls {
+		n := l.Members
+		out = append(out, listJSON{Name: l.List.Name, Kind: l.List.Kind, Title: l.List.Settings.Title, Description: l.List.Settings.Description, Members: &n})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// CreateListIn is the body of POST /api/v1/lists.
+type CreateListIn struct {
+	Name        string `json:"name"`
+	Kind        string `json:"kind"`
+	Title       string `json:"title,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+func (h *handler) createList(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
+	var in CreateListIn
+	if err := decode(w, r, maxBody, &in); err != nil {
+		return err
+	}
+	l, err := h.core.CreateList(r.Context(), a, in.Name, in.Kind, in.Title, in.Description)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, detail(l))
+	return nil
+}
+
+func (h *handler) getList(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
+	l, err := h.core.GetList(r.Context(), a, r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, detail(l))
+	return nil
+}
+
+// PatchListIn is the body of PATCH /api/v1/lists/NAME.
+type PatchListIn struct {
+	Settings map[string]json.RawMessage `json:"settings"`
+}
+
+// SettingPairs turns settings given as JSON strings, numbers or booleans
+// into KEY=VALUE pairs, in key order.
+func (p PatchListIn) SettingPairs() ([]string, error) {
+	if len(p.Settings) == 0 {
+		return nil, fmt.Errorf(`give the settings to change, e.g. {"settings":{"subscribe":"confirm"}}: %w`, errBadRequest)
+	}
+	keys := make([]string, 0, len(p.Settings))
+	for k := range p.Settings {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var pairs []string
+	for _, k := range keys {
+		raw := p.Settings[k]
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return nil, fmt.Errorf("setting %s: %v: %w", k, err, errBadRequest)
+		}
+		switch t := v.(type) {
+		case string:
+			pairs = append(pairs, k+"="+t)
+		case bool, float64:
+			pairs = append(pairs, k+"="+string(raw))
+		default:
+			return nil, fmt.Errorf("setting %s: give a string, number or true/false: %w", k, errBadRequest)
+		}
+	}
+	return pairs, nil
+}
+
+func (h *handler) patchList(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
+	var in PatchListIn
+	if err := decode(w, r, maxBody, &in); err != nil {
+		return err
+	}
+	pairs, err := in.SettingPairs()
+	if err != nil {
+		return err
+	}
+	l, err := h.core.SetList(r.Context(), a, r.PathValue("name"), pairs)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, detail(l))
+	return nil
+}
+
+func (h *handler) deleteList(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
+	if err := h.core.DeleteList(r.Context(), a, r.PathValue("name")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// members streams the roster: one entry at a time through a buffer, so a
+// roster of 100,000 is never built as one JSON document in memory.
+func (h *handler) members(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
+	entries, err := h.core.Roster(r.Context(), a, r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(bw)
+	bw.WriteByte('[')
+	for i, e := range entries {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		if err := enc.Encode(entryJSON(e)); err != nil {
+			return nil // the client went away
+		}
+	}
+	bw.WriteString("]\n")
+	bw.Flush()
+	return nil
+}
+
+func (h *handler) addMember(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
+	var in MemberIn
+	if err := decode(w, r, maxBody, &in); err != nil {
+		return err
+	}
+	list := r.PathValue("name")
+	if err := h.core.AddMember(r.Context(), a, list, listserv.MemberSpec{Address: in.Address, Name: in.Name, Role: in.Role, Mode: in.Mode}); err != nil {
+		return err
+	}
+	e, err := h.core.Member(r.Context(), a, list, in.Address)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, entryJSON(e))
+	return nil
+}
+
+// SyncResultJSON answers a roster sync.
+type SyncResultJSON struct {
+	Added   []string `json:"added"`
+	Updated []string `json:"updated"`
+	Removed []string `json:"removed"`
+	DryRun  bool     `json:"dry_run"`
+}
+
+func (h *handler) syncMembers(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
+	var o listserv.SyncOptions
+	var err error
+	for name, p := range map[string]*bool{"dry_run": &o.DryRun, "include_roles": &o.IncludeRoles, "include_self_joined": &o.IncludeSelfJoined, "notify": &o.Notify} {
+		if *p, err = queryBool(r, name); err != nil {
+			return err
+		}
+	}
+	var in []MemberIn
+	if err := decode(w, r, maxRosterBody, &in); err != nil {
+		return err
+	}
+	if in == nil {
+		return fmt.Errorf("give the whole roster as a JSON array ([] removes everyone a sync may remove): %w", errBadRequest)
+	}
+	specs := make([]listserv.MemberSpec, len(in))
+	for i, m := range in {
+		specs[i] = listserv.MemberSpec{Address: m.Address, Name: m.Name, Role: m.Role, Mode: m.Mode}
+	}
+	res, err := h.core.SyncRoster(r.Context(), a, r.PathValue("name"), specs, o)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, SyncResultJSON{Added: nonNil(res.Added), Updated: nonNil(res.Updated), Removed: nonNil(res.Removed), DryRun: o.DryRun})
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// PatchMemberIn is the body of PATCH /api/v1/lists/NAME/members/ADDRESS.
+type PatchMemberIn struct {
+	Role string `json:"role,omitempty"`
+	Mode string `json:"mode,omitempty"`
+}
+
+func (h *handler) patchMember(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
+	var in PatchMemberIn
+	if err := decode(w, r, maxBody, &in); err != nil {
+		return err
+	}
+	if in.Role == "" && in.Mode == "" {
+		return fmt.Errorf(`give "role" or "mode" to change: %w`, errBadRequest)
+	}
+	list, addr := r.PathValue("name"), r.PathValue("addr")
+	if err := h.core.SetMember(r.Context(), a, list, addr, in.Role, in.Mode); err != nil {
+		return err
+	}
+	e, err := h.core.Member(r.Context(), a, list, addr)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, entryJSON(e))
+	return nil
+}
+
+func (h *handler) deleteMember(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
+	if err := h.core.RemoveMember(r.Context(), a, r.PathValue("name"), r.PathValue("addr")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type personJSON struct {
+	Address      string           `json:"address"`
+	Name         string           `json:"name"`
+	GoodStanding bool             `json:"good_standing"`
+	Lists        []membershipJSON `json:"lists"`
+}
+
+type membershipJSON struct {
+	List   string `json:"list"`
+	Role   string `json:"role"`
+	Mode   string `json:"mode"`
+	Status string `json:"status"`
+}
+
+func (h *handler) person(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
+	p, mbs, err := h.core.Person(r.Context(), a, r.PathValue("addr"))
+	if err != nil {
+		return err
+	}
+	out := personJSON{Address: p.Address, Name: p.Name, GoodStanding: p.GoodStanding, Lists: []membershipJSON{}}
+	for _, mb := range mbs {
+		out.Lists = append(out.Lists, membershipJSON{List: mb.List, Role: mb.Role, Mode: mb.Mode, Status: mb.Status})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// PatchPersonIn is the body of PATCH /api/v1/people/ADDRESS.
+type PatchPersonIn struct {
+	Name         *string `json:"name,omitempty"`
+	GoodStanding *bool   `json:"good_standing,omitempty"`
+}
+
+func (h *handler) patchPerson(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
+	var in PatchPersonIn
+	if err := decode(w, r, maxBody, &in); err != nil {
+		return err
+	}
+	if in.Name == nil && in.GoodStanding == nil {
+		return fmt.Errorf(`give "name" or "good_standing" to change: %w`, errBadRequest)
+	}
+	if err := h.core.SetPerson(r.Context(), a, r.PathValue("addr"), in.Name, in.GoodStanding); err != nil {
+		return err
+	}
+	return h.person(w, r, a)
+}
+
+type heldJSON struct {
+	ID       uint64    `json:"id"`
+	From     string    `json:"from"`
+	Subject  string    `json:"subject"`
+	Reason   string    `json:"reason"`
+	Received time.Time `json:"received"`
+}
+
+func (h *handler) held(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
+	items, err := h.core.Held(r.Context(), a, r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	out := make([]heldJSON, 0, len(items))
+	for _, it := range items {
+		out = append(out, heldJSON{ID: it.ID, From: it.From, Subject: it.Subject, Reason: it.Reason, Received: it.Received.UTC()})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// DecideIn is the body of POST /api/v1/lists/NAME/held/ID.
+type DecideIn struct {
+	Action string `json:"action"`
+	Reason string `json:"reason,omitempty"`
+}
+
+func (h *handler) decide(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return fmt.Errorf("held item %q: %w", r.PathValue("id"), errNotFound)
+	}
+	var in DecideIn
+	if err := decode(w, r, maxBody, &in); err != nil {
+		return err
+	}
+	switch in.Action {
+	case "approve", "reject", "discard", "approve_always", "ban":
+	default:
+		return fmt.Errorf("action %q: must be approve, reject, discard, approve_always or ban", in.Action)
+	}
+	action := strings.ReplaceAll(in.Action, "_", "-")
+	if err := h.core.Decide(r.Context(), a, r.PathValue("name"), id, action, in.Reason); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "action": in.Action})
+	return nil
+}
+
+type sessionJSON struct {
+	ID       uint64         `json:"id"`
+	Start    time.Time      `json:"start"`
+	Duration string         `json:"duration"`
+	Status   string         `json:"status"`
+	Topic    string         `json:"topic"`
+	Link     string         `json:"link"`
+	RSVP     map[string]int `json:"rsvp"`
+}
+
+func (h *handler) sessions(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
+	ls, err := h.core.Sessions(r.Context(), a, r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	out := make([]sessionJSON, 0, len(ls))
+	for _, s := range ls {
+		out = append(out, sessionJSON{ID: s.ID, Start: s.Start.UTC(), Duration: listserv.FormatDuration(s.Duration), Status: s.State,
+			Topic: s.Topic, Link: s.Link, RSVP: map[string]int{"yes": s.RSVP.Yes, "no": s.RSVP.No, "maybe": s.RSVP.Maybe}})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// AddSessionsIn is the body of POST /api/v1/lists/NAME/sessions.
+type AddSessionsIn struct {
+	Start    string `json:"start"`
+	TZ       string `json:"tz,omitempty"`
+	Every    string `json:"every,omitempty"`
+	Count    int    `json:"count,omitempty"`
+	Duration string `json:"duration,omitempty"`
+	Link     string `json:"link,omitempty"`
+	Topic    string `json:"topic,omitempty"`
+}
+
+func (h *handler) addSessions(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
+	var in AddSessionsIn
+	if err := decode(w, r, maxBody, &in); err != nil {
+		return err
+	}
+	var d time.Duration
+	if in.Duration != "" {
+		var err error
+		if d, err = listserv.ParseDuration(in.Duration); err != nil {
+			return fmt.Errorf("duration %q: %w", in.Duration, err)
+		}
+	}
+	list := r.PathValue("name")
+	added, err := h.core.AddSessions(r.Context(), a, digest.AddRequest{List: list, Zone: in.TZ, Start: in.Start, Every: in.Every,
+		Count: in.Count, Duration: d, Link: in.Link, Topic: in.Topic})
+	if err != nil {
+		return err
+	}
+	out := make([]sessionJSON, 0, len(added.Sessions))
+	for _, s := range added.Sessions {
+		out = append(out, sessionJSON{ID: s.ID, Start: s.Start.UTC(), Duration: listserv.FormatDuration(s.Duration), Status: "scheduled",
+			Topic: s.Topic, Link: s.Link, RSVP: map[string]int{"yes": 0, "no": 0, "maybe": 0}})
+	}
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+type messageJSON struct {
+	Seq       uint64    `json:"seq"`
+	MessageID string    `json:"message_id"`
+	From      string    `json:"from"`
+	Subject   string    `json:"subject"`
+	Date      time.Time `json:"date"`
+	Thread    uint64    `json:"thread"`
+}
+
+func queryUint(r *http.Request, name string, def, limit uint64) (uint64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil || (limit > 0 && n > limit) {
+		return 0, fmt.Errorf("?%s=%q: must be a whole number (at most %d): %w", name, v, limit, errBadRequest)
+	}
+	return n, nil
+}
+
+func (h *handler) messages(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
+	since, err := queryUint(r, "since", 0, 0)
+	if err != nil {
+		return err
+	}
+	limit, err := queryUint(r, "limit", 100, 1000)
+	if err != nil {
+		return err
+	}
+	ms, err := h.core.Messages(r.Context(), a, r.PathValue("name"), since, int(limit))
+	if err != nil {
+		return err
+	}
+	out := make([]messageJSON, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, messageJSON{Seq: m.Seq, MessageID: m.MessageID, From: m.From, Subject: m.Subject, Date: m.Date.UTC(), Thread: m.Thread})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+type hitJSON struct {
+	List    string    `json:"list"`
+	Seq     uint64    `json:"seq"`
+	Subject string    `json:"subject"`
+	From    string    `json:"from"`
+	Date    time.Time `json:"date"`
+	Snippet string    `json:"snippet"`
+}
+
+func (h *handler) search(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
+	q := r.URL.Query().Get("q")
+	if strings.TrimSpace(q) == "" {
+		return fmt.Errorf("give ?q=WORDS to search for: %w", errBadRequest)
+	}
+	limit, err := queryUint(r, "limit", 50, 500)
+	if err != nil {
+		return err
+	}
+	hits, err := h.core.Search(r.Context(), a, q, int(limit))
+	if err != nil {
+		return err
+	}
+	out := make([]hitJSON, 0, len(hits))
+	for _, hit := range hits {
+		var snip strings.Builder
+		for _, seg := range hit.Snippet {
+			snip.WriteString(seg.Text)
+		}
+		out = append(out, hitJSON{List: hit.List, Seq: hit.Seq, Subject: hit.Subject, From: hit.Author, Date: hit.Date.UTC(), Snippet: snip.String()})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

@@ -1,0 +1,44 @@
+package listserv
+
+import (
+	"errors"
+
+	"minyan/store"
+)
+
+// Messages returns up to limit archived posts of a list after seq since,
+// for an actor who may read the list's archive.
+func (s *Service) Messages(actor Actor, list string, since uint64, limit int) ([]store.ArchiveMeta, error) {
+	var out []store.ArchiveMeta
+	err := s.st.View(func(tx *store.Tx) error {
+		l, err := tx.List(list)
+		if err != nil {
+			return err
+		}
+		if ok, err := archiveAllowed(tx, actor, l); err != nil || !ok {
+			return errors.Join(err, ErrNotFound)
+		}
+		return tx.ScanArchive(list, since+1, 0, func(it *store.ArchiveItem) error {
+			if len(out) >= limit {
+				return errStop
+			}
+			m, err := it.Meta()
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+			return nil
+		})
+	})
+	if errors.Is(err, errStop) {
+		err = nil
+	}
+	return out, notFoundText(err, "no list named "+list)
+}
+
+var errStop = errors.New("stop")
+
+// archiveAllowed is the one archive access rule (archiveaccess.go).
+func archiveAllowed(tx *store.Tx, actor Actor, l store.List) (bool, error) {
+	return archiveReadable(tx, l, actor)
+}
