@@ -35,6 +35,7 @@ func (s *Scheduler) invite(l store.List, si SessionInfo, method string, now time
 		Method: method, UID: SessionUID(l.Name, si.ID, s.svc.Domain()), Sequence: si.Sequence,
 		Stamp: now, Start: si.Start, End: si.End, Summary: summary, Description: desc, Link: si.Link,
 		Organizer: from.Address, OrganizerName: from.Name, Cancelled: method == MethodCancel,
+		Zone: listZone(store.List{}, si.Zone), // the series' zone (UTC if unknown)
 	})
 }
 

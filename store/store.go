@@ -78,6 +78,9 @@ func Open(dir string, timeout time.Duration) (*Store, error) {
 		return nil, fmt.Errorf("create data dir %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, "minyan.db")
+	if err := checkFile(path); err != nil {
+		return nil, err
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:        timeout,
 		FreelistType:   bolt.FreelistMapType,

@@ -757,10 +757,10 @@ func (h *handler) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 }
 
 // unsubscribe acts on RFC 8058 one-click POSTs (List-Unsubscribe=One-Click
-// in the form body) and on the button of the GET page, which sends the
-// same field.
+// in the form body, urlencoded or multipart) and on the button of the GET
+// page, which sends the same field.
 func (h *handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil || !strings.EqualFold(r.PostForm.Get("List-Unsubscribe"), "One-Click") {
+	if err := oneClickRequested(r); err != nil {
 		h.page(w, r, http.StatusBadRequest, "invalid", map[string]any{"Title": "Not understood",
 			"Message": "This request did not ask to unsubscribe (List-Unsubscribe=One-Click is missing)."})
 		return
