@@ -77,7 +77,7 @@ type ListAddress struct {
 func ParseListAddress(addr, domain string) (la ListAddress, ok bool) {
 	addr = trimAddress(addr)
 	at := strings.LastIndexByte(addr, '@')
-	if at <= 0 || !strings.EqualFold(addr[at+1:], domain) {
+	if at <= 0 || !asciiEqualFold(addr[at+1:], domain) {
 		return la, false
 	}
 	local := strings.ToLower(addr[:at])
@@ -142,15 +142,15 @@ var postmasterLocals = []string{"postmaster", "abuse"}
 // list domain (any case), or a bare "postmaster".
 func IsPostmasterAddress(addr, domain string) bool {
 	addr = trimAddress(addr)
-	if strings.EqualFold(addr, "postmaster") {
+	if asciiEqualFold(addr, "postmaster") {
 		return true
 	}
 	at := strings.LastIndexByte(addr, '@')
-	if at <= 0 || !strings.EqualFold(addr[at+1:], domain) {
+	if at <= 0 || !asciiEqualFold(addr[at+1:], domain) {
 		return false
 	}
 	for _, l := range postmasterLocals {
-		if strings.EqualFold(addr[:at], l) {
+		if asciiEqualFold(addr[:at], l) {
 			return true
 		}
 	}
@@ -169,6 +169,27 @@ func ValidAddress(a string) bool {
 	}
 	for _, r := range a {
 		if unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError || unicode.Is(unicode.Cf, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiEqualFold compares ignoring ASCII case only: Unicode folding
+// would make "liſts" (long s) or a Kelvin sign match a plain domain.
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
 			return false
 		}
 	}

@@ -39,6 +39,7 @@ func TestParseListAddress(t *testing.T) {
 		{"0@lists.eXAmple.org\n>", ListAddress{List: "0", Role: RolePost}, true},
 		{"< team@lists.example.org >\r\n", ListAddress{List: "team", Role: RolePost}, true},
 		{"postmaster@lists.example.org", ListAddress{}, false}, // not a list
+		{"team@liſts.example.org", ListAddress{}, false},       // long s folds to s in Unicode only
 	}
 	for _, c := range cases {
 		got, ok := ParseListAddress(c.in, d)
@@ -137,4 +138,25 @@ func TestIsPostmasterAddress(t *testing.T) {
 			t.Errorf("list name %q allowed", name)
 		}
 	}
+}
+
+// FuzzIsPostmasterAddress: only postmaster and abuse at the list domain
+// (or a bare postmaster) are recognised, and never a list address.
+func FuzzIsPostmasterAddress(f *testing.F) {
+	for _, s := range []string{"postmaster@lists.example.org", "<ABUSE@lists.example.org>", "postmaster", "postmaster@evil.example", "post\nmaster@lists.example.org"} {
+		f.Add(s)
+	}
+	const d = "lists.example.org"
+	f.Fuzz(func(t *testing.T, in string) {
+		if !IsPostmasterAddress(in, d) {
+			return
+		}
+		if _, ok := ParseListAddress(in, d); ok {
+			t.Fatalf("%q is both a postmaster and a list address", in)
+		}
+		a := NormalizeAddress(in)
+		if a != "postmaster" && a != "postmaster@"+d && a != "abuse@"+d {
+			t.Fatalf("recognised %q (%q)", in, a)
+		}
+	})
 }

@@ -187,6 +187,12 @@ func (in *inFilter) Read(p []byte) (int, error) {
 	for len(in.out) == 0 {
 		n, err := in.r.Read(in.buf[:])
 		in.f.feed(in.buf[:n], func(b []byte) { in.out = append(in.out, b...) }, in.line)
+		if err != nil {
+			// The connection ended (or failed) mid-line: pass on what
+			// there is, then the error.
+			in.out = append(in.out, in.f.line...)
+			in.f.line = in.f.line[:0]
+		}
 		if err != nil && len(in.out) == 0 {
 			return 0, err
 		}

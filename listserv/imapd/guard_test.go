@@ -3,11 +3,15 @@ package imapd
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/emersion/go-imap/v2/imapclient"
 )
 
 // TestFetchmailSeen: fetchmail marks each message \Seen after reading
@@ -140,5 +144,108 @@ func TestBadInputAnsweredAtOnce(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), "level=WARN") || strings.Contains(logs.String(), "level=ERROR") {
 		t.Errorf("logged:\n%s", logs.String())
+	}
+}
+
+// FuzzInFilter: whatever a client sends, the input filter never panics,
+// changes nothing but oversized synchronizing literals, and passes
+// literal data through untouched.
+func FuzzInFilter(f *testing.F) {
+	for _, s := range []string{"a LOGIN {10000000}\r\n", "a LOGIN {5}\r\nalice {3}\r\npw\r\n", "a SELECT team\r\n",
+		"a APPEND x {4097+}\r\n", "{", "}\r\n{99999999999999999999}\r\n", "a SEARCH {3}\r\n{9999}\r\n"} {
+		f.Add([]byte(s), 7)
+	}
+	f.Fuzz(func(t *testing.T, in []byte, chunk int) {
+		if chunk <= 0 {
+			chunk = 1
+		}
+		r := &inFilter{r: &chunkReader{b: in, n: chunk}}
+		var out bytes.Buffer
+		if _, err := out.ReadFrom(r); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(in, []byte("}")) && !bytes.Equal(out.Bytes(), in) {
+			t.Fatalf("changed input without literals: %q -> %q", in, out.Bytes())
+		}
+		if !bytes.Contains(out.Bytes(), []byte(tooBigMarker)) && !bytes.Equal(out.Bytes(), in) {
+			t.Fatalf("changed without a too-big literal: %q -> %q", in, out.Bytes())
+		}
+	})
+}
+
+// FuzzOutFilter: answers pass unchanged except the two rewrites, and
+// literal data (message bodies) is never touched, however it is split.
+func FuzzOutFilter(f *testing.F) {
+	for _, s := range []string{"a OK [READ-WRITE] SELECT completed\r\n", "* 1 FETCH (BODY[] {39}\r\nx OK [READ-WRITE] SELECT completed\r\n)\r\n",
+		"a NO [SERVERBUG] Internal server error\r\n", "* OK x\r\n"} {
+		f.Add([]byte(s), 5)
+	}
+	f.Fuzz(func(t *testing.T, in []byte, chunk int) {
+		if chunk <= 0 {
+			chunk = 1
+		}
+		var got bytes.Buffer
+		o := &outFilter{w: &got}
+		for p := in; len(p) > 0; {
+			n := min(chunk, len(p))
+			if w, err := o.Write(p[:n]); err != nil || w != n {
+				t.Fatalf("Write = %d, %v", w, err)
+			}
+			p = p[n:]
+		}
+		// The same stream through the filter at once gives the same
+		// result: splitting never changes what is rewritten.
+		var whole bytes.Buffer
+		(&outFilter{w: &whole}).Write(in)
+		if !bytes.Equal(got.Bytes(), whole.Bytes()) {
+			t.Fatalf("split changes output: %q vs %q", got.Bytes(), whole.Bytes())
+		}
+		if !bytes.Contains(in, []byte("READ-WRITE")) && !bytes.Contains(in, []byte(internalText)) && !bytes.Equal(got.Bytes(), in) {
+			t.Fatalf("changed: %q -> %q", in, got.Bytes())
+		}
+	})
+}
+
+// chunkReader returns b in reads of at most n bytes.
+type chunkReader struct {
+	b []byte
+	n int
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if len(c.b) == 0 {
+		return 0, io.EOF
+	}
+	n := min(len(p), c.n, len(c.b))
+	copy(p, c.b[:n])
+	c.b = c.b[n:]
+	return n, nil
+}
+
+// TestReadOnlyAfterSTARTTLS: STARTTLS replaces go-imap's reader and
+// writer; the guard is back by SELECT, and over implicit TLS from the
+// start.
+func TestReadOnlyAfterSTARTTLS(t *testing.T) {
+	cert, pool := testCert(t)
+	ts := startTest(t, func(o *Options) {
+		o.InsecureAuth = false
+		o.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	})
+	ts.list(t, "team", "discussion", "alice@example.org")
+	pw := ts.password(t, "alice@example.org")
+	var wire logBuffer
+	c, err := imapclient.DialStartTLS(ts.addr, &imapclient.Options{TLSConfig: &tls.Config{RootCAs: pool}, DebugWriter: &wire})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login("alice@example.org", pw).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Select("team", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if s := wire.String(); !strings.Contains(s, "OK [READ-ONLY]") || strings.Contains(s, "READ-WRITE") {
+		t.Fatalf("SELECT after STARTTLS:\n%s", s)
 	}
 }
