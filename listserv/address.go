@@ -2,6 +2,7 @@ package listserv
 
 import (
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"unicode"
@@ -50,6 +51,11 @@ func ValidListName(name string) error {
 	if name == "inbox" {
 		return errors.New(`"inbox" cannot be a list name: mail apps reserve it for the inbox; choose another name`)
 	}
+	for _, l := range postmasterLocals {
+		if name == l {
+			return fmt.Errorf("%q cannot be a list name: mail to %s@ goes to the server's administrators; choose another name", name, name)
+		}
+	}
 	for _, s := range suffixRoles {
 		if strings.HasSuffix(name, s.suffix) {
 			return ErrBadListName
@@ -69,9 +75,9 @@ type ListAddress struct {
 // false for addresses that are not at domain or not shaped like a list
 // address; whether the list exists is the caller's question.
 func ParseListAddress(addr, domain string) (la ListAddress, ok bool) {
-	addr = strings.TrimSpace(strings.Trim(strings.TrimSpace(addr), "<>"))
+	addr = trimAddress(addr)
 	at := strings.LastIndexByte(addr, '@')
-	if at <= 0 || !strings.EqualFold(addr[at+1:], domain) {
+	if at <= 0 || !asciiEqualFold(addr[at+1:], domain) {
 		return la, false
 	}
 	local := strings.ToLower(addr[:at])
@@ -117,7 +123,38 @@ func (la ListAddress) Address(domain string) string {
 // NormalizeAddress lowercases an address and strips angle brackets, since
 // SPEC compares addresses case-insensitively.
 func NormalizeAddress(a string) string {
-	return strings.ToLower(strings.TrimSpace(strings.Trim(strings.TrimSpace(a), "<>")))
+	return strings.ToLower(trimAddress(a))
+}
+
+// trimAddress takes white space and angle brackets off both ends, in any
+// order and mix ("<a@b>", " <a@b> ", "a@b\n>"): one rule for every
+// reader of addresses, so none of them sees a different address.
+func trimAddress(a string) string {
+	return strings.TrimFunc(a, func(r rune) bool { return r == '<' || r == '>' || unicode.IsSpace(r) })
+}
+
+// Postmaster addresses: every mail domain must accept mail for
+// postmaster (RFC 5321 section 4.5.1), with or without the domain, and
+// abuse is where the rest of the Internet reports misuse.
+var postmasterLocals = []string{"postmaster", "abuse"}
+
+// IsPostmasterAddress reports whether addr is postmaster@ or abuse@ the
+// list domain (any case), or a bare "postmaster".
+func IsPostmasterAddress(addr, domain string) bool {
+	addr = trimAddress(addr)
+	if asciiEqualFold(addr, "postmaster") {
+		return true
+	}
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 || !asciiEqualFold(addr[at+1:], domain) {
+		return false
+	}
+	for _, l := range postmasterLocals {
+		if asciiEqualFold(addr[:at], l) {
+			return true
+		}
+	}
+	return false
 }
 
 var simpleAddrRE = regexp.MustCompile(`^[^@\s<>()",;:\\\[\]]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$`)
@@ -132,6 +169,27 @@ func ValidAddress(a string) bool {
 	}
 	for _, r := range a {
 		if unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError || unicode.Is(unicode.Cf, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiEqualFold compares ignoring ASCII case only: Unicode folding
+// would make "liſts" (long s) or a Kelvin sign match a plain domain.
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
 			return false
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 func TestParseListAddress(t *testing.T) {
@@ -34,6 +35,12 @@ func TestParseListAddress(t *testing.T) {
 		{"Team Space@lists.example.org", ListAddress{}, false},
 		{"team@lists.example.org@lists.example.org", ListAddress{}, false},
 		{strings.Repeat("a", 65) + "@lists.example.org", ListAddress{}, false},
+		// White space and brackets in any order at either end (the fuzz
+		// target's first find).
+		{"0@lists.eXAmple.org\n>", ListAddress{List: "0", Role: RolePost}, true},
+		{"< team@lists.example.org >\r\n", ListAddress{List: "team", Role: RolePost}, true},
+		{"postmaster@lists.example.org", ListAddress{}, false}, // not a list
+		{"team@liſts.example.org", ListAddress{}, false},       // long s folds to s in Unicode only
 	}
 	for _, c := range cases {
 		got, ok := ParseListAddress(c.in, d)
@@ -61,7 +68,8 @@ func TestValidListName(t *testing.T) {
 // renders back to an address that parses to the same thing.
 func FuzzParseListAddress(f *testing.F) {
 	for _, s := range []string{"team@lists.example.org", "team-confirm+abc@lists.example.org", "x-bounces+t@LISTS.example.org",
-		"<a@lists.example.org>", "a@b@lists.example.org", "team-request-request@lists.example.org", "\x00@lists.example.org", "+@lists.example.org"} {
+		"<a@lists.example.org>", "a@b@lists.example.org", "team-request-request@lists.example.org", "\x00@lists.example.org", "+@lists.example.org",
+		"0@lists.eXAmple.org\n>", " <team@lists.example.org\t> ", "postmaster@lists.example.org"} {
 		f.Add(s)
 	}
 	const d = "lists.example.org"
@@ -73,7 +81,11 @@ func FuzzParseListAddress(f *testing.F) {
 		if ValidListName(la.List) != nil {
 			t.Fatalf("accepted invalid list name %q from %q", la.List, in)
 		}
-		if !strings.HasSuffix(strings.ToLower(strings.Trim(strings.TrimSpace(in), "<> \t")), "@"+d) {
+		// The oracle trims its own way: every white space and angle
+		// bracket at the end, whatever their order.
+		if !strings.HasSuffix(strings.ToLower(strings.TrimRightFunc(in, func(r rune) bool {
+			return r == '<' || r == '>' || unicode.IsSpace(r)
+		})), "@"+d) {
 			t.Fatalf("accepted %q which is not at %s", in, d)
 		}
 		back, ok := ParseListAddress(la.Address(d), d)
@@ -106,4 +118,46 @@ func TestAddMemberWithDisplayNameExplains(t *testing.T) {
 	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), `--name "Sam" sam2@example.net`) {
 		t.Fatalf("error: %v", res[0].Err)
 	}
+}
+
+func TestIsPostmasterAddress(t *testing.T) {
+	const d = "lists.example.org"
+	for _, yes := range []string{"postmaster@lists.example.org", "PostMaster@Lists.Example.ORG", "<abuse@lists.example.org>",
+		"ABUSE@lists.example.org", "postmaster", "<Postmaster>"} {
+		if !IsPostmasterAddress(yes, d) {
+			t.Errorf("%q not recognised", yes)
+		}
+	}
+	for _, no := range []string{"postmaster@example.org", "postmaster@lists.example.org.evil.com", "abuse", "postmaster-request@lists.example.org",
+		"team@lists.example.org", "post master@lists.example.org", "@lists.example.org", ""} {
+		if IsPostmasterAddress(no, d) {
+			t.Errorf("%q recognised", no)
+		}
+	}
+	for _, name := range []string{"postmaster", "abuse"} {
+		if ValidListName(name) == nil {
+			t.Errorf("list name %q allowed", name)
+		}
+	}
+}
+
+// FuzzIsPostmasterAddress: only postmaster and abuse at the list domain
+// (or a bare postmaster) are recognised, and never a list address.
+func FuzzIsPostmasterAddress(f *testing.F) {
+	for _, s := range []string{"postmaster@lists.example.org", "<ABUSE@lists.example.org>", "postmaster", "postmaster@evil.example", "post\nmaster@lists.example.org"} {
+		f.Add(s)
+	}
+	const d = "lists.example.org"
+	f.Fuzz(func(t *testing.T, in string) {
+		if !IsPostmasterAddress(in, d) {
+			return
+		}
+		if _, ok := ParseListAddress(in, d); ok {
+			t.Fatalf("%q is both a postmaster and a list address", in)
+		}
+		a := NormalizeAddress(in)
+		if a != "postmaster" && a != "postmaster@"+d && a != "abuse@"+d {
+			t.Fatalf("recognised %q (%q)", in, a)
+		}
+	})
 }

@@ -20,6 +20,9 @@ type Envelope struct {
 // CheckRecipient answers RCPT TO: only addresses of existing lists at the
 // list domain are accepted, so the server is never an open relay.
 func (s *Service) CheckRecipient(addr string) error {
+	if IsPostmasterAddress(addr, s.o.Domain) {
+		return nil
+	}
 	la, ok := ParseListAddress(addr, s.o.Domain)
 	if !ok {
 		return ErrNoSuchAddress
@@ -49,6 +52,10 @@ func (s *Service) Receive(ctx context.Context, env Envelope, raw []byte) []error
 	ctx = ctxOr(ctx)
 	out := make([]error, len(env.Rcpts))
 	for i, rcpt := range env.Rcpts {
+		if IsPostmasterAddress(rcpt, s.o.Domain) {
+			out[i] = s.receivePostmaster(ctx, env, rcpt, raw)
+			continue
+		}
 		la, ok := ParseListAddress(rcpt, s.o.Domain)
 		if !ok {
 			out[i] = ErrNoSuchAddress

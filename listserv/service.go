@@ -55,6 +55,12 @@ type Options struct {
 	// IMAPServer is how members' mail apps reach the archive (host:port),
 	// for the password email.
 	IMAPServer string
+	// Postmasters are the site admins' addresses: mail to postmaster@ and
+	// abuse@ at Domain is forwarded to them.
+	Postmasters []string
+	// PostmasterDir is a Maildir (DATA_DIR/postmaster) that keeps that
+	// mail when Postmasters is empty.
+	PostmasterDir string
 }
 
 // Service is the list server's domain core.

@@ -11,11 +11,28 @@ import (
 	"golang.org/x/net/netutil"
 
 	"minyan/listserv/imapd"
+	"minyan/listserv/netlimit"
 )
 
 // maxIMAPConns bounds concurrent IMAP connections per listener (go-imap
 // has no limit of its own); mail apps keep a few connections each.
 const maxIMAPConns = 1000
+
+// maxIMAPPerClient bounds the connections of one client address, so one
+// host cannot take all of maxIMAPConns: a mail app opens up to about 10,
+// and a household or office behind one address has several.
+const maxIMAPPerClient = 50
+
+// limitIMAP applies both caps to a listener.
+func limitIMAP(ln net.Listener, log *slog.Logger) net.Listener {
+	return netutil.LimitListener(netlimit.PerClient(ln, netlimit.Options{
+		Max:     maxIMAPPerClient,
+		Refusal: "* BYE too many connections from your address; please try again later\r\n",
+		OnRefuse: func(ip string) {
+			log.Info("imap connection refused: too many from one address", "ip", ip)
+		},
+	}), maxIMAPConns)
+}
 
 // startIMAP serves the read-only archive over IMAP: server.imap_listen in
 // clear text with STARTTLS when [tls] is set, server.imaps_listen with
@@ -62,7 +79,7 @@ func (s *Server) startIMAP(ctx context.Context, cfg *Config, log *slog.Logger) e
 		}
 		listeners = append(listeners, ln)
 		s.IMAPAddr = ln.Addr().String()
-		serve("imap", netutil.LimitListener(ln, maxIMAPConns))
+		serve("imap", limitIMAP(ln, ilog))
 	}
 	if l := cfg.Server.IMAPSListen; l != "" {
 		ln, err := net.Listen("tcp", l)
@@ -71,7 +88,7 @@ func (s *Server) startIMAP(ctx context.Context, cfg *Config, log *slog.Logger) e
 		}
 		listeners = append(listeners, ln)
 		s.IMAPSAddr = ln.Addr().String()
-		serve("imaps", tls.NewListener(netutil.LimitListener(ln, maxIMAPConns), tlsConf))
+		serve("imaps", tls.NewListener(limitIMAP(ln, ilog), tlsConf))
 	}
 	ilog.Info("serving the archive over IMAP", "imap", s.IMAPAddr, "imaps", s.IMAPSAddr,
 		"starttls", tlsConf != nil, "cleartext_login", cfg.Server.IMAPListen != "" && IsLoopbackListen(cfg.Server.IMAPListen))

@@ -36,7 +36,8 @@ type fetched struct {
 }
 
 // Fetch answers FETCH and UID FETCH.
-func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, o *imap.FetchOptions) error {
+func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, o *imap.FetchOptions) (err error) {
+	defer func() { err = internal(err) }()
 	v, err := s.selected()
 	if err != nil {
 		return err

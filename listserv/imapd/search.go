@@ -23,7 +23,8 @@ const searchChunk = 4096
 
 // Search answers SEARCH and UID SEARCH: it streams through the selected
 // mailbox's metadata (see the package doc) and keeps only the result.
-func (s *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria, o *imap.SearchOptions) (*imap.SearchData, error) {
+func (s *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria, o *imap.SearchOptions) (_ *imap.SearchData, err error) {
+	defer func() { err = internal(err) }()
 	v, err := s.selected()
 	if err != nil {
 		return nil, err

@@ -129,7 +129,11 @@ func (s *Server) newSession(c *imapserver.Conn) (imapserver.Session, *imapserver
 			ip = host
 		}
 	}
-	return &session{srv: s, conn: c, ip: ip}, nil, nil
+	sess := &session{srv: s, conn: c, ip: ip}
+	if !sess.guard.install(c) {
+		s.log.Error("imap: go-imap's connection has changed; the archive may answer SELECT with READ-WRITE and bad input with SERVERBUG", "part", "imap")
+	}
+	return sess, nil, nil
 }
 
 // libLogger sends go-imap's messages to slog; a client hanging up is
@@ -142,6 +146,10 @@ func (l libLogger) Printf(format string, args ...any) {
 	switch {
 	case strings.Contains(msg, "panic"):
 		l.log.Error("imap: "+msg, "part", "imap")
+	case strings.HasPrefix(msg, "handling ") && strings.Contains(msg, "command: ") && !strings.Contains(msg, "panic"):
+		// Input go-imap could not decode (invalid modified UTF-7, bad
+		// base64, an overlong line): the client's mistake, answered BAD.
+		l.log.Debug("imap: "+msg, "part", "imap")
 	case strings.HasPrefix(msg, "failed to read command"), strings.Contains(msg, "connection reset"),
 		strings.Contains(msg, "broken pipe"), strings.Contains(msg, "i/o timeout"):
 		l.log.Debug("imap: "+msg, "part", "imap")

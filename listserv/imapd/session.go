@@ -39,6 +39,7 @@ type session struct {
 	addr   string // logged-in person, "" before
 	pwHash string // their password hash at login: a new password ends the session
 	view   *view  // selected mailbox, nil when none
+	guard  guard  // see guard.go
 }
 
 // view is a session's selected mailbox. box is nil for INBOX.
@@ -72,6 +73,10 @@ func (s *session) Close() error { return nil }
 
 // Login checks an address and app password, with the throttle.
 func (s *session) Login(username, password string) error {
+	s.guard.install(s.conn)
+	if strings.Contains(username, tooBigMarker) || strings.Contains(password, tooBigMarker) {
+		return errTooBig // not a login attempt: nothing was tried
+	}
 	addr := listserv.NormalizeAddress(username)
 	if len(addr) > 254 { // longer than any address; keeps throttle keys small
 		addr = addr[:254]
@@ -117,6 +122,9 @@ func roundUp(d time.Duration) string {
 // resolve finds the mailbox name for this person: INBOX, or a list they
 // may read (else NONEXISTENT, the same answer as for no list at all).
 func (s *session) resolve(name string) (string, *mailbox, error) {
+	if strings.Contains(name, tooBigMarker) {
+		return "", nil, errTooBig
+	}
 	if strings.EqualFold(name, inbox) {
 		return inbox, nil, nil
 	}
@@ -131,7 +139,9 @@ func (s *session) resolve(name string) (string, *mailbox, error) {
 }
 
 // Select opens a mailbox (SELECT and EXAMINE alike; see the package doc).
-func (s *session) Select(name string, _ *imap.SelectOptions) (*imap.SelectData, error) {
+func (s *session) Select(name string, _ *imap.SelectOptions) (_ *imap.SelectData, err error) {
+	defer func() { err = internal(err) }()
+	s.guard.install(s.conn)
 	s.view = nil
 	name, box, err := s.resolve(name)
 	if err != nil {
@@ -161,7 +171,13 @@ func (s *session) Unselect() error {
 }
 
 // List answers LIST and LSUB: INBOX and the readable lists matching.
-func (s *session) List(w *imapserver.ListWriter, ref string, patterns []string, o *imap.ListOptions) error {
+func (s *session) List(w *imapserver.ListWriter, ref string, patterns []string, o *imap.ListOptions) (err error) {
+	defer func() { err = internal(err) }()
+	for _, p := range append([]string{ref}, patterns...) {
+		if strings.Contains(p, tooBigMarker) {
+			return errTooBig
+		}
+	}
 	if len(patterns) == 0 { // LIST "" "": the hierarchy delimiter
 		return w.WriteList(&imap.ListData{Attrs: []imap.MailboxAttr{imap.MailboxAttrNoSelect}, Delim: delim})
 	}
@@ -215,8 +231,9 @@ func matchAny(name, ref string, patterns []string) bool {
 }
 
 // Status answers STATUS for a mailbox the person may read.
-func (s *session) Status(name string, o *imap.StatusOptions) (*imap.StatusData, error) {
-	name, _, err := s.resolve(name)
+func (s *session) Status(name string, o *imap.StatusOptions) (_ *imap.StatusData, err error) {
+	defer func() { err = internal(err) }()
+	name, _, err = s.resolve(name)
 	if err != nil {
 		return nil, err
 	}
@@ -274,13 +291,15 @@ func (s *session) Namespace() (*imap.NamespaceData, error) {
 
 // Subscribe succeeds for mailboxes the person may read: they are all
 // subscribed already.
-func (s *session) Subscribe(name string) error {
-	_, _, err := s.resolve(name)
+func (s *session) Subscribe(name string) (err error) {
+	defer func() { err = internal(err) }()
+	_, _, err = s.resolve(name)
 	return err
 }
 
 // Unsubscribe is refused: every readable list is always listed.
-func (s *session) Unsubscribe(name string) error {
+func (s *session) Unsubscribe(name string) (err error) {
+	defer func() { err = internal(err) }()
 	if _, _, err := s.resolve(name); err != nil {
 		return err
 	}
@@ -301,9 +320,55 @@ func (s *session) Append(string, imap.LiteralReader, *imap.AppendOptions) (*imap
 	return nil, errNoAppend
 }
 
-// Store is refused: flags are not stored (see the package doc).
-func (s *session) Store(*imapserver.FetchWriter, imap.NumSet, *imap.StoreFlags, *imap.StoreOptions) error {
-	return errReadOnly
+// Store is refused when it would change a flag: flags are not stored
+// (see the package doc). A STORE that changes nothing succeeds, as IMAP
+// expects: fetchmail marks each message \Seen after reading it, and
+// every archived message already is.
+func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, f *imap.StoreFlags, _ *imap.StoreOptions) error {
+	if !storeChangesNothing(f) {
+		return errReadOnly
+	}
+	if _, err := s.selected(); err != nil {
+		return err
+	}
+	if f.Silent {
+		return nil
+	}
+	_, isUID := numSet.(imap.UIDSet)
+	return s.Fetch(w, numSet, &imap.FetchOptions{Flags: true, UID: isUID})
+}
+
+// storeChangesNothing reports whether a STORE leaves every message with
+// exactly the flags it has: flagsAll.
+func storeChangesNothing(f *imap.StoreFlags) bool {
+	isSeen := func(fl imap.Flag) bool { return strings.EqualFold(string(fl), string(imap.FlagSeen)) }
+	switch f.Op {
+	case imap.StoreFlagsAdd:
+		for _, fl := range f.Flags {
+			if !isSeen(fl) {
+				return false
+			}
+		}
+		return true
+	case imap.StoreFlagsDel:
+		for _, fl := range f.Flags {
+			if isSeen(fl) {
+				return false
+			}
+		}
+		return true
+	case imap.StoreFlagsSet:
+		if len(f.Flags) == 0 {
+			return false
+		}
+		for _, fl := range f.Flags {
+			if !isSeen(fl) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // Copy is refused.

@@ -4,7 +4,6 @@
 package smtpd
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
-	"golang.org/x/net/netutil"
 
 	"minyan/listserv"
 )
@@ -38,15 +36,26 @@ type Options struct {
 	ReadTimeout    time.Duration
 	WriteTimeout   time.Duration
 	Logger         *slog.Logger
+
+	// Session limits (limits.go); zero values get the Default* constants.
+	MaxPerClient   int
+	CommandTimeout time.Duration
+	MaxRcptErrors  int
+	// Budget is the memory for message bodies in flight; give several
+	// listeners the same one to share it. nil: DefaultBudgetBytes each.
+	Budget *Budget
+	// CountLoopback applies MaxPerClient to loopback clients too (tests;
+	// a local MTA in front of minyan is exempt by default).
+	CountLoopback bool
 }
 
-// maxLineLength bounds one line in memory per connection.
-const maxLineLength = 256 << 10
-
-// NewServer builds a go-smtp server over the core with limits set.
-func NewServer(core Core, o Options) *smtp.Server {
+// withDefaults fills the zero values.
+func (o Options) withDefaults() Options {
 	if o.MaxRecipients == 0 {
 		o.MaxRecipients = 100
+	}
+	if o.MaxConnections <= 0 {
+		o.MaxConnections = 200
 	}
 	if o.ReadTimeout == 0 {
 		// Bounds the whole DATA transfer in go-smtp, so it must allow a
@@ -59,7 +68,28 @@ func NewServer(core Core, o Options) *smtp.Server {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	s := smtp.NewServer(&backend{core: core, log: o.Logger, lmtp: o.LMTP})
+	if o.MaxPerClient == 0 {
+		o.MaxPerClient = DefaultMaxPerClient
+	}
+	if o.CommandTimeout == 0 {
+		o.CommandTimeout = DefaultCommandTimeout
+	}
+	if o.MaxRcptErrors == 0 {
+		o.MaxRcptErrors = DefaultMaxRcptErrors
+	}
+	if o.Budget == nil {
+		o.Budget = NewBudget(DefaultBudgetBytes)
+	}
+	return o
+}
+
+// maxLineLength bounds one line in memory per connection.
+const maxLineLength = 256 << 10
+
+// NewServer builds a go-smtp server over the core with limits set.
+func NewServer(core Core, o Options) *smtp.Server {
+	o = o.withDefaults()
+	s := smtp.NewServer(&backend{core: core, log: o.Logger, lmtp: o.LMTP, budget: o.Budget, maxRcptErr: o.MaxRcptErrors, o: o})
 	s.Domain = o.Domain
 	s.LMTP = o.LMTP
 	s.MaxMessageBytes = core.MaxMessageBytes()
@@ -76,12 +106,18 @@ func NewServer(core Core, o Options) *smtp.Server {
 	return s
 }
 
-// Serve accepts on ln with at most maxConns concurrent connections.
+// Serve accepts on ln with at most maxConns concurrent connections (0:
+// the Options' MaxConnections) and the other connection limits of the
+// Options s was built with (see Listen).
 func Serve(s *smtp.Server, ln net.Listener, maxConns int) error {
-	if maxConns <= 0 {
-		maxConns = 200
+	o := Options{}
+	if b, ok := s.Backend.(*backend); ok {
+		o = b.o
 	}
-	return s.Serve(netutil.LimitListener(ln, maxConns))
+	if maxConns > 0 {
+		o.MaxConnections = maxConns
+	}
+	return s.Serve(Listen(ln, o))
 }
 
 type slogAdapter struct{ l *slog.Logger }
@@ -92,9 +128,12 @@ func (a slogAdapter) Printf(format string, v ...any) {
 func (a slogAdapter) Println(v ...any) { a.l.Warn("smtp", "detail", fmt.Sprint(v...)) }
 
 type backend struct {
-	core Core
-	log  *slog.Logger
-	lmtp bool
+	core       Core
+	log        *slog.Logger
+	lmtp       bool
+	budget     *Budget
+	maxRcptErr int
+	o          Options
 }
 
 func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
@@ -102,7 +141,8 @@ func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	if c.Conn() != nil {
 		remote = c.Conn().RemoteAddr().String()
 	}
-	return &session{b: b, remote: remote, helo: c.Hostname()}, nil
+	return &session{b: b, remote: remote, helo: c.Hostname(),
+		lim: limits{phase: phaseOf(c), budget: b.budget, maxRcptErr: b.maxRcptErr}}, nil
 }
 
 var (
@@ -114,6 +154,7 @@ type session struct {
 	b      *backend
 	remote string
 	helo   string
+	lim    limits
 
 	// Message transaction; cleared by Reset.
 	from  string
@@ -123,27 +164,43 @@ type session struct {
 func (s *session) Reset() {
 	s.from = ""
 	s.rcpts = nil
+	s.lim.endMail()
 }
 
-func (s *session) Logout() error { return nil }
+func (s *session) Logout() error {
+	s.lim.endMail()
+	return nil
+}
 
-func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+func (s *session) Mail(from string, o *smtp.MailOptions) error {
+	var size int64
+	if o != nil {
+		size = o.Size
+	}
+	if err := s.lim.startMail(size); err != nil {
+		s.b.log.Warn("smtp sender asked to retry: the memory for messages in flight is taken", "remote", s.remote, "size", size)
+		return err
+	}
 	s.from = from
 	return nil
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if err := s.b.core.CheckRecipient(to); err != nil {
-		return toSMTP(err)
+		return s.lim.rcptRefused(toSMTP(err))
 	}
 	s.rcpts = append(s.rcpts, to)
 	return nil
 }
 
 // read takes the whole message; go-smtp cuts it at MaxMessageBytes.
+// The body counts against the budget until the transaction ends.
 func (s *session) read(r io.Reader) ([]byte, error) {
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(r); err != nil {
+	raw, err := s.lim.readBody(r, s.b.core.MaxMessageBytes())
+	if err != nil {
+		if errors.Is(err, errBusy) {
+			s.b.log.Warn("smtp sender asked to retry: the memory for messages in flight is taken", "remote", s.remote)
+		}
 		var se *smtp.SMTPError
 		if errors.As(err, &se) {
 			return nil, se
@@ -157,7 +214,7 @@ func (s *session) read(r io.Reader) ([]byte, error) {
 		// A timeout or a dropped connection: let the sender retry.
 		return nil, &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2}, Message: "error reading the message, please try again"}
 	}
-	return buf.Bytes(), nil
+	return raw, nil
 }
 
 func (s *session) envelope() listserv.Envelope {
