@@ -65,7 +65,7 @@ func (s *Service) receivePostmaster(_ context.Context, env Envelope, rcpt string
 	if envFrom == "" {
 		envFrom = "<> (a delivery report)"
 	}
-	subj, body, err := renderTemplate("postmaster-forward", map[string]any{
+	subj, body, err := s.render("", "postmaster-forward", map[string]any{
 		"Subject": subject, "From": from, "EnvelopeFrom": envFrom, "To": NormalizeAddress(rcpt),
 	})
 	if err != nil {

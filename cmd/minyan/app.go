@@ -38,6 +38,10 @@ func serviceOptions(cfg *Config, log *slog.Logger) listserv.Options {
 		Logger:      log,
 		TemplateDir: filepath.Join(cfg.Server.DataDir, "templates"),
 		IMAPServer:  strings.TrimPrefix(listserv.IMAPURLFor(cfg.Server.PublicURL, cfg.Server.IMAPListen), "imap://"),
+		// postmaster@ and abuse@ reach the site admins; without any, the
+		// mail is kept in a Maildir under the data directory.
+		Postmasters:   cfg.Web.Admins,
+		PostmasterDir: filepath.Join(cfg.Server.DataDir, "postmaster"),
 	}
 }
 

@@ -60,6 +60,9 @@ type Server struct {
 	imapClose func()
 	// searchStop closes the search index and resource hub.
 	searchStop func() error
+	// budget bounds message bytes in flight across the SMTP and LMTP
+	// listeners together.
+	budget *smtpd.Budget
 }
 
 // runServe runs the daemon until ctx is cancelled (SIGINT/SIGTERM).
@@ -90,7 +93,7 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 		Name: "minyan_queue_depth", Help: "Recipients waiting for delivery.",
 	}, func() float64 { return float64(st.QueueDepth()) }))
 
-	s := &Server{Outbox: filepath.Join(cfg.Server.DataDir, "outbox")}
+	s := &Server{Outbox: filepath.Join(cfg.Server.DataDir, "outbox"), budget: smtpd.NewBudget(smtpd.DefaultBudgetBytes)}
 	removeStaleSpools(cfg.Server.DataDir, log)
 	defer func() {
 		if err != nil {
@@ -131,6 +134,7 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 	opts.Metrics = metrics
 	opts.Outbox = s.outbox
 	svc := listserv.New(st, opts)
+	svc.LogPostmasterSetup()
 	s.App = &App{Cfg: cfg, Store: st, Svc: svc, Log: log}
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -245,7 +249,7 @@ func (s *Server) serveSMTP(svc *listserv.Service, cfg *Config, log *slog.Logger,
 	if lmtp {
 		name = "lmtp"
 	}
-	srv := smtpd.NewServer(svc, smtpd.Options{Domain: cfg.Server.Domain, LMTP: lmtp, Logger: log.With("part", name)})
+	srv := smtpd.NewServer(svc, smtpd.Options{Domain: cfg.Server.Domain, LMTP: lmtp, Logger: log.With("part", name), Budget: s.budget})
 	s.smtps = append(s.smtps, srv)
 	s.goRun(name, log, func() error {
 		if err := smtpd.Serve(srv, ln, 0); err != nil && !errors.Is(err, smtp.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {

@@ -57,6 +57,17 @@ func (c *fakeCore) Receive(_ context.Context, env listserv.Envelope, raw []byte)
 	return make([]error, len(env.Rcpts))
 }
 
+// ReceiveSMTP is the one-answer path of an SMTP transaction (all its
+// list addresses at once); the fake answers as Receive does.
+func (c *fakeCore) ReceiveSMTP(ctx context.Context, env listserv.Envelope, raw []byte) error {
+	for _, err := range c.Receive(ctx, env, raw) {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (c *fakeCore) MaxMessageBytes() int64 {
 	if c.max == 0 {
 		return 20 << 20
