@@ -86,7 +86,6 @@ func (s *Service) SyncRoster(ctx context.Context, actor Actor, list string, spec
 	return res, notFoundText(err, "no list named "+list)
 }
 
-
 func (s *Service) syncTx(tx *store.Tx, l store.List, specs []MemberSpec, seen map[string]bool, opts SyncOptions, res *SyncResult) error {
 	seats, err := seatsTaken(tx, l.Name)
 	if err != nil {
