@@ -323,10 +323,10 @@ func SettingNames() []string {
 func ApplySetting(s *store.Settings, key, value string, d ServerDefaults) error {
 	st, ok := settingsTable[strings.ToLower(strings.TrimSpace(key))]
 	if !ok {
-		return fmt.Errorf("unknown setting %q (known: %s)", key, strings.Join(SettingNames(), ", "))
+		return &SettingError{Key: key, Unknown: true, Reason: fmt.Sprintf("unknown setting %q (known: %s)", key, strings.Join(SettingNames(), ", "))}
 	}
 	if err := st.set(s, value, d); err != nil {
-		return fmt.Errorf("%s: %w", key, err)
+		return &SettingError{Key: key, Reason: err.Error()}
 	}
 	return nil
 }

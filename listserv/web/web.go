@@ -92,6 +92,8 @@ type Core interface {
 	CalendarKeyMade(a listserv.Actor) (time.Time, bool)
 	CalendarOwner(key string) (string, bool)
 	CalendarFeed(addr string) ([]byte, error)
+
+	ConsoleCore // the owners' console and site admin pages (console.go)
 }
 
 // Options wire the handler.
@@ -174,6 +176,7 @@ func Handler(o Options) http.Handler {
 	mux.HandleFunc("POST /me/password", h.mePassword)
 	mux.HandleFunc("POST /me/calendar", h.meCalendar)
 	mux.HandleFunc("GET /me/calendar.ics", h.calendarFeed)
+	h.consoleRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) })
 	return secure(mux, h)
 }
@@ -316,7 +319,11 @@ func (h *handler) viewer(r *http.Request) Viewer {
 	if !ok {
 		return Viewer{}
 	}
-	return Viewer{Address: addr, SiteAdmin: slices.Contains(h.admins, addr), sid: c.Value}
+	v := Viewer{Address: addr, SiteAdmin: slices.Contains(h.admins, addr), sid: c.Value}
+	// A person marked admin in the store is a site admin too; the
+	// domain says so.
+	v.SiteAdmin = v.SiteAdmin || h.o.Core.IsSiteAdmin(listserv.Person(addr, listserv.DoorWeb))
+	return v
 }
 
 // page renders pages/NAME.html in the layout.

@@ -1,0 +1,108 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"minyan/digest"
+	"minyan/listserv"
+	"minyan/store"
+)
+
+// ConsoleCore is what the owners' console (settings, mail texts,
+// sessions, pairs) and the site admins' pages need from the domain. Every
+// method checks the actor's right itself.
+type ConsoleCore interface {
+	IsSiteAdmin(a listserv.Actor) bool
+	Console(ctx context.Context, a listserv.Actor, list string) (listserv.ConsoleRights, error)
+
+	ListSettings(ctx context.Context, a listserv.Actor, list string) (listserv.SettingsView, error)
+	SetList(ctx context.Context, a listserv.Actor, list string, pairs []string) (store.List, error)
+	MailTemplates(ctx context.Context, a listserv.Actor, list string) ([]listserv.MailTemplate, error)
+	GetMailTemplate(ctx context.Context, a listserv.Actor, list, name string) (listserv.MailTemplate, error)
+	SetMailTemplate(ctx context.Context, a listserv.Actor, list, name, src string) error
+	ResetMailTemplate(ctx context.Context, a listserv.Actor, list, name string) error
+	PreviewMailTemplate(ctx context.Context, a listserv.Actor, list, name, src string) (subject, body string, err error)
+
+	ConsoleSessions(ctx context.Context, a listserv.Actor, list string) ([]digest.Listed, error)
+	AddSessions(ctx context.Context, a listserv.Actor, req digest.AddRequest) (digest.Added, error)
+	MoveSession(ctx context.Context, a listserv.Actor, list string, id uint64, start string) (digest.SessionInfo, int, error)
+	CancelSession(ctx context.Context, a listserv.Actor, list string, id uint64) (digest.SessionInfo, int, error)
+	ConsolePairs(ctx context.Context, a listserv.Actor, list string) (store.Pairing, []string, error)
+	MakePairs(ctx context.Context, a listserv.Actor, list string) (store.Pairing, int, error)
+	SetPairs(ctx context.Context, a listserv.Actor, list string, groups [][]string) (store.Pairing, error)
+
+	SiteOverview(ctx context.Context, a listserv.Actor) ([]listserv.ListSummary, error)
+	CreateList(ctx context.Context, a listserv.Actor, name, kind, title, description string) (store.List, error)
+	DeleteList(ctx context.Context, a listserv.Actor, name string) error
+}
+
+// consoleRoutes registers the console's pages.
+func (h *handler) consoleRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /lists/{name}/admin", h.consoleHome)
+	mux.HandleFunc("GET /lists/{name}/admin/settings", h.consoleSettings)
+	mux.HandleFunc("POST /lists/{name}/admin/settings", h.consoleSettingsPost)
+	mux.HandleFunc("GET /lists/{name}/admin/templates", h.consoleTemplates)
+	mux.HandleFunc("GET /lists/{name}/admin/templates/{tpl}", h.consoleTemplate)
+	mux.HandleFunc("POST /lists/{name}/admin/templates/{tpl}", h.consoleTemplatePost)
+	mux.HandleFunc("GET /lists/{name}/admin/sessions", h.consoleSessions)
+	mux.HandleFunc("POST /lists/{name}/admin/sessions", h.consoleSessionsPost)
+	mux.HandleFunc("POST /lists/{name}/admin/sessions/{id}", h.consoleSessionPost)
+	mux.HandleFunc("GET /lists/{name}/admin/pairs", h.consolePairs)
+	mux.HandleFunc("POST /lists/{name}/admin/pairs", h.consolePairsPost)
+	mux.HandleFunc("GET /admin", h.siteAdmin)
+	mux.HandleFunc("POST /admin/lists", h.siteAdminCreate)
+	mux.HandleFunc("GET /admin/lists/{name}/remove", h.siteAdminRemovePage)
+	mux.HandleFunc("POST /admin/lists/{name}/remove", h.siteAdminRemove)
+}
+
+// consoleFail answers a refusal on a console page: the domain's
+// ErrNotFound as the one "Page not found" (a caucus's outsiders cannot
+// tell it from a missing list), ErrForbidden as 403 with a hint to sign
+// in when nobody is.
+func (h *handler) consoleFail(w http.ResponseWriter, r *http.Request, v Viewer, err error) {
+	if errors.Is(err, listserv.ErrForbidden) {
+		msg := "This page is for the people who run this list. Your role on it does not include this."
+		if v.Address == "" {
+			msg = "This page is for the people who run this list. If that is you, please sign in first."
+		}
+		h.page(w, r, http.StatusForbidden, "message", map[string]any{"Title": "Not possible", "Message": msg, "Back": "/me", "Viewer": v.Address})
+		return
+	}
+	h.fail(w, r, err)
+}
+
+// consoleStart reads the list name and asks the domain what the viewer
+// may do on its console; on refusal it has answered already.
+func (h *handler) consoleStart(w http.ResponseWriter, r *http.Request) (Viewer, listserv.ConsoleRights, bool) {
+	v := h.viewer(r)
+	name, ok := listName(r.PathValue("name"))
+	if !ok {
+		h.notFound(w, r)
+		return v, listserv.ConsoleRights{}, false
+	}
+	rights, err := h.o.Core.Console(r.Context(), v.Actor(), name)
+	if err != nil {
+		h.consoleFail(w, r, v, err)
+		return v, rights, false
+	}
+	return v, rights, true
+}
+
+// consolePage renders a console page with the list's navigation.
+func (h *handler) consolePage(w http.ResponseWriter, r *http.Request, v Viewer, rights listserv.ConsoleRights, status int, name, here string, data map[string]any) {
+	data["Viewer"] = v.Address
+	data["Rights"] = rights
+	data["L"] = rights.List
+	data["Here"] = here
+	h.page(w, r, status, name, data)
+}
+
+func (h *handler) consoleHome(w http.ResponseWriter, r *http.Request) {
+	v, rights, ok := h.consoleStart(w, r)
+	if !ok {
+		return
+	}
+	h.consolePage(w, r, v, rights, http.StatusOK, "console", "", map[string]any{"Title": "Running " + rights.List.Settings.Title})
+}

@@ -1,0 +1,96 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"minyan/listserv"
+)
+
+// isRefusal tells a permission answer from the domain (shown as 403 or
+// the one 404) from an operation's own sentence for people.
+func isRefusal(err error) bool {
+	return errors.Is(err, listserv.ErrForbidden) || errors.Is(err, listserv.ErrNotFound)
+}
+
+func (h *handler) siteAdmin(w http.ResponseWriter, r *http.Request) {
+	h.renderSiteAdmin(w, r, h.viewer(r), http.StatusOK, createListForm{Kind: string(listserv.KindDiscussion)}, "", "")
+}
+
+func (h *handler) renderSiteAdmin(w http.ResponseWriter, r *http.Request, v Viewer, status int, f createListForm, notice, problem string) {
+	lists, err := h.o.Core.SiteOverview(r.Context(), v.Actor())
+	if err != nil {
+		h.consoleFail(w, r, v, err)
+		return
+	}
+	h.page(w, r, status, "admin", map[string]any{"Title": "Site admin", "Viewer": v.Address, "Lists": lists,
+		"Form": f, "Notice": notice, "Problem": problem,
+		"Kinds": []string{string(listserv.KindDiscussion), string(listserv.KindCommunity), string(listserv.KindCaucus), string(listserv.KindAnnounce)}})
+}
+
+func (h *handler) siteAdminCreate(w http.ResponseWriter, r *http.Request) {
+	v := h.viewer(r)
+	form, err := postForm(r)
+	var f createListForm
+	if err == nil {
+		f, err = createListValues(form)
+	}
+	if err != nil {
+		if form != nil {
+			f = createListForm{Name: form.Get("name"), Kind: form.Get("kind"), Title: form.Get("title"), Description: form.Get("description")}
+		}
+		h.renderSiteAdmin(w, r, v, http.StatusBadRequest, f, "", "No list was made: "+sentence(err.Error()))
+		return
+	}
+	l, err := h.o.Core.CreateList(r.Context(), v.Actor(), f.Name, f.Kind, f.Title, f.Description)
+	if err != nil {
+		if isRefusal(err) {
+			h.consoleFail(w, r, v, err)
+			return
+		}
+		h.renderSiteAdmin(w, r, v, http.StatusBadRequest, f, "", "No list was made: "+sentence(err.Error()))
+		return
+	}
+	h.renderSiteAdmin(w, r, v, http.StatusOK, createListForm{Kind: string(listserv.KindDiscussion)},
+		"Made the list "+l.Name+"@"+h.o.Core.Domain()+" with the "+l.Kind+" preset. Add its first owner on its console.", "")
+}
+
+func (h *handler) siteAdminRemovePage(w http.ResponseWriter, r *http.Request) {
+	v, rights, ok := h.consoleStart(w, r)
+	if !ok {
+		return
+	}
+	if !rights.Admin {
+		h.consoleFail(w, r, v, listserv.ErrForbidden)
+		return
+	}
+	h.consolePage(w, r, v, rights, http.StatusOK, "admin-remove", "", map[string]any{"Title": "Remove " + rights.List.Name})
+}
+
+// siteAdminRemove removes a list once the name typed in the confirmation
+// field matches; the domain decides whether the viewer may.
+func (h *handler) siteAdminRemove(w http.ResponseWriter, r *http.Request) {
+	v := h.viewer(r)
+	name, ok := listName(r.PathValue("name"))
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	form, err := postForm(r)
+	if err != nil || strings.TrimSpace(form.Get("confirm")) != name {
+		rights, err := h.o.Core.Console(r.Context(), v.Actor(), name)
+		if err != nil {
+			h.consoleFail(w, r, v, err)
+			return
+		}
+		h.consolePage(w, r, v, rights, http.StatusBadRequest, "admin-remove", "", map[string]any{"Title": "Remove " + name,
+			"Problem": "Nothing was removed: type the list's name, " + name + ", to confirm."})
+		return
+	}
+	if err := h.o.Core.DeleteList(r.Context(), v.Actor(), name); err != nil {
+		h.consoleFail(w, r, v, err)
+		return
+	}
+	h.renderSiteAdmin(w, r, v, http.StatusOK, createListForm{Kind: string(listserv.KindDiscussion)}, "Removed the list "+name+", its roster and its archive.", "")
+}

@@ -1,0 +1,233 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"minyan/digest"
+	"minyan/listserv"
+)
+
+// Parsers of the console's forms. Each takes the posted values and
+// returns clean values or a sentence for the person; they are fuzzed
+// (console_forms_test.go). They check shape only; the domain decides.
+
+// maxField bounds one text field of a console form.
+const maxField = 4000
+
+func oneLineField(v url.Values, key string, max int) (string, error) {
+	s := strings.TrimSpace(v.Get(key))
+	if len(s) > max || !utf8.ValidString(s) || strings.ContainsAny(s, "\r\n\x00") {
+		return "", fmt.Errorf("%s: please give one line of at most %d characters", key, max)
+	}
+	return s, nil
+}
+
+// settingsValues reads POST /lists/NAME/admin/settings: every field named
+// like a list setting, as KEY=VALUE pairs in the settings' order. Text
+// may span lines (footer, description); Windows line ends become \n.
+func settingsValues(v url.Values) (map[string]string, error) {
+	out := map[string]string{}
+	for _, k := range listserv.SettingNames() {
+		vals, ok := v[k]
+		if !ok {
+			continue
+		}
+		if len(vals) != 1 {
+			return nil, fmt.Errorf("%s: give one value", k)
+		}
+		s := strings.ReplaceAll(vals[0], "\r\n", "\n")
+		if len(s) > maxField || !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+			return nil, fmt.Errorf("%s: at most %d characters of text", k, maxField)
+		}
+		out[k] = s
+	}
+	return out, nil
+}
+
+// sessionForm is POST /lists/NAME/admin/sessions: a session or a series,
+// as `minyan session add` takes it.
+type sessionForm struct{ Req digest.AddRequest }
+
+func sessionValues(list string, v url.Values) (sessionForm, error) {
+	var f sessionForm
+	f.Req.List = list
+	start, err := oneLineField(v, "start", 16)
+	if err != nil {
+		return f, err
+	}
+	if _, err := time.Parse(digest.LocalLayout, start); err != nil {
+		return f, errors.New("start: write the first session's date and time as YYYY-MM-DD HH:MM, e.g. 2026-12-03 19:00")
+	}
+	f.Req.Start = start
+	switch every := v.Get("every"); every {
+	case "", "once":
+	case digest.EveryWeekly, digest.EveryBiweekly, digest.EveryMonthly:
+		f.Req.Every = every
+	default:
+		return f, errors.New("every: choose once, weekly, biweekly or monthly")
+	}
+	if c := strings.TrimSpace(v.Get("count")); c != "" {
+		n, err := strconv.Atoi(c)
+		if err != nil || n < 1 || n > digest.MaxSeries {
+			return f, fmt.Errorf("count: a number from 1 to %d", digest.MaxSeries)
+		}
+		f.Req.Count = n
+	}
+	if f.Req.Every == "" {
+		f.Req.Count = 1
+	}
+	if d := strings.TrimSpace(v.Get("duration")); d != "" {
+		dur, err := listserv.ParseDuration(d)
+		if err != nil {
+			return f, errors.New("duration: write it like 90m or 2h")
+		}
+		f.Req.Duration = dur
+	}
+	if f.Req.Zone, err = oneLineField(v, "zone", 64); err != nil {
+		return f, err
+	}
+	if f.Req.Link, err = oneLineField(v, "link", 500); err != nil {
+		return f, err
+	}
+	if f.Req.Topic, err = oneLineField(v, "topic", 200); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+// sessionChange is POST /lists/NAME/admin/sessions/ID: action move (with
+// start) or cancel.
+type sessionChange struct {
+	Action string
+	Start  string
+}
+
+func sessionChangeValues(v url.Values) (sessionChange, error) {
+	c := sessionChange{Action: v.Get("action")}
+	switch c.Action {
+	case "cancel":
+	case "move":
+		s, err := oneLineField(v, "start", 16)
+		if err != nil {
+			return c, err
+		}
+		if _, err := time.Parse(digest.LocalLayout, s); err != nil {
+			return c, errors.New("new time: write it as YYYY-MM-DD HH:MM, e.g. 2026-12-10 19:00")
+		}
+		c.Start = s
+	default:
+		return c, errors.New("choose move or cancel")
+	}
+	return c, nil
+}
+
+// sessionID reads a session number from the path.
+func sessionID(s string) (uint64, bool) {
+	if len(s) == 0 || len(s) > 19 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	return n, err == nil && n > 0
+}
+
+// pairsForm is POST /lists/NAME/admin/pairs: action make (at random) or
+// set, with groups one per line, addresses separated by commas or spaces.
+type pairsForm struct {
+	Action string
+	Groups [][]string
+}
+
+func pairsValues(v url.Values) (pairsForm, error) {
+	f := pairsForm{Action: v.Get("action")}
+	switch f.Action {
+	case "make":
+		return f, nil
+	case "set":
+	default:
+		return f, errors.New("choose make or set")
+	}
+	text := v.Get("groups")
+	if len(text) > 64<<10 || !utf8.ValidString(text) {
+		return f, errors.New("groups: too long")
+	}
+	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		fields := strings.FieldsFunc(line, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == ';' || r == '+' })
+		if len(fields) == 0 {
+			continue
+		}
+		var g []string
+		for _, a := range fields {
+			addr, err := cleanEmail(a)
+			if err != nil {
+				return f, fmt.Errorf("groups: %q is not an email address", a)
+			}
+			g = append(g, addr)
+		}
+		f.Groups = append(f.Groups, g)
+	}
+	if len(f.Groups) == 0 {
+		return f, errors.New("groups: write one group per line, e.g. ana@example.org, ben@example.org")
+	}
+	return f, nil
+}
+
+// templateForm is POST /lists/NAME/admin/templates/TPL: action save,
+// preview or reset, and the text.
+type templateForm struct{ Action, Text string }
+
+func templateValues(v url.Values) (templateForm, error) {
+	f := templateForm{Action: v.Get("action"), Text: strings.ReplaceAll(v.Get("text"), "\r\n", "\n")}
+	if !slices.Contains([]string{"save", "preview", "reset"}, f.Action) {
+		return f, errors.New("choose save, preview or reset")
+	}
+	if f.Action != "reset" && (len(f.Text) > 32<<10 || !utf8.ValidString(f.Text) || strings.ContainsRune(f.Text, 0)) {
+		return f, errors.New("the text must be at most 32 KiB of plain text")
+	}
+	return f, nil
+}
+
+// templateName accepts a mail text's name: lowercase letters and dashes.
+func templateName(s string) (string, bool) {
+	if s == "" || len(s) > 64 {
+		return "", false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c == '-' || c >= '0' && c <= '9') {
+			return "", false
+		}
+	}
+	return s, true
+}
+
+// createListForm is POST /admin/lists.
+type createListForm struct{ Name, Kind, Title, Description string }
+
+func createListValues(v url.Values) (createListForm, error) {
+	var f createListForm
+	name, ok := listName(strings.ToLower(strings.TrimSpace(v.Get("name"))))
+	if !ok {
+		return f, errors.New("name: use lowercase letters, digits, dots, dashes or underscores (at most 64)")
+	}
+	f.Name = name
+	f.Kind = v.Get("kind")
+	if !slices.Contains([]string{string(listserv.KindCommunity), string(listserv.KindCaucus), string(listserv.KindDiscussion), string(listserv.KindAnnounce)}, f.Kind) {
+		return f, errors.New("kind: choose community, caucus, discussion or announce")
+	}
+	var err error
+	if f.Title, err = oneLineField(v, "title", 200); err != nil {
+		return f, err
+	}
+	d := strings.ReplaceAll(v.Get("description"), "\r\n", "\n")
+	if len(d) > maxField || !utf8.ValidString(d) || strings.ContainsRune(d, 0) {
+		return f, fmt.Errorf("description: at most %d characters of text", maxField)
+	}
+	f.Description = strings.TrimSpace(d)
+	return f, nil
+}

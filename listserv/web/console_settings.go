@@ -1,0 +1,213 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"minyan/listserv"
+)
+
+// settingRow is one field of the settings form.
+type settingRow struct {
+	listserv.SettingHelp
+	Value, Preset, Error string
+}
+
+type settingGroupRows struct {
+	Title string
+	Rows  []settingRow
+}
+
+func settingRows(values, presets, errs map[string]string) []settingGroupRows {
+	var out []settingGroupRows
+	for _, g := range listserv.SettingGroups() {
+		gr := settingGroupRows{Title: g.Title}
+		for _, s := range g.Settings {
+			gr.Rows = append(gr.Rows, settingRow{SettingHelp: s, Value: values[s.Key], Preset: presets[s.Key], Error: errs[s.Key]})
+		}
+		out = append(out, gr)
+	}
+	return out
+}
+
+func (h *handler) consoleSettings(w http.ResponseWriter, r *http.Request) {
+	v, rights, ok := h.consoleStart(w, r)
+	if !ok {
+		return
+	}
+	sv, err := h.o.Core.ListSettings(r.Context(), v.Actor(), rights.List.Name)
+	if err != nil {
+		h.consoleFail(w, r, v, err)
+		return
+	}
+	h.consolePage(w, r, v, rights, http.StatusOK, "console-settings", "settings", map[string]any{
+		"Title": "Settings of " + rights.List.Settings.Title, "Groups": settingRows(sv.Values, sv.Presets, nil)})
+}
+
+// consoleSettingsPost applies the settings that differ from the list's
+// current ones, all of them or none: a refused value is shown next to its
+// field, with every value as typed.
+func (h *handler) consoleSettingsPost(w http.ResponseWriter, r *http.Request) {
+	v, rights, ok := h.consoleStart(w, r)
+	if !ok {
+		return
+	}
+	a := v.Actor()
+	sv, err := h.o.Core.ListSettings(r.Context(), a, rights.List.Name)
+	if err != nil {
+		h.consoleFail(w, r, v, err)
+		return
+	}
+	render := func(status int, values, errs map[string]string, notice, problem string) {
+		h.consolePage(w, r, v, rights, status, "console-settings", "settings", map[string]any{
+			"Title": "Settings of " + rights.List.Settings.Title, "Groups": settingRows(values, sv.Presets, errs),
+			"Notice": notice, "Problem": problem})
+	}
+	form, err := postForm(r)
+	var posted map[string]string
+	if err == nil {
+		posted, err = settingsValues(form)
+	}
+	if err != nil {
+		render(http.StatusBadRequest, sv.Values, nil, "", "Nothing was changed: "+sentence(err.Error()))
+		return
+	}
+	var pairs []string
+	typed := map[string]string{}
+	for k, val := range sv.Values {
+		typed[k] = val
+	}
+	for _, g := range listserv.SettingGroups() {
+		for _, s := range g.Settings {
+			val, ok := posted[s.Key]
+			if !ok || val == sv.Values[s.Key] {
+				continue
+			}
+			typed[s.Key] = val
+			pairs = append(pairs, s.Key+"="+val)
+		}
+	}
+	if len(pairs) == 0 {
+		render(http.StatusOK, sv.Values, nil, "Nothing to save: every setting is as it was.", "")
+		return
+	}
+	_, err = h.o.Core.SetList(r.Context(), a, rights.List.Name, pairs)
+	var se *listserv.SettingError
+	if errors.As(err, &se) {
+		render(http.StatusBadRequest, typed, map[string]string{se.Key: sentence(se.Reason)}, "",
+			"Nothing was changed: "+sentence(se.Error())+" Correct it and save again.")
+		return
+	}
+	if err != nil {
+		h.consoleFail(w, r, v, err)
+		return
+	}
+	sv, err = h.o.Core.ListSettings(r.Context(), a, rights.List.Name)
+	if err != nil {
+		h.consoleFail(w, r, v, err)
+		return
+	}
+	rights.List = sv.List
+	render(http.StatusOK, sv.Values, nil, "Saved "+strconv.Itoa(len(pairs))+" change(s).", "")
+}
+
+func (h *handler) consoleTemplates(w http.ResponseWriter, r *http.Request) {
+	v, rights, ok := h.consoleStart(w, r)
+	if !ok {
+		return
+	}
+	ts, err := h.o.Core.MailTemplates(r.Context(), v.Actor(), rights.List.Name)
+	if err != nil {
+		h.consoleFail(w, r, v, err)
+		return
+	}
+	h.consolePage(w, r, v, rights, http.StatusOK, "console-templates", "templates", map[string]any{
+		"Title": "Mail texts of " + rights.List.Settings.Title, "Templates": ts})
+}
+
+func (h *handler) consoleTemplate(w http.ResponseWriter, r *http.Request) {
+	v, rights, ok := h.consoleStart(w, r)
+	if !ok {
+		return
+	}
+	name, ok := templateName(r.PathValue("tpl"))
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	h.renderTemplate(w, r, v, rights, name, http.StatusOK, "", "", "", false)
+}
+
+func (h *handler) renderTemplate(w http.ResponseWriter, r *http.Request, v Viewer, rights listserv.ConsoleRights, name string, status int, text, notice, problem string, typed bool) {
+	a := v.Actor()
+	t, err := h.o.Core.GetMailTemplate(r.Context(), a, rights.List.Name, name)
+	if err != nil {
+		if !errors.Is(err, listserv.ErrForbidden) && !errors.Is(err, listserv.ErrNotFound) {
+			h.notFound(w, r)
+			return
+		}
+		h.consoleFail(w, r, v, err)
+		return
+	}
+	if !typed {
+		text = t.Builtin
+		if t.Overridden {
+			text = t.Override
+		}
+	}
+	data := map[string]any{"Title": "Mail text " + name, "T": t, "Text": text, "Notice": notice, "Problem": problem}
+	if problem == "" {
+		subj, body, err := h.o.Core.PreviewMailTemplate(r.Context(), a, rights.List.Name, name, text)
+		if err != nil {
+			data["PreviewProblem"] = sentence(err.Error())
+		} else {
+			data["PreviewSubject"], data["PreviewBody"] = subj, body
+		}
+	}
+	h.consolePage(w, r, v, rights, status, "console-template", "templates", data)
+}
+
+func (h *handler) consoleTemplatePost(w http.ResponseWriter, r *http.Request) {
+	v, rights, ok := h.consoleStart(w, r)
+	if !ok {
+		return
+	}
+	name, ok := templateName(r.PathValue("tpl"))
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	form, err := postForm(r)
+	var f templateForm
+	if err == nil {
+		f, err = templateValues(form)
+	}
+	if err != nil {
+		h.renderTemplate(w, r, v, rights, name, http.StatusBadRequest, f.Text, "", sentence(err.Error()), f.Text != "")
+		return
+	}
+	a := v.Actor()
+	switch f.Action {
+	case "preview":
+		h.renderTemplate(w, r, v, rights, name, http.StatusOK, f.Text, "Preview below; nothing is saved yet.", "", true)
+	case "reset":
+		if err := h.o.Core.ResetMailTemplate(r.Context(), a, rights.List.Name, name); err != nil {
+			h.consoleFail(w, r, v, err)
+			return
+		}
+		h.renderTemplate(w, r, v, rights, name, http.StatusOK, "", "The built-in text applies again.", "", false)
+	case "save":
+		err := h.o.Core.SetMailTemplate(r.Context(), a, rights.List.Name, name, f.Text)
+		var te *listserv.TemplateError
+		if errors.As(err, &te) {
+			h.renderTemplate(w, r, v, rights, name, http.StatusBadRequest, f.Text, "", "Not saved: "+sentence(te.Error()), true)
+			return
+		}
+		if err != nil {
+			h.consoleFail(w, r, v, err)
+			return
+		}
+		h.renderTemplate(w, r, v, rights, name, http.StatusOK, "", "Saved: this list's mail uses your text from now on.", "", false)
+	}
+}
