@@ -279,8 +279,16 @@ func TestAPIEveryEndpointOverHTTP(t *testing.T) {
 	}
 	c.want(400, read, "GET", "/lists/team/messages?since=-1", nil)
 	c.want(404, read, "GET", "/lists/nope/messages", nil)
+	// The full-text index catches up after the archive commit, off the
+	// posting path: wait for it (a barrier, not a sleep).
 	var hits []map[string]any
-	json.Unmarshal(c.want(200, read, "GET", "/search?q="+url.QueryEscape("HUMMUS"), nil), &hits)
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		json.Unmarshal(c.want(200, read, "GET", "/search?q="+url.QueryEscape("HUMMUS"), nil), &hits)
+		if len(hits) > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if len(hits) != 1 || !strings.Contains(hits[0]["snippet"].(string), "hummus") {
 		t.Fatalf("search: %v", hits)
 	}
