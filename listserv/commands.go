@@ -135,6 +135,10 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, c Comma
 				answer = from + " is not a member of " + title + "."
 				return nil
 			}
+			if f, ok := store.ParseDigestFormat(c.Arg); ok {
+				answer, err = setDigestFormat(tx, mb, f)
+				return err
+			}
 			switch {
 			case c.Arg == "on":
 				mb.Mode = c.Name
@@ -242,7 +246,7 @@ func (s *Service) who(tx *store.Tx, list store.List) (string, error) {
 }
 
 // commandWords are the spellings suggestCommand compares a typo with.
-var commandWords = []string{"subscribe", "unsubscribe", "digest on", "digest off", "nomail on", "nomail off", "password", "help", "info", "who"}
+var commandWords = []string{"subscribe", "unsubscribe", "digest on", "digest off", "digest plain", "digest html", "nomail on", "nomail off", "password", "help", "info", "who"}
 
 // suggestCommand offers the command a mistyped line was probably meant to
 // be ("digets on" -> "digest on"), or "".

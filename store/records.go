@@ -70,6 +70,8 @@ type Membership struct {
 	BounceToken string    `json:"bounce_token"`
 	// Bounces are the times of counted bounces inside the window.
 	Bounces []time.Time `json:"bounces,omitempty"`
+	// DigestFormat is how digests reach the member ("" means html).
+	DigestFormat DigestFormat `json:"digest_format,omitempty"`
 }
 
 // ArchiveMeta is what the archive keeps beside the raw bytes of a post, so
