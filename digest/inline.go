@@ -79,12 +79,12 @@ func trimNote(what []string) string {
 // it was distributed), trimmed silently.
 func extractPost(raw []byte, footer string) postBody {
 	var (
-		plain, html  string
-		gotPlain     bool
-		gotHTML      bool
-		extraPlain []string
-		atts       []attachment
-		depth      int
+		plain, html string
+		gotPlain    bool
+		gotHTML     bool
+		extraPlain  []string
+		atts        []attachment
+		depth       int
 	)
 	var walk func(e *gomessage.Entity, parentAlt bool)
 	walk = func(e *gomessage.Entity, parentAlt bool) {
