@@ -217,7 +217,7 @@ func trimText(text, foot string) (string, []string) {
 		case strings.HasPrefix(t, ">"):
 			quoted = true
 			continue
-		case reOnWrote.MatchString(t) && quoteFollows(lines, i+1):
+		case reOnWrote.MatchString(t) && (quoteFollows(lines, i+1) || strings.HasPrefix(strings.ToLower(t), "on ")):
 			quoted = true
 			continue
 		case strings.HasPrefix(strings.ToLower(t), "on ") && i+1 < len(lines) &&
