@@ -22,10 +22,10 @@ import (
 //     RFC 1153 digest (contents, then each message with Date, From and
 //     Subject lines, separated by dashes).
 
-// htmlBudget is the most HTML a digest carries. Gmail cuts a message
-// off after about 102 KB and hides the rest behind a link; a digest
+// htmlBudget is the most HTML a digest carries (counting CRLF line
+// ends). Gmail cuts a message off after about 102 KB and hides the rest behind a link; a digest
 // that would be larger shows each post's first lines instead.
-const htmlBudget = 90_000
+const htmlBudget = 96_000
 
 // leadCount and leadChars are how much of a post a long week's digest
 // shows.
@@ -69,6 +69,11 @@ func (p inlinePost) Full() bool      { return p.level == showFull }
 func (p inlinePost) Lead() bool      { return p.level == showLead }
 func (p inlinePost) TitleOnly() bool { return p.level == showTitle }
 func (p inlinePost) Hidden() bool    { return p.level == showNone }
+
+// EndsCut tells whether the first lines already end in "…".
+func (p inlinePost) EndsCut() bool {
+	return len(p.Lines) > 0 && strings.HasSuffix(p.Lines[len(p.Lines)-1], "…")
+}
 
 // Text is the post's trimmed words for the text part. A line of exactly
 // 30 hyphens, which separates messages in a text digest, gets a space in
@@ -174,50 +179,67 @@ func setLevels(data *weeklyData, keep int, a, b showLevel) {
 	data.Unlisted = unlisted
 }
 
+// setLead cuts every post's first lines at chars characters.
+func setLead(data *weeklyData, chars int) {
+	for _, t := range data.Threads {
+		for _, p := range t.Posts {
+			p.Lines, p.More = leadLines(p.Body.Text, leadCount, chars)
+		}
+	}
+}
+
 // renderWeeklyHTML renders the HTML part within htmlBudget: every post in
-// full when that fits, else every post's first lines, else first lines
-// for as many posts as fit and the rest by title, else titles for as many
-// as fit and the rest counted.
+// full when that fits, else every post's first lines (shorter and
+// shorter), else first lines for as many posts as fit and the rest by
+// title, else titles for as many as fit and the rest counted.
 func (s *Scheduler) renderWeeklyHTML(list string, data *weeklyData) (string, error) {
-	render := func() (string, error) { return s.svc.RenderHTML(list, "digest-weekly", data) }
+	render := func() (string, bool, error) {
+		out, err := s.svc.RenderHTML(list, "digest-weekly", data)
+		// Sent with CRLF line ends: count them.
+		return out, len(out)+strings.Count(out, "\n") <= htmlBudget, err
+	}
 	n := data.Count
 	setLevels(data, n, showFull, showFull)
-	out, err := render()
-	if err != nil || len(out) <= htmlBudget {
+	out, fits, err := render()
+	if err != nil || fits {
 		return out, err
 	}
-	for _, step := range [][2]showLevel{{showLead, showTitle}, {showTitle, showNone}} {
-		setLevels(data, n, step[0], step[0])
-		out, err = render()
-		if err != nil || len(out) <= htmlBudget {
+	// The lengths of the first lines tried, longest first.
+	for _, chars := range []int{leadChars, 200, 140, 100, 60} {
+		setLead(data, chars)
+		setLevels(data, n, showLead, showLead)
+		if out, fits, err = render(); err != nil || fits {
 			return out, err
 		}
+	}
+	for _, step := range [][2]showLevel{{showLead, showTitle}, {showTitle, showNone}} {
 		// Keep as many posts at step[0] as fit, the rest at step[1].
-		lo, hi := 0, n // lo fits (after the first round), hi does not
 		setLevels(data, 0, step[0], step[1])
-		if out, err = render(); err != nil {
+		if out, fits, err = render(); err != nil {
 			return "", err
 		}
-		if len(out) > htmlBudget {
+		if !fits {
 			continue
 		}
+		lo, hi := 0, n // lo fits, hi does not
 		for hi-lo > 1 {
 			mid := (lo + hi) / 2
 			setLevels(data, mid, step[0], step[1])
-			o, err := render()
+			_, ok, err := render()
 			if err != nil {
 				return "", err
 			}
-			if len(o) <= htmlBudget {
+			if ok {
 				lo = mid
 			} else {
 				hi = mid
 			}
 		}
 		setLevels(data, lo, step[0], step[1])
-		return render()
+		out, _, err = render()
+		return out, err
 	}
-	return out, nil // titles of all but a few posts still do not fit: send what is smallest
+	return out, nil // not even the titles fit: send the smallest there is
 }
 
 // htmlPart is UTF-8 HTML, quoted-printable.
