@@ -199,13 +199,32 @@ func (s *Scheduler) renderWeeklyHTML(list string, data *weeklyData) (string, err
 		return out, len(out)+strings.Count(out, "\n") <= htmlBudget, err
 	}
 	n := data.Count
-	setLevels(data, n, showFull, showFull)
-	out, fits, err := render()
-	if err != nil || fits {
-		return out, err
+	words := 0
+	for _, t := range data.Threads {
+		for _, p := range t.Posts {
+			words += len(p.BodyHTML)
+		}
 	}
+	var out string
+	var fits bool
+	var err error
+	if words < htmlBudget { // else full posts cannot fit: do not try
+		setLevels(data, n, showFull, showFull)
+		if out, fits, err = render(); err != nil || fits {
+			return out, err
+		}
+	}
+	// When not even every post's title fits, first lines will not.
+	setLevels(data, n, showTitle, showTitle)
+	if out, fits, err = render(); err != nil {
+		return "", err
+	}
+	titlesFit := fits
 	// The lengths of the first lines tried, longest first.
 	for _, chars := range []int{leadChars, 200, 140, 100, 60} {
+		if !titlesFit {
+			break
+		}
 		setLead(data, chars)
 		setLevels(data, n, showLead, showLead)
 		if out, fits, err = render(); err != nil || fits {
@@ -213,6 +232,9 @@ func (s *Scheduler) renderWeeklyHTML(list string, data *weeklyData) (string, err
 		}
 	}
 	for _, step := range [][2]showLevel{{showLead, showTitle}, {showTitle, showNone}} {
+		if step[0] == showLead && !titlesFit {
+			continue
+		}
 		// Keep as many posts at step[0] as fit, the rest at step[1].
 		setLevels(data, 0, step[0], step[1])
 		if out, fits, err = render(); err != nil {
