@@ -101,17 +101,17 @@ func setupMemberSet(fs *flag.FlagSet) action {
 			}
 		}
 		var changes []string
-		if ok {
-			if err := env.app.Svc.SetDigestFormat(list, addr, f); err != nil {
-				return fmt.Errorf("member set: %w", err)
-			}
-			changes = append(changes, "digest-format="+string(f))
-		}
 		if *role != "" {
 			changes = append(changes, "role="+*role)
 		}
 		if *mode != "" {
 			changes = append(changes, "mode="+*mode)
+		}
+		if ok {
+			if err := env.app.Svc.SetDigestFormat(list, addr, f); err != nil {
+				return fmt.Errorf("member set: %w", err)
+			}
+			changes = append(changes, "digest-format="+string(f))
 		}
 		fmt.Fprintf(env.io.Stdout, "updated %s on %s: %s\n", addr, list, strings.Join(changes, " "))
 		return nil

@@ -4,8 +4,11 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"minyan/store"
 )
 
 func (e *testEnv) status(list, addr string) string {
@@ -126,6 +129,13 @@ func TestEmailCommands(t *testing.T) {
 	}
 	e.command("mem@example.net", "team-request@lists.example.org", "", "nomail off")
 	e.mailTo("mem@example.net", "every message as it is sent")
+	e.command("mem@example.net", "team-request@lists.example.org", "", "digest plain")
+	e.mailTo("mem@example.net", "plain text only")
+	if ms, _ := e.srv.App.Svc.Members("team"); !slices.ContainsFunc(ms, func(m store.Membership) bool {
+		return m.Address == "mem@example.net" && m.Format() == store.DigestPlain
+	}) {
+		t.Error("digest plain did not set the member's digest format")
+	}
 
 	// A caucus roster never reaches an outsider.
 	e.command("spy@example.com", "team-request@lists.example.org", "who", "")
