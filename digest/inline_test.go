@@ -549,3 +549,20 @@ func FuzzExtractPost(f *testing.F) {
 		}
 	})
 }
+
+func TestNoWebArchiveNoLinks(t *testing.T) {
+	e := newEnv(t, t0)
+	e.list("talk", "discussion", []string{"digest_day=monday", "digest_time=08:00", "timezone=America/New_York", "archive=off"}, "bob@example.net::digest:Bob")
+	e.run(t0)
+	slot := longWeek(t, e, "talk", 200)
+	e.run(slot.Add(time.Minute))
+	parts := clientParts(t, e.ofKind(kindWeekly)[0].Raw)
+	doc, text := string(parts["text/html"][0]), string(parts["text/plain"][0])
+	if strings.Contains(doc, "/lists/talk") || strings.Contains(text, "/lists/talk") {
+		t.Error("links to an archive the list does not keep")
+	}
+	page := visibleText(doc)
+	if !strings.Contains(page, "in the full messages attached to this email") || !strings.Contains(page, "The full message 200 is attached.") {
+		t.Errorf("a shortened digest without an archive does not point to the attached messages")
+	}
+}
