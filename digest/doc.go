@@ -77,13 +77,27 @@
 //
 // # Weekly digest
 //
-// To every deliverable digest-mode member: multipart/mixed with a
-// text/plain table of contents (posts grouped by thread, each with
-// author, date and a mailto: reply link carrying In-Reply-To) and a
-// multipart/digest of the posts as distributed (message/rfc822). The
-// list's digest position (last archive sequence number covered) moves in
-// the transaction that queues the digest. Nothing is sent for a week
-// without posts. A list's first digest reaches back one week at most.
+// To every deliverable digest-mode member, rendered once per format and
+// shared by every member of that format (unsubscribe headers are spliced
+// in per recipient at delivery). Format html (the default):
+// multipart/mixed of a multipart/alternative — text/plain and text/html,
+// each a table of contents (posts grouped by thread, author, date, a
+// mailto: reply link carrying In-Reply-To) followed by every post's own
+// words — and a multipart/digest of the posts as distributed
+// (message/rfc822). Format plain: the same text alone, laid out like an
+// RFC 1153 digest. Each post is read once (inline.go): its text/plain part,
+// or for an HTML-only post its HTML with quotes and signature cut from the
+// node tree, then sanitised (bluemonday: text structure and links only, no
+// scripts, event handlers or images); quoted text, signatures, phone
+// footers and the list footer are trimmed with a note saying so; files are
+// named with their size. With a public URL and an archive, posts, threads
+// and files link to the web archive (/lists/NAME/m/SEQ, .../att/N). The
+// HTML stays under about 96 KB (Gmail clips near 102 KB): when the posts do
+// not fit in full, each shows its first lines with a "read the rest" link,
+// then titles only, and the top of the digest says so. The list's digest
+// position (last archive sequence number covered) moves in the transaction
+// that queues the digest. Nothing is sent for a week without posts. A
+// list's first digest reaches back one week at most.
 //
 // # Chevruta pairs
 //

@@ -43,7 +43,7 @@ func (l *logBuf) String() string {
 }
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	st    *store.Store
 	svc   *listserv.Service
 	s     *Scheduler
@@ -53,7 +53,12 @@ type env struct {
 
 const domain = "lists.example.org"
 
-func newEnv(t *testing.T, now time.Time) *env {
+func newEnv(t *testing.T, now time.Time) *env { return newEnvAt(t, now) }
+
+// newEnvTB is newEnv for benchmarks, at t0.
+func newEnvTB(tb testing.TB) *env { return newEnvAt(tb, t0) }
+
+func newEnvAt(t testing.TB, now time.Time) *env {
 	t.Helper()
 	st, err := store.Open(t.TempDir(), time.Second)
 	if err != nil {

@@ -360,7 +360,7 @@ func TestWeeklyDigest(t *testing.T) {
 			t.Errorf("no one-click unsubscribe for %s: %q", rc.Address, rc.Header)
 		}
 	}
-	if s := structure(t, d.Raw); s != "multipart/mixed[text/plain,multipart/digest[message/rfc822,message/rfc822,message/rfc822]]" {
+	if s := structure(t, d.Raw); s != "multipart/mixed[multipart/alternative[text/plain,text/html],multipart/digest[message/rfc822,message/rfc822,message/rfc822]]" {
 		t.Errorf("structure %s", s)
 	}
 	h, ps := parts(t, d.Raw)

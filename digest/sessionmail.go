@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"fmt"
 	"net/mail"
 	"time"
 
@@ -174,6 +175,7 @@ func (s *Scheduler) queueSessionDigest(tx *store.Tx, l store.List, si SessionInf
 	if err != nil {
 		return 0, err
 	}
+	s.sessionLinks(l, threads)
 	var pairs []string
 	if p, err := tx.Pairing(l.Name); err == nil && p.ListUID == l.UIDValidity {
 		for _, g := range p.Groups {
@@ -215,15 +217,20 @@ func (s *Scheduler) queueSessionDigest(tx *store.Tx, l store.List, si SessionInf
 		if err != nil {
 			return 0, err
 		}
-		raw := s.sessionMessage(l, subject, messageID(audience.id, s.svc.Domain()), now, body, ics, MethodPublish, true)
-		rcpts, err := s.sessionRecipients(tx, l, si, audience.members, true, now)
+		copies, err := s.sessionDigestCopies(l, audience.members, audience.id, subject, body, data, ics, now)
 		if err != nil {
 			return 0, err
 		}
-		if _, err := s.outbox.Enqueue(tx, outbox.Message{List: l.Name, Raw: raw, At: now}, rcpts, outbox.KindSessionDigest); err != nil {
-			return 0, err
+		for _, c := range copies {
+			rcpts, err := s.sessionRecipients(tx, l, si, c.members, true, now)
+			if err != nil {
+				return 0, err
+			}
+			if _, err := s.outbox.Enqueue(tx, outbox.Message{List: l.Name, Raw: c.raw, At: now}, rcpts, outbox.KindSessionDigest); err != nil {
+				return 0, fmt.Errorf("queue session digest: %w", err)
+			}
+			n += len(rcpts)
 		}
-		n += len(rcpts)
 	}
 	return n, nil
 }

@@ -1,17 +1,11 @@
 package digest
 
 import (
-	"bytes"
 	"errors"
-	"io"
-	"mime"
 	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	_ "github.com/emersion/go-message/charset" // decode ISO-8859-x and friends in first lines
-	"github.com/emersion/go-message/mail"
 
 	"minyan/store"
 )
@@ -24,6 +18,10 @@ type ThreadView struct {
 	Participants string
 	// FirstLines are the opening lines of its first post in the period.
 	FirstLines []string
+	// Links to that first post: in the web archive ("" without one; the
+	// post's page shows its thread) and a reply threaded under it.
+	URL, ReplyLink string
+	first          store.ArchiveMeta
 }
 
 // maxThreads bounds a session digest's thread list; the rest is counted.
@@ -107,7 +105,8 @@ func summarizeThreads(tx *store.Tx, list string, since, until time.Time) ([]Thre
 			if root, err := tx.ArchiveMeta(list, m.Thread); err == nil && root.Subject != "" {
 				subject = root.Subject
 			}
-			a = &acc{view: ThreadView{Subject: cleanSubject(subject), FirstLines: firstLines(raw, 3, 300)}, seen: map[string]bool{}}
+			lines, _ := leadLines(extractPost(raw, "").Text, 3, 300)
+			a = &acc{view: ThreadView{Subject: cleanSubject(subject), FirstLines: lines, first: m}, seen: map[string]bool{}}
 			threads[m.Thread] = a
 			order = append(order, m.Thread)
 		}
@@ -148,35 +147,6 @@ func cleanSubject(s string) string {
 	return s
 }
 
-var reAttribution = regexp.MustCompile(`(?i)^(on\b.*wrote:|.*\bwrote:)$`)
-
-// firstLines returns up to n opening lines of a post's text (the first
-// text/plain part, decoded), leaving out quotes, attribution lines and
-// the signature, and at most maxChars characters in all.
-func firstLines(raw []byte, n, maxChars int) []string {
-	text := plainText(raw)
-	var out []string
-	total := 0
-	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
-		if line == "-- " || line == "--" {
-			break
-		}
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, ">") || reAttribution.MatchString(line) {
-			continue
-		}
-		if total+len(line) > maxChars {
-			line = truncate(line, maxChars-total)
-		}
-		out = append(out, line)
-		total += len(line)
-		if len(out) >= n || total >= maxChars {
-			break
-		}
-	}
-	return out
-}
-
 func truncate(s string, n int) string {
 	if n <= 0 {
 		return "…"
@@ -188,31 +158,4 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return strings.TrimSpace(s[:n]) + "…"
-}
-
-// maxTextBytes bounds how much of a post is decoded for its first lines.
-const maxTextBytes = 64 << 10
-
-// plainText is the first text/plain part of a message ("" if none).
-func plainText(raw []byte) string {
-	r, err := mail.CreateReader(bytes.NewReader(raw))
-	if r == nil {
-		return ""
-	}
-	_ = err // an unknown charset still yields a readable reader
-	for {
-		p, err := r.NextPart()
-		if err != nil {
-			return ""
-		}
-		h, ok := p.Header.(*mail.InlineHeader)
-		if !ok {
-			continue
-		}
-		ct, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
-		if ct == "" || ct == "text/plain" {
-			b, _ := io.ReadAll(io.LimitReader(p.Body, maxTextBytes))
-			return string(b)
-		}
-	}
 }

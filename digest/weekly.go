@@ -155,12 +155,18 @@ type digestPost struct {
 	Date      string
 	ReplyLink string
 	raw       []byte
+	meta      store.ArchiveMeta
+	inlinePost
 }
 
 // digestThread groups a digest's posts by thread.
 type digestThread struct {
 	Subject string
 	Posts   []*digestPost
+	// ID numbers the threads from 1 (HTML anchors); URL is the thread in
+	// the web archive, "" without one.
+	ID  int
+	URL string
 }
 
 // weeklyData is what digest-weekly sees.
@@ -173,6 +179,7 @@ type weeklyData struct {
 	RequestAddress string
 	LeaveAddress   string
 	CanPost        bool
+	inlineData
 }
 
 // queueWeekly queues the digest of the posts after state.LastSeq archived
@@ -212,6 +219,7 @@ func (s *Scheduler) queueWeekly(tx *store.Tx, l store.List, state store.DigestSt
 			Date:      m.Archived.In(loc).Format("Mon Jan 2, 2006 15:04 MST"),
 			ReplyLink: s.replyLink(l.Name, subject, m.MessageID),
 			raw:       append([]byte(nil), raw...),
+			meta:      m,
 		})
 		if count == 0 {
 			first = m.Archived
@@ -254,20 +262,21 @@ func (s *Scheduler) queueWeekly(tx *store.Tx, l store.List, state store.DigestSt
 	if data.Title == "" {
 		data.Title = l.Name
 	}
+	s.prepareInline(l, &data)
 	subject, toc, err := s.svc.Render(l.Name, "digest-weekly", data)
 	if err != nil {
 		return weeklyResult{}, err
 	}
-	var rcpts []store.QueuedRcpt
+	data.Subject = subject
+	rcpts := map[store.DigestFormat][]store.QueuedRcpt{}
 	if err := tx.EachMember(l.Name, func(mb store.Membership) error {
-		if mb.Mode == "digest" && listserv.Deliverable(mb) {
-			rcpts = append(rcpts, s.svc.MemberRecipient(l, mb))
-		}
+		s.digestRecipient(rcpts, l, mb)
 		return nil
 	}); err != nil {
 		return weeklyResult{}, err
 	}
-	if len(rcpts) > 0 {
+	nrcpts := len(rcpts[store.DigestHTML]) + len(rcpts[store.DigestPlain])
+	if nrcpts > 0 {
 		m := message{
 			From:      s.listFrom(l, listserv.RoleRequest),
 			To:        []*mail.Address{{Name: data.Title, Address: data.PostAddress}},
@@ -279,9 +288,18 @@ func (s *Scheduler) queueWeekly(tx *store.Tx, l store.List, state store.DigestSt
 		if data.CanPost {
 			m.ReplyTo = []*mail.Address{{Address: data.PostAddress}}
 		}
-		raw := m.render(multipart("mixed", textPart(toc), multipart("digest", parts...)))
-		if _, err := s.outbox.Enqueue(tx, outbox.Message{List: l.Name, Raw: raw, Batch: !l.Settings.Personalize, At: now}, rcpts, outbox.KindWeeklyDigest); err != nil {
+		raws, err := s.weeklyBodies(l, &data, m, toc, parts, map[store.DigestFormat]bool{
+			store.DigestHTML: len(rcpts[store.DigestHTML]) > 0, store.DigestPlain: len(rcpts[store.DigestPlain]) > 0})
+		if err != nil {
 			return weeklyResult{}, err
+		}
+		for _, f := range []store.DigestFormat{store.DigestHTML, store.DigestPlain} {
+			if len(rcpts[f]) == 0 {
+				continue
+			}
+			if _, err := s.outbox.Enqueue(tx, outbox.Message{List: l.Name, Raw: raws[f], Batch: !l.Settings.Personalize, At: now}, rcpts[f], outbox.KindWeeklyDigest); err != nil {
+				return weeklyResult{}, fmt.Errorf("queue digest: %w", err)
+			}
 		}
 	}
 	state.LastSeq = lastSeq
@@ -293,7 +311,7 @@ func (s *Scheduler) queueWeekly(tx *store.Tx, l store.List, state store.DigestSt
 	if err := s.mark(tx, key, now); err != nil {
 		return weeklyResult{}, err
 	}
-	return weeklyResult{posts: count, rcpts: len(rcpts)}, nil
+	return weeklyResult{posts: count, rcpts: nrcpts}, nil
 }
 
 // replyLink is a mailto: URL (RFC 6068) that starts a reply to one post

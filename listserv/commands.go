@@ -207,6 +207,13 @@ func (s *Service) runConfirmedCommand(tx *store.Tx, a Actor, list store.List, c 
 	if err != nil || !holdsRole(mb) {
 		return a.Address + " is not a member of " + list.Settings.Title + ".", nil
 	}
+	if f, ok := store.ParseDigestFormat(c.Arg); ok && c.Name == string(ModeDigest) {
+		answer, err := setDigestFormat(tx, mb, f)
+		if err != nil {
+			return "", err
+		}
+		return answer, s.AuditChange(tx, a, list.Name, "digest format of "+mb.Address+" set to "+string(f))
+	}
 	mode := mb.Mode
 	switch {
 	case c.Arg == "on":
@@ -333,7 +340,7 @@ func (s *Service) who(tx *store.Tx, list store.List) (string, error) {
 }
 
 // commandWords are the spellings suggestCommand compares a typo with.
-var commandWords = []string{"subscribe", "unsubscribe", "digest on", "digest off", "nomail on", "nomail off", "password", "help", "info", "who"}
+var commandWords = []string{"subscribe", "unsubscribe", "digest on", "digest off", "digest plain", "digest html", "nomail on", "nomail off", "password", "help", "info", "who"}
 
 // suggestCommand offers the command a mistyped line was probably meant to
 // be ("digets on" -> "digest on"), or "".

@@ -1,6 +1,10 @@
 package listserv
 
-import "strings"
+import (
+	"strings"
+
+	"minyan/store"
+)
 
 // Moderator and author decisions, as Decide takes them.
 const (
@@ -92,7 +96,7 @@ func ParseCommand(line string) (c Command, ok bool) {
 	case "unsubscribe", "leave", "unsub", "signoff", "remove":
 		c.Name = "unsubscribe"
 	case "digest", "nomail", "vacation":
-		if arg != "on" && arg != "off" {
+		if _, format := store.ParseDigestFormat(arg); arg != "on" && arg != "off" && !(w == "digest" && format) {
 			return c, false
 		}
 		c.Name, c.Arg = w, arg

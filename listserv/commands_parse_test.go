@@ -123,6 +123,8 @@ func TestParseCommand(t *testing.T) {
 		"Unsubscribe.": {Name: "unsubscribe"},
 		"digest on":    {Name: "digest", Arg: "on"},
 		"DIGEST OFF":   {Name: "digest", Arg: "off"},
+		"digest plain": {Name: "digest", Arg: "plain"},
+		"Digest HTML":  {Name: "digest", Arg: "html"},
 		"nomail on":    {Name: "nomail", Arg: "on"},
 		"vacation off": {Name: "nomail", Arg: "off"},
 		"password":     {Name: "password"},
@@ -137,7 +139,7 @@ func TestParseCommand(t *testing.T) {
 			t.Errorf("ParseCommand(%q) = %+v %v", in, c, ok)
 		}
 	}
-	for _, bad := range []string{"", "digest", "digest maybe", "help me with the meeting", "hello", "who is coming thursday"} {
+	for _, bad := range []string{"", "digest", "digest maybe", "nomail plain", "digest plain please", "help me with the meeting", "hello", "who is coming thursday"} {
 		if c, ok := ParseCommand(bad); ok {
 			t.Errorf("ParseCommand(%q) = %+v, want not a command", bad, c)
 		}
@@ -166,7 +168,7 @@ func FuzzParseDecision(f *testing.F) {
 // FuzzParseCommand: command lines never panic, and a parsed command has a
 // known name and, for digest/nomail, on or off.
 func FuzzParseCommand(f *testing.F) {
-	for _, s := range []string{"subscribe", "digest on", "nomail off", "who", "help me", "end", "digest\ton"} {
+	for _, s := range []string{"subscribe", "digest on", "nomail off", "who", "help me", "end", "digest\ton", "digest plain", "DIGEST html"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
@@ -177,8 +179,8 @@ func FuzzParseCommand(f *testing.F) {
 		switch c.Name {
 		case "subscribe", "unsubscribe", "password", "help", "info", "who", "end":
 		case "digest", "nomail":
-			if c.Arg != "on" && c.Arg != "off" {
-				t.Fatalf("%q: %s without on/off", line, c.Name)
+			if c.Arg != "on" && c.Arg != "off" && !(c.Name == "digest" && (c.Arg == "plain" || c.Arg == "html")) {
+				t.Fatalf("%q: %s without on/off (or plain/html for digest)", line, c.Name)
 			}
 		default:
 			t.Fatalf("%q: unknown command %q", line, c.Name)

@@ -91,6 +91,8 @@ type Membership struct {
 	// LapsedMode is the delivery mode a lapse of good standing paused
 	// (delivery is then nomail); it is restored when standing returns.
 	LapsedMode string `json:"lapsed_mode,omitempty"`
+	// DigestFormat is how digests reach the member ("" means html).
+	DigestFormat DigestFormat `json:"digest_format,omitempty"`
 }
 
 // ArchiveMeta is what the archive keeps beside the raw bytes of a post, so

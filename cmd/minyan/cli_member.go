@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"minyan/listserv"
+	"minyan/store"
 )
 
 // checkRole accepts "" (not given) or one of SPEC's roles.
@@ -81,16 +82,23 @@ func setupMemberAdd(fs *flag.FlagSet) action {
 func setupMemberSet(fs *flag.FlagSet) action {
 	role := fs.String("role", "", "new `ROLE`: member, facilitator, moderator or owner")
 	mode := fs.String("mode", "", "new delivery `MODE`: each, digest or nomail (re-enables delivery disabled by bounces)")
+	format := fs.String("digest-format", "", "how digests come: `html` (formatted, with a text version; the default) or plain (text only)")
 	return func(ctx context.Context, env *cmdEnv, args []string) error {
-		if *role == "" && *mode == "" {
-			return env.usage("nothing to change: give --role and/or --mode")
+		if *role == "" && *mode == "" && *format == "" {
+			return env.usage("nothing to change: give --role, --mode and/or --digest-format")
 		}
 		if err := checkRoleMode(env, *role, *mode); err != nil {
 			return err
 		}
+		f, ok := store.ParseDigestFormat(*format)
+		if *format != "" && !ok {
+			return env.usage("--digest-format " + *format + ": must be plain or html")
+		}
 		list, addr := args[0], listserv.NormalizeAddress(args[1])
-		if err := env.app.Svc.SetMember(ctx, env.actor(), list, addr, *role, *mode); err != nil {
-			return fmt.Errorf("member set: %w", err)
+		if *role != "" || *mode != "" {
+			if err := env.app.Svc.SetMember(ctx, env.actor(), list, addr, *role, *mode); err != nil {
+				return fmt.Errorf("member set: %w", err)
+			}
 		}
 		var changes []string
 		if *role != "" {
@@ -98,6 +106,12 @@ func setupMemberSet(fs *flag.FlagSet) action {
 		}
 		if *mode != "" {
 			changes = append(changes, "mode="+*mode)
+		}
+		if ok {
+			if err := env.app.Svc.SetDigestFormat(ctx, env.actor(), list, addr, f); err != nil {
+				return fmt.Errorf("member set: %w", err)
+			}
+			changes = append(changes, "digest-format="+string(f))
 		}
 		fmt.Fprintf(env.io.Stdout, "updated %s on %s: %s\n", addr, list, strings.Join(changes, " "))
 		return nil

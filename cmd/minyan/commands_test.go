@@ -6,8 +6,11 @@ import (
 	"minyan/listserv"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"minyan/store"
 )
 
 func (e *testEnv) status(list, addr string) string {
@@ -137,6 +140,15 @@ func TestEmailCommands(t *testing.T) {
 	confirmCommand("nomail on", "is paused")
 	if e.status("team", "mem@example.net") != "ok/nomail" {
 		t.Fatalf("nomail: %q", e.status("team", "mem@example.net"))
+	}
+	e.command("mem@example.net", "team-request@lists.example.org", "nomail off", "")
+	confirmCommand("nomail off", "every message as it is sent")
+	e.command("mem@example.net", "team-request@lists.example.org", "", "digest plain")
+	confirmCommand("digest plain", "plain text only")
+	if ms, _ := e.srv.App.Svc.Members("team"); !slices.ContainsFunc(ms, func(m store.Membership) bool {
+		return m.Address == "mem@example.net" && m.Format() == store.DigestPlain
+	}) {
+		t.Error("digest plain did not set the member's digest format")
 	}
 
 	// A caucus roster never reaches an outsider.

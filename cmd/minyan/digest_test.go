@@ -178,17 +178,23 @@ func TestDigestMemberOverSMTP(t *testing.T) {
 		h.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
 		t.Errorf("list headers: List-Id %q, List-Unsubscribe %q", h.Get("List-Id"), h.Get("List-Unsubscribe"))
 	}
-	if strings.Join(types, ",") != "text/plain,message/rfc822,message/rfc822" {
+	if strings.Join(types, ",") != "text/plain,text/html,message/rfc822,message/rfc822" {
 		t.Fatalf("parts %v", types)
 	}
 	toc := string(bodies[0])
-	for _, want := range []string{"Curriculum ideas", "Meeting notes", "In-Reply-To=%3CCurriculum.ideas.alice%40example.net%3E", "alice@example.net, Mon Nov 2, 2026 10:00 EST"} {
+	for _, want := range []string{"Curriculum ideas", "Meeting notes", "In-Reply-To=%3CCurriculum.ideas.alice%40example.net%3E", "alice@example.net, Mon Nov 2, 2026 10:00 EST",
+		"Text of Curriculum ideas.", "Text of Meeting notes.", "Archive: <http://127.0.0.1:8080/lists/team/m/1>"} {
 		if !strings.Contains(toc, want) {
-			t.Errorf("table of contents lacks %q:\n%s", want, toc)
+			t.Errorf("text part lacks %q:\n%s", want, toc)
 		}
 	}
-	if !bytes.Contains(bodies[1], []byte("Subject: [team] Curriculum ideas")) || !bytes.Contains(bodies[2], []byte("Text of Meeting notes.")) {
-		t.Errorf("digest parts are not the posts as distributed:\n%s\n%s", bodies[1], bodies[2])
+	for _, want := range []string{"Text of Curriculum ideas.", "Text of Meeting notes.", `href="http://127.0.0.1:8080/lists/team/m/2"`, `<html lang="en">`} {
+		if !bytes.Contains(bodies[1], []byte(want)) {
+			t.Errorf("HTML part lacks %q:\n%s", want, bodies[1])
+		}
+	}
+	if !bytes.Contains(bodies[2], []byte("Subject: [team] Curriculum ideas")) || !bytes.Contains(bodies[3], []byte("Text of Meeting notes.")) {
+		t.Errorf("digest parts are not the posts as distributed:\n%s\n%s", bodies[2], bodies[3])
 	}
 	if !strings.Contains(string(got[0].Data), "Content-Type: multipart/digest;") {
 		t.Error("no multipart/digest")

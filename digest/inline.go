@@ -1,0 +1,315 @@
+package digest
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	gomessage "github.com/emersion/go-message"
+	_ "github.com/emersion/go-message/charset" // decode ISO-8859-x and friends
+)
+
+// A digest shows each post's own words: the text a member would read in
+// the post itself, without the quoted message it answers, the signature,
+// the "Sent from my iPhone" line or the list's footer. What was left out
+// is named in a note, so nobody thinks words went missing.
+
+// maxInlineText bounds how much of one post's text is decoded for the
+// digest (the full post is always in the attached copy).
+const maxInlineText = 256 << 10
+
+// postBody is what a digest shows of one archived post.
+type postBody struct {
+	// Text is the post's own words as plain text, trimmed.
+	Text string
+	// HTML is the post's own words as HTML for the HTML part: the
+	// sanitised HTML of a post written only in HTML, or "" for a text
+	// post (its Text is shown).
+	HTML string
+	// Trimmed names what was left out ("quoted text", "signature",
+	// "mobile footer"), in that order; empty when nothing was.
+	Trimmed []string
+	// Attachments are the post's files, numbered as the web archive
+	// numbers them.
+	Attachments []attachment
+}
+
+// attachment is one file of a post.
+type attachment struct {
+	// N counts the post's attachments from 1 in the order they appear
+	// in the message (depth first).
+	N    int
+	Name string
+	Size int64
+	// URL is its address in the web archive, "" when there is none.
+	URL string
+}
+
+// SizeText is the size for people: "820 bytes", "12 KB", "1.4 MB".
+func (a attachment) SizeText() string { return formatSize(a.Size) }
+
+func formatSize(n int64) string {
+	switch {
+	case n < 1000:
+		if n == 1 {
+			return "1 byte"
+		}
+		return fmt.Sprintf("%d bytes", n)
+	case n < 1000*1000:
+		return fmt.Sprintf("%d KB", (n+500)/1000)
+	default:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	}
+}
+
+// trimNote is the note shown where a post was trimmed ("" when it was
+// not): "Quoted text and signature trimmed."
+func trimNote(what []string) string {
+	if len(what) == 0 {
+		return ""
+	}
+	s := joinNames(what) + " trimmed."
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// extractPost reads an archived post: its text and HTML body parts and
+// its attachments. footer is the list's footer (added to every post when
+// it was distributed), trimmed silently.
+func extractPost(raw []byte, footer string) postBody {
+	var (
+		plain, html string
+		gotPlain    bool
+		gotHTML     bool
+		extraPlain  []string
+		atts        []attachment
+		depth       int
+	)
+	var walk func(e *gomessage.Entity, parentAlt bool)
+	walk = func(e *gomessage.Entity, parentAlt bool) {
+		ct, params, _ := e.Header.ContentType()
+		if mr := e.MultipartReader(); mr != nil {
+			alt := ct == "multipart/alternative"
+			depth++
+			for depth < 20 {
+				p, err := mr.NextPart()
+				if err != nil {
+					break
+				}
+				walk(p, alt)
+			}
+			depth--
+			return
+		}
+		disp, dparams, _ := e.Header.ContentDisposition()
+		name := dparams["filename"]
+		if name == "" {
+			name = params["name"]
+		}
+		text := ct == "" || ct == "text/plain" || ct == "text/html"
+		if disp == "attachment" || name != "" || !text {
+			n, _ := io.Copy(io.Discard, e.Body)
+			if name == "" {
+				name = describeUnnamed(ct, e)
+			}
+			atts = append(atts, attachment{N: len(atts) + 1, Name: oneLine(name), Size: n})
+			return
+		}
+		b, _ := io.ReadAll(io.LimitReader(e.Body, maxInlineText))
+		switch {
+		case ct == "text/html" && !gotHTML:
+			html, gotHTML = string(b), true
+		case ct != "text/html" && !gotPlain:
+			plain, gotPlain = string(b), true
+		case ct != "text/html" && !parentAlt:
+			extraPlain = append(extraPlain, string(b)) // a footer part, or more text of a mixed body
+		}
+	}
+	e, err := gomessage.Read(bytes.NewReader(raw))
+	if e == nil {
+		return postBody{}
+	}
+	_ = err // an unknown charset still yields a readable entity
+	walk(e, false)
+
+	var out postBody
+	out.Attachments = atts
+	foot := normalizeLines(footer)
+	if gotPlain {
+		for _, x := range extraPlain {
+			if normalizeLines(x) != foot {
+				plain += "\n\n" + x
+			}
+		}
+		out.Text, out.Trimmed = trimText(plain, foot)
+		return out
+	}
+	if gotHTML {
+		out.Text, out.HTML, out.Trimmed = cleanHTML(html, foot)
+	}
+	return out
+}
+
+// describeUnnamed names a file that came without a name.
+func describeUnnamed(ct string, e *gomessage.Entity) string {
+	if ct == "message/rfc822" {
+		return "forwarded message.eml"
+	}
+	if ct == "" {
+		ct = "file"
+	}
+	return "unnamed " + ct
+}
+
+// normalizeLines is text with LF line ends, no trailing blanks on lines
+// and no blank lines around it: what two copies of a footer share.
+func normalizeLines(s string) string {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " \t")
+	}
+	return strings.Trim(strings.Join(lines, "\n"), "\n")
+}
+
+var (
+	// reOnWrote is the attribution line above a quote: "On Tue, Nov 3,
+	// 2026 at 9:00 AM Alice <alice@example.net> wrote:", "Alice wrote:",
+	// and a few languages' equivalents.
+	reOnWrote = regexp.MustCompile(`(?i)^(on\b.*\bwrote:|.*\bwrote:|am\b.*\bschrieb.*:|le\b.*\ba écrit\s*:|el\b.*\bescribió:)$`)
+	// reOriginal marks where a quoted message starts in Outlook style.
+	reOriginal = regexp.MustCompile(`(?i)^(-{2,}\s*original message\s*-{2,}|_{10,})$`)
+	// reMobile are the lines phones and mail apps add under a message.
+	reMobile = regexp.MustCompile(`(?i)^(sent from my \S.{0,40}|sent from (outlook|yahoo mail|mail for windows|proton ?mail|gmail|samsung).{0,40}|get outlook for (ios|android).{0,20}|sent (via|from) (the )?\S+ (app|mobile).{0,20}|enviado desde mi .{1,40}|von meinem .{1,40} gesendet|envoy[ée] de mon .{1,40})$`)
+)
+
+// trimText leaves out a text post's quotes, signature, mobile footer and
+// the list footer (foot, normalised), and says what it left out.
+func trimText(text, foot string) (string, []string) {
+	text = normalizeLines(text)
+	if foot != "" {
+		if t, ok := strings.CutSuffix(text, foot); ok {
+			text = strings.TrimRight(t, "\n")
+		}
+	}
+	lines := strings.Split(text, "\n")
+	var out []string
+	var quoted, sig, mobile bool
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
+		t := strings.TrimSpace(line)
+		switch {
+		case line == "-- " || t == "--":
+			sig = true
+			// A phone line under the signature is still a phone line.
+			for _, rest := range lines[i+1:] {
+				if reMobile.MatchString(strings.TrimSpace(rest)) {
+					mobile = true
+				}
+			}
+			i = len(lines)
+			continue
+		case reOriginal.MatchString(t), isHeaderQuote(lines, i):
+			quoted = true
+			i = len(lines)
+			continue
+		case strings.HasPrefix(t, ">"):
+			quoted = true
+			continue
+		case reOnWrote.MatchString(t) && (quoteFollows(lines, i+1) || strings.HasPrefix(strings.ToLower(t), "on ")):
+			quoted = true
+			continue
+		case strings.HasPrefix(strings.ToLower(t), "on ") && i+1 < len(lines) &&
+			reOnWrote.MatchString(t+" "+strings.TrimSpace(lines[i+1])) && quoteFollows(lines, i+2):
+			quoted = true // an attribution wrapped over two lines
+			i++
+			continue
+		case reMobile.MatchString(t):
+			mobile = true
+			continue
+		}
+		out = append(out, line)
+	}
+	var what []string
+	if quoted {
+		what = append(what, "quoted text")
+	}
+	if sig {
+		what = append(what, "signature")
+	}
+	if mobile {
+		what = append(what, "mobile footer")
+	}
+	return squeezeBlank(out), what
+}
+
+// quoteFollows tells whether the next non-blank line from i is quoted
+// (or there is none: an attribution line at the very end).
+func quoteFollows(lines []string, i int) bool {
+	for ; i < len(lines); i++ {
+		t := strings.TrimSpace(lines[i])
+		if t == "" {
+			continue
+		}
+		return strings.HasPrefix(t, ">")
+	}
+	return true
+}
+
+// isHeaderQuote tells whether line i starts an Outlook-style quoted
+// header block ("From: ..." then "Sent: ..." or "Date: ...").
+func isHeaderQuote(lines []string, i int) bool {
+	t := strings.TrimSpace(lines[i])
+	if !strings.HasPrefix(t, "From: ") || i+1 >= len(lines) {
+		return false
+	}
+	n := strings.TrimSpace(lines[i+1])
+	return strings.HasPrefix(n, "Sent: ") || strings.HasPrefix(n, "Date: ")
+}
+
+// squeezeBlank joins lines, keeping at most one blank line in a row and
+// none at either end.
+func squeezeBlank(lines []string) string {
+	var b strings.Builder
+	blank := false
+	for _, l := range lines {
+		l = strings.TrimRight(l, " \t")
+		if l == "" {
+			blank = b.Len() > 0
+			continue
+		}
+		if blank {
+			b.WriteString("\n")
+			blank = false
+		}
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(l)
+	}
+	return b.String()
+}
+
+// leadLines is the opening of a trimmed text: at most n non-blank lines
+// and maxChars characters, and whether anything was left out.
+func leadLines(text string, n, maxChars int) ([]string, bool) {
+	var out []string
+	total := 0
+	for _, l := range strings.Split(text, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		if len(out) == n || total >= maxChars {
+			return out, true
+		}
+		if total+len(l) > maxChars {
+			out = append(out, truncate(l, maxChars-total))
+			return out, true
+		}
+		out = append(out, l)
+		total += len(l)
+	}
+	return out, false
+}

@@ -1,0 +1,54 @@
+package listserv
+
+import (
+	"context"
+	"fmt"
+
+	"minyan/store"
+)
+
+// setDigestFormat records a member's digest format (the email command
+// "digest plain" or "digest html") and says what changes.
+func setDigestFormat(tx *store.Tx, mb store.Membership, f store.DigestFormat) (string, error) {
+	mb.DigestFormat = f
+	if err := tx.PutMembership(mb); err != nil {
+		return "", err
+	}
+	answer := "Your digests will come as plain text only: the table of contents, then each message, one after the other."
+	if f == store.DigestHTML {
+		answer = "Your digests will come formatted, with a plain-text version inside for mail programs that prefer it."
+	}
+	if mb.Mode != "digest" {
+		answer += " You get every message as it is sent now; send \"digest on\" to get the digest instead."
+	}
+	return answer, nil
+}
+
+// SetDigestFormat sets how a member's digests come (`minyan member set
+// --digest-format`, the web). A person may change their own; changing
+// someone else's needs the roster right.
+func (s *Service) SetDigestFormat(ctx context.Context, a Actor, list, addr string, f store.DigestFormat) error {
+	if _, ok := store.ParseDigestFormat(string(f)); !ok {
+		return fmt.Errorf("digest format %q: must be plain or html", f)
+	}
+	addr = NormalizeAddress(addr)
+	err := s.st.Update(func(tx *store.Tx) error {
+		perm := PermRoster
+		if a.Address != "" && a.Address == addr {
+			perm = PermRead
+		}
+		if _, err := s.authorize(tx, a, list, perm); err != nil {
+			return err
+		}
+		mb, err := tx.Membership(list, addr)
+		if err != nil {
+			return notFoundText(err, fmt.Sprintf("%s is not a member of %s", addr, list))
+		}
+		mb.DigestFormat = f
+		if err := tx.PutMembership(mb); err != nil {
+			return err
+		}
+		return s.AuditChange(tx, a, list, "digest format of "+addr+" set to "+string(f))
+	})
+	return err
+}
