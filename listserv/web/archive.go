@@ -374,7 +374,7 @@ func (h *handler) archiveRedact(w http.ResponseWriter, r *http.Request) {
 	case err == nil:
 		h.page(w, r, http.StatusOK, "message", map[string]any{"Title": "Message removed", "Viewer": v.Address,
 			"Message": fmt.Sprintf("Message %d is removed from the archive of %s: from its pages, search, the resource hub, the feed and mail apps. The removal is recorded with your reason.", seq, name),
-			"Back": "/lists/" + name + "/archive"})
+			"Back":    "/lists/" + name + "/archive"})
 	case errors.Is(err, listserv.ErrNotFound), errors.Is(err, listserv.ErrNoMessage):
 		h.notFound(w, r)
 	case errors.Is(err, listserv.ErrForbidden):
