@@ -62,7 +62,10 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	if !set.Personalize {
 		o.Unsubscribe = leave
 	}
-	if s.o.IMAPURL != "" && set.Archive != "off" {
+	if s.o.WebArchive && set.Archive != "off" {
+		o.Archive = "<" + s.ArchiveListURL(list.Name) + ">"
+		o.ArchivedAt = "<" + s.ArchiveURL(list.Name, seq) + ">"
+	} else if s.o.IMAPURL != "" && set.Archive != "off" {
 		o.Archive = "<" + s.o.IMAPURL + "/" + list.Name + ">"
 		o.ArchivedAt = fmt.Sprintf("<%s/%s;UIDVALIDITY=%d/;UID=%d>", s.o.IMAPURL, list.Name, list.UIDValidity, seq)
 	}

@@ -39,6 +39,9 @@ type Options struct {
 	// IMAPURL is the base of List-Archive / Archived-At (imap://host:port);
 	// empty leaves those headers out.
 	IMAPURL string
+	// WebArchive: the archive's web pages are served ([web] archive), so
+	// List-Archive and Archived-At link to them (under PublicURL).
+	WebArchive bool
 	// Defaults are the server-wide limits and defaults of list settings.
 	Defaults ServerDefaults
 	Clock    Clock

@@ -31,6 +31,9 @@ func serviceOptions(cfg *Config, log *slog.Logger) listserv.Options {
 		Domain:    cfg.Server.Domain,
 		PublicURL: cfg.Server.PublicURL,
 		IMAPURL:   listserv.IMAPURLFor(cfg.Server.PublicURL, cfg.Server.IMAPListen),
+		// The web archive's pages replace the IMAP URLs in List-Archive
+		// and Archived-At.
+		WebArchive: cfg.Web.Archive,
 		Defaults: listserv.ServerDefaults{
 			MaxMessageBytes: cfg.Server.MaxMessageBytes,
 			Timezone:        cfg.Server.Timezone,

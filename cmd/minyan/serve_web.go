@@ -49,7 +49,7 @@ func webHandler(cfg *Config, svc *listserv.Service, reg prometheus.Gatherer, clo
 	sched := digest.New(svc, digest.Options{Logger: log})
 	return web.Handler(web.Options{
 		Core: webCore{Service: svc, sched: sched}, Gatherer: reg, Logger: log,
-		PublicURL: cfg.Server.PublicURL, Admins: cfg.Web.Admins,
+		PublicURL: cfg.Server.PublicURL, Admins: cfg.Web.Admins, Archive: cfg.Web.Archive,
 		TemplateDir: filepath.Join(cfg.Server.DataDir, "templates"), Now: clock.Now,
 	})
 }

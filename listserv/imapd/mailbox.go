@@ -38,9 +38,14 @@ type mailbox struct {
 	sizeSum     int64  // bytes of the posts up to sizeThrough (STATUS SIZE)
 	sizeThrough uint32 // last UID counted in sizeSum
 
-	stale    atomic.Bool
-	notifyMu sync.Mutex
-	notify   chan struct{}
+	// redLog are the UIDs redacted since the map was loaded, in order
+	// (sessions tell their clients with EXPUNGE; see redact.go).
+	redLog []uint32
+
+	stale      atomic.Bool
+	notifyMu   sync.Mutex
+	notify     chan struct{}
+	pendingRed []uint32 // redacted, not yet applied (under notifyMu)
 }
 
 // lastUID is the highest UID known; b.mu must be held.
@@ -115,7 +120,9 @@ func (b *mailbox) refresh(st *store.Store) (snapshot, error) {
 		if !b.loaded || l.UIDValidity != b.uidValidity {
 			b.loaded, b.uidValidity = true, l.UIDValidity
 			b.runs, b.count, b.uidNext, b.sizeSum, b.sizeThrough = nil, 0, 0, 0, 0
+			b.redLog = nil
 		}
+		b.applyRedactionsLocked()
 		if err := tx.ArchiveSeqs(b.name, uint64(b.lastUIDLocked())+1, func(seq uint64) error {
 			b.addLocked(uint32(seq))
 			return nil

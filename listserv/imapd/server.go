@@ -96,7 +96,11 @@ func New(o Options) *Server {
 	s.srv = imapserver.New(opts)
 	s.unsub = o.Service.OnArchived(func(e listserv.ArchiveEvent) {
 		if b := s.boxes.lookup(e.List); b != nil {
-			b.markStale()
+			if e.Kind == listserv.ArchiveRedacted {
+				b.redacted(uint32(e.Seq))
+			} else {
+				b.markStale()
+			}
 		}
 	})
 	return s

@@ -48,6 +48,8 @@ type view struct {
 	box         *mailbox
 	uidValidity uint32
 	known       uint32 // messages the client has been told about (EXISTS)
+	lastUID     uint32 // the highest UID the client has been told about
+	redSeen     int    // redactions of the mailbox told to the client (redact.go)
 	searchRes   imap.UIDSet
 }
 
@@ -159,6 +161,9 @@ func (s *session) Select(name string, _ *imap.SelectOptions) (_ *imap.SelectData
 		}
 		data.NumMessages, data.UIDNext, data.UIDValidity = snap.count, imap.UID(snap.uidNext), snap.uidValidity
 		v.uidValidity, v.known = snap.uidValidity, snap.count
+		box.mu.Lock()
+		v.lastUID, v.redSeen = box.lastUIDLocked(), len(box.redLog)
+		box.mu.Unlock()
 	}
 	s.view = v
 	return data, nil
@@ -399,13 +404,15 @@ func isCloseWriter(w *imapserver.ExpungeWriter) bool {
 }
 
 // Poll tells the client about new messages after each command.
-func (s *session) Poll(w *imapserver.UpdateWriter, _ bool) error {
-	return s.poll(w, false)
+func (s *session) Poll(w *imapserver.UpdateWriter, allowExpunge bool) error {
+	return s.poll(w, false, allowExpunge)
 }
 
-// poll sends EXISTS if the selected mailbox grew; force re-reads the
-// store even without an archive event.
-func (s *session) poll(w *imapserver.UpdateWriter, force bool) error {
+// poll sends EXPUNGE for redacted posts (when allowExpunge) and EXISTS if
+// the selected mailbox grew; force re-reads the store even without an
+// archive event. While the client has not been told about a redaction,
+// it is told nothing else either (its numbering would not add up).
+func (s *session) poll(w *imapserver.UpdateWriter, force, allowExpunge bool) error {
 	v := s.view
 	if v == nil || v.box == nil {
 		return nil
@@ -427,12 +434,35 @@ func (s *session) poll(w *imapserver.UpdateWriter, force bool) error {
 	if err != nil {
 		return err
 	}
-	if snap.count > v.known {
-		if err := w.WriteNumMessages(snap.count); err != nil {
+	b := v.box
+	b.mu.Lock()
+	behind := v.redSeen < len(b.redLog)
+	b.mu.Unlock()
+	if behind {
+		if !allowExpunge {
+			return nil
+		}
+		if err := s.expungeRedacted(w, v); err != nil {
 			return err
 		}
-		v.known = snap.count
 	}
+	// The count and last UID as the map holds them now (snap may be
+	// older than a redaction another session applied).
+	b.mu.Lock()
+	if v.redSeen < len(b.redLog) {
+		b.mu.Unlock()
+		return nil // told at the next poll
+	}
+	count, last := b.count, b.lastUIDLocked()
+	b.mu.Unlock()
+	_ = snap
+	if count > v.known {
+		if err := w.WriteNumMessages(count); err != nil {
+			return err
+		}
+		v.known = count
+	}
+	v.lastUID = last
 	return nil
 }
 
@@ -445,7 +475,7 @@ func (s *session) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
 	}
 	for {
 		changed := v.box.changed()
-		if err := s.poll(w, false); err != nil {
+		if err := s.poll(w, false, true); err != nil {
 			return err
 		}
 		if s.view == nil {

@@ -55,7 +55,7 @@ import (
 	"minyan/listserv"
 )
 
-//go:embed pages/*.html pages/style.css
+//go:embed pages/*.html pages/*.css
 var pageFS embed.FS
 
 // Core is what the web face needs from the domain.
@@ -94,6 +94,8 @@ type Core interface {
 	CalendarFeed(addr string) ([]byte, error)
 
 	ConsoleCore // the owners' console and site admin pages (console.go)
+	// The web archive, search and resource hub (archive.go).
+	ArchiveCore
 }
 
 // Options wire the handler.
@@ -111,6 +113,9 @@ type Options struct {
 	TemplateDir string
 	// Now is the clock of the rate limits; nil is time.Now.
 	Now func() time.Time
+	// Archive serves the web archive, search and resource hub
+	// ([web] archive).
+	Archive bool
 	// Limits are the rate limits of the forms that send mail; zero
 	// values take DefaultLimits.
 	Limits Limits
@@ -153,6 +158,15 @@ func Handler(o Options) http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Write(css)
 	})
+	archiveCSS, _ := pageFS.ReadFile("pages/archive.css")
+	mux.HandleFunc("GET /static/archive.css", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		w.Write(archiveCSS)
+	})
+	if o.Archive {
+		h.archiveRoutes(mux)
+	}
 	mux.HandleFunc("GET /u/{token}", h.unsubscribePage)
 	mux.HandleFunc("POST /u/{token}", h.unsubscribe)
 	mux.HandleFunc("GET /confirm/{token}", h.confirmPage)
@@ -332,6 +346,7 @@ func (h *handler) page(w http.ResponseWriter, r *http.Request, status int, name 
 		data = map[string]any{}
 	}
 	data["Site"] = h.o.Core.Domain()
+	data["ArchiveOn"] = h.o.Archive
 	if _, ok := data["Viewer"]; !ok {
 		data["Viewer"] = h.viewer(r).Address
 	}
@@ -451,7 +466,7 @@ func (h *handler) listPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.page(w, r, http.StatusOK, "list", map[string]any{"Title": lv.Title, "List": lv, "Sessions": sessions,
-		"CanArchive": lv.CanReadArchive, "TZ": tzName, "Viewer": v.Address})
+		"CanArchive": lv.CanReadArchive && h.o.Archive, "TZ": tzName, "Viewer": v.Address})
 }
 
 func (h *handler) join(w http.ResponseWriter, r *http.Request) {
