@@ -48,7 +48,7 @@ type SessionView struct {
 	Questions    []string
 	Registration bool
 	// Numbered are the questions as "1. Dietary needs?".
-	Numbered []string
+	Numbered     []string
 	ListAddress  string
 	OwnerAddress string
 }
