@@ -542,16 +542,7 @@ func (r Registrations) Header() []string {
 // gets a leading apostrophe.
 func (r Registrations) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	safe := func(row []string) []string {
-		out := make([]string, len(row))
-		for i, f := range row {
-			if f != "" && strings.ContainsRune("=+-@\t\r", rune(f[0])) {
-				f = "'" + f
-			}
-			out[i] = f
-		}
-		return out
-	}
+	safe := SafeCSV
 	if err := cw.Write(safe(r.Header())); err != nil {
 		return fmt.Errorf("registrations csv: %w", err)
 	}
@@ -565,6 +556,19 @@ func (r Registrations) WriteCSV(w io.Writer) error {
 		return fmt.Errorf("registrations csv: %w", err)
 	}
 	return nil
+}
+
+// SafeCSV returns a CSV row with every field a spreadsheet would take
+// for a formula (=, +, -, @, tab or CR first) led by an apostrophe.
+func SafeCSV(row []string) []string {
+	out := make([]string, len(row))
+	for i, f := range row {
+		if f != "" && strings.ContainsRune("=+-@\t\r", rune(f[0])) {
+			f = "'" + f
+		}
+		out[i] = f
+	}
+	return out
 }
 
 // ExportRegistrations is a session's registrations as CSV (see
