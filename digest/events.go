@@ -491,8 +491,8 @@ func (s *Scheduler) Registrations(ctx context.Context, a listserv.Actor, list st
 		})
 		pos := 0
 		for _, r := range rs {
-			if !counted(tx, l.Name, r.Address) && r.Answer == AnswerYes {
-				continue // no longer a member: freed on the next pass
+			if !counted(tx, l.Name, r.Address) {
+				continue // no longer a member (a seat is freed on the next pass)
 			}
 			p := Registration{Address: r.Address, Name: personName(tx, r.Address), Standing: standingOf(r), Answers: r.Answers, At: r.At}
 			if p.Name == r.Address {
