@@ -75,6 +75,19 @@
 // session digest shows counts to everyone and names to facilitators,
 // moderators and owners.
 //
+// # Events and registration
+//
+// A session may be all-day (stored at midnight, whole days, written to
+// calendars as VALUE=DATE dates), last up to 14 days, and have a place
+// (LOCATION). With seats or questions it has registration: it is
+// announced to every member (announce/LIST/ID; in a series when the
+// session before begins), a "yes" by reply (answers on the following
+// lines), on the web or by the API takes a seat or a waitlist place, and
+// a registered "no" (or a registered member leaving the list) gives the
+// seat to the first waiting, whose notice is queued in the same
+// transaction. Reminders and the session digest then go to the
+// registered only. See events.go.
+//
 // # Weekly digest
 //
 // To every deliverable digest-mode member, rendered once per format and

@@ -82,11 +82,20 @@ func (s *Scheduler) CalendarFeed(addr string) ([]byte, error) {
 		line("UID", SessionUID(e.l.Name, e.si.ID, s.svc.Domain()))
 		line("DTSTAMP", now.UTC().Format("20060102T150405Z"))
 		line("SEQUENCE", fmt.Sprint(e.si.Sequence))
-		line("DTSTART;TZID="+loc.String(), e.si.Start.In(loc).Format("20060102T150405"))
-		line("DTEND;TZID="+loc.String(), e.si.End.In(loc).Format("20060102T150405"))
+		if e.si.AllDay {
+			line("DTSTART;VALUE=DATE", e.si.Start.In(loc).Format("20060102"))
+			line("DTEND;VALUE=DATE", e.si.End.In(loc).Format("20060102"))
+		} else {
+			line("DTSTART;TZID="+loc.String(), e.si.Start.In(loc).Format("20060102T150405"))
+			line("DTEND;TZID="+loc.String(), e.si.End.In(loc).Format("20060102T150405"))
+		}
 		line("SUMMARY", icsText(v.Title+": "+v.Name))
-		if e.si.Link != "" {
+		if e.si.Location != "" {
+			line("LOCATION", icsText(e.si.Location))
+		} else if e.si.Link != "" {
 			line("LOCATION", icsText(e.si.Link))
+		}
+		if e.si.Link != "" {
 			line("URL", strings.NewReplacer("\r", "", "\n", "").Replace(e.si.Link))
 		}
 		line("DESCRIPTION", icsText("List: "+v.ListAddress+"\nOrganizers: "+v.OwnerAddress))

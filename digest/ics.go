@@ -30,8 +30,13 @@ type Invite struct {
 	Start, End  time.Time
 	Summary     string
 	Description string
-	// Link is the meeting link: LOCATION and URL.
+	// Link is the meeting link: URL, and LOCATION when there is no place.
 	Link string
+	// Location is the place people meet: LOCATION.
+	Location string
+	// AllDay writes DTSTART and DTEND as dates (VALUE=DATE, the end the
+	// day after the last day), taken from Start and End in Zone.
+	AllDay bool
 	// Organizer is the address that stands for the list's organizers and
 	// OrganizerName its display name.
 	Organizer, OrganizerName string
@@ -63,7 +68,14 @@ func ICS(inv Invite) ([]byte, error) {
 	ev := ical.NewEvent()
 	ev.Props.SetText(ical.PropUID, inv.UID)
 	ev.Props.SetDateTime(ical.PropDateTimeStamp, inv.Stamp.UTC().Truncate(time.Second))
-	if zoned(inv.Zone) {
+	if inv.AllDay {
+		loc := inv.Zone
+		if loc == nil {
+			loc = time.UTC
+		}
+		ev.Props.Set(dateValue(ical.PropDateTimeStart, inv.Start.In(loc)))
+		ev.Props.Set(dateValue(ical.PropDateTimeEnd, inv.End.In(loc)))
+	} else if zoned(inv.Zone) {
 		cal.Children = append(cal.Children, vtimezone(inv.Zone, inv.Start, inv.End))
 		ev.Props.Set(localTime(ical.PropDateTimeStart, inv.Start.In(inv.Zone)))
 		ev.Props.Set(localTime(ical.PropDateTimeEnd, inv.End.In(inv.Zone)))
@@ -82,8 +94,13 @@ func ICS(inv Invite) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("meeting link %q: %w", inv.Link, err)
 		}
-		ev.Props.SetText(ical.PropLocation, inv.Link)
+		if inv.Location == "" {
+			ev.Props.SetText(ical.PropLocation, inv.Link)
+		}
 		ev.Props.SetURI(ical.PropURL, u)
+	}
+	if inv.Location != "" {
+		ev.Props.SetText(ical.PropLocation, inv.Location)
 	}
 	org := &ical.Prop{Name: ical.PropOrganizer, Params: ical.Params{}, Value: "mailto:" + inv.Organizer}
 	// A parameter value may hold neither line breaks nor control
@@ -142,6 +159,14 @@ func foldICS(in []byte) []byte {
 
 // icsLocal is the DATE-TIME form of a wall-clock time (no Z).
 const icsLocal = "20060102T150405"
+
+// dateValue is NAME;VALUE=DATE:YYYYMMDD, the date of t on its own
+// calendar.
+func dateValue(name string, t time.Time) *ical.Prop {
+	p := &ical.Prop{Name: name, Params: ical.Params{}, Value: t.Format("20060102")}
+	p.Params.Set(ical.ParamValue, string(ical.ValueDate))
+	return p
+}
 
 // zoned reports whether times go out with a TZID: any named zone but UTC.
 func zoned(loc *time.Location) bool {

@@ -18,6 +18,9 @@ const (
 	kindWeekly        = outbox.KindWeeklyDigest
 	kindUpdate        = outbox.KindSessionUpdate
 	kindCancel        = outbox.KindSessionCancel
+	// kindAnnounce opens registration for a session with seats or
+	// questions: session news to every member, like an update.
+	kindAnnounce = outbox.KindSessionUpdate
 )
 
 // defaultShareBefore is when the share reminder goes out before the last
@@ -36,7 +39,15 @@ func sessionInfo(ss store.Session) (SessionInfo, error) {
 	if err != nil {
 		return SessionInfo{}, fmt.Errorf("session %d: %w", ss.ID, err)
 	}
-	return SessionInfo{Session: ss, Start: start, End: start.Add(ss.Duration)}, nil
+	end := start.Add(ss.Duration)
+	if ss.AllDay {
+		// Whole days on the wall clock: a day with a change of daylight
+		// saving time is still one day.
+		w, _ := parseWall(ss.Local)
+		loc, _ := loadZone(ss.Zone)
+		end = wallOf(w.naive().AddDate(0, 0, ss.Days())).in(loc)
+	}
+	return SessionInfo{Session: ss, Start: start, End: end}, nil
 }
 
 // State is what `session ls` prints: scheduled, moved, cancelled or done.
@@ -94,6 +105,23 @@ func planSessions(l store.List, sessions []SessionInfo, hasPairs bool) []job {
 	}
 	var jobs []job
 	set := l.Settings
+	// A session with registration is announced to every member when it
+	// is made or, in a series, when the session before it begins: one
+	// open registration at a time rather than a mail per session at once.
+	prevStart := map[uint64]time.Time{}
+	for _, si := range live {
+		if si.Registration() {
+			due := si.Created
+			if p, ok := prevStart[si.Series]; ok && p.After(due) {
+				due = p
+			}
+			jobs = append(jobs, job{
+				Key:  fmt.Sprintf("announce/%s/%d", l.Name, si.ID),
+				Kind: kindAnnounce, Due: due, Deadline: si.Start, S: si,
+			})
+		}
+		prevStart[si.Series] = si.Start
+	}
 	for _, si := range live {
 		for _, off := range set.ReminderOffsets {
 			jobs = append(jobs, job{

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 	"unicode"
 
 	"minyan/listserv"
-	"minyan/listserv/outbox"
 	"minyan/store"
 )
 
@@ -116,12 +114,21 @@ type rsvpData struct {
 	SessionView
 	Answer string
 	Who    string
+	// Standing is registered, waitlisted, maybe or declined; Position the
+	// place on the waitlist.
+	Standing Standing
+	Position int
+	// Answers are the questions with the member's answers.
+	Answers []QA
 }
 
-// handleRSVP records the answer in a reply to a reminder (token kind
-// "rsvp"). The answer counts for the member the reminder was sent to.
-// A recorded answer is acknowledged with the session-rsvp-noted mail,
-// queued in the same transaction; anything else is answered with a short
+// handleRSVP records the answer in a reply to a reminder or announcement
+// (token kind "rsvp"): yes, no or maybe on the first line and, for a yes
+// to a session with questions, the answers on the lines after it. The
+// answer counts for the member the mail was sent to. A recorded answer
+// is acknowledged (session-rsvp-noted, or session-rsvp-waitlisted past
+// the cap), queued in the same transaction, as is the notice to whoever
+// a freed seat goes to; anything else is answered with a short
 // explanation, which listserv mails back.
 func (s *Scheduler) handleRSVP(ctx context.Context, r *listserv.Reply) (string, error) {
 	tok := r.Token
@@ -129,12 +136,12 @@ func (s *Scheduler) handleRSVP(ctx context.Context, r *listserv.Reply) (string, 
 		// A forwarded reminder: the answer would count for someone else.
 		return "Only " + tok.Address + " can answer this reminder; nothing was recorded.", nil
 	}
-	answer := ParseAnswer(r.FirstLine())
-	if answer == "" {
-		answer = ParseAnswer(r.Subject)
-	}
 	now := s.svc.Now()
-	var reply string
+	var (
+		reply  string
+		answer string
+		out    Outcome
+	)
 	err := s.st.Update(func(tx *store.Tx) error {
 		l, err := tx.List(tok.List)
 		if err != nil {
@@ -152,6 +159,11 @@ func (s *Scheduler) handleRSVP(ctx context.Context, r *listserv.Reply) (string, 
 		if err != nil {
 			return err
 		}
+		var answers []string
+		answer, answers = ParseRegistration(r.Lines, ss.Questions)
+		if answer == "" {
+			answer = ParseAnswer(r.Subject)
+		}
 		data := rsvpData{SessionView: s.view(l, si), Answer: answer, Who: tok.Address}
 		switch {
 		case ss.Status == store.SessionCancelled:
@@ -164,38 +176,27 @@ func (s *Scheduler) handleRSVP(ctx context.Context, r *listserv.Reply) (string, 
 			_, reply, err = s.svc.Render(l.Name, "session-rsvp-unclear", data)
 			return err
 		}
-		if err := tx.PutRSVP(store.RSVP{List: l.Name, Session: ss.ID, Address: tok.Address, Answer: answer, At: now}); err != nil {
+		if out, err = s.respond(tx, l, si, tok.Address, answer, answers, now); err != nil {
 			return err
 		}
 		if err := s.svc.Emit(tx, listserv.EventSessionRSVP, l.Name, map[string]any{"session": ss.ID, "address": tok.Address, "answer": answer}); err != nil {
 			return err
 		}
-		subject, body, err := s.svc.Render(l.Name, "session-rsvp-noted", data)
-		if err != nil {
-			return err
+		data.Standing, data.Position = out.Standing, out.Position
+		if answer == AnswerYes {
+			data.Answers = qaOf(ss.Questions, answers)
 		}
-		mb, err := tx.Membership(l.Name, tok.Address)
-		if err != nil {
-			return nil // recorded; no longer a member to write to
+		template := "session-rsvp-noted"
+		if out.Standing == StandingWaitlisted {
+			template = "session-rsvp-waitlisted"
 		}
-		raw := message{
-			From:          s.listFrom(l, listserv.RoleOwner),
-			To:            []*mail.Address{personAddress(tx, tok.Address)},
-			Subject:       subject,
-			MessageID:     store.NewToken() + "@" + s.svc.Domain(),
-			Date:          now,
-			AutoSubmitted: true,
-		}.render(textPart(body))
-		rc := s.svc.MemberRecipient(l, mb)
-		rc.Header = "" // a personal note, not list mail: no unsubscribe header
-		_, err = s.outbox.Enqueue(tx, outbox.Message{List: l.Name, Raw: raw, Batch: true, At: now}, []store.QueuedRcpt{rc}, outbox.KindNotice)
-		return err
+		return s.note(tx, l, tok.Address, template, data, now)
 	})
 	if err != nil {
 		return "", fmt.Errorf("rsvp for session %d of %s: %w", tok.Ref, tok.List, err)
 	}
 	if reply == "" {
-		s.log.Info("rsvp recorded", "list", tok.List, "session", tok.Ref, "member", tok.Address, "answer", answer)
+		s.log.Info("rsvp recorded", "list", tok.List, "session", tok.Ref, "member", tok.Address, "answer", answer, "standing", out.Standing, "promoted", len(out.Promoted))
 	}
 	return reply, nil
 }

@@ -179,8 +179,20 @@ func (s *Scheduler) runSessions(ctx context.Context, l store.List, now time.Time
 		}
 		return nil
 	})
-	if err != nil || len(pending) == 0 {
+	if err != nil {
 		return next, err
+	}
+	// Seats held by people who are no longer members go to those waiting.
+	var errs []error
+	for _, si := range sessions {
+		if si.Seats > 0 && si.Status == store.SessionScheduled && now.Before(si.End) {
+			if err := s.reconcile(l, si, now); err != nil {
+				errs = append(errs, fmt.Errorf("registrations of session %d: %w", si.ID, err))
+			}
+		}
+	}
+	if len(pending) == 0 {
+		return next, errors.Join(errs...)
 	}
 	// After downtime several reminders of one session can be due at
 	// once; only the latest (closest to the session) is sent.
@@ -190,7 +202,6 @@ func (s *Scheduler) runSessions(ctx context.Context, l store.List, now time.Time
 			latest[j.S.ID] = j.Due
 		}
 	}
-	var errs []error
 	for _, j := range pending {
 		if ctx.Err() != nil {
 			break
@@ -250,6 +261,10 @@ func (s *Scheduler) send(l store.List, j job, now time.Time) error {
 			}, now)
 		case kindSessionDigest:
 			rcpts, err = s.queueSessionDigest(tx, fresh.list, fresh.s, j.Key, now)
+		case kindAnnounce:
+			rcpts, err = s.queueSessionMail(tx, fresh.list, fresh.s, sessionMail{
+				kind: kindAnnounce, template: "session-announce", method: MethodPublish, rsvp: true, key: j.Key,
+			}, now)
 		case kindCheckin, kindShare:
 			rcpts, err = s.queuePairMail(tx, fresh.list, fresh.s, j, now)
 		default:
@@ -300,7 +315,7 @@ func (s *Scheduler) current(tx *store.Tx, l store.List, j job) (freshJob, bool, 
 	if err != nil {
 		return freshJob{}, false, err
 	}
-	if ss.Status != store.SessionScheduled || ss.Sequence != j.S.Sequence {
+	if ss.Status != store.SessionScheduled || ss.Sequence != j.S.Sequence && j.Kind != kindAnnounce {
 		return freshJob{}, false, nil
 	}
 	si, err := sessionInfo(ss)

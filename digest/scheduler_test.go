@@ -305,14 +305,14 @@ func TestAddSessionsValidates(t *testing.T) {
 	e := newEnv(t, t0)
 	e.list("circle", "community", nil)
 	for _, req := range []AddRequest{
-		{List: "circle", Start: "2026-11-01 19:00"},                               // past
-		{List: "circle", Start: "2026-11-05 19:00", Zone: "Nowhere/City"},         // zone
-		{List: "circle", Start: "2026-11-05 19:00", Every: "daily", Count: 3},     // recurrence
-		{List: "circle", Start: "2026-11-05 19:00", Count: 3},                     // count without every
-		{List: "circle", Start: "2026-11-05 19:00", Link: "meet dot org"},         // link
-		{List: "circle", Start: "2026-11-05 19:00", Duration: 48 * time.Hour},     // duration
-		{List: "nolist", Start: "2026-11-05 19:00"},                               // list
-		{List: "circle", Start: "2026-11-05 19:00", Every: "weekly", Count: 9999}, // count
+		{List: "circle", Start: "2026-11-01 19:00"},                                // past
+		{List: "circle", Start: "2026-11-05 19:00", Zone: "Nowhere/City"},          // zone
+		{List: "circle", Start: "2026-11-05 19:00", Every: "daily", Count: 3},      // recurrence
+		{List: "circle", Start: "2026-11-05 19:00", Count: 3},                      // count without every
+		{List: "circle", Start: "2026-11-05 19:00", Link: "meet dot org"},          // link
+		{List: "circle", Start: "2026-11-05 19:00", Duration: 15 * 24 * time.Hour}, // duration: at most 14 days
+		{List: "nolist", Start: "2026-11-05 19:00"},                                // list
+		{List: "circle", Start: "2026-11-05 19:00", Every: "weekly", Count: 9999},  // count
 	} {
 		if _, err := e.s.AddSessions(context.Background(), listserv.Operator(listserv.DoorCLI), req); err == nil {
 			t.Errorf("%+v was accepted", req)

@@ -1,9 +1,11 @@
 package digest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"minyan/listserv"
@@ -27,6 +29,40 @@ type Upcoming struct {
 	Cancelled  bool
 	// MyAnswer is the viewer's RSVP (yes, no, maybe or "").
 	MyAnswer string
+	// MyStanding is where that answer leaves the viewer (registered,
+	// waitlisted, ...), MyPosition their waitlist place, MyAnswers their
+	// answers to the questions (one per question).
+	MyStanding Standing
+	MyPosition int
+	MyAnswers  []string
+	// SeatsLeft is how many seats are free (when the session has a cap).
+	SeatsLeft int
+}
+
+// mine fills in the viewer's answer and the free seats.
+func (u *Upcoming) mine(tx *store.Tx, si SessionInfo, addr string) {
+	rs, err := tx.RSVPs(si.List, si.ID)
+	if err != nil {
+		return
+	}
+	taken := 0
+	for _, r := range rs {
+		if standingOf(r) == StandingRegistered && counted(tx, si.List, r.Address) {
+			taken++
+		}
+		if addr != "" && r.Address == strings.ToLower(addr) {
+			u.MyAnswer, u.MyStanding, u.MyAnswers = r.Answer, standingOf(r), r.Answers
+			if r.Waitlist > 0 {
+				u.MyPosition = waitPosition(tx, si.List, si.ID, r.Waitlist)
+			}
+		}
+	}
+	if si.Seats > 0 {
+		u.SeatsLeft = max(0, si.Seats-taken)
+	}
+	if len(si.Questions) > 0 {
+		u.MyAnswers = append(u.MyAnswers, make([]string, max(0, len(si.Questions)-len(u.MyAnswers)))...)[:len(si.Questions)]
+	}
 }
 
 // maxUpcoming bounds how many sessions a page lists per list.
@@ -60,9 +96,11 @@ func (s *Scheduler) ListSessions(a listserv.Actor, name string, viewer *time.Loc
 			if !v.Member {
 				u.Link = ""
 			}
-			if a.Address != "" && v.Member {
-				u.MyAnswer = answerOf(tx, l.Name, si.ID, a.Address)
+			me := ""
+			if v.Member {
+				me = a.Address
 			}
+			u.mine(tx, si, me)
 			out = append(out, u)
 		}
 		return nil
@@ -76,19 +114,6 @@ func (s *Scheduler) upcoming(l store.List, si SessionInfo, viewer *time.Location
 		u.ViewerWhen = formatSpan(si.Start.In(viewer), si.End.In(viewer)) + " (" + viewer.String() + ")"
 	}
 	return u
-}
-
-func answerOf(tx *store.Tx, list string, id uint64, addr string) string {
-	rs, err := tx.RSVPs(list, id)
-	if err != nil {
-		return ""
-	}
-	for _, r := range rs {
-		if r.Address == addr {
-			return r.Answer
-		}
-	}
-	return ""
 }
 
 // personLists returns the lists addr is an active member of.
@@ -138,7 +163,7 @@ func (s *Scheduler) MySessions(a listserv.Actor) ([]Upcoming, error) {
 					continue
 				}
 				u := s.upcoming(l, si, nil)
-				u.MyAnswer = answerOf(tx, l.Name, si.ID, a.Address)
+				u.mine(tx, si, a.Address)
 				out = append(out, u)
 				n++
 			}
@@ -153,21 +178,61 @@ func (s *Scheduler) MySessions(a listserv.Actor) ([]Upcoming, error) {
 // cancelled.
 var ErrSessionClosed = errors.New("that session has ended or was cancelled, so answers are closed")
 
-// RSVP records the actor's answer (yes, no or maybe) for a session of a
-// list they are a member of: the same record a reply to a reminder makes.
-func (s *Scheduler) RSVP(a listserv.Actor, list string, id uint64, answer string) error {
+// RSVP records the actor's own answer (yes, no or maybe) for a session
+// of a list they are a member of, with their answers to its questions
+// for a yes: the same record a reply to a reminder makes, with the same
+// seats, waitlist and notices.
+func (s *Scheduler) RSVP(a listserv.Actor, list string, id uint64, answer string, answers []string) (Outcome, error) {
 	if answer != AnswerYes && answer != AnswerNo && answer != AnswerMaybe {
-		return fmt.Errorf("answer %q: must be yes, no or maybe", answer)
+		return Outcome{}, fmt.Errorf("answer %q: must be yes, no or maybe", answer)
 	}
 	v, err := s.svc.ListPage(a, list)
 	if err != nil {
-		return err
+		return Outcome{}, err
 	}
 	if a.Address == "" || v.Status == "" || v.Status == listserv.StatusPending || v.Status == listserv.StatusWaitlist || v.Status == listserv.StatusBanned {
-		return listserv.ErrNotMember
+		return Outcome{}, listserv.ErrNotMember
+	}
+	return s.record(a, list, id, a.Address, answer, answers, nil)
+}
+
+// RSVPFor records an answer for addr: the person themselves, or anyone
+// who may schedule the list's sessions (PermSessions) answering for a
+// member, such as an organizer registering someone by phone or a
+// registration form elsewhere through the API.
+func (s *Scheduler) RSVPFor(ctx context.Context, a listserv.Actor, list string, id uint64, addr, answer string, answers []string) (Outcome, error) {
+	addr = listserv.NormalizeAddress(addr)
+	if a.Address != "" && addr == strings.ToLower(a.Address) {
+		return s.RSVP(a, list, id, answer, answers)
+	}
+	if answer != AnswerYes && answer != AnswerNo && answer != AnswerMaybe {
+		return Outcome{}, fmt.Errorf("answer %q: must be yes, no or maybe", answer)
+	}
+	return s.record(a, list, id, addr, answer, answers, func(tx *store.Tx) error {
+		if _, err := s.svc.Authorize(tx, a, list, listserv.PermSessions); err != nil {
+			return err
+		}
+		if !counted(tx, list, addr) {
+			return fmt.Errorf("%s is not a member of %s: %w", addr, list, listserv.ErrNotMember)
+		}
+		return nil
+	})
+}
+
+// record stores one answer in one transaction (check, when set, runs
+// first inside it).
+func (s *Scheduler) record(a listserv.Actor, list string, id uint64, addr, answer string, answers []string, check func(tx *store.Tx) error) (Outcome, error) {
+	if len(answers) > MaxQuestions {
+		return Outcome{}, fmt.Errorf("at most %d answers", MaxQuestions)
 	}
 	now := s.svc.Now()
-	err = s.st.Update(func(tx *store.Tx) error {
+	var out Outcome
+	err := s.st.Update(func(tx *store.Tx) error {
+		if check != nil {
+			if err := check(tx); err != nil {
+				return err
+			}
+		}
 		l, err := tx.List(list)
 		if err != nil {
 			return err
@@ -185,13 +250,25 @@ func (s *Scheduler) RSVP(a listserv.Actor, list string, id uint64, answer string
 		if ss.Status == store.SessionCancelled || !now.Before(si.End) {
 			return ErrSessionClosed
 		}
-		return tx.PutRSVP(store.RSVP{List: list, Session: id, Address: a.Address, Answer: answer, At: now})
+		var clean []string
+		if answer == AnswerYes && len(ss.Questions) > 0 {
+			clean = make([]string, len(ss.Questions))
+			for i, q := range ss.Questions {
+				if i < len(answers) {
+					clean[i] = cleanAnswer(answers[i], q)
+				}
+			}
+		}
+		if out, err = s.respond(tx, l, si, addr, answer, clean, now); err != nil {
+			return err
+		}
+		return s.svc.Emit(tx, listserv.EventSessionRSVP, l.Name, map[string]any{"session": id, "address": addr, "answer": answer})
 	})
 	if err != nil {
-		return err
+		return Outcome{}, err
 	}
-	s.log.Info("rsvp recorded", "list", list, "session", id, "member", a.Address, "answer", answer, "by", a.String())
-	return nil
+	s.log.Info("rsvp recorded", "list", list, "session", id, "member", addr, "answer", answer, "standing", out.Standing, "promoted", len(out.Promoted), "by", a.String())
+	return out, nil
 }
 
 // Partners is one list's chevruta group of the actor.

@@ -35,6 +35,7 @@ func (s *Scheduler) invite(l store.List, si SessionInfo, method string, now time
 	return ICS(Invite{
 		Method: method, UID: SessionUID(l.Name, si.ID, s.svc.Domain()), Sequence: si.Sequence,
 		Stamp: now, Start: si.Start, End: si.End, Summary: summary, Description: desc, Link: si.Link,
+		Location: si.Location, AllDay: si.AllDay,
 		Organizer: from.Address, OrganizerName: from.Name, Cancelled: method == MethodCancel,
 		Zone: listZone(store.List{}, si.Zone), // the series' zone (UTC if unknown)
 	})
@@ -66,6 +67,9 @@ type sessionMailData struct {
 // unsubscribe header. It returns the number of recipients.
 func (s *Scheduler) queueSessionMail(tx *store.Tx, l store.List, si SessionInfo, m sessionMail, now time.Time) (int, error) {
 	members, err := sessionMembers(tx, l)
+	if err == nil && m.kind == kindReminder && si.Registration() {
+		members, err = registeredMembers(tx, l, si, members) // the others had the announcement
+	}
 	if err != nil || len(members) == 0 {
 		return 0, err
 	}
@@ -157,6 +161,9 @@ const sessionDigestWindow = 28 * 24 * time.Hour
 // else, both under the same job.
 func (s *Scheduler) queueSessionDigest(tx *store.Tx, l store.List, si SessionInfo, key string, now time.Time) (int, error) {
 	members, err := sessionMembers(tx, l)
+	if err == nil && si.Registration() {
+		members, err = registeredMembers(tx, l, si, members)
+	}
 	if err != nil || len(members) == 0 {
 		return 0, err
 	}

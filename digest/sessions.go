@@ -16,7 +16,9 @@ import (
 const (
 	MaxSeries       = 260 // five years of weekly sessions
 	DefaultDuration = 90 * time.Minute
-	maxTopic        = 200
+	// MaxDuration is the longest session: a two-week training.
+	MaxDuration = 14 * 24 * time.Hour
+	maxTopic    = 200
 )
 
 // AddRequest describes a session or a series (`minyan session add`).
@@ -34,6 +36,15 @@ type AddRequest struct {
 	Duration time.Duration
 	Link     string
 	Topic    string
+	// AllDay makes whole-day sessions: Start may be a date alone
+	// ("YYYY-MM-DD"), Duration is whole days (default one day).
+	AllDay bool
+	// Location is the place, besides or instead of Link.
+	Location string
+	// Seats caps registrations (0: no cap); Questions (at most
+	// MaxQuestions) are asked of everyone who registers.
+	Seats     int
+	Questions []string
 }
 
 // Added reports a new series.
@@ -63,11 +74,8 @@ func (s *Scheduler) AddSessions(ctx context.Context, a listserv.Actor, req AddRe
 	if req.Every == "" && req.Count > 1 {
 		return out, fmt.Errorf("--count %d needs --every weekly, biweekly or monthly", req.Count)
 	}
-	if req.Duration == 0 {
-		req.Duration = DefaultDuration
-	}
-	if req.Duration < time.Minute || req.Duration > 24*time.Hour {
-		return out, fmt.Errorf("--duration must be between 1m and 24h")
+	if err := checkEvent(&req); err != nil {
+		return out, err
 	}
 	link, err := checkLink(req.Link)
 	if err != nil {
@@ -109,12 +117,13 @@ func (s *Scheduler) AddSessions(ctx context.Context, a listserv.Actor, req AddRe
 				ID: id, List: l.Name, ListUID: l.UIDValidity, Series: series, Index: i + 1, Count: len(locals),
 				Every: req.Every, Zone: zone, Local: local, Duration: req.Duration, Link: link, Topic: topic,
 				Status: store.SessionScheduled, Created: now,
+				AllDay: req.AllDay, Location: req.Location, Seats: req.Seats, Questions: req.Questions,
 			}
 			si, err := sessionInfo(ss)
 			if err != nil {
 				return err
 			}
-			if i == 0 && !si.Start.After(now) {
+			if i == 0 && (!req.AllDay && !si.Start.After(now) || req.AllDay && !si.End.After(now)) {
 				return fmt.Errorf("--start %s (%s) is in the past", req.Start, zone)
 			}
 			if err := tx.PutSession(ss); err != nil {

@@ -35,6 +35,20 @@ type SessionView struct {
 	// Index and Count place the session in its series (Count 1: a single
 	// session).
 	Index, Count int
+	// Location is the place ("" when none); AllDay marks sessions by date
+	// and Days how many calendar days the session covers (1 for an
+	// evening, 3 for a three-day convening).
+	Location string
+	AllDay   bool
+	Days     int
+	// Seats is the cap on registrations (0: none); Questions are asked
+	// of everyone who registers. Registration is true when members
+	// register (seats or questions).
+	Seats        int
+	Questions    []string
+	Registration bool
+	// Numbered are the questions as "1. Dietary needs?".
+	Numbered     []string
 	ListAddress  string
 	OwnerAddress string
 }
@@ -67,7 +81,21 @@ func (s *Scheduler) view(l store.List, si SessionInfo) SessionView {
 	if v.Title == "" {
 		v.Title = l.Name
 	}
-	if sloc, err := loadZone(si.Zone); err == nil && sloc.String() != loc.String() {
+	v.Location, v.AllDay, v.Seats, v.Questions, v.Registration = si.Location, si.AllDay, si.Seats, si.Questions, si.Registration()
+	v.Days = spanDays(si.Start.In(loc), si.End.In(loc))
+	for i, q := range si.Questions {
+		v.Numbered = append(v.Numbered, fmt.Sprintf("%d. %s", i+1, q))
+	}
+	if si.AllDay {
+		// Dates, on the session's own calendar: no zone to convert.
+		sloc, err := loadZone(si.Zone)
+		if err != nil {
+			sloc = loc
+		}
+		v.Days = si.Days()
+		v.When, v.WhenShort = formatDays(si.Start.In(sloc), si.Days())
+		v.Duration = fmt.Sprintf("%d day(s)", si.Days())
+	} else if sloc, err := loadZone(si.Zone); err == nil && sloc.String() != loc.String() {
 		v.LocalWhen = formatSpan(si.Start.In(sloc), si.End.In(sloc)) + " (" + sloc.String() + ")"
 	}
 	switch {
@@ -89,6 +117,32 @@ func formatSpan(start, end time.Time) string {
 		return s + "–" + end.Format("15:04 MST")
 	}
 	return s + " " + start.Format("MST") + " – " + end.Format("Monday, January 2, 15:04 MST")
+}
+
+// spanDays is how many calendar days a timed session touches.
+func spanDays(start, end time.Time) int {
+	if !end.After(start) {
+		return 1
+	}
+	last := end.Add(-time.Nanosecond)
+	a := time.Date(start.Year(), start.Month(), start.Day(), 12, 0, 0, 0, time.UTC)
+	b := time.Date(last.Year(), last.Month(), last.Day(), 12, 0, 0, 0, time.UTC)
+	return int(b.Sub(a)/(24*time.Hour)) + 1
+}
+
+// formatDays writes an all-day session's dates: "Thursday, November 5,
+// 2026 (all day)" or "Thursday, November 5 – Saturday, November 7, 2026
+// (all day)", and the short form "Thu Nov 5" or "Thu Nov 5–Sat Nov 7".
+func formatDays(first time.Time, days int) (string, string) {
+	if days <= 1 {
+		return first.Format("Monday, January 2, 2006") + " (all day)", first.Format("Mon Jan 2")
+	}
+	last := first.AddDate(0, 0, days-1)
+	long := first.Format("Monday, January 2") + " – " + last.Format("Monday, January 2, 2006") + " (all day)"
+	if first.Year() != last.Year() {
+		long = first.Format("Monday, January 2, 2006") + " – " + last.Format("Monday, January 2, 2006") + " (all day)"
+	}
+	return long, first.Format("Mon Jan 2") + "–" + last.Format("Mon Jan 2")
 }
 
 // formatDateRange is "Nov 2–Nov 9, 2026" (or with both years when they

@@ -49,11 +49,33 @@ type Session struct {
 	Link     string        `json:"link,omitempty"`
 	Topic    string        `json:"topic,omitempty"`
 	Status   string        `json:"status"`
+	// AllDay: Local is midnight and Duration a whole number of days; the
+	// session is shown and put in calendars by date, not time.
+	AllDay bool `json:"all_day,omitempty"`
+	// Location is the place where people meet, besides or instead of Link.
+	Location string `json:"location,omitempty"`
+	// Seats caps registrations (answers "yes"); past it people go on the
+	// session's waitlist. 0: no cap.
+	Seats int `json:"seats,omitempty"`
+	// Questions are asked of everyone who registers (at most three).
+	Questions []string `json:"questions,omitempty"`
 	// Sequence is the iCalendar SEQUENCE: raised on every move and on
 	// cancellation.
 	Sequence int       `json:"sequence"`
 	Created  time.Time `json:"created"`
 	Updated  time.Time `json:"updated,omitzero"`
+}
+
+// Days is how many calendar days an all-day session covers (its
+// Duration in whole days, at least one).
+func (s Session) Days() int {
+	return max(1, int((s.Duration+24*time.Hour-1)/(24*time.Hour)))
+}
+
+// Registration reports whether members register for the session (it has
+// seats or questions): then only those registered get its reminders.
+func (s Session) Registration() bool {
+	return s.Seats > 0 || len(s.Questions) > 0
 }
 
 // RSVP is one member's answer for one session.
@@ -63,6 +85,14 @@ type RSVP struct {
 	Address string    `json:"address"`
 	Answer  string    `json:"answer"` // yes | no | maybe
 	At      time.Time `json:"at"`
+	// Answers are the replies to the session's questions, in order.
+	Answers []string `json:"answers,omitempty"`
+	// Waitlist is the place in the session's waitlist of a "yes" that
+	// came past the cap: positions only grow, the lowest is promoted
+	// first. 0: not waiting (registered, or not a "yes").
+	Waitlist int `json:"waitlist,omitempty"`
+	// Registered is when the "yes" got its seat (zero when it has none).
+	Registered time.Time `json:"registered,omitzero"`
 }
 
 // Pairing is a list's current chevruta pairs (one group of three when the

@@ -264,6 +264,36 @@ func TestAPIEveryEndpointOverHTTP(t *testing.T) {
 	c.want(422, write, "POST", "/lists/team/sessions", map[string]any{"start": "tomorrow"})
 	c.want(404, write, "GET", "/lists/nope/sessions", nil)
 
+	// An event with registration: one seat, a question; answers by the API.
+	json.Unmarshal(c.want(201, write, "POST", "/lists/team/sessions", map[string]any{"start": "2026-12-04", "tz": "America/New_York", "all_day": true,
+		"duration": "72h", "location": "Auburn, MA", "seats": 1, "questions": []string{"Dietary needs?"}}), &ss)
+	if len(ss) != 1 || ss[0]["location"] != "Auburn, MA" || ss[0]["all_day"] != true || ss[0]["seats"] != float64(1) || ss[0]["duration"] != "72h" {
+		t.Fatalf("event made: %v", ss)
+	}
+	rsvpPath := "/lists/team/sessions/" + itoa(int(ss[0]["id"].(float64))) + "/rsvp"
+	var res map[string]any
+	json.Unmarshal(c.want(200, write, "POST", rsvpPath, map[string]any{"address": "dana@example.org", "answer": "yes", "answers": []string{"vegan"}}), &res)
+	if res["status"] != "registered" {
+		t.Fatalf("dana: %v", res)
+	}
+	json.Unmarshal(c.want(200, write, "POST", rsvpPath, map[string]any{"address": "Eli@example.org", "answer": "yes"}), &res)
+	if res["status"] != "waitlisted" || res["waitlist"] != float64(1) {
+		t.Fatalf("eli: %v", res)
+	}
+	json.Unmarshal(c.want(200, write, "POST", rsvpPath, map[string]any{"address": "dana@example.org", "answer": "no"}), &res)
+	if res["status"] != "declined" {
+		t.Fatalf("dana declines: %v", res)
+	}
+	c.want(404, write, "POST", rsvpPath, map[string]any{"address": "nobody@example.org", "answer": "yes"})
+	c.want(422, write, "POST", rsvpPath, map[string]any{"address": "dana@example.org", "answer": "perhaps"})
+	c.want(403, read, "POST", rsvpPath, map[string]any{"address": "dana@example.org", "answer": "yes"})
+	c.want(400, write, "POST", rsvpPath, `{"address":"dana@example.org","answer":"yes","answers":"vegan"}`)
+	ss = nil
+	json.Unmarshal(c.want(200, read, "GET", "/lists/team/sessions", nil), &ss)
+	if len(ss) != 3 || ss[1]["location"] != "Auburn, MA" || ss[1]["rsvp"].(map[string]any)["yes"] != float64(1) || ss[0]["location"] != nil {
+		t.Fatalf("sessions after the answers: %v", ss)
+	}
+
 	// Messages and search: a member's post is archived.
 	if err := e.send("dana@example.org", []string{"team@" + e.cfg.Server.Domain}, post("dana@example.org", "team@"+e.cfg.Server.Domain, "Potluck plans", "Bring hummus please")); err != nil {
 		t.Fatal(err)

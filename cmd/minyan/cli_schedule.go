@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"flag"
 	"fmt"
 	"strconv"
@@ -15,12 +16,15 @@ import (
 // scheduleCommands are sessions, chevruta pairs and digests.
 func scheduleCommands() []*command {
 	return []*command{
-		{name: "session add", args: `[--tz ZONE] [--every weekly|biweekly|monthly] [--count N] [--duration D] [--link URL] [--topic T] --start "YYYY-MM-DD HH:MM" LIST`,
-			summary: "schedule a session or a series (wall-clock time in ZONE, default the list's timezone)",
+		{name: "session add", args: `[--tz ZONE] [--every weekly|biweekly|monthly] [--count N] [--duration D] [--all-day] [--link URL] [--location PLACE] [--seats N] [--question Q]... [--topic T] --start "YYYY-MM-DD HH:MM" LIST`,
+			summary: "schedule a session or a series (wall-clock time in ZONE, default the list's timezone); with --seats or --question members register",
 			minArgs: 1, maxArgs: 1, setup: setupSessionAdd},
-		{name: "session ls", args: "LIST",
-			summary: "show a list's sessions (ID<TAB>START (RFC 3339)<TAB>STATUS<TAB>TOPIC<TAB>RSVP counts<TAB>RSVP answers)",
+		{name: "session ls", args: "[--registrations [--csv]] LIST",
+			summary: "show a list's sessions (ID<TAB>START (RFC 3339)<TAB>STATUS<TAB>TOPIC<TAB>RSVP counts<TAB>RSVP answers), or with --registrations who registered (ID<TAB>ADDRESS<TAB>NAME<TAB>STATUS<TAB>WAITLIST<TAB>ANSWERED<TAB>ANSWERS...)",
 			minArgs: 1, maxArgs: 1, setup: setupSessionLs},
+		{name: "session export", args: "LIST ID",
+			summary: "a session's registrations as CSV (address, name, status, waitlist place, answered, one column per question)",
+			minArgs: 2, maxArgs: 2, setup: setupSessionExport},
 		{name: "session move", args: `--start "YYYY-MM-DD HH:MM" LIST ID`,
 			summary: "move a session (in its own zone) and mail members a calendar update",
 			minArgs: 2, maxArgs: 2, setup: setupSessionMove},
@@ -53,6 +57,11 @@ func setupSessionAdd(fs *flag.FlagSet) action {
 	count := fs.Int("count", 0, "number of sessions in the series (`N`; required with --every)")
 	dur := fs.String("duration", "", "`DURATION` of each session, such as 90m or 2h (default 90m)")
 	link := fs.String("link", "", "meeting `URL`")
+	allDay := fs.Bool("all-day", false, "whole days: --start takes a date (\"YYYY-MM-DD\"), --duration whole days such as 72h (default one day)")
+	location := fs.String("location", "", "`PLACE` where people meet, such as \"Auburn, MA\" (besides or instead of --link)")
+	seats := fs.Int("seats", 0, "registration with at most `N` seats; past them people go on a waitlist")
+	var questions stringsFlag
+	fs.Var(&questions, "question", "a `QUESTION` asked of everyone who registers (up to three; repeat the flag)")
 	topic := fs.String("topic", "", "`TOPIC` of the session(s)")
 	start := fs.String("start", "", "first session's wall-clock time, \"`YYYY-MM-DD HH:MM`\" (24-hour)")
 	return func(ctx context.Context, env *cmdEnv, args []string) error {
@@ -73,6 +82,7 @@ func setupSessionAdd(fs *flag.FlagSet) action {
 		added, err := sched.AddSessions(ctx, env.actor(), digest.AddRequest{
 			List: args[0], Zone: *tz, Start: *start, Every: strings.ToLower(*every), Count: *count,
 			Duration: d, Link: *link, Topic: *topic,
+			AllDay: *allDay, Location: *location, Seats: *seats, Questions: questions,
 		})
 		if err != nil {
 			return fmt.Errorf("session add: %w", err)
@@ -90,19 +100,41 @@ func setupSessionAdd(fs *flag.FlagSet) action {
 		if added.Note != "" {
 			fmt.Fprintf(env.io.Stdout, "note: %s\n", added.Note)
 		}
+		if first := added.Sessions[0]; first.Registration() {
+			limit := "no seat limit"
+			if first.Seats > 0 {
+				limit = fmt.Sprintf("%d seats", first.Seats)
+			}
+			fmt.Fprintf(env.io.Stdout, "registration: %s, %d question(s); members are invited by mail and register by replying yes\n", limit, len(first.Questions))
+		}
 		return nil
 	}
 }
+
+// stringsFlag is a flag given any number of times.
+type stringsFlag []string
+
+func (f *stringsFlag) String() string     { return strings.Join(*f, ", ") }
+func (f *stringsFlag) Set(v string) error { *f = append(*f, v); return nil }
 
 // setupSessionLs builds `minyan session ls LIST`: SPEC's four columns
 // ID<TAB>START<TAB>STATUS<TAB>TOPIC, then the RSVP counts
 // ("yes=3 no=1 maybe=0") and who answered what ("yes:a@x,b@x no:c@x", or
 // "-"). STATUS is scheduled, moved, cancelled or done.
 func setupSessionLs(fs *flag.FlagSet) action {
+	regs := fs.Bool("registrations", false, "show who registered for each session with registration, with their answers")
+	asCSV := fs.Bool("csv", false, "with --registrations: CSV with a header line (session, address, name, status, waitlist, answered, answer1...)")
 	return func(ctx context.Context, env *cmdEnv, args []string) error {
-		ss, err := schedulerFor(env.app).Sessions(args[0])
+		if *asCSV && !*regs {
+			return env.usage("--csv goes with --registrations")
+		}
+		sched := schedulerFor(env.app)
+		ss, err := sched.Sessions(args[0])
 		if err != nil {
 			return fmt.Errorf("session ls: %w", err)
+		}
+		if *regs {
+			return listRegistrations(ctx, env, sched, args[0], ss, *asCSV)
 		}
 		for _, s := range ss {
 			topic := s.Topic
@@ -204,5 +236,62 @@ func setupDigestSend(fs *flag.FlagSet) action {
 		}
 		fmt.Fprintf(env.io.Stdout, "sent the digest of %s (%d messages) to %d digest members\n", args[0], posts, rcpts)
 		return nil
+	}
+}
+
+// listRegistrations prints the registrations of every session of a list
+// that has registration: tab-separated lines (the session ID first, "-"
+// for an empty field) or one CSV with a header.
+func listRegistrations(ctx context.Context, env *cmdEnv, sched *digest.Scheduler, list string, ss []digest.Listed, asCSV bool) error {
+	var cw *csv.Writer
+	if asCSV {
+		cw = csv.NewWriter(env.io.Stdout)
+		cw.Write([]string{"session", "address", "name", "status", "waitlist", "answered", "answer1", "answer2", "answer3"})
+	}
+	for _, s := range ss {
+		if !s.Registration() {
+			continue
+		}
+		r, err := sched.Registrations(ctx, env.actor(), list, s.ID)
+		if err != nil {
+			return fmt.Errorf("session ls: %w", err)
+		}
+		for _, p := range r.People {
+			fields := append([]string{strconv.FormatUint(s.ID, 10)}, r.Row(p)...)
+			if cw != nil {
+				for len(fields) < 9 {
+					fields = append(fields, "")
+				}
+				cw.Write(digest.SafeCSV(fields))
+				continue
+			}
+			for i := range fields {
+				if fields[i] == "" {
+					fields[i] = "-"
+				}
+			}
+			row(env.io.Stdout, fields...)
+		}
+	}
+	if cw != nil {
+		cw.Flush()
+		return cw.Error()
+	}
+	return nil
+}
+
+// setupSessionExport builds `minyan session export LIST ID`.
+func setupSessionExport(fs *flag.FlagSet) action {
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
+		id, err := parseSessionID(env, args[1])
+		if err != nil {
+			return err
+		}
+		out, err := schedulerFor(env.app).ExportRegistrations(ctx, env.actor(), args[0], id)
+		if err != nil {
+			return fmt.Errorf("session export: %w", err)
+		}
+		_, err = env.io.Stdout.Write(out)
+		return err
 	}
 }

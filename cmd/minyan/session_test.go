@@ -173,7 +173,7 @@ func TestSessionCommands(t *testing.T) {
 	cliRun(t, app, "pairs", "ls", "circle").expect(t, 0, pairs, "")
 
 	cliRun(t, app, "digest", "send", "circle").expect(t, 0, "nothing to send: no posts on circle since its last digest\n", "")
-	if h := cliRun(t, app, "session", "--help").mustOK(t); !strings.Contains(h, "minyan session move --start") || !strings.Contains(h, "minyan session ls LIST") {
+	if h := cliRun(t, app, "session", "--help").mustOK(t); !strings.Contains(h, "minyan session move --start") || !strings.Contains(h, "minyan session ls [--registrations [--csv]] LIST") {
 		t.Errorf("help session:\n%s", h)
 	}
 }

@@ -73,6 +73,7 @@ func Handler(o Options) http.Handler {
 	route("POST /api/v1/lists/{name}/held/{id}", h.decide)
 	route("GET /api/v1/lists/{name}/sessions", h.sessions)
 	route("POST /api/v1/lists/{name}/sessions", h.addSessions)
+	route("POST /api/v1/lists/{name}/sessions/{id}/rsvp", h.rsvp)
 	route("GET /api/v1/lists/{name}/messages", h.messages)
 	route("GET /api/v1/search", h.search)
 	route("/api/v1/", func(w http.ResponseWriter, r *http.Request, _ listserv.Actor) error {
@@ -656,6 +657,16 @@ type sessionJSON struct {
 	Topic    string         `json:"topic"`
 	Link     string         `json:"link"`
 	RSVP     map[string]int `json:"rsvp"`
+	// The event parts, present when set.
+	AllDay    bool     `json:"all_day,omitempty"`
+	Location  string   `json:"location,omitempty"`
+	Seats     int      `json:"seats,omitempty"`
+	Questions []string `json:"questions,omitempty"`
+}
+
+func eventJSON(j sessionJSON, si digest.SessionInfo) sessionJSON {
+	j.AllDay, j.Location, j.Seats, j.Questions = si.AllDay, si.Location, si.Seats, si.Questions
+	return j
 }
 
 func (h *handler) sessions(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
@@ -665,8 +676,8 @@ func (h *handler) sessions(w http.ResponseWriter, r *http.Request, a listserv.Ac
 	}
 	out := make([]sessionJSON, 0, len(ls))
 	for _, s := range ls {
-		out = append(out, sessionJSON{ID: s.ID, Start: s.Start.UTC(), Duration: listserv.FormatDuration(s.Duration), Status: s.State,
-			Topic: s.Topic, Link: s.Link, RSVP: map[string]int{"yes": s.RSVP.Yes, "no": s.RSVP.No, "maybe": s.RSVP.Maybe}})
+		out = append(out, eventJSON(sessionJSON{ID: s.ID, Start: s.Start.UTC(), Duration: listserv.FormatDuration(s.Duration), Status: s.State,
+			Topic: s.Topic, Link: s.Link, RSVP: map[string]int{"yes": s.RSVP.Yes, "no": s.RSVP.No, "maybe": s.RSVP.Maybe}}, s.SessionInfo))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -681,6 +692,12 @@ type AddSessionsIn struct {
 	Duration string `json:"duration,omitempty"`
 	Link     string `json:"link,omitempty"`
 	Topic    string `json:"topic,omitempty"`
+	// AllDay, Location, Seats and Questions make an event with
+	// registration (see docs/events.md).
+	AllDay    bool     `json:"all_day,omitempty"`
+	Location  string   `json:"location,omitempty"`
+	Seats     int      `json:"seats,omitempty"`
+	Questions []string `json:"questions,omitempty"`
 }
 
 func (h *handler) addSessions(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
@@ -697,16 +714,50 @@ func (h *handler) addSessions(w http.ResponseWriter, r *http.Request, a listserv
 	}
 	list := r.PathValue("name")
 	added, err := h.core.AddSessions(r.Context(), a, digest.AddRequest{List: list, Zone: in.TZ, Start: in.Start, Every: in.Every,
-		Count: in.Count, Duration: d, Link: in.Link, Topic: in.Topic})
+		Count: in.Count, Duration: d, Link: in.Link, Topic: in.Topic,
+		AllDay: in.AllDay, Location: in.Location, Seats: in.Seats, Questions: in.Questions})
 	if err != nil {
 		return err
 	}
 	out := make([]sessionJSON, 0, len(added.Sessions))
 	for _, s := range added.Sessions {
-		out = append(out, sessionJSON{ID: s.ID, Start: s.Start.UTC(), Duration: listserv.FormatDuration(s.Duration), Status: "scheduled",
-			Topic: s.Topic, Link: s.Link, RSVP: map[string]int{"yes": 0, "no": 0, "maybe": 0}})
+		out = append(out, eventJSON(sessionJSON{ID: s.ID, Start: s.Start.UTC(), Duration: listserv.FormatDuration(s.Duration), Status: "scheduled",
+			Topic: s.Topic, Link: s.Link, RSVP: map[string]int{"yes": 0, "no": 0, "maybe": 0}}, s))
 	}
 	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// RSVPIn is the body of POST /api/v1/lists/NAME/sessions/ID/rsvp: a
+// member's answer, and for a yes their answers to the session's
+// questions, in order.
+type RSVPIn struct {
+	Address string   `json:"address"`
+	Answer  string   `json:"answer"`
+	Answers []string `json:"answers,omitempty"`
+}
+
+func (h *handler) rsvp(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	if err != nil || id == 0 {
+		return fmt.Errorf("session %q: %w", r.PathValue("id"), errNotFound)
+	}
+	var in RSVPIn
+	if err := decode(w, r, maxBody, &in); err != nil {
+		return err
+	}
+	if in.Address == "" {
+		return fmt.Errorf("address: give the member's address: %w", errBadRequest)
+	}
+	out, err := h.core.RSVP(r.Context(), a, r.PathValue("name"), id, in.Address, in.Answer, in.Answers)
+	if err != nil {
+		return err
+	}
+	res := map[string]any{"session": id, "address": strings.ToLower(in.Address), "answer": out.Answer, "status": string(out.Standing), "message": out.Sentence()}
+	if out.Position > 0 {
+		res["waitlist"] = out.Position
+	}
+	writeJSON(w, http.StatusOK, res)
 	return nil
 }
 

@@ -37,6 +37,7 @@ type Core interface {
 
 	Sessions(ctx context.Context, a listserv.Actor, list string) ([]digest.Listed, error)
 	AddSessions(ctx context.Context, a listserv.Actor, req digest.AddRequest) (digest.Added, error)
+	RSVP(ctx context.Context, a listserv.Actor, list string, id uint64, addr, answer string, answers []string) (digest.Outcome, error)
 
 	Messages(ctx context.Context, a listserv.Actor, list string, since uint64, limit int) ([]store.ArchiveMeta, error)
 	Search(ctx context.Context, a listserv.Actor, q string, limit int) ([]listserv.SearchHit, error)

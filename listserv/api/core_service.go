@@ -154,6 +154,11 @@ func (c ServiceCore) Sessions(_ context.Context, _ listserv.Actor, list string) 
 	return c.Sched().Sessions(list)
 }
 
+// RSVP records a member's answer (and registration) for a session.
+func (c ServiceCore) RSVP(ctx context.Context, a listserv.Actor, list string, id uint64, addr, answer string, answers []string) (digest.Outcome, error) {
+	return c.Sched().RSVPFor(ctx, a, list, id, addr, answer, answers)
+}
+
 // AddSessions schedules sessions.
 func (c ServiceCore) AddSessions(ctx context.Context, a listserv.Actor, req digest.AddRequest) (digest.Added, error) {
 	return c.Sched().AddSessions(ctx, a, req)

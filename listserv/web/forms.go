@@ -138,12 +138,21 @@ func memberValues(v url.Values) (memberForm, error) {
 	return memberForm{}, errors.New("please choose every message, a weekly digest, or no mail")
 }
 
-// rsvpForm is POST /me/rsvp: list, session and answer.
+// rsvpForm is POST /me/rsvp: list, session and answer, and for a
+// session with questions the answers q1, q2, q3.
 type rsvpForm struct {
 	List    string
 	Session uint64
 	Answer  string
+	Answers []string
 }
+
+// maxFormAnswers is how many question fields the RSVP form has, and
+// maxFormAnswer how long one may be.
+const (
+	maxFormAnswers = 3
+	maxFormAnswer  = 2000
+)
 
 func parseRSVPForm(r *http.Request) (rsvpForm, error) {
 	v, err := postForm(r)
@@ -162,9 +171,17 @@ func rsvpValues(v url.Values) (rsvpForm, error) {
 	if err != nil || id == 0 {
 		return rsvpForm{}, errors.New("that session is not known here")
 	}
+	var answers []string
+	for i := 1; i <= maxFormAnswers; i++ {
+		a := v.Get("q" + strconv.Itoa(i))
+		if len(a) > maxFormAnswer {
+			return rsvpForm{}, errors.New("please keep each answer shorter")
+		}
+		answers = append(answers, a)
+	}
 	switch a := v.Get("answer"); a {
 	case "yes", "no", "maybe":
-		return rsvpForm{List: list, Session: id, Answer: a}, nil
+		return rsvpForm{List: list, Session: id, Answer: a, Answers: answers}, nil
 	}
 	return rsvpForm{}, errors.New("please answer yes, no or maybe")
 }

@@ -77,7 +77,8 @@ func FuzzMemberForm(f *testing.F) {
 }
 
 func FuzzRSVPForm(f *testing.F) {
-	for _, s := range []string{"list=team&session=3&answer=yes", "list=team&session=0&answer=no", "list=T&session=1&answer=maybe", "session=-1", "list=team&session=18446744073709551616&answer=yes"} {
+	for _, s := range []string{"list=team&session=3&answer=yes", "list=team&session=0&answer=no", "list=T&session=1&answer=maybe", "session=-1", "list=team&session=18446744073709551616&answer=yes",
+		"list=team&session=4&answer=yes&q1=vegetarian&q2=step-free+access", "list=team&session=4&answer=yes&q1=%00%0A&q3=x&q4=ignored"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
@@ -88,6 +89,9 @@ func FuzzRSVPForm(f *testing.F) {
 		rf, err := rsvpValues(v)
 		if err == nil && (rf.Session == 0 || (rf.Answer != "yes" && rf.Answer != "no" && rf.Answer != "maybe")) {
 			t.Fatalf("rsvpValues(%q) = %+v", body, rf)
+		}
+		if err == nil && (len(rf.Answers) != maxFormAnswers || len(rf.Answers[0]) > maxFormAnswer) {
+			t.Fatalf("rsvpValues(%q) answers %q", body, rf.Answers)
 		}
 		if err == nil {
 			if _, ok := listName(rf.List); !ok {

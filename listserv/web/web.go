@@ -86,7 +86,7 @@ type Core interface {
 	SelfLeave(a listserv.Actor, name string) (string, error)
 	SelfAppPassword(a listserv.Actor) (password, server string, err error)
 	MySessions(a listserv.Actor) ([]digest.Upcoming, error)
-	RSVP(a listserv.Actor, list string, id uint64, answer string) error
+	RSVP(a listserv.Actor, list string, id uint64, answer string, answers []string) (digest.Outcome, error)
 	MyPartners(a listserv.Actor) ([]digest.Partners, error)
 	NewCalendarKey(a listserv.Actor) (string, error)
 	CalendarKeyMade(a listserv.Actor) (time.Time, bool)
@@ -709,11 +709,12 @@ func (h *handler) meRSVP(w http.ResponseWriter, r *http.Request) {
 		h.renderMe(w, r, v, http.StatusBadRequest, "", sentence(err.Error()))
 		return
 	}
-	if err := h.o.Core.RSVP(v.Actor(), f.List, f.Session, f.Answer); err != nil {
+	out, err := h.o.Core.RSVP(v.Actor(), f.List, f.Session, f.Answer, f.Answers)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.renderMe(w, r, v, http.StatusOK, "Thank you: your answer ("+f.Answer+") is noted.", "")
+	h.renderMe(w, r, v, http.StatusOK, out.Sentence(), "")
 }
 
 func (h *handler) mePassword(w http.ResponseWriter, r *http.Request) {
