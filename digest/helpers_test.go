@@ -222,7 +222,7 @@ type mimePart struct {
 
 // parts walks a message and returns its leaves (message/rfc822 parts are
 // leaves too), decoded.
-func parts(t *testing.T, raw []byte) (gomessage.Header, []mimePart) {
+func parts(t testing.TB, raw []byte) (gomessage.Header, []mimePart) {
 	t.Helper()
 	ent, err := gomessage.Read(bytes.NewReader(raw))
 	if err != nil {
@@ -283,7 +283,7 @@ func structure(t *testing.T, raw []byte) string {
 }
 
 // textOf is the first text/plain part.
-func textOf(t *testing.T, raw []byte) string {
+func textOf(t testing.TB, raw []byte) string {
 	t.Helper()
 	_, ps := parts(t, raw)
 	for _, p := range ps {
