@@ -172,6 +172,12 @@ func TestModeratorsRacing(t *testing.T) {
 	if len(held) != 1 || (held[0].Status != "approved" && held[0].Status != "discarded") {
 		t.Fatalf("held = %+v", held)
 	}
+	if held[0].Status == "approved" {
+		// Delivery runs after the decision's commit: wait for it.
+		waitFor(t, "the approved post delivered", func() bool { return e.countTo("c@example.net", "Subject: [team] Race") > 0 })
+	} else {
+		waitFor(t, "the outbound queue to drain", func() bool { return e.srv.App.Store.QueueDepth() == 0 })
+	}
 	dist := e.countTo("c@example.net", "Subject: [team] Race")
 	if (held[0].Status == "approved") != (dist == 1) || dist > 1 {
 		t.Fatalf("status %s but distributed %d times", held[0].Status, dist)
