@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 	"unicode"
 
 	"minyan/listserv"
+	"minyan/listserv/mailcompose"
 	"minyan/listserv/outbox"
 	"minyan/store"
 )
@@ -178,14 +178,14 @@ func (s *Scheduler) handleRSVP(ctx context.Context, r *listserv.Reply) (string, 
 		if err != nil {
 			return nil // recorded; no longer a member to write to
 		}
-		raw := message{
-			From:          s.listFrom(l, listserv.RoleOwner),
-			To:            []*mail.Address{personAddress(tx, tok.Address)},
+		raw := mailcompose.Compose(mailcompose.Header{
+			From:          s.listFrom(l, listserv.RoleOwner).String(),
+			To:            mailcompose.Addresses(personAddress(tx, tok.Address)),
 			Subject:       subject,
-			MessageID:     store.NewToken() + "@" + s.svc.Domain(),
+			MessageID:     mailcompose.NewID(s.svc.Domain()),
 			Date:          now,
-			AutoSubmitted: true,
-		}.render(textPart(body))
+			AutoSubmitted: "auto-generated",
+		}, mailcompose.Text(body))
 		rc := s.svc.MemberRecipient(l, mb)
 		rc.Header = "" // a personal note, not list mail: no unsubscribe header
 		_, err = s.outbox.Enqueue(tx, outbox.Message{List: l.Name, Raw: raw, Batch: true, At: now}, []store.QueuedRcpt{rc}, outbox.KindNotice)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"minyan/listserv"
+	"minyan/listserv/mailcompose"
 	"minyan/listserv/outbox"
 	"minyan/store"
 )
@@ -231,13 +232,13 @@ func (s *Scheduler) queueWeekly(tx *store.Tx, l store.List, state store.DigestSt
 		return weeklyResult{}, tx.MarkJob(key, now)
 	}
 	// Number the posts in the order they appear: by thread.
-	var parts []entity
+	var parts []mailcompose.Part
 	n := 0
 	for _, t := range threads {
 		for _, p := range t.Posts {
 			n++
 			p.N = n
-			parts = append(parts, rfc822Part(p.raw))
+			parts = append(parts, mailcompose.Message(p.raw))
 		}
 	}
 	from := state.LastSent
@@ -268,18 +269,18 @@ func (s *Scheduler) queueWeekly(tx *store.Tx, l store.List, state store.DigestSt
 		return weeklyResult{}, err
 	}
 	if len(rcpts) > 0 {
-		m := message{
-			From:      s.listFrom(l, listserv.RoleRequest),
-			To:        []*mail.Address{{Name: data.Title, Address: data.PostAddress}},
+		h := mailcompose.Header{
+			From:      s.listFrom(l, listserv.RoleRequest).String(),
+			To:        mailcompose.Addresses(&mail.Address{Name: data.Title, Address: data.PostAddress}),
 			Subject:   subject,
-			MessageID: messageID(key, s.svc.Domain()),
+			MessageID: mailcompose.StableID(key, s.svc.Domain()),
 			Date:      now,
 			Extra:     s.svc.ListHeaders(l),
 		}
 		if data.CanPost {
-			m.ReplyTo = []*mail.Address{{Address: data.PostAddress}}
+			h.ReplyTo = mailcompose.Addresses(&mail.Address{Address: data.PostAddress})
 		}
-		raw := m.render(multipart("mixed", textPart(toc), multipart("digest", parts...)))
+		raw := mailcompose.Compose(h, mailcompose.Multipart("mixed", mailcompose.Text(toc), mailcompose.Multipart("digest", parts...)))
 		if _, err := s.outbox.Enqueue(tx, outbox.Message{List: l.Name, Raw: raw, Batch: !l.Settings.Personalize, At: now}, rcpts, outbox.KindWeeklyDigest); err != nil {
 			return weeklyResult{}, err
 		}

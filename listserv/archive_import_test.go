@@ -57,7 +57,7 @@ func importBytes(t *testing.T, s *Service, list string, data []byte, o ImportOpt
 func dumpArchive(t *testing.T, s *Service, list string) string {
 	t.Helper()
 	var b strings.Builder
-	err := s.Store().View(func(tx *store.Tx) error {
+	err := s.st.View(func(tx *store.Tx) error {
 		return tx.EachArchived(list, 1, 0, func(m store.ArchiveMeta, raw []byte) error {
 			j, _ := json.Marshal(m)
 			b.Write(j)
@@ -101,7 +101,7 @@ func TestImportRoundTrip(t *testing.T) {
 	// the 2005 pipermail posts first, the 2026 ones last.
 	var subjects []string
 	var metas []store.ArchiveMeta
-	s.Store().View(func(tx *store.Tx) error {
+	s.st.View(func(tx *store.Tx) error {
 		return tx.EachArchived("old", 1, 0, func(m store.ArchiveMeta, _ []byte) error {
 			subjects = append(subjects, m.Subject)
 			metas = append(metas, m)

@@ -49,7 +49,7 @@ func (s *Service) receiveOwner(ctx context.Context, env Envelope, la ListAddress
 func moderatorAddresses(tx *store.Tx, list, minRole string) ([]string, error) {
 	var out []string
 	err := tx.EachMember(list, func(m store.Membership) error {
-		if RoleRank(m.Role) >= RoleRank(minRole) && m.Status != StatusBanned {
+		if RoleRank(m.Role) >= RoleRank(minRole) && Status(m.Status) != StatusBanned {
 			out = append(out, m.Address)
 		}
 		return nil

@@ -114,9 +114,6 @@ func New(st *store.Store, o Options) *Service {
 	}
 }
 
-// Store gives adapters (delivery, web) the same store.
-func (s *Service) Store() *store.Store { return s.st }
-
 // Domain is the list domain.
 func (s *Service) Domain() string { return s.o.Domain }
 

@@ -63,7 +63,7 @@ func setupMemberAdd(fs *flag.FlagSet) action {
 			case r.Err != nil:
 				failed = true
 				fmt.Fprintf(env.io.Stderr, "minyan: %v\n", r.Err)
-			case r.Status == listserv.StatusWaitlist:
+			case listserv.Status(r.Status) == listserv.StatusWaitlist:
 				fmt.Fprintf(env.io.Stdout, "waitlisted %s on %s (the list is full)\n", r.Address, list)
 			default:
 				fmt.Fprintf(env.io.Stdout, "added %s to %s (%s)\n", r.Address, list, r.Status)

@@ -49,7 +49,7 @@ func startTest(t testing.TB, mutate func(*Options)) *testServer {
 		Clock:     clock,
 		Logger:    slog.New(slog.DiscardHandler),
 	})
-	o := Options{Service: svc, InsecureAuth: true, FailDelay: -1}
+	o := Options{Service: svc, Archive: st, InsecureAuth: true, FailDelay: -1}
 	if os.Getenv("MINYAN_TEST_LOG") != "" {
 		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
