@@ -12,7 +12,8 @@ import (
 	"minyan/store"
 )
 
-// Bounce handling (SPEC "Posting pipeline" step 8, docs/deliverability.md).
+// Bounce handling: the last step of a post's way out, when the relay or a
+// later DSN says a copy did not arrive (docs/deliverability.md).
 //
 // A member's score is the number of counted bounces inside the list's
 // bounce_window. Only failures that blame the mailbox count (bounce.Failed:

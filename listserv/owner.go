@@ -7,7 +7,8 @@ import (
 )
 
 // receiveOwner forwards mail for NAME-owner@ to the list's owners and
-// moderators, attached, never to the list (SPEC "Addresses").
+// moderators, attached, never to the list: NAME-owner@ reaches the people
+// who run the list and no one else.
 func (s *Service) receiveOwner(ctx context.Context, env Envelope, la ListAddress, raw []byte) error {
 	m, err := parse(raw)
 	if err != nil {

@@ -87,8 +87,8 @@ func RoleRank(role string) int {
 	return -1
 }
 
-// CanModerate tells whether a role may decide on held posts (facilitators
-// may, SPEC "Roles").
+// CanModerate tells whether a role may decide on held posts: facilitators,
+// moderators and owners may, plain members may not.
 func CanModerate(role string) bool { return RoleRank(role) >= RoleRank("facilitator") }
 
 // Preset returns the settings a new list of that kind starts with.

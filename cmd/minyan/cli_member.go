@@ -9,7 +9,8 @@ import (
 	"minyan/listserv"
 )
 
-// checkRole accepts "" (not given) or one of SPEC's roles.
+// checkRole accepts "" (not given) or one of the list roles: member,
+// facilitator, moderator, owner.
 func checkRole(role string) error {
 	if role == "" || listserv.RoleRank(role) >= 0 {
 		return nil
@@ -17,7 +18,8 @@ func checkRole(role string) error {
 	return fmt.Errorf("role %q: must be member, facilitator, moderator or owner", role)
 }
 
-// checkMode accepts "" (not given) or one of SPEC's delivery modes.
+// checkMode accepts "" (not given) or one of the delivery modes: each,
+// digest, nomail.
 func checkMode(mode string) error {
 	switch mode {
 	case "", "each", "digest", "nomail":

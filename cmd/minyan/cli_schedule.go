@@ -94,8 +94,8 @@ func setupSessionAdd(fs *flag.FlagSet) action {
 	}
 }
 
-// setupSessionLs builds `minyan session ls LIST`: SPEC's four columns
-// ID<TAB>START<TAB>STATUS<TAB>TOPIC, then the RSVP counts
+// setupSessionLs builds `minyan session ls LIST`: four tab-separated
+// columns ID<TAB>START<TAB>STATUS<TAB>TOPIC, then the RSVP counts
 // ("yes=3 no=1 maybe=0") and who answered what ("yes:a@x,b@x no:c@x", or
 // "-"). STATUS is scheduled, moved, cancelled or done.
 func setupSessionLs(fs *flag.FlagSet) action {
