@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/mail"
+	"minyan/listserv/mailcompose"
 	"regexp"
 	"sort"
 	"strconv"
@@ -340,14 +340,14 @@ func (s *Scheduler) note(tx *store.Tx, l store.List, addr, template string, data
 	if err != nil {
 		return err
 	}
-	raw := message{
-		From:          s.listFrom(l, listserv.RoleOwner),
-		To:            []*mail.Address{personAddress(tx, addr)},
+	raw := mailcompose.Compose(mailcompose.Header{
+		From:          s.listFrom(l, listserv.RoleOwner).String(),
+		To:            mailcompose.Addresses(personAddress(tx, addr)),
 		Subject:       subject,
-		MessageID:     store.NewToken() + "@" + s.svc.Domain(),
+		MessageID:     mailcompose.NewID(s.svc.Domain()),
 		Date:          now,
-		AutoSubmitted: true,
-	}.render(textPart(body))
+		AutoSubmitted: "auto-generated",
+	}, mailcompose.Text(body))
 	rc := s.svc.MemberRecipient(l, mb)
 	rc.Header = "" // a personal note, not list mail: no unsubscribe header
 	_, err = s.outbox.Enqueue(tx, outbox.Message{List: l.Name, Raw: raw, Batch: true, At: now}, []store.QueuedRcpt{rc}, outbox.KindNotice)

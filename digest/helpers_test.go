@@ -72,7 +72,7 @@ func newEnvAt(t testing.TB, now time.Time) *env {
 		Domain: domain, PublicURL: "https://lists.example.org", Clock: clock, Logger: log,
 		Defaults: listserv.ServerDefaults{MaxMessageBytes: 10 << 20, Timezone: "America/New_York"},
 	})
-	s := New(svc, Options{Logger: log, Rand: rand.New(rand.NewPCG(1, 2))})
+	s := New(svc, st, Options{Logger: log, Rand: rand.New(rand.NewPCG(1, 2))})
 	return &env{t: t, st: st, svc: svc, s: s, clock: clock, logs: logs}
 }
 

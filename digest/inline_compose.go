@@ -1,10 +1,9 @@
 package digest
 
 import (
-	"bytes"
 	"fmt"
 	"html/template"
-	"mime/quotedprintable"
+	"minyan/listserv/mailcompose"
 	"strings"
 
 	"minyan/listserv"
@@ -264,36 +263,24 @@ func (s *Scheduler) renderWeeklyHTML(list string, data *weeklyData) (string, err
 	return out, nil // not even the titles fit: send the smallest there is
 }
 
-// htmlPart is UTF-8 HTML, quoted-printable.
-func htmlPart(doc string) entity {
-	var b bytes.Buffer
-	qp := quotedprintable.NewWriter(&b)
-	qp.Write([]byte(crlf(doc)))
-	qp.Close()
-	return entity{header: []string{
-		"Content-Type: text/html; charset=utf-8",
-		"Content-Transfer-Encoding: quoted-printable",
-	}, body: b.Bytes()}
-}
-
 // weeklyBodies renders the digest's message once for each format some
 // member gets, from the text already rendered (text) and the posts'
 // message/rfc822 parts.
-func (s *Scheduler) weeklyBodies(l store.List, data *weeklyData, m message, text string, parts []entity, formats map[store.DigestFormat]bool) (map[store.DigestFormat][]byte, error) {
+func (s *Scheduler) weeklyBodies(l store.List, data *weeklyData, h mailcompose.Header, text string, parts []mailcompose.Part, formats map[store.DigestFormat]bool) (map[store.DigestFormat][]byte, error) {
 	out := map[store.DigestFormat][]byte{}
 	if formats[store.DigestHTML] {
 		doc, err := s.renderWeeklyHTML(l.Name, data)
 		if err != nil {
 			return nil, err
 		}
-		out[store.DigestHTML] = m.render(multipart("mixed",
-			multipart("alternative", textPart(text), htmlPart(doc)),
-			multipart("digest", parts...)))
+		out[store.DigestHTML] = mailcompose.Compose(h, mailcompose.Multipart("mixed",
+			mailcompose.Multipart("alternative", mailcompose.Text(text), mailcompose.HTML(doc)),
+			mailcompose.Multipart("digest", parts...)))
 	}
 	if formats[store.DigestPlain] {
-		pm := m
-		pm.MessageID = strings.Replace(m.MessageID, "minyan.", "minyan.plain.", 1)
-		out[store.DigestPlain] = pm.render(textPart(text))
+		ph := h
+		ph.MessageID = strings.Replace(h.MessageID, "minyan.", "minyan.plain.", 1)
+		out[store.DigestPlain] = mailcompose.Compose(ph, mailcompose.Text(text))
 	}
 	return out, nil
 }

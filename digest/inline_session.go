@@ -2,6 +2,7 @@ package digest
 
 import (
 	"fmt"
+	"minyan/listserv/mailcompose"
 	"time"
 
 	"minyan/listserv"
@@ -56,16 +57,16 @@ func (s *Scheduler) sessionDigestCopies(l store.List, members []store.Membership
 			return nil, err
 		}
 		from := s.listFrom(l, listserv.RoleOwner)
-		raw := message{
-			From: from, Subject: subject, MessageID: messageID(id, s.svc.Domain()), Date: now,
-			Extra: s.svc.ListHeaders(l), AutoSubmitted: true,
-		}.render(multipart("mixed",
-			multipart("alternative", textPart(body), htmlPart(doc), calendarPart(ics, MethodPublish)),
-			icsAttachment(ics, MethodPublish)))
+		raw := mailcompose.Compose(mailcompose.Header{
+			From: from.String(), Subject: subject, MessageID: mailcompose.StableID(id, s.svc.Domain()), Date: now,
+			Extra: s.svc.ListHeaders(l), AutoSubmitted: "auto-generated",
+		}, mailcompose.Multipart("mixed",
+			mailcompose.Multipart("alternative", mailcompose.Text(body), mailcompose.HTML(doc), mailcompose.Calendar(ics, MethodPublish)),
+			mailcompose.CalendarFile(ics, MethodPublish)))
 		out = append(out, sessionDigestCopy{raw, ms})
 	}
 	if ms := byFormat[store.DigestPlain]; len(ms) > 0 {
-		raw := s.sessionMessage(l, subject, messageID(id+"/plain", s.svc.Domain()), now, body, ics, MethodPublish, true)
+		raw := s.sessionMessage(l, subject, mailcompose.StableID(id+"/plain", s.svc.Domain()), now, body, ics, MethodPublish, true)
 		out = append(out, sessionDigestCopy{raw, ms})
 	}
 	return out, nil

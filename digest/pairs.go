@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"minyan/listserv"
+	"minyan/listserv/mailcompose"
 	"minyan/listserv/outbox"
 	"minyan/store"
 )
@@ -232,16 +233,16 @@ func (s *Scheduler) queuePairMail(tx *store.Tx, l store.List, si SessionInfo, j 
 		if err != nil {
 			return 0, err
 		}
-		raw := message{
-			From:          s.listFrom(l, listserv.RoleOwner),
-			To:            addrs,
-			ReplyTo:       addrs,
+		raw := mailcompose.Compose(mailcompose.Header{
+			From:          s.listFrom(l, listserv.RoleOwner).String(),
+			To:            mailcompose.Addresses(addrs...),
+			ReplyTo:       mailcompose.Addresses(addrs...),
 			Subject:       subject,
-			MessageID:     messageID(fmt.Sprintf("%s/r%d/g%d", j.Key, p.Round, gi+1), s.svc.Domain()),
+			MessageID:     mailcompose.StableID(fmt.Sprintf("%s/r%d/g%d", j.Key, p.Round, gi+1), s.svc.Domain()),
 			Date:          now,
 			Extra:         s.svc.ListHeaders(l),
-			AutoSubmitted: true,
-		}.render(textPart(body))
+			AutoSubmitted: "auto-generated",
+		}, mailcompose.Text(body))
 		if _, err := s.outbox.Enqueue(tx, outbox.Message{List: l.Name, Raw: raw, At: now}, rcpts, j.Kind); err != nil {
 			return 0, err
 		}

@@ -50,9 +50,11 @@ type Scheduler struct {
 	beforeMark func(key string) error
 }
 
-// New builds a scheduler over a service and registers the RSVP reply
-// handler ("rsvp" tokens) with it.
-func New(svc *listserv.Service, o Options) *Scheduler {
+// New builds a scheduler over a service and the store beneath it (the
+// scheduler is the domain's clock-driven side: it reads due work and
+// records what it sent in the store's transactions) and registers the
+// RSVP reply handler ("rsvp" tokens) with the service.
+func New(svc *listserv.Service, st *store.Store, o Options) *Scheduler {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -61,7 +63,7 @@ func New(svc *listserv.Service, o Options) *Scheduler {
 	}
 	s := &Scheduler{
 		svc:    svc,
-		st:     svc.Store(),
+		st:     st,
 		log:    o.Logger,
 		outbox: svc.Outbox(),
 		wake:   make(chan struct{}, 1),

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"minyan/listserv"
+	"minyan/listserv/mailcompose"
 	"minyan/listserv/outbox"
 	"minyan/store"
 )
@@ -81,7 +82,7 @@ func (s *Scheduler) queueSessionMail(tx *store.Tx, l store.List, si SessionInfo,
 	if err != nil {
 		return 0, err
 	}
-	raw := s.sessionMessage(l, subject, messageID(m.key, s.svc.Domain()), now, body, ics, m.method, m.rsvp)
+	raw := s.sessionMessage(l, subject, mailcompose.StableID(m.key, s.svc.Domain()), now, body, ics, m.method, m.rsvp)
 	rcpts, err := s.sessionRecipients(tx, l, si, members, m.rsvp, now)
 	if err != nil {
 		return 0, err
@@ -100,21 +101,21 @@ func (s *Scheduler) queueSessionMail(tx *store.Tx, l store.List, si SessionInfo,
 // reminder must not send "yes" to every member.
 func (s *Scheduler) sessionMessage(l store.List, subject, msgID string, now time.Time, body string, ics []byte, method string, rsvp bool) []byte {
 	from := s.listFrom(l, listserv.RoleOwner)
-	var to []*mail.Address
+	var to []string
 	if !rsvp {
-		to = []*mail.Address{{Name: from.Name, Address: s.svc.Address(l.Name, listserv.RolePost, "")}}
+		to = mailcompose.Addresses(&mail.Address{Name: from.Name, Address: s.svc.Address(l.Name, listserv.RolePost, "")})
 	}
-	return message{
-		From:          from,
+	return mailcompose.Compose(mailcompose.Header{
+		From:          from.String(),
 		To:            to,
 		Subject:       subject,
 		MessageID:     msgID,
 		Date:          now,
 		Extra:         s.svc.ListHeaders(l),
-		AutoSubmitted: true,
-	}.render(multipart("mixed",
-		multipart("alternative", textPart(body), calendarPart(ics, method)),
-		icsAttachment(ics, method)))
+		AutoSubmitted: "auto-generated",
+	}, mailcompose.Multipart("mixed",
+		mailcompose.Multipart("alternative", mailcompose.Text(body), mailcompose.Calendar(ics, method)),
+		mailcompose.CalendarFile(ics, method)))
 }
 
 // sessionRecipients is the delivery work for members, each with an RSVP

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"minyan/listserv"
+	"minyan/listserv/mailcompose"
 	"minyan/store"
 )
 
@@ -194,3 +195,6 @@ func joinNames(names []string) string {
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
+
+// oneLine keeps user-supplied text (topics, names) on one line.
+func oneLine(s string) string { return mailcompose.OneLine(s) }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"minyan/listserv"
+	"minyan/listserv/mailcompose"
 	"minyan/listserv/outbox"
 	"minyan/store"
 )
@@ -239,13 +240,13 @@ func (s *Scheduler) queueWeekly(tx *store.Tx, l store.List, state store.DigestSt
 		return weeklyResult{}, tx.MarkJob(key, now)
 	}
 	// Number the posts in the order they appear: by thread.
-	var parts []entity
+	var parts []mailcompose.Part
 	n := 0
 	for _, t := range threads {
 		for _, p := range t.Posts {
 			n++
 			p.N = n
-			parts = append(parts, rfc822Part(p.raw))
+			parts = append(parts, mailcompose.Message(p.raw))
 		}
 	}
 	from := state.LastSent
@@ -277,18 +278,18 @@ func (s *Scheduler) queueWeekly(tx *store.Tx, l store.List, state store.DigestSt
 	}
 	nrcpts := len(rcpts[store.DigestHTML]) + len(rcpts[store.DigestPlain])
 	if nrcpts > 0 {
-		m := message{
-			From:      s.listFrom(l, listserv.RoleRequest),
-			To:        []*mail.Address{{Name: data.Title, Address: data.PostAddress}},
+		h := mailcompose.Header{
+			From:      s.listFrom(l, listserv.RoleRequest).String(),
+			To:        mailcompose.Addresses(&mail.Address{Name: data.Title, Address: data.PostAddress}),
 			Subject:   subject,
-			MessageID: messageID(key, s.svc.Domain()),
+			MessageID: mailcompose.StableID(key, s.svc.Domain()),
 			Date:      now,
 			Extra:     s.svc.ListHeaders(l),
 		}
 		if data.CanPost {
-			m.ReplyTo = []*mail.Address{{Address: data.PostAddress}}
+			h.ReplyTo = mailcompose.Addresses(&mail.Address{Address: data.PostAddress})
 		}
-		raws, err := s.weeklyBodies(l, &data, m, toc, parts, map[store.DigestFormat]bool{
+		raws, err := s.weeklyBodies(l, &data, h, toc, parts, map[store.DigestFormat]bool{
 			store.DigestHTML: len(rcpts[store.DigestHTML]) > 0, store.DigestPlain: len(rcpts[store.DigestPlain]) > 0})
 		if err != nil {
 			return weeklyResult{}, err

@@ -9,7 +9,9 @@ import (
 	"unicode/utf8"
 )
 
-// AddrRole says what a list address is for (SPEC "Addresses"). One table
+// AddrRole says what a list address is for (NAME@, NAME-request@,
+// NAME-join@, NAME-leave@, NAME-owner@, NAME-confirm+TOKEN@,
+// NAME-bounces[+TOKEN]@). One table
 // maps suffixes to roles; nothing else parses list addresses.
 type AddrRole string
 
@@ -41,7 +43,9 @@ var listNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 // ErrBadListName explains the naming rule in the words of the CLI.
 var ErrBadListName = errors.New("a list name is 1 to 64 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit, and may not end in -request, -join, -leave, -owner, -confirm or -bounces")
 
-// ValidListName checks SPEC's rule for list names, and refuses "inbox":
+// ValidListName checks the rule for list names (1 to 64 characters of
+// a-z, 0-9, '.', '_', '-', starting with a letter or digit), and refuses
+// "inbox":
 // IMAP reserves that name (in any case) for the INBOX, so such a list's
 // archive could never be opened.
 func ValidListName(name string) error {
@@ -120,8 +124,8 @@ func (la ListAddress) Address(domain string) string {
 	return local + "@" + domain
 }
 
-// NormalizeAddress lowercases an address and strips angle brackets, since
-// SPEC compares addresses case-insensitively.
+// NormalizeAddress lowercases an address and strips angle brackets:
+// minyan treats two addresses that differ only in case as one person.
 func NormalizeAddress(a string) string {
 	return strings.ToLower(trimAddress(a))
 }

@@ -108,9 +108,9 @@ func (s *Service) AddMembers(ctx context.Context, a Actor, list string, specs []
 				res[i].Status = "updated"
 			} else {
 				mb = store.Membership{List: list, Address: sp.Address, Role: or(sp.Role, string(ListMember)),
-					Mode: or(sp.Mode, string(ModeEach)), Status: StatusOK, Joined: s.clock.Now()}
+					Mode: or(sp.Mode, string(ModeEach)), Status: string(StatusOK), Joined: s.clock.Now()}
 				if l.Settings.Capacity > 0 && mb.Role == string(ListMember) && seats >= l.Settings.Capacity {
-					mb.Status = StatusWaitlist
+					mb.Status = string(StatusWaitlist)
 				} else if mb.Role == string(ListMember) {
 					seats++
 				}
@@ -179,7 +179,7 @@ func (s *Service) upsertPerson(tx *store.Tx, sp MemberSpec) error {
 func seatsTaken(tx *store.Tx, list string) (int, error) {
 	n := 0
 	err := tx.EachMember(list, func(m store.Membership) error {
-		if m.Role == "member" && m.Status != StatusWaitlist && m.Status != StatusPending && m.Status != StatusBanned {
+		if m.Role == "member" && Status(m.Status) != StatusWaitlist && Status(m.Status) != StatusPending && Status(m.Status) != StatusBanned {
 			n++
 		}
 		return nil
@@ -226,8 +226,8 @@ func (s *Service) setMember(tx *store.Tx, a Actor, mb store.Membership, role, mo
 	}
 	if mode != "" {
 		mb.Mode = mode
-		if mb.Status == StatusDisabled || mb.Status == StatusBouncing {
-			mb.Status = StatusOK
+		if Status(mb.Status) == StatusDisabled || Status(mb.Status) == StatusBouncing {
+			mb.Status = string(StatusOK)
 			mb.Bounces = nil
 		}
 	}
@@ -291,7 +291,7 @@ func (s *Service) promoteWaitlist(tx *store.Tx, list string) error {
 	for seats < l.Settings.Capacity {
 		var first *store.Membership
 		err := tx.EachMember(list, func(m store.Membership) error {
-			if m.Status != StatusWaitlist || s.standingProblem(tx, l, m.Address) != "" {
+			if Status(m.Status) != StatusWaitlist || s.standingProblem(tx, l, m.Address) != "" {
 				return nil // dues lapsed while waiting: they keep their place, not a seat
 			}
 			if first == nil || m.Joined.Before(first.Joined) {
@@ -303,7 +303,7 @@ func (s *Service) promoteWaitlist(tx *store.Tx, list string) error {
 		if err != nil || first == nil {
 			return err
 		}
-		first.Status = StatusOK
+		first.Status = string(StatusOK)
 		if err := tx.PutMembership(*first); err != nil {
 			return err
 		}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -33,17 +32,9 @@ var appPasswordEncoding = base32.NewEncoding(appPasswordAlphabet).WithPadding(ba
 // appPasswordBytes is 15 random bytes = 120 bits = 24 symbols.
 const appPasswordBytes = 15
 
-// appPasswordCost is the bcrypt work factor: about 50 ms per check here,
-// slow for guessing, quick enough for a mail app logging in.
-const appPasswordCost = bcrypt.DefaultCost
-
-// dummyHash is compared against when an address has no password, so a
-// failed login takes as long whether or not the address exists. It is
-// made on first use, not at start (every CLI run would pay for it).
-var dummyHash = sync.OnceValue(func() []byte {
-	h, _ := bcrypt.GenerateFromPassword([]byte("no password is set for this address"), appPasswordCost)
-	return h
-})
+// The bcrypt work factor (Options.AppPasswordCost, bcrypt.DefaultCost in
+// production) makes a check take about 50 ms: slow for guessing, quick
+// enough for a mail app logging in.
 
 // NewAppPassword makes a new IMAP app password for addr, stores its hash
 // (replacing any previous one at once; creating the person if needed) and
@@ -63,7 +54,7 @@ func (s *Service) issueAppPassword(addr string, pending bool) (string, error) {
 	raw := make([]byte, appPasswordBytes)
 	rand.Read(raw) // never fails (crypto/rand contract since Go 1.24)
 	plain := appPasswordEncoding.EncodeToString(raw)
-	hash, err := bcrypt.GenerateFromPassword([]byte(plain), appPasswordCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(plain), s.o.AppPasswordCost)
 	if err != nil {
 		return "", fmt.Errorf("hash the app password: %w", err)
 	}
@@ -123,14 +114,14 @@ func (s *Service) CheckAppPassword(addr, pw string) bool {
 		}
 	}
 	canon := []byte(canonicalAppPassword(pw))
-	hash := dummyHash()
+	hash := s.dummyHash()
 	if found {
 		hash = []byte(p.PasswordHash)
 	}
 	if bcrypt.CompareHashAndPassword(hash, canon) == nil && found {
 		return true
 	}
-	hash = dummyHash()
+	hash = s.dummyHash()
 	if found && p.NewPasswordHash != "" {
 		hash = []byte(p.NewPasswordHash)
 	}

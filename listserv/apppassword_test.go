@@ -58,7 +58,9 @@ func TestAppPasswords(t *testing.T) {
 }
 
 func TestCanReadArchive(t *testing.T) {
-	mb := func(role, status string) *store.Membership { return &store.Membership{Role: role, Status: status} }
+	mb := func(role string, status Status) *store.Membership {
+		return &store.Membership{Role: role, Status: string(status)}
+	}
 	for _, tc := range []struct {
 		kind, setting string
 		mb            *store.Membership

@@ -19,7 +19,7 @@ func CanReadArchive(l store.List, mb *store.Membership) bool {
 	if setting == "public" && l.Kind == "caucus" {
 		setting = "members"
 	}
-	member := mb != nil && mb.Status != StatusPending && mb.Status != StatusWaitlist && mb.Status != StatusBanned
+	member := mb != nil && Status(mb.Status) != StatusPending && Status(mb.Status) != StatusWaitlist && Status(mb.Status) != StatusBanned
 	switch setting {
 	case "public":
 		return true

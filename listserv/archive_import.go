@@ -21,8 +21,8 @@ import (
 	"minyan/store"
 )
 
-// Importing an existing list's history (SPEC "Archive access": `minyan
-// archive import LIST FILE.mbox`).
+// Importing an existing list's history (`minyan archive import LIST
+// FILE.mbox`), so members find the old posts in the same archive.
 //
 // The file is read twice. The first pass finds every message with its
 // position and date and keeps only that (tens of bytes per message). The

@@ -37,7 +37,7 @@ func mayRedact(tx *store.Tx, l store.List, a Actor) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return mb.Status != StatusBanned && mb.Status != StatusPending && RoleAllows(mb.Role, PermSettings), nil
+	return Status(mb.Status) != StatusBanned && Status(mb.Status) != StatusPending && RoleAllows(mb.Role, PermSettings), nil
 }
 
 // denied is the answer to an actor without the right: ErrNotFound for a

@@ -50,7 +50,7 @@ func roleOn(tx *store.Tx, list, addr string) string {
 
 // holdsRole tells whether a membership carries its role's rights.
 func holdsRole(mb store.Membership) bool {
-	return mb.Status != StatusPending && mb.Status != StatusWaitlist && mb.Status != StatusBanned
+	return Status(mb.Status) != StatusPending && Status(mb.Status) != StatusWaitlist && Status(mb.Status) != StatusBanned
 }
 
 // authorize checks that a may exercise p on the list named name, and

@@ -12,7 +12,8 @@ import (
 	"minyan/store"
 )
 
-// Bounce handling (SPEC "Posting pipeline" step 8, docs/deliverability.md).
+// Bounce handling: the last step of a post's way out, when the relay or a
+// later DSN says a copy did not arrive (docs/deliverability.md).
 //
 // A member's score is the number of counted bounces inside the list's
 // bounce_window. Only failures that blame the mailbox count (bounce.Failed:
@@ -233,7 +234,7 @@ func (s *Service) DeliveryOutcome(tx *store.Tx, d outbox.Delivery) error {
 // the list's threshold, telling the member (at that address anyway) and
 // the owners.
 func (s *Service) countBounce(tx *store.Tx, list store.List, mb store.Membership, at time.Time, reason, source string) error {
-	if mb.Status != StatusOK && mb.Status != StatusBouncing {
+	if Status(mb.Status) != StatusOK && Status(mb.Status) != StatusBouncing {
 		return nil // disabled already, pending, waitlisted or banned
 	}
 	set := list.Settings
@@ -254,7 +255,7 @@ func (s *Service) countBounce(tx *store.Tx, list store.List, mb store.Membership
 	mb.Bounces = append(kept, at)
 	score := len(mb.Bounces)
 	if score < set.BounceScoreThreshold {
-		mb.Status = StatusBouncing
+		mb.Status = string(StatusBouncing)
 		tx.OnCommit(func() {
 			s.bounceMetric("counted")
 			s.log.Info("bounce counted", "list", list.Name, "member", mb.Address, "score", score,
@@ -262,7 +263,7 @@ func (s *Service) countBounce(tx *store.Tx, list store.List, mb store.Membership
 		})
 		return tx.PutMembership(mb)
 	}
-	mb.Status = StatusDisabled
+	mb.Status = string(StatusDisabled)
 	if err := tx.PutMembership(mb); err != nil {
 		return err
 	}
@@ -385,10 +386,10 @@ func (s *Service) deliverabilityProblem(tx *store.Tx, list store.List, rcpt, rea
 // probeDelivered re-enables a disabled member whose probe the relay
 // accepted.
 func (s *Service) probeDelivered(tx *store.Tx, list store.List, mb store.Membership) error {
-	if mb.Status != StatusDisabled {
+	if Status(mb.Status) != StatusDisabled {
 		return nil
 	}
-	mb.Status = StatusOK
+	mb.Status = string(StatusOK)
 	mb.Bounces = nil
 	tx.OnCommit(func() {
 		s.bounceMetric("reenabled")
@@ -408,14 +409,14 @@ func (s *Service) probeBounced(tx *store.Tx, list store.List, mb store.Membershi
 			return err
 		}
 	}
-	if mb.Status != StatusOK && mb.Status != StatusBouncing {
+	if Status(mb.Status) != StatusOK && Status(mb.Status) != StatusBouncing {
 		return nil
 	}
 	disabledAt, err := time.Parse(time.RFC3339Nano, tok.Data)
 	if err != nil {
 		disabledAt = s.clock.Now()
 	}
-	mb.Status = StatusDisabled
+	mb.Status = string(StatusDisabled)
 	mb.Bounces = []time.Time{disabledAt}
 	if err := s.emit(tx, EventMemberDisabled, list.Name, memberEvent(mb)); err != nil {
 		return err
@@ -430,7 +431,7 @@ func (s *Service) probeBounced(tx *store.Tx, list store.List, mb store.Membershi
 // disabledSince is when a member's delivery was disabled: the last
 // counted bounce (scores of disabled members are frozen).
 func disabledSince(mb store.Membership) (time.Time, bool) {
-	if mb.Status != StatusDisabled || len(mb.Bounces) == 0 {
+	if Status(mb.Status) != StatusDisabled || len(mb.Bounces) == 0 {
 		return time.Time{}, false
 	}
 	return mb.Bounces[len(mb.Bounces)-1], true
@@ -511,7 +512,7 @@ func (s *Service) bounceMaintenance(ctx context.Context, now time.Time) error {
 		for _, l := range lists {
 			w := work{list: l}
 			err := tx.EachMember(l.Name, func(mb store.Membership) error {
-				switch mb.Status {
+				switch Status(mb.Status) {
 				case StatusBouncing:
 					if len(pruneBounces(mb.Bounces, now.Add(-l.Settings.BounceWindow))) < len(mb.Bounces) {
 						w.addrs = append(w.addrs, mb.Address)
@@ -552,12 +553,12 @@ func (s *Service) bounceMaintenance(ctx context.Context, now time.Time) error {
 				if err != nil {
 					return err
 				}
-				switch mb.Status {
+				switch Status(mb.Status) {
 				case StatusBouncing:
 					// Old bounces leave the score; none left, all is well.
 					mb.Bounces = pruneBounces(mb.Bounces, now.Add(-list.Settings.BounceWindow))
 					if len(mb.Bounces) == 0 {
-						mb.Status = StatusOK
+						mb.Status = string(StatusOK)
 						mb.Bounces = nil
 					}
 					if err := tx.PutMembership(mb); err != nil {

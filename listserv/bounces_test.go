@@ -144,7 +144,7 @@ func TestBounceScoreDisableProbeReenable(t *testing.T) {
 	e.bounce(verp, dsn)
 	e.clock.Advance(time.Hour)
 	e.bounce(verp, dsn)
-	if mb := e.member("team", dana.Address); mb.Status != StatusBouncing || len(mb.Bounces) != 1 {
+	if mb := e.member("team", dana.Address); Status(mb.Status) != StatusBouncing || len(mb.Bounces) != 1 {
 		t.Fatalf("after two bounces in an hour: %s with %d bounces", mb.Status, len(mb.Bounces))
 	}
 	// Not counted: a delay, an auto-reply, a DMARC rejection.
@@ -170,7 +170,7 @@ func TestBounceScoreDisableProbeReenable(t *testing.T) {
 		e.clock.Advance(25 * time.Hour)
 	}
 	mb := e.member("team", dana.Address)
-	if mb.Status != StatusDisabled || len(mb.Bounces) != 5 {
+	if Status(mb.Status) != StatusDisabled || len(mb.Bounces) != 5 {
 		t.Fatalf("after 5 counted bounces: %s with %d", mb.Status, len(mb.Bounces))
 	}
 	if Deliverable(mb) {
@@ -220,18 +220,18 @@ func TestBounceScoreDisableProbeReenable(t *testing.T) {
 
 	// The relay refuses the probe: still disabled. Accepts it: enabled.
 	e.hook("team", outbox.KindProbe, store.QueuedRcpt{Address: dana.Address, EnvelopeFrom: probeEnv}, store.Outcome{Permanent: true, Stage: store.StageRcpt, Error: "550 5.1.1 no"})
-	if got := e.member("team", dana.Address); got.Status != StatusDisabled {
+	if got := e.member("team", dana.Address); Status(got.Status) != StatusDisabled {
 		t.Fatalf("refused probe changed status to %s", got.Status)
 	}
 	e.hook("team", outbox.KindProbe, store.QueuedRcpt{Address: dana.Address, EnvelopeFrom: probeEnv}, store.Outcome{Delivered: true, Stage: store.StageData})
-	if got := e.member("team", dana.Address); got.Status != StatusOK || len(got.Bounces) != 0 {
+	if got := e.member("team", dana.Address); Status(got.Status) != StatusOK || len(got.Bounces) != 0 {
 		t.Fatalf("accepted probe: %s with %d bounces", got.Status, len(got.Bounces))
 	}
 	// The probe then bounces from the mailbox: disabled again, keeping
 	// the probe schedule (the next probe is a week after the first).
 	e.bounce(probeEnv, dsn)
 	got := e.member("team", dana.Address)
-	if got.Status != StatusDisabled || len(got.Bounces) != 1 || !got.Bounces[0].Equal(disabledAt) {
+	if Status(got.Status) != StatusDisabled || len(got.Bounces) != 1 || !got.Bounces[0].Equal(disabledAt) {
 		t.Fatalf("bounced probe: %s %v (disabled at %v)", got.Status, got.Bounces, disabledAt)
 	}
 	e.clock.Set(disabledAt.Add(probeFirstAfter + probeEvery + time.Minute))
@@ -259,14 +259,14 @@ func TestBounceWindowExpires(t *testing.T) {
 	if err := e.svc.Maintain(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.member("team", dana.Address); got.Status != StatusBouncing || len(got.Bounces) != 1 {
+	if got := e.member("team", dana.Address); Status(got.Status) != StatusBouncing || len(got.Bounces) != 1 {
 		t.Fatalf("one bounce left the window: %s %d", got.Status, len(got.Bounces))
 	}
 	e.clock.Advance(20 * time.Hour)
 	if err := e.svc.Maintain(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.member("team", dana.Address); got.Status != StatusOK || len(got.Bounces) != 0 {
+	if got := e.member("team", dana.Address); Status(got.Status) != StatusOK || len(got.Bounces) != 0 {
 		t.Fatalf("all bounces old: %s %d", got.Status, len(got.Bounces))
 	}
 }
@@ -283,7 +283,7 @@ func TestBounceWithoutVERP(t *testing.T) {
 		e.bounce("news-bounces+nosuchtoken@lists.example.org", dsnFor("erin@example.net", "5.1.1", "550 5.1.1 user unknown"))
 		e.clock.Advance(25 * time.Hour)
 	}
-	if d, er := e.member("news", "dana@example.net"), e.member("news", "erin@example.net"); len(d.Bounces) != 0 || len(er.Bounces) != 0 || d.Status != StatusOK {
+	if d, er := e.member("news", "dana@example.net"), e.member("news", "erin@example.net"); len(d.Bounces) != 0 || len(er.Bounces) != 0 || Status(d.Status) != StatusOK {
 		t.Fatalf("forgeable reports counted: dana %d (%s), erin %d", len(d.Bounces), d.Status, len(er.Bounces))
 	}
 	// Garbage and a person's reply are accepted (never bounced back)
@@ -334,7 +334,7 @@ func TestDeliveryHookStages(t *testing.T) {
 	e.clock.Advance(25 * time.Hour)
 	// Given up after days of 4xx at RCPT: counted.
 	e.hook("team", outbox.KindWeeklyDigest, r, store.Outcome{Stage: store.StageRcpt, Error: "given up after 120h0m0s: 452 4.2.2 mailbox full"})
-	if got := e.member("team", dana.Address); got.Status != StatusDisabled {
+	if got := e.member("team", dana.Address); Status(got.Status) != StatusDisabled {
 		t.Fatalf("after 2 bounces at threshold 2: %s", got.Status)
 	}
 	// A non-member (a rejected poster's notice) is nobody's bounce.
@@ -373,7 +373,7 @@ func TestSenderRejectedIsNobodysBounce(t *testing.T) {
 			Error: "550 5.1.8 <team-bounces@lists.example.org>: Sender address rejected: Domain not found"})
 		e.clock.Advance(25 * time.Hour)
 	}
-	if got := e.member("team", dana.Address); got.Status != StatusOK || len(got.Bounces) != 0 {
+	if got := e.member("team", dana.Address); Status(got.Status) != StatusOK || len(got.Bounces) != 0 {
 		t.Fatalf("after four sender refusals: %s with %d bounces", got.Status, len(got.Bounces))
 	}
 }

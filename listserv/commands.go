@@ -272,7 +272,7 @@ func (s *Service) firstAnswerToday(la ListAddress, addr string) bool {
 
 func (s *Service) isModeratorTx(tx *store.Tx, list, addr string) bool {
 	mb, err := tx.Membership(list, addr)
-	return err == nil && mb.Status != StatusBanned && CanModerate(mb.Role)
+	return err == nil && Status(mb.Status) != StatusBanned && CanModerate(mb.Role)
 }
 
 func (s *Service) helpData(list store.List) map[string]any {
@@ -321,7 +321,7 @@ func (s *Service) who(tx *store.Tx, list store.List) (string, error) {
 	var b strings.Builder
 	n := 0
 	err := tx.EachMember(list.Name, func(m store.Membership) error {
-		if !Deliverable(m) && m.Status != StatusDisabled {
+		if !Deliverable(m) && Status(m.Status) != StatusDisabled {
 			return nil
 		}
 		name := ""

@@ -208,7 +208,7 @@ func TestBanSurvivesOldLinks(t *testing.T) {
 	}
 	var mb store.Membership
 	st.View(func(tx *store.Tx) error { mb, _ = tx.Membership("team", "troll@example.com"); return nil })
-	if mb.Status != StatusBanned || mb.UnsubToken == old.UnsubToken || mb.BounceToken == old.BounceToken {
+	if Status(mb.Status) != StatusBanned || mb.UnsubToken == old.UnsubToken || mb.BounceToken == old.BounceToken {
 		t.Fatalf("after the click: %+v", mb)
 	}
 	if _, _, err := s.Unsubscribe(mb.UnsubToken); err == nil {

@@ -85,7 +85,7 @@ func (s *Service) SiteOverview(ctx context.Context, a Actor) ([]ListSummary, err
 		for _, l := range lists {
 			sum := ListSummary{Name: l.Name, Kind: l.Kind, Title: l.Settings.Title}
 			err := tx.EachMember(l.Name, func(mb store.Membership) error {
-				switch mb.Status {
+				switch Status(mb.Status) {
 				case StatusPending, StatusWaitlist, StatusBanned:
 					return nil
 				case StatusBouncing:

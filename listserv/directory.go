@@ -115,7 +115,7 @@ type ListView struct {
 // activeMember tells whether a membership counts as being on the list:
 // not pending, waitlisted or banned.
 func activeMember(mb *store.Membership) bool {
-	return mb != nil && mb.Status != StatusPending && mb.Status != StatusWaitlist && mb.Status != StatusBanned
+	return mb != nil && Status(mb.Status) != StatusPending && Status(mb.Status) != StatusWaitlist && Status(mb.Status) != StatusBanned
 }
 
 // viewList decides what actor a may know of list l. It returns

@@ -122,14 +122,14 @@ func (s *Service) recipients(tx *store.Tx, list store.List) ([]store.QueuedRcpt,
 // Deliverable tells whether a membership receives list mail at all (in
 // any mode): not pending, waitlisted, banned or disabled by bounces.
 func Deliverable(mb store.Membership) bool {
-	return mb.Status == StatusOK || mb.Status == StatusBouncing
+	return Status(mb.Status) == StatusOK || Status(mb.Status) == StatusBouncing
 }
 
 // Counts tells whether a membership counts as a member in numbers people
 // see (list ls, list show, the info command): active, bouncing or
 // disabled by bounces, but not someone pending, waitlisted or banned.
 func Counts(mb store.Membership) bool {
-	return Deliverable(mb) || mb.Status == StatusDisabled
+	return Deliverable(mb) || Status(mb.Status) == StatusDisabled
 }
 
 // MemberRecipient is the delivery work for one member of a list. On
@@ -148,21 +148,24 @@ func (s *Service) MemberRecipient(list store.List, mb store.Membership) store.Qu
 	return r
 }
 
-// ListHeaders are the RFC 2369/2919 header lines every mail of a list
-// carries ("Name: value\r\n" each), for mail minyan writes itself
-// (digests, reminders). batched adds the mailto List-Unsubscribe that
-// personalized recipients get spliced in instead.
-func (s *Service) ListHeaders(list store.List) string {
-	h := "List-Id: " + rewriteListID(list, s.o.Domain) + "\r\n" +
-		"List-Help: <mailto:" + s.addr(list.Name, RoleRequest, "") + "?subject=help>\r\n" +
-		"List-Subscribe: <mailto:" + s.addr(list.Name, RoleJoin, "") + ">\r\n"
+// ListHeaders are the list header lines (List-Id, List-Help,
+// List-Subscribe, List-Post, List-Unsubscribe, Precedence) that every mail
+// of a list carries, as "Name: value" lines for mail minyan writes itself
+// (digests, reminders). A list that is not personalized gets the mailto
+// List-Unsubscribe here; personalized recipients get theirs spliced in.
+func (s *Service) ListHeaders(list store.List) []string {
+	h := []string{
+		"List-Id: " + rewriteListID(list, s.o.Domain),
+		"List-Help: <mailto:" + s.addr(list.Name, RoleRequest, "") + "?subject=help>",
+		"List-Subscribe: <mailto:" + s.addr(list.Name, RoleJoin, "") + ">",
+	}
 	if list.Settings.Posting != "announce" {
-		h += "List-Post: <mailto:" + s.addr(list.Name, RolePost, "") + ">\r\n"
+		h = append(h, "List-Post: <mailto:"+s.addr(list.Name, RolePost, "")+">")
 	}
 	if !list.Settings.Personalize {
-		h += "List-Unsubscribe: <mailto:" + s.addr(list.Name, RoleLeave, "") + ">\r\n"
+		h = append(h, "List-Unsubscribe: <mailto:"+s.addr(list.Name, RoleLeave, "")+">")
 	}
-	return h + "Precedence: list\r\n"
+	return append(h, "Precedence: list")
 }
 
 // Address renders one of a list's addresses (post, request, join, leave,

@@ -36,9 +36,8 @@ type doorEnv struct {
 }
 
 var (
-	op  = Operator(DoorCLI)
-	bg  = context.Background()
-	day = 24 * time.Hour
+	op = Operator(DoorCLI)
+	bg = context.Background()
 )
 
 func newDoorEnv(t *testing.T, dns doorDNS) *doorEnv {

@@ -193,7 +193,7 @@ func TestApprovalRechecksStanding(t *testing.T) {
 	if _, err := e.svc.Decide(bg, Person("mod@example.org", DoorMail), held[0].ID, DecideApprove, ""); !errors.Is(err, ErrNotInGoodStanding) {
 		t.Fatalf("approval without standing: %v", err)
 	}
-	if mb, _ := e.member("team", "ann@example.org"); mb.Status != StatusPending {
+	if mb, _ := e.member("team", "ann@example.org"); Status(mb.Status) != StatusPending {
 		t.Fatalf("approved without standing: %+v", mb)
 	}
 
@@ -201,11 +201,11 @@ func TestApprovalRechecksStanding(t *testing.T) {
 	w := newDoorEnv(t, nil)
 	w.list("team", "community", map[string]string{"m1@example.org": "member"}, "capacity=1", "require_good_standing=true")
 	w.svc.AddMembers(bg, op, "team", []MemberSpec{{Address: "late@example.org"}}, false)
-	if mb, _ := w.member("team", "late@example.org"); mb.Status != StatusWaitlist {
+	if mb, _ := w.member("team", "late@example.org"); Status(mb.Status) != StatusWaitlist {
 		t.Fatalf("not waitlisted: %+v", mb)
 	}
 	w.svc.RemoveMembers(bg, op, "team", []string{"m1@example.org"})
-	if mb, _ := w.member("team", "late@example.org"); mb.Status != StatusWaitlist {
+	if mb, _ := w.member("team", "late@example.org"); Status(mb.Status) != StatusWaitlist {
 		t.Fatalf("promoted without good standing: %+v", mb)
 	}
 }

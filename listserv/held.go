@@ -189,7 +189,7 @@ func (s *Service) ban(tx *store.Tx, list, addr string) error {
 	} else if err != nil {
 		return err
 	}
-	mb.Status = StatusBanned
+	mb.Status = string(StatusBanned)
 	// New tokens: the unsubscribe link and bounce address the person
 	// already has must not act on the ban record.
 	for _, tok := range []string{mb.UnsubToken, mb.BounceToken} {

@@ -180,7 +180,7 @@ func (s *Service) isModerator(list, addr string) bool {
 	ok := false
 	_ = s.st.View(func(tx *store.Tx) error {
 		mb, err := tx.Membership(list, NormalizeAddress(addr))
-		ok = err == nil && mb.Status != StatusBanned && CanModerate(mb.Role)
+		ok = err == nil && Status(mb.Status) != StatusBanned && CanModerate(mb.Role)
 		return nil
 	})
 	return ok
@@ -291,7 +291,7 @@ func later(a, b time.Time) time.Time {
 
 func (s *Service) tellExpired(tx *store.Tx, list store.List, h store.Held) error {
 	if h.Kind == "join" {
-		if mb, err := tx.Membership(list.Name, h.From); err == nil && mb.Status == StatusPending {
+		if mb, err := tx.Membership(list.Name, h.From); err == nil && Status(mb.Status) == StatusPending {
 			if err := tx.DeleteMembership(list.Name, h.From); err != nil {
 				return err
 			}

@@ -1,15 +1,13 @@
 package listserv
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
-	"mime"
-	"mime/quotedprintable"
 	"strings"
 	"text/template"
 	"time"
 
+	"minyan/listserv/mailcompose"
 	"minyan/listserv/outbox"
 	"minyan/store"
 )
@@ -50,63 +48,28 @@ type notice struct {
 	Headers []string
 }
 
-// buildNotice renders a notice as an RFC 5322 message: UTF-8 text,
-// quoted-printable, marked Auto-Submitted so other robots do not answer it.
+// buildNotice renders a notice: UTF-8 text (with the original attached as
+// message/rfc822 when there is one), marked Auto-Submitted so other robots
+// do not answer it.
 func (s *Service) buildNotice(n notice, now time.Time) []byte {
-	var b bytes.Buffer
-	h := func(k, v string) {
-		v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
-		fmt.Fprintf(&b, "%s: %s\r\n", k, v)
-	}
-	h("From", n.From)
-	h("To", strings.Join(n.To, ", "))
-	if len(n.Cc) > 0 {
-		h("Cc", strings.Join(n.Cc, ", "))
+	h := mailcompose.Header{
+		From: n.From, To: n.To, Cc: n.Cc, Subject: n.Subject, Date: now,
+		MessageID: mailcompose.NewID(s.o.Domain), InReplyTo: n.InReplyTo,
+		AutoSubmitted: "auto-replied",
 	}
 	if n.ReplyTo != "" {
-		h("Reply-To", n.ReplyTo)
+		h.ReplyTo = []string{n.ReplyTo}
 	}
-	h("Subject", mime.QEncoding.Encode("utf-8", n.Subject))
-	h("Date", now.Format(time.RFC1123Z))
-	h("Message-ID", "<"+store.NewToken()+"@"+s.o.Domain+">")
-	if n.InReplyTo != "" {
-		h("In-Reply-To", "<"+n.InReplyTo+">")
-		h("References", "<"+n.InReplyTo+">")
-	}
-	h("Auto-Submitted", "auto-replied")
 	if n.List != "" {
-		h("List-Id", "<"+n.List+"."+s.o.Domain+">")
+		h.Extra = append(h.Extra, "List-Id: <"+n.List+"."+s.o.Domain+">")
 	}
-	for _, x := range n.Headers {
-		b.WriteString(strings.NewReplacer("\r", " ", "\n", " ").Replace(x) + "\r\n")
+	h.Extra = append(h.Extra, n.Headers...)
+	body := mailcompose.Text(n.Body)
+	if n.Attached != nil {
+		body = mailcompose.Multipart("mixed", body,
+			mailcompose.Message(n.Attached).WithHeader("Content-Disposition: inline"))
 	}
-	h("MIME-Version", "1.0")
-	text := func() {
-		h("Content-Type", "text/plain; charset=utf-8")
-		h("Content-Transfer-Encoding", "quoted-printable")
-		b.WriteString("\r\n")
-		qp := quotedprintable.NewWriter(&b)
-		qp.Write([]byte(strings.ReplaceAll(strings.ReplaceAll(n.Body, "\r\n", "\n"), "\n", "\r\n")))
-		qp.Close()
-		b.WriteString("\r\n")
-	}
-	if n.Attached == nil {
-		text()
-		return b.Bytes()
-	}
-	boundary := "minyan-" + store.NewToken()
-	h("Content-Type", `multipart/mixed; boundary="`+boundary+`"`)
-	b.WriteString("\r\nThis is a MIME message.\r\n--" + boundary + "\r\n")
-	text()
-	b.WriteString("--" + boundary + "\r\n")
-	b.WriteString("Content-Type: message/rfc822\r\nContent-Disposition: inline\r\n\r\n")
-	att := n.Attached
-	b.Write(att)
-	if !bytes.HasSuffix(att, []byte("\r\n")) {
-		b.WriteString("\r\n")
-	}
-	b.WriteString("--" + boundary + "--\r\n")
-	return b.Bytes()
+	return mailcompose.Compose(h, body)
 }
 
 // queueNotice enqueues a notice inside the caller's transaction, with the

@@ -7,7 +7,8 @@ import (
 )
 
 // receiveOwner forwards mail for NAME-owner@ to the list's owners and
-// moderators, attached, never to the list (SPEC "Addresses").
+// moderators, attached, never to the list: NAME-owner@ reaches the people
+// who run the list and no one else.
 func (s *Service) receiveOwner(ctx context.Context, env Envelope, la ListAddress, raw []byte) error {
 	m, err := parse(raw)
 	if err != nil {
@@ -49,7 +50,7 @@ func (s *Service) receiveOwner(ctx context.Context, env Envelope, la ListAddress
 func moderatorAddresses(tx *store.Tx, list, minRole string) ([]string, error) {
 	var out []string
 	err := tx.EachMember(list, func(m store.Membership) error {
-		if RoleRank(m.Role) >= RoleRank(minRole) && m.Status != StatusBanned {
+		if RoleRank(m.Role) >= RoleRank(minRole) && Status(m.Status) != StatusBanned {
 			out = append(out, m.Address)
 		}
 		return nil

@@ -83,7 +83,7 @@ var postingChain = []rule{
 		return Discard, "a message with the same Message-ID is already in the archive", f.duplicate
 	}},
 	{RuleBanned, func(f *postFacts) (Action, string, bool) {
-		return Discard, "the sender is banned from this list", f.member != nil && f.member.Status == StatusBanned
+		return Discard, "the sender is banned from this list", f.member != nil && Status(f.member.Status) == StatusBanned
 	}},
 	{RuleAuthorUnclear, func(f *postFacts) (Action, string, bool) {
 		why := f.verdict.Unclear()

@@ -144,7 +144,7 @@ func (s *Service) postTo(tx *store.Tx, p *inbound, name string) (Decision, error
 		f.loop = f.loop || id == listID
 	}
 	f.member, f.viaEnvelope = lookupMember(tx, list.Name, f.sender, NormalizeAddress(p.env.From))
-	if f.member != nil && (f.member.Status == StatusPending || f.member.Status == StatusWaitlist) {
+	if f.member != nil && (Status(f.member.Status) == StatusPending || Status(f.member.Status) == StatusWaitlist) {
 		f.member, f.viaEnvelope = nil, false
 	}
 	if m.MessageID != "" && tx.ArchiveSeqByMessageID(list.Name, m.MessageID) != 0 {

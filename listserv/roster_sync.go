@@ -105,11 +105,11 @@ func (s *Service) syncTx(tx *store.Tx, l store.List, specs []MemberSpec, seen ma
 		}
 		mb, err := tx.Membership(l.Name, sp.Address)
 		switch {
-		case errors.Is(err, store.ErrNotFound) || (err == nil && mb.Status == StatusPending):
+		case errors.Is(err, store.ErrNotFound) || (err == nil && Status(mb.Status) == StatusPending):
 			mb = store.Membership{List: l.Name, Address: sp.Address, Role: or(sp.Role, "member"), Mode: or(sp.Mode, "each"),
-				Status: StatusOK, Joined: now, UnsubToken: mb.UnsubToken, BounceToken: mb.BounceToken}
+				Status: string(StatusOK), Joined: now, UnsubToken: mb.UnsubToken, BounceToken: mb.BounceToken}
 			if l.Settings.Capacity > 0 && mb.Role == "member" && seats >= l.Settings.Capacity {
-				mb.Status = StatusWaitlist
+				mb.Status = string(StatusWaitlist)
 			} else if mb.Role == "member" {
 				seats++
 			}
@@ -127,7 +127,7 @@ func (s *Service) syncTx(tx *store.Tx, l store.List, specs []MemberSpec, seen ma
 			}
 		case err != nil:
 			return err
-		case mb.Status == StatusBanned:
+		case Status(mb.Status) == StatusBanned:
 			// A ban is the moderators' decision; a sync does not lift it.
 		default:
 			changed := nameChanged
@@ -149,9 +149,9 @@ func (s *Service) syncTx(tx *store.Tx, l store.List, specs []MemberSpec, seen ma
 	var gone []store.Membership
 	err = tx.EachMember(l.Name, func(mb store.Membership) error {
 		switch {
-		case seen[mb.Address], mb.Status == StatusBanned:
+		case seen[mb.Address], Status(mb.Status) == StatusBanned:
 		case mb.Role != "member" && !opts.IncludeRoles:
-		case (mb.SelfJoined || mb.Status == StatusPending) && !opts.IncludeSelfJoined:
+		case (mb.SelfJoined || Status(mb.Status) == StatusPending) && !opts.IncludeSelfJoined:
 		default:
 			gone = append(gone, mb)
 		}
@@ -177,7 +177,7 @@ func (s *Service) syncTx(tx *store.Tx, l store.List, specs []MemberSpec, seen ma
 		if err := s.emit(tx, EventMemberLeft, l.Name, memberEvent(mb)); err != nil {
 			return err
 		}
-		if opts.Notify && !opts.DryRun && mb.Status != StatusPending {
+		if opts.Notify && !opts.DryRun && Status(mb.Status) != StatusPending {
 			if err := s.syncNotice(tx, l, mb.Address, "goodbye", ""); err != nil {
 				return err
 			}

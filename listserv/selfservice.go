@@ -128,7 +128,7 @@ func ownMembership(tx *store.Tx, a Actor, name string) (store.List, store.Member
 		return l, store.Membership{}, err
 	}
 	mb, err := tx.Membership(name, a.Address)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (mb.Status == StatusBanned || mb.Status == StatusPending)) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (Status(mb.Status) == StatusBanned || Status(mb.Status) == StatusPending)) {
 		if l.Kind == "caucus" {
 			return l, mb, ErrNotFound
 		}

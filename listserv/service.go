@@ -18,6 +18,8 @@ import (
 	"minyan/listserv/outbox"
 	"minyan/listserv/outbox/deliver"
 	"minyan/store"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Clock is injected so tests can move time; logic never calls time.Now.
@@ -64,6 +66,10 @@ type Options struct {
 	// PostmasterDir is a Maildir (DATA_DIR/postmaster) that keeps that
 	// mail when Postmasters is empty.
 	PostmasterDir string
+	// AppPasswordCost is the bcrypt work factor of new app passwords;
+	// 0 means bcrypt.DefaultCost. Tests lower it: checks read the cost
+	// from the stored hash, so nothing else changes.
+	AppPasswordCost int
 }
 
 // Service is the list server's domain core.
@@ -85,6 +91,10 @@ type Service struct {
 	// webhookKick wakes the webhook worker after an event was queued.
 	webhookMu   sync.Mutex
 	webhookKick func()
+	// dummyHash is compared against when an address has no password, so
+	// a failed login takes as long whether or not the address exists.
+	// It is made on first use, not at start (every CLI run would pay).
+	dummyHash func() []byte
 }
 
 // New builds a Service over an open store.
@@ -105,7 +115,15 @@ func New(st *store.Store, o Options) *Service {
 		o.Outbox = outbox.New(deliver.Options{Store: st, Clock: o.Clock, Logger: o.Logger})
 	}
 	o.PublicURL = strings.TrimRight(o.PublicURL, "/")
+	if o.AppPasswordCost == 0 {
+		o.AppPasswordCost = bcrypt.DefaultCost
+	}
+	cost := o.AppPasswordCost
 	return &Service{
+		dummyHash: sync.OnceValue(func() []byte {
+			h, _ := bcrypt.GenerateFromPassword([]byte("no password is set for this address"), cost)
+			return h
+		}),
 		st:      st,
 		o:       o,
 		log:     o.Logger,
@@ -116,9 +134,6 @@ func New(st *store.Store, o Options) *Service {
 		outbox:  o.Outbox,
 	}
 }
-
-// Store gives adapters (delivery, web) the same store.
-func (s *Service) Store() *store.Store { return s.st }
 
 // Domain is the list domain.
 func (s *Service) Domain() string { return s.o.Domain }

@@ -62,14 +62,18 @@ const (
 
 func subscribePolicy(l store.List) SubscribePolicy { return SubscribePolicy(l.Settings.Subscribe) }
 
-// Statuses a membership can have, as `minyan member ls` prints them.
+// Status is where a membership stands (store.Membership.Status), as
+// `minyan member ls` prints it.
+type Status string
+
+// The statuses a membership can have.
 const (
-	StatusOK       = "ok"
-	StatusBouncing = "bouncing"
-	StatusDisabled = "disabled"
-	StatusWaitlist = "waitlist"
-	StatusPending  = "pending"
-	StatusBanned   = "banned"
+	StatusOK       Status = "ok"
+	StatusBouncing Status = "bouncing"
+	StatusDisabled Status = "disabled"
+	StatusWaitlist Status = "waitlist"
+	StatusPending  Status = "pending"
+	StatusBanned   Status = "banned"
 )
 
 // RoleRank orders roles so "at least moderator" is a comparison; unknown
@@ -83,8 +87,8 @@ func RoleRank(role string) int {
 	return -1
 }
 
-// CanModerate tells whether a role may decide on held posts (facilitators
-// may, SPEC "Roles").
+// CanModerate tells whether a role may decide on held posts: facilitators,
+// moderators and owners may, plain members may not.
 func CanModerate(role string) bool { return RoleRank(role) >= RoleRank("facilitator") }
 
 // Preset returns the settings a new list of that kind starts with.

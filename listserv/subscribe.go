@@ -70,11 +70,11 @@ func (s *Service) requestJoin(tx *store.Tx, a Actor, list store.List, addr strin
 		return "", false, err
 	}
 	switch {
-	case exists && mb.Status == StatusBanned:
+	case exists && Status(mb.Status) == StatusBanned:
 		return "This address cannot join " + title + ". If you think that is a mistake, write to " + s.addr(list.Name, RoleOwner, "") + ".", false, nil
-	case exists && mb.Status == StatusWaitlist:
+	case exists && Status(mb.Status) == StatusWaitlist:
 		return addr + " is already on the waitlist for " + title + "; you will be told when a seat opens.", false, nil
-	case exists && mb.Status != StatusPending:
+	case exists && Status(mb.Status) != StatusPending:
 		return addr + " is already a member of " + title + ".", false, nil
 	case subscribePolicy(list) == SubscribeClosed:
 		return title + " does not take requests to join. Write to " + s.addr(list.Name, RoleOwner, "") + " if you would like to be added.", false, nil
@@ -88,7 +88,7 @@ func (s *Service) requestJoin(tx *store.Tx, a Actor, list store.List, addr strin
 		if err != nil {
 			return "", false, err
 		}
-		if err := s.AuditChange(tx, a, list.Name, addr+" joined ("+status+")"); err != nil {
+		if err := s.AuditChange(tx, a, list.Name, addr+" joined ("+string(status)+")"); err != nil {
 			return "", false, err
 		}
 		if status == StatusWaitlist {
@@ -98,7 +98,7 @@ func (s *Service) requestJoin(tx *store.Tx, a Actor, list store.List, addr strin
 	}
 	sent := "I sent a confirmation request to " + addr + ". Reply to it (or open its link) to finish joining."
 	if !exists {
-		mb = store.Membership{List: list.Name, Address: addr, Role: string(ListMember), Mode: string(ModeEach), Status: StatusPending, Joined: s.clock.Now()}
+		mb = store.Membership{List: list.Name, Address: addr, Role: string(ListMember), Mode: string(ModeEach), Status: string(StatusPending), Joined: s.clock.Now()}
 	}
 	if s.confirmOutstanding(tx, mb) {
 		return sent, true, nil
@@ -168,14 +168,14 @@ func (s *Service) standingProblem(tx *store.Tx, list store.List, addr string) st
 // activate makes a membership active, or puts it on the waitlist when a
 // list with a capacity is full, and sends the matching welcome. It
 // returns the status given.
-func (s *Service) activate(tx *store.Tx, list store.List, mb store.Membership) (string, error) {
+func (s *Service) activate(tx *store.Tx, list store.List, mb store.Membership) (Status, error) {
 	seats, err := seatsTaken(tx, list.Name)
 	if err != nil {
 		return "", err
 	}
-	mb.Status = StatusOK
+	mb.Status = string(StatusOK)
 	if list.Settings.Capacity > 0 && mb.Role == "member" && seats >= list.Settings.Capacity {
-		mb.Status = StatusWaitlist
+		mb.Status = string(StatusWaitlist)
 	}
 	mb.Joined = s.clock.Now()
 	mb.SelfJoined = true // a roster sync keeps people who asked to join (see roster_sync.go)
@@ -192,7 +192,7 @@ func (s *Service) activate(tx *store.Tx, list store.List, mb store.Membership) (
 		return "", err
 	}
 	tmpl := "welcome"
-	if mb.Status == StatusWaitlist {
+	if Status(mb.Status) == StatusWaitlist {
 		tmpl = "waitlisted"
 	}
 	subj, body, err := s.render(list.Name, tmpl, map[string]any{
@@ -204,7 +204,7 @@ func (s *Service) activate(tx *store.Tx, list store.List, mb store.Membership) (
 		return "", err
 	}
 	s.log.Info("member joined", "list", list.Name, "member", mb.Address, "status", mb.Status)
-	return mb.Status, s.queueNotice(tx, notice{List: list.Name, To: []string{mb.Address}, From: s.addr(list.Name, RoleRequest, ""), Subject: subj, Body: body})
+	return Status(mb.Status), s.queueNotice(tx, notice{List: list.Name, To: []string{mb.Address}, From: s.addr(list.Name, RoleRequest, ""), Subject: subj, Body: body})
 }
 
 // refuseJoin tells someone their join request was turned down.
@@ -221,7 +221,7 @@ func (s *Service) refuseJoin(tx *store.Tx, list store.List, addr, reason string)
 // requestLeave asks a member to confirm leaving (at most once a day).
 func (s *Service) requestLeave(tx *store.Tx, list store.List, addr string) (answer string, mailed bool, err error) {
 	mb, err := tx.Membership(list.Name, addr)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (mb.Status == StatusBanned || mb.Status == StatusPending)) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (Status(mb.Status) == StatusBanned || Status(mb.Status) == StatusPending)) {
 		return addr + " is not a member of " + list.Settings.Title + ", so there is nothing to leave.", false, nil
 	}
 	if err != nil {
@@ -312,10 +312,10 @@ func (s *Service) confirm(ctx context.Context, tok string, door Door) (string, e
 func (s *Service) confirmedJoin(tx *store.Tx, list store.List, addr string) (string, error) {
 	mb, err := tx.Membership(list.Name, addr)
 	if errors.Is(err, store.ErrNotFound) {
-		mb = store.Membership{List: list.Name, Address: addr, Role: "member", Mode: "each", Status: StatusPending}
+		mb = store.Membership{List: list.Name, Address: addr, Role: "member", Mode: "each", Status: string(StatusPending)}
 	} else if err != nil {
 		return "", err
-	} else if mb.Status != StatusPending {
+	} else if Status(mb.Status) != StatusPending {
 		return addr + " is already a member of " + list.Settings.Title + ".", nil
 	}
 	if reason := s.standingProblem(tx, list, addr); reason != "" {
@@ -357,7 +357,7 @@ func (s *Service) decideJoin(tx *store.Tx, list store.List, h *store.Held, actio
 			mb = store.Membership{List: list.Name, Address: h.From, Role: "member", Mode: "each"}
 		} else if err != nil {
 			return err
-		} else if mb.Status != StatusPending {
+		} else if Status(mb.Status) != StatusPending {
 			return nil // joined some other way meanwhile
 		}
 		if s.standingProblem(tx, list, h.From) != "" {
@@ -367,7 +367,7 @@ func (s *Service) decideJoin(tx *store.Tx, list store.List, h *store.Held, actio
 		return err
 	case DecideReject, DecideDiscard:
 		h.Status = map[string]string{DecideReject: "rejected", DecideDiscard: "discarded"}[action]
-		if mb, err := tx.Membership(list.Name, h.From); err == nil && mb.Status == StatusPending {
+		if mb, err := tx.Membership(list.Name, h.From); err == nil && Status(mb.Status) == StatusPending {
 			if err := tx.DeleteMembership(list.Name, h.From); err != nil {
 				return err
 			}
@@ -392,7 +392,7 @@ func (s *Service) decideJoin(tx *store.Tx, list store.List, h *store.Held, actio
 // gives the seat to the first person waiting.
 func (s *Service) leave(tx *store.Tx, list store.List, addr string) (string, error) {
 	mb, err := tx.Membership(list.Name, addr)
-	if err != nil || mb.Status == StatusBanned {
+	if err != nil || Status(mb.Status) == StatusBanned {
 		return addr + " is not a member of " + list.Settings.Title + " any more.", nil
 	}
 	if err := tx.DeleteMembership(list.Name, addr); err != nil {

@@ -17,7 +17,7 @@ func (s *Service) Unsubscribe(token string) (list, addr string, err error) {
 		if err != nil || t.Kind != "unsub" {
 			return store.ErrNotFound
 		}
-		if mb, err := tx.Membership(t.List, t.Address); err != nil || mb.Status == StatusBanned {
+		if mb, err := tx.Membership(t.List, t.Address); err != nil || Status(mb.Status) == StatusBanned {
 			return store.ErrNotFound // a ban is not lifted by leaving
 		}
 		list, addr = t.List, t.Address
@@ -33,6 +33,7 @@ func (s *Service) Unsubscribe(token string) (list, addr string, err error) {
 		return s.promoteWaitlist(tx, t.List)
 	})
 	if errors.Is(err, store.ErrNotFound) {
+		//lint:ignore ST1005 the web page shows this error as its sentence
 		return "", "", errors.New("This unsubscribe link is not valid any more. You are probably unsubscribed already.")
 	}
 	if err == nil {

@@ -2,7 +2,8 @@ package store
 
 import "time"
 
-// Settings are the per-list knobs of SPEC "List settings". They live in the
+// Settings are a list's settings, one field per key of `minyan list set
+// LIST KEY VALUE` (the json names below are those keys). They live in the
 // store (not the config file) because owners change them at runtime with
 // `minyan list set`; listserv owns their names, presets and validation.
 type Settings struct {

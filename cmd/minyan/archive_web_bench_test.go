@@ -100,7 +100,9 @@ func BenchmarkArchiveWeb100k(b *testing.B) {
 			b.ReportMetric(float64(ds[len(ds)/2].Microseconds())/1000, name+"-median-ms")
 			b.ReportMetric(float64(ds[len(ds)*99/100].Microseconds())/1000, name+"-p99-ms")
 		}
-		measure("search", func(i int) string { return "/search?q=" + urlEscape(words[i%len(words)]) + "&page=" + strconv.Itoa(1+i%3) })
+		measure("search", func(i int) string {
+			return "/search?q=" + urlEscape(words[i%len(words)]) + "&page=" + strconv.Itoa(1+i%3)
+		})
 		measure("thread", func(i int) string { return fmt.Sprintf("/lists/big/m/%d", 1+(i*7919)%n) })
 		measure("hub", func(i int) string { return "/resources?page=" + strconv.Itoa(1+i%5) })
 		measure("threads", func(i int) string { return "/lists/big/archive?page=" + strconv.Itoa(1+i%10) })

@@ -84,6 +84,9 @@ func TestArchiveWebPages(t *testing.T) {
 		t.Fatalf("thread list: %d\n%s", code, body)
 	}
 	code, body = w.get("/lists/pub/m/1")
+	if code != 200 {
+		t.Fatalf("message page: %d", code)
+	}
 	for _, want := range []string{`<details class="quote"><summary>Quoted text</summary>`, `class="body sig"`,
 		`<a href="https://example.net/pub/guide" rel="nofollow noreferrer">`, "Rivka Cohen", "rivka@…",
 		`href="/lists/pub/m/1/att/1" download`, `href="/lists/pub/m/3"`, `href="/resources?tag=guides"`, `href="/lists/pub/m/1/raw"`} {

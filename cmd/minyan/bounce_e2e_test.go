@@ -117,7 +117,7 @@ func TestBounceDisablesThenProbeReenables(t *testing.T) {
 
 	// Disabled: the next post goes to alice and olive only.
 	postAndWait(t, e, "while disabled", 2)
-	time.Sleep(100 * time.Millisecond)
+	e.drained()
 	if c := copiesTo(e, "dana@example.net", "while disabled"); len(c) != 0 {
 		t.Fatal("a disabled member got a post")
 	}

@@ -17,7 +17,7 @@ type globalArgs struct {
 }
 
 // splitGlobalArgs takes the global --config flag out of args, wherever it
-// stands (before or after the subcommand name, SPEC "Command line"), and
+// stands (before or after the subcommand name; both are documented spellings), and
 // returns the rest for the subcommand. Both --config PATH and
 // --config=PATH work, with one dash or two. A "--" ends the search, so a
 // positional argument can still be spelled "--config".

@@ -9,8 +9,8 @@ import (
 	"strings"
 )
 
-// command is one `minyan` subcommand: its name, its synopsis as SPEC
-// "Command line" writes it, and how to parse and run it. Each run gets a
+// command is one `minyan` subcommand: its name, its synopsis exactly as
+// the usage text and the README print it, and how to parse and run it. Each run gets a
 // fresh flag.FlagSet, so commands keep their options in local variables.
 type command struct {
 	// name is the words after "minyan", such as "member add".

@@ -107,7 +107,7 @@ func importRows(ctx context.Context, env *cmdEnv, list string, rows []csvRow, n 
 				failures = append(failures, rowFailure{batch[i].line, r.Err})
 			case r.Status == "updated":
 				n.updated++
-			case r.Status == listserv.StatusWaitlist:
+			case listserv.Status(r.Status) == listserv.StatusWaitlist:
 				n.waitlisted++
 			default:
 				n.added++

@@ -10,7 +10,8 @@ import (
 	"minyan/store"
 )
 
-// checkRole accepts "" (not given) or one of SPEC's roles.
+// checkRole accepts "" (not given) or one of the list roles: member,
+// facilitator, moderator, owner.
 func checkRole(role string) error {
 	if role == "" || listserv.RoleRank(role) >= 0 {
 		return nil
@@ -18,7 +19,8 @@ func checkRole(role string) error {
 	return fmt.Errorf("role %q: must be member, facilitator, moderator or owner", role)
 }
 
-// checkMode accepts "" (not given) or one of SPEC's delivery modes.
+// checkMode accepts "" (not given) or one of the delivery modes: each,
+// digest, nomail.
 func checkMode(mode string) error {
 	switch mode {
 	case "", "each", "digest", "nomail":
@@ -64,7 +66,7 @@ func setupMemberAdd(fs *flag.FlagSet) action {
 			case r.Err != nil:
 				failed = true
 				fmt.Fprintf(env.io.Stderr, "minyan: %v\n", r.Err)
-			case r.Status == listserv.StatusWaitlist:
+			case listserv.Status(r.Status) == listserv.StatusWaitlist:
 				fmt.Fprintf(env.io.Stdout, "waitlisted %s on %s (the list is full)\n", r.Address, list)
 			default:
 				fmt.Fprintf(env.io.Stdout, "added %s to %s (%s)\n", r.Address, list, r.Status)

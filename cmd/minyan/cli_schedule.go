@@ -117,7 +117,7 @@ type stringsFlag []string
 func (f *stringsFlag) String() string     { return strings.Join(*f, ", ") }
 func (f *stringsFlag) Set(v string) error { *f = append(*f, v); return nil }
 
-// setupSessionLs builds `minyan session ls LIST`: SPEC's four columns
+// setupSessionLs builds `minyan session ls LIST`: four tab-separated columns
 // ID<TAB>START<TAB>STATUS<TAB>TOPIC, then the RSVP counts
 // ("yes=3 no=1 maybe=0") and who answered what ("yes:a@x,b@x no:c@x", or
 // "-"). STATUS is scheduled, moved, cancelled or done.

@@ -173,6 +173,14 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// drained waits until the outbound queue is empty: every copy of every
+// mail the server accepted so far has reached the sink (or failed for
+// good), so a check that something was NOT sent can be made now.
+func (e *testEnv) drained() {
+	e.t.Helper()
+	waitFor(e.t, "the outbound queue to drain", func() bool { return e.srv.App.Store.QueueDepth() == 0 })
+}
+
 // kick advances the fake clock and wakes the delivery worker.
 func (e *testEnv) advance(d time.Duration) {
 	e.clock.Advance(d)

@@ -192,7 +192,7 @@ func TestPolicies(t *testing.T) {
 			}
 		}
 		if c.want != "distributed" {
-			time.Sleep(50 * time.Millisecond) // let a wrong delivery show up
+			e.drained() // a wrong delivery would have reached the sink
 			for _, m := range e.sink.Messages() {
 				if strings.Contains(string(m.Data), "Subject: ["+c.list+"] "+subject+"\r\n") {
 					t.Errorf("%+v: distributed to the list", c)
@@ -234,7 +234,7 @@ func TestLoopsAndRobotsDropped(t *testing.T) {
 	if !e.sink.WaitDelivered(2, 20*time.Second) {
 		t.Fatal("human post not delivered")
 	}
-	time.Sleep(50 * time.Millisecond)
+	e.drained()
 	for _, m := range e.sink.Messages() {
 		if !strings.Contains(string(m.Data), "[team] human") {
 			t.Errorf("a loop or robot message was redistributed:\n%s", m.Data)
@@ -410,7 +410,7 @@ func TestBadInput(t *testing.T) {
 	if !e.sink.WaitDelivered(2, 20*time.Second) {
 		t.Fatal("good post not delivered")
 	}
-	time.Sleep(50 * time.Millisecond)
+	e.drained()
 	if e.sink.Delivered() != 2 {
 		t.Fatalf("delivered %d, want only the good post's 2", e.sink.Delivered())
 	}

@@ -177,7 +177,7 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 		s.lns = append(s.lns, ln)
 		s.HTTPAddr = ln.Addr().String()
 		s.http = &http.Server{
-			Handler:           s.withAPI(webHandler(cfg, svc, reg, clock, log.With("part", "http")), clock, log),
+			Handler:           s.withAPI(webHandler(cfg, svc, s.App.Store, reg, clock, log.With("part", "http")), clock, log),
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       30 * time.Second,
 			WriteTimeout:      30 * time.Second,

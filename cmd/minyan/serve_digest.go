@@ -14,7 +14,7 @@ import (
 // the admin socket, so a command that reaches the daemon sees its result.
 func (s *Server) startScheduler(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	log = log.With("part", "digest")
-	sched := digest.New(s.App.Svc, digest.Options{Logger: log})
+	sched := digest.New(s.App.Svc, s.App.Store, digest.Options{Logger: log})
 	if _, err := sched.RunDue(ctx, s.App.Svc.Now()); err != nil {
 		log.Error("scheduler catch-up", "err", err)
 	}
@@ -31,7 +31,7 @@ func (s *Server) startScheduler(ctx context.Context, cfg *Config, log *slog.Logg
 // when the daemon starts).
 func schedulerFor(app *App) *digest.Scheduler {
 	if app.Sched == nil {
-		app.Sched = digest.New(app.Svc, digest.Options{Logger: app.Log.With("part", "digest")})
+		app.Sched = digest.New(app.Svc, app.Store, digest.Options{Logger: app.Log.With("part", "digest")})
 	}
 	return app.Sched
 }

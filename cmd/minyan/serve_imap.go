@@ -53,6 +53,7 @@ func (s *Server) startIMAP(ctx context.Context, cfg *Config, log *slog.Logger) e
 	ilog := log.With("part", "imap")
 	srv := imapd.New(imapd.Options{
 		Service:      s.App.Svc,
+		Archive:      s.App.Store,
 		Logger:       ilog,
 		TLSConfig:    tlsConf,
 		InsecureAuth: cfg.Server.IMAPListen != "" && IsLoopbackListen(cfg.Server.IMAPListen),

@@ -11,6 +11,7 @@ import (
 	"minyan/digest"
 	"minyan/listserv"
 	"minyan/listserv/web"
+	"minyan/store"
 )
 
 // WebConfig is the [web] table.
@@ -45,8 +46,8 @@ func (c webCore) CalendarFeed(addr string) ([]byte, error) { return c.sched.Cale
 // webHandler builds the web face over the service. Its scheduler only
 // reads and records answers; the daemon's running scheduler (made later,
 // in startScheduler) takes over the RSVP reply handler.
-func webHandler(cfg *Config, svc *listserv.Service, reg prometheus.Gatherer, clock listserv.Clock, log *slog.Logger) http.Handler {
-	sched := digest.New(svc, digest.Options{Logger: log})
+func webHandler(cfg *Config, svc *listserv.Service, st *store.Store, reg prometheus.Gatherer, clock listserv.Clock, log *slog.Logger) http.Handler {
+	sched := digest.New(svc, st, digest.Options{Logger: log})
 	return web.Handler(web.Options{
 		Core: webCore{Service: svc, sched: sched}, Gatherer: reg, Logger: log,
 		PublicURL: cfg.Server.PublicURL, Admins: cfg.Web.Admins, Archive: cfg.Web.Archive,

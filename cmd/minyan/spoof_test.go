@@ -5,7 +5,6 @@ import (
 	"minyan/listserv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestSpoofedPostHeld: a post whose From claims a member of a caucus but
@@ -38,7 +37,7 @@ func TestSpoofedPostHeld(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.mailTo("reader@example.org", "Subject: [caucus] Genuine")
-	time.Sleep(50 * time.Millisecond)
+	e.drained()
 	if n := e.countTo("reader@example.org", "Subject: [caucus] Forged"); n != 0 {
 		t.Fatal("the forged post was distributed")
 	}

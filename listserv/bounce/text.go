@@ -224,8 +224,5 @@ func isAutoReply(e *entity, text string) bool {
 	case "auto_reply", "auto-reply":
 		return true
 	}
-	if autoSubjectRE.MatchString(decodeHeader(e.get("subject"))) {
-		return true
-	}
-	return false
+	return autoSubjectRE.MatchString(decodeHeader(e.get("subject")))
 }

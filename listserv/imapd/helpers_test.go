@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"golang.org/x/crypto/bcrypt"
 	"log/slog"
 	"minyan/listserv/testkit"
 	"net"
@@ -48,8 +49,10 @@ func startTest(t testing.TB, mutate func(*Options)) *testServer {
 		Defaults:  listserv.ServerDefaults{MaxMessageBytes: 10 << 20, Timezone: "UTC"},
 		Clock:     clock,
 		Logger:    slog.New(slog.DiscardHandler),
+		// Quick hashes: what is tested is the login, not bcrypt.
+		AppPasswordCost: bcrypt.MinCost,
 	})
-	o := Options{Service: svc, InsecureAuth: true, FailDelay: -1}
+	o := Options{Service: svc, Archive: st, InsecureAuth: true, FailDelay: -1}
 	if os.Getenv("MINYAN_TEST_LOG") != "" {
 		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}

@@ -723,7 +723,9 @@ func TestRawConversation(t *testing.T) {
 	if out := r.until("b2 "); !strings.Contains(out, "b2 BAD") {
 		t.Errorf("unknown command:\n%s", out)
 	}
-	out = r.cmd("b3", "ENABLE IMAP4rev2")
+	if out := r.cmd("b3", "ENABLE IMAP4rev2"); !strings.Contains(out, "* ENABLED IMAP4rev2") {
+		t.Errorf("ENABLE:\n%s", out)
+	}
 	out = r.cmd("b4", "UID SEARCH FROM carol")
 	if !strings.Contains(out, "* ESEARCH (TAG \"b4\") UID ALL 3") {
 		t.Errorf("ESEARCH under IMAP4rev2:\n%s", out)

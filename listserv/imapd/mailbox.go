@@ -105,7 +105,7 @@ type snapshot struct {
 // refresh brings the map up to date with the store (one read of the
 // list record and a cursor seek past the last known UID) and returns the
 // current numbers, or errGone.
-func (b *mailbox) refresh(st *store.Store) (snapshot, error) {
+func (b *mailbox) refresh(st ArchiveReader) (snapshot, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.stale.Store(false) // before reading: a later commit marks it again
@@ -148,7 +148,7 @@ func (b *mailbox) refresh(st *store.Store) (snapshot, error) {
 
 // current returns the numbers as they are, refreshing only if an archive
 // event arrived since the last refresh.
-func (b *mailbox) current(st *store.Store) (snapshot, error) {
+func (b *mailbox) current(st ArchiveReader) (snapshot, error) {
 	b.mu.Lock()
 	fresh := b.loaded && !b.stale.Load()
 	s := snapshot{uidValidity: b.uidValidity, count: b.count, uidNext: b.uidNext}
@@ -161,7 +161,7 @@ func (b *mailbox) current(st *store.Store) (snapshot, error) {
 
 // size returns the total bytes of the first count posts (STATUS SIZE),
 // decoding only the metadata of posts it has not counted before.
-func (b *mailbox) size(st *store.Store) (int64, error) {
+func (b *mailbox) size(st ArchiveReader) (int64, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	last := b.lastUIDLocked()

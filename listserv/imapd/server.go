@@ -21,6 +21,9 @@ import (
 type Options struct {
 	// Service is the domain core: archive rights and app passwords.
 	Service *listserv.Service
+	// Archive is where the archived messages are read (the store; IMAP
+	// only ever reads it).
+	Archive ArchiveReader
 	// Logger gets connection-level problems; nil discards them.
 	Logger *slog.Logger
 	// TLSConfig enables STARTTLS; an implicit-TLS listener is the
@@ -56,7 +59,7 @@ var Caps = imap.CapSet{
 // Server is the IMAP face of the archive.
 type Server struct {
 	svc       *listserv.Service
-	st        *store.Store
+	st        ArchiveReader
 	log       *slog.Logger
 	srv       *imapserver.Server
 	boxes     mailboxes
@@ -81,7 +84,7 @@ func New(o Options) *Server {
 	}
 	s := &Server{
 		svc:       o.Service,
-		st:        o.Service.Store(),
+		st:        o.Archive,
 		log:       o.Logger,
 		thr:       newThrottle(o.Now),
 		failDelay: o.FailDelay,
@@ -160,4 +163,10 @@ func (l libLogger) Printf(format string, args ...any) {
 	default:
 		l.log.Warn("imap: "+msg, "part", "imap")
 	}
+}
+
+// ArchiveReader is all IMAP needs of the store: read-only transactions
+// over the archive. *store.Store satisfies it.
+type ArchiveReader interface {
+	View(fn func(*store.Tx) error) error
 }

@@ -63,13 +63,6 @@ func policyOf(key string) policy {
 	return policies["ip"]
 }
 
-// locked tells how long the longest lock among keys still lasts (0: none).
-func (t *throttle) locked(keys ...string) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.lockedLocked(keys...)
-}
-
 // attempt checks the keys and, when none is locked, counts this login as
 // a failure in advance, in one step: parallel guesses cannot all pass the
 // check while the first one is still hashing. A login that succeeds
@@ -107,13 +100,6 @@ func (t *throttle) lockedLocked(keys ...string) time.Duration {
 		}
 	}
 	return wait
-}
-
-// failed counts a failed login against every key.
-func (t *throttle) failed(keys ...string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.failedLocked(keys...)
 }
 
 func (t *throttle) failedLocked(keys ...string) {

@@ -389,9 +389,7 @@ func (h *Hub) List(f HubFilter, readable func(string) bool) HubPage {
 	tag := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(f.Tag), "#"))
 	var words []string
 	if q := strings.TrimSpace(f.Q); q != "" {
-		for _, w := range strings.Fields(fold(q)) {
-			words = append(words, w)
-		}
+		words = append(words, strings.Fields(fold(q))...)
 	}
 	allow := readable
 	if f.List != "" {

@@ -264,7 +264,7 @@ var funcs = template.FuncMap{
 		return "Members post by email."
 	},
 	"statusName": func(s string) string {
-		switch s {
+		switch listserv.Status(s) {
 		case listserv.StatusOK:
 			return "active"
 		case listserv.StatusPending:
@@ -279,7 +279,7 @@ var funcs = template.FuncMap{
 		return s
 	},
 	"canChange": func(s string) bool {
-		return s != listserv.StatusBanned && s != listserv.StatusPending
+		return listserv.Status(s) != listserv.StatusBanned && listserv.Status(s) != listserv.StatusPending
 	},
 }
 

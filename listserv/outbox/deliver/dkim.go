@@ -37,7 +37,8 @@ func overSign(keys ...string) []string {
 	return out
 }
 
-// DKIM signs outgoing mail for one domain with one key (SPEC `[dkim]`):
+// DKIM signs outgoing mail for one domain with one key (the `[dkim]`
+// section of the config):
 // relaxed/relaxed canonicalization, SHA-256, the fields of
 // DKIMHeaderKeys. Build it once at start; it is safe for concurrent use
 // and keeps the parsed key, so signing never touches the disk.

@@ -12,7 +12,7 @@ import (
 )
 
 // maildirSender writes each recipient's copy into a Maildir, the outbox
-// used when no relay is configured (SPEC `[relay] address = ""`): one file
+// used when no relay is configured (`[relay] address = ""`): one file
 // per recipient, written to tmp/, fsynced and renamed into new/, so the
 // copy in new/ is complete and durable before the recipient leaves the
 // queue.

@@ -74,7 +74,8 @@ type Relay struct {
 	TLSConfig *tls.Config
 }
 
-// Defaults of SPEC `[relay]`, applied to zero values.
+// Defaults of the `[relay]` settings (the values config.example.toml
+// shows), applied to zero values.
 const (
 	defaultMaxRecipients = 500
 	defaultConnections   = 4

@@ -125,7 +125,7 @@ func delimiterAt(b, delim []byte) int {
 // splitEntity cuts an entity at its first empty line. nl is the line
 // break the header uses.
 func splitEntity(ent []byte) (head, body []byte, nl string, ok bool) {
-	if i := bytes.Index(ent, []byte("\r\n\r\n")); i >= 0 && (bytes.Index(ent, []byte("\n\n")) < 0 || i < bytes.Index(ent, []byte("\n\n"))) {
+	if i := bytes.Index(ent, []byte("\r\n\r\n")); i >= 0 && (!bytes.Contains(ent, []byte("\n\n")) || i < bytes.Index(ent, []byte("\n\n"))) {
 		return ent[:i+2], ent[i+4:], "\r\n", true
 	}
 	if i := bytes.Index(ent, []byte("\n\n")); i >= 0 {

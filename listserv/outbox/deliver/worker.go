@@ -19,7 +19,7 @@ type Worker struct {
 }
 
 // New prepares a Worker; nothing runs until Run. Zero fields of o and
-// o.Relay get the SPEC defaults.
+// o.Relay get the documented `[relay]` defaults (see withDefaults).
 func New(o Options) *Worker {
 	o = o.withDefaults()
 	return &Worker{o: o, log: o.Logger.With("component", "deliver"), kick: make(chan struct{}, 1)}

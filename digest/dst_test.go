@@ -8,8 +8,8 @@ import (
 )
 
 // A skipped wall time must move forward by the gap in every zone, and a
-// repeated one must be the first occurrence (doc.go "Time").
-func TestRegressionGapForwardEverywhere(t *testing.T) {
+// repeated one must be the first occurrence (see doc.go on time).
+func TestWallTimeInGapMovesForwardEverywhere(t *testing.T) {
 	for _, c := range []struct{ zone, local, want string }{
 		{"America/New_York", "2027-03-14 02:30", "03:30"},
 		{"Europe/Berlin", "2027-03-28 02:30", "03:30"},
@@ -25,7 +25,7 @@ func TestRegressionGapForwardEverywhere(t *testing.T) {
 	}
 }
 
-func TestRegressionRepeatedIsFirst(t *testing.T) {
+func TestRepeatedWallTimeIsFirstOccurrence(t *testing.T) {
 	for _, c := range []struct{ zone, local, wantUTC string }{
 		{"America/New_York", "2026-11-01 01:30", "05:30"},
 		{"Europe/Berlin", "2026-10-25 02:30", "00:30"},    // CEST first
@@ -40,7 +40,7 @@ func TestRegressionRepeatedIsFirst(t *testing.T) {
 }
 
 // Weekly digest at Sunday 02:30 Berlin on the spring-forward Sunday.
-func TestRegressionDigestSlotInGapBerlin(t *testing.T) {
+func TestDigestSlotInBerlinSpringGap(t *testing.T) {
 	set := store.Settings{Timezone: "Europe/Berlin", DigestDay: "sunday", DigestTime: "02:30"}
 	now := time.Date(2027, 3, 28, 12, 0, 0, 0, time.UTC)
 	last, _, err := digestSlots(set, now)
@@ -53,13 +53,15 @@ func TestRegressionDigestSlotInGapBerlin(t *testing.T) {
 	}
 }
 
-func TestRegressionMidnightGapEast(t *testing.T) {
-	for _, c := range []struct{ zone, local string }{
-		{"Asia/Beirut", "2027-03-28 00:30"},
-		{"Africa/Cairo", "2027-04-30 00:30"},
+func TestMidnightGapMovesForwardEast(t *testing.T) {
+	for _, c := range []struct{ zone, local, want string }{
+		{"Asia/Beirut", "2027-03-28 00:30", "2027-03-28 01:30 EEST"},
+		{"Africa/Cairo", "2027-04-30 00:30", "2027-04-30 01:30 EEST"},
 	} {
 		at := mustTime(t, c.zone, c.local)
 		loc, _ := time.LoadLocation(c.zone)
-		t.Logf("%s %s -> %s", c.zone, c.local, at.In(loc).Format("2006-01-02 15:04 MST"))
+		if got := at.In(loc).Format("2006-01-02 15:04 MST"); got != c.want {
+			t.Errorf("%s %s -> %s, want %s", c.zone, c.local, got, c.want)
+		}
 	}
 }
