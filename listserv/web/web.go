@@ -92,6 +92,8 @@ type Core interface {
 	CalendarKeyMade(a listserv.Actor) (time.Time, bool)
 	CalendarOwner(key string) (string, bool)
 	CalendarFeed(addr string) ([]byte, error)
+
+	ConsoleModCore // the console's held items, roster and history (console_mod.go)
 }
 
 // Options wire the handler.
@@ -174,6 +176,7 @@ func Handler(o Options) http.Handler {
 	mux.HandleFunc("POST /me/password", h.mePassword)
 	mux.HandleFunc("POST /me/calendar", h.meCalendar)
 	mux.HandleFunc("GET /me/calendar.ics", h.calendarFeed)
+	h.consoleModRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) })
 	return secure(mux, h)
 }
@@ -207,7 +210,11 @@ func secure(next http.Handler, h *handler) http.Handler {
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		w.Header().Set("Content-Security-Policy", csp)
 		w.Header().Set("X-Frame-Options", "DENY")
-		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		limit := int64(64 << 10)
+		if n, ok := consoleBodyLimit(r.Method, r.URL.Path); ok {
+			limit = n
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		inner.ServeHTTP(w, r)
 	})
 }
