@@ -187,7 +187,9 @@ type consoleAction struct {
 }
 
 var consoleActions = []consoleAction{
-	{"GET held", func(t *testing.T, e *testEnv, w *webClient, list string) (int, string) { return w.get("/lists/" + list + "/admin/held") }},
+	{"GET held", func(t *testing.T, e *testEnv, w *webClient, list string) (int, string) {
+		return w.get("/lists/" + list + "/admin/held")
+	}},
 	{"POST held/ID", func(t *testing.T, e *testEnv, w *webClient, list string) (int, string) {
 		id := uint64(999999)
 		if list == "team" {
@@ -198,20 +200,28 @@ var consoleActions = []consoleAction{
 	{"POST held (bulk)", func(t *testing.T, e *testEnv, w *webClient, list string) (int, string) {
 		return w.post("/lists/"+list+"/admin/held", url.Values{"action": {"discard"}, "id": {"999999"}})
 	}},
-	{"GET members", func(t *testing.T, e *testEnv, w *webClient, list string) (int, string) { return w.get("/lists/" + list + "/admin/members") }},
+	{"GET members", func(t *testing.T, e *testEnv, w *webClient, list string) (int, string) {
+		return w.get("/lists/" + list + "/admin/members")
+	}},
 	{"POST members", func(t *testing.T, e *testEnv, w *webClient, list string) (int, string) {
 		return w.post("/lists/"+list+"/admin/members", url.Values{"email": {"added" + fmt.Sprint(len(t.Name())) + strings.ToLower(regexp.MustCompile(`\W`).ReplaceAllString(t.Name(), "")) + "@example.org"}})
 	}},
 	{"POST member mode", func(t *testing.T, e *testEnv, w *webClient, list string) (int, string) {
 		return w.post("/lists/"+list+"/admin/member", url.Values{"email": {"mem@example.org"}, "action": {"set"}, "mode": {"digest"}})
 	}},
-	{"GET members.csv", func(t *testing.T, e *testEnv, w *webClient, list string) (int, string) { return w.get("/lists/" + list + "/admin/members.csv") }},
+	{"GET members.csv", func(t *testing.T, e *testEnv, w *webClient, list string) (int, string) {
+		return w.get("/lists/" + list + "/admin/members.csv")
+	}},
 	{"POST import", func(t *testing.T, e *testEnv, w *webClient, list string) (int, string) {
 		code, body, _ := w.postFile("/lists/"+list+"/admin/members/import", "file", "r.csv", []byte("email\nimp@example.org\n"))
 		return code, body
 	}},
-	{"GET bounces", func(t *testing.T, e *testEnv, w *webClient, list string) (int, string) { return w.get("/lists/" + list + "/admin/bounces") }},
-	{"GET history", func(t *testing.T, e *testEnv, w *webClient, list string) (int, string) { return w.get("/lists/" + list + "/admin/history") }},
+	{"GET bounces", func(t *testing.T, e *testEnv, w *webClient, list string) (int, string) {
+		return w.get("/lists/" + list + "/admin/bounces")
+	}},
+	{"GET history", func(t *testing.T, e *testEnv, w *webClient, list string) (int, string) {
+		return w.get("/lists/" + list + "/admin/history")
+	}},
 }
 
 // TestConsoleModPermissions: every role against every action, over HTTP,
