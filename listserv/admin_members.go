@@ -61,76 +61,84 @@ func (s *Service) AddMembers(ctx context.Context, a Actor, list string, specs []
 		if err != nil {
 			return err
 		}
-		mayRole := isSiteAdmin(tx, a) || RoleAllows(roleOn(tx, list, a.Address), PermSettings)
 		seats, err := seatsTaken(tx, list)
 		if err != nil {
 			return err
 		}
-		var whats []string
-		for i, sp := range specs {
-			typed := sp.Address
-			sp.Address = NormalizeAddress(sp.Address)
-			res[i].Address = sp.Address
-			if err := sp.Validate(); err != nil {
-				if strings.ContainsAny(typed, "<>") || strings.Contains(strings.TrimSpace(typed), " ") {
-					err = fmt.Errorf("%q is not a plain email address; give the name separately, e.g. --name %q %s", typed, nameHint(typed), bareAddress(typed))
-				}
-				res[i].Err = err
-				continue
-			}
-			mb, err := tx.Membership(list, sp.Address)
-			exists := err == nil
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
-			if exists && !update {
-				res[i].Err = fmt.Errorf("%s is already a member of %s", sp.Address, list)
-				continue
-			}
-			cur := string(ListMember)
-			if exists {
-				cur = mb.Role
-			}
-			if !mayRole && sp.Role != "" && sp.Role != cur {
-				res[i].Err = fmt.Errorf("%s: %w (roles are the owners' to give)", sp.Address, ErrForbidden)
-				continue
-			}
-			if err := s.upsertPerson(tx, sp); err != nil {
-				return err
-			}
-			if exists {
-				if sp.Role != "" {
-					mb.Role = sp.Role
-				}
-				if sp.Mode != "" {
-					mb.Mode = sp.Mode
-				}
-				res[i].Status = "updated"
-			} else {
-				mb = store.Membership{List: list, Address: sp.Address, Role: or(sp.Role, string(ListMember)),
-					Mode: or(sp.Mode, string(ModeEach)), Status: string(StatusOK), Joined: s.clock.Now()}
-				if l.Settings.Capacity > 0 && mb.Role == string(ListMember) && seats >= l.Settings.Capacity {
-					mb.Status = string(StatusWaitlist)
-				} else if mb.Role == string(ListMember) {
-					seats++
-				}
-				res[i].Status = mb.Status
-			}
-			if err := tx.PutMembership(mb); err != nil {
-				return err
-			}
-			what := "added " + sp.Address + " (role " + mb.Role + ", mode " + mb.Mode + ", status " + mb.Status + ")"
-			if exists {
-				what = "updated " + sp.Address + " (role " + mb.Role + ", mode " + mb.Mode + ")"
-			}
-			whats = append(whats, what)
-			if err := s.emitIf(tx, !exists, EventMemberJoined, list, memberEvent(mb)); err != nil {
-				return err
-			}
-		}
-		return s.auditMany(tx, a, list, whats)
+		return s.addMembersTx(tx, a, l, specs, update, &seats, res)
 	})
 	return res, err
+}
+
+// addMembersTx adds or updates specs on list l inside tx, writing each
+// row's outcome to res; seats is the number of seats taken, carried from
+// one call to the next so a batched import counts them once.
+func (s *Service) addMembersTx(tx *store.Tx, a Actor, l store.List, specs []MemberSpec, update bool, seats *int, res []AddResult) error {
+	list := l.Name
+	mayRole := isSiteAdmin(tx, a) || RoleAllows(roleOn(tx, list, a.Address), PermSettings)
+	var whats []string
+	for i, sp := range specs {
+		typed := sp.Address
+		sp.Address = NormalizeAddress(sp.Address)
+		res[i].Address = sp.Address
+		if err := sp.Validate(); err != nil {
+			if strings.ContainsAny(typed, "<>") || strings.Contains(strings.TrimSpace(typed), " ") {
+				err = fmt.Errorf("%q is not a plain email address; give the name separately, e.g. --name %q %s", typed, nameHint(typed), bareAddress(typed))
+			}
+			res[i].Err = err
+			continue
+		}
+		mb, err := tx.Membership(list, sp.Address)
+		exists := err == nil
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if exists && !update {
+			res[i].Err = fmt.Errorf("%s is already a member of %s", sp.Address, list)
+			continue
+		}
+		cur := string(ListMember)
+		if exists {
+			cur = mb.Role
+		}
+		if !mayRole && sp.Role != "" && sp.Role != cur {
+			res[i].Err = fmt.Errorf("%s: %w (roles are the owners' to give)", sp.Address, ErrForbidden)
+			continue
+		}
+		if err := s.upsertPerson(tx, sp); err != nil {
+			return err
+		}
+		if exists {
+			if sp.Role != "" {
+				mb.Role = sp.Role
+			}
+			if sp.Mode != "" {
+				mb.Mode = sp.Mode
+			}
+			res[i].Status = "updated"
+		} else {
+			mb = store.Membership{List: list, Address: sp.Address, Role: or(sp.Role, string(ListMember)),
+				Mode: or(sp.Mode, string(ModeEach)), Status: string(StatusOK), Joined: s.clock.Now()}
+			if l.Settings.Capacity > 0 && mb.Role == string(ListMember) && *seats >= l.Settings.Capacity {
+				mb.Status = string(StatusWaitlist)
+			} else if mb.Role == string(ListMember) {
+				*seats++
+			}
+			res[i].Status = mb.Status
+		}
+		if err := tx.PutMembership(mb); err != nil {
+			return err
+		}
+		what := "added " + sp.Address + " (role " + mb.Role + ", mode " + mb.Mode + ", status " + mb.Status + ")"
+		if exists {
+			what = "updated " + sp.Address + " (role " + mb.Role + ", mode " + mb.Mode + ")"
+		}
+		whats = append(whats, what)
+		if err := s.emitIf(tx, !exists, EventMemberJoined, list, memberEvent(mb)); err != nil {
+			return err
+		}
+	}
+	return s.auditMany(tx, a, list, whats)
 }
 
 // auditBatchMax is how many changes of one call are recorded one by one;
@@ -178,8 +186,11 @@ func (s *Service) upsertPerson(tx *store.Tx, sp MemberSpec) error {
 // against capacity).
 func seatsTaken(tx *store.Tx, list string) (int, error) {
 	n := 0
-	err := tx.EachMember(list, func(m store.Membership) error {
-		if m.Role == "member" && Status(m.Status) != StatusWaitlist && Status(m.Status) != StatusPending && Status(m.Status) != StatusBanned {
+	err := tx.EachMemberRaw(list, func(_ string, raw []byte) error {
+		// Read without decoding each record: an add to a 100,000-member
+		// list must not decode the whole roster.
+		if st := Status(store.RawString(raw, "status")); store.RawString(raw, "role") == "member" &&
+			st != StatusWaitlist && st != StatusPending && st != StatusBanned {
 			n++
 		}
 		return nil

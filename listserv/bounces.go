@@ -253,6 +253,7 @@ func (s *Service) countBounce(tx *store.Tx, list store.List, mb store.Membership
 		return nil
 	}
 	mb.Bounces = append(kept, at)
+	mb.BounceError = reason
 	score := len(mb.Bounces)
 	if score < set.BounceScoreThreshold {
 		mb.Status = string(StatusBouncing)

@@ -81,6 +81,8 @@ type Membership struct {
 	BounceToken string    `json:"bounce_token"`
 	// Bounces are the times of counted bounces inside the window.
 	Bounces []time.Time `json:"bounces,omitempty"`
+	// BounceError is the last refusal counted as a bounce.
+	BounceError string `json:"bounce_error,omitempty"`
 	// ConfirmToken is the one outstanding join or leave confirmation of
 	// this address on this list, ConfirmSent when it was last mailed: a
 	// request repeated within a day sends nothing more.

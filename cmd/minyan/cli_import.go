@@ -1,25 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"strings"
 
 	"minyan/listserv"
 )
-
-// importBatch is how many CSV rows go into one AddMembers call: one
-// transaction (one fsync) per batch keeps a 5,000-row import to ten
-// commits while each transaction stays small in memory.
-const importBatch = 500
-
-// csvColumns are the header names `member import` understands.
-const csvColumns = "email, name, role, mode, good_standing"
 
 // csvRow is one good row of an import file, with its line for messages.
 type csvRow struct {
@@ -79,174 +67,36 @@ type rowFailure struct {
 	err  error
 }
 
-// importRows adds rows to list in batches of importBatch, counting into n
-// and showing progress. A store error stops the import; rows of batches
-// already committed stay imported.
+// importRows adds rows to list through the domain's batched import,
+// counting into n and showing progress. A store error stops the import;
+// rows of batches already committed stay imported.
 func importRows(ctx context.Context, env *cmdEnv, list string, rows []csvRow, n *importCounts) ([]rowFailure, error) {
-	var failures []rowFailure
 	prog := env.io.Progress
 	prog.Start("importing into "+list, int64(len(rows)))
 	defer prog.Finish()
-	for start := 0; start < len(rows); start += importBatch {
-		if err := ctx.Err(); err != nil {
-			return failures, err
-		}
-		batch := rows[start:min(start+importBatch, len(rows))]
-		specs := make([]listserv.MemberSpec, len(batch))
-		for i, r := range batch {
-			specs[i] = r.spec
-		}
-		res, err := env.app.Svc.AddMembers(ctx, env.actor(), list, specs, true)
-		if err != nil {
-			return failures, err
-		}
-		for i, r := range res {
-			switch {
-			case r.Err != nil:
-				n.bad++
-				failures = append(failures, rowFailure{batch[i].line, r.Err})
-			case r.Status == "updated":
-				n.updated++
-			case listserv.Status(r.Status) == listserv.StatusWaitlist:
-				n.waitlisted++
-			default:
-				n.added++
-			}
-		}
-		prog.Set(int64(start + len(batch)))
+	in := make([]listserv.MemberRow, len(rows))
+	for i, r := range rows {
+		in[i] = listserv.MemberRow{Line: r.line, Spec: r.spec}
 	}
-	return failures, nil
+	p, err := env.app.Svc.ImportMembers(ctx, env.actor(), list, in, func(p listserv.ImportProgress) { prog.Set(int64(p.Done)) })
+	n.added, n.updated, n.waitlisted = n.added+p.Added, n.updated+p.Updated, n.waitlisted+p.Waitlisted
+	n.bad += len(p.Failures)
+	failures := make([]rowFailure, len(p.Failures))
+	for i, f := range p.Failures {
+		failures[i] = rowFailure{f.Line, errors.New(f.Problem)}
+	}
+	return failures, err
 }
 
-// csvHeader maps the known columns to their index (-1 = absent).
-type csvHeader struct {
-	email, name, role, mode, good int
-}
-
-// parseMemberHeader reads the header row: names are matched without
-// regard to case, spaces or dashes ("Good Standing" is good_standing), in
-// any order. Only email is required; unknown columns are ignored with a
-// warning.
-func parseMemberHeader(rec []string, warn func(string)) (csvHeader, error) {
-	h := csvHeader{-1, -1, -1, -1, -1}
-	for i, raw := range rec {
-		name := strings.ToLower(strings.TrimSpace(raw))
-		name = strings.NewReplacer(" ", "_", "-", "_").Replace(name)
-		var slot *int
-		switch name {
-		case "email", "e_mail":
-			slot = &h.email
-		case "name":
-			slot = &h.name
-		case "role":
-			slot = &h.role
-		case "mode":
-			slot = &h.mode
-		case "good_standing":
-			slot = &h.good
-		default:
-			if strings.Contains(raw, "@") {
-				return h, fmt.Errorf("the first row must be a header naming the columns (%s), not an address such as %q", csvColumns, raw)
-			}
-			warn(fmt.Sprintf("ignoring unknown column %q (known: %s)", raw, csvColumns))
-			continue
-		}
-		if *slot >= 0 {
-			return h, fmt.Errorf("column %q appears twice in the header row", raw)
-		}
-		*slot = i
-	}
-	if h.email < 0 {
-		return h, fmt.Errorf("the header row has no email column (columns: %s; only email is required)", csvColumns)
-	}
-	return h, nil
-}
-
-// parseMemberCSV turns an import file into member specs. Each bad row
-// (wrong number of fields, bad address, role, mode or true/false, or an
-// address seen before) is passed to bad with its line and left out;
-// warn receives remarks that skip nothing. An error means the file as a
-// whole is unusable (empty, or no usable header).
+// parseMemberCSV is the domain's roster file parser (one format for the
+// command line and the console), with the rows as this file counts them.
 func parseMemberCSV(data []byte, bad func(line int, msg string), warn func(string)) ([]csvRow, error) {
-	data = bytes.TrimPrefix(data, []byte("\ufeff")) // spreadsheets often write a BOM
-	r := csv.NewReader(bytes.NewReader(data))
-	r.TrimLeadingSpace = true
-	head, err := r.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("the file is empty; it needs a header row (%s) and then one row per person", csvColumns)
+	in, err := listserv.ParseMemberCSV(data, bad, warn)
+	rows := make([]csvRow, len(in))
+	for i, r := range in {
+		rows[i] = csvRow{line: r.Line, spec: r.Spec}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("header row: %w", err)
-	}
-	h, err := parseMemberHeader(head, warn)
-	if err != nil {
-		return nil, err
-	}
-	var rows []csvRow
-	seen := map[string]int{}
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return rows, nil
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			if errors.Is(pe.Err, csv.ErrFieldCount) {
-				bad(pe.StartLine, fmt.Sprintf("%d fields where the header has %d", len(rec), len(head)))
-			} else {
-				bad(pe.StartLine, pe.Err.Error())
-			}
-			continue
-		}
-		if err != nil {
-			return rows, err
-		}
-		line, _ := r.FieldPos(0)
-		spec, msg := memberFromRecord(rec, h)
-		if msg != "" {
-			bad(line, msg)
-			continue
-		}
-		if first, dup := seen[spec.Address]; dup {
-			bad(line, fmt.Sprintf("%s is already on line %d", spec.Address, first))
-			continue
-		}
-		seen[spec.Address] = line
-		rows = append(rows, csvRow{line: line, spec: spec})
-	}
-}
-
-// memberFromRecord checks one CSV record; msg says what is wrong with it.
-func memberFromRecord(rec []string, h csvHeader) (spec listserv.MemberSpec, msg string) {
-	get := func(i int) string {
-		if i < 0 || i >= len(rec) {
-			return ""
-		}
-		return strings.TrimSpace(rec[i])
-	}
-	spec.Address = listserv.NormalizeAddress(get(h.email))
-	if spec.Address == "" {
-		return spec, "no email address"
-	}
-	if !listserv.ValidAddress(spec.Address) {
-		return spec, fmt.Sprintf("%q is not an email address", get(h.email))
-	}
-	spec.Name = get(h.name)
-	spec.Role = strings.ToLower(get(h.role))
-	spec.Mode = strings.ToLower(get(h.mode))
-	for _, err := range []error{checkRole(spec.Role), checkMode(spec.Mode)} {
-		if err != nil {
-			return spec, err.Error()
-		}
-	}
-	if v := get(h.good); v != "" {
-		b, err := listserv.ParseBool(v)
-		if err != nil {
-			return spec, fmt.Sprintf("good_standing %q: must be true or false", v)
-		}
-		spec.GoodStanding = &b
-	}
-	return spec, ""
+	return rows, err
 }
 
 // plural writes "1 bad row", "2 bad rows".

@@ -96,6 +96,7 @@ type Core interface {
 	ConsoleCore // the owners' console and site admin pages (console.go)
 	// The web archive, search and resource hub (archive.go).
 	ArchiveCore
+	ConsoleModCore // the console's held items, roster and history (console_mod.go)
 }
 
 // Options wire the handler.
@@ -191,6 +192,7 @@ func Handler(o Options) http.Handler {
 	mux.HandleFunc("POST /me/calendar", h.meCalendar)
 	mux.HandleFunc("GET /me/calendar.ics", h.calendarFeed)
 	h.consoleRoutes(mux)
+	h.consoleModRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) })
 	return secure(mux, h)
 }
@@ -224,7 +226,11 @@ func secure(next http.Handler, h *handler) http.Handler {
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		w.Header().Set("Content-Security-Policy", csp)
 		w.Header().Set("X-Frame-Options", "DENY")
-		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		limit := int64(64 << 10)
+		if n, ok := consoleBodyLimit(r.Method, r.URL.Path); ok {
+			limit = n
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		inner.ServeHTTP(w, r)
 	})
 }

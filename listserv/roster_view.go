@@ -1,0 +1,376 @@
+package listserv
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"minyan/store"
+)
+
+// The roster as the owner console shows it: one page of a filtered
+// roster, read without decoding every record, the waitlist in the order
+// seats are given, CSV export and a batched import.
+
+// RosterPageSize is how many people one roster page shows.
+const RosterPageSize = 50
+
+// Standing filters people by their dues standing.
+type Standing string
+
+// The standing filters.
+const (
+	StandingAny  Standing = ""
+	StandingGood Standing = "good"
+	StandingNot  Standing = "not"
+)
+
+// RosterFilter narrows a roster. Empty fields match everyone.
+type RosterFilter struct {
+	// Query is part of an address or a name, in any case.
+	Query string
+	// Role, Mode and Status match exactly (StatusOK is "ok").
+	Role, Mode, Status string
+	Standing           Standing
+}
+
+var statuses = []string{string(StatusOK), string(StatusBouncing), string(StatusDisabled), string(StatusWaitlist), string(StatusPending), string(StatusBanned)}
+
+// Validate checks a filter's choices.
+func (f RosterFilter) Validate() error {
+	if len(f.Query) > 254 {
+		return errors.New("the search is too long (254 characters at most)")
+	}
+	if err := checkChoice("role", f.Role, roles); err != nil {
+		return err
+	}
+	if err := checkChoice("mode", f.Mode, modes); err != nil {
+		return err
+	}
+	if err := checkChoice("status", f.Status, statuses); err != nil {
+		return err
+	}
+	return checkChoice("standing", string(f.Standing), []string{string(StandingGood), string(StandingNot)})
+}
+
+// RosterRow is one person on a roster page.
+type RosterRow struct {
+	Address, Name      string
+	Role, Mode, Status string
+	Joined             time.Time
+	Posts              int
+	GoodStanding       bool
+	// Bounces is the bounce score inside the window; BounceError the
+	// last refusal that counted.
+	Bounces     int
+	BounceError string
+}
+
+// RosterPage is one page of a filtered roster.
+type RosterPage struct {
+	Rows []RosterRow
+	// Matched people match the filter; Total are on the list.
+	Matched, Total int
+	// Page counts from 1; Pages is at least 1.
+	Page, Pages int
+	// Waitlist is everyone waiting for a seat, first in line first
+	// (only on the first page of an unfiltered roster).
+	Waitlist []RosterRow
+	// Capacity is the list's capacity (0 = none), Seats the seats taken.
+	Capacity, Seats int
+}
+
+// RosterPageOf returns one page (from 1) of a list's roster matching f, in
+// address order. It needs PermRoster.
+func (s *Service) RosterPageOf(ctx context.Context, a Actor, list string, f RosterFilter, page int) (RosterPage, error) {
+	var out RosterPage
+	if err := f.Validate(); err != nil {
+		return out, err
+	}
+	page = max(page, 1)
+	q := strings.ToLower(strings.TrimSpace(f.Query))
+	err := s.st.View(func(tx *store.Tx) error {
+		l, err := s.authorize(tx, a, list, PermRoster)
+		if err != nil {
+			return err
+		}
+		out.Capacity = l.Settings.Capacity
+		from := (page - 1) * RosterPageSize
+		if f == (RosterFilter{}) && l.Settings.Capacity == 0 {
+			// Everyone, on a list without seats to count: count the
+			// keys and decode only the page.
+			return s.plainRosterPage(tx, list, from, &out)
+		}
+		var shown, waiting [][]byte
+		err = tx.EachMemberRaw(list, func(addr string, raw []byte) error {
+			out.Total++
+			role, st := store.RawString(raw, "role"), store.RawString(raw, "status")
+			if role == string(ListMember) && st != string(StatusWaitlist) && st != string(StatusPending) && st != string(StatusBanned) {
+				out.Seats++
+			}
+			if st == string(StatusWaitlist) {
+				waiting = append(waiting, bytes.Clone(raw))
+			}
+			if (f.Role != "" && role != f.Role) || (f.Status != "" && st != f.Status) ||
+				(f.Mode != "" && store.RawString(raw, "mode") != f.Mode) {
+				return nil
+			}
+			if q != "" || f.Standing != StandingAny {
+				p := tx.PersonRaw(addr)
+				if q != "" && !strings.Contains(addr, q) && !strings.Contains(strings.ToLower(store.RawString(p, "name")), q) {
+					return nil
+				}
+				if f.Standing != StandingAny && store.RawTrue(p, "good_standing") != (f.Standing == StandingGood) {
+					return nil
+				}
+			}
+			if out.Matched >= from && out.Matched < from+RosterPageSize {
+				shown = append(shown, bytes.Clone(raw))
+			}
+			out.Matched++
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if out.Rows, err = rosterRows(tx, shown); err != nil {
+			return err
+		}
+		if page == 1 && f == (RosterFilter{}) {
+			if out.Waitlist, err = rosterRows(tx, waiting); err != nil {
+				return err
+			}
+			slices.SortStableFunc(out.Waitlist, func(x, y RosterRow) int { return x.Joined.Compare(y.Joined) })
+		}
+		return nil
+	})
+	out.Page, out.Pages = page, max(1, (out.Matched+RosterPageSize-1)/RosterPageSize)
+	return out, err
+}
+
+// plainRosterPage is a page of an unfiltered roster without a capacity:
+// the keys are counted and only the page's records decoded. (People left
+// on a waitlist after the capacity was removed show with the status
+// filter.)
+func (s *Service) plainRosterPage(tx *store.Tx, list string, from int, out *RosterPage) error {
+	var shown [][]byte
+	i := 0
+	err := tx.EachMemberRaw(list, func(_ string, raw []byte) error {
+		if i >= from && i < from+RosterPageSize {
+			shown = append(shown, bytes.Clone(raw))
+		}
+		i++
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	out.Total, out.Matched = i, i
+	if out.Rows, err = rosterRows(tx, shown); err != nil {
+		return err
+	}
+	return nil
+}
+
+// rosterRows decodes the records a roster page shows.
+func rosterRows(tx *store.Tx, raws [][]byte) ([]RosterRow, error) {
+	rows := make([]RosterRow, 0, len(raws))
+	for _, raw := range raws {
+		mb, err := store.DecodeMembership(raw)
+		if err != nil {
+			return nil, err
+		}
+		r := RosterRow{Address: mb.Address, Role: mb.Role, Mode: mb.Mode, Status: mb.Status, Joined: mb.Joined,
+			Posts: mb.Posts, Bounces: len(mb.Bounces), BounceError: mb.BounceError}
+		if p, err := tx.Person(mb.Address); err == nil {
+			r.Name, r.GoodStanding = p.Name, p.GoodStanding
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+// RosterCSV writes a list's roster as CSV in the import's columns (so an
+// export can be edited and imported again), then status and joined,
+// which an import ignores. It needs PermRoster.
+func (s *Service) RosterCSV(ctx context.Context, a Actor, list string, w io.Writer) error {
+	return s.st.View(func(tx *store.Tx) error {
+		if _, err := s.authorize(tx, a, list, PermRoster); err != nil {
+			return err
+		}
+		cw := csv.NewWriter(w)
+		if err := cw.Write([]string{"email", "name", "role", "mode", "good_standing", "status", "joined"}); err != nil {
+			return err
+		}
+		err := tx.EachMember(list, func(mb store.Membership) error {
+			p, _ := tx.Person(mb.Address)
+			return cw.Write([]string{mb.Address, p.Name, mb.Role, mb.Mode, strconv.FormatBool(p.GoodStanding),
+				mb.Status, mb.Joined.UTC().Format(time.RFC3339)})
+		})
+		if err != nil {
+			return err
+		}
+		cw.Flush()
+		return cw.Error()
+	})
+}
+
+// ImportBatchSize is how many rows of an import share one transaction:
+// one commit (one fsync) per 5,000 rows, each transaction a few MB.
+const ImportBatchSize = 5000
+
+// ImportProgress is how far an import has got.
+type ImportProgress struct {
+	Done, Total                int
+	Added, Updated, Waitlisted int
+	Failures                   []ImportFailure
+}
+
+// ImportFailure is a row the list refused.
+type ImportFailure struct {
+	Line    int
+	Address string
+	Problem string
+}
+
+// ImportMembers adds rows to a list (people already on it are updated),
+// ImportBatchSize rows per transaction, calling progress after each
+// batch. The seats taken are counted once and carried from batch to
+// batch, so a large import never recounts the roster. Each transaction checks PermRoster again; a row that gives a
+// role needs PermSettings (that row alone fails). A store error stops
+// the import; batches already committed stay imported.
+func (s *Service) ImportMembers(ctx context.Context, a Actor, list string, rows []MemberRow, progress func(ImportProgress)) (ImportProgress, error) {
+	p := ImportProgress{Total: len(rows)}
+	seats := -1 // counted in the first transaction, then carried
+	specs := make([]MemberSpec, 0, min(len(rows), ImportBatchSize))
+	for start := 0; start < len(rows); start += ImportBatchSize {
+		if err := ctx.Err(); err != nil {
+			return p, err
+		}
+		batch := rows[start:min(start+ImportBatchSize, len(rows))]
+		specs = specs[:0]
+		for _, r := range batch {
+			specs = append(specs, r.Spec)
+		}
+		res := make([]AddResult, len(batch))
+		err := s.st.Update(func(tx *store.Tx) error {
+			l, err := s.authorize(tx, a, list, PermRoster)
+			if err != nil {
+				return err
+			}
+			if seats < 0 {
+				if seats, err = seatsTaken(tx, list); err != nil {
+					return err
+				}
+			}
+			return s.addMembersTx(tx, a, l, specs, true, &seats, res)
+		})
+		if err != nil {
+			return p, err
+		}
+		for i, r := range res {
+			switch {
+			case r.Err != nil:
+				p.Failures = append(p.Failures, ImportFailure{Line: batch[i].Line, Address: r.Address, Problem: r.Err.Error()})
+			case r.Status == "updated":
+				p.Updated++
+			case r.Status == string(StatusWaitlist):
+				p.Waitlisted++
+			default:
+				p.Added++
+			}
+		}
+		p.Done = start + len(batch)
+		if progress != nil {
+			progress(p)
+		}
+	}
+	return p, nil
+}
+
+// SetStanding marks a person on the list in good standing (dues paid) or
+// not, applying each of their lists' lapsed_members rule. It needs
+// PermRoster on a list the person is on.
+func (s *Service) SetStanding(ctx context.Context, a Actor, list, addr string, good bool) error {
+	addr = NormalizeAddress(addr)
+	return s.st.Update(func(tx *store.Tx) error {
+		if _, err := s.authorize(tx, a, list, PermRoster); err != nil {
+			return err
+		}
+		if _, err := tx.Membership(list, addr); err != nil {
+			return notFoundText(err, fmt.Sprintf("%s is not a member of %s", addr, list))
+		}
+		if err := s.setPersonTx(tx, MemberSpec{Address: addr, GoodStanding: &good}); err != nil {
+			return err
+		}
+		return s.AuditChange(tx, a, list, fmt.Sprintf("set %s: good_standing=%t", addr, good))
+	})
+}
+
+// Promote gives a waitlisted person a seat now, even when the list is at
+// capacity (a moderator decided), and tells them. With front=true it
+// instead moves them to the front of the waitlist: they get the next
+// free seat. It needs PermRoster.
+func (s *Service) Promote(ctx context.Context, a Actor, list, addr string, front bool) error {
+	addr = NormalizeAddress(addr)
+	return s.st.Update(func(tx *store.Tx) error {
+		l, err := s.authorize(tx, a, list, PermRoster)
+		if err != nil {
+			return err
+		}
+		mb, err := tx.Membership(list, addr)
+		if err != nil {
+			return notFoundText(err, fmt.Sprintf("%s is not a member of %s", addr, list))
+		}
+		if mb.Status != string(StatusWaitlist) {
+			return fmt.Errorf("%s is not on the waitlist of %s", addr, list)
+		}
+		if front {
+			// The waitlist is in order of joining: the front is one
+			// second before whoever is first now.
+			first := mb.Joined
+			err := tx.EachMemberRaw(list, func(_ string, raw []byte) error {
+				if store.RawString(raw, "status") != string(StatusWaitlist) {
+					return nil
+				}
+				w, err := store.DecodeMembership(raw)
+				if err == nil && w.Joined.Before(first) {
+					first = w.Joined
+				}
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if !first.Before(mb.Joined) {
+				return nil // first already
+			}
+			mb.Joined = first.Add(-time.Second)
+			if err := tx.PutMembership(mb); err != nil {
+				return err
+			}
+			return s.AuditChange(tx, a, list, "moved "+addr+" to the front of the waitlist")
+		}
+		mb.Status = string(StatusOK)
+		if err := tx.PutMembership(mb); err != nil {
+			return err
+		}
+		subj, body, err := s.render(list, "waitlist-promoted", map[string]any{
+			"ListAddress": s.addr(list, RolePost, ""), "Title": l.Settings.Title,
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.queueNotice(tx, notice{List: list, To: []string{addr}, From: s.addr(list, RoleOwner, ""), Subject: subj, Body: body}); err != nil {
+			return err
+		}
+		return s.AuditChange(tx, a, list, "gave "+addr+" a seat from the waitlist")
+	})
+}

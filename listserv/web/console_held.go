@@ -1,0 +1,123 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"minyan/listserv"
+)
+
+// heldPage is GET /lists/NAME/admin/held: the queue, oldest first, each
+// item with its sender, subject, reason, age, a safe preview and the
+// decisions; tick several to decide them at once.
+func (c *consoleMod) heldPage(w http.ResponseWriter, r *http.Request) {
+	v, name, ok := c.consoleList(w, r)
+	if !ok {
+		return
+	}
+	c.renderHeld(w, r, v, name, http.StatusOK, nil, "")
+}
+
+// heldItem is one queue entry as the page shows it.
+type heldItem struct {
+	listserv.HeldPreview
+	Age string
+	// SafeHTML is the preview of an HTML-only post, sanitised by the
+	// domain as the web archive's posts are.
+	SafeHTML template.HTML
+}
+
+func (c *consoleMod) renderHeld(w http.ResponseWriter, r *http.Request, v Viewer, name string, status int, notices []string, problem string) {
+	q, err := c.o.Core.HeldQueue(r.Context(), v.Actor(), name)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	now := c.o.Now()
+	items := make([]heldItem, len(q))
+	for i, h := range q {
+		items[i] = heldItem{HeldPreview: h, Age: ago(now, h.Received), SafeHTML: template.HTML(h.HTML)}
+	}
+	c.consolePage(w, r, v, status, "console-held", name, "held", map[string]any{
+		"Title": "Held for approval: " + name, "Items": items, "Notices": notices, "Problem": problem})
+}
+
+// decideOne is POST /lists/NAME/admin/held/ID: field action, optional
+// reason; the same decision as a reply by mail.
+func (c *consoleMod) decideOne(w http.ResponseWriter, r *http.Request) {
+	v, name, ok := c.consoleList(w, r)
+	if !ok {
+		return
+	}
+	id, ok := heldID(r.PathValue("id"))
+	if !ok {
+		c.notFound(w, r)
+		return
+	}
+	vals, err := postForm(r)
+	if err != nil {
+		c.renderHeld(w, r, v, name, http.StatusBadRequest, nil, sentence(err.Error()))
+		return
+	}
+	f, err := decisionValues(vals, false)
+	if err != nil {
+		c.renderHeld(w, r, v, name, http.StatusBadRequest, nil, sentence(err.Error()))
+		return
+	}
+	f.IDs = []uint64{id}
+	c.decide(w, r, v, name, f)
+}
+
+// decideMany is POST /lists/NAME/admin/held: the ticked `id` fields, one
+// action and an optional reason for all of them.
+func (c *consoleMod) decideMany(w http.ResponseWriter, r *http.Request) {
+	v, name, ok := c.consoleList(w, r)
+	if !ok {
+		return
+	}
+	vals, err := postForm(r)
+	if err != nil {
+		c.renderHeld(w, r, v, name, http.StatusBadRequest, nil, sentence(err.Error()))
+		return
+	}
+	f, err := decisionValues(vals, true)
+	if err != nil {
+		c.renderHeld(w, r, v, name, http.StatusBadRequest, nil, sentence(err.Error()))
+		return
+	}
+	c.decide(w, r, v, name, f)
+}
+
+// decide applies f to each item; the first decision wins, so an item
+// someone else decided first says who.
+func (c *consoleMod) decide(w http.ResponseWriter, r *http.Request, v Viewer, name string, f decisionForm) {
+	var notices, problems []string
+	for _, id := range f.IDs {
+		h, err := c.o.Core.DecideOn(r.Context(), v.Actor(), name, id, f.Action, f.Reason)
+		switch {
+		case err == nil:
+			notices = append(notices, fmt.Sprintf("%q from %s: %s.", h.Subject, h.From, h.Status))
+		case errors.Is(err, listserv.ErrAlreadyDecided):
+			problems = append(problems, fmt.Sprintf("%q from %s was already handled: %s. Your decision changed nothing.", h.Subject, h.From, listserv.DecisionText(h)))
+		case errors.Is(err, listserv.ErrNoHeld):
+			problems = append(problems, fmt.Sprintf("Item #%d: %s.", id, listserv.ErrNoHeld))
+		case errors.Is(err, listserv.ErrNotFound), errors.Is(err, listserv.ErrForbidden):
+			c.fail(w, r, err)
+			return
+		default:
+			if h.ID == 0 {
+				c.fail(w, r, err)
+				return
+			}
+			problems = append(problems, sentence(err.Error()))
+		}
+	}
+	status := http.StatusOK
+	if len(notices) == 0 && len(problems) > 0 {
+		status = http.StatusConflict
+	}
+	c.renderHeld(w, r, v, name, status, notices, strings.Join(problems, " "))
+}

@@ -1,0 +1,120 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"minyan/listserv"
+	"minyan/store"
+)
+
+// The owner console's moderation half: held items (console_held.go), the
+// roster with its CSV import and export and the bounces (console_members.go),
+// and the history of changes (console_history.go). Every page lives
+// under /lists/NAME/admin/ and asks the domain, which decides who may see
+// or change what: a caucus's console answers an outsider exactly as a
+// list that does not exist.
+
+// ConsoleModCore is what these pages need from the domain.
+type ConsoleModCore interface {
+	HeldQueue(ctx context.Context, a listserv.Actor, list string) ([]listserv.HeldPreview, error)
+	HeldHistory(ctx context.Context, a listserv.Actor, list string) ([]store.Held, error)
+	DecideOn(ctx context.Context, a listserv.Actor, list string, id uint64, action, reason string) (store.Held, error)
+	RosterPageOf(ctx context.Context, a listserv.Actor, list string, f listserv.RosterFilter, page int) (listserv.RosterPage, error)
+	RosterCSV(ctx context.Context, a listserv.Actor, list string, w io.Writer) error
+	ImportMembers(ctx context.Context, a listserv.Actor, list string, rows []listserv.MemberRow, progress func(listserv.ImportProgress)) (listserv.ImportProgress, error)
+	AddMembers(ctx context.Context, a listserv.Actor, list string, specs []listserv.MemberSpec, update bool) ([]listserv.AddResult, error)
+	SetMember(ctx context.Context, a listserv.Actor, list, addr, role, mode string) error
+	RemoveMembers(ctx context.Context, a listserv.Actor, list string, addrs []string) ([]listserv.AddResult, error)
+	SetStanding(ctx context.Context, a listserv.Actor, list, addr string, good bool) error
+	Promote(ctx context.Context, a listserv.Actor, list, addr string, front bool) error
+	Audit(ctx context.Context, a listserv.Actor, list string, limit int) ([]store.AuditEntry, error)
+}
+
+// consoleMod holds the imports running in the background.
+type consoleMod struct {
+	*handler
+	mu      sync.Mutex
+	imports map[string]*importJob
+}
+
+func (h *handler) consoleModRoutes(mux *http.ServeMux) {
+	c := &consoleMod{handler: h, imports: map[string]*importJob{}}
+	mux.HandleFunc("GET /lists/{name}/admin/held", c.heldPage)
+	mux.HandleFunc("POST /lists/{name}/admin/held", c.decideMany)
+	mux.HandleFunc("POST /lists/{name}/admin/held/{id}", c.decideOne)
+	mux.HandleFunc("GET /lists/{name}/admin/members", c.membersPage)
+	mux.HandleFunc("POST /lists/{name}/admin/members", c.addMembers)
+	mux.HandleFunc("POST /lists/{name}/admin/member", c.changeMember)
+	mux.HandleFunc("GET /lists/{name}/admin/members.csv", c.exportCSV)
+	mux.HandleFunc("POST /lists/{name}/admin/members/import", c.startImport)
+	mux.HandleFunc("GET /lists/{name}/admin/members/import/{job}", c.importPage)
+	mux.HandleFunc("GET /lists/{name}/admin/bounces", c.bouncesPage)
+	mux.HandleFunc("GET /lists/{name}/admin/history", c.historyPage)
+}
+
+// consoleList is the signed-in viewer and the list named in the path;
+// false when an answer was sent (sign in first, or page not found).
+func (c *consoleMod) consoleList(w http.ResponseWriter, r *http.Request) (Viewer, string, bool) {
+	v, ok := c.signedIn(w, r)
+	if !ok {
+		return v, "", false
+	}
+	name, ok := listName(r.PathValue("name"))
+	if !ok {
+		c.notFound(w, r)
+		return v, "", false
+	}
+	return v, name, true
+}
+
+// consolePage renders one of these pages with the console's navigation.
+func (c *consoleMod) consolePage(w http.ResponseWriter, r *http.Request, v Viewer, status int, name, list, here string, data map[string]any) {
+	data["Viewer"] = v.Address
+	data["List"] = list
+	data["Here"] = here
+	data["Roles"] = consoleRoles
+	data["Modes"] = consoleModes
+	data["Statuses"] = consoleStatuses
+	data["Columns"] = listserv.MemberCSVColumns
+	if data["Refresh"] == true {
+		// The import page reloads itself while the import runs: the
+		// Refresh header needs no script (the page's policy forbids it).
+		w.Header().Set("Refresh", "2")
+	}
+	c.page(w, r, status, name, data)
+}
+
+// The choices the roster's forms offer.
+var (
+	consoleRoles    = []string{"member", "facilitator", "moderator", "owner"}
+	consoleModes    = []string{"each", "digest", "nomail"}
+	consoleStatuses = []string{string(listserv.StatusOK), string(listserv.StatusBouncing), string(listserv.StatusDisabled), string(listserv.StatusWaitlist), string(listserv.StatusPending), string(listserv.StatusBanned)}
+)
+
+// ago says how long ago t was, for people.
+func ago(now, t time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < 2*time.Minute:
+		return "just now"
+	case d < 2*time.Hour:
+		return fmt.Sprintf("%d minutes ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d hours ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
+}
+
+// newJobID is a 128-bit random name of an import.
+func newJobID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

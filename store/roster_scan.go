@@ -1,0 +1,106 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Reading a large roster without decoding every record: a roster page of
+// a 100,000-member list looks at each membership's role, mode and status
+// and decodes only the rows it shows.
+
+// EachMemberRaw calls fn for every membership of a list in address order
+// with the address and the stored record, undecoded. raw is valid only
+// during fn; DecodeMembership turns it into a Membership.
+func (t *Tx) EachMemberRaw(list string, fn func(addr string, raw []byte) error) error {
+	prefix := []byte(list + "\x00")
+	c := t.tx.Bucket(bMembers).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if err := fn(string(k[len(prefix):]), v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// MemberCount is the number of memberships of a list (keys only).
+func (t *Tx) MemberCount(list string) int {
+	prefix := []byte(list + "\x00")
+	c := t.tx.Bucket(bMembers).Cursor()
+	n := 0
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		n++
+	}
+	return n
+}
+
+// PersonRaw is a person's stored record, undecoded (nil when there is
+// none); it is valid for the transaction.
+func (t *Tx) PersonRaw(addr string) []byte {
+	return t.tx.Bucket(bPeople).Get([]byte(strings.ToLower(addr)))
+}
+
+// DecodeMembership decodes a record from EachMemberRaw.
+func DecodeMembership(raw []byte) (Membership, error) {
+	var m Membership
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return m, fmt.Errorf("membership record: %w", err)
+	}
+	return m, nil
+}
+
+// DecodePerson decodes a record from PersonRaw.
+func DecodePerson(raw []byte) (Person, error) {
+	var p Person
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return p, fmt.Errorf("person record: %w", err)
+	}
+	return p, nil
+}
+
+// RawString returns the value of a top-level string field of a stored
+// record ("" when absent) without decoding the record. The records are
+// flat JSON objects written by encoding/json, in which a quote inside a
+// string is always escaped, so `"key":"` can only be a key.
+func RawString(raw []byte, key string) string {
+	pat := make([]byte, 0, len(key)+5)
+	pat = append(append(append(pat, '"'), key...), `":"`...)
+	i := bytes.Index(raw, pat)
+	if i < 0 {
+		return ""
+	}
+	rest := raw[i+len(pat):]
+	end := 0
+	escaped := false
+	for ; end < len(rest); end++ {
+		if rest[end] == '\\' {
+			escaped = true
+			end++
+			continue
+		}
+		if rest[end] == '"' {
+			break
+		}
+	}
+	if end >= len(rest) {
+		return ""
+	}
+	if !escaped {
+		return string(rest[:end])
+	}
+	var s string
+	if err := json.Unmarshal(raw[i+len(pat)-1:i+len(pat)+end+1], &s); err != nil {
+		return ""
+	}
+	return s
+}
+
+// RawTrue tells whether a top-level boolean field of a stored record is
+// true, without decoding the record.
+func RawTrue(raw []byte, key string) bool {
+	pat := make([]byte, 0, len(key)+8)
+	pat = append(append(append(pat, '"'), key...), `":true`...)
+	return bytes.Contains(raw, pat)
+}
