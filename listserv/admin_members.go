@@ -57,80 +57,119 @@ type AddResult struct {
 func (s *Service) AddMembers(ctx context.Context, a Actor, list string, specs []MemberSpec, update bool) ([]AddResult, error) {
 	res := make([]AddResult, len(specs))
 	err := s.st.Update(func(tx *store.Tx) error {
-		l, err := s.authorize(tx, a, list, PermRoster)
-		if err != nil {
-			return err
-		}
-		mayRole := isSiteAdmin(tx, a) || RoleAllows(roleOn(tx, list, a.Address), PermSettings)
-		seats, err := seatsTaken(tx, list)
+		r, err := s.newRosterAdder(tx, a, list, update)
 		if err != nil {
 			return err
 		}
 		var whats []string
 		for i, sp := range specs {
-			typed := sp.Address
-			sp.Address = NormalizeAddress(sp.Address)
-			res[i].Address = sp.Address
-			if err := sp.Validate(); err != nil {
-				if strings.ContainsAny(typed, "<>") || strings.Contains(strings.TrimSpace(typed), " ") {
-					err = fmt.Errorf("%q is not a plain email address; give the name separately, e.g. --name %q %s", typed, nameHint(typed), bareAddress(typed))
-				}
-				res[i].Err = err
-				continue
-			}
-			mb, err := tx.Membership(list, sp.Address)
-			exists := err == nil
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
+			var what string
+			if res[i], what, err = r.add(sp); err != nil {
 				return err
 			}
-			if exists && !update {
-				res[i].Err = fmt.Errorf("%s is already a member of %s", sp.Address, list)
-				continue
-			}
-			cur := string(ListMember)
-			if exists {
-				cur = mb.Role
-			}
-			if !mayRole && sp.Role != "" && sp.Role != cur {
-				res[i].Err = fmt.Errorf("%s: %w (roles are the owners' to give)", sp.Address, ErrForbidden)
-				continue
-			}
-			if err := s.upsertPerson(tx, sp); err != nil {
-				return err
-			}
-			if exists {
-				if sp.Role != "" {
-					mb.Role = sp.Role
-				}
-				if sp.Mode != "" {
-					mb.Mode = sp.Mode
-				}
-				res[i].Status = "updated"
-			} else {
-				mb = store.Membership{List: list, Address: sp.Address, Role: or(sp.Role, string(ListMember)),
-					Mode: or(sp.Mode, string(ModeEach)), Status: StatusOK, Joined: s.clock.Now()}
-				if l.Settings.Capacity > 0 && mb.Role == string(ListMember) && seats >= l.Settings.Capacity {
-					mb.Status = StatusWaitlist
-				} else if mb.Role == string(ListMember) {
-					seats++
-				}
-				res[i].Status = mb.Status
-			}
-			if err := tx.PutMembership(mb); err != nil {
-				return err
-			}
-			what := "added " + sp.Address + " (role " + mb.Role + ", mode " + mb.Mode + ", status " + mb.Status + ")"
-			if exists {
-				what = "updated " + sp.Address + " (role " + mb.Role + ", mode " + mb.Mode + ")"
-			}
-			whats = append(whats, what)
-			if err := s.emitIf(tx, !exists, EventMemberJoined, list, memberEvent(mb)); err != nil {
-				return err
+			if what != "" {
+				whats = append(whats, what)
 			}
 		}
 		return s.auditMany(tx, a, list, whats)
 	})
 	return res, err
+}
+
+// rosterAdder adds or updates people on one list inside one transaction,
+// one spec at a time: the one rule for member add, import and the
+// console's add.
+type rosterAdder struct {
+	s       *Service
+	tx      *store.Tx
+	l       store.List
+	update  bool
+	mayRole bool
+	// seats is the count of plain members holding a seat, kept up to
+	// date as people are added; counted only when the list has a
+	// capacity.
+	seats int
+}
+
+func (s *Service) newRosterAdder(tx *store.Tx, a Actor, list string, update bool) (*rosterAdder, error) {
+	l, err := s.authorize(tx, a, list, PermRoster)
+	if err != nil {
+		return nil, err
+	}
+	r := &rosterAdder{s: s, tx: tx, l: l, update: update,
+		mayRole: isSiteAdmin(tx, a) || RoleAllows(roleOn(tx, list, a.Address), PermSettings)}
+	if l.Settings.Capacity > 0 {
+		if r.seats, err = seatsTaken(tx, list); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// add adds or updates one spec. A refusal of the spec alone is in the
+// result's Err; an error stops the transaction. what describes the change
+// for the audit log ("" when nothing changed).
+func (r *rosterAdder) add(sp MemberSpec) (res AddResult, what string, err error) {
+	s, tx, list := r.s, r.tx, r.l.Name
+	typed := sp.Address
+	sp.Address = NormalizeAddress(sp.Address)
+	res.Address = sp.Address
+	if err := sp.Validate(); err != nil {
+		if strings.ContainsAny(typed, "<>") || strings.Contains(strings.TrimSpace(typed), " ") {
+			err = fmt.Errorf("%q is not a plain email address; give the name separately, e.g. --name %q %s", typed, nameHint(typed), bareAddress(typed))
+		}
+		res.Err = err
+		return res, "", nil
+	}
+	mb, err := tx.Membership(list, sp.Address)
+	exists := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return res, "", err
+	}
+	if exists && !r.update {
+		res.Err = fmt.Errorf("%s is already a member of %s", sp.Address, list)
+		return res, "", nil
+	}
+	cur := string(ListMember)
+	if exists {
+		cur = mb.Role
+	}
+	if !r.mayRole && sp.Role != "" && sp.Role != cur {
+		res.Err = fmt.Errorf("%s: %w (roles are the owners' to give)", sp.Address, ErrForbidden)
+		return res, "", nil
+	}
+	if err := s.upsertPerson(tx, sp); err != nil {
+		return res, "", err
+	}
+	if exists {
+		if sp.Role != "" {
+			mb.Role = sp.Role
+		}
+		if sp.Mode != "" {
+			mb.Mode = sp.Mode
+		}
+		res.Status = "updated"
+	} else {
+		mb = store.Membership{List: list, Address: sp.Address, Role: or(sp.Role, string(ListMember)),
+			Mode: or(sp.Mode, string(ModeEach)), Status: StatusOK, Joined: s.clock.Now()}
+		if r.l.Settings.Capacity > 0 && mb.Role == string(ListMember) && r.seats >= r.l.Settings.Capacity {
+			mb.Status = StatusWaitlist
+		} else if mb.Role == string(ListMember) {
+			r.seats++
+		}
+		res.Status = mb.Status
+	}
+	if err := tx.PutMembership(mb); err != nil {
+		return res, "", err
+	}
+	what = "added " + sp.Address + " (role " + mb.Role + ", mode " + mb.Mode + ", status " + mb.Status + ")"
+	if exists {
+		what = "updated " + sp.Address + " (role " + mb.Role + ", mode " + mb.Mode + ")"
+	}
+	if err := s.emitIf(tx, !exists, EventMemberJoined, list, memberEvent(mb)); err != nil {
+		return res, "", err
+	}
+	return res, what, nil
 }
 
 // auditBatchMax is how many changes of one call are recorded one by one;
@@ -178,11 +217,10 @@ func (s *Service) upsertPerson(tx *store.Tx, sp MemberSpec) error {
 // against capacity).
 func seatsTaken(tx *store.Tx, list string) (int, error) {
 	n := 0
-	err := tx.EachMember(list, func(m store.Membership) error {
-		if m.Role == "member" && m.Status != StatusWaitlist && m.Status != StatusPending && m.Status != StatusBanned {
+	err := tx.EachMemberSeat(list, func(role, status string) {
+		if role == "member" && status != StatusWaitlist && status != StatusPending && status != StatusBanned {
 			n++
 		}
-		return nil
 	})
 	return n, err
 }

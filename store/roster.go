@@ -63,3 +63,44 @@ func (t *Tx) RosterPage(list, after string, n int, fn func(RosterRow) error) (st
 	}
 	return last, nil
 }
+
+// EachMemberSeat calls fn with the role and status of every membership of
+// list, decoding nothing else: the cheap scan behind seat counts.
+func (t *Tx) EachMemberSeat(list string, fn func(role, status string)) error {
+	b := t.tx.Bucket(bMembers)
+	prefix := []byte(list + "\x00")
+	c := b.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var f rosterFields
+		if err := json.Unmarshal(v, &f); err != nil {
+			return fmt.Errorf("decode member %q: %w", k, err)
+		}
+		fn(f.Role, f.Status)
+	}
+	return nil
+}
+
+// PutAudit replaces an audit entry made earlier (same List and Seq): a
+// change made in several transactions, such as a roster import, keeps one
+// entry that each transaction brings up to date, so the record always
+// says what has been committed.
+func (t *Tx) PutAudit(e AuditEntry) error {
+	b := t.tx.Bucket(bAudit)
+	k := auditKey(e.List, e.Seq)
+	if b.Get(k) == nil {
+		return fmt.Errorf("audit %s #%d: %w", e.List, e.Seq, ErrNotFound)
+	}
+	return putJSON(b, k, e)
+}
+
+// AddAuditSeq is AddAudit that also returns the new entry's Seq, for a
+// later PutAudit.
+func (t *Tx) AddAuditSeq(e AuditEntry) (uint64, error) {
+	b := t.tx.Bucket(bAudit)
+	seq, err := b.NextSequence()
+	if err != nil {
+		return 0, fmt.Errorf("audit: %w", err)
+	}
+	e.Seq = seq
+	return seq, putJSON(b, auditKey(e.List, seq), e)
+}

@@ -13,11 +13,6 @@ import (
 	"minyan/listserv"
 )
 
-// importBatch is how many CSV rows go into one AddMembers call: one
-// transaction (one fsync) per batch keeps a 5,000-row import to ten
-// commits while each transaction stays small in memory.
-const importBatch = 500
-
 // csvColumns are the header names `member import` understands.
 const csvColumns = "email, name, role, mode, good_standing"
 
@@ -79,43 +74,34 @@ type rowFailure struct {
 	err  error
 }
 
-// importRows adds rows to list in batches of importBatch, counting into n
-// and showing progress. A store error stops the import; rows of batches
-// already committed stay imported.
+// importRows adds rows to list with the domain's import (batches of a
+// few thousand rows, one transaction each, one audit entry), counting
+// into n and showing progress. A store error stops the import; rows of
+// batches already committed stay imported.
 func importRows(ctx context.Context, env *cmdEnv, list string, rows []csvRow, n *importCounts) ([]rowFailure, error) {
 	var failures []rowFailure
 	prog := env.io.Progress
 	prog.Start("importing into "+list, int64(len(rows)))
 	defer prog.Finish()
-	for start := 0; start < len(rows); start += importBatch {
-		if err := ctx.Err(); err != nil {
-			return failures, err
-		}
-		batch := rows[start:min(start+importBatch, len(rows))]
-		specs := make([]listserv.MemberSpec, len(batch))
-		for i, r := range batch {
-			specs[i] = r.spec
-		}
-		res, err := env.app.Svc.AddMembers(ctx, env.actor(), list, specs, true)
-		if err != nil {
-			return failures, err
-		}
-		for i, r := range res {
-			switch {
-			case r.Err != nil:
-				n.bad++
-				failures = append(failures, rowFailure{batch[i].line, r.Err})
-			case r.Status == "updated":
-				n.updated++
-			case r.Status == listserv.StatusWaitlist:
-				n.waitlisted++
-			default:
-				n.added++
-			}
-		}
-		prog.Set(int64(start + len(batch)))
+	specs := make([]listserv.MemberSpec, len(rows))
+	for i, r := range rows {
+		specs[i] = r.spec
 	}
-	return failures, nil
+	res, err := env.app.Svc.ImportMembers(ctx, env.actor(), list, specs, func(done int) { prog.Set(int64(done)) })
+	for i, r := range res {
+		switch {
+		case r.Err != nil:
+			n.bad++
+			failures = append(failures, rowFailure{rows[i].line, r.Err})
+		case r.Status == "updated":
+			n.updated++
+		case r.Status == listserv.StatusWaitlist:
+			n.waitlisted++
+		default:
+			n.added++
+		}
+	}
+	return failures, err
 }
 
 // csvHeader maps the known columns to their index (-1 = absent).
