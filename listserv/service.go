@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"minyan/listserv/auth"
@@ -82,6 +83,9 @@ type Service struct {
 	// webhookKick wakes the webhook worker after an event was queued.
 	webhookMu   sync.Mutex
 	webhookKick func()
+	// directory is the web directory's cards of one lists version (see
+	// directory.go).
+	directory atomic.Pointer[directoryCards]
 }
 
 // New builds a Service over an open store.
