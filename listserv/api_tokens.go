@@ -113,6 +113,48 @@ func (s *Service) Roster(list string) ([]RosterEntry, error) {
 	return out, notFoundText(err, "no list named "+list)
 }
 
+// rosterPage is how many entries EachRosterPage reads per transaction.
+const rosterPage = 2000
+
+// EachRosterPage gives a list's members with their names, in address
+// order, to fn a page at a time, reading each page in its own short read
+// transaction: a roster of any size goes out in constant memory, and no
+// transaction stays open while fn writes to a slow client. Each member
+// appears once; a change made while a long roster is read shows only in
+// the pages read after it. A missing list is an error before fn is
+// called. fn must not keep the slice, which is reused.
+func (s *Service) EachRosterPage(list string, fn func([]RosterEntry) error) error {
+	page := make([]RosterEntry, 0, rosterPage)
+	after := ""
+	for first := true; ; first = false {
+		page = page[:0]
+		err := s.st.View(func(tx *store.Tx) error {
+			if first {
+				if _, err := tx.List(list); err != nil {
+					return notFoundText(err, "no list named "+list)
+				}
+			}
+			var err error
+			after, err = tx.RosterPage(list, after, rosterPage, func(r store.RosterRow) error {
+				page = append(page, RosterEntry(r))
+				return nil
+			})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if len(page) > 0 || first {
+			if err := fn(page); err != nil {
+				return err
+			}
+		}
+		if len(page) < rosterPage {
+			return nil
+		}
+	}
+}
+
 // Member returns one roster entry.
 func (s *Service) Member(list, addr string) (RosterEntry, error) {
 	var e RosterEntry

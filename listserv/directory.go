@@ -3,6 +3,7 @@ package listserv
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"minyan/store"
@@ -76,12 +77,26 @@ func (s *Service) card(l store.List) ListCard {
 	}
 }
 
+// directoryCards are the directory's cards as of one version of the
+// lists (store.Tx.ListsVersion): any change to any list makes a new
+// version, so a setting change shows at once.
+type directoryCards struct {
+	version uint64
+	cards   []ListCard
+}
+
 // Directory returns the advertised lists in name order, the same for
 // every actor: it never depends on who asks, so it never tells anyone
-// more than the public already knows.
+// more than the public already knows. The slice is shared between
+// callers (built once per lists version); callers must not change it.
 func (s *Service) Directory(a Actor) ([]ListCard, error) {
 	var out []ListCard
 	err := s.st.View(func(tx *store.Tx) error {
+		v := tx.ListsVersion()
+		if d := s.directory.Load(); d != nil && d.version == v {
+			out = d.cards
+			return nil
+		}
 		lists, err := tx.Lists()
 		if err != nil {
 			return err
@@ -91,6 +106,7 @@ func (s *Service) Directory(a Actor) ([]ListCard, error) {
 				out = append(out, s.card(l))
 			}
 		}
+		s.directory.Store(&directoryCards{version: v, cards: slices.Clip(out)})
 		return nil
 	})
 	if err != nil {

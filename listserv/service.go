@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"minyan/listserv/auth"
@@ -95,6 +96,9 @@ type Service struct {
 	// a failed login takes as long whether or not the address exists.
 	// It is made on first use, not at start (every CLI run would pay).
 	dummyHash func() []byte
+	// directory is the web directory's cards of one lists version (see
+	// directory.go).
+	directory atomic.Pointer[directoryCards]
 }
 
 // New builds a Service over an open store.

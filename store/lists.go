@@ -9,6 +9,17 @@ import (
 // List returns the named list or ErrNotFound.
 func (t *Tx) List(name string) (List, error) {
 	var l List
+	snap, err := t.listSnapshot()
+	if err != nil {
+		return l, fmt.Errorf("list %s: %w", name, err)
+	}
+	if snap != nil {
+		l, ok := snap.byName[name]
+		if !ok {
+			return List{}, fmt.Errorf("list %s: %w", name, ErrNotFound)
+		}
+		return cloneList(l), nil
+	}
 	if err := getJSON(t.tx.Bucket(bLists), []byte(name), &l); err != nil {
 		return l, fmt.Errorf("list %s: %w", name, err)
 	}
@@ -34,6 +45,9 @@ func (t *Tx) CreateList(l List) error {
 	if err := meta.Put(kLastUIDValidity, u64(uint64(l.UIDValidity))); err != nil {
 		return err
 	}
+	if err := t.bumpListsVersion(); err != nil {
+		return err
+	}
 	ab, err := t.tx.Bucket(bArchive).CreateBucketIfNotExists([]byte(l.Name))
 	if err != nil {
 		return fmt.Errorf("archive for %s: %w", l.Name, err)
@@ -51,6 +65,9 @@ func (t *Tx) PutList(l List) error {
 	if t.tx.Bucket(bLists).Get([]byte(l.Name)) == nil {
 		return fmt.Errorf("list %s: %w", l.Name, ErrNotFound)
 	}
+	if err := t.bumpListsVersion(); err != nil {
+		return err
+	}
 	return putJSON(t.tx.Bucket(bLists), []byte(l.Name), l)
 }
 
@@ -59,6 +76,9 @@ func (t *Tx) PutList(l List) error {
 func (t *Tx) DeleteList(name string) error {
 	if t.tx.Bucket(bLists).Get([]byte(name)) == nil {
 		return fmt.Errorf("list %s: %w", name, ErrNotFound)
+	}
+	if err := t.bumpListsVersion(); err != nil {
+		return err
 	}
 	members, err := t.Members(name)
 	if err != nil {
@@ -113,8 +133,18 @@ func (t *Tx) DeleteList(name string) error {
 // Lists returns every list in name order.
 func (t *Tx) Lists() ([]List, error) {
 	var out []List
+	snap, err := t.listSnapshot()
+	if err != nil {
+		return nil, err
+	}
+	if snap != nil {
+		for _, n := range snap.names {
+			out = append(out, cloneList(snap.byName[n]))
+		}
+		return out, nil
+	}
 	b := t.tx.Bucket(bLists)
-	err := b.ForEach(func(k, _ []byte) error {
+	err = b.ForEach(func(k, _ []byte) error {
 		var l List
 		if err := getJSON(b, k, &l); err != nil {
 			return err

@@ -154,7 +154,7 @@ const (
 // with the message and recipient records (bounce accounting).
 func (s *Store) Finish(outcomes []Outcome, hook FinishHook) error {
 	return s.db.Update(func(btx *bolt.Tx) error {
-		tx := &Tx{btx}
+		tx := &Tx{btx, s}
 		rb, db, fb, mb := btx.Bucket(bQRcpt), btx.Bucket(bQDue), btx.Bucket(bQFailed), btx.Bucket(bQMsg)
 		touched := map[uint64]bool{}
 		msgs := map[uint64]QueuedMessage{}

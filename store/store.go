@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -68,6 +69,9 @@ var migrations = []func(tx *bolt.Tx) error{
 // Store is the open database. Its methods are safe for concurrent use.
 type Store struct {
 	db *bolt.DB
+	// lists is the decoded list records of one committed version of the
+	// lists bucket (see listcache.go); nil until a reader builds it.
+	lists atomic.Pointer[listSnapshot]
 }
 
 // Open opens (creating if needed) DIR/minyan.db. It gives up after timeout
@@ -132,24 +136,25 @@ func (s *Store) Close() error { return s.db.Close() }
 // methods work on any Tx; writes need one from Update or Batch.
 type Tx struct {
 	tx *bolt.Tx
+	st *Store
 }
 
 // Update runs fn in one read-write transaction, committed with fsync when
 // fn returns nil.
 func (s *Store) Update(fn func(*Tx) error) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx}) })
+	return s.db.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx, s}) })
 }
 
 // Batch is Update for concurrent callers: several calls share one commit
 // (group commit). fn may run more than once, so it must have no effects
 // outside the transaction.
 func (s *Store) Batch(fn func(*Tx) error) error {
-	return s.db.Batch(func(tx *bolt.Tx) error { return fn(&Tx{tx}) })
+	return s.db.Batch(func(tx *bolt.Tx) error { return fn(&Tx{tx, s}) })
 }
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(fn func(*Tx) error) error {
-	return s.db.View(func(tx *bolt.Tx) error { return fn(&Tx{tx}) })
+	return s.db.View(func(tx *bolt.Tx) error { return fn(&Tx{tx, s}) })
 }
 
 func u64(v uint64) []byte {

@@ -434,31 +434,67 @@ func (h *handler) deleteList(w http.ResponseWriter, r *http.Request, a listserv.
 	return nil
 }
 
+// rosterStreamer is a Core that can give a roster a page at a time, so
+// the API streams it without holding it whole (ServiceCore does).
+type rosterStreamer interface {
+	EachRosterPage(ctx context.Context, a listserv.Actor, list string, fn func([]listserv.RosterEntry) error) error
+}
+
 // members streams the roster: one entry at a time through a buffer, so a
-// roster of 100,000 is never built as one JSON document in memory.
+// roster of 100,000 is never built as one JSON document in memory. With
+// a rosterStreamer the entries are read a page at a time too.
 func (h *handler) members(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
-	entries, err := h.core.Roster(r.Context(), a, r.PathValue("name"))
-	if err != nil {
-		return err
+	var bw *bufio.Writer
+	var enc *json.Encoder
+	n := 0
+	write := func(entries []listserv.RosterEntry) error {
+		if bw == nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusOK)
+			bw = bufio.NewWriterSize(w, 64<<10)
+			enc = json.NewEncoder(bw)
+			bw.WriteByte('[')
+		}
+		for _, e := range entries {
+			if n > 0 {
+				bw.WriteByte(',')
+			}
+			n++
+			if err := enc.Encode(entryJSON(e)); err != nil {
+				return errClientGone
+			}
+		}
+		return nil
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	bw := bufio.NewWriterSize(w, 64<<10)
-	enc := json.NewEncoder(bw)
-	bw.WriteByte('[')
-	for i, e := range entries {
-		if i > 0 {
-			bw.WriteByte(',')
+	var err error
+	if rs, ok := h.core.(rosterStreamer); ok {
+		err = rs.EachRosterPage(r.Context(), a, r.PathValue("name"), write)
+	} else {
+		var entries []listserv.RosterEntry
+		if entries, err = h.core.Roster(r.Context(), a, r.PathValue("name")); err == nil {
+			err = write(entries)
 		}
-		if err := enc.Encode(entryJSON(e)); err != nil {
-			return nil // the client went away
+	}
+	if bw == nil {
+		return err // nothing written yet: the error is the answer
+	}
+	if err != nil {
+		// The status is sent; a cut-off array tells the client it
+		// did not get everything.
+		if !errors.Is(err, errClientGone) {
+			h.o.Logger.Error("roster stream stopped", "list", r.PathValue("name"), "err", err)
 		}
+		bw.Flush()
+		return nil
 	}
 	bw.WriteString("]\n")
 	bw.Flush()
 	return nil
 }
+
+// errClientGone stops a stream whose client stopped reading.
+var errClientGone = errors.New("the client went away")
 
 func (h *handler) addMember(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
 	var in MemberIn

@@ -72,6 +72,12 @@ func (c ServiceCore) Roster(_ context.Context, _ listserv.Actor, list string) ([
 	return c.Svc.Roster(list)
 }
 
+// EachRosterPage streams the members a page at a time (see
+// rosterStreamer).
+func (c ServiceCore) EachRosterPage(_ context.Context, _ listserv.Actor, list string, fn func([]listserv.RosterEntry) error) error {
+	return c.Svc.EachRosterPage(list, fn)
+}
+
 // Member returns one member.
 func (c ServiceCore) Member(_ context.Context, _ listserv.Actor, list, addr string) (listserv.RosterEntry, error) {
 	return c.Svc.Member(list, addr)

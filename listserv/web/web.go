@@ -34,6 +34,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"errors"
@@ -202,6 +203,7 @@ type handler struct {
 	pages   *template.Template
 	admins  []string
 	limiter *limiter
+	rend    renderer
 }
 
 // csp allows only this site's own style sheet, forms and links: no
@@ -356,12 +358,12 @@ func (h *handler) page(w http.ResponseWriter, r *http.Request, status int, name 
 	if _, ok := data["Viewer"]; !ok {
 		data["Viewer"] = h.viewer(r).Address
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	if err := h.pages.ExecuteTemplate(w, name+".html", data); err != nil {
+	b, err := h.render(name, data)
+	if err != nil {
 		h.o.Logger.Error("render page", "page", name, "err", err)
 	}
+	send(w, status, b.Bytes())
+	h.rend.release(b)
 }
 
 // message is a page with a heading and one sentence.
@@ -450,7 +452,23 @@ func (h *handler) directory(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.page(w, r, http.StatusOK, "directory", map[string]any{"Title": "Mailing lists", "Lists": lists, "Viewer": v.Address})
+	// The page depends only on the cards and the viewer: keep it rendered.
+	key := directoryKey(v.Address, lists)
+	if page, ok := h.rend.cachedDirectory(key); ok {
+		send(w, http.StatusOK, page)
+		return
+	}
+	data := map[string]any{"Title": "Mailing lists", "Lists": lists, "Viewer": v.Address, "Site": h.o.Core.Domain()}
+	b, err := h.render("directory", data)
+	if err != nil {
+		h.rend.release(b)
+		h.fail(w, r, err)
+		return
+	}
+	page := bytes.Clone(b.Bytes())
+	h.rend.release(b)
+	h.rend.keepDirectory(key, page)
+	send(w, http.StatusOK, page)
 }
 
 func (h *handler) listPage(w http.ResponseWriter, r *http.Request) {
