@@ -838,8 +838,11 @@ func (h *handler) confirmPage(w http.ResponseWriter, r *http.Request) {
 			"Message": "This confirmation link is not valid any more: it expired or was already used."})
 		return
 	}
-	title := "Confirm joining"
-	if action == "leave" {
+	title := "Confirm a change"
+	switch action {
+	case "join":
+		title = "Confirm joining"
+	case "leave":
 		title = "Confirm leaving"
 	}
 	h.page(w, r, http.StatusOK, "confirm", map[string]any{"Title": title, "Action": action,
