@@ -46,8 +46,10 @@ func (a Actor) String() string {
 	switch {
 	case who == "" && a.Via != "":
 		who = a.Via
-	case who == "":
+	case who == "" && a.Operator:
 		who = "operator"
+	case who == "":
+		who = "anonymous"
 	case a.Via != "":
 		who += " (" + a.Via + ")"
 	}

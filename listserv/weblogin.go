@@ -28,6 +28,8 @@ var ErrBadLogin = errors.New("this sign-in link is not valid any more (it expire
 // person or member of any list); for an unknown address it does nothing.
 // Both cases return nil, so no caller can tell them apart.
 func (s *Service) StartLogin(addr string) error {
+	// (A site admin named only in the configuration, on no list yet, must
+	// be able to sign in too: configuredAdmin.)
 	addr = NormalizeAddress(addr)
 	if !ValidAddress(addr) {
 		return ErrBadAddress
@@ -40,7 +42,7 @@ func (s *Service) StartLogin(addr string) error {
 		if err != nil {
 			return err
 		}
-		if errors.Is(perr, store.ErrNotFound) && len(lists) == 0 {
+		if errors.Is(perr, store.ErrNotFound) && len(lists) == 0 && !s.configuredAdmin(addr) {
 			return nil
 		}
 		if _, err := tx.PruneWebLogins(now); err != nil {
@@ -210,4 +212,16 @@ func (s *Service) CalendarOwner(key string) (string, bool) {
 		return nil
 	})
 	return addr, addr != ""
+}
+
+// configuredAdmin tells whether addr is one of the site admins named in
+// the configuration ([web] admins), who may sign in before they are on
+// any list.
+func (s *Service) configuredAdmin(addr string) bool {
+	for _, a := range s.o.Postmasters {
+		if NormalizeAddress(a) == addr {
+			return true
+		}
+	}
+	return false
 }
