@@ -20,7 +20,6 @@ import (
 type chromeSession struct {
 	t    *testing.T
 	ctx  context.Context
-	axe  string
 	base string
 }
 
@@ -54,7 +53,15 @@ func openChrome(t *testing.T, base string, width, height int64) *chromeSession {
 	})); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
-	b := &chromeSession{t: t, ctx: ctx, axe: axe, base: base}
+	// axe-core is loaded into every new page by the browser itself, not
+	// sent over the wire again for each check.
+	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: axe})
+		return err
+	})); err != nil {
+		t.Fatalf("load axe-core: %v", err)
+	}
+	b := &chromeSession{t: t, ctx: ctx, base: base}
 	b.viewport(width, height)
 	return b
 }
@@ -122,14 +129,24 @@ func (b *chromeSession) text(sel string) string {
 // check runs axe-core and the width check on the current page.
 func (b *chromeSession) check(where string) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, chromeStepTimeout)
-	defer cancel()
-	checkAxe(b.t, ctx, b.axe, where)
+	out := chromeEval[string](b, where+": axe", `axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}, resultTypes: ["violations"]})
+  .then(r => JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length}))))`)
+	var vs []axeViolation
+	if err := json.Unmarshal([]byte(out), &vs); err != nil {
+		b.t.Fatalf("axe on %s: %v (%s)", where, err, out)
+	}
+	for _, v := range vs {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			b.t.Errorf("axe on %s: %s (%s) %s, %d nodes", where, v.ID, v.Impact, v.Help, v.Nodes)
+		} else {
+			b.t.Logf("axe on %s: %s (%s), %d nodes", where, v.ID, v.Impact, v.Nodes)
+		}
+	}
 	var w struct {
 		Scroll, Client int
 		Wide           []string
 	}
-	out := chromeEval[string](b, where+": width", `(() => {
+	out = chromeEval[string](b, where+": width", `(() => {
   const d = document.documentElement, w = d.clientWidth;
   const wide = [...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > w + 1)
     .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + " ends at " + Math.round(e.getBoundingClientRect().right));
