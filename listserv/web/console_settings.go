@@ -3,15 +3,20 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"minyan/listserv"
 )
 
-// settingRow is one field of the settings form.
+// settingRow is one field of the settings form. Unlisted marks a choice
+// whose current value is none of its choices (unset on an older list, or
+// "default"): the form then offers that value too, selected, so saving
+// the form unchanged changes nothing.
 type settingRow struct {
 	listserv.SettingHelp
 	Value, Preset, Error string
+	Unlisted             bool
 }
 
 type settingGroupRows struct {
@@ -24,7 +29,9 @@ func settingRows(values, presets, errs map[string]string) []settingGroupRows {
 	for _, g := range listserv.SettingGroups() {
 		gr := settingGroupRows{Title: g.Title}
 		for _, s := range g.Settings {
-			gr.Rows = append(gr.Rows, settingRow{SettingHelp: s, Value: values[s.Key], Preset: presets[s.Key], Error: errs[s.Key]})
+			v := values[s.Key]
+			gr.Rows = append(gr.Rows, settingRow{SettingHelp: s, Value: v, Preset: presets[s.Key], Error: errs[s.Key],
+				Unlisted: s.Choices != nil && !slices.Contains(s.Choices, v)})
 		}
 		out = append(out, gr)
 	}
