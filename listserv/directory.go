@@ -126,6 +126,9 @@ type ListView struct {
 	CanReadArchive bool
 	// SignedIn: the viewer is a known person (not anonymous).
 	SignedIn bool
+	// CanManage: the viewer may open the list's console (facilitators and
+	// above, site admins): the page links to it.
+	CanManage bool
 }
 
 // activeMember tells whether a membership counts as being on the list:
@@ -159,6 +162,7 @@ func viewList(tx *store.Tx, a Actor, l store.List) (ListView, error) {
 	if a.Operator || a.SiteAdmin {
 		v.CanReadArchive = l.Settings.Archive != "off"
 	}
+	v.CanManage = (activeMember(mb) && RoleAllows(mb.Role, PermSeeHeld)) || isSiteAdmin(tx, a)
 	return v, nil
 }
 

@@ -77,6 +77,8 @@ type MyList struct {
 	ListCard
 	Role, Mode, Status string
 	CanReadArchive     bool
+	// CanManage: the person may open this list's console.
+	CanManage bool
 }
 
 // SelfLists returns the lists of the actor's own address, in name order.
@@ -104,7 +106,7 @@ func (s *Service) SelfLists(a Actor) ([]MyList, error) {
 				return err
 			}
 			out = append(out, MyList{ListCard: s.card(l), Role: mb.Role, Mode: mb.Mode, Status: mb.Status,
-				CanReadArchive: CanReadArchive(l, &mb)})
+				CanReadArchive: CanReadArchive(l, &mb), CanManage: activeMember(&mb) && RoleAllows(mb.Role, PermSeeHeld)})
 		}
 		return nil
 	})

@@ -358,6 +358,12 @@ func (h *handler) page(w http.ResponseWriter, r *http.Request, status int, name 
 	if _, ok := data["Viewer"]; !ok {
 		data["Viewer"] = h.viewer(r).Address
 	}
+	// Site admins get a link to /admin in the header.
+	if vv, _ := data["Viewer"].(string); vv != "" {
+		if _, ok := data["SiteAdmin"]; !ok {
+			data["SiteAdmin"] = h.viewer(r).SiteAdmin
+		}
+	}
 	b, err := h.render(name, data)
 	if err != nil {
 		h.o.Logger.Error("render page", "page", name, "err", err)
@@ -490,7 +496,7 @@ func (h *handler) listPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.page(w, r, http.StatusOK, "list", map[string]any{"Title": lv.Title, "List": lv, "Sessions": sessions,
-		"CanArchive": lv.CanReadArchive && h.o.Archive, "TZ": tzName, "Viewer": v.Address})
+		"CanArchive": lv.CanReadArchive && h.o.Archive, "CanManage": lv.CanManage, "TZ": tzName, "Viewer": v.Address})
 }
 
 func (h *handler) join(w http.ResponseWriter, r *http.Request) {
