@@ -225,3 +225,31 @@ func TestForgedModeratorReply(t *testing.T) {
 		t.Fatalf("a forged moderator reply decided: %s by %s", h.Status, h.DecidedBy)
 	}
 }
+
+// TestCaucusCommandsHidden: no email command to a caucus's -request@,
+// -join@ or -leave@ from an outsider mails back its title or
+// description (only `info` and `who` were covered before).
+func TestCaucusCommandsHidden(t *testing.T) {
+	for _, c := range []struct{ rcpt, cmd string }{
+		{"team-request", "help"}, {"team-request", "subscribe"}, {"team-request", "unsubscribe"},
+		{"team-request", "digest on"}, {"team-request", "nomail on"}, {"team-request", "password"},
+		{"team-request", "bogus"}, {"team-join", "join"}, {"team-leave", "leave"},
+	} {
+		t.Run(c.rcpt+" "+c.cmd, func(t *testing.T) {
+			e := newDoorEnv(t, nil)
+			e.list("team", "caucus", map[string]string{"mem@example.org": "member"})
+			if _, err := e.svc.SetList(bg, op, "team", []string{"title=Secret Circle", "description=Plans of the inner circle"}); err != nil {
+				t.Fatal(err)
+			}
+			rcpt := c.rcpt + "@lists.example.org"
+			e.send("spy@example.com", rcpt, msg("spy@example.com", rcpt, c.cmd, ""))
+			for _, m := range e.mailsTo("spy@example.com") {
+				for _, leak := range []string{"Secret Circle", "inner circle"} {
+					if strings.Contains(m.body, leak) {
+						t.Errorf("outsider learned %q:\n%s", leak, m.body)
+					}
+				}
+			}
+		})
+	}
+}
