@@ -253,3 +253,31 @@ func TestCaucusCommandsHidden(t *testing.T) {
 		})
 	}
 }
+
+// TestCaucusPendingSelfLists: an outsider who asked to join a caucus (a
+// pending request) does not learn its title or description from their
+// own page's list of memberships; members still do.
+func TestCaucusPendingSelfLists(t *testing.T) {
+	e := newDoorEnv(t, nil)
+	e.list("team", "caucus", map[string]string{"mem@example.org": "member"})
+	if _, err := e.svc.SetList(bg, op, "team", []string{"title=Secret Circle", "description=Plans of the inner circle"}); err != nil {
+		t.Fatal(err)
+	}
+	e.send("spy@example.com", "team-join@lists.example.org", msg("spy@example.com", "team-join@lists.example.org", "join", ""))
+	if mb, ok := e.member("team", "spy@example.com"); !ok || mb.Status != StatusPending {
+		t.Fatalf("no pending request: %+v", mb)
+	}
+	mine, err := e.svc.SelfLists(Person("spy@example.com", DoorWeb))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range mine {
+		if m.Title == "Secret Circle" || strings.Contains(m.Description, "inner circle") {
+			t.Errorf("a pending outsider sees the caucus: %+v", m.ListCard)
+		}
+	}
+	mine, _ = e.svc.SelfLists(Person("mem@example.org", DoorWeb))
+	if len(mine) != 1 || mine[0].Title != "Secret Circle" {
+		t.Errorf("member's own lists: %+v", mine)
+	}
+}
