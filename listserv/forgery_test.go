@@ -281,3 +281,73 @@ func TestCaucusPendingSelfLists(t *testing.T) {
 		t.Errorf("member's own lists: %+v", mine)
 	}
 }
+
+// TestBanNeedsRosterRights: banning the author of a held post changes the
+// roster, so it needs the roster right (a facilitator may approve or
+// reject, not ban), and banning someone who holds a role above member
+// needs the owners' right: a forged post "from" an owner, held for its
+// failed sender check, must not let a moderator strip the owner.
+func TestBanNeedsRosterRights(t *testing.T) {
+	e := newDoorEnv(t, nil)
+	e.list("team", "discussion", map[string]string{"own@example.org": "owner", "mod@example.org": "moderator",
+		"fac@example.org": "facilitator", "ann@example.org": "member"}, "posting=moderated")
+	heldFrom := func(from string) store.Held {
+		t.Helper()
+		e.send(from, "team@lists.example.org", msg(from, "team@lists.example.org", "hello from "+from, "hi"))
+		items, err := e.svc.HeldItems(bg, op, "team")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range items {
+			if h.From == from && h.Status == "pending" {
+				return h
+			}
+		}
+		t.Fatalf("no held post from %s: %+v", from, items)
+		return store.Held{}
+	}
+	h := heldFrom("ann@example.org")
+	if _, err := e.svc.Decide(bg, Person("fac@example.org", DoorWeb), h.ID, DecideBan, ""); !errors.Is(err, ErrForbidden) {
+		t.Errorf("a facilitator banned the author: %v", err)
+	}
+	if mb, _ := e.member("team", "ann@example.org"); mb.Status == StatusBanned {
+		t.Fatalf("ann banned by a facilitator")
+	}
+	if _, err := e.svc.Decide(bg, Person("fac@example.org", DoorWeb), h.ID, DecideReject, "no"); err != nil {
+		t.Errorf("a facilitator may still reject: %v", err)
+	}
+
+	// A forgery in the owner's name, held (its sender check failed).
+	if err := e.st.Update(func(tx *store.Tx) error {
+		l, err := tx.List("team")
+		if err != nil {
+			return err
+		}
+		raw := msg("own@example.org", "team@lists.example.org", "forged", "hi")
+		_, err = e.svc.holdItem(tx, l, store.Held{List: "team", Kind: "post", From: "own@example.org", Subject: "forged",
+			Reason: ReasonUnverified, Raw: []byte(raw)}, "")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	items, _ := e.svc.HeldItems(bg, op, "team")
+	for _, it := range items {
+		if it.From == "own@example.org" {
+			h = it
+		}
+	}
+	if _, err := e.svc.Decide(bg, Person("mod@example.org", DoorMail), h.ID, DecideBan, ""); !errors.Is(err, ErrForbidden) {
+		t.Errorf("a moderator banned an owner: %v", err)
+	}
+	if mb, _ := e.member("team", "own@example.org"); mb.Status == StatusBanned || mb.Role != "owner" {
+		t.Fatalf("the owner lost their place: %+v", mb)
+	}
+
+	h = heldFrom("ann@example.org")
+	if _, err := e.svc.Decide(bg, Person("mod@example.org", DoorWeb), h.ID, DecideBan, ""); err != nil {
+		t.Fatalf("a moderator may ban a member's post: %v", err)
+	}
+	if mb, _ := e.member("team", "ann@example.org"); mb.Status != StatusBanned {
+		t.Errorf("ann not banned: %+v", mb)
+	}
+}
