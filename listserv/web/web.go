@@ -420,14 +420,36 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
+// clientKey is who a rate limit counts: the client's IPv4 address, or
+// the /64 of an IPv6 one (a single customer network holds a whole /64).
+func clientKey(r *http.Request) string {
+	ip := net.ParseIP(clientIP(r))
+	if ip == nil || ip.To4() != nil {
+		return clientIP(r)
+	}
+	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+}
+
+// allowed counts a form use against the client and each target key. A
+// client over its limit is refused before its targets are counted, so
+// a flood from one client cannot fill the limiter with target keys.
+func (h *handler) allowed(r *http.Request, what string, targets ...string) bool {
+	l := h.o.Limits
+	if !h.limiter.allow(what+"|ip|"+clientKey(r), l.PerClient, l.Window) {
+		return false
+	}
+	ok := true
+	for _, t := range targets {
+		ok = h.limiter.allow(what+"|to|"+t, l.PerAddress, l.Window) && ok
+	}
+	return ok
+}
+
 // limit counts a form use against the client's address and each target
 // key; over a limit it answers 429 and returns false.
 func (h *handler) limit(w http.ResponseWriter, r *http.Request, what string, targets ...string) bool {
 	l := h.o.Limits
-	ok := h.limiter.allow(what+"|ip|"+clientIP(r), l.PerClient, l.Window)
-	for _, t := range targets {
-		ok = h.limiter.allow(what+"|to|"+t, l.PerAddress, l.Window) && ok
-	}
+	ok := h.allowed(r, what, targets...)
 	if !ok {
 		h.o.Logger.Warn("rate limit", "form", what, "client", clientIP(r))
 		w.Header().Set("Retry-After", strconv.Itoa(int(l.Window.Seconds())))
