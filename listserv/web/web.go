@@ -214,7 +214,7 @@ func secure(next http.Handler, h *handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.AddInsecureBypassPattern("POST /u/{token}")
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.o.Logger.Warn("cross-site request refused", "path", r.URL.Path, "origin", r.Header.Get("Origin"), "client", clientIP(r))
+		h.o.Logger.Warn("cross-site request refused", "path", logPath(r), "origin", r.Header.Get("Origin"), "client", clientIP(r))
 		h.message(w, r, http.StatusForbidden, "Not accepted",
 			"This form was sent from another web site, so nothing was done. Please use the form on this site.")
 	}))
@@ -380,7 +380,7 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, listserv.ErrForbidden), errors.Is(err, listserv.ErrNotMember), errors.Is(err, digest.ErrSessionClosed):
 		h.message(w, r, http.StatusForbidden, "Not possible", sentence(err.Error()))
 	default:
-		h.o.Logger.Error("web request failed", "path", r.URL.Path, "err", err)
+		h.o.Logger.Error("web request failed", "path", logPath(r), "err", err)
 		h.message(w, r, http.StatusInternalServerError, "Something went wrong",
 			"Sorry, that did not work because of a problem on our side. Please try again in a few minutes.")
 	}
@@ -409,6 +409,18 @@ func (h *handler) signedIn(w http.ResponseWriter, r *http.Request) (Viewer, bool
 		return v, false
 	}
 	return v, true
+}
+
+// logPath is the request's path for the log, without the secret of a
+// sign-in, confirmation or unsubscribe link (whoever reads the log must
+// not be able to use them).
+func logPath(r *http.Request) string {
+	for _, pre := range []string{"/login/", "/confirm/", "/u/"} {
+		if strings.HasPrefix(r.URL.Path, pre) {
+			return pre + "…"
+		}
+	}
+	return r.URL.Path
 }
 
 // clientIP is the client's address for rate limits.
