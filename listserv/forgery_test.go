@@ -267,6 +267,15 @@ func TestCaucusPendingSelfLists(t *testing.T) {
 	if mb, ok := e.member("team", "spy@example.com"); !ok || mb.Status != StatusPending {
 		t.Fatalf("no pending request: %+v", mb)
 	}
+	answer, err := e.svc.Confirm(bg, confirmToken(t, e, "spy@example.com"))
+	if err != nil || strings.Contains(answer, "Secret Circle") {
+		t.Errorf("confirming the request names the caucus: %q %v", answer, err)
+	}
+	for _, m := range e.mailsTo("spy@example.com") {
+		if strings.Contains(m.body, "Secret Circle") || strings.Contains(m.body, "inner circle") {
+			t.Errorf("mail to the pending outsider names the caucus:\n%s", m.body)
+		}
+	}
 	mine, err := e.svc.SelfLists(Person("spy@example.com", DoorWeb))
 	if err != nil {
 		t.Fatal(err)

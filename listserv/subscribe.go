@@ -296,6 +296,11 @@ func (s *Service) confirm(ctx context.Context, tok string, door Door) (string, e
 			return err
 		}
 		answer, err = s.confirmedJoin(tx, list, t.Address)
+		if err == nil && list.Kind == string(KindCaucus) && list.Settings.Title != "" && roleOn(tx, list.Name, t.Address) == "" {
+			// Still outside the caucus (a moderator decides): its
+			// address only, never its title.
+			answer = strings.ReplaceAll(answer, list.Settings.Title, s.addr(list.Name, RolePost, ""))
+		}
 		if err == nil {
 			err = s.AuditChange(tx, a, list.Name, t.Address+" confirmed joining")
 		}
