@@ -289,6 +289,19 @@ func TestCaucusPendingSelfLists(t *testing.T) {
 	if len(mine) != 1 || mine[0].Title != "Secret Circle" {
 		t.Errorf("member's own lists: %+v", mine)
 	}
+
+	held, _ := e.svc.HeldItems(bg, op, "team")
+	if len(held) != 1 {
+		t.Fatalf("held: %+v", held)
+	}
+	if _, err := e.svc.Decide(bg, op, held[0].ID, DecideReject, "not now"); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range e.mailsTo("spy@example.com") {
+		if strings.Contains(m.body, "Secret Circle") || strings.Contains(m.body, "inner circle") {
+			t.Errorf("mail to the refused outsider names the caucus:\n%s", m.body)
+		}
+	}
 }
 
 // TestBanNeedsRosterRights: banning the author of a held post changes the
