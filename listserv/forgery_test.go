@@ -373,3 +373,30 @@ func TestBanNeedsRosterRights(t *testing.T) {
 		t.Errorf("ann not banned: %+v", mb)
 	}
 }
+
+// TestTemplateRangeOverNumberRefused: a list owner's mail text cannot
+// range over a number: rendering it (a preview, or any mail of the list)
+// would keep the daemon counting with its store locked.
+func TestTemplateRangeOverNumberRefused(t *testing.T) {
+	for _, src := range []string{
+		"Subject: hi\n{{range 100000000000}}{{end}}",
+		"Subject: hi\n{{if .Title}}{{range $i, $x := 99999999999}}x{{end}}{{end}}",
+		"Subject: hi\n{{define \"x\"}}{{range 99999999999}}{{end}}{{end}}{{template \"x\"}}",
+	} {
+		if err := CheckTemplate("welcome", src); err == nil {
+			t.Errorf("accepted %q", src)
+		}
+	}
+	if t.Failed() {
+		return // a preview would count to the end
+	}
+	e := newDoorEnv(t, nil)
+	e.list("team", "discussion", map[string]string{"own@example.org": "owner"})
+	if _, _, err := e.svc.PreviewMailTemplate(bg, Person("own@example.org", DoorWeb), "team", "welcome",
+		"Subject: hi\n{{range 100000000000}}{{end}}"); err == nil {
+		t.Errorf("previewed a range over a number")
+	}
+	if err := CheckTemplate("welcome", "Subject: Welcome to {{.Title}}\n{{range .Results}}{{.Line}}{{end}}"); err != nil {
+		t.Errorf("a range over a value refused: %v", err)
+	}
+}
