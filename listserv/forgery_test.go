@@ -400,3 +400,25 @@ func TestTemplateRangeOverNumberRefused(t *testing.T) {
 		t.Errorf("a range over a value refused: %v", err)
 	}
 }
+
+// TestCaucusPostByOutsider: an outsider's post to a caucus, held or
+// refused, is answered without the caucus's title.
+func TestCaucusPostByOutsider(t *testing.T) {
+	for _, action := range []string{"hold", "reject"} {
+		e := newDoorEnv(t, nil)
+		e.list("team", "caucus", map[string]string{"mem@example.org": "member"})
+		if _, err := e.svc.SetList(bg, op, "team", []string{"title=Secret Circle", "nonmember_action=" + action}); err != nil {
+			t.Fatal(err)
+		}
+		e.send("spy@example.com", "team@lists.example.org", msg("spy@example.com", "team@lists.example.org", "hello", "hi"))
+		mails := e.mailsTo("spy@example.com")
+		if len(mails) == 0 {
+			t.Fatalf("%s: no answer to the outsider", action)
+		}
+		for _, m := range mails {
+			if strings.Contains(m.body, "Secret Circle") {
+				t.Errorf("%s: the outsider learned the title:\n%s", action, m.body)
+			}
+		}
+	}
+}
