@@ -14,9 +14,9 @@ import (
 
 // App passwords: what people log in to the IMAP archive with.
 //
-// An app password is generated, never chosen: 120 random bits written
-// as six groups of four characters from a 32-symbol alphabet without the
-// look-alikes l/1 and o/0 ("k7dm-3xqa-..."). Only its bcrypt hash is
+// An app password is generated, never chosen: 128 random bits written
+// as 26 characters from a 32-symbol alphabet without the look-alikes
+// l/1 and o/0, in groups of four ("k7dm-3xqa-...-9v"). Only its bcrypt hash is
 // stored (Person.PasswordHash). A password the operator makes replaces
 // the old one at once; one a member asks for by email waits beside the
 // old one (Person.NewPasswordHash) and replaces it at its first login, so
@@ -29,8 +29,9 @@ const appPasswordAlphabet = "abcdefghijkmnpqrstuvwxyz23456789"
 
 var appPasswordEncoding = base32.NewEncoding(appPasswordAlphabet).WithPadding(base32.NoPadding)
 
-// appPasswordBytes is 15 random bytes = 120 bits = 24 symbols.
-const appPasswordBytes = 15
+// appPasswordBytes is 16 random bytes = 128 bits = 26 symbols (like
+// every other secret here, at least 128 bits).
+const appPasswordBytes = 16
 
 // The bcrypt work factor (Options.AppPasswordCost, bcrypt.DefaultCost in
 // production) makes a check take about 50 ms: slow for guessing, quick
@@ -78,7 +79,7 @@ func (s *Service) issueAppPassword(addr string, pending bool) (string, error) {
 	return groupAppPassword(plain), nil
 }
 
-// groupAppPassword writes 24 symbols as six dash-separated groups of four.
+// groupAppPassword writes the symbols in dash-separated groups of four.
 func groupAppPassword(plain string) string {
 	var b strings.Builder
 	for i := 0; i < len(plain); i += 4 {

@@ -16,8 +16,8 @@ func TestAppPasswords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !regexp.MustCompile(`^([a-km-np-z2-9]{4}-){5}[a-km-np-z2-9]{4}$`).MatchString(pw) {
-		t.Errorf("password %q is not six groups of four unambiguous characters", pw)
+	if !regexp.MustCompile(`^([a-km-np-z2-9]{4}-){6}[a-km-np-z2-9]{2}$`).MatchString(pw) {
+		t.Errorf("password %q is not 26 unambiguous characters in groups of four", pw)
 	}
 	p, err := s.Person("alice@example.org")
 	if err != nil {

@@ -156,6 +156,14 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, sender 
 			answer = "There is no list at " + s.addr(listName, RolePost, "") + "."
 			return nil
 		}
+		if list.Kind == string(KindCaucus) && !member {
+			// Every other answer (and any mail it sends) names a
+			// caucus to its outsiders by its address only: never its
+			// title or description.
+			list.Settings.Title = s.addr(listName, RolePost, "")
+			list.Settings.Description = ""
+			title = list.Settings.Title
+		}
 		if changesState(c) && member && !sender.Vouched() {
 			if s.confirmOutstanding(tx, mb) {
 				answer = "A confirmation was already sent to " + from + " today; reply to it to go ahead."

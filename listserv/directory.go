@@ -188,3 +188,12 @@ func (s *Service) ListPage(a Actor, name string) (ListView, error) {
 	}
 	return v, err
 }
+
+// titleFor is how a mail to addr names list: its title, except that a
+// caucus is named by its address (post) to anyone without a role on it.
+func titleFor(tx *store.Tx, l store.List, addr, post string) string {
+	if l.Kind == string(KindCaucus) && roleOn(tx, l.Name, NormalizeAddress(addr)) == "" {
+		return post
+	}
+	return l.Settings.Title
+}

@@ -225,3 +225,200 @@ func TestForgedModeratorReply(t *testing.T) {
 		t.Fatalf("a forged moderator reply decided: %s by %s", h.Status, h.DecidedBy)
 	}
 }
+
+// TestCaucusCommandsHidden: no email command to a caucus's -request@,
+// -join@ or -leave@ from an outsider mails back its title or
+// description (only `info` and `who` were covered before).
+func TestCaucusCommandsHidden(t *testing.T) {
+	for _, c := range []struct{ rcpt, cmd string }{
+		{"team-request", "help"}, {"team-request", "subscribe"}, {"team-request", "unsubscribe"},
+		{"team-request", "digest on"}, {"team-request", "nomail on"}, {"team-request", "password"},
+		{"team-request", "bogus"}, {"team-join", "join"}, {"team-leave", "leave"},
+	} {
+		t.Run(c.rcpt+" "+c.cmd, func(t *testing.T) {
+			e := newDoorEnv(t, nil)
+			e.list("team", "caucus", map[string]string{"mem@example.org": "member"})
+			if _, err := e.svc.SetList(bg, op, "team", []string{"title=Secret Circle", "description=Plans of the inner circle"}); err != nil {
+				t.Fatal(err)
+			}
+			rcpt := c.rcpt + "@lists.example.org"
+			e.send("spy@example.com", rcpt, msg("spy@example.com", rcpt, c.cmd, ""))
+			for _, m := range e.mailsTo("spy@example.com") {
+				for _, leak := range []string{"Secret Circle", "inner circle"} {
+					if strings.Contains(m.body, leak) {
+						t.Errorf("outsider learned %q:\n%s", leak, m.body)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestCaucusPendingSelfLists: an outsider who asked to join a caucus (a
+// pending request) does not learn its title or description from their
+// own page's list of memberships; members still do.
+func TestCaucusPendingSelfLists(t *testing.T) {
+	e := newDoorEnv(t, nil)
+	e.list("team", "caucus", map[string]string{"mem@example.org": "member"})
+	if _, err := e.svc.SetList(bg, op, "team", []string{"title=Secret Circle", "description=Plans of the inner circle"}); err != nil {
+		t.Fatal(err)
+	}
+	e.send("spy@example.com", "team-join@lists.example.org", msg("spy@example.com", "team-join@lists.example.org", "join", ""))
+	if mb, ok := e.member("team", "spy@example.com"); !ok || Status(mb.Status) != StatusPending {
+		t.Fatalf("no pending request: %+v", mb)
+	}
+	answer, err := e.svc.Confirm(bg, confirmToken(t, e, "spy@example.com"))
+	if err != nil || strings.Contains(answer, "Secret Circle") {
+		t.Errorf("confirming the request names the caucus: %q %v", answer, err)
+	}
+	for _, m := range e.mailsTo("spy@example.com") {
+		if strings.Contains(m.body, "Secret Circle") || strings.Contains(m.body, "inner circle") {
+			t.Errorf("mail to the pending outsider names the caucus:\n%s", m.body)
+		}
+	}
+	mine, err := e.svc.SelfLists(Person("spy@example.com", DoorWeb))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range mine {
+		if m.Title == "Secret Circle" || strings.Contains(m.Description, "inner circle") {
+			t.Errorf("a pending outsider sees the caucus: %+v", m.ListCard)
+		}
+	}
+	mine, _ = e.svc.SelfLists(Person("mem@example.org", DoorWeb))
+	if len(mine) != 1 || mine[0].Title != "Secret Circle" {
+		t.Errorf("member's own lists: %+v", mine)
+	}
+
+	held, _ := e.svc.HeldItems(bg, op, "team")
+	if len(held) != 1 {
+		t.Fatalf("held: %+v", held)
+	}
+	if _, err := e.svc.Decide(bg, op, held[0].ID, DecideReject, "not now"); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range e.mailsTo("spy@example.com") {
+		if strings.Contains(m.body, "Secret Circle") || strings.Contains(m.body, "inner circle") {
+			t.Errorf("mail to the refused outsider names the caucus:\n%s", m.body)
+		}
+	}
+}
+
+// TestBanNeedsRosterRights: banning the author of a held post changes the
+// roster, so it needs the roster right (a facilitator may approve or
+// reject, not ban), and banning someone who holds a role above member
+// needs the owners' right: a forged post "from" an owner, held for its
+// failed sender check, must not let a moderator strip the owner.
+func TestBanNeedsRosterRights(t *testing.T) {
+	e := newDoorEnv(t, nil)
+	e.list("team", "discussion", map[string]string{"own@example.org": "owner", "mod@example.org": "moderator",
+		"fac@example.org": "facilitator", "ann@example.org": "member"}, "posting=moderated")
+	heldFrom := func(from string) store.Held {
+		t.Helper()
+		e.send(from, "team@lists.example.org", msg(from, "team@lists.example.org", "hello from "+from, "hi"))
+		items, err := e.svc.HeldItems(bg, op, "team")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range items {
+			if h.From == from && h.Status == "pending" {
+				return h
+			}
+		}
+		t.Fatalf("no held post from %s: %+v", from, items)
+		return store.Held{}
+	}
+	h := heldFrom("ann@example.org")
+	if _, err := e.svc.Decide(bg, Person("fac@example.org", DoorWeb), h.ID, DecideBan, ""); !errors.Is(err, ErrForbidden) {
+		t.Errorf("a facilitator banned the author: %v", err)
+	}
+	if mb, _ := e.member("team", "ann@example.org"); mb.Status == string(StatusBanned) {
+		t.Fatalf("ann banned by a facilitator")
+	}
+	if _, err := e.svc.Decide(bg, Person("fac@example.org", DoorWeb), h.ID, DecideReject, "no"); err != nil {
+		t.Errorf("a facilitator may still reject: %v", err)
+	}
+
+	// A forgery in the owner's name, held (its sender check failed).
+	if err := e.st.Update(func(tx *store.Tx) error {
+		l, err := tx.List("team")
+		if err != nil {
+			return err
+		}
+		raw := msg("own@example.org", "team@lists.example.org", "forged", "hi")
+		_, err = e.svc.holdItem(tx, l, store.Held{List: "team", Kind: "post", From: "own@example.org", Subject: "forged",
+			Reason: ReasonUnverified, Raw: []byte(raw)}, "")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	items, _ := e.svc.HeldItems(bg, op, "team")
+	for _, it := range items {
+		if it.From == "own@example.org" {
+			h = it
+		}
+	}
+	if _, err := e.svc.Decide(bg, Person("mod@example.org", DoorMail), h.ID, DecideBan, ""); !errors.Is(err, ErrForbidden) {
+		t.Errorf("a moderator banned an owner: %v", err)
+	}
+	if mb, _ := e.member("team", "own@example.org"); mb.Status == string(StatusBanned) || mb.Role != "owner" {
+		t.Fatalf("the owner lost their place: %+v", mb)
+	}
+
+	h = heldFrom("ann@example.org")
+	if _, err := e.svc.Decide(bg, Person("mod@example.org", DoorWeb), h.ID, DecideBan, ""); err != nil {
+		t.Fatalf("a moderator may ban a member's post: %v", err)
+	}
+	if mb, _ := e.member("team", "ann@example.org"); mb.Status != string(StatusBanned) {
+		t.Errorf("ann not banned: %+v", mb)
+	}
+}
+
+// TestTemplateRangeOverNumberRefused: a list owner's mail text cannot
+// range over a number: rendering it (a preview, or any mail of the list)
+// would keep the daemon counting with its store locked.
+func TestTemplateRangeOverNumberRefused(t *testing.T) {
+	for _, src := range []string{
+		"Subject: hi\n{{range 100000000000}}{{end}}",
+		"Subject: hi\n{{if .Title}}{{range $i, $x := 99999999999}}x{{end}}{{end}}",
+		"Subject: hi\n{{define \"x\"}}{{range 99999999999}}{{end}}{{end}}{{template \"x\"}}",
+	} {
+		if err := CheckTemplate("welcome", src); err == nil {
+			t.Errorf("accepted %q", src)
+		}
+	}
+	if t.Failed() {
+		return // a preview would count to the end
+	}
+	e := newDoorEnv(t, nil)
+	e.list("team", "discussion", map[string]string{"own@example.org": "owner"})
+	if _, _, err := e.svc.PreviewMailTemplate(bg, Person("own@example.org", DoorWeb), "team", "welcome",
+		"Subject: hi\n{{range 100000000000}}{{end}}"); err == nil {
+		t.Errorf("previewed a range over a number")
+	}
+	if err := CheckTemplate("welcome", "Subject: Welcome to {{.Title}}\n{{range .Results}}{{.Line}}{{end}}"); err != nil {
+		t.Errorf("a range over a value refused: %v", err)
+	}
+}
+
+// TestCaucusPostByOutsider: an outsider's post to a caucus, held or
+// refused, is answered without the caucus's title.
+func TestCaucusPostByOutsider(t *testing.T) {
+	for _, action := range []string{"hold", "reject"} {
+		e := newDoorEnv(t, nil)
+		e.list("team", "caucus", map[string]string{"mem@example.org": "member"})
+		if _, err := e.svc.SetList(bg, op, "team", []string{"title=Secret Circle", "nonmember_action=" + action}); err != nil {
+			t.Fatal(err)
+		}
+		e.send("spy@example.com", "team@lists.example.org", msg("spy@example.com", "team@lists.example.org", "hello", "hi"))
+		mails := e.mailsTo("spy@example.com")
+		if len(mails) == 0 {
+			t.Fatalf("%s: no answer to the outsider", action)
+		}
+		for _, m := range mails {
+			if strings.Contains(m.body, "Secret Circle") {
+				t.Errorf("%s: the outsider learned the title:\n%s", action, m.body)
+			}
+		}
+	}
+}

@@ -101,8 +101,8 @@ func (s *Service) Decide(ctx context.Context, a Actor, id uint64, action, reason
 			return err
 		}
 		perm := PermModerate
-		if cur.Kind == "join" {
-			perm = PermRoster
+		if cur.Kind == "join" || action == DecideBan {
+			perm = PermRoster // a ban changes the roster
 		}
 		list, err := s.authorize(tx, a, cur.List, perm)
 		if action == DecideWithdraw && !a.Operator {
@@ -113,6 +113,14 @@ func (s *Service) Decide(ctx context.Context, a Actor, id uint64, action, reason
 		}
 		if err != nil {
 			return err
+		}
+		if action == DecideBan && !isSiteAdmin(tx, a) && !RoleAllows(roleOn(tx, cur.List, a.Address), PermSettings) {
+			// As with removing: someone holding a role above member
+			// is the owners' to ban (a held post may be a forgery in
+			// their name).
+			if mb, err := tx.Membership(cur.List, cur.From); err == nil && mb.Role != string(ListMember) {
+				return fmt.Errorf("%s is a %s: %w", cur.From, mb.Role, ErrForbidden)
+			}
 		}
 		if cur.Status != "pending" {
 			h = cur

@@ -54,7 +54,7 @@ func (s *Service) holdItem(tx *store.Tx, list store.List, h store.Held, authorNa
 		nonMember := err != nil || !Deliverable(mb)
 		subj, body, err := s.render(list.Name, "held-author", map[string]any{
 			"Name": authorName, "Subject": h.Subject, "ListAddress": s.addr(list.Name, RolePost, ""),
-			"Title": list.Settings.Title, "Reason": h.Reason,
+			"Title": titleFor(tx, list, h.From, s.addr(list.Name, RolePost, "")), "Reason": h.Reason,
 			"NonMember": nonMember && list.Settings.Subscribe != "closed", "JoinAddress": s.addr(list.Name, RoleJoin, ""),
 		})
 		if err != nil {

@@ -226,7 +226,8 @@ func (s *Service) replyRefused(tx *store.Tx, list store.List, role AddrRole, m *
 	}
 	subj, body, err := s.render(list.Name, "post-rejected", map[string]any{
 		"Name": m.From.Name, "Subject": m.Subject, "ListAddress": s.addr(list.Name, role, ""),
-		"Reason": reason, "OwnerAddress": s.addr(list.Name, RoleOwner, ""), "Title": list.Settings.Title,
+		"Reason": reason, "OwnerAddress": s.addr(list.Name, RoleOwner, ""),
+		"Title": titleFor(tx, list, m.From.Address, s.addr(list.Name, RolePost, "")),
 	})
 	if err != nil {
 		return err

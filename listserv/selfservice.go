@@ -105,7 +105,14 @@ func (s *Service) SelfLists(a Actor) ([]MyList, error) {
 			} else if err != nil {
 				return err
 			}
-			out = append(out, MyList{ListCard: s.card(l), Role: mb.Role, Mode: mb.Mode, Status: mb.Status,
+			card := s.card(l)
+			if l.Kind == string(KindCaucus) && !activeMember(&mb) {
+				// A pending, waitlisted or banned person is outside
+				// the caucus: its address only, never its title or
+				// description.
+				card.Title, card.Description = card.Address, ""
+			}
+			out = append(out, MyList{ListCard: card, Role: mb.Role, Mode: mb.Mode, Status: mb.Status,
 				CanReadArchive: CanReadArchive(l, &mb), CanManage: activeMember(&mb) && RoleAllows(mb.Role, PermSeeHeld)})
 		}
 		return nil

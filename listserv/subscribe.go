@@ -209,8 +209,16 @@ func (s *Service) activate(tx *store.Tx, list store.List, mb store.Membership) (
 
 // refuseJoin tells someone their join request was turned down.
 func (s *Service) refuseJoin(tx *store.Tx, list store.List, addr, reason string) error {
+	title := list.Settings.Title
+	if list.Kind == string(KindCaucus) {
+		// They stay outside the caucus: its address only, never its title.
+		title = s.addr(list.Name, RolePost, "")
+		if list.Settings.Title != "" {
+			reason = strings.ReplaceAll(reason, list.Settings.Title, title)
+		}
+	}
 	subj, body, err := s.render(list.Name, "join-refused", map[string]any{
-		"Title": list.Settings.Title, "Name": "", "Reason": reason, "OwnerAddress": s.addr(list.Name, RoleOwner, ""),
+		"Title": title, "Name": "", "Reason": reason, "OwnerAddress": s.addr(list.Name, RoleOwner, ""),
 	})
 	if err != nil {
 		return err
@@ -296,6 +304,11 @@ func (s *Service) confirm(ctx context.Context, tok string, door Door) (string, e
 			return err
 		}
 		answer, err = s.confirmedJoin(tx, list, t.Address)
+		if err == nil && list.Kind == string(KindCaucus) && list.Settings.Title != "" && roleOn(tx, list.Name, t.Address) == "" {
+			// Still outside the caucus (a moderator decides): its
+			// address only, never its title.
+			answer = strings.ReplaceAll(answer, list.Settings.Title, s.addr(list.Name, RolePost, ""))
+		}
 		if err == nil {
 			err = s.AuditChange(tx, a, list.Name, t.Address+" confirmed joining")
 		}

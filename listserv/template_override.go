@@ -124,10 +124,50 @@ func CheckTemplate(name, src string) error {
 	if !strings.HasPrefix(src, "Subject:") {
 		return &TemplateError{Reason: `the first line must be the subject, starting with "Subject:"`}
 	}
-	if _, err := template.New(name).Funcs(templateFuncs).Option("missingkey=error").Parse(src); err != nil {
+	t, err := template.New(name).Funcs(templateFuncs).Option("missingkey=error").Parse(src)
+	if err != nil {
 		return &TemplateError{Reason: err.Error()}
 	}
+	for _, d := range t.Templates() {
+		if d.Tree != nil && rangesOverNumber(d.Tree.Root) {
+			// {{range 100000000000}} would keep the daemon busy (and
+			// its store locked) for as long as it counts.
+			return &TemplateError{Reason: "range may only go over a list of the mail's values, not over a number"}
+		}
+	}
 	return nil
+}
+
+// rangesOverNumber tells whether a template ranges over a number
+// written in it.
+func rangesOverNumber(n tparse.Node) bool {
+	switch n := n.(type) {
+	case *tparse.ListNode:
+		if n == nil {
+			return false
+		}
+		for _, c := range n.Nodes {
+			if rangesOverNumber(c) {
+				return true
+			}
+		}
+	case *tparse.RangeNode:
+		if n.Pipe != nil {
+			for _, c := range n.Pipe.Cmds {
+				for _, a := range c.Args {
+					if _, ok := a.(*tparse.NumberNode); ok {
+						return true
+					}
+				}
+			}
+		}
+		return rangesOverNumber(n.List) || rangesOverNumber(n.ElseList)
+	case *tparse.IfNode:
+		return rangesOverNumber(n.List) || rangesOverNumber(n.ElseList)
+	case *tparse.WithNode:
+		return rangesOverNumber(n.List) || rangesOverNumber(n.ElseList)
+	}
+	return false
 }
 
 // SetMailTemplate stores a list's replacement of a mail text after

@@ -119,7 +119,7 @@ func TestPasswdCommand(t *testing.T) {
 	if !strings.Contains(r.stderr, "IMAP user name bob@example.net") || !strings.Contains(r.stderr, "folders: team") {
 		t.Errorf("passwd hint on stderr: %q", r.stderr)
 	}
-	if !regexp.MustCompile(`^[a-z2-9]{4}(-[a-z2-9]{4}){5}$`).MatchString(pw) {
+	if !regexp.MustCompile(`^[a-z2-9]{4}(-[a-z2-9]{4}){5}-[a-z2-9]{2}$`).MatchString(pw) {
 		t.Errorf("passwd printed %q", r.stdout)
 	}
 	if !app.Svc.CheckAppPassword("bob@example.net", pw) {

@@ -70,7 +70,9 @@ func TestConsoleModBrowser(t *testing.T) {
 		chromedp.WaitNotPresent(chromedp.CSS("#email")))
 	login := mailLink(t, e, own, "login", 0)
 	step("sign-in button", chromedp.Navigate(base+login), chromedp.WaitVisible(chromedp.CSS("#others")))
-	step("my lists", chromedp.Click(chromedp.CSS(`main form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	// Signed in, the header holds the sign-out form: wait for it (the
+	// sign-in page has a main h1 too, so that would not wait for /me).
+	step("my lists", chromedp.Click(chromedp.CSS(`main form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`header form[action="/logout"]`)))
 
 	step("held queue", chromedp.Navigate(base+"/lists/team/admin/held"), chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#held-%d", first))))
 	step("approved", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#held-%d button[value=approve]`, first))),

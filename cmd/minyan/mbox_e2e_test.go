@@ -27,7 +27,7 @@ func TestEndToEndArchive(t *testing.T) {
 	e.mustRun("list", "create", "--kind", "caucus", "team")
 	e.mustRun("member", "add", "--role", "owner", "team", "alice@example.org")
 	pw := e.mustRun("passwd", "alice@example.org")
-	if !regexp.MustCompile(`^[a-z2-9]{4}(-[a-z2-9]{4}){5}\n$`).MatchString(pw) {
+	if !regexp.MustCompile(`^[a-z2-9]{4}(-[a-z2-9]{4}){5}-[a-z2-9]{2}\n$`).MatchString(pw) {
 		t.Fatalf("passwd printed %q", pw)
 	}
 	pw = strings.TrimSpace(pw)

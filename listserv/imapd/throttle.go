@@ -14,7 +14,7 @@ import (
 // key of an attempt is locked the attempt is refused without looking at
 // the password. A successful login clears its address key.
 //
-// App passwords carry 120 random bits, so this is not what keeps them
+// App passwords carry 128 random bits, so this is not what keeps them
 // safe; it keeps a guessing client from burning CPU (bcrypt) and log
 // space, and makes a person's typos cheap while an attacker's are not.
 // The address limit is lower than the IP limit (one person's mail apps

@@ -218,7 +218,7 @@ func secure(next http.Handler, h *handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.AddInsecureBypassPattern("POST /u/{token}")
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.o.Logger.Warn("cross-site request refused", "path", r.URL.Path, "origin", r.Header.Get("Origin"), "client", clientIP(r))
+		h.o.Logger.Warn("cross-site request refused", "path", logPath(r), "origin", r.Header.Get("Origin"), "client", clientIP(r))
 		h.message(w, r, http.StatusForbidden, "Not accepted",
 			"This form was sent from another web site, so nothing was done. Please use the form on this site.")
 	}))
@@ -394,7 +394,7 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, listserv.ErrForbidden), errors.Is(err, listserv.ErrNotMember), errors.Is(err, digest.ErrSessionClosed):
 		h.message(w, r, http.StatusForbidden, "Not possible", sentence(err.Error()))
 	default:
-		h.o.Logger.Error("web request failed", "path", r.URL.Path, "err", err)
+		h.o.Logger.Error("web request failed", "path", logPath(r), "err", err)
 		h.message(w, r, http.StatusInternalServerError, "Something went wrong",
 			"Sorry, that did not work because of a problem on our side. Please try again in a few minutes.")
 	}
@@ -425,6 +425,18 @@ func (h *handler) signedIn(w http.ResponseWriter, r *http.Request) (Viewer, bool
 	return v, true
 }
 
+// logPath is the request's path for the log, without the secret of a
+// sign-in, confirmation or unsubscribe link (whoever reads the log must
+// not be able to use them).
+func logPath(r *http.Request) string {
+	for _, pre := range []string{"/login/", "/confirm/", "/u/"} {
+		if strings.HasPrefix(r.URL.Path, pre) {
+			return pre + "…"
+		}
+	}
+	return r.URL.Path
+}
+
 // clientIP is the client's address for rate limits.
 func clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
@@ -434,14 +446,36 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
+// clientKey is who a rate limit counts: the client's IPv4 address, or
+// the /64 of an IPv6 one (a single customer network holds a whole /64).
+func clientKey(r *http.Request) string {
+	ip := net.ParseIP(clientIP(r))
+	if ip == nil || ip.To4() != nil {
+		return clientIP(r)
+	}
+	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+}
+
+// allowed counts a form use against the client and each target key. A
+// client over its limit is refused before its targets are counted, so
+// a flood from one client cannot fill the limiter with target keys.
+func (h *handler) allowed(r *http.Request, what string, targets ...string) bool {
+	l := h.o.Limits
+	if !h.limiter.allow(what+"|ip|"+clientKey(r), l.PerClient, l.Window) {
+		return false
+	}
+	ok := true
+	for _, t := range targets {
+		ok = h.limiter.allow(what+"|to|"+t, l.PerAddress, l.Window) && ok
+	}
+	return ok
+}
+
 // limit counts a form use against the client's address and each target
 // key; over a limit it answers 429 and returns false.
 func (h *handler) limit(w http.ResponseWriter, r *http.Request, what string, targets ...string) bool {
 	l := h.o.Limits
-	ok := h.limiter.allow(what+"|ip|"+clientIP(r), l.PerClient, l.Window)
-	for _, t := range targets {
-		ok = h.limiter.allow(what+"|to|"+t, l.PerAddress, l.Window) && ok
-	}
+	ok := h.allowed(r, what, targets...)
 	if !ok {
 		h.o.Logger.Warn("rate limit", "form", what, "client", clientIP(r))
 		w.Header().Set("Retry-After", strconv.Itoa(int(l.Window.Seconds())))
