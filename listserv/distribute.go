@@ -61,6 +61,8 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	}
 	if !set.Personalize {
 		o.Unsubscribe = leave
+	} else {
+		o.Footer = withMuteFooter(set.Footer, s.muteFooter(list.Name, m.Subject, m.MessageID))
 	}
 	if s.o.IMAPURL != "" && set.Archive != "off" {
 		o.Archive = "<" + s.o.IMAPURL + "/" + list.Name + ">"
@@ -89,7 +91,11 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	if err := s.emit(tx, EventPostDistributed, list.Name, map[string]any{"seq": got, "message_id": meta.MessageID, "from": meta.From, "subject": meta.Subject}); err != nil {
 		return 0, err
 	}
-	rcpts, err := s.recipients(tx, list)
+	thread := got
+	if am, err := tx.ArchiveMeta(list.Name, got); err == nil {
+		thread = am.Thread
+	}
+	rcpts, err := s.postRecipients(tx, list, thread, m.Subject)
 	if err != nil {
 		return 0, err
 	}
@@ -102,15 +108,25 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	return seq, nil
 }
 
-// recipients lists the delivery work for a post: every member in `each`
-// mode whose delivery is not disabled.
-func (s *Service) recipients(tx *store.Tx, list store.List) ([]store.QueuedRcpt, error) {
+// postRecipients lists the delivery work for a post of a thread: every
+// member in `each` mode whose delivery is not disabled, except those who
+// muted the thread and those who follow topics the post does not carry
+// (they find it in their digest). On a personalized list each copy
+// carries the member's one-click mute link for the thread.
+func (s *Service) postRecipients(tx *store.Tx, list store.List, thread uint64, subject string) ([]store.QueuedRcpt, error) {
 	var out []store.QueuedRcpt
+	muted := tx.MutedBy(list.Name, thread)
+	muteHead, muteTail := s.muteHeaderParts(thread)
+	tags := PostTopics(subject, list.Settings.Topics)
 	err := tx.EachMember(list.Name, func(mb store.Membership) error {
-		if mb.Mode != "each" || !Deliverable(mb) {
+		if mb.Mode != "each" || !Deliverable(mb) || muted[mb.Address] || !FollowsPost(mb.Topics, tags) {
 			return nil
 		}
-		out = append(out, s.MemberRecipient(list, mb))
+		r := s.MemberRecipient(list, mb)
+		if list.Settings.Personalize {
+			r.Header = r.Header + muteHead + mb.UnsubToken + muteTail // one allocation
+		}
+		out = append(out, r)
 		return nil
 	})
 	return out, err
