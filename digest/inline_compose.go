@@ -137,7 +137,7 @@ func (s *Scheduler) prepareInline(l store.List, data *weeklyData) {
 			if p.AuthorName == "" {
 				p.AuthorName = p.meta.From
 			}
-			p.Body = extractPost(p.raw, l.Settings.Footer)
+			p.Body = extractPost(p.raw, s.svc.PostFooter(l, p.meta.Subject, p.meta.MessageID))
 			if base != "" {
 				p.URL = fmt.Sprintf("%s/m/%d", base, p.meta.Seq)
 				for j := range p.Body.Attachments {
@@ -194,7 +194,7 @@ func setLead(data *weeklyData, chars int) {
 // title, else titles for as many as fit and the rest counted.
 func (s *Scheduler) renderWeeklyHTML(list string, data *weeklyData) (string, error) {
 	render := func() (string, bool, error) {
-		out, err := s.svc.RenderHTML(list, "digest-weekly", data)
+		out, err := s.svc.RenderHTML(list, data.template(), data)
 		// Sent with CRLF line ends: count them.
 		return out, len(out)+strings.Count(out, "\n") <= htmlBudget, err
 	}

@@ -62,7 +62,7 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	if !set.Personalize {
 		o.Unsubscribe = leave
 	} else {
-		o.Footer = withMuteFooter(set.Footer, s.muteFooter(list.Name, m.Subject, m.MessageID))
+		o.Footer = s.PostFooter(list, m.Subject, m.MessageID)
 	}
 	if s.o.IMAPURL != "" && set.Archive != "off" {
 		o.Archive = "<" + s.o.IMAPURL + "/" + list.Name + ">"

@@ -268,3 +268,13 @@ func withMuteFooter(footer, mute string) string {
 	}
 	return strings.TrimRight(footer, "\r\n") + "\n" + mute
 }
+
+// PostFooter is the footer the list added to a post with this subject
+// and Message-ID: the list's footer and, on a personalized list, the
+// mute line (digests leave it out of the posts they show).
+func (s *Service) PostFooter(l store.List, subject, msgid string) string {
+	if !l.Settings.Personalize {
+		return l.Settings.Footer
+	}
+	return withMuteFooter(l.Settings.Footer, s.muteFooter(l.Name, subject, msgid))
+}
