@@ -101,7 +101,7 @@ func (s *Service) runVolumeCommand(tx *store.Tx, a Actor, list store.List, mb st
 	case cmdTopics:
 		topics, _ := ParseTopicList(c.Arg)
 		answer, err := s.setTopics(tx, a, list, mb, topics)
-		var unknown unknownTopicError
+		var unknown UnknownTopicError
 		if errors.As(err, &unknown) {
 			return unknown.Error() + ".", nil
 		}

@@ -151,7 +151,7 @@ func (s *Service) setTopics(tx *store.Tx, a Actor, list store.List, mb store.Mem
 	if allowed := list.Settings.Topics; allowed != "" {
 		for _, t := range topics {
 			if !topicAllowed(t, allowed) {
-				return "", unknownTopicError(fmt.Sprintf("%s has no topic #%s; its topics are #%s", list.Settings.Title, t, strings.ReplaceAll(allowed, ",", ", #")))
+				return "", UnknownTopicError(fmt.Sprintf("%s has no topic #%s; its topics are #%s", list.Settings.Title, t, strings.ReplaceAll(allowed, ",", ", #")))
 			}
 		}
 	}
@@ -245,8 +245,8 @@ var topicsSetting = setting{
 	},
 }
 
-// unknownTopicError is the answer to following a topic the list does not
-// allow; it is meant for the person who asked.
-type unknownTopicError string
+// UnknownTopicError is the answer to following a topic the list does not
+// allow; it is a sentence for the person who asked.
+type UnknownTopicError string
 
-func (e unknownTopicError) Error() string { return string(e) }
+func (e UnknownTopicError) Error() string { return string(e) }
