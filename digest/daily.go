@@ -216,7 +216,6 @@ func (s *Scheduler) runDaily(l store.List, now time.Time) (time.Time, error) {
 	return next, err
 }
 
-
 // hasDailyReaders tells whether any member of a list gets its daily
 // digest.
 func hasDailyReaders(tx *store.Tx, l store.List) (bool, error) {
