@@ -56,7 +56,7 @@ func parseVolumeCommand(c Command, w string, f []string) (Command, bool) {
 		}
 		return c, false
 	default: // topics, topic
-		rest := strings.TrimSpace(strings.Join(f[1:], " "))
+		rest := strings.TrimRight(strings.TrimSpace(strings.Join(f[1:], " ")), ".!?")
 		if rest == "" {
 			return c, false
 		}
