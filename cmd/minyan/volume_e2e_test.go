@@ -216,3 +216,48 @@ func TestTopicsOneByOneAndRestInDigest(t *testing.T) {
 		t.Errorf("ivan got %d digests", n)
 	}
 }
+
+// "mute" in a reply to a post, sent to NAME-request@, mutes the post's
+// thread once confirmed; "topics" and "digest daily" by mail are
+// confirmed the same way.
+func TestMuteAndTopicsByEmail(t *testing.T) {
+	e := startEnv(t, nil)
+	e.setup("net", "discussion", map[string]string{"alice@example.net": "member", "bob@example.net": "member"}, "topics=housing,training")
+	e.sendPost("alice@example.net", "net", "Tenant meeting", "Thursday at 7.")
+
+	// bob answers the post to the request address, the thread named by
+	// In-Reply-To only in the References (the subject is no help).
+	msg := "From: bob@example.net\nTo: net-request@lists.example.org\nSubject: Re: something else\n" +
+		"Message-ID: <mute.bob@example.net>\nReferences: <Tenant.meeting.alice@example.net>\n\nmute\n"
+	if err := e.send("bob@example.net", []string{"net-request@lists.example.org"}, msg); err != nil {
+		t.Fatal(err)
+	}
+	c := e.mailTo("bob@example.net", `Please confirm: "mute 1"`)
+	e.reply("bob@example.net", replyAddress(t, c), "Please confirm", "yes")
+	e.mailTo("bob@example.net", "You will get no more messages of the conversation")
+
+	e.sendPost("alice@example.net", "net", "Re: Tenant meeting", "Agenda.", "In-Reply-To: <Tenant.meeting.alice@example.net>")
+	if n := countContaining(subjectsTo(t, e, "bob@example.net"), "Tenant meeting"); n != 1 {
+		t.Errorf("bob has %d posts of the thread he muted by mail, want 1", n)
+	}
+
+	e.command("bob@example.net", "net-request@lists.example.org", "", "topics housing")
+	c = e.mailTo("bob@example.net", `Please confirm: "topics housing"`)
+	e.reply("bob@example.net", replyAddress(t, c), "Please confirm", "yes")
+	e.mailTo("bob@example.net", "You follow #housing")
+	e.command("bob@example.net", "net-request@lists.example.org", "", "digest daily")
+	c = e.mailTo("bob@example.net", `Please confirm: "digest daily"`)
+	e.reply("bob@example.net", replyAddress(t, c), "Please confirm", "yes")
+	e.mailTo("bob@example.net", "will come once a day")
+	ms, _ := e.srv.App.Svc.Members("net")
+	for _, m := range ms {
+		if m.Address == "bob@example.net" && (strings.Join(m.Topics, ",") != "housing" || m.Frequency() != store.DigestDaily) {
+			t.Errorf("bob's membership after the commands: topics %q, digest %s", m.Topics, m.Frequency())
+		}
+	}
+	// A topic the list does not have is refused, kindly.
+	e.command("bob@example.net", "net-request@lists.example.org", "", "topics gardening")
+	c = e.mailTo("bob@example.net", `Please confirm: "topics gardening"`)
+	e.reply("bob@example.net", replyAddress(t, c), "Please confirm", "yes")
+	e.mailTo("bob@example.net", "has no topic #gardening")
+}
