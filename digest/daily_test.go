@@ -3,8 +3,8 @@ package digest
 import (
 	"context"
 	"log/slog"
-	"mime"
 	"math/rand/v2"
+	"mime"
 	"slices"
 	"strings"
 	"testing"
