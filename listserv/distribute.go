@@ -116,15 +116,20 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 func (s *Service) postRecipients(tx *store.Tx, list store.List, thread uint64, subject string) ([]store.QueuedRcpt, error) {
 	var out []store.QueuedRcpt
 	muted := tx.MutedBy(list.Name, thread)
+	unsubHead, unsubTail := s.unsubscribeParts(list.Name)
 	muteHead, muteTail := s.muteHeaderParts(thread)
+	bounces := s.addr(list.Name, RoleBounces, "")
 	tags := PostTopics(subject, list.Settings.Topics)
 	err := tx.EachMember(list.Name, func(mb store.Membership) error {
 		if mb.Mode != "each" || !Deliverable(mb) || muted[mb.Address] || !FollowsPost(mb.Topics, tags) {
 			return nil
 		}
-		r := s.MemberRecipient(list, mb)
+		r := store.QueuedRcpt{Address: mb.Address, EnvelopeFrom: bounces}
 		if list.Settings.Personalize {
-			r.Header = r.Header + muteHead + mb.UnsubToken + muteTail // one allocation
+			// What MemberRecipient gives, and the mute link: the parts
+			// are made once per post, one allocation per member.
+			r.EnvelopeFrom = s.addr(list.Name, RoleBounces, mb.BounceToken)
+			r.Header = unsubHead + mb.UnsubToken + unsubTail + muteHead + mb.UnsubToken + muteTail
 		}
 		out = append(out, r)
 		return nil
@@ -159,6 +164,14 @@ func (s *Service) MemberRecipient(list store.List, mb store.Membership) store.Qu
 			"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
 	}
 	return r
+}
+
+// unsubscribeParts are the two halves, around the member's token, of the
+// one-click unsubscribe header lines MemberRecipient writes, for the
+// post fan-out, which makes them once per post.
+func (s *Service) unsubscribeParts(list string) (head, tail string) {
+	return "List-Unsubscribe: <" + s.o.PublicURL + "/u/",
+		">, <mailto:" + s.addr(list, RoleLeave, "") + ">\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
 }
 
 // ListHeaders are the RFC 2369/2919 header lines every mail of a list
