@@ -156,6 +156,14 @@ func TestMuteThreadByClick(t *testing.T) {
 		t.Errorf("carol's digest must hold Garden day and not the muted thread:\n%s", digest)
 	}
 
+	// bob's page lists the muted conversation with an Unmute button.
+	me := newWebClient(t, e)
+	signIn(t, e, me, "bob@example.net", 0)
+	if code, page := me.get("/me"); code != 200 || !strings.Contains(page, "Conversations you muted") || !strings.Contains(page, "Tenant meeting") ||
+		!strings.Contains(page, `name="action" value="unmute"`) {
+		t.Fatalf("GET /me: %d\n%s", code, page)
+	}
+
 	// Unmute restores: from the page of the link.
 	code, page = w.get(link)
 	if code != 200 || !strings.Contains(page, "Unmute this conversation") {
@@ -210,6 +218,26 @@ func TestTopicsOneByOneAndRestInDigest(t *testing.T) {
 	}
 	if bytes.Contains(body, []byte("Tenant meeting")) {
 		t.Errorf("hana's digest repeats the #housing post she got one by one")
+	}
+	// hana's page shows her topics and frequency; saving an empty
+	// topics box follows everything again.
+	w := newWebClient(t, e)
+	signIn(t, e, w, "hana@example.net", 0)
+	if code, page := w.get("/me"); code != 200 || !strings.Contains(page, `name="topics" value="housing"`) ||
+		!strings.Contains(page, `<option value="daily" selected>`) {
+		t.Fatalf("GET /me: %d\n%s", code, page)
+	}
+	if code, page := w.post("/me/lists/org", url.Values{"mode": {"each"}, "digest": {"weekly"}, "topics": {""}}); code != 200 || !strings.Contains(page, "Saved") {
+		t.Fatalf("POST /me/lists/org: %d\n%s", code, page)
+	}
+	if code, page := w.post("/me/lists/org", url.Values{"mode": {"each"}, "topics": {"gardening"}}); code != 400 || !strings.Contains(page, "no topic #gardening") {
+		t.Errorf("following an unknown topic on the web: %d\n%s", code, page)
+	}
+	ms, _ := e.srv.App.Svc.Members("org")
+	for _, m := range ms {
+		if m.Address == "hana@example.net" && (len(m.Topics) != 0 || m.Frequency() != store.DigestWeekly) {
+			t.Errorf("after saving /me hana follows %q with a %s digest", m.Topics, m.Frequency())
+		}
 	}
 	// ivan is in each mode and follows everything: no digest.
 	if n := countContaining(subjectsTo(t, e, "ivan@example.net"), "digest"); n != 0 {
