@@ -178,6 +178,11 @@ func (s *Scheduler) runDaily(l store.List, now time.Time) (time.Time, error) {
 		res    weeklyResult
 		active bool
 	)
+	// Whether anyone reads the daily digest is read outside the write
+	// transaction: a roster scan must not hold up the fan-out's writes.
+	if err := s.st.View(func(tx *store.Tx) (err error) { active, err = hasDailyReaders(tx, l); return err }); err != nil {
+		return time.Time{}, err
+	}
 	err = s.st.Update(func(tx *store.Tx) error {
 		if tx.JobDone(key) {
 			return nil
@@ -189,10 +194,7 @@ func (s *Scheduler) runDaily(l store.List, now time.Time) (time.Time, error) {
 		if !state.LastSlot.IsZero() && !slot.After(state.LastSlot) {
 			return tx.MarkJob(key, now)
 		}
-		if active, err = hasDailyReaders(tx, l); err != nil || !active {
-			if err != nil {
-				return err
-			}
+		if !active {
 			// Nobody reads it: the position moves on, nothing is composed.
 			_, end, err := tx.ArchiveStats(l.Name)
 			if err != nil {
