@@ -6,7 +6,6 @@ import (
 	"minyan/listserv/mailcompose"
 	"strings"
 
-	"minyan/listserv"
 	"minyan/store"
 )
 
@@ -136,7 +135,7 @@ func (s *Scheduler) prepareInline(l store.List, data *weeklyData) {
 			if p.AuthorName == "" {
 				p.AuthorName = p.meta.From
 			}
-			p.Body = extractPost(p.raw, l.Settings.Footer)
+			p.Body = extractPost(p.raw, s.svc.PostFooter(l, p.meta.Subject, p.meta.MessageID))
 			if base != "" {
 				p.URL = fmt.Sprintf("%s/m/%d", base, p.meta.Seq)
 				for j := range p.Body.Attachments {
@@ -193,7 +192,7 @@ func setLead(data *weeklyData, chars int) {
 // title, else titles for as many as fit and the rest counted.
 func (s *Scheduler) renderWeeklyHTML(list string, data *weeklyData) (string, error) {
 	render := func() (string, bool, error) {
-		out, err := s.svc.RenderHTML(list, "digest-weekly", data)
+		out, err := s.svc.RenderHTML(list, data.template(), data)
 		// Sent with CRLF line ends: count them.
 		return out, len(out)+strings.Count(out, "\n") <= htmlBudget, err
 	}
@@ -283,11 +282,4 @@ func (s *Scheduler) weeklyBodies(l store.List, data *weeklyData, h mailcompose.H
 		out[store.DigestPlain] = mailcompose.Compose(ph, mailcompose.Text(text))
 	}
 	return out, nil
-}
-
-// digestRecipient sorts a digest member by format.
-func (s *Scheduler) digestRecipient(rcpts map[store.DigestFormat][]store.QueuedRcpt, l store.List, mb store.Membership) {
-	if mb.Mode == "digest" && listserv.Deliverable(mb) {
-		rcpts[mb.Format()] = append(rcpts[mb.Format()], s.svc.MemberRecipient(l, mb))
-	}
 }

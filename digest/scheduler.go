@@ -142,6 +142,11 @@ func (s *Scheduler) RunDue(ctx context.Context, now time.Time) (time.Time, error
 		if err != nil {
 			errs = append(errs, fmt.Errorf("weekly digest of %s: %w", l.Name, err))
 		}
+		n, err = s.runDaily(l, now)
+		note(n)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("daily digest of %s: %w", l.Name, err))
+		}
 		n, err = s.runSessions(ctx, l, now)
 		note(n)
 		if err != nil {

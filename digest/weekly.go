@@ -181,25 +181,99 @@ type weeklyData struct {
 	LeaveAddress   string
 	CanPost        bool
 	inlineData
+	// period is how often this digest comes (daily or weekly).
+	period store.DigestFrequency
 }
 
-// queueWeekly queues the digest of the posts after state.LastSeq archived
-// up to upTo, to every digest member, and moves the list's digest state
-// past them, all in the caller's transaction, then marks key. With no
-// posts nothing is sent, but the slot still counts as handled.
+// template is the name of the digest's templates: digest-weekly or
+// digest-daily.
+func (d *weeklyData) template() string {
+	if d.period == store.DigestDaily {
+		return "digest-daily"
+	}
+	return "digest-weekly"
+}
+
+// queueWeekly queues the weekly digest of the posts after state.LastSeq
+// archived up to upTo (see queueDigest).
 func (s *Scheduler) queueWeekly(tx *store.Tx, l store.List, state store.DigestState, upTo time.Time, key string, now time.Time) (weeklyResult, error) {
-	loc := listZone(l, "UTC")
+	return s.queueDigest(tx, l, store.DigestWeekly, state, upTo, key, now)
+}
+
+// queueDigest queues a list's digest of one period (daily or weekly):
+// the posts after state.LastSeq archived up to upTo, to every member whose
+// digest comes at that frequency, and moves the period's digest position
+// past them, all in the caller's transaction, then marks key. Members who
+// muted a thread, or who get posts of their topics one by one, see a
+// digest without those posts; members who see the same posts share one
+// rendering. With no posts nothing is sent, but the slot still counts as
+// handled.
+func (s *Scheduler) queueDigest(tx *store.Tx, l store.List, period store.DigestFrequency, state store.DigestState, upTo time.Time, key string, now time.Time) (weeklyResult, error) {
 	var (
-		threads []*digestThread
-		byID    = map[uint64]*digestThread{}
-		count   int
+		posts   []*periodPost
 		lastSeq = state.LastSeq
-		first   time.Time
 	)
 	err := tx.EachArchived(l.Name, state.LastSeq+1, 0, func(m store.ArchiveMeta, raw []byte) error {
 		if m.Archived.After(upTo) {
 			return errStop
 		}
+		posts = append(posts, &periodPost{meta: m, raw: append([]byte(nil), raw...), tags: listserv.PostTopics(m.Subject, l.Settings.Topics)})
+		lastSeq = m.Seq
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return weeklyResult{}, err
+	}
+	state.LastSlot = upTo
+	if len(posts) == 0 {
+		if err := s.putDigestState(tx, period, state); err != nil {
+			return weeklyResult{}, err
+		}
+		return weeklyResult{}, tx.MarkJob(key, now)
+	}
+	groups, err := s.digestGroups(tx, l, period, posts)
+	if err != nil {
+		return weeklyResult{}, err
+	}
+	nrcpts := 0
+	for i, g := range groups {
+		gkey := key
+		if i > 0 {
+			gkey = fmt.Sprintf("%s/%d", key, i)
+		}
+		n, err := s.queueDigestGroup(tx, l, period, state, upTo, gkey, now, g)
+		if err != nil {
+			return weeklyResult{}, err
+		}
+		nrcpts += n
+	}
+	state.LastSeq = lastSeq
+	state.LastSent = now
+	state.Number++
+	if err := s.putDigestState(tx, period, state); err != nil {
+		return weeklyResult{}, err
+	}
+	if err := s.mark(tx, key, now); err != nil {
+		return weeklyResult{}, err
+	}
+	return weeklyResult{posts: len(posts), rcpts: nrcpts}, nil
+}
+
+// queueDigestGroup renders one digest for the members of g and queues it.
+// It returns how many members it went to.
+func (s *Scheduler) queueDigestGroup(tx *store.Tx, l store.List, period store.DigestFrequency, state store.DigestState, upTo time.Time, key string, now time.Time, g *digestGroup) (int, error) {
+	if len(g.rcpts[store.DigestHTML])+len(g.rcpts[store.DigestPlain]) == 0 {
+		return 0, nil
+	}
+	loc := listZone(l, "UTC")
+	var (
+		threads []*digestThread
+		byID    = map[uint64]*digestThread{}
+		count   int
+		first   time.Time
+	)
+	for _, pp := range g.posts {
+		m := pp.meta
 		t := byID[m.Thread]
 		if t == nil {
 			t = &digestThread{Subject: cleanSubject(m.Subject)}
@@ -219,25 +293,13 @@ func (s *Scheduler) queueWeekly(tx *store.Tx, l store.List, state store.DigestSt
 			Author:    author,
 			Date:      m.Archived.In(loc).Format("Mon Jan 2, 2006 15:04 MST"),
 			ReplyLink: s.replyLink(l.Name, subject, m.MessageID),
-			raw:       append([]byte(nil), raw...),
+			raw:       pp.raw,
 			meta:      m,
 		})
 		if count == 0 {
 			first = m.Archived
 		}
 		count++
-		lastSeq = m.Seq
-		return nil
-	})
-	if err != nil && !errors.Is(err, errStop) {
-		return weeklyResult{}, err
-	}
-	state.LastSlot = upTo
-	if count == 0 {
-		if err := tx.PutDigestState(state); err != nil {
-			return weeklyResult{}, err
-		}
-		return weeklyResult{}, tx.MarkJob(key, now)
 	}
 	// Number the posts in the order they appear: by thread.
 	var parts []mailcompose.Part
@@ -259,60 +321,50 @@ func (s *Scheduler) queueWeekly(tx *store.Tx, l store.List, state store.DigestSt
 		RequestAddress: s.svc.Address(l.Name, listserv.RoleRequest, ""),
 		LeaveAddress:   s.svc.Address(l.Name, listserv.RoleLeave, ""),
 		CanPost:        l.Settings.Posting != "announce",
+		period:         period,
+	}
+	if period == store.DigestDaily {
+		data.Range = upTo.In(loc).Format("Mon Jan 2, 2006")
 	}
 	if data.Title == "" {
 		data.Title = l.Name
 	}
 	s.prepareInline(l, &data)
-	subject, toc, err := s.svc.Render(l.Name, "digest-weekly", data)
+	subject, toc, err := s.svc.Render(l.Name, data.template(), data)
 	if err != nil {
-		return weeklyResult{}, err
+		return 0, err
 	}
 	data.Subject = subject
-	rcpts := map[store.DigestFormat][]store.QueuedRcpt{}
-	if err := tx.EachMember(l.Name, func(mb store.Membership) error {
-		s.digestRecipient(rcpts, l, mb)
-		return nil
-	}); err != nil {
-		return weeklyResult{}, err
-	}
+	rcpts := g.rcpts
 	nrcpts := len(rcpts[store.DigestHTML]) + len(rcpts[store.DigestPlain])
-	if nrcpts > 0 {
-		h := mailcompose.Header{
-			From:      s.listFrom(l, listserv.RoleRequest).String(),
-			To:        mailcompose.Addresses(&mail.Address{Name: data.Title, Address: data.PostAddress}),
-			Subject:   subject,
-			MessageID: mailcompose.StableID(key, s.svc.Domain()),
-			Date:      now,
-			Extra:     s.svc.ListHeaders(l),
+	if nrcpts == 0 {
+		return 0, nil
+	}
+	h := mailcompose.Header{
+		From:      s.listFrom(l, listserv.RoleRequest).String(),
+		To:        mailcompose.Addresses(&mail.Address{Name: data.Title, Address: data.PostAddress}),
+		Subject:   subject,
+		MessageID: mailcompose.StableID(key, s.svc.Domain()),
+		Date:      now,
+		Extra:     s.svc.ListHeaders(l),
+	}
+	if data.CanPost {
+		h.ReplyTo = mailcompose.Addresses(&mail.Address{Address: data.PostAddress})
+	}
+	raws, err := s.weeklyBodies(l, &data, h, toc, parts, map[store.DigestFormat]bool{
+		store.DigestHTML: len(rcpts[store.DigestHTML]) > 0, store.DigestPlain: len(rcpts[store.DigestPlain]) > 0})
+	if err != nil {
+		return 0, err
+	}
+	for _, f := range []store.DigestFormat{store.DigestHTML, store.DigestPlain} {
+		if len(rcpts[f]) == 0 {
+			continue
 		}
-		if data.CanPost {
-			h.ReplyTo = mailcompose.Addresses(&mail.Address{Address: data.PostAddress})
-		}
-		raws, err := s.weeklyBodies(l, &data, h, toc, parts, map[store.DigestFormat]bool{
-			store.DigestHTML: len(rcpts[store.DigestHTML]) > 0, store.DigestPlain: len(rcpts[store.DigestPlain]) > 0})
-		if err != nil {
-			return weeklyResult{}, err
-		}
-		for _, f := range []store.DigestFormat{store.DigestHTML, store.DigestPlain} {
-			if len(rcpts[f]) == 0 {
-				continue
-			}
-			if _, err := s.outbox.Enqueue(tx, outbox.Message{List: l.Name, Raw: raws[f], Batch: !l.Settings.Personalize, At: now}, rcpts[f], outbox.KindWeeklyDigest); err != nil {
-				return weeklyResult{}, fmt.Errorf("queue digest: %w", err)
-			}
+		if _, err := s.outbox.Enqueue(tx, outbox.Message{List: l.Name, Raw: raws[f], Batch: !l.Settings.Personalize, At: now}, rcpts[f], outbox.KindWeeklyDigest); err != nil {
+			return 0, fmt.Errorf("queue digest: %w", err)
 		}
 	}
-	state.LastSeq = lastSeq
-	state.LastSent = now
-	state.Number++
-	if err := tx.PutDigestState(state); err != nil {
-		return weeklyResult{}, err
-	}
-	if err := s.mark(tx, key, now); err != nil {
-		return weeklyResult{}, err
-	}
-	return weeklyResult{posts: count, rcpts: nrcpts}, nil
+	return nrcpts, nil
 }
 
 // replyLink is a mailto: URL (RFC 6068) that starts a reply to one post

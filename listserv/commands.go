@@ -74,6 +74,11 @@ func (s *Service) receiveCommand(ctx context.Context, env Envelope, la ListAddre
 			items = []item{{cmd: &Command{Name: "help", Line: "(empty message)"}}}
 		}
 	}
+	for _, it := range items {
+		if it.cmd != nil {
+			s.resolveMuteThread(la.List, m, it.cmd) // "mute" names the thread this mail answers
+		}
+	}
 	var results []commandResult
 	mailedAny := false
 	done := map[string]bool{}
@@ -134,7 +139,7 @@ const TokenConfirmCommand = "confirm-cmd"
 // at once only when the sender check vouches for the From address, and
 // otherwise only after a confirmation round trip to that address.
 func changesState(c Command) bool {
-	return c.Name == "digest" || c.Name == "nomail" || c.Name == "password"
+	return c.Name == "digest" || c.Name == "nomail" || c.Name == "password" || volumeChangesState(c)
 }
 
 // runCommand carries out one email command for the sender and says what
@@ -177,7 +182,7 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, sender 
 			answer, mailed, err = s.requestJoin(tx, a, list, from)
 		case "unsubscribe":
 			answer, mailed, err = s.requestLeave(tx, list, from)
-		case "digest", "nomail":
+		case "digest", "nomail", cmdMute, cmdUnmute, cmdTopics:
 			if !member {
 				answer = from + " is not a member of " + title + "."
 				return nil
@@ -214,6 +219,9 @@ func (s *Service) runConfirmedCommand(tx *store.Tx, a Actor, list store.List, c 
 	mb, err := tx.Membership(list.Name, a.Address)
 	if err != nil || !holdsRole(mb) {
 		return a.Address + " is not a member of " + list.Settings.Title + ".", nil
+	}
+	if volumeCommand(c) {
+		return s.runVolumeCommand(tx, a, list, mb, c)
 	}
 	if f, ok := store.ParseDigestFormat(c.Arg); ok && c.Name == string(ModeDigest) {
 		answer, err := setDigestFormat(tx, mb, f)
@@ -348,7 +356,7 @@ func (s *Service) who(tx *store.Tx, list store.List) (string, error) {
 }
 
 // commandWords are the spellings suggestCommand compares a typo with.
-var commandWords = []string{"subscribe", "unsubscribe", "digest on", "digest off", "digest plain", "digest html", "nomail on", "nomail off", "password", "help", "info", "who"}
+var commandWords = []string{"subscribe", "unsubscribe", "digest on", "digest off", "digest plain", "digest html", "digest daily", "digest weekly", "mute", "unmute", "topics all", "nomail on", "nomail off", "password", "help", "info", "who"}
 
 // suggestCommand offers the command a mistyped line was probably meant to
 // be ("digets on" -> "digest on"), or "".

@@ -95,8 +95,10 @@ func ParseCommand(line string) (c Command, ok bool) {
 		c.Name = "subscribe"
 	case "unsubscribe", "leave", "unsub", "signoff", "remove":
 		c.Name = "unsubscribe"
+	case "mute", "unmute", "topics", "topic":
+		return parseVolumeCommand(c, w, f)
 	case "digest", "nomail", "vacation":
-		if _, format := store.ParseDigestFormat(arg); arg != "on" && arg != "off" && !(w == "digest" && format) {
+		if _, format := store.ParseDigestFormat(arg); arg != "on" && arg != "off" && !(w == "digest" && (format || isFrequency(arg))) {
 			return c, false
 		}
 		c.Name, c.Arg = w, arg

@@ -66,7 +66,8 @@ func SettingGroups() []SettingGroup {
 			{Key: "reply_to", Label: "Replies go to", Help: "list: everyone; sender: only the author.", Choices: []string{"list", "sender"}},
 			{Key: "subject_prefix", Label: "Subject prefix", Help: "Put in front of every subject, e.g. [team] (empty: none)."},
 			{Key: "footer", Label: "Footer", Help: "Text added at the end of every post.", Long: true},
-			{Key: "personalize", Label: "Personal copies", Help: "true gives each member their own bounce address and unsubscribe link.", Choices: []string{"true", "false"}},
+			{Key: "topics", Label: "Topics", Help: "The #tags a subject may carry, comma-separated, e.g. housing,training (empty: any tag). Members can follow only some topics."},
+			{Key: "personalize", Label: "Personal copies", Help: "true gives each member their own bounce address, unsubscribe link and mute-this-thread link.", Choices: []string{"true", "false"}},
 			{Key: "dmarc_mitigation", Label: "Rewrite From for strict domains", Help: "auto: only when the author's domain asks for it (DMARC); always; never.", Choices: []string{"auto", "always", "never"}},
 		}},
 		{"Archive", []SettingHelp{

@@ -61,6 +61,8 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	}
 	if !set.Personalize {
 		o.Unsubscribe = leave
+	} else {
+		o.Footer = s.PostFooter(list, m.Subject, m.MessageID)
 	}
 	if s.o.WebArchive && set.Archive != "off" {
 		o.Archive = "<" + s.ArchiveListURL(list.Name) + ">"
@@ -92,7 +94,11 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	if err := s.emit(tx, EventPostDistributed, list.Name, map[string]any{"seq": got, "message_id": meta.MessageID, "from": meta.From, "subject": meta.Subject}); err != nil {
 		return 0, err
 	}
-	rcpts, err := s.recipients(tx, list)
+	thread := got
+	if am, err := tx.ArchiveMeta(list.Name, got); err == nil {
+		thread = am.Thread
+	}
+	rcpts, err := s.postRecipients(tx, list, thread, m.Subject)
 	if err != nil {
 		return 0, err
 	}
@@ -105,15 +111,30 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	return seq, nil
 }
 
-// recipients lists the delivery work for a post: every member in `each`
-// mode whose delivery is not disabled.
-func (s *Service) recipients(tx *store.Tx, list store.List) ([]store.QueuedRcpt, error) {
+// postRecipients lists the delivery work for a post of a thread: every
+// member in `each` mode whose delivery is not disabled, except those who
+// muted the thread and those who follow topics the post does not carry
+// (they find it in their digest). On a personalized list each copy
+// carries the member's one-click mute link for the thread.
+func (s *Service) postRecipients(tx *store.Tx, list store.List, thread uint64, subject string) ([]store.QueuedRcpt, error) {
 	var out []store.QueuedRcpt
+	muted := tx.MutedBy(list.Name, thread)
+	unsubHead, unsubTail := s.unsubscribeParts(list.Name)
+	muteHead, muteTail := s.muteHeaderParts(thread)
+	bounces := s.addr(list.Name, RoleBounces, "")
+	tags := PostTopics(subject, list.Settings.Topics)
 	err := tx.EachMember(list.Name, func(mb store.Membership) error {
-		if mb.Mode != "each" || !Deliverable(mb) {
+		if mb.Mode != "each" || !Deliverable(mb) || muted[mb.Address] || !FollowsPost(mb.Topics, tags) {
 			return nil
 		}
-		out = append(out, s.MemberRecipient(list, mb))
+		r := store.QueuedRcpt{Address: mb.Address, EnvelopeFrom: bounces}
+		if list.Settings.Personalize {
+			// What MemberRecipient gives, and the mute link: the parts
+			// are made once per post, one allocation per member.
+			r.EnvelopeFrom = s.addr(list.Name, RoleBounces, mb.BounceToken)
+			r.Header = unsubHead + mb.UnsubToken + unsubTail + muteHead + mb.UnsubToken + muteTail
+		}
+		out = append(out, r)
 		return nil
 	})
 	return out, err
@@ -146,6 +167,14 @@ func (s *Service) MemberRecipient(list store.List, mb store.Membership) store.Qu
 			"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
 	}
 	return r
+}
+
+// unsubscribeParts are the two halves, around the member's token, of the
+// one-click unsubscribe header lines MemberRecipient writes, for the
+// post fan-out, which makes them once per post.
+func (s *Service) unsubscribeParts(list string) (head, tail string) {
+	return "List-Unsubscribe: <" + s.o.PublicURL + "/u/",
+		">, <mailto:" + s.addr(list, RoleLeave, "") + ">\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
 }
 
 // ListHeaders are the list header lines (List-Id, List-Help,

@@ -222,6 +222,7 @@ var settingsTable = map[string]setting{
 	"reply_to":             enum(func(s *store.Settings) *string { return &s.ReplyTo }, "list", "sender"),
 	"subject_prefix":       text(func(s *store.Settings) *string { return &s.SubjectPrefix }),
 	"footer":               text(func(s *store.Settings) *string { return &s.Footer }),
+	"topics":               topicsSetting,
 	"personalize":          boolean(func(s *store.Settings) *bool { return &s.Personalize }),
 	"dmarc_mitigation":     enum(func(s *store.Settings) *string { return &s.DMARCMitigation }, "auto", "always", "never"),
 	"moderate_new_members": count(func(s *store.Settings) *int { return &s.ModerateNewMembers }),

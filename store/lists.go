@@ -89,6 +89,9 @@ func (t *Tx) DeleteList(name string) error {
 			return err
 		}
 	}
+	if err := t.deleteListVolume(name); err != nil {
+		return err
+	}
 	if err := t.DeleteListSchedule(name); err != nil {
 		return fmt.Errorf("delete schedule of %s: %w", name, err)
 	}

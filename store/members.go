@@ -66,6 +66,9 @@ func (t *Tx) DeleteMembership(list, addr string) error {
 	if err := t.tx.Bucket(bMemberOf).Delete([]byte(m.Address + "\x00" + list)); err != nil {
 		return err
 	}
+	if err := t.deleteMemberMutes(list, m.Address); err != nil {
+		return err
+	}
 	return t.tx.Bucket(bMembers).Delete(memberKey(list, addr))
 }
 

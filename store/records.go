@@ -36,6 +36,9 @@ type Settings struct {
 	// before the setting existed) means the kind's default.
 	Advertised    *bool  `json:"advertised,omitempty"`
 	LapsedMembers string `json:"lapsed_members,omitempty"` // keep | notify | nomail
+	// Topics are the #tags posts may carry (comma-separated); empty
+	// means any tag.
+	Topics string `json:"topics,omitempty"`
 }
 
 // List is one mailing list. UIDValidity is fixed at creation so IMAP
@@ -96,6 +99,11 @@ type Membership struct {
 	LapsedMode string `json:"lapsed_mode,omitempty"`
 	// DigestFormat is how digests reach the member ("" means html).
 	DigestFormat DigestFormat `json:"digest_format,omitempty"`
+	// DigestFrequency is how often digests come ("" means weekly).
+	DigestFrequency DigestFrequency `json:"digest_frequency,omitempty"`
+	// Topics are the list topics the member follows: posts tagged with
+	// none of them come only in the digest. Empty means every post.
+	Topics []string `json:"topics,omitempty"`
 }
 
 // ArchiveMeta is what the archive keeps beside the raw bytes of a post, so

@@ -66,7 +66,7 @@ func coreCommands() []*command {
 			minArgs: 1, maxArgs: 1, setup: setupListRm},
 		{name: "member add", args: "[--role member|facilitator|moderator|owner] [--mode each|digest|nomail] [--name N] LIST ADDRESS...",
 			summary: "add people to a list", minArgs: 2, maxArgs: -1, setup: setupMemberAdd},
-		{name: "member set", args: "[--role R] [--mode M] [--digest-format html|plain] LIST ADDRESS",
+		{name: "member set", args: "[--role R] [--mode M] [--digest daily|weekly] [--digest-format html|plain] [--topics T,T|all] LIST ADDRESS",
 			summary: "change a member's role or delivery mode (a mode re-enables bounced delivery)",
 			minArgs: 2, maxArgs: 2, setup: setupMemberSet},
 		{name: "member rm", args: "LIST ADDRESS...", summary: "take people off a list",

@@ -85,9 +85,15 @@ func setupMemberSet(fs *flag.FlagSet) action {
 	role := fs.String("role", "", "new `ROLE`: member, facilitator, moderator or owner")
 	mode := fs.String("mode", "", "new delivery `MODE`: each, digest or nomail (re-enables delivery disabled by bounces)")
 	format := fs.String("digest-format", "", "how digests come: `html` (formatted, with a text version; the default) or plain (text only)")
+	freq := fs.String("digest", "", "how often digests come: `daily` or weekly (the default)")
+	topics := fs.String("topics", "", "the topics followed, comma-separated (`housing,training`), or all")
 	return func(ctx context.Context, env *cmdEnv, args []string) error {
-		if *role == "" && *mode == "" && *format == "" {
-			return env.usage("nothing to change: give --role, --mode and/or --digest-format")
+		if *role == "" && *mode == "" && *format == "" && *freq == "" && *topics == "" {
+			return env.usage("nothing to change: give --role, --mode, --digest, --digest-format and/or --topics")
+		}
+		vol, err := parseVolumeFlags(env, *freq, *topics)
+		if err != nil {
+			return err
 		}
 		if err := checkRoleMode(env, *role, *mode); err != nil {
 			return err
@@ -115,6 +121,11 @@ func setupMemberSet(fs *flag.FlagSet) action {
 			}
 			changes = append(changes, "digest-format="+string(f))
 		}
+		more, err := vol.apply(ctx, env, list, addr)
+		if err != nil {
+			return fmt.Errorf("member set: %w", err)
+		}
+		changes = append(changes, more...)
 		fmt.Fprintf(env.io.Stdout, "updated %s on %s: %s\n", addr, list, strings.Join(changes, " "))
 		return nil
 	}

@@ -27,13 +27,13 @@ func TestMemberCommands(t *testing.T) {
 	cliRun(t, app, "member", "set", "--role", "moderator", "--mode", "nomail", "team", "cy@example.org").
 		expect(t, 0, "updated cy@example.org on team: role=moderator mode=nomail\n", "")
 	cliRun(t, app, "member", "set", "team", "cy@example.org").expect(t, 1, "",
-		"minyan: nothing to change: give --role, --mode and/or --digest-format\nusage: minyan member set [--role R] [--mode M] [--digest-format html|plain] LIST ADDRESS\n")
+		"minyan: nothing to change: give --role, --mode, --digest, --digest-format and/or --topics\nusage: minyan member set [--role R] [--mode M] [--digest daily|weekly] [--digest-format html|plain] [--topics T,T|all] LIST ADDRESS\n")
 	cliRun(t, app, "member", "set", "--mode", "weekly", "team", "cy@example.org").expect(t, 1, "",
-		"minyan: --mode \"weekly\": must be each, digest or nomail\nusage: minyan member set [--role R] [--mode M] [--digest-format html|plain] LIST ADDRESS\n")
+		"minyan: --mode \"weekly\": must be each, digest or nomail\nusage: minyan member set [--role R] [--mode M] [--digest daily|weekly] [--digest-format html|plain] [--topics T,T|all] LIST ADDRESS\n")
 	cliRun(t, app, "member", "set", "--digest-format", "plain", "team", "BOB@example.org").
 		expect(t, 0, "updated bob@example.org on team: digest-format=plain\n", "")
 	cliRun(t, app, "member", "set", "--digest-format", "rich", "team", "bob@example.org").expect(t, 1, "",
-		"minyan: --digest-format rich: must be plain or html\nusage: minyan member set [--role R] [--mode M] [--digest-format html|plain] LIST ADDRESS\n")
+		"minyan: --digest-format rich: must be plain or html\nusage: minyan member set [--role R] [--mode M] [--digest daily|weekly] [--digest-format html|plain] [--topics T,T|all] LIST ADDRESS\n")
 	cliRun(t, app, "member", "set", "--digest-format", "html", "team", "zed@example.org").
 		expect(t, 1, "", "minyan: member set: zed@example.org is not a member of team\n")
 	cliRun(t, app, "member", "set", "--mode", "each", "team", "zed@example.org").

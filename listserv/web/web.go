@@ -98,6 +98,7 @@ type Core interface {
 	// The web archive, search and resource hub (archive.go).
 	ArchiveCore
 	ConsoleModCore // the console's held items, roster and history (console_mod.go)
+	VolumeCore     // digest frequency, topics, muted threads (me_volume.go)
 }
 
 // Options wire the handler.
@@ -192,6 +193,7 @@ func Handler(o Options) http.Handler {
 	mux.HandleFunc("POST /me/password", h.mePassword)
 	mux.HandleFunc("POST /me/calendar", h.meCalendar)
 	mux.HandleFunc("GET /me/calendar.ics", h.calendarFeed)
+	h.volumeRoutes(mux)
 	h.consoleRoutes(mux)
 	h.consoleModRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) })
@@ -696,8 +698,13 @@ func (h *handler) renderMe(w http.ResponseWriter, r *http.Request, v Viewer, sta
 	if t, ok := h.o.Core.CalendarKeyMade(a); ok {
 		calMade = t.Format("January 2, 2006")
 	}
-	h.page(w, r, status, "me", map[string]any{"Title": "My lists", "Viewer": v.Address, "Mine": mine, "Sessions": sessions,
-		"Partners": partners, "Joinable": joinable, "CalMade": calMade, "Notice": notice, "Problem": problem})
+	data := map[string]any{"Title": "My lists", "Viewer": v.Address, "Mine": mine, "Sessions": sessions,
+		"Partners": partners, "Joinable": joinable, "CalMade": calMade, "Notice": notice, "Problem": problem}
+	if err := h.meVolumeData(r, v, data); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.page(w, r, status, "me", data)
 }
 
 func (h *handler) meList(w http.ResponseWriter, r *http.Request) {
@@ -728,13 +735,21 @@ func (h *handler) meList(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	if problem, err := h.saveVolume(r, v, name); err != nil || problem != "" {
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.renderMe(w, r, v, http.StatusBadRequest, "", problem)
+		return
+	}
 	h.renderMe(w, r, v, http.StatusOK, "Saved: "+modeSentence(f.Mode), "")
 }
 
 func modeSentence(mode string) string {
 	switch mode {
 	case "digest":
-		return "you will get one digest a week."
+		return "you will get the digest."
 	case "nomail":
 		return "no mail from this list until you switch it back."
 	}
