@@ -217,25 +217,25 @@ func (s *Service) Resources(ctx context.Context, a Actor, f ResourceFilter) (Res
 	if ix == nil {
 		return ResourcePage{}, ErrSearchOff
 	}
+	var readable []string
 	if f.List != "" {
 		l, err := s.ArchiveFor(a, f.List)
 		if err != nil {
 			return ResourcePage{}, err
 		}
 		f.List = l.Name
-	}
-	ls, err := s.ReadableArchivesFor(a)
-	if err != nil {
-		return ResourcePage{}, err
-	}
-	ok := map[string]bool{}
-	for _, l := range ls {
-		ok[l.Name] = true
+		readable = []string{l.Name}
+	} else {
+		names, err := s.readableArchiveNames(a)
+		if err != nil {
+			return ResourcePage{}, err
+		}
+		readable = names
 	}
 	if err := ctx.Err(); err != nil {
 		return ResourcePage{}, err
 	}
-	p := ix.Hub().List(f, func(l string) bool { return ok[l] })
+	p := ix.Hub().List(f, readable)
 	for i := range p.Entries {
 		p.Entries[i] = withoutAddresses(p.Entries[i])
 	}
@@ -248,15 +248,11 @@ func (s *Service) ResourceTags(a Actor) (map[string]int, error) {
 	if ix == nil {
 		return nil, ErrSearchOff
 	}
-	ls, err := s.ReadableArchivesFor(a)
+	names, err := s.readableArchiveNames(a)
 	if err != nil {
 		return nil, err
 	}
-	ok := map[string]bool{}
-	for _, l := range ls {
-		ok[l.Name] = true
-	}
-	return ix.Hub().Tags(func(l string) bool { return ok[l] }), nil
+	return ix.Hub().Tags(names), nil
 }
 
 // SharedResources returns the resources shared in list's posts with

@@ -1,0 +1,204 @@
+package search
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+)
+
+var hubT0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+// share is a link share of url in post seq of list, seq minutes after
+// hubT0.
+func share(list string, seq uint64, url, title string, tags ...string) Share {
+	return Share{List: list, Seq: seq, Thread: seq, Subject: "post " + fmt.Sprint(seq), From: "a@example.org", FromName: "Ada",
+		When: hubT0.Add(time.Duration(seq) * time.Minute), Title: title, Tags: tags,
+		URL: url, Kind: KindOfURL(url), Key: "url:" + NormalizeURL(url)}
+}
+
+func openTestHub(t *testing.T) *Hub {
+	t.Helper()
+	h, _, err := OpenHub(filepath.Join(t.TempDir(), "resources.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	return h
+}
+
+func put(t *testing.T, h *Hub, list string, ss ...Share) {
+	t.Helper()
+	var posts []PostShares
+	var last uint64
+	for _, s := range ss {
+		posts = append(posts, PostShares{Ref: Ref{list, s.Seq}, Shares: []Share{s}})
+		last = max(last, s.Seq)
+	}
+	if err := h.Put(list, posts, Mark{UIDValidity: 1, Seq: last}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func keys(p HubPage) []string {
+	var out []string
+	for _, e := range p.Entries {
+		out = append(out, e.Key)
+	}
+	return out
+}
+
+func TestHubViewsFollowEveryChange(t *testing.T) {
+	h := openTestHub(t)
+	pub, cau := []string{"open"}, []string{"caucus", "open"}
+	put(t, h, "open",
+		share("open", 1, "https://example.org/a", "A", "guides"),
+		share("open", 2, "https://example.org/b", "B", "budget"),
+		share("open", 3, "https://example.org/c.pdf", "C", "guides"))
+	// The caucus shares a later copy of a with a tag of its own: an
+	// outsider must see neither its tag nor a moved up.
+	put(t, h, "caucus", share("caucus", 10, "https://example.org/a?utm_source=x", "Secret title", "secret"))
+
+	p := h.List(HubFilter{}, pub)
+	if got, want := keys(p), []string{"url:example.org/c.pdf", "url:example.org/b", "url:example.org/a"}; !slices.Equal(got, want) || p.Total != 3 {
+		t.Fatalf("outsider order %v (total %d), want %v", got, p.Total, want)
+	}
+	a := p.Entries[2]
+	if a.Title != "A" || len(a.Shares) != 1 || slices.Contains(a.Tags, "secret") || a.URL != "https://example.org/a" {
+		t.Fatalf("outsider sees %+v", a)
+	}
+	if tags := h.Tags(pub); tags["secret"] != 0 || tags["guides"] != 2 || tags["budget"] != 1 {
+		t.Fatalf("outsider tags %v", tags)
+	}
+	if p := h.List(HubFilter{Tag: "#secret"}, pub); p.Total != 0 || len(p.Entries) != 0 {
+		t.Fatalf("outsider finds the caucus tag: %+v", p)
+	}
+	if p := h.List(HubFilter{Q: "secret"}, pub); p.Total != 0 {
+		t.Fatalf("outsider finds the caucus title: %+v", p)
+	}
+	if p := h.List(HubFilter{List: "caucus"}, pub); p.Total != 0 {
+		t.Fatalf("outsider lists the caucus: %+v", p)
+	}
+
+	// A caucus member sees a first, with both shares and the tag.
+	p = h.List(HubFilter{}, cau)
+	if got := keys(p); got[0] != "url:example.org/a" || len(p.Entries[0].Shares) != 2 {
+		t.Fatalf("member order %v %+v", got, p.Entries[0])
+	}
+	if tags := h.Tags(cau); tags["secret"] != 1 || tags["guides"] != 2 {
+		t.Fatalf("member tags %v", tags)
+	}
+	if p := h.List(HubFilter{Tag: "secret", Q: "ada"}, cau); p.Total != 1 {
+		t.Fatalf("member filter: %+v", p)
+	}
+
+	// A new post moves its entry up and counts its tags at once.
+	put(t, h, "open", share("open", 20, "https://example.org/b/", "", "guides"))
+	if got := keys(h.List(HubFilter{}, pub)); got[0] != "url:example.org/b" {
+		t.Fatalf("after a new share: %v", got)
+	}
+	if tags := h.Tags(pub); tags["guides"] != 3 {
+		t.Fatalf("tags after a new share: %v", tags)
+	}
+
+	// A redaction takes the share out of the views and the counts.
+	if err := h.Delete(Ref{"open", 20}); err != nil {
+		t.Fatal(err)
+	}
+	if got := keys(h.List(HubFilter{}, pub)); got[0] != "url:example.org/c.pdf" {
+		t.Fatalf("after the redaction: %v", got)
+	}
+	if tags := h.Tags(pub); tags["guides"] != 2 {
+		t.Fatalf("tags after the redaction: %v", tags)
+	}
+	if err := h.Delete(Ref{"caucus", 10}); err != nil {
+		t.Fatal(err)
+	}
+	if tags := h.Tags(cau); tags["secret"] != 0 {
+		t.Fatalf("member tags after the redaction: %v", tags)
+	}
+	if p := h.List(HubFilter{}, cau); p.Entries[2].Key != "url:example.org/a" || len(p.Entries[2].Shares) != 1 {
+		t.Fatalf("member after the redaction: %v", keys(p))
+	}
+
+	// Dropping a list empties its view.
+	if err := h.DropList("open"); err != nil {
+		t.Fatal(err)
+	}
+	if p := h.List(HubFilter{}, pub); p.Total != 0 || len(h.Tags(pub)) != 0 {
+		t.Fatalf("after dropping the list: %+v %v", p, h.Tags(pub))
+	}
+}
+
+func TestHubPagingAndFilters(t *testing.T) {
+	h := openTestHub(t)
+	var ss []Share
+	for i := uint64(1); i <= 95; i++ {
+		ext := ".pdf"
+		if i%3 == 0 {
+			ext = ".mp4"
+		}
+		ss = append(ss, share("l", i, fmt.Sprintf("https://example.org/%d%s", i, ext), "", fmt.Sprintf("t%d", i%5)))
+	}
+	put(t, h, "l", ss...)
+	all := []string{"l", "l", "other"} // duplicates and unknown lists are harmless
+	seen := map[string]bool{}
+	var prev time.Time
+	for page := 1; page <= 4; page++ {
+		p := h.List(HubFilter{Page: page, PerPage: 30}, all)
+		if p.Total != 95 {
+			t.Fatalf("page %d total %d", page, p.Total)
+		}
+		if want := min(30, 95-(page-1)*30); len(p.Entries) != want {
+			t.Fatalf("page %d has %d entries, want %d", page, len(p.Entries), want)
+		}
+		for _, e := range p.Entries {
+			if seen[e.Key] || (!prev.IsZero() && e.Latest.After(prev)) {
+				t.Fatalf("page %d: %s repeated or out of order", page, e.Key)
+			}
+			seen[e.Key], prev = true, e.Latest
+		}
+	}
+	p := h.List(HubFilter{Kind: KindVideo, Tag: "t0", Page: 2, PerPage: 2}, all)
+	// seqs divisible by 3 and 5, newest first: 90 75 | 60 45 | 30 15
+	if p.Total != 6 || len(p.Entries) != 2 || p.Entries[0].Shares[0].Seq != 60 || p.Entries[1].Shares[0].Seq != 45 {
+		t.Fatalf("filtered page: total %d %v", p.Total, keys(p))
+	}
+	if p := h.List(HubFilter{Q: "example.org/7.pdf"}, all); p.Total != 1 {
+		t.Fatalf("word filter: %+v", p)
+	}
+	if p := h.List(HubFilter{}, nil); p.Total != 0 {
+		t.Fatalf("no readable lists: %+v", p)
+	}
+}
+
+// BenchmarkHubList is one hub page and its tag counts, as the hub page
+// asks them, over 100,000 shares of 20,000 resources.
+//
+//	go test ./listserv/search -run '^$' -bench HubList
+func BenchmarkHubList(b *testing.B) {
+	h, _, err := OpenHub(filepath.Join(b.TempDir(), "resources.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	var posts []PostShares
+	for i := uint64(1); i <= 100_000; i++ {
+		s := share("big", i, fmt.Sprintf("https://example.net/doc/%d", i%20_000), "", fmt.Sprintf("week%d", i%52))
+		posts = append(posts, PostShares{Ref: Ref{"big", i}, Shares: []Share{s}})
+	}
+	if err := h.Put("big", posts, Mark{UIDValidity: 1, Seq: 100_000}); err != nil {
+		b.Fatal(err)
+	}
+	readable := []string{"big"}
+	for i := 0; b.Loop(); i++ {
+		p := h.List(HubFilter{Page: 1 + i%5, PerPage: 30}, readable)
+		if len(p.Entries) != 30 {
+			b.Fatal(len(p.Entries))
+		}
+		if len(h.Tags(readable)) != 52 {
+			b.Fatal("tags")
+		}
+	}
+}
