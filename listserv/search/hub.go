@@ -210,16 +210,20 @@ func (h *Hub) Put(list string, posts []PostShares, m Mark) error {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	touched := map[string]bool{}
 	for _, ss := range old {
 		for _, s := range ss {
 			h.removeLocked(s)
+			touched[s.Key] = true
 		}
 	}
 	for _, p := range posts {
 		for _, s := range p.Shares {
 			h.addLocked(s)
+			touched[s.Key] = true
 		}
 	}
+	h.changedLocked(touched)
 	return nil
 }
 
@@ -247,9 +251,12 @@ func (h *Hub) Delete(refs ...Ref) error {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	touched := map[string]bool{}
 	for _, s := range gone {
 		h.removeLocked(s)
+		touched[s.Key] = true
 	}
+	h.changedLocked(touched)
 	return nil
 }
 
@@ -276,14 +283,16 @@ func (h *Hub) DropList(list string) error {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	touched := map[string]bool{}
 	for _, s := range gone {
 		h.removeLocked(s)
+		touched[s.Key] = true
 	}
+	h.changedLocked(touched)
 	return nil
 }
 
 func (h *Hub) addLocked(s Share) {
-	h.gen++
 	s.hay = fold(strings.Join([]string{s.Title, s.URL, fallbackTitle(s), strings.Join(s.Tags, " "), s.Subject, s.FileName, s.FromName}, " "))
 	e := h.entries[s.Key]
 	if e == nil {
@@ -298,7 +307,6 @@ func (h *Hub) addLocked(s Share) {
 }
 
 func (h *Hub) removeLocked(s Share) {
-	h.gen++
 	e := h.entries[s.Key]
 	if e == nil {
 		return
@@ -397,16 +405,20 @@ func visible(e *Entry, readable func(string) bool) (Entry, bool) {
 // A hub view is the hub as the readers of one set of lists see it: the
 // entries with a share in those lists, ordered by their newest such share
 // (then by key), each with the tags of those shares, and the tag counts.
-// Views are built on first use and kept until the hub changes (every
-// change bumps the hub's generation, which retires every view), so a page
-// of the hub is a slice of a ready order and the tag cloud a ready map.
+// Views are built on first use; a change of a few entries (a new post, a
+// redaction) moves those entries in every view and fixes the counts, and
+// a larger one (an import's batch) retires every view, to be built again
+// on next use. A page of the hub is then a slice of a ready order and the
+// tag cloud a ready map.
 // The order depends on the set of lists on purpose: an entry's place must
 // never show that someone shared it again where the reader cannot look.
 type hubView struct {
-	gen   uint64
-	order []viewItem
-	tags  map[string]int
-	used  uint64 // for evicting the least recently used view
+	gen      uint64
+	readable []string
+	order    []viewItem
+	at       map[string]int64 // key -> latest of its item in order
+	tags     map[string]int
+	used     uint64 // for evicting the least recently used view
 }
 
 // viewItem is one entry as a view sees it.
@@ -475,60 +487,138 @@ func (h *Hub) viewLocked(readable []string) *hubView {
 
 func (h *Hub) buildView(readable []string) *hubView {
 	allow := allowSet(readable)
-	v := &hubView{gen: h.gen, tags: map[string]int{}}
+	v := &hubView{gen: h.gen, readable: readable, tags: map[string]int{}, at: map[string]int64{}}
 	if len(readable) == 0 {
 		return v
 	}
 	v.order = make([]viewItem, 0, len(h.entries))
 	for _, e := range h.entries {
-		it := viewItem{e: e, latest: -1, all: true}
-		for _, s := range e.Shares {
-			if allow(s.List) {
-				if it.latest == -1 {
-					it.latest = s.When.UnixNano()
-				}
-			} else {
-				it.all = false
+		if it, ok := makeItem(e, allow); ok {
+			for _, t := range it.tags {
+				v.tags[t]++
 			}
+			v.order = append(v.order, it)
+			v.at[e.Key] = it.latest
 		}
-		if it.latest == -1 {
+	}
+	slices.SortFunc(v.order, cmpItems)
+	return v
+}
+
+func cmpItems(a, b viewItem) int {
+	if a.latest != b.latest {
+		if a.latest > b.latest {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(a.e.Key, b.e.Key)
+}
+
+// makeItem is e as seen from the lists allow admits; ok is false when
+// none of its shares is there.
+func makeItem(e *Entry, allow func(string) bool) (it viewItem, ok bool) {
+	it = viewItem{e: e, latest: -1, all: true}
+	for _, s := range e.Shares {
+		if allow(s.List) {
+			if it.latest == -1 {
+				it.latest = s.When.UnixNano()
+			}
+		} else {
+			it.all = false
+		}
+	}
+	if it.latest == -1 {
+		return viewItem{}, false
+	}
+	if it.all {
+		it.tags = e.Tags
+		return it, true
+	}
+	var seen map[string]bool
+	for i := len(e.Shares) - 1; i >= 0; i-- {
+		s := e.Shares[i]
+		if !allow(s.List) {
 			continue
 		}
-		if it.all {
-			it.tags = e.Tags
-		} else {
-			var seen map[string]bool
-			for i := len(e.Shares) - 1; i >= 0; i-- {
-				s := e.Shares[i]
-				if !allow(s.List) {
-					continue
-				}
-				for _, t := range s.Tags {
-					if seen == nil {
-						seen = map[string]bool{}
-					}
-					if !seen[t] {
-						seen[t] = true
-						it.tags = append(it.tags, t)
-					}
-				}
+		for _, t := range s.Tags {
+			if seen == nil {
+				seen = map[string]bool{}
+			}
+			if !seen[t] {
+				seen[t] = true
+				it.tags = append(it.tags, t)
 			}
 		}
-		for _, t := range it.tags {
-			v.tags[t]++
-		}
-		v.order = append(v.order, it)
 	}
-	slices.SortFunc(v.order, func(a, b viewItem) int {
-		if a.latest != b.latest {
-			if a.latest > b.latest {
-				return -1
-			}
-			return 1
+	return it, true
+}
+
+// maxViewUpdate is the most entries a change may touch for the views to
+// be updated in place; a larger change retires them.
+const maxViewUpdate = 256
+
+// changedLocked moves the hub to a new generation after the entries of
+// keys changed, carrying the current views over when the change is
+// small. The caller holds h.mu for writing.
+func (h *Hub) changedLocked(keys map[string]bool) {
+	if len(keys) == 0 {
+		return
+	}
+	prev := h.gen
+	h.gen++
+	if len(keys) > maxViewUpdate {
+		return
+	}
+	h.vmu.Lock()
+	defer h.vmu.Unlock()
+	for vk, v := range h.views {
+		if v.gen != prev {
+			continue
 		}
-		return strings.Compare(a.e.Key, b.e.Key)
-	})
-	return v
+		allow := allowSet(v.readable)
+		ok := true
+		for k := range keys {
+			ok = ok && v.update(k, h.entries[k], allow)
+		}
+		if !ok {
+			delete(h.views, vk) // cannot happen; built again on next use
+			continue
+		}
+		v.gen = h.gen
+	}
+}
+
+// update puts e (key k; nil when it is gone) in its place in v; false
+// if v did not hold k where it said (v is then unusable).
+func (v *hubView) update(k string, e *Entry, allow func(string) bool) bool {
+	if latest, ok := v.at[k]; ok {
+		i, found := slices.BinarySearchFunc(v.order, viewItem{e: &Entry{Key: k}, latest: latest}, cmpItems)
+		if !found {
+			return false
+		}
+		for _, t := range v.order[i].tags {
+			if v.tags[t]--; v.tags[t] <= 0 {
+				delete(v.tags, t)
+			}
+		}
+		v.order = slices.Delete(v.order, i, i+1)
+		delete(v.at, k)
+	}
+	if e == nil {
+		return true
+	}
+	it, ok := makeItem(e, allow)
+	if !ok {
+		return true
+	}
+	i, _ := slices.BinarySearchFunc(v.order, it, cmpItems)
+	v.order = slices.Insert(v.order, i, it)
+	v.at[k] = it.latest
+	for _, t := range it.tags {
+		v.tags[t]++
+	}
+	return true
 }
 
 // normalReadable sorts readable and drops duplicates (a copy).

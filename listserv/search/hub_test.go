@@ -2,8 +2,11 @@ package search
 
 import (
 	"fmt"
+	"maps"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -200,5 +203,158 @@ func BenchmarkHubList(b *testing.B) {
 		if len(h.Tags(readable)) != 52 {
 			b.Fatal("tags")
 		}
+	}
+}
+
+// BenchmarkHubAfterPost is a new post's share followed by a hub page, over
+// 100,000 resources each shared once: what the first reader after each
+// post waits for.
+//
+//	go test ./listserv/search -run '^$' -bench HubAfterPost
+func BenchmarkHubAfterPost(b *testing.B) {
+	h, _, err := OpenHub(filepath.Join(b.TempDir(), "resources.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	var posts []PostShares
+	const n = 100_000
+	for i := uint64(1); i <= n; i++ {
+		s := share("big", i, fmt.Sprintf("https://example.net/doc/%d", i), "", fmt.Sprintf("week%d", i%52))
+		posts = append(posts, PostShares{Ref: Ref{"big", i}, Shares: []Share{s}})
+	}
+	if err := h.Put("big", posts, Mark{UIDValidity: 1, Seq: n}); err != nil {
+		b.Fatal(err)
+	}
+	readable := []string{"big"}
+	h.List(HubFilter{}, readable)
+	seq := uint64(n)
+	for b.Loop() {
+		seq++
+		s := share("big", seq, fmt.Sprintf("https://example.net/doc/%d", seq%1000), "", "new")
+		if err := h.Put("big", []PostShares{{Ref: Ref{"big", seq}, Shares: []Share{s}}}, Mark{UIDValidity: 1, Seq: seq}); err != nil {
+			b.Fatal(err)
+		}
+		p := h.List(HubFilter{PerPage: 30}, readable)
+		if p.Entries[0].Shares[0].Seq != seq || h.Tags(readable)["new"] == 0 {
+			b.Fatal("the new share is not first")
+		}
+	}
+}
+
+// naiveHub is the hub as a reader of readable sees it, computed from
+// scratch: every entry with a visible share, newest visible share first,
+// and the tag counts.
+func naiveHub(h *Hub, readable []string) ([]string, map[string]int) {
+	allow := allowSet(readable)
+	h.mu.RLock()
+	var es []Entry
+	for _, e := range h.entries {
+		if v, ok := visible(e, allow); ok {
+			es = append(es, v)
+		}
+	}
+	h.mu.RUnlock()
+	slices.SortFunc(es, func(a, b Entry) int {
+		if c := b.Latest.Compare(a.Latest); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	var keys []string
+	tags := map[string]int{}
+	for _, e := range es {
+		keys = append(keys, e.Key)
+		for _, t := range e.Tags {
+			tags[t]++
+		}
+	}
+	return keys, tags
+}
+
+// TestHubViewsMatchAFreshLook makes random posts, re-posts, redactions,
+// imports and dropped lists, and after each checks every reader's view
+// (kept up to date in place, or built again) against the hub computed
+// from scratch.
+func TestHubViewsMatchAFreshLook(t *testing.T) {
+	h := openTestHub(t)
+	rng := rand.New(rand.NewPCG(1, 2))
+	lists := []string{"open", "members", "caucus"}
+	readers := [][]string{{"open"}, {"members", "open"}, {"caucus", "open"}, {"caucus", "members", "open"}, {"members"}}
+	seqs := map[string]uint64{}
+	randShare := func(list string, seq uint64) Share {
+		s := share(list, seq, fmt.Sprintf("https://example.org/r%d", rng.IntN(40)), "", fmt.Sprintf("t%d", rng.IntN(6)), fmt.Sprintf("%s%d", list, rng.IntN(3)))
+		s.When = hubT0.Add(time.Duration(rng.IntN(5000)) * time.Minute) // imports bring old dates
+		return s
+	}
+	check := func(step int) {
+		t.Helper()
+		for _, r := range readers {
+			want, wantTags := naiveHub(h, r)
+			var got []string
+			for page := 1; ; page++ {
+				p := h.List(HubFilter{Page: page, PerPage: 7}, r)
+				if p.Total != len(want) {
+					t.Fatalf("step %d, reader %v: total %d, want %d", step, r, p.Total, len(want))
+				}
+				if len(p.Entries) == 0 {
+					break
+				}
+				got = append(got, keys(p)...)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("step %d, reader %v:\n got %v\nwant %v", step, r, got, want)
+			}
+			if tags := h.Tags(r); !maps.Equal(tags, wantTags) {
+				t.Fatalf("step %d, reader %v: tags %v, want %v", step, r, tags, wantTags)
+			}
+		}
+	}
+	for step := range 200 {
+		list := lists[rng.IntN(len(lists))]
+		switch op := rng.IntN(20); {
+		case op < 12: // a new post with one or two shares
+			seqs[list]++
+			ss := []Share{randShare(list, seqs[list])}
+			if rng.IntN(2) == 0 {
+				ss = append(ss, randShare(list, seqs[list]))
+			}
+			if err := h.Put(list, []PostShares{{Ref: Ref{list, seqs[list]}, Shares: ss}}, Mark{1, seqs[list]}); err != nil {
+				t.Fatal(err)
+			}
+		case op < 14: // a post indexed again, now with other shares
+			if seqs[list] == 0 {
+				continue
+			}
+			seq := 1 + uint64(rng.IntN(int(seqs[list])))
+			if err := h.Put(list, []PostShares{{Ref: Ref{list, seq}, Shares: []Share{randShare(list, seq)}}}, Mark{1, seqs[list]}); err != nil {
+				t.Fatal(err)
+			}
+		case op < 18: // a redaction
+			if seqs[list] == 0 {
+				continue
+			}
+			if err := h.Delete(Ref{list, 1 + uint64(rng.IntN(int(seqs[list])))}); err != nil {
+				t.Fatal(err)
+			}
+		case op < 19: // an import batch, more than the views follow in place
+			var posts []PostShares
+			for range maxViewUpdate + 10 {
+				seqs[list]++
+				s := randShare(list, seqs[list])
+				s.URL = fmt.Sprintf("https://example.org/import/%d", rng.IntN(1000))
+				s.Key = "url:" + NormalizeURL(s.URL)
+				posts = append(posts, PostShares{Ref: Ref{list, seqs[list]}, Shares: []Share{s}})
+			}
+			if err := h.Put(list, posts, Mark{1, seqs[list]}); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			if err := h.DropList(list); err != nil {
+				t.Fatal(err)
+			}
+			seqs[list] = 0
+		}
+		check(step)
 	}
 }
