@@ -358,3 +358,47 @@ func TestHubViewsMatchAFreshLook(t *testing.T) {
 		check(step)
 	}
 }
+
+// TestHubReadersWhileItChanges reads pages and tags from several
+// goroutines while posts and redactions come in (run with -race).
+func TestHubReadersWhileItChanges(t *testing.T) {
+	h := openTestHub(t)
+	put(t, h, "open", share("open", 1, "https://example.org/first", "", "a"))
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	for r := range 3 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			readable := [][]string{{"open"}, {"caucus", "open"}, {"caucus"}}[r]
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				p := h.List(HubFilter{PerPage: 5, Q: "example"}, readable)
+				for _, e := range p.Entries {
+					for _, s := range e.Shares {
+						if !slices.Contains(readable, s.List) {
+							t.Errorf("reader of %v sees a share of %s", readable, s.List)
+						}
+					}
+				}
+				h.Tags(readable)
+			}
+		}()
+	}
+	for i := uint64(2); i < 40; i++ {
+		list := []string{"open", "caucus"}[i%2]
+		put(t, h, list, share(list, i, fmt.Sprintf("https://example.org/%d", i%7), "", "t"))
+		if i%5 == 0 {
+			if err := h.Delete(Ref{list, i - 2}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	close(stop)
+	for range 3 {
+		<-done
+	}
+}
