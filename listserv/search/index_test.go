@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -52,6 +53,8 @@ func BenchmarkIndexSearch(b *testing.B) {
 		qs = append(qs, q)
 	}
 	var ds []time.Duration
+	var ru0, ru1 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 	for i := 0; b.Loop(); i++ {
 		t0 := time.Now()
 		if _, err := x.Search(qs[i%len(qs)], []string{"big"}, (i%3)*20, 20); err != nil {
@@ -59,6 +62,9 @@ func BenchmarkIndexSearch(b *testing.B) {
 		}
 		ds = append(ds, time.Since(t0))
 	}
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(ds)), "cpu-ms/op")
 	slices.Sort(ds)
 	b.ReportMetric(float64(ds[len(ds)/2].Microseconds())/1000, "median-ms")
 	b.ReportMetric(float64(ds[len(ds)*99/100].Microseconds())/1000, "p99-ms")
