@@ -92,15 +92,27 @@ func openIndexer(st *store.Store, dataDir string, log interface {
 // daemon's index; otherwise it opens the one under dataDir for the call.
 func (s *Service) IndexArchive(ctx context.Context, dataDir, list string, progress func(done, total int64)) (int, error) {
 	if ix := s.archive.search.Load(); ix != nil {
-		return ix.CatchUp(ctx, list, progress)
+		n, err := ix.CatchUp(ctx, list, progress)
+		if err == nil && n >= compactAfter {
+			err = ix.Index().Compact(ctx)
+		}
+		return n, err
 	}
 	ix, err := openIndexer(s.st, dataDir, s.log)
 	if err != nil {
 		return 0, err
 	}
 	n, err := ix.CatchUp(ctx, list, progress)
+	if err == nil && n >= compactAfter {
+		err = ix.Index().Compact(ctx)
+	}
 	return n, errors.Join(err, ix.Index().Close(), ix.Hub().Close())
 }
+
+// compactAfter is how many posts a catch-up must index for the index to
+// be merged into one segment right after it (an import), rather than
+// merged in the background while people search.
+const compactAfter = 10_000
 
 // SearchPerPage is how many hits a page of results holds.
 const SearchPerPage = 20

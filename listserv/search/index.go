@@ -1,6 +1,7 @@
 package search
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
@@ -259,6 +262,25 @@ func (x *Index) DropList(list string) error {
 			return nil
 		}
 	}
+}
+
+// Compact merges the index's segments into one and waits for it. After
+// a large catch-up (an import) the searches that follow then read one
+// segment, and the background merging that would compete with them for
+// the processor is already done.
+func (x *Index) Compact(ctx context.Context) error {
+	adv, err := x.bi.Advanced()
+	if err != nil {
+		return fmt.Errorf("compact the search index: %w", err)
+	}
+	sc, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return nil
+	}
+	if err := sc.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
+		return fmt.Errorf("compact the search index: %w", err)
+	}
+	return nil
 }
 
 // Result is one page of hits.

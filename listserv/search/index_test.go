@@ -146,3 +146,28 @@ func TestIndexOfAnotherFormatIsRebuilt(t *testing.T) {
 	}
 	x.Close()
 }
+
+func TestCompactKeepsEveryPost(t *testing.T) {
+	x, _ := openTestIndex(t)
+	defer x.Close()
+	for b := range 5 {
+		var docs []Doc
+		for i := 1; i <= 20; i++ {
+			seq := uint64(b*20 + i)
+			docs = append(docs, Doc{List: "l", Seq: seq, Subject: "plan", Body: fmt.Sprintf("word%d", seq), Date: time.Unix(int64(seq), 0)})
+		}
+		if err := x.Put("l", docs, Mark{UIDValidity: 1, Seq: uint64(b*20 + 20)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := x.Compact(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	q, _ := ParseQuery("plan")
+	if res, err := x.Search(q, []string{"l"}, 0, 10); err != nil || res.Total != 100 || res.Refs[0].Seq != 100 {
+		t.Fatalf("after compacting: %+v %v", res, err)
+	}
+	if m, err := x.Mark("l"); err != nil || m.Seq != 100 {
+		t.Fatalf("mark after compacting: %+v %v", m, err)
+	}
+}
