@@ -114,3 +114,16 @@ func displayName(m store.ArchiveMeta) string {
 	}
 	return local
 }
+
+// readableArchiveNames is ReadableArchivesFor's names, in order.
+func (s *Service) readableArchiveNames(a Actor) ([]string, error) {
+	ls, err := s.ReadableArchivesFor(a)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(ls))
+	for i, l := range ls {
+		names[i] = l.Name
+	}
+	return names, nil
+}

@@ -92,15 +92,27 @@ func openIndexer(st *store.Store, dataDir string, log interface {
 // daemon's index; otherwise it opens the one under dataDir for the call.
 func (s *Service) IndexArchive(ctx context.Context, dataDir, list string, progress func(done, total int64)) (int, error) {
 	if ix := s.archive.search.Load(); ix != nil {
-		return ix.CatchUp(ctx, list, progress)
+		n, err := ix.CatchUp(ctx, list, progress)
+		if err == nil && n >= compactAfter {
+			err = ix.Index().Compact(ctx)
+		}
+		return n, err
 	}
 	ix, err := openIndexer(s.st, dataDir, s.log)
 	if err != nil {
 		return 0, err
 	}
 	n, err := ix.CatchUp(ctx, list, progress)
+	if err == nil && n >= compactAfter {
+		err = ix.Index().Compact(ctx)
+	}
 	return n, errors.Join(err, ix.Index().Close(), ix.Hub().Close())
 }
+
+// compactAfter is how many posts a catch-up must index for the index to
+// be merged into one segment right after it (an import), rather than
+// merged in the background while people search.
+const compactAfter = 10_000
 
 // SearchPerPage is how many hits a page of results holds.
 const SearchPerPage = 20
@@ -217,25 +229,25 @@ func (s *Service) Resources(ctx context.Context, a Actor, f ResourceFilter) (Res
 	if ix == nil {
 		return ResourcePage{}, ErrSearchOff
 	}
+	var readable []string
 	if f.List != "" {
 		l, err := s.ArchiveFor(a, f.List)
 		if err != nil {
 			return ResourcePage{}, err
 		}
 		f.List = l.Name
-	}
-	ls, err := s.ReadableArchivesFor(a)
-	if err != nil {
-		return ResourcePage{}, err
-	}
-	ok := map[string]bool{}
-	for _, l := range ls {
-		ok[l.Name] = true
+		readable = []string{l.Name}
+	} else {
+		names, err := s.readableArchiveNames(a)
+		if err != nil {
+			return ResourcePage{}, err
+		}
+		readable = names
 	}
 	if err := ctx.Err(); err != nil {
 		return ResourcePage{}, err
 	}
-	p := ix.Hub().List(f, func(l string) bool { return ok[l] })
+	p := ix.Hub().List(f, readable)
 	for i := range p.Entries {
 		p.Entries[i] = withoutAddresses(p.Entries[i])
 	}
@@ -248,15 +260,11 @@ func (s *Service) ResourceTags(a Actor) (map[string]int, error) {
 	if ix == nil {
 		return nil, ErrSearchOff
 	}
-	ls, err := s.ReadableArchivesFor(a)
+	names, err := s.readableArchiveNames(a)
 	if err != nil {
 		return nil, err
 	}
-	ok := map[string]bool{}
-	for _, l := range ls {
-		ok[l.Name] = true
-	}
-	return ix.Hub().Tags(func(l string) bool { return ok[l] }), nil
+	return ix.Hub().Tags(names), nil
 }
 
 // SharedResources returns the resources shared in list's posts with

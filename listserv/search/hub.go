@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"slices"
@@ -46,6 +47,10 @@ type Share struct {
 	ContentType string `json:"ct,omitempty"`
 	Kind        Kind   `json:"kind"`
 	Key         string `json:"key"`
+
+	// hay is what the hub's word filter looks in, folded (set when the
+	// share joins the hub).
+	hay string
 }
 
 // Entry is one resource with every share of it a viewer may see, newest
@@ -86,6 +91,11 @@ type Hub struct {
 
 	mu      sync.RWMutex
 	entries map[string]*Entry
+	gen     uint64 // bumped by every change (under mu, written)
+
+	vmu   sync.Mutex // guards views and tick
+	views map[string]*hubView
+	tick  uint64
 }
 
 // OpenHub opens (or creates) the hub file at path and loads it. A file
@@ -114,7 +124,7 @@ func openHub(path string) (*Hub, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open resource hub %s: %w", path, err)
 	}
-	h := &Hub{db: db, entries: map[string]*Entry{}}
+	h := &Hub{db: db, entries: map[string]*Entry{}, views: map[string]*hubView{}}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{hubShares, hubMarks} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -200,16 +210,20 @@ func (h *Hub) Put(list string, posts []PostShares, m Mark) error {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	touched := map[string]bool{}
 	for _, ss := range old {
 		for _, s := range ss {
 			h.removeLocked(s)
+			touched[s.Key] = true
 		}
 	}
 	for _, p := range posts {
 		for _, s := range p.Shares {
 			h.addLocked(s)
+			touched[s.Key] = true
 		}
 	}
+	h.changedLocked(touched)
 	return nil
 }
 
@@ -237,9 +251,12 @@ func (h *Hub) Delete(refs ...Ref) error {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	touched := map[string]bool{}
 	for _, s := range gone {
 		h.removeLocked(s)
+		touched[s.Key] = true
 	}
+	h.changedLocked(touched)
 	return nil
 }
 
@@ -266,13 +283,17 @@ func (h *Hub) DropList(list string) error {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	touched := map[string]bool{}
 	for _, s := range gone {
 		h.removeLocked(s)
+		touched[s.Key] = true
 	}
+	h.changedLocked(touched)
 	return nil
 }
 
 func (h *Hub) addLocked(s Share) {
+	s.hay = fold(strings.Join([]string{s.Title, s.URL, fallbackTitle(s), strings.Join(s.Tags, " "), s.Subject, s.FileName, s.FromName}, " "))
 	e := h.entries[s.Key]
 	if e == nil {
 		e = &Entry{Key: s.Key, Kind: s.Kind, URL: s.URL}
@@ -355,8 +376,12 @@ func visible(e *Entry, readable func(string) bool) (Entry, bool) {
 		return Entry{}, false
 	}
 	out.Latest = out.Shares[0].When
-	// Title and tags may come from shares this viewer cannot see: derive
-	// them again from the visible ones only.
+	// Title, tags and the address as written may come from shares this
+	// viewer cannot see: derive them again from the visible ones only.
+	out.URL = ""
+	if e.URL != "" {
+		out.URL = out.Shares[0].URL
+	}
 	out.Title, out.Tags = "", nil
 	seen := map[string]bool{}
 	for i := len(out.Shares) - 1; i >= 0; i-- {
@@ -377,69 +402,306 @@ func visible(e *Entry, readable func(string) bool) (Entry, bool) {
 	return out, true
 }
 
-// List returns the entries f selects, newest share first, built only from
-// shares in lists readable allows.
-func (h *Hub) List(f HubFilter, readable func(string) bool) HubPage {
+// A hub view is the hub as the readers of one set of lists see it: the
+// entries with a share in those lists, ordered by their newest such share
+// (then by key), each with the tags of those shares, and the tag counts.
+// Views are built on first use; a change of a few entries (a new post, a
+// redaction) moves those entries in every view and fixes the counts, and
+// a larger one (an import's batch) retires every view, to be built again
+// on next use. A page of the hub is then a slice of a ready order and the
+// tag cloud a ready map.
+// The order depends on the set of lists on purpose: an entry's place must
+// never show that someone shared it again where the reader cannot look.
+type hubView struct {
+	gen      uint64
+	readable []string
+	order    []viewItem
+	at       map[string]int64 // key -> latest of its item in order
+	tags     map[string]int
+	used     uint64 // for evicting the least recently used view
+}
+
+// viewItem is one entry as a view sees it.
+type viewItem struct {
+	e      *Entry
+	latest int64    // the newest visible share, Unix nanoseconds
+	tags   []string // the tags of the visible shares
+	all    bool     // every share of e is visible
+}
+
+// maxHubViews bounds how many sets of readable lists keep a view; each
+// costs about 50 bytes an entry.
+const maxHubViews = 16
+
+func viewKey(readable []string) string { return strings.Join(readable, "\x00") }
+
+// allowSet answers whether a list is among readable (sorted or not).
+func allowSet(readable []string) func(string) bool {
+	switch len(readable) {
+	case 0:
+		return func(string) bool { return false }
+	case 1:
+		only := readable[0]
+		return func(l string) bool { return l == only }
+	}
+	m := make(map[string]bool, len(readable))
+	for _, l := range readable {
+		m[l] = true
+	}
+	return func(l string) bool { return m[l] }
+}
+
+// viewLocked returns the view of readable (sorted, no duplicates) for the
+// current generation, building it if needed. The caller holds h.mu (read
+// or write); the view is never changed once built.
+func (h *Hub) viewLocked(readable []string) *hubView {
+	key := viewKey(readable)
+	h.vmu.Lock()
+	defer h.vmu.Unlock()
+	h.tick++
+	if v := h.views[key]; v != nil && v.gen == h.gen {
+		v.used = h.tick
+		return v
+	}
+	v := h.buildView(readable)
+	v.used = h.tick
+	if len(h.views) >= maxHubViews {
+		if _, ok := h.views[key]; !ok {
+			oldest := ""
+			var at uint64
+			for k, o := range h.views {
+				if o.gen != h.gen {
+					oldest = k
+					break
+				}
+				if oldest == "" || o.used < at {
+					oldest, at = k, o.used
+				}
+			}
+			delete(h.views, oldest)
+		}
+	}
+	h.views[key] = v
+	return v
+}
+
+func (h *Hub) buildView(readable []string) *hubView {
+	allow := allowSet(readable)
+	v := &hubView{gen: h.gen, readable: readable, tags: map[string]int{}, at: map[string]int64{}}
+	if len(readable) == 0 {
+		return v
+	}
+	v.order = make([]viewItem, 0, len(h.entries))
+	for _, e := range h.entries {
+		if it, ok := makeItem(e, allow); ok {
+			for _, t := range it.tags {
+				v.tags[t]++
+			}
+			v.order = append(v.order, it)
+			v.at[e.Key] = it.latest
+		}
+	}
+	slices.SortFunc(v.order, cmpItems)
+	return v
+}
+
+func cmpItems(a, b viewItem) int {
+	if a.latest != b.latest {
+		if a.latest > b.latest {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(a.e.Key, b.e.Key)
+}
+
+// makeItem is e as seen from the lists allow admits; ok is false when
+// none of its shares is there.
+func makeItem(e *Entry, allow func(string) bool) (it viewItem, ok bool) {
+	it = viewItem{e: e, latest: -1, all: true}
+	for _, s := range e.Shares {
+		if allow(s.List) {
+			if it.latest == -1 {
+				it.latest = s.When.UnixNano()
+			}
+		} else {
+			it.all = false
+		}
+	}
+	if it.latest == -1 {
+		return viewItem{}, false
+	}
+	if it.all {
+		it.tags = e.Tags
+		return it, true
+	}
+	var seen map[string]bool
+	for i := len(e.Shares) - 1; i >= 0; i-- {
+		s := e.Shares[i]
+		if !allow(s.List) {
+			continue
+		}
+		for _, t := range s.Tags {
+			if seen == nil {
+				seen = map[string]bool{}
+			}
+			if !seen[t] {
+				seen[t] = true
+				it.tags = append(it.tags, t)
+			}
+		}
+	}
+	return it, true
+}
+
+// maxViewUpdate is the most entries a change may touch for the views to
+// be updated in place; a larger change retires them.
+const maxViewUpdate = 256
+
+// changedLocked moves the hub to a new generation after the entries of
+// keys changed, carrying the current views over when the change is
+// small. The caller holds h.mu for writing.
+func (h *Hub) changedLocked(keys map[string]bool) {
+	if len(keys) == 0 {
+		return
+	}
+	prev := h.gen
+	h.gen++
+	if len(keys) > maxViewUpdate {
+		return
+	}
+	h.vmu.Lock()
+	defer h.vmu.Unlock()
+	for vk, v := range h.views {
+		if v.gen != prev {
+			continue
+		}
+		allow := allowSet(v.readable)
+		ok := true
+		for k := range keys {
+			ok = ok && v.update(k, h.entries[k], allow)
+		}
+		if !ok {
+			delete(h.views, vk) // cannot happen; built again on next use
+			continue
+		}
+		v.gen = h.gen
+	}
+}
+
+// update puts e (key k; nil when it is gone) in its place in v; false
+// if v did not hold k where it said (v is then unusable).
+func (v *hubView) update(k string, e *Entry, allow func(string) bool) bool {
+	if latest, ok := v.at[k]; ok {
+		i, found := slices.BinarySearchFunc(v.order, viewItem{e: &Entry{Key: k}, latest: latest}, cmpItems)
+		if !found {
+			return false
+		}
+		for _, t := range v.order[i].tags {
+			if v.tags[t]--; v.tags[t] <= 0 {
+				delete(v.tags, t)
+			}
+		}
+		v.order = slices.Delete(v.order, i, i+1)
+		delete(v.at, k)
+	}
+	if e == nil {
+		return true
+	}
+	it, ok := makeItem(e, allow)
+	if !ok {
+		return true
+	}
+	i, _ := slices.BinarySearchFunc(v.order, it, cmpItems)
+	v.order = slices.Insert(v.order, i, it)
+	v.at[k] = it.latest
+	for _, t := range it.tags {
+		v.tags[t]++
+	}
+	return true
+}
+
+// normalReadable sorts readable and drops duplicates (a copy).
+func normalReadable(readable []string) []string {
+	out := slices.Clone(readable)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// List returns the entries f selects, newest visible share first, built
+// only from shares in the lists named in readable (the caller's access
+// decision).
+func (h *Hub) List(f HubFilter, readable []string) HubPage {
 	if f.PerPage <= 0 {
 		f.PerPage = 50
 	}
 	if f.Page <= 0 {
 		f.Page = 1
 	}
-	tag := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(f.Tag), "#"))
-	var words []string
-	if q := strings.TrimSpace(f.Q); q != "" {
-		words = append(words, strings.Fields(fold(q))...)
-	}
-	allow := readable
+	readable = normalReadable(readable)
 	if f.List != "" {
-		allow = func(l string) bool { return l == f.List && readable(l) }
+		if slices.Contains(readable, f.List) {
+			readable = []string{f.List}
+		} else {
+			readable = nil
+		}
 	}
-	h.mu.RLock()
-	var out []Entry
-	for _, e := range h.entries {
-		if f.Kind != "" && e.Kind != f.Kind {
-			continue
-		}
-		if tag != "" && !slices.Contains(e.Tags, tag) {
-			continue
-		}
-		v, ok := visible(e, allow)
-		if !ok {
-			continue
-		}
-		if tag != "" && !slices.Contains(v.Tags, tag) {
-			continue
-		}
-		if len(words) > 0 && !matchesWords(v, words) {
-			continue
-		}
-		out = append(out, v)
-	}
-	h.mu.RUnlock()
-	slices.SortFunc(out, func(a, b Entry) int {
-		if c := b.Latest.Compare(a.Latest); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Key, b.Key)
-	})
-	p := HubPage{Total: len(out), Page: f.Page, PerPage: f.PerPage}
+	tag := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(f.Tag), "#"))
+	words := strings.Fields(fold(strings.TrimSpace(f.Q)))
+	allow := allowSet(readable)
+	p := HubPage{Page: f.Page, PerPage: f.PerPage}
 	lo := (f.Page - 1) * f.PerPage
-	if lo < len(out) {
-		p.Entries = out[lo:min(len(out), lo+f.PerPage)]
+	hi := lo + f.PerPage
+
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	v := h.viewLocked(readable)
+	var picked []*Entry
+	if f.Kind == "" && tag == "" && len(words) == 0 {
+		p.Total = len(v.order)
+		for i := lo; i < min(hi, len(v.order)); i++ {
+			picked = append(picked, v.order[i].e)
+		}
+	} else {
+		for i := range v.order {
+			it := &v.order[i]
+			if f.Kind != "" && it.e.Kind != f.Kind {
+				continue
+			}
+			if tag != "" && !slices.Contains(it.tags, tag) {
+				continue
+			}
+			if len(words) > 0 && !matchesWords(it.e, allow, words) {
+				continue
+			}
+			if p.Total >= lo && p.Total < hi {
+				picked = append(picked, it.e)
+			}
+			p.Total++
+		}
+	}
+	for _, e := range picked {
+		if out, ok := visible(e, allow); ok {
+			p.Entries = append(p.Entries, out)
+		}
 	}
 	return p
 }
 
-func matchesWords(e Entry, words []string) bool {
-	var b strings.Builder
-	b.WriteString(e.Title + " " + e.URL + " " + strings.Join(e.Tags, " "))
-	for _, s := range e.Shares {
-		b.WriteString(" " + s.Subject + " " + s.FileName + " " + s.FromName)
-	}
-	hay := fold(b.String())
+// matchesWords tells whether every word is in the title, address, tags,
+// subject, file name or sharer's name of one of e's visible shares (or
+// in the title the entry falls back on).
+func matchesWords(e *Entry, allow func(string) bool, words []string) bool {
 	for _, w := range words {
-		if !strings.Contains(hay, w) {
+		found := false
+		for i := range e.Shares {
+			s := &e.Shares[i]
+			if allow(s.List) && strings.Contains(s.hay, w) {
+				found = true
+				break
+			}
+		}
+		if !found {
 			return false
 		}
 	}
@@ -477,19 +739,12 @@ func (h *Hub) SharedIn(list string, from, to uint64) []Entry {
 	return out
 }
 
-// Tags returns every tag on entries readable allows, with counts.
-func (h *Hub) Tags(readable func(string) bool) map[string]int {
+// Tags returns every tag on the entries visible from the lists named in
+// readable, with how many entries carry it.
+func (h *Hub) Tags(readable []string) map[string]int {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	out := map[string]int{}
-	for _, e := range h.entries {
-		if v, ok := visible(e, readable); ok {
-			for _, t := range v.Tags {
-				out[t]++
-			}
-		}
-	}
-	return out
+	return maps.Clone(h.viewLocked(normalReadable(readable)).tags)
 }
 
 // SharesOf builds the hub shares of one parsed post.

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
@@ -88,7 +91,13 @@ func newMapping() (mapping.IndexMapping, error) {
 	kw := bleve.NewKeywordFieldMapping()
 	kw.Store, kw.IncludeInAll, kw.IncludeTermVectors, kw.DocValues = false, false, false, false
 	date := bleve.NewDateTimeFieldMapping()
-	date.Store, date.IncludeInAll, date.DocValues = false, false, true
+	date.Store, date.IncludeInAll, date.DocValues = false, false, false
+	// The order of hits by date: one fixed-width term a post, so sorting
+	// reads one small value a hit (a date field's doc values hold every
+	// precision of the date, sixteen terms, which made sorting the
+	// larger part of a search).
+	order := bleve.NewKeywordFieldMapping()
+	order.Store, order.IncludeInAll, order.IncludeTermVectors, order.DocValues = false, false, false, true
 
 	dm := bleve.NewDocumentStaticMapping()
 	dm.AddFieldMappingsAt("subject", text(true))
@@ -96,9 +105,17 @@ func newMapping() (mapping.IndexMapping, error) {
 	dm.AddFieldMappingsAt("body", text(true))
 	dm.AddFieldMappingsAt("list", kw)
 	dm.AddFieldMappingsAt("date", date)
+	dm.AddFieldMappingsAt("order", order)
 	m.DefaultMapping = dm
 	return m, nil
 }
+
+// indexFormat names the index's fields and how they are filled; an index
+// of another format is rebuilt. Bump it with every change to newMapping
+// or to what Put writes.
+const indexFormat = "2"
+
+var formatKey = []byte("format")
 
 // ErrDamaged wraps the reason an index could not be opened; OpenIndex
 // answers it by starting over.
@@ -110,9 +127,18 @@ var ErrDamaged = errors.New("the search index is damaged")
 func OpenIndex(dir string) (x *Index, rebuilt bool, err error) {
 	bi, err := bleve.Open(dir)
 	if err == nil {
-		return &Index{bi: bi, dir: dir}, false, nil
-	}
-	if _, statErr := os.Stat(dir); statErr == nil {
+		f, ferr := bi.GetInternal(formatKey)
+		if ferr == nil && string(f) == indexFormat {
+			return &Index{bi: bi, dir: dir}, false, nil
+		}
+		// Made by an older version, with other fields: start again
+		// from the archive (the marks go with it).
+		bi.Close()
+		if rerr := os.RemoveAll(dir); rerr != nil {
+			return nil, false, fmt.Errorf("replace the outdated search index in %s: %w", dir, rerr)
+		}
+		rebuilt = true
+	} else if _, statErr := os.Stat(dir); statErr == nil {
 		// Present but unreadable: start again from the archive.
 		bad := dir + ".damaged"
 		os.RemoveAll(bad)
@@ -129,6 +155,10 @@ func OpenIndex(dir string) (x *Index, rebuilt bool, err error) {
 	}
 	bi, err = bleve.New(dir, m)
 	if err != nil {
+		return nil, false, fmt.Errorf("create the search index in %s: %w", dir, err)
+	}
+	if err := bi.SetInternal(formatKey, []byte(indexFormat)); err != nil {
+		bi.Close()
 		return nil, false, fmt.Errorf("create the search index in %s: %w", dir, err)
 	}
 	return &Index{bi: bi, dir: dir}, rebuilt, nil
@@ -183,6 +213,7 @@ func (x *Index) Put(list string, docs []Doc, m Mark) error {
 			"body":    d.Body,
 			"list":    d.List,
 			"date":    d.Date.UTC(),
+			"order":   orderTerm(d.Date),
 		}); err != nil {
 			return fmt.Errorf("index %s #%d: %w", d.List, d.Seq, err)
 		}
@@ -231,6 +262,25 @@ func (x *Index) DropList(list string) error {
 			return nil
 		}
 	}
+}
+
+// Compact merges the index's segments into one and waits for it. After
+// a large catch-up (an import) the searches that follow then read one
+// segment, and the background merging that would compete with them for
+// the processor is already done.
+func (x *Index) Compact(ctx context.Context) error {
+	adv, err := x.bi.Advanced()
+	if err != nil {
+		return fmt.Errorf("compact the search index: %w", err)
+	}
+	sc, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return nil
+	}
+	if err := sc.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
+		return fmt.Errorf("compact the search index: %w", err)
+	}
+	return nil
 }
 
 // Result is one page of hits.
@@ -293,9 +343,9 @@ func (x *Index) Search(q Query, readable []string, from, size int) (Result, erro
 	}
 	req := bleve.NewSearchRequestOptions(bq, size, from, false)
 	if scored {
-		req.SortBy([]string{"-_score", "-date"})
+		req.SortBy([]string{"-_score", "-order"})
 	} else {
-		req.SortBy([]string{"-date"})
+		req.SortBy([]string{"-order"})
 	}
 	res, err := x.bi.Search(req)
 	if err != nil {
@@ -308,6 +358,13 @@ func (x *Index) Search(q Query, readable []string, from, size int) (Result, erro
 		}
 	}
 	return out, nil
+}
+
+// orderTerm is the "order" field of a post archived at t: its Unix time in
+// nanoseconds as 16 hex digits, which sort as the times do (a time before
+// 1970 counts as 1970).
+func orderTerm(t time.Time) string {
+	return fmt.Sprintf("%016x", uint64(max(t.UnixNano(), 0)))
 }
 
 // anyField matches text (all its words, or as a phrase) in any of fields.
