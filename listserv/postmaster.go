@@ -27,7 +27,7 @@ func (s *Service) LogPostmasterSetup() {
 	case len(s.o.Postmasters) > 0:
 		s.log.Info("postmaster and abuse mail goes to the site admins", "part", postmasterLog, "to", s.o.Postmasters)
 	case s.o.PostmasterDir != "":
-		s.log.Warn("no site admins are configured: mail to postmaster@ and abuse@ is kept in a Maildir and nobody is told; set the admins to have it forwarded",
+		s.log.Warn("no site admins are configured: mail to postmaster@ and abuse@ is kept in a Maildir and nobody is told; name them in the config ([web] admins) to have it forwarded",
 			"part", postmasterLog, "maildir", s.o.PostmasterDir)
 	default:
 		s.log.Warn("no site admins and no postmaster Maildir are configured: mail to postmaster@ and abuse@ is refused for now (451)", "part", postmasterLog)
