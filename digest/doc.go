@@ -41,8 +41,11 @@
 // change); other offsets are exact durations. Weekly digests go out at
 // digest_day and digest_time on the list's timezone's wall clock.
 // Mail shows times in the list's timezone (and in the session's own zone
-// too when that differs); calendar parts carry UTC times, so no VTIMEZONE
-// is needed.
+// too when that differs); calendar parts carry the series' local times
+// with its TZID and a VTIMEZONE built from Go's zone data (ics.go), so a
+// calendar keeps 19:00 local across daylight saving changes; all-day
+// events are plain dates. Daily digests go out every day at digest_time
+// on days with posts (daily.go).
 //
 // # Series
 //
