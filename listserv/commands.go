@@ -237,8 +237,12 @@ func (s *Service) runConfirmedCommand(tx *store.Tx, a Actor, list store.List, c 
 	case mb.Mode == c.Name:
 		mode = string(ModeEach)
 	}
+	period := "weekly"
+	if mb.DigestFrequency == store.DigestDaily {
+		period = "daily"
+	}
 	answer := map[string]string{
-		string(ModeDigest): "You will now get one weekly digest instead of every message.",
+		string(ModeDigest): "You will now get one " + period + " digest instead of every message.",
 		string(ModeNomail): "Your mail from " + list.Settings.Title + " is paused. Send \"nomail off\" to resume.",
 		string(ModeEach):   "You will now get every message as it is sent.",
 	}[mode]
