@@ -75,7 +75,7 @@ func (s *Service) AddMembers(ctx context.Context, a Actor, list string, specs []
 // one call to the next so a batched import counts them once.
 func (s *Service) addMembersTx(tx *store.Tx, a Actor, l store.List, specs []MemberSpec, update bool, seats *int, res []AddResult) error {
 	list := l.Name
-	mayRole := isSiteAdmin(tx, a) || RoleAllows(roleOn(tx, list, a.Address), PermSettings)
+	mayRole := s.mayGiveRoles(tx, a, list)
 	var whats []string
 	for i, sp := range specs {
 		typed := sp.Address
@@ -156,6 +156,13 @@ func (s *Service) auditMany(tx *store.Tx, a Actor, list string, whats []string) 
 		}
 	}
 	return nil
+}
+
+// mayGiveRoles tells whether a may give or change roles on list: the
+// one rule for every path that writes a role (AddMembers, SyncRoster),
+// the right to change settings.
+func (s *Service) mayGiveRoles(tx *store.Tx, a Actor, list string) bool {
+	return isSiteAdmin(tx, a) || RoleAllows(roleOn(tx, list, a.Address), PermSettings)
 }
 
 func or(v, def string) string {
@@ -258,7 +265,7 @@ func (s *Service) RemoveMembers(ctx context.Context, a Actor, list string, addrs
 		if _, err := s.authorize(tx, a, list, PermRoster); err != nil {
 			return err
 		}
-		mayRole := isSiteAdmin(tx, a) || RoleAllows(roleOn(tx, list, a.Address), PermSettings)
+		mayRole := s.mayGiveRoles(tx, a, list)
 		var whats []string
 		for i, addr := range addrs {
 			addr = NormalizeAddress(addr)

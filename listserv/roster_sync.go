@@ -69,7 +69,7 @@ func (s *Service) SyncRoster(ctx context.Context, actor Actor, list string, spec
 		if err != nil {
 			return err
 		}
-		if err := s.syncTx(tx, l, specs, seen, opts, &res); err != nil {
+		if err := s.syncTx(tx, actor, l, specs, seen, opts, &res); err != nil {
 			return err
 		}
 		if opts.DryRun {
@@ -86,13 +86,14 @@ func (s *Service) SyncRoster(ctx context.Context, actor Actor, list string, spec
 	return res, notFoundText(err, "no list named "+list)
 }
 
-func (s *Service) syncTx(tx *store.Tx, l store.List, specs []MemberSpec, seen map[string]bool, opts SyncOptions, res *SyncResult) error {
+func (s *Service) syncTx(tx *store.Tx, actor Actor, l store.List, specs []MemberSpec, seen map[string]bool, opts SyncOptions, res *SyncResult) error {
 	seats, err := seatsTaken(tx, l.Name)
 	if err != nil {
 		return err
 	}
+	mayRole := s.mayGiveRoles(tx, actor, l.Name)
 	now := s.clock.Now()
-	for _, sp := range specs {
+	for i, sp := range specs {
 		p, perr := tx.Person(sp.Address)
 		if perr != nil && !errors.Is(perr, store.ErrNotFound) {
 			return perr
@@ -104,6 +105,13 @@ func (s *Service) syncTx(tx *store.Tx, l store.List, specs []MemberSpec, seen ma
 			}
 		}
 		mb, err := tx.Membership(l.Name, sp.Address)
+		cur := string(ListMember)
+		if err == nil && Status(mb.Status) != StatusPending {
+			cur = mb.Role
+		}
+		if !mayRole && sp.Role != "" && sp.Role != cur {
+			return fmt.Errorf("roster entry %d: %s: %w (roles are the owners' to give)", i+1, sp.Address, ErrForbidden)
+		}
 		switch {
 		case errors.Is(err, store.ErrNotFound) || (err == nil && Status(mb.Status) == StatusPending):
 			mb = store.Membership{List: l.Name, Address: sp.Address, Role: or(sp.Role, "member"), Mode: or(sp.Mode, "each"),
@@ -121,7 +129,11 @@ func (s *Service) syncTx(tx *store.Tx, l store.List, specs []MemberSpec, seen ma
 				return err
 			}
 			if opts.Notify && !opts.DryRun {
-				if err := s.syncNotice(tx, l, mb.Address, "welcome", p.Name); err != nil {
+				tmpl := "welcome"
+				if Status(mb.Status) == StatusWaitlist {
+					tmpl = "waitlisted"
+				}
+				if err := s.syncNotice(tx, l, mb.Address, tmpl, p.Name); err != nil {
 					return err
 				}
 			}
