@@ -109,34 +109,19 @@ func (s *Service) addMembersTx(tx *store.Tx, a Actor, l store.List, specs []Memb
 			return err
 		}
 		if exists {
-			if sp.Role != "" {
-				mb.Role = sp.Role
-			}
-			if sp.Mode != "" {
-				mb.Mode = sp.Mode
+			if mb, _, err = s.setRoleMode(tx, mb, sp.Role, sp.Mode); err != nil {
+				return err
 			}
 			res[i].Status = "updated"
-		} else {
-			mb = store.Membership{List: list, Address: sp.Address, Role: or(sp.Role, string(ListMember)),
-				Mode: or(sp.Mode, string(ModeEach)), Status: string(StatusOK), Joined: s.clock.Now()}
-			if l.Settings.Capacity > 0 && mb.Role == string(ListMember) && *seats >= l.Settings.Capacity {
-				mb.Status = string(StatusWaitlist)
-			} else if mb.Role == string(ListMember) {
-				*seats++
-			}
-			res[i].Status = mb.Status
+			whats = append(whats, "updated "+sp.Address+" (role "+mb.Role+", mode "+mb.Mode+")")
+			continue
 		}
-		if err := tx.PutMembership(mb); err != nil {
+		mb, err = s.admit(tx, l, store.Membership{List: list, Address: sp.Address, Role: sp.Role, Mode: sp.Mode}, seats)
+		if err != nil {
 			return err
 		}
-		what := "added " + sp.Address + " (role " + mb.Role + ", mode " + mb.Mode + ", status " + mb.Status + ")"
-		if exists {
-			what = "updated " + sp.Address + " (role " + mb.Role + ", mode " + mb.Mode + ")"
-		}
-		whats = append(whats, what)
-		if err := s.emitIf(tx, !exists, EventMemberJoined, list, memberEvent(mb)); err != nil {
-			return err
-		}
+		res[i].Status = mb.Status
+		whats = append(whats, "added "+sp.Address+" (role "+mb.Role+", mode "+mb.Mode+", status "+mb.Status+")")
 	}
 	return s.auditMany(tx, a, list, whats)
 }
@@ -188,22 +173,6 @@ func (s *Service) upsertPerson(tx *store.Tx, sp MemberSpec) error {
 	return tx.PutPerson(p)
 }
 
-// seatsTaken counts the plain members holding a seat (waitlisted, pending
-// and banned people do not; facilitators and owners are not counted
-// against capacity).
-func seatsTaken(tx *store.Tx, list string) (int, error) {
-	n := 0
-	err := tx.EachMemberRaw(list, func(_ string, raw []byte) error {
-		// Read without decoding each record: an add to a 100,000-member
-		// list must not decode the whole roster.
-		if st := Status(store.RawString(raw, "status")); store.RawString(raw, "role") == "member" &&
-			st != StatusWaitlist && st != StatusPending && st != StatusBanned {
-			n++
-		}
-		return nil
-	})
-	return n, err
-}
 
 // SetMember changes role and/or mode. Setting a mode re-enables a member
 // whose delivery was disabled by bounces. Changing a role needs
@@ -239,17 +208,8 @@ func (s *Service) SetMember(ctx context.Context, a Actor, list, addr, role, mode
 // setMember changes a membership's role and mode inside tx and records
 // the change.
 func (s *Service) setMember(tx *store.Tx, a Actor, mb store.Membership, role, mode string) error {
-	if role != "" {
-		mb.Role = role
-	}
-	if mode != "" {
-		mb.Mode = mode
-		if Status(mb.Status) == StatusDisabled || Status(mb.Status) == StatusBouncing {
-			mb.Status = string(StatusOK)
-			mb.Bounces = nil
-		}
-	}
-	if err := tx.PutMembership(mb); err != nil {
+	mb, _, err := s.setRoleMode(tx, mb, role, mode)
+	if err != nil {
 		return err
 	}
 	return s.AuditChange(tx, a, mb.List, "changed "+mb.Address+" (role "+mb.Role+", mode "+mb.Mode+")")
@@ -279,10 +239,7 @@ func (s *Service) RemoveMembers(ctx context.Context, a Actor, list string, addrs
 				res[i].Err = fmt.Errorf("%s is a %s: %w", addr, mb.Role, ErrForbidden)
 				continue
 			}
-			if err := s.emitLeaving(tx, list, addr); err != nil {
-				return err
-			}
-			if err := tx.DeleteMembership(list, addr); err != nil {
+			if _, err := s.removeMember(tx, list, addr); err != nil {
 				return err
 			}
 			whats = append(whats, "removed "+addr)
@@ -321,8 +278,7 @@ func (s *Service) promoteWaitlist(tx *store.Tx, list string) error {
 		if err != nil || first == nil {
 			return err
 		}
-		first.Status = string(StatusOK)
-		if err := tx.PutMembership(*first); err != nil {
+		if err := s.giveSeat(tx, *first); err != nil {
 			return err
 		}
 		seats++

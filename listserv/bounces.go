@@ -256,16 +256,15 @@ func (s *Service) countBounce(tx *store.Tx, list store.List, mb store.Membership
 	mb.BounceError = reason
 	score := len(mb.Bounces)
 	if score < set.BounceScoreThreshold {
-		mb.Status = string(StatusBouncing)
 		tx.OnCommit(func() {
 			s.bounceMetric("counted")
 			s.log.Info("bounce counted", "list", list.Name, "member", mb.Address, "score", score,
 				"threshold", set.BounceScoreThreshold, "source", source, "reason", reason)
 		})
-		return tx.PutMembership(mb)
+		return s.setBounceState(tx, mb, StatusBouncing, mb.Bounces, reason)
 	}
 	mb.Status = string(StatusDisabled)
-	if err := tx.PutMembership(mb); err != nil {
+	if err := s.setBounceState(tx, mb, StatusDisabled, mb.Bounces, reason); err != nil {
 		return err
 	}
 	if err := s.emit(tx, EventMemberDisabled, list.Name, memberEvent(mb)); err != nil {
@@ -390,13 +389,11 @@ func (s *Service) probeDelivered(tx *store.Tx, list store.List, mb store.Members
 	if Status(mb.Status) != StatusDisabled {
 		return nil
 	}
-	mb.Status = string(StatusOK)
-	mb.Bounces = nil
 	tx.OnCommit(func() {
 		s.bounceMetric("reenabled")
 		s.log.Info("delivery re-enabled: a bounce probe was accepted", "list", list.Name, "member", mb.Address)
 	})
-	return tx.PutMembership(mb)
+	return s.setBounceState(tx, mb, StatusOK, nil, "")
 }
 
 // probeBounced handles a bounce of a probe. If the relay had accepted
@@ -426,7 +423,7 @@ func (s *Service) probeBounced(tx *store.Tx, list store.List, mb store.Membershi
 		s.bounceMetric("disabled")
 		s.log.Warn("bounce probe bounced after the relay accepted it: delivery disabled again", "list", list.Name, "member", mb.Address, "reason", reason)
 	})
-	return tx.PutMembership(mb)
+	return s.setBounceState(tx, mb, StatusDisabled, mb.Bounces, "")
 }
 
 // disabledSince is when a member's delivery was disabled: the last
@@ -557,12 +554,11 @@ func (s *Service) bounceMaintenance(ctx context.Context, now time.Time) error {
 				switch Status(mb.Status) {
 				case StatusBouncing:
 					// Old bounces leave the score; none left, all is well.
-					mb.Bounces = pruneBounces(mb.Bounces, now.Add(-list.Settings.BounceWindow))
-					if len(mb.Bounces) == 0 {
-						mb.Status = string(StatusOK)
-						mb.Bounces = nil
+					kept, st := pruneBounces(mb.Bounces, now.Add(-list.Settings.BounceWindow)), StatusBouncing
+					if len(kept) == 0 {
+						kept, st = nil, StatusOK
 					}
-					if err := tx.PutMembership(mb); err != nil {
+					if err := s.setBounceState(tx, mb, st, kept, ""); err != nil {
 						return err
 					}
 				case StatusDisabled:

@@ -224,7 +224,7 @@ func (s *Service) runConfirmedCommand(tx *store.Tx, a Actor, list store.List, c 
 		return s.runVolumeCommand(tx, a, list, mb, c)
 	}
 	if f, ok := store.ParseDigestFormat(c.Arg); ok && c.Name == string(ModeDigest) {
-		answer, err := setDigestFormat(tx, mb, f)
+		answer, err := s.setDigestFormat(tx, mb, f)
 		if err != nil {
 			return "", err
 		}
@@ -305,13 +305,8 @@ func (s *Service) helpData(list store.List) map[string]any {
 
 func (s *Service) info(tx *store.Tx, list store.List) (string, error) {
 	set := list.Settings
-	n := 0
-	if err := tx.EachMember(list.Name, func(m store.Membership) error {
-		if Counts(m) {
-			n++
-		}
-		return nil
-	}); err != nil {
+	n, err := MemberCount(tx, list.Name)
+	if err != nil {
 		return "", err
 	}
 	var b strings.Builder

@@ -84,21 +84,11 @@ func (s *Service) SiteOverview(ctx context.Context, a Actor) ([]ListSummary, err
 		at := map[string]int{}
 		for _, l := range lists {
 			sum := ListSummary{Name: l.Name, Kind: l.Kind, Title: l.Settings.Title}
-			err := tx.EachMember(l.Name, func(mb store.Membership) error {
-				switch Status(mb.Status) {
-				case StatusPending, StatusWaitlist, StatusBanned:
-					return nil
-				case StatusBouncing:
-					sum.Bouncing++
-				case StatusDisabled:
-					sum.Disabled++
-				}
-				sum.Members++
-				return nil
-			})
+			t, err := tallyMembers(tx, l.Name)
 			if err != nil {
 				return err
 			}
+			sum.Members, sum.Bouncing, sum.Disabled = t.Members, t.Bouncing, t.Disabled
 			if _, next, err := tx.ArchiveStats(l.Name); err == nil && next > 1 {
 				if m, err := tx.ArchiveMeta(l.Name, next-1); err == nil {
 					sum.LastPost = m.Archived

@@ -9,9 +9,8 @@ import (
 
 // setDigestFormat records a member's digest format (the email command
 // "digest plain" or "digest html") and says what changes.
-func setDigestFormat(tx *store.Tx, mb store.Membership, f store.DigestFormat) (string, error) {
-	mb.DigestFormat = f
-	if err := tx.PutMembership(mb); err != nil {
+func (s *Service) setDigestFormat(tx *store.Tx, mb store.Membership, f store.DigestFormat) (string, error) {
+	if err := s.setDigestPrefs(tx, mb, f, mb.DigestFrequency, mb.Topics); err != nil {
 		return "", err
 	}
 	answer := "Your digests will come as plain text only: the table of contents, then each message, one after the other."
@@ -44,8 +43,7 @@ func (s *Service) SetDigestFormat(ctx context.Context, a Actor, list, addr strin
 		if err != nil {
 			return notFoundText(err, fmt.Sprintf("%s is not a member of %s", addr, list))
 		}
-		mb.DigestFormat = f
-		if err := tx.PutMembership(mb); err != nil {
+		if err := s.setDigestPrefs(tx, mb, f, mb.DigestFrequency, mb.Topics); err != nil {
 			return err
 		}
 		return s.AuditChange(tx, a, list, "digest format of "+addr+" set to "+string(f))

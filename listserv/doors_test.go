@@ -282,7 +282,7 @@ func TestAuditRecordsEveryDoor(t *testing.T) {
 	if err != nil || len(held) != 1 {
 		t.Fatalf("held: %v %v", held, err)
 	}
-	if _, err := e.svc.Decide(bg, Person("mod@example.org", DoorMail), held[0].ID, DecideApprove, ""); err != nil {
+	if _, err := e.svc.Decide(bg, Person("mod@example.org", DoorMail), "", held[0].ID, DecideApprove, ""); err != nil {
 		t.Fatal(err)
 	}
 	log, err := e.svc.Audit(bg, Person("own@example.org", DoorWeb), "team", 0)
@@ -326,7 +326,7 @@ func TestDecisionFirstWins(t *testing.T) {
 	results := make(chan error, 2)
 	for _, a := range []Actor{Person("mod@example.org", DoorMail), Person("own@example.org", DoorWeb)} {
 		go func() {
-			_, err := e.svc.Decide(bg, a, held[0].ID, DecideApprove, "")
+			_, err := e.svc.Decide(bg, a, "", held[0].ID, DecideApprove, "")
 			results <- err
 		}()
 	}
@@ -398,7 +398,7 @@ func TestOverridesReachTheMail(t *testing.T) {
 	e.send("guest@example.com", "team-owner@lists.example.org", msg("guest@example.com", "team-owner@lists.example.org", "question", "who runs this?"))
 	e.send("ann@example.org", "team@lists.example.org", msg("ann@example.org", "team@lists.example.org", "hello", "hi"))
 	held, _ := e.svc.HeldItems(bg, op, "team")
-	if _, err := e.svc.Decide(bg, op, held[0].ID, DecideReject, "off topic"); err != nil {
+	if _, err := e.svc.Decide(bg, op, "", held[0].ID, DecideReject, "off topic"); err != nil {
 		t.Fatal(err)
 	}
 	e.svc.AddMembers(bg, op, "team", []MemberSpec{{Address: "wait@example.org"}}, false)

@@ -130,7 +130,7 @@ func TestJoinBombing(t *testing.T) {
 	// The web form's join is the same operation with the same limit, and
 	// answers alike for everyone.
 	for range 5 {
-		if err := e.svc.RequestJoin(bg, Actor{Door: DoorWeb}, "team", "victim@example.com", ""); err != nil {
+		if _, err := e.svc.SelfJoin(Actor{Door: DoorWeb}, "team", "victim@example.com", ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -144,7 +144,7 @@ func TestJoinBombing(t *testing.T) {
 	if n := len(e.mailsTo("victim@example.com")); n != 2 {
 		t.Fatalf("a day later: %d mails, want 2", n)
 	}
-	if err := e.svc.RequestJoin(bg, Actor{Door: DoorWeb}, "nosuch", "victim@example.com", ""); !errors.Is(err, ErrNotFound) {
+	if _, err := e.svc.SelfJoin(Actor{Door: DoorWeb}, "nosuch", "victim@example.com", ""); !errors.Is(err, ErrNotFound) {
 		t.Errorf("join to a missing list: %v", err)
 	}
 }
@@ -178,9 +178,7 @@ func TestApprovalRechecksStanding(t *testing.T) {
 	e := newDoorEnv(t, nil)
 	e.list("team", "caucus", map[string]string{"mod@example.org": "moderator"}, "require_good_standing=true")
 	e.svc.SetPerson(bg, op, "ann@example.org", PersonChange{GoodStanding: ptrTo(true)})
-	if err := e.svc.RequestJoin(bg, Person("ann@example.org", DoorWeb), "team", "ann@example.org", ""); err != nil {
-		t.Fatal(err)
-	}
+	e.send("ann@example.org", "team-join@lists.example.org", msg("ann@example.org", "team-join@lists.example.org", "join", ""))
 	if _, err := e.svc.Confirm(bg, confirmToken(t, e, "ann@example.org")); err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +188,7 @@ func TestApprovalRechecksStanding(t *testing.T) {
 	}
 	e.svc.SetPerson(bg, op, "ann@example.org", PersonChange{GoodStanding: ptrTo(false)})
 	held, _ := e.svc.HeldItems(bg, op, "team")
-	if _, err := e.svc.Decide(bg, Person("mod@example.org", DoorMail), held[0].ID, DecideApprove, ""); !errors.Is(err, ErrNotInGoodStanding) {
+	if _, err := e.svc.Decide(bg, Person("mod@example.org", DoorMail), "", held[0].ID, DecideApprove, ""); !errors.Is(err, ErrNotInGoodStanding) {
 		t.Fatalf("approval without standing: %v", err)
 	}
 	if mb, _ := e.member("team", "ann@example.org"); Status(mb.Status) != StatusPending {
@@ -294,7 +292,7 @@ func TestCaucusPendingSelfLists(t *testing.T) {
 	if len(held) != 1 {
 		t.Fatalf("held: %+v", held)
 	}
-	if _, err := e.svc.Decide(bg, op, held[0].ID, DecideReject, "not now"); err != nil {
+	if _, err := e.svc.Decide(bg, op, "", held[0].ID, DecideReject, "not now"); err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range e.mailsTo("spy@example.com") {
@@ -329,13 +327,13 @@ func TestBanNeedsRosterRights(t *testing.T) {
 		return store.Held{}
 	}
 	h := heldFrom("ann@example.org")
-	if _, err := e.svc.Decide(bg, Person("fac@example.org", DoorWeb), h.ID, DecideBan, ""); !errors.Is(err, ErrForbidden) {
+	if _, err := e.svc.Decide(bg, Person("fac@example.org", DoorWeb), "", h.ID, DecideBan, ""); !errors.Is(err, ErrForbidden) {
 		t.Errorf("a facilitator banned the author: %v", err)
 	}
 	if mb, _ := e.member("team", "ann@example.org"); mb.Status == string(StatusBanned) {
 		t.Fatalf("ann banned by a facilitator")
 	}
-	if _, err := e.svc.Decide(bg, Person("fac@example.org", DoorWeb), h.ID, DecideReject, "no"); err != nil {
+	if _, err := e.svc.Decide(bg, Person("fac@example.org", DoorWeb), "", h.ID, DecideReject, "no"); err != nil {
 		t.Errorf("a facilitator may still reject: %v", err)
 	}
 
@@ -358,7 +356,7 @@ func TestBanNeedsRosterRights(t *testing.T) {
 			h = it
 		}
 	}
-	if _, err := e.svc.Decide(bg, Person("mod@example.org", DoorMail), h.ID, DecideBan, ""); !errors.Is(err, ErrForbidden) {
+	if _, err := e.svc.Decide(bg, Person("mod@example.org", DoorMail), "", h.ID, DecideBan, ""); !errors.Is(err, ErrForbidden) {
 		t.Errorf("a moderator banned an owner: %v", err)
 	}
 	if mb, _ := e.member("team", "own@example.org"); mb.Status == string(StatusBanned) || mb.Role != "owner" {
@@ -366,7 +364,7 @@ func TestBanNeedsRosterRights(t *testing.T) {
 	}
 
 	h = heldFrom("ann@example.org")
-	if _, err := e.svc.Decide(bg, Person("mod@example.org", DoorWeb), h.ID, DecideBan, ""); err != nil {
+	if _, err := e.svc.Decide(bg, Person("mod@example.org", DoorWeb), "", h.ID, DecideBan, ""); err != nil {
 		t.Fatalf("a moderator may ban a member's post: %v", err)
 	}
 	if mb, _ := e.member("team", "ann@example.org"); mb.Status != string(StatusBanned) {

@@ -55,66 +55,84 @@ func (s *Service) heldWhere(a Actor, list string, keep func(store.Held) bool) ([
 // first decision wins.
 var ErrAlreadyDecided = errors.New("already handled")
 
-// Decide applies a decision to a held item. For posts: approve
-// (distribute as if accepted), approve-always (also let the sender post
-// freely from now on), reject (tell the author why), discard, ban (also
-// block the sender), withdraw (the author takes it back). For join
-// requests: approve adds the person (or waitlists them at capacity),
-// reject tells them why, discard drops the request, ban blocks them.
-// Deciding a held post needs PermModerate, a join request PermRoster; a
-// withdrawal is the author's alone. The first decision wins: a later one
-// gets ErrAlreadyDecided with the item as it was decided. Every moderator
-// is told who decided.
-func (s *Service) Decide(ctx context.Context, a Actor, id uint64, action, reason string) (store.Held, error) {
+// Decide applies a decision to a held item: the one decide operation,
+// for every door (the CLI, a moderator's reply, the console, the API).
+// For posts: approve (distribute as if accepted), approve-always (also
+// let the sender post freely from now on), reject (tell the author why),
+// discard, ban (also block the sender), withdraw (the author takes it
+// back). For join requests: approve adds the person (or waitlists them
+// at capacity), reject tells them why, discard drops the request, ban
+// blocks them. Deciding a held post needs PermModerate, a join request
+// or a ban PermRoster; a withdrawal is the author's alone. A door that
+// names the list (list != "") gets ErrNoHeld for an item of another
+// list, so a console address never acts across lists. The first
+// decision wins: a later one gets ErrAlreadyDecided with the item as it
+// was decided. Every moderator is told who decided.
+//
+// The decision is one write transaction that authorizes once. Only an
+// approval of a post reads the item before it, for the DMARC look-up of
+// its author's domain, which must not wait on DNS inside a write; that
+// read answers nothing by itself.
+func (s *Service) Decide(ctx context.Context, a Actor, list string, id uint64, action, reason string) (store.Held, error) {
 	by := actorName(a)
-	var h store.Held
-	err := s.st.View(func(tx *store.Tx) error {
-		var err error
-		h, err = tx.Held(id)
-		return err
-	})
-	if err != nil {
-		return h, notFoundText(err, fmt.Sprintf("no held item #%d", id))
-	}
-	if err := s.st.View(func(tx *store.Tx) error {
-		_, err := s.authorize(tx, a, h.List, PermSeeHeld)
-		return err
-	}); err != nil && !(action == DecideWithdraw && a.Address == h.From) {
-		if errors.Is(err, ErrNotFound) {
-			return store.Held{}, fmt.Errorf("no held item #%d", id)
-		}
-		return store.Held{}, err
-	}
-	list, err := s.loadList(h.List)
-	if err != nil {
-		return h, fmt.Errorf("held #%d: its list %s is gone", id, h.List)
-	}
 	var munge bool
-	if h.Kind == "post" && (action == DecideApprove || action == DecideApproveAlways) {
-		if munge, err = s.shouldMunge(ctx, list, h.From); err != nil {
-			s.log.Warn("DMARC lookup failed; rewriting From to be safe", "err", err)
+	if action == DecideApprove || action == DecideApproveAlways {
+		var h store.Held
+		var l store.List
+		_ = s.st.View(func(tx *store.Tx) error {
+			var err error
+			if h, err = tx.Held(id); err == nil {
+				l, err = tx.List(h.List)
+			}
+			return err
+		})
+		if h.Kind == "post" && l.Name != "" {
+			var err error
+			if munge, err = s.shouldMunge(ctx, l, h.From); err != nil {
+				s.log.Warn("DMARC lookup failed; rewriting From to be safe", "err", err)
+			}
 		}
 	}
-	err = s.st.Update(func(tx *store.Tx) error {
+	var h store.Held
+	err := s.st.Update(func(tx *store.Tx) error {
 		cur, err := tx.Held(id)
-		if err != nil {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
+		missing := err != nil || (list != "" && cur.List != list)
+		target := list
+		if target == "" {
+			if missing {
+				return fmt.Errorf("no held item #%d", id)
+			}
+			target = cur.List
+		}
 		perm := PermModerate
-		if cur.Kind == "join" || action == DecideBan {
+		switch {
+		case missing:
+			perm = PermSeeHeld
+		case cur.Kind == "join" || action == DecideBan:
 			perm = PermRoster // a ban changes the roster
 		}
-		list, err := s.authorize(tx, a, cur.List, perm)
-		if action == DecideWithdraw && !a.Operator {
+		l, err := s.authorize(tx, a, target, perm)
+		if !missing && action == DecideWithdraw && !a.Operator {
 			if a.Address == "" || a.Address != cur.From {
 				return ErrForbidden
 			}
-			err = nil // the author takes back their own post
+			if l.Name != "" {
+				err = nil // the author takes back their own post
+			}
+		}
+		if errors.Is(err, ErrNotFound) && list == "" {
+			return fmt.Errorf("no held item #%d", id)
 		}
 		if err != nil {
 			return err
 		}
-		if action == DecideBan && !isSiteAdmin(tx, a) && !RoleAllows(roleOn(tx, cur.List, a.Address), PermSettings) {
+		if missing {
+			return fmt.Errorf("held #%d on %s: %w", id, list, ErrNoHeld)
+		}
+		if action == DecideBan && !s.mayGiveRoles(tx, a, cur.List) {
 			// As with removing: someone holding a role above member
 			// is the owners' to ban (a held post may be a forgery in
 			// their name).
@@ -122,14 +140,14 @@ func (s *Service) Decide(ctx context.Context, a Actor, id uint64, action, reason
 				return fmt.Errorf("%s is a %s: %w", cur.From, mb.Role, ErrForbidden)
 			}
 		}
+		h = cur
 		if cur.Status != "pending" {
-			h = cur
 			return fmt.Errorf("held #%d was %s by %s: %w", id, cur.Status, or(cur.DecidedBy, "someone"), ErrAlreadyDecided)
 		}
 		if cur.Kind == "join" {
-			err = s.decideJoin(tx, list, &cur, action, reason)
+			err = s.decideJoin(tx, l, &cur, action, reason)
 		} else {
-			err = s.decidePost(tx, list, &cur, action, reason, munge)
+			err = s.decidePost(tx, l, &cur, action, reason, munge)
 		}
 		if err != nil {
 			return err
@@ -139,10 +157,10 @@ func (s *Service) Decide(ctx context.Context, a Actor, id uint64, action, reason
 		if err := tx.PutHeld(cur); err != nil {
 			return err
 		}
-		if err := s.AuditChange(tx, a, list.Name, fmt.Sprintf("held #%d (%s from %s): %s", cur.ID, cur.Kind, cur.From, cur.Status)); err != nil {
+		if err := s.AuditChange(tx, a, l.Name, fmt.Sprintf("held #%d (%s from %s): %s", cur.ID, cur.Kind, cur.From, cur.Status)); err != nil {
 			return err
 		}
-		return s.echoDecision(tx, list, cur)
+		return s.echoDecision(tx, l, cur)
 	})
 	if err != nil {
 		return h, err
@@ -166,9 +184,7 @@ func (s *Service) decidePost(tx *store.Tx, list store.List, h *store.Held, actio
 		}
 		h.Status = "approved"
 		if mb, err := tx.Membership(list.Name, h.From); err == nil {
-			mb.Posts++
-			mb.PostFreely = mb.PostFreely || action == DecideApproveAlways
-			return tx.PutMembership(mb)
+			return s.countPost(tx, mb, action == DecideApproveAlways)
 		}
 	case DecideReject:
 		h.Status = "rejected"
@@ -189,27 +205,6 @@ func (s *Service) decidePost(tx *store.Tx, list store.List, h *store.Held, actio
 	return nil
 }
 
-// ban blocks an address from posting and joining a list.
-func (s *Service) ban(tx *store.Tx, list, addr string) error {
-	mb, err := tx.Membership(list, addr)
-	if errors.Is(err, store.ErrNotFound) {
-		mb = store.Membership{List: list, Address: addr, Role: "member", Mode: "nomail", Joined: s.clock.Now()}
-	} else if err != nil {
-		return err
-	}
-	mb.Status = string(StatusBanned)
-	// New tokens: the unsubscribe link and bounce address the person
-	// already has must not act on the ban record.
-	for _, tok := range []string{mb.UnsubToken, mb.BounceToken} {
-		if tok != "" {
-			if err := tx.DeleteToken(tok); err != nil {
-				return err
-			}
-		}
-	}
-	mb.UnsubToken, mb.BounceToken = "", ""
-	return tx.PutMembership(mb)
-}
 
 // actorName is how a decision names who made it, for the moderators'
 // echo and `held ls --all`: the person's address, else the credential or

@@ -70,28 +70,6 @@ func previewHeld(h store.Held) HeldPreview {
 	return v
 }
 
-// DecideOn is Decide for a front door that names the list: an item of
-// another list answers as an item that does not exist, so a console
-// address never acts across lists.
-func (s *Service) DecideOn(ctx context.Context, a Actor, list string, id uint64, action, reason string) (store.Held, error) {
-	var h store.Held
-	err := s.st.View(func(tx *store.Tx) error {
-		if _, err := s.authorize(tx, a, list, PermSeeHeld); err != nil {
-			return err
-		}
-		var err error
-		h, err = tx.Held(id)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && h.List != list) {
-			return ErrNoHeld
-		}
-		return err
-	})
-	if err != nil {
-		return store.Held{}, err
-	}
-	return s.Decide(ctx, a, id, action, reason)
-}
-
 // ErrNoHeld answers a held item that does not exist on the list.
 var ErrNoHeld = errors.New("there is no such held item on this list (it may have expired)")
 

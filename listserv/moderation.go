@@ -148,7 +148,7 @@ func (s *Service) decideByReply(ctx context.Context, r *Reply) (string, error) {
 		}
 		return "I could not find a decision in your reply. Please reply with one word on the first line: approve, approve always, reject (with a reason), discard or ban.", nil
 	}
-	h, err := s.Decide(ctx, Person(r.From, DoorMail), r.Token.Ref, decision, reason)
+	h, err := s.Decide(ctx, Person(r.From, DoorMail), r.Token.List, r.Token.Ref, decision, reason)
 	switch {
 	case errors.Is(err, ErrAlreadyDecided):
 		return alreadyText(h), nil
@@ -211,7 +211,7 @@ func (s *Service) withdrawByReply(ctx context.Context, r *Reply) (string, error)
 	if d, _, ok := ParseDecision(r.Lines, r.Subject); !ok || d != DecideWithdraw {
 		return `To withdraw your message, reply with the single word "withdraw".`, nil
 	}
-	h, err := s.Decide(ctx, Person(r.Token.Address, DoorMail), r.Token.Ref, DecideWithdraw, "")
+	h, err := s.Decide(ctx, Person(r.Token.Address, DoorMail), r.Token.List, r.Token.Ref, DecideWithdraw, "")
 	if errors.Is(err, ErrAlreadyDecided) {
 		return alreadyText(h), nil
 	}
@@ -291,10 +291,8 @@ func later(a, b time.Time) time.Time {
 
 func (s *Service) tellExpired(tx *store.Tx, list store.List, h store.Held) error {
 	if h.Kind == "join" {
-		if mb, err := tx.Membership(list.Name, h.From); err == nil && Status(mb.Status) == StatusPending {
-			if err := tx.DeleteMembership(list.Name, h.From); err != nil {
-				return err
-			}
+		if err := s.dropPending(tx, list.Name, h.From); err != nil {
+			return err
 		}
 		return s.refuseJoin(tx, list, h.From, "Your request to join "+list.Settings.Title+" waited for a moderator and nobody decided in time, so it lapsed. You are welcome to ask again.")
 	}

@@ -163,8 +163,7 @@ func (s *Service) postTo(tx *store.Tx, p *inbound, name string) (Decision, error
 			return d, err
 		}
 		if f.member != nil {
-			f.member.Posts++
-			return d, tx.PutMembership(*f.member)
+			return d, s.countPost(tx, *f.member, false)
 		}
 	case Hold:
 		h := store.Held{List: list.Name, Kind: "post", EnvelopeFrom: p.env.From, From: f.sender,

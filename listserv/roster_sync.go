@@ -92,7 +92,6 @@ func (s *Service) syncTx(tx *store.Tx, actor Actor, l store.List, specs []Member
 		return err
 	}
 	mayRole := s.mayGiveRoles(tx, actor, l.Name)
-	now := s.clock.Now()
 	for i, sp := range specs {
 		p, perr := tx.Person(sp.Address)
 		if perr != nil && !errors.Is(perr, store.ErrNotFound) {
@@ -114,20 +113,12 @@ func (s *Service) syncTx(tx *store.Tx, actor Actor, l store.List, specs []Member
 		}
 		switch {
 		case errors.Is(err, store.ErrNotFound) || (err == nil && Status(mb.Status) == StatusPending):
-			mb = store.Membership{List: l.Name, Address: sp.Address, Role: or(sp.Role, "member"), Mode: or(sp.Mode, "each"),
-				Status: string(StatusOK), Joined: now, UnsubToken: mb.UnsubToken, BounceToken: mb.BounceToken}
-			if l.Settings.Capacity > 0 && mb.Role == "member" && seats >= l.Settings.Capacity {
-				mb.Status = string(StatusWaitlist)
-			} else if mb.Role == "member" {
-				seats++
-			}
-			if err := tx.PutMembership(mb); err != nil {
+			mb, err = s.admit(tx, l, store.Membership{List: l.Name, Address: sp.Address, Role: sp.Role, Mode: sp.Mode,
+				UnsubToken: mb.UnsubToken, BounceToken: mb.BounceToken}, &seats)
+			if err != nil {
 				return err
 			}
 			res.Added = append(res.Added, sp.Address)
-			if err := s.emit(tx, EventMemberJoined, l.Name, memberEvent(mb)); err != nil {
-				return err
-			}
 			if opts.Notify && !opts.DryRun {
 				tmpl := "welcome"
 				if Status(mb.Status) == StatusWaitlist {
@@ -142,18 +133,16 @@ func (s *Service) syncTx(tx *store.Tx, actor Actor, l store.List, specs []Member
 		case Status(mb.Status) == StatusBanned:
 			// A ban is the moderators' decision; a sync does not lift it.
 		default:
-			changed := nameChanged
-			if sp.Role != "" && sp.Role != mb.Role {
-				mb.Role, changed = sp.Role, true
+			mode := sp.Mode
+			if mode == mb.Mode {
+				mode = "" // restating the mode does not re-enable bounced delivery
 			}
-			if sp.Mode != "" && sp.Mode != mb.Mode {
-				mb.Mode, changed = sp.Mode, true
-			}
-			if !changed {
-				continue
-			}
-			if err := tx.PutMembership(mb); err != nil {
+			_, changed, err := s.setRoleMode(tx, mb, sp.Role, mode)
+			if err != nil {
 				return err
+			}
+			if !changed && !nameChanged {
+				continue
 			}
 			res.Updated = append(res.Updated, sp.Address)
 		}
@@ -182,13 +171,10 @@ func (s *Service) syncTx(tx *store.Tx, actor Actor, l store.List, specs []Member
 		return 0
 	})
 	for _, mb := range gone {
-		if err := tx.DeleteMembership(l.Name, mb.Address); err != nil {
+		if _, err := s.removeMember(tx, l.Name, mb.Address); err != nil {
 			return err
 		}
 		res.Removed = append(res.Removed, mb.Address)
-		if err := s.emit(tx, EventMemberLeft, l.Name, memberEvent(mb)); err != nil {
-			return err
-		}
 		if opts.Notify && !opts.DryRun && Status(mb.Status) != StatusPending {
 			if err := s.syncNotice(tx, l, mb.Address, "goodbye", ""); err != nil {
 				return err

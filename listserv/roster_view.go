@@ -352,14 +352,12 @@ func (s *Service) Promote(ctx context.Context, a Actor, list, addr string, front
 			if !first.Before(mb.Joined) {
 				return nil // first already
 			}
-			mb.Joined = first.Add(-time.Second)
-			if err := tx.PutMembership(mb); err != nil {
+			if err := s.moveOnWaitlist(tx, mb, first.Add(-time.Second)); err != nil {
 				return err
 			}
 			return s.AuditChange(tx, a, list, "moved "+addr+" to the front of the waitlist")
 		}
-		mb.Status = string(StatusOK)
-		if err := tx.PutMembership(mb); err != nil {
+		if err := s.giveSeat(tx, mb); err != nil {
 			return err
 		}
 		subj, body, err := s.render(list, "waitlist-promoted", map[string]any{

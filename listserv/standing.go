@@ -80,15 +80,12 @@ func (s *Service) standingChanged(tx *store.Tx, addr string, good bool) error {
 		case !good && policy == LapseNomail:
 			tmpl, data["Paused"] = "standing-lapsed", true
 			if mb.LapsedMode == "" {
-				mb.LapsedMode = mb.Mode
-				mb.Mode = "nomail"
-				if err := tx.PutMembership(mb); err != nil {
+				if err := s.pauseForLapse(tx, mb); err != nil {
 					return err
 				}
 			}
 		case good && mb.LapsedMode != "":
-			mb.Mode, mb.LapsedMode = mb.LapsedMode, ""
-			if err := tx.PutMembership(mb); err != nil {
+			if err := s.restoreAfterLapse(tx, mb); err != nil {
 				return err
 			}
 			tmpl, data["Restored"] = "standing-restored", true

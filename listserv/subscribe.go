@@ -20,41 +20,13 @@ const confirmTTL = 7 * 24 * time.Hour
 // someone's mailbox.
 const confirmResendAfter = 24 * time.Hour
 
-// RequestJoin asks for addr to join a list, for any front door (the web
-// join form, mail to NAME-join@). It answers the same whether or not the
-// address is known, a member, banned or already waiting, so the answer
-// tells nothing about anyone: only the mail that addr receives does. An
-// open list takes the person at once only when the actor is addr itself;
-// otherwise, and on confirm and approve lists, addr is asked to confirm
-// (at most once a day). name is kept for a new person.
-func (s *Service) RequestJoin(ctx context.Context, a Actor, list, addr, name string) error {
-	addr = NormalizeAddress(addr)
-	if !ValidAddress(addr) {
-		return fmt.Errorf("%q is not an email address", addr)
-	}
-	err := s.st.Update(func(tx *store.Tx) error {
-		l, err := tx.List(list)
-		if errors.Is(err, store.ErrNotFound) {
-			return noListError{list}
-		}
-		if err != nil {
-			return err
-		}
-		if name != "" {
-			if _, err := tx.Person(addr); errors.Is(err, store.ErrNotFound) {
-				if err := tx.PutPerson(store.Person{Address: addr, Name: name, Created: s.clock.Now()}); err != nil {
-					return err
-				}
-			}
-		}
-		_, _, err = s.requestJoin(tx, a, l, addr)
-		return err
-	})
-	return err
-}
 
-// requestJoin starts a subscription for addr, by the list's `subscribe`
-// policy: open joins at once (when the actor is addr), confirm and
+// requestJoin is the one join operation, inside the caller's
+// transaction: the mail command (NAME-join@, "subscribe") and the web
+// form (SelfJoin) both come here. It answers the same whether or not the
+// address is known, a member, banned or already waiting, so the answer
+// tells nothing about anyone: only the mail that addr receives does. It
+// starts a subscription for addr by the list's `subscribe` policy: open joins at once (when the actor is addr), confirm and
 // approve first ask the address to confirm (approve then asks the
 // moderators), closed refuses. It returns the sentence that answers the
 // request.
@@ -83,7 +55,7 @@ func (s *Service) requestJoin(tx *store.Tx, a Actor, list store.List, addr strin
 		return reason, false, nil
 	}
 	if subscribePolicy(list) == SubscribeOpen && a.Address == addr {
-		mb = store.Membership{List: list.Name, Address: addr, Role: string(ListMember), Mode: string(ModeEach), Joined: s.clock.Now()}
+		mb = store.Membership{List: list.Name, Address: addr, Role: string(ListMember), Mode: string(ModeEach)}
 		status, err := s.activate(tx, list, mb)
 		if err != nil {
 			return "", false, err
@@ -135,21 +107,6 @@ func (s *Service) confirmOutstanding(tx *store.Tx, mb store.Membership) bool {
 	return now.Sub(mb.ConfirmSent) < confirmResendAfter
 }
 
-// newConfirmation issues mb's one outstanding confirmation (dropping an
-// earlier one) and stores mb with it.
-func (s *Service) newConfirmation(tx *store.Tx, mb *store.Membership, kind, data string) (string, error) {
-	if mb.ConfirmToken != "" {
-		if err := tx.DeleteToken(mb.ConfirmToken); err != nil {
-			return "", err
-		}
-	}
-	tok, err := s.IssueToken(tx, kind, mb.List, mb.Address, 0, data, confirmTTL)
-	if err != nil {
-		return "", err
-	}
-	mb.ConfirmToken, mb.ConfirmSent = tok, s.clock.Now()
-	return tok, tx.PutMembership(*mb)
-}
 
 // standingProblem explains why a person may not join a list that requires
 // good standing (dues paid), or returns "".
@@ -169,20 +126,9 @@ func (s *Service) standingProblem(tx *store.Tx, list store.List, addr string) st
 // list with a capacity is full, and sends the matching welcome. It
 // returns the status given.
 func (s *Service) activate(tx *store.Tx, list store.List, mb store.Membership) (Status, error) {
-	seats, err := seatsTaken(tx, list.Name)
-	if err != nil {
-		return "", err
-	}
-	mb.Status = string(StatusOK)
-	if list.Settings.Capacity > 0 && mb.Role == "member" && seats >= list.Settings.Capacity {
-		mb.Status = string(StatusWaitlist)
-	}
-	mb.Joined = s.clock.Now()
 	mb.SelfJoined = true // a roster sync keeps people who asked to join (see roster_sync.go)
-	if err := tx.PutMembership(mb); err != nil {
-		return "", err
-	}
-	if err := s.emit(tx, EventMemberJoined, list.Name, memberEvent(mb)); err != nil {
+	mb, err := s.admit(tx, list, mb, nil)
+	if err != nil {
 		return "", err
 	}
 	name := ""
@@ -334,8 +280,8 @@ func (s *Service) confirmedJoin(tx *store.Tx, list store.List, addr string) (str
 	if reason := s.standingProblem(tx, list, addr); reason != "" {
 		return reason, nil
 	}
-	if list.Settings.Subscribe == "approve" {
-		if err := tx.PutMembership(mb); err != nil {
+	if subscribePolicy(list) == SubscribeApprove {
+		if err := s.keepPending(tx, mb); err != nil {
 			return "", err
 		}
 		_, err := s.holdItem(tx, list, store.Held{List: list.Name, Kind: "join", From: addr, Subject: "join request from " + addr,
@@ -380,10 +326,8 @@ func (s *Service) decideJoin(tx *store.Tx, list store.List, h *store.Held, actio
 		return err
 	case DecideReject, DecideDiscard:
 		h.Status = map[string]string{DecideReject: "rejected", DecideDiscard: "discarded"}[action]
-		if mb, err := tx.Membership(list.Name, h.From); err == nil && Status(mb.Status) == StatusPending {
-			if err := tx.DeleteMembership(list.Name, h.From); err != nil {
-				return err
-			}
+		if err := s.dropPending(tx, list.Name, h.From); err != nil {
+			return err
 		}
 		if action == DecideReject {
 			text := "A moderator of " + list.Settings.Title + " did not approve your request to join."
@@ -408,10 +352,7 @@ func (s *Service) leave(tx *store.Tx, list store.List, addr string) (string, err
 	if err != nil || Status(mb.Status) == StatusBanned {
 		return addr + " is not a member of " + list.Settings.Title + " any more.", nil
 	}
-	if err := tx.DeleteMembership(list.Name, addr); err != nil {
-		return "", err
-	}
-	if err := s.emit(tx, EventMemberLeft, list.Name, memberEvent(mb)); err != nil {
+	if _, err := s.removeMember(tx, list.Name, addr); err != nil {
 		return "", err
 	}
 	subj, body, err := s.render(list.Name, "goodbye", map[string]any{

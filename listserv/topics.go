@@ -155,10 +155,10 @@ func (s *Service) setTopics(tx *store.Tx, a Actor, list store.List, mb store.Mem
 			}
 		}
 	}
-	mb.Topics = topics
-	if err := tx.PutMembership(mb); err != nil {
+	if err := s.setDigestPrefs(tx, mb, mb.DigestFormat, mb.DigestFrequency, topics); err != nil {
 		return "", err
 	}
+	mb.Topics = topics
 	what := "all"
 	if len(topics) > 0 {
 		what = strings.Join(topics, ",")
@@ -199,10 +199,10 @@ func (s *Service) SetDigestFrequency(ctx context.Context, a Actor, list, addr st
 }
 
 func (s *Service) setDigestFrequency(tx *store.Tx, a Actor, list store.List, mb store.Membership, f store.DigestFrequency) (string, error) {
-	mb.DigestFrequency = f
-	if err := tx.PutMembership(mb); err != nil {
+	if err := s.setDigestPrefs(tx, mb, mb.DigestFormat, f, mb.Topics); err != nil {
 		return "", err
 	}
+	mb.DigestFrequency = f
 	answer := "Your digest of " + list.Settings.Title + " will come once a week."
 	if f == store.DigestDaily {
 		answer = "Your digest of " + list.Settings.Title + " will come once a day, on the days there were messages."

@@ -21,10 +21,7 @@ func (s *Service) Unsubscribe(token string) (list, addr string, err error) {
 			return store.ErrNotFound // a ban is not lifted by leaving
 		}
 		list, addr = t.List, t.Address
-		if err := s.emitLeaving(tx, t.List, t.Address); err != nil {
-			return err
-		}
-		if err := tx.DeleteMembership(t.List, t.Address); err != nil {
+		if _, err := s.removeMember(tx, t.List, t.Address); err != nil {
 			return err
 		}
 		if err := s.AuditChange(tx, Person(t.Address, DoorWeb), t.List, "left by one-click unsubscribe"); err != nil {

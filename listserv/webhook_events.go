@@ -479,12 +479,3 @@ func (s *Service) emitIf(tx *store.Tx, cond bool, typ EventType, list string, da
 	return s.emit(tx, typ, list, data)
 }
 
-// emitLeaving emits member.left for a membership about to be deleted (if
-// it exists).
-func (s *Service) emitLeaving(tx *store.Tx, list, addr string) error {
-	mb, err := tx.Membership(list, NormalizeAddress(addr))
-	if err != nil {
-		return nil // not a member: the caller reports it
-	}
-	return s.emit(tx, EventMemberLeft, list, memberEvent(mb))
-}

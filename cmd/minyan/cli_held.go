@@ -55,7 +55,7 @@ func setupHeldDecide(decision string) func(fs *flag.FlagSet) action {
 			if err != nil || id == 0 {
 				return env.usage(fmt.Sprintf("%q is not a held item ID (a number from 'minyan held ls')", args[0]))
 			}
-			h, err := env.app.Svc.Decide(ctx, env.actor(), id, decision, *reason)
+			h, err := env.app.Svc.Decide(ctx, env.actor(), "", id, decision, *reason)
 			if err != nil {
 				return fmt.Errorf("held %s: %w", decision, err)
 			}

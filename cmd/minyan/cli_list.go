@@ -60,7 +60,7 @@ func setupListShow(fs *flag.FlagSet) action {
 			if l, err = tx.List(name); err != nil {
 				return err
 			}
-			if members, err = countMembers(tx, name); err != nil {
+			if members, err = listserv.MemberCount(tx, name); err != nil {
 				return err
 			}
 			archived, _, err = tx.ArchiveStats(name)
@@ -103,7 +103,7 @@ func setupListLs(fs *flag.FlagSet) action {
 				return err
 			}
 			for _, l := range lists {
-				n, err := countMembers(tx, l.Name)
+				n, err := listserv.MemberCount(tx, l.Name)
 				if err != nil {
 					return err
 				}
@@ -133,15 +133,4 @@ func setupListRm(fs *flag.FlagSet) action {
 	}
 }
 
-// countMembers counts a list's members the way the `info` email command
-// does (listserv.Counts), without loading the roster into memory.
-func countMembers(tx *store.Tx, list string) (int, error) {
-	n := 0
-	err := tx.EachMember(list, func(m store.Membership) error {
-		if listserv.Counts(m) {
-			n++
-		}
-		return nil
-	})
-	return n, err
-}
+

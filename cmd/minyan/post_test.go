@@ -204,13 +204,13 @@ func TestPolicies(t *testing.T) {
 	// An approved held post goes out; approving twice is refused.
 	held, _ := svc.HeldItems(context.Background(), listserv.Operator(listserv.DoorCLI), "disc")
 	before := e.sink.Delivered()
-	if _, err := svc.Decide(t.Context(), listserv.Operator(listserv.DoorCLI), held[0].ID, "approve", ""); err != nil {
+	if _, err := svc.Decide(t.Context(), listserv.Operator(listserv.DoorCLI), "", held[0].ID, "approve", ""); err != nil {
 		t.Fatal(err)
 	}
 	if !e.sink.WaitDelivered(before+2, 20*time.Second) {
 		t.Fatal("approved post not distributed")
 	}
-	if _, err := svc.Decide(t.Context(), listserv.Operator(listserv.DoorCLI), held[0].ID, "discard", ""); err == nil {
+	if _, err := svc.Decide(t.Context(), listserv.Operator(listserv.DoorCLI), "", held[0].ID, "discard", ""); err == nil {
 		t.Fatal("second decision on the same item was accepted")
 	}
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"minyan/digest"
@@ -32,15 +33,9 @@ func (c ServiceCore) Lists(_ context.Context, _ listserv.Actor) ([]ListSummary, 
 	}
 	out := make([]ListSummary, 0, len(ls))
 	for _, l := range ls {
-		mbs, err := c.Svc.Members(l.Name)
+		n, err := c.Svc.MemberCountOf(l.Name)
 		if err != nil {
 			return nil, err
-		}
-		n := 0
-		for _, mb := range mbs {
-			if listserv.Counts(mb) {
-				n++
-			}
 		}
 		out = append(out, ListSummary{List: l, Members: n})
 	}
@@ -131,27 +126,10 @@ func (c ServiceCore) Held(ctx context.Context, a listserv.Actor, list string) ([
 
 // Decide decides a held item of list.
 func (c ServiceCore) Decide(ctx context.Context, a listserv.Actor, list string, id uint64, action, reason string) error {
-	items, err := c.Held(ctx, a, list)
-	if err != nil {
-		return err
-	}
-	found := false
-	for _, h := range items {
-		found = found || h.ID == id
-	}
-	if !found {
-		hist, err := c.Svc.HeldHistory(ctx, a, list)
-		if err != nil {
-			return err
-		}
-		for _, h := range hist {
-			if h.ID == id {
-				return fmt.Errorf("held #%d was %s by %s: %w", id, h.Status, h.DecidedBy, listserv.ErrAlreadyDecided)
-			}
-		}
+	_, err := c.Svc.Decide(ctx, a, list, id, action, reason)
+	if errors.Is(err, listserv.ErrNoHeld) {
 		return fmt.Errorf("no held item #%d on %s: %w", id, list, errNotFound)
 	}
-	_, err = c.Svc.Decide(ctx, a, id, action, reason)
 	return err
 }
 

@@ -25,7 +25,7 @@ import (
 type ConsoleModCore interface {
 	HeldQueue(ctx context.Context, a listserv.Actor, list string) ([]listserv.HeldPreview, error)
 	HeldHistory(ctx context.Context, a listserv.Actor, list string) ([]store.Held, error)
-	DecideOn(ctx context.Context, a listserv.Actor, list string, id uint64, action, reason string) (store.Held, error)
+	Decide(ctx context.Context, a listserv.Actor, list string, id uint64, action, reason string) (store.Held, error)
 	RosterPageOf(ctx context.Context, a listserv.Actor, list string, f listserv.RosterFilter, page int) (listserv.RosterPage, error)
 	RosterCSV(ctx context.Context, a listserv.Actor, list string, w io.Writer) error
 	ImportMembers(ctx context.Context, a listserv.Actor, list string, rows []listserv.MemberRow, progress func(listserv.ImportProgress)) (listserv.ImportProgress, error)

@@ -50,7 +50,7 @@ func (c *modCore) HeldQueue(ctx context.Context, a listserv.Actor, list string) 
 	return []listserv.HeldPreview{{Held: store.Held{ID: 7, List: "team", Kind: "post", From: "x@example.com", Subject: "Hi <b>", Reason: "not a member"},
 		HTML: "<p>safe</p>"}}, nil
 }
-func (c *modCore) DecideOn(ctx context.Context, a listserv.Actor, list string, id uint64, action, reason string) (store.Held, error) {
+func (c *modCore) Decide(ctx context.Context, a listserv.Actor, list string, id uint64, action, reason string) (store.Held, error) {
 	if err := c.check(a, list); err != nil {
 		return store.Held{}, err
 	}
