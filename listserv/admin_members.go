@@ -173,7 +173,6 @@ func (s *Service) upsertPerson(tx *store.Tx, sp MemberSpec) error {
 	return tx.PutPerson(p)
 }
 
-
 // SetMember changes role and/or mode. Setting a mode re-enables a member
 // whose delivery was disabled by bounces. Changing a role needs
 // PermSettings; changing a mode needs PermRoster, except that a person may

@@ -205,7 +205,6 @@ func (s *Service) decidePost(tx *store.Tx, list store.List, h *store.Held, actio
 	return nil
 }
 
-
 // actorName is how a decision names who made it, for the moderators'
 // echo and `held ls --all`: the person's address, else the credential or
 // command-line user, else "the operator".

@@ -20,7 +20,6 @@ const confirmTTL = 7 * 24 * time.Hour
 // someone's mailbox.
 const confirmResendAfter = 24 * time.Hour
 
-
 // requestJoin is the one join operation, inside the caller's
 // transaction: the mail command (NAME-join@, "subscribe") and the web
 // form (SelfJoin) both come here. It answers the same whether or not the
@@ -106,7 +105,6 @@ func (s *Service) confirmOutstanding(tx *store.Tx, mb store.Membership) bool {
 	}
 	return now.Sub(mb.ConfirmSent) < confirmResendAfter
 }
-
 
 // standingProblem explains why a person may not join a list that requires
 // good standing (dues paid), or returns "".

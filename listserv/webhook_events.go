@@ -478,4 +478,3 @@ func (s *Service) emitIf(tx *store.Tx, cond bool, typ EventType, list string, da
 	}
 	return s.emit(tx, typ, list, data)
 }
-

@@ -132,5 +132,3 @@ func setupListRm(fs *flag.FlagSet) action {
 		return nil
 	}
 }
-
-
