@@ -33,7 +33,7 @@ func wantsDigest(mb store.Membership, period store.DigestFrequency) bool {
 	if !listserv.Deliverable(mb) || mb.Frequency() != period {
 		return false
 	}
-	return mb.Mode == string(listserv.ModeDigest) || (mb.Mode == string(listserv.ModeEach) && len(mb.Topics) > 0)
+	return mb.Mode == listserv.ModeDigest || (mb.Mode == listserv.ModeEach && len(mb.Topics) > 0)
 }
 
 // digestGroups sorts a period's digest members by the posts they see: a
@@ -64,12 +64,12 @@ func (s *Scheduler) digestGroups(tx *store.Tx, l store.List, period store.Digest
 			return nil
 		}
 		g := all
-		if anyMuted || mb.Mode != string(listserv.ModeDigest) {
+		if anyMuted || mb.Mode != listserv.ModeDigest {
 			pick = pick[:0]
 			n := 0
 			for _, p := range posts {
 				in := !mutedBy[p.meta.Thread][mb.Address] &&
-					(mb.Mode == string(listserv.ModeDigest) || !listserv.FollowsPost(mb.Topics, p.tags))
+					(mb.Mode == listserv.ModeDigest || !listserv.FollowsPost(mb.Topics, p.tags))
 				b := byte('0')
 				if in {
 					b, n = '1', n+1

@@ -92,10 +92,10 @@ func (e *env) list(name, kind string, settings []string, members ...string) stor
 		f := strings.Split(m, ":")
 		sp := listserv.MemberSpec{Address: f[0]}
 		if len(f) > 1 {
-			sp.Role = f[1]
+			sp.Role = listserv.ListRole(f[1])
 		}
 		if len(f) > 2 {
-			sp.Mode = f[2]
+			sp.Mode = listserv.Mode(f[2])
 		}
 		if len(f) > 3 {
 			sp.Name = f[3]

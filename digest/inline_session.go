@@ -23,7 +23,7 @@ func (s *Scheduler) sessionLinks(l store.List, threads []ThreadView) {
 		if base != "" {
 			t.URL = fmt.Sprintf("%s/m/%d", base, t.first.Seq)
 		}
-		if l.Settings.Posting != "announce" {
+		if l.Settings.Posting != store.PostingAnnounce {
 			t.ReplyLink = s.replyLink(l.Name, t.first.Subject, t.first.MessageID)
 		}
 	}

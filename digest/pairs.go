@@ -214,7 +214,7 @@ func (s *Scheduler) queuePairMail(tx *store.Tx, l store.List, si SessionInfo, j 
 		)
 		for _, a := range g {
 			mb, err := tx.Membership(l.Name, a)
-			if err != nil || !listserv.Deliverable(mb) || mb.Mode == "nomail" {
+			if err != nil || !listserv.Deliverable(mb) || mb.Mode == listserv.ModeNomail {
 				continue
 			}
 			addrs = append(addrs, personAddress(tx, a))

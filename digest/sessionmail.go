@@ -16,7 +16,7 @@ import (
 func sessionMembers(tx *store.Tx, l store.List) ([]store.Membership, error) {
 	var out []store.Membership
 	err := tx.EachMember(l.Name, func(mb store.Membership) error {
-		if listserv.Deliverable(mb) && mb.Mode != "nomail" {
+		if listserv.Deliverable(mb) && mb.Mode != listserv.ModeNomail {
 			out = append(out, mb)
 		}
 		return nil

@@ -320,7 +320,7 @@ func (s *Scheduler) queueDigestGroup(tx *store.Tx, l store.List, period store.Di
 		Threads: threads, PostAddress: s.svc.Address(l.Name, listserv.RolePost, ""),
 		RequestAddress: s.svc.Address(l.Name, listserv.RoleRequest, ""),
 		LeaveAddress:   s.svc.Address(l.Name, listserv.RoleLeave, ""),
-		CanPost:        l.Settings.Posting != "announce",
+		CanPost:        l.Settings.Posting != store.PostingAnnounce,
 		period:         period,
 	}
 	if period == store.DigestDaily {

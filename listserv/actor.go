@@ -89,18 +89,18 @@ const (
 )
 
 // minRole is the least role holding each permission.
-var minRole = [...]string{
-	PermRead:     "member",
-	PermSeeHeld:  "facilitator",
-	PermModerate: "facilitator",
-	PermSessions: "facilitator",
-	PermRoster:   "moderator",
-	PermSettings: "owner",
+var minRole = [...]ListRole{
+	PermRead:     ListMember,
+	PermSeeHeld:  ListFacilitator,
+	PermModerate: ListFacilitator,
+	PermSessions: ListFacilitator,
+	PermRoster:   ListModerator,
+	PermSettings: ListOwner,
 	PermAdmin:    "", // no list role suffices
 }
 
 // RoleAllows tells whether a role on a list grants p.
-func RoleAllows(role string, p Permission) bool {
+func RoleAllows[R ~string](role R, p Permission) bool {
 	if p < 0 || int(p) >= len(minRole) || minRole[p] == "" {
 		return false
 	}

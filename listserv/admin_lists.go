@@ -28,7 +28,7 @@ func (s *Service) CreateList(ctx context.Context, a Actor, name, kind, title, de
 	}
 	set.Description = description
 	now := s.clock.Now()
-	l := store.List{Name: name, Kind: kind, Created: now, UIDValidity: uint32(now.Unix()), Settings: set}
+	l := store.List{Name: name, Kind: Kind(kind), Created: now, UIDValidity: uint32(now.Unix()), Settings: set}
 	if l.UIDValidity == 0 {
 		l.UIDValidity = 1
 	}

@@ -14,21 +14,23 @@ import (
 type MemberSpec struct {
 	Address      string
 	Name         string
-	Role         string
-	Mode         string
+	Role         ListRole
+	Mode         Mode
 	GoodStanding *bool
 }
 
-func checkChoice(what, v string, allowed []string) error {
+func checkChoice[T ~string](what string, v T, allowed []T) error {
 	if v == "" {
 		return nil
 	}
-	for _, a := range allowed {
+	names := make([]string, len(allowed))
+	for i, a := range allowed {
 		if v == a {
 			return nil
 		}
+		names[i] = string(a)
 	}
-	return fmt.Errorf("%s %q: must be one of %s", what, v, strings.Join(allowed, ", "))
+	return fmt.Errorf("%s %q: must be one of %s", what, v, strings.Join(names, ", "))
 }
 
 // Validate checks a spec before it touches the store.
@@ -97,7 +99,7 @@ func (s *Service) addMembersTx(tx *store.Tx, a Actor, l store.List, specs []Memb
 			res[i].Err = fmt.Errorf("%s is already a member of %s", sp.Address, list)
 			continue
 		}
-		cur := string(ListMember)
+		cur := ListMember
 		if exists {
 			cur = mb.Role
 		}
@@ -113,15 +115,15 @@ func (s *Service) addMembersTx(tx *store.Tx, a Actor, l store.List, specs []Memb
 				return err
 			}
 			res[i].Status = "updated"
-			whats = append(whats, "updated "+sp.Address+" (role "+mb.Role+", mode "+mb.Mode+")")
+			whats = append(whats, "updated "+sp.Address+" (role "+string(mb.Role)+", mode "+string(mb.Mode)+")")
 			continue
 		}
 		mb, err = s.admit(tx, l, store.Membership{List: list, Address: sp.Address, Role: sp.Role, Mode: sp.Mode}, seats)
 		if err != nil {
 			return err
 		}
-		res[i].Status = mb.Status
-		whats = append(whats, "added "+sp.Address+" (role "+mb.Role+", mode "+mb.Mode+", status "+mb.Status+")")
+		res[i].Status = string(mb.Status)
+		whats = append(whats, "added "+sp.Address+" (role "+string(mb.Role)+", mode "+string(mb.Mode)+", status "+string(mb.Status)+")")
 	}
 	return s.auditMany(tx, a, list, whats)
 }
@@ -178,10 +180,10 @@ func (s *Service) upsertPerson(tx *store.Tx, sp MemberSpec) error {
 // PermSettings; changing a mode needs PermRoster, except that a person may
 // always change their own mode.
 func (s *Service) SetMember(ctx context.Context, a Actor, list, addr, role, mode string) error {
-	if err := checkChoice("role", role, roles); err != nil {
+	if err := checkChoice("role", ListRole(role), roles); err != nil {
 		return err
 	}
-	if err := checkChoice("mode", mode, modes); err != nil {
+	if err := checkChoice("mode", Mode(mode), modes); err != nil {
 		return err
 	}
 	addr = NormalizeAddress(addr)
@@ -200,18 +202,18 @@ func (s *Service) SetMember(ctx context.Context, a Actor, list, addr, role, mode
 		if err != nil {
 			return notFoundText(err, fmt.Sprintf("%s is not a member of %s", addr, list))
 		}
-		return s.setMember(tx, a, mb, role, mode)
+		return s.setMember(tx, a, mb, ListRole(role), Mode(mode))
 	})
 }
 
 // setMember changes a membership's role and mode inside tx and records
 // the change.
-func (s *Service) setMember(tx *store.Tx, a Actor, mb store.Membership, role, mode string) error {
+func (s *Service) setMember(tx *store.Tx, a Actor, mb store.Membership, role ListRole, mode Mode) error {
 	mb, _, err := s.setRoleMode(tx, mb, role, mode)
 	if err != nil {
 		return err
 	}
-	return s.AuditChange(tx, a, mb.List, "changed "+mb.Address+" (role "+mb.Role+", mode "+mb.Mode+")")
+	return s.AuditChange(tx, a, mb.List, "changed "+mb.Address+" (role "+string(mb.Role)+", mode "+string(mb.Mode)+")")
 }
 
 // RemoveMembers takes people off a list; a freed seat promotes the first
@@ -234,7 +236,7 @@ func (s *Service) RemoveMembers(ctx context.Context, a Actor, list string, addrs
 				res[i].Err = notFoundText(err, fmt.Sprintf("%s is not a member of %s", addr, list))
 				continue
 			}
-			if !mayRole && mb.Role != string(ListMember) {
+			if !mayRole && mb.Role != ListMember {
 				res[i].Err = fmt.Errorf("%s is a %s: %w", addr, mb.Role, ErrForbidden)
 				continue
 			}
@@ -265,7 +267,7 @@ func (s *Service) promoteWaitlist(tx *store.Tx, list string) error {
 	for seats < l.Settings.Capacity {
 		var first *store.Membership
 		err := tx.EachMember(list, func(m store.Membership) error {
-			if Status(m.Status) != StatusWaitlist || s.standingProblem(tx, l, m.Address) != "" {
+			if m.Status != StatusWaitlist || s.standingProblem(tx, l, m.Address) != "" {
 				return nil // dues lapsed while waiting: they keep their place, not a seat
 			}
 			if first == nil || m.Joined.Before(first.Joined) {

@@ -91,7 +91,10 @@ func (s *Service) AuthenticateAPIToken(secret string) (store.APIToken, error) {
 
 // RosterEntry is one line of a roster with the person's name.
 type RosterEntry struct {
-	Address, Name, Role, Mode, Status string
+	Address, Name string
+	Role          ListRole
+	Mode          Mode
+	Status        Status
 }
 
 // Roster returns a list's members with their names, in address order.

@@ -59,7 +59,7 @@ func TestAppPasswords(t *testing.T) {
 
 func TestCanReadArchive(t *testing.T) {
 	mb := func(role string, status Status) *store.Membership {
-		return &store.Membership{Role: role, Status: string(status)}
+		return &store.Membership{Role: store.ListRole(role), Status: store.Status(status)}
 	}
 	for _, tc := range []struct {
 		kind, setting string
@@ -81,7 +81,7 @@ func TestCanReadArchive(t *testing.T) {
 		{"discussion", "owners", mb("owner", StatusOK), true},
 		{"discussion", "off", mb("owner", StatusOK), false},
 	} {
-		l := store.List{Name: "x", Kind: tc.kind, Settings: store.Settings{Archive: tc.setting}}
+		l := store.List{Name: "x", Kind: store.ListKind(tc.kind), Settings: store.Settings{Archive: store.ArchivePolicy(tc.setting)}}
 		if got := CanReadArchive(l, tc.mb); got != tc.want {
 			t.Errorf("%s/%s/%+v: %v, want %v", tc.kind, tc.setting, tc.mb, got, tc.want)
 		}

@@ -48,7 +48,7 @@ func archiveReadable(tx *store.Tx, l store.List, a Actor) (bool, error) {
 	if CanReadArchive(l, mb) {
 		return true, nil
 	}
-	return a.SiteAdmin && l.Kind != "caucus" && l.Settings.Archive != "off", nil
+	return a.SiteAdmin && l.Kind != KindCaucus && l.Settings.Archive != store.ArchiveOff, nil
 }
 
 // ReadableArchivesFor returns, in name order, the lists whose archive a
@@ -138,17 +138,17 @@ func (s *Service) readableArchiveNames(a Actor) ([]string, error) {
 // the owner role; `off` is closed to everyone.
 func CanReadArchive(l store.List, mb *store.Membership) bool {
 	setting := l.Settings.Archive
-	if setting == "public" && l.Kind == "caucus" {
-		setting = "members"
+	if setting == store.ArchivePublic && l.Kind == KindCaucus {
+		setting = store.ArchiveMembers
 	}
-	member := mb != nil && Status(mb.Status) != StatusPending && Status(mb.Status) != StatusWaitlist && Status(mb.Status) != StatusBanned
+	member := mb != nil && mb.Status != StatusPending && mb.Status != StatusWaitlist && mb.Status != StatusBanned
 	switch setting {
-	case "public":
+	case store.ArchivePublic:
 		return true
-	case "members":
+	case store.ArchiveMembers:
 		return member
-	case "owners":
-		return member && RoleRank(mb.Role) >= RoleRank("owner")
+	case store.ArchiveOwners:
+		return member && RoleRank(mb.Role) >= RoleRank(ListOwner)
 	}
 	return false
 }

@@ -37,14 +37,14 @@ func mayRedact(tx *store.Tx, l store.List, a Actor) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return Status(mb.Status) != StatusBanned && Status(mb.Status) != StatusPending && RoleAllows(mb.Role, PermSettings), nil
+	return mb.Status != StatusBanned && mb.Status != StatusPending && RoleAllows(mb.Role, PermSettings), nil
 }
 
 // denied is the answer to an actor without the right: ErrNotFound for a
 // caucus list they cannot read (its existence stays hidden),
 // ErrForbidden otherwise.
 func denied(tx *store.Tx, l store.List, a Actor) error {
-	if l.Kind == "caucus" {
+	if l.Kind == KindCaucus {
 		if r, err := archiveReadable(tx, l, a); err != nil {
 			return err
 		} else if !r {

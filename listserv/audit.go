@@ -37,7 +37,7 @@ func isSiteAdmin(tx *store.Tx, a Actor) bool {
 
 // roleOn is the role a person holds on a list: "" when they hold none
 // (no membership, or one that is pending, waitlisted or banned).
-func roleOn(tx *store.Tx, list, addr string) string {
+func roleOn(tx *store.Tx, list, addr string) ListRole {
 	if addr == "" {
 		return ""
 	}
@@ -50,7 +50,7 @@ func roleOn(tx *store.Tx, list, addr string) string {
 
 // holdsRole tells whether a membership carries its role's rights.
 func holdsRole(mb store.Membership) bool {
-	return Status(mb.Status) != StatusPending && Status(mb.Status) != StatusWaitlist && Status(mb.Status) != StatusBanned
+	return mb.Status != StatusPending && mb.Status != StatusWaitlist && mb.Status != StatusBanned
 }
 
 // authorize checks that a may exercise p on the list named name, and
@@ -70,7 +70,7 @@ func (s *Service) authorize(tx *store.Tx, a Actor, name string, p Permission) (s
 		return l, nil
 	}
 	role := roleOn(tx, name, a.Address)
-	if role == "" && l.Kind == string(KindCaucus) {
+	if role == "" && l.Kind == KindCaucus {
 		return l, noListError{name}
 	}
 	if !RoleAllows(role, p) {

@@ -86,14 +86,14 @@ func (s *Service) checkSender(ctx context.Context, env Envelope, m *rewrite.Mess
 // lists take anyone's posts, and moderated lists review everyone else's.
 func authGuarded(list store.List, member *store.Membership) bool {
 	switch list.Settings.Posting {
-	case "members", "announce":
+	case store.PostingMembers, store.PostingAnnounce:
 		return true
-	case "moderated":
-		if member != nil && RoleRank(member.Role) >= RoleRank("moderator") {
+	case store.PostingModerated:
+		if member != nil && RoleRank(member.Role) >= RoleRank(ListModerator) {
 			return true
 		}
 	}
-	return list.Kind == "caucus"
+	return list.Kind == KindCaucus
 }
 
 // authFailClosed tells whether a DNS failure sends a claimed member's
@@ -102,7 +102,7 @@ func authGuarded(list store.List, member *store.Membership) bool {
 // not) rather than through the usual policy (members-only discussion and
 // community lists: a resolver outage must not stop a list).
 func authFailClosed(list store.List) bool {
-	return list.Settings.Posting == "announce" || list.Kind == "announce" || list.Kind == "caucus"
+	return list.Settings.Posting == store.PostingAnnounce || list.Kind == KindAnnounce || list.Kind == KindCaucus
 }
 
 // senderHold is the sender-check rule of the posting chain: a post whose

@@ -49,7 +49,7 @@ func TestSpoofedMemberHeld(t *testing.T) {
 		{"discussion", "moderated", true, false},
 		{"discussion", "members", false, false}, // a non-member: the usual policy
 	} {
-		l := store.List{Name: "team", Kind: c.kind, Settings: store.Settings{Posting: c.posting}}
+		l := store.List{Name: "team", Kind: store.ListKind(c.kind), Settings: store.Settings{Posting: store.PostingPolicy(c.posting)}}
 		var mb *store.Membership
 		if c.claims {
 			mb = &store.Membership{Role: "member"}
@@ -85,7 +85,7 @@ func TestGenuineMemberNotHeld(t *testing.T) {
 		if kind == "announce" {
 			posting = "announce"
 		}
-		l := store.List{Name: "team", Kind: kind, Settings: store.Settings{Posting: posting}}
+		l := store.List{Name: "team", Kind: store.ListKind(kind), Settings: store.Settings{Posting: store.PostingPolicy(posting)}}
 		if hold, _ := senderHold(l, &store.Membership{Role: "member"}, v); hold {
 			t.Errorf("%s: genuine post held", kind)
 		}
@@ -117,7 +117,7 @@ func TestAuthDNSDown(t *testing.T) {
 		if kind == "announce" {
 			posting = "announce"
 		}
-		hold, reason := senderHold(store.List{Kind: kind, Settings: store.Settings{Posting: posting}}, &store.Membership{Role: "member"}, v)
+		hold, reason := senderHold(store.List{Kind: store.ListKind(kind), Settings: store.Settings{Posting: store.PostingPolicy(posting)}}, &store.Membership{Role: "member"}, v)
 		if hold != want || (hold && reason != ReasonUnverifiedDNS) {
 			t.Errorf("%s: hold=%v %q, want %v", kind, hold, reason, want)
 		}

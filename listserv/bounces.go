@@ -234,7 +234,7 @@ func (s *Service) DeliveryOutcome(tx *store.Tx, d outbox.Delivery) error {
 // the list's threshold, telling the member (at that address anyway) and
 // the owners.
 func (s *Service) countBounce(tx *store.Tx, list store.List, mb store.Membership, at time.Time, reason, source string) error {
-	if Status(mb.Status) != StatusOK && Status(mb.Status) != StatusBouncing {
+	if mb.Status != StatusOK && mb.Status != StatusBouncing {
 		return nil // disabled already, pending, waitlisted or banned
 	}
 	set := list.Settings
@@ -263,7 +263,7 @@ func (s *Service) countBounce(tx *store.Tx, list store.List, mb store.Membership
 		})
 		return s.setBounceState(tx, mb, StatusBouncing, mb.Bounces, reason)
 	}
-	mb.Status = string(StatusDisabled)
+	mb.Status = StatusDisabled
 	if err := s.setBounceState(tx, mb, StatusDisabled, mb.Bounces, reason); err != nil {
 		return err
 	}
@@ -313,7 +313,7 @@ func (s *Service) tellDisabled(tx *store.Tx, list store.List, mb store.Membershi
 	}); err != nil {
 		return err
 	}
-	owners, err := moderatorAddresses(tx, list.Name, "owner")
+	owners, err := moderatorAddresses(tx, list.Name, ListOwner)
 	if err != nil {
 		return err
 	}
@@ -350,7 +350,7 @@ func (s *Service) deliverabilityProblem(tx *store.Tx, list store.List, rcpt, rea
 	key := "deliverability/" + list.Name + "/" + now.UTC().Format("2006-01-02")
 	notify := !tx.JobDone(key)
 	if notify {
-		owners, err := moderatorAddresses(tx, list.Name, "owner")
+		owners, err := moderatorAddresses(tx, list.Name, ListOwner)
 		if err != nil {
 			return err
 		}
@@ -386,7 +386,7 @@ func (s *Service) deliverabilityProblem(tx *store.Tx, list store.List, rcpt, rea
 // probeDelivered re-enables a disabled member whose probe the relay
 // accepted.
 func (s *Service) probeDelivered(tx *store.Tx, list store.List, mb store.Membership) error {
-	if Status(mb.Status) != StatusDisabled {
+	if mb.Status != StatusDisabled {
 		return nil
 	}
 	tx.OnCommit(func() {
@@ -407,14 +407,14 @@ func (s *Service) probeBounced(tx *store.Tx, list store.List, mb store.Membershi
 			return err
 		}
 	}
-	if Status(mb.Status) != StatusOK && Status(mb.Status) != StatusBouncing {
+	if mb.Status != StatusOK && mb.Status != StatusBouncing {
 		return nil
 	}
 	disabledAt, err := time.Parse(time.RFC3339Nano, tok.Data)
 	if err != nil {
 		disabledAt = s.clock.Now()
 	}
-	mb.Status = string(StatusDisabled)
+	mb.Status = StatusDisabled
 	mb.Bounces = []time.Time{disabledAt}
 	if err := s.emit(tx, EventMemberDisabled, list.Name, memberEvent(mb)); err != nil {
 		return err
@@ -429,7 +429,7 @@ func (s *Service) probeBounced(tx *store.Tx, list store.List, mb store.Membershi
 // disabledSince is when a member's delivery was disabled: the last
 // counted bounce (scores of disabled members are frozen).
 func disabledSince(mb store.Membership) (time.Time, bool) {
-	if Status(mb.Status) != StatusDisabled || len(mb.Bounces) == 0 {
+	if mb.Status != StatusDisabled || len(mb.Bounces) == 0 {
 		return time.Time{}, false
 	}
 	return mb.Bounces[len(mb.Bounces)-1], true
@@ -510,7 +510,7 @@ func (s *Service) bounceMaintenance(ctx context.Context, now time.Time) error {
 		for _, l := range lists {
 			w := work{list: l}
 			err := tx.EachMember(l.Name, func(mb store.Membership) error {
-				switch Status(mb.Status) {
+				switch mb.Status {
 				case StatusBouncing:
 					if len(pruneBounces(mb.Bounces, now.Add(-l.Settings.BounceWindow))) < len(mb.Bounces) {
 						w.addrs = append(w.addrs, mb.Address)
@@ -551,7 +551,7 @@ func (s *Service) bounceMaintenance(ctx context.Context, now time.Time) error {
 				if err != nil {
 					return err
 				}
-				switch Status(mb.Status) {
+				switch mb.Status {
 				case StatusBouncing:
 					// Old bounces leave the score; none left, all is well.
 					kept, st := pruneBounces(mb.Bounces, now.Add(-list.Settings.BounceWindow)), StatusBouncing

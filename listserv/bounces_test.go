@@ -70,7 +70,7 @@ func (e *bounceEnv) list(name, kind string, members map[string]string, settings 
 	}
 	var specs []MemberSpec
 	for a, r := range members {
-		specs = append(specs, MemberSpec{Address: a, Role: r})
+		specs = append(specs, MemberSpec{Address: a, Role: ListRole(r)})
 	}
 	if _, err := e.svc.AddMembers(context.Background(), Operator(DoorCLI), name, specs, false); err != nil {
 		e.t.Fatal(err)

@@ -155,13 +155,13 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, sender 
 		title := list.Settings.Title
 		mb, merr := tx.Membership(listName, from)
 		member := merr == nil && holdsRole(mb)
-		if list.Kind == string(KindCaucus) && !member && (c.Name == "info" || c.Name == "who") {
+		if list.Kind == KindCaucus && !member && (c.Name == "info" || c.Name == "who") {
 			// A caucus's outsiders learn nothing, as for a list that
 			// does not exist.
 			answer = "There is no list at " + s.addr(listName, RolePost, "") + "."
 			return nil
 		}
-		if list.Kind == string(KindCaucus) && !member {
+		if list.Kind == KindCaucus && !member {
 			// Every other answer (and any mail it sends) names a
 			// caucus to its outsiders by its address only: never its
 			// title or description.
@@ -233,18 +233,18 @@ func (s *Service) runConfirmedCommand(tx *store.Tx, a Actor, list store.List, c 
 	mode := mb.Mode
 	switch {
 	case c.Arg == "on":
-		mode = c.Name
-	case mb.Mode == c.Name:
-		mode = string(ModeEach)
+		mode = Mode(c.Name)
+	case mb.Mode == Mode(c.Name):
+		mode = ModeEach
 	}
 	period := "weekly"
 	if mb.DigestFrequency == store.DigestDaily {
 		period = "daily"
 	}
-	answer := map[string]string{
-		string(ModeDigest): "You will now get one " + period + " digest instead of every message.",
-		string(ModeNomail): "Your mail from " + list.Settings.Title + " is paused. Send \"nomail off\" to resume.",
-		string(ModeEach):   "You will now get every message as it is sent.",
+	answer := map[Mode]string{
+		ModeDigest: "You will now get one " + period + " digest instead of every message.",
+		ModeNomail: "Your mail from " + list.Settings.Title + " is paused. Send \"nomail off\" to resume.",
+		ModeEach:   "You will now get every message as it is sent.",
 	}[mode]
 	return answer, s.setMember(tx, a, mb, "", mode)
 }
@@ -292,7 +292,7 @@ func (s *Service) firstAnswerToday(la ListAddress, addr string) bool {
 
 func (s *Service) isModeratorTx(tx *store.Tx, list, addr string) bool {
 	mb, err := tx.Membership(list, addr)
-	return err == nil && Status(mb.Status) != StatusBanned && CanModerate(mb.Role)
+	return err == nil && mb.Status != StatusBanned && CanModerate(mb.Role)
 }
 
 func (s *Service) helpData(list store.List) map[string]any {
@@ -314,10 +314,10 @@ func (s *Service) info(tx *store.Tx, list store.List) (string, error) {
 	if set.Description != "" {
 		fmt.Fprintf(&b, "%s\n", set.Description)
 	}
-	who := map[string]string{"members": "members", "moderated": "members, after a moderator's review", "open": "anyone",
-		"announce": "the moderators and owners"}[set.Posting]
-	join := map[string]string{"open": "anyone can join", "confirm": "anyone can join after confirming by email",
-		"approve": "joining needs a moderator's approval", "closed": "the owners add members"}[set.Subscribe]
+	who := map[store.PostingPolicy]string{store.PostingMembers: "members", store.PostingModerated: "members, after a moderator's review",
+		store.PostingOpen: "anyone", store.PostingAnnounce: "the moderators and owners"}[set.Posting]
+	join := map[SubscribePolicy]string{SubscribeOpen: "anyone can join", SubscribeConfirm: "anyone can join after confirming by email",
+		SubscribeApprove: "joining needs a moderator's approval", SubscribeClosed: "the owners add members"}[set.Subscribe]
 	fmt.Fprintf(&b, "Who can post: %s. How to join: %s.\n", who, join)
 	if set.Capacity > 0 {
 		fmt.Fprintf(&b, "Seats: %d.\n", set.Capacity)
@@ -336,7 +336,7 @@ func (s *Service) who(tx *store.Tx, list store.List) (string, error) {
 	var b strings.Builder
 	n := 0
 	err := tx.EachMember(list.Name, func(m store.Membership) error {
-		if !Deliverable(m) && Status(m.Status) != StatusDisabled {
+		if !Deliverable(m) && m.Status != StatusDisabled {
 			return nil
 		}
 		name := ""
@@ -345,8 +345,8 @@ func (s *Service) who(tx *store.Tx, list store.List) (string, error) {
 		}
 		n++
 		role := ""
-		if m.Role != "member" {
-			role = " (" + m.Role + ")"
+		if m.Role != ListMember {
+			role = " (" + string(m.Role) + ")"
 		}
 		fmt.Fprintf(&b, "  %s%s\n", displayAddress(name, m.Address), role)
 		return nil

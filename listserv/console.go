@@ -15,7 +15,7 @@ import (
 type ConsoleRights struct {
 	List store.List
 	// Role is the actor's role on the list ("" for none: a site admin).
-	Role      string
+	Role      ListRole
 	SiteAdmin bool
 	// SeeHeld: held items and the history; Sessions: sessions and
 	// pairs; Roster: members and decisions on joins; Settings: list
@@ -59,10 +59,11 @@ func (s *Service) IsSiteAdmin(a Actor) bool {
 
 // ListSummary is one list on the site admins' overview.
 type ListSummary struct {
-	Name, Kind, Title string
-	Members           int
-	Held              int
-	LastPost          time.Time
+	Name, Title string
+	Kind        Kind
+	Members     int
+	Held        int
+	LastPost    time.Time
 	// Bouncing and Disabled count members whose mail bounces (counted,
 	// or paused); Failed counts recipients the outbound queue gave up
 	// on; Queued counts deliveries still waiting.
@@ -98,7 +99,7 @@ func (s *Service) SiteOverview(ctx context.Context, a Actor) ([]ListSummary, err
 			out = append(out, sum)
 		}
 		if err := tx.EachHeld(false, func(h store.Held) error {
-			if i, ok := at[h.List]; ok && h.Status == "pending" {
+			if i, ok := at[h.List]; ok && h.Status == store.HeldPending {
 				out[i].Held++
 			}
 			return nil

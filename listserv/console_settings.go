@@ -114,7 +114,7 @@ func (s *Service) ListSettings(ctx context.Context, a Actor, name string) (Setti
 	if err != nil {
 		return v, err
 	}
-	preset, err := Preset(v.List.Kind, v.List.Name, s.o.Defaults)
+	preset, err := Preset(string(v.List.Kind), v.List.Name, s.o.Defaults)
 	if err != nil {
 		return v, err
 	}

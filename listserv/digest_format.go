@@ -17,7 +17,7 @@ func (s *Service) setDigestFormat(tx *store.Tx, mb store.Membership, f store.Dig
 	if f == store.DigestHTML {
 		answer = "Your digests will come formatted, with a plain-text version inside for mail programs that prefer it."
 	}
-	if mb.Mode != "digest" {
+	if mb.Mode != ModeDigest {
 		answer += " You get every message as it is sent now; send \"digest on\" to get the digest instead."
 	}
 	return answer, nil

@@ -36,7 +36,7 @@ var advertisedSetting = setting{
 // Advertised tells whether the web directory may show a list. A caucus
 // is never shown, whatever its setting says.
 func Advertised(l store.List) bool {
-	if l.Kind == "caucus" {
+	if l.Kind == KindCaucus {
 		return false
 	}
 	if l.Settings.Advertised == nil {
@@ -48,14 +48,14 @@ func Advertised(l store.List) bool {
 // ListCard is what the directory and a list's page say about a list.
 type ListCard struct {
 	Name        string
-	Kind        string
+	Kind        Kind
 	Title       string
 	Description string
 	// Subscribe is the join policy: open, confirm, approve or closed.
-	Subscribe string
+	Subscribe SubscribePolicy
 	// Posting is who may post: members, moderated, open or announce.
-	Posting        string
-	Archive        string
+	Posting        store.PostingPolicy
+	Archive        store.ArchivePolicy
 	Capacity       int
 	Address        string // NAME@domain
 	JoinAddress    string
@@ -121,7 +121,9 @@ type ListView struct {
 	// Member: the viewer is an active member (sees meeting links).
 	Member bool
 	// Role, Mode and Status are the viewer's membership ("" for none).
-	Role, Mode, Status string
+	Role   ListRole
+	Mode   Mode
+	Status Status
 	// CanReadArchive: the viewer may read the archive (the archive link).
 	CanReadArchive bool
 	// SignedIn: the viewer is a known person (not anonymous).
@@ -134,7 +136,7 @@ type ListView struct {
 // activeMember tells whether a membership counts as being on the list:
 // not pending, waitlisted or banned.
 func activeMember(mb *store.Membership) bool {
-	return mb != nil && Status(mb.Status) != StatusPending && Status(mb.Status) != StatusWaitlist && Status(mb.Status) != StatusBanned
+	return mb != nil && mb.Status != StatusPending && mb.Status != StatusWaitlist && mb.Status != StatusBanned
 }
 
 // viewList decides what actor a may know of list l. It returns
@@ -150,7 +152,7 @@ func viewList(tx *store.Tx, a Actor, l store.List) (ListView, error) {
 			return ListView{}, err
 		}
 	}
-	if l.Kind == "caucus" && !activeMember(mb) && !a.Operator && !a.SiteAdmin {
+	if l.Kind == KindCaucus && !activeMember(mb) && !a.Operator && !a.SiteAdmin {
 		return ListView{}, ErrNotFound
 	}
 	v := ListView{SignedIn: a.Address != ""}
@@ -158,9 +160,9 @@ func viewList(tx *store.Tx, a Actor, l store.List) (ListView, error) {
 		v.Role, v.Mode, v.Status = mb.Role, mb.Mode, mb.Status
 	}
 	v.Member = activeMember(mb) || a.Operator || a.SiteAdmin
-	v.CanReadArchive = CanReadArchive(l, mb) && (a.Address != "" || a.Operator || l.Settings.Archive == "public")
+	v.CanReadArchive = CanReadArchive(l, mb) && (a.Address != "" || a.Operator || l.Settings.Archive == store.ArchivePublic)
 	if a.Operator || a.SiteAdmin {
-		v.CanReadArchive = l.Settings.Archive != "off"
+		v.CanReadArchive = l.Settings.Archive != store.ArchiveOff
 	}
 	v.CanManage = (activeMember(mb) && RoleAllows(mb.Role, PermSeeHeld)) || isSiteAdmin(tx, a)
 	return v, nil
@@ -192,7 +194,7 @@ func (s *Service) ListPage(a Actor, name string) (ListView, error) {
 // titleFor is how a mail to addr names list: its title, except that a
 // caucus is named by its address (post) to anyone without a role on it.
 func titleFor(tx *store.Tx, l store.List, addr, post string) string {
-	if l.Kind == string(KindCaucus) && roleOn(tx, l.Name, NormalizeAddress(addr)) == "" {
+	if l.Kind == KindCaucus && roleOn(tx, l.Name, NormalizeAddress(addr)) == "" {
 		return post
 	}
 	return l.Settings.Title

@@ -56,7 +56,7 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 		Domain:      s.o.Domain,
 		Now:         s.clock.Now(),
 	}
-	if set.Posting != "announce" {
+	if set.Posting != store.PostingAnnounce {
 		o.Post = "<mailto:" + post + ">"
 	}
 	if !set.Personalize {
@@ -64,10 +64,10 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	} else {
 		o.Footer = s.PostFooter(list, m.Subject, m.MessageID)
 	}
-	if s.o.WebArchive && set.Archive != "off" {
+	if s.o.WebArchive && set.Archive != store.ArchiveOff {
 		o.Archive = "<" + s.ArchiveListURL(list.Name) + ">"
 		o.ArchivedAt = "<" + s.ArchiveURL(list.Name, seq) + ">"
-	} else if s.o.IMAPURL != "" && set.Archive != "off" {
+	} else if s.o.IMAPURL != "" && set.Archive != store.ArchiveOff {
 		o.Archive = "<" + s.o.IMAPURL + "/" + list.Name + ">"
 		o.ArchivedAt = fmt.Sprintf("<%s/%s;UIDVALIDITY=%d/;UID=%d>", s.o.IMAPURL, list.Name, list.UIDValidity, seq)
 	}
@@ -124,7 +124,7 @@ func (s *Service) postRecipients(tx *store.Tx, list store.List, thread uint64, s
 	bounces := s.addr(list.Name, RoleBounces, "")
 	tags := PostTopics(subject, list.Settings.Topics)
 	err := tx.EachMember(list.Name, func(mb store.Membership) error {
-		if mb.Mode != "each" || !Deliverable(mb) || muted[mb.Address] || !FollowsPost(mb.Topics, tags) {
+		if mb.Mode != ModeEach || !Deliverable(mb) || muted[mb.Address] || !FollowsPost(mb.Topics, tags) {
 			return nil
 		}
 		r := store.QueuedRcpt{Address: mb.Address, EnvelopeFrom: bounces}
@@ -143,14 +143,14 @@ func (s *Service) postRecipients(tx *store.Tx, list store.List, thread uint64, s
 // Deliverable tells whether a membership receives list mail at all (in
 // any mode): not pending, waitlisted, banned or disabled by bounces.
 func Deliverable(mb store.Membership) bool {
-	return Status(mb.Status) == StatusOK || Status(mb.Status) == StatusBouncing
+	return mb.Status == StatusOK || mb.Status == StatusBouncing
 }
 
 // Counts tells whether a membership counts as a member in numbers people
 // see (list ls, list show, the info command): active, bouncing or
 // disabled by bounces, but not someone pending, waitlisted or banned.
 func Counts(mb store.Membership) bool {
-	return Deliverable(mb) || Status(mb.Status) == StatusDisabled
+	return Deliverable(mb) || mb.Status == StatusDisabled
 }
 
 // MemberRecipient is the delivery work for one member of a list. On
@@ -188,7 +188,7 @@ func (s *Service) ListHeaders(list store.List) []string {
 		"List-Help: <mailto:" + s.addr(list.Name, RoleRequest, "") + "?subject=help>",
 		"List-Subscribe: <mailto:" + s.addr(list.Name, RoleJoin, "") + ">",
 	}
-	if list.Settings.Posting != "announce" {
+	if list.Settings.Posting != store.PostingAnnounce {
 		h = append(h, "List-Post: <mailto:"+s.addr(list.Name, RolePost, "")+">")
 	}
 	if !list.Settings.Personalize {

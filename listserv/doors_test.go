@@ -73,7 +73,7 @@ func (e *doorEnv) list(name, kind string, members map[string]string, settings ..
 	}
 	var specs []MemberSpec
 	for a, r := range members {
-		specs = append(specs, MemberSpec{Address: a, Role: r})
+		specs = append(specs, MemberSpec{Address: a, Role: ListRole(r)})
 	}
 	if res, err := e.svc.AddMembers(bg, op, name, specs, false); err != nil {
 		e.t.Fatal(err)

@@ -330,7 +330,7 @@ func TestBanNeedsRosterRights(t *testing.T) {
 	if _, err := e.svc.Decide(bg, Person("fac@example.org", DoorWeb), "", h.ID, DecideBan, ""); !errors.Is(err, ErrForbidden) {
 		t.Errorf("a facilitator banned the author: %v", err)
 	}
-	if mb, _ := e.member("team", "ann@example.org"); mb.Status == string(StatusBanned) {
+	if mb, _ := e.member("team", "ann@example.org"); mb.Status == StatusBanned {
 		t.Fatalf("ann banned by a facilitator")
 	}
 	if _, err := e.svc.Decide(bg, Person("fac@example.org", DoorWeb), "", h.ID, DecideReject, "no"); err != nil {
@@ -359,7 +359,7 @@ func TestBanNeedsRosterRights(t *testing.T) {
 	if _, err := e.svc.Decide(bg, Person("mod@example.org", DoorMail), "", h.ID, DecideBan, ""); !errors.Is(err, ErrForbidden) {
 		t.Errorf("a moderator banned an owner: %v", err)
 	}
-	if mb, _ := e.member("team", "own@example.org"); mb.Status == string(StatusBanned) || mb.Role != "owner" {
+	if mb, _ := e.member("team", "own@example.org"); mb.Status == StatusBanned || mb.Role != "owner" {
 		t.Fatalf("the owner lost their place: %+v", mb)
 	}
 
@@ -367,7 +367,7 @@ func TestBanNeedsRosterRights(t *testing.T) {
 	if _, err := e.svc.Decide(bg, Person("mod@example.org", DoorWeb), "", h.ID, DecideBan, ""); err != nil {
 		t.Fatalf("a moderator may ban a member's post: %v", err)
 	}
-	if mb, _ := e.member("team", "ann@example.org"); mb.Status != string(StatusBanned) {
+	if mb, _ := e.member("team", "ann@example.org"); mb.Status != StatusBanned {
 		t.Errorf("ann not banned: %+v", mb)
 	}
 }

@@ -11,7 +11,7 @@ import (
 // HeldItems returns pending held items of one list, or ("") of every
 // list on which a may see them. Seeing held items needs PermSeeHeld.
 func (s *Service) HeldItems(ctx context.Context, a Actor, list string) ([]store.Held, error) {
-	return s.heldWhere(a, list, func(h store.Held) bool { return h.Status == "pending" })
+	return s.heldWhere(a, list, func(h store.Held) bool { return h.Status == store.HeldPending })
 }
 
 // HeldHistory returns every held item of one list ("" = every list on
@@ -86,7 +86,7 @@ func (s *Service) Decide(ctx context.Context, a Actor, list string, id uint64, a
 			}
 			return err
 		})
-		if h.Kind == "post" && l.Name != "" {
+		if h.Kind == store.HeldPost && l.Name != "" {
 			var err error
 			if munge, err = s.shouldMunge(ctx, l, h.From); err != nil {
 				s.log.Warn("DMARC lookup failed; rewriting From to be safe", "err", err)
@@ -111,7 +111,7 @@ func (s *Service) Decide(ctx context.Context, a Actor, list string, id uint64, a
 		switch {
 		case missing:
 			perm = PermSeeHeld
-		case cur.Kind == "join" || action == DecideBan:
+		case cur.Kind == store.HeldJoin || action == DecideBan:
 			perm = PermRoster // a ban changes the roster
 		}
 		l, err := s.authorize(tx, a, target, perm)
@@ -136,15 +136,15 @@ func (s *Service) Decide(ctx context.Context, a Actor, list string, id uint64, a
 			// As with removing: someone holding a role above member
 			// is the owners' to ban (a held post may be a forgery in
 			// their name).
-			if mb, err := tx.Membership(cur.List, cur.From); err == nil && mb.Role != string(ListMember) {
+			if mb, err := tx.Membership(cur.List, cur.From); err == nil && mb.Role != ListMember {
 				return fmt.Errorf("%s is a %s: %w", cur.From, mb.Role, ErrForbidden)
 			}
 		}
 		h = cur
-		if cur.Status != "pending" {
+		if cur.Status != store.HeldPending {
 			return fmt.Errorf("held #%d was %s by %s: %w", id, cur.Status, or(cur.DecidedBy, "someone"), ErrAlreadyDecided)
 		}
-		if cur.Kind == "join" {
+		if cur.Kind == store.HeldJoin {
 			err = s.decideJoin(tx, l, &cur, action, reason)
 		} else {
 			err = s.decidePost(tx, l, &cur, action, reason, munge)
@@ -166,7 +166,7 @@ func (s *Service) Decide(ctx context.Context, a Actor, list string, id uint64, a
 		return h, err
 	}
 	s.log.Info("held item decided", "id", id, "list", h.List, "kind", h.Kind, "decision", h.Status, "by", by)
-	if h.Kind == "post" && h.Status == "approved" {
+	if h.Kind == store.HeldPost && h.Status == store.HeldApproved {
 		s.metrics.Posts.WithLabelValues("distributed").Inc()
 	}
 	return h, nil
@@ -182,22 +182,22 @@ func (s *Service) decidePost(tx *store.Tx, list store.List, h *store.Held, actio
 		if _, err := s.distribute(tx, list, m, munge); err != nil {
 			return err
 		}
-		h.Status = "approved"
+		h.Status = store.HeldApproved
 		if mb, err := tx.Membership(list.Name, h.From); err == nil {
 			return s.countPost(tx, mb, action == DecideApproveAlways)
 		}
 	case DecideReject:
-		h.Status = "rejected"
+		h.Status = store.HeldRejected
 		if reason == "" {
 			reason = "a moderator decided it is not right for this list"
 		}
 		return s.replyRejected(tx, list, m, Envelope{From: h.EnvelopeFrom}, reason)
 	case DecideDiscard:
-		h.Status = "discarded"
+		h.Status = store.HeldDiscarded
 	case DecideWithdraw:
-		h.Status = "withdrawn"
+		h.Status = store.HeldWithdrawn
 	case DecideBan:
-		h.Status = "banned"
+		h.Status = store.HeldBanned
 		return s.ban(tx, list.Name, h.From)
 	default:
 		return fmt.Errorf("unknown decision %q (approve, approve-always, reject, discard or ban)", action)

@@ -38,7 +38,7 @@ func (s *Service) HeldQueue(ctx context.Context, a Actor, list string) ([]HeldPr
 			return err
 		}
 		return tx.EachHeld(true, func(h store.Held) error {
-			if h.List == list && h.Status == "pending" {
+			if h.List == list && h.Status == store.HeldPending {
 				out = append(out, previewHeld(h))
 			}
 			return nil
@@ -51,7 +51,7 @@ func (s *Service) HeldQueue(ctx context.Context, a Actor, list string) ([]HeldPr
 func previewHeld(h store.Held) HeldPreview {
 	v := HeldPreview{Held: h}
 	v.Raw = nil
-	if h.Kind != "post" || len(h.Raw) == 0 {
+	if h.Kind != store.HeldPost || len(h.Raw) == 0 {
 		return v
 	}
 	p := search.Parse(h.Raw)
@@ -76,7 +76,7 @@ var ErrNoHeld = errors.New("there is no such held item on this list (it may have
 // DecisionText is how a page or a reply says who decided an item.
 func DecisionText(h store.Held) string {
 	by := h.DecidedBy
-	if h.Status == "withdrawn" {
+	if h.Status == store.HeldWithdrawn {
 		by = "the author"
 	}
 	if by == "" {

@@ -140,8 +140,8 @@ func memberFromCSVRecord(rec []string, h memberCSVHeader) (spec MemberSpec, msg 
 		return spec, fmt.Sprintf("%q is not an email address", get(h.email))
 	}
 	spec.Name = get(h.name)
-	spec.Role = strings.ToLower(get(h.role))
-	spec.Mode = strings.ToLower(get(h.mode))
+	spec.Role = ListRole(strings.ToLower(get(h.role)))
+	spec.Mode = Mode(strings.ToLower(get(h.mode)))
 	if spec.Role != "" && RoleRank(spec.Role) < 0 {
 		return spec, fmt.Sprintf("role %q: must be member, facilitator, moderator or owner", spec.Role)
 	}

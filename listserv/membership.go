@@ -34,16 +34,16 @@ func (s *Service) admit(tx *store.Tx, l store.List, mb store.Membership, seats *
 		seats = &n
 	}
 	if mb.Role == "" {
-		mb.Role = string(ListMember)
+		mb.Role = ListMember
 	}
 	if mb.Mode == "" {
-		mb.Mode = string(ModeEach)
+		mb.Mode = ModeEach
 	}
-	mb.Status = string(StatusOK)
+	mb.Status = StatusOK
 	mb.Joined = s.clock.Now()
 	if holdsSeat(mb) {
 		if l.Settings.Capacity > 0 && *seats >= l.Settings.Capacity {
-			mb.Status = string(StatusWaitlist)
+			mb.Status = StatusWaitlist
 		} else {
 			*seats++
 		}
@@ -59,7 +59,7 @@ func (s *Service) admit(tx *store.Tx, l store.List, mb store.Membership, seats *
 // sets a mode (the member, an owner, an import, a sync) means mail to
 // flow again. It reports whether anything changed; nothing is written
 // otherwise.
-func (s *Service) setRoleMode(tx *store.Tx, mb store.Membership, role, mode string) (store.Membership, bool, error) {
+func (s *Service) setRoleMode(tx *store.Tx, mb store.Membership, role ListRole, mode Mode) (store.Membership, bool, error) {
 	changed := false
 	if role != "" && role != mb.Role {
 		mb.Role, changed = role, true
@@ -68,8 +68,8 @@ func (s *Service) setRoleMode(tx *store.Tx, mb store.Membership, role, mode stri
 		if mode != mb.Mode {
 			mb.Mode, changed = mode, true
 		}
-		if Status(mb.Status) == StatusDisabled || Status(mb.Status) == StatusBouncing {
-			mb.Status, mb.Bounces, changed = string(StatusOK), nil, true
+		if mb.Status == StatusDisabled || mb.Status == StatusBouncing {
+			mb.Status, mb.Bounces, changed = StatusOK, nil, true
 		}
 	}
 	if !changed {
@@ -96,7 +96,7 @@ func (s *Service) removeMember(tx *store.Tx, list, addr string) (store.Membershi
 // was rejected, discarded or lapsed); a member in any other state stays.
 func (s *Service) dropPending(tx *store.Tx, list, addr string) error {
 	mb, err := tx.Membership(list, addr)
-	if err != nil || Status(mb.Status) != StatusPending {
+	if err != nil || mb.Status != StatusPending {
 		return nil
 	}
 	return tx.DeleteMembership(list, addr)
@@ -105,7 +105,7 @@ func (s *Service) dropPending(tx *store.Tx, list, addr string) error {
 // keepPending stores a join request that waits (for the address to
 // confirm, or for a moderator).
 func (s *Service) keepPending(tx *store.Tx, mb store.Membership) error {
-	mb.Status = string(StatusPending)
+	mb.Status = StatusPending
 	return tx.PutMembership(mb)
 }
 
@@ -129,11 +129,11 @@ func (s *Service) newConfirmation(tx *store.Tx, mb *store.Membership, kind, data
 func (s *Service) ban(tx *store.Tx, list, addr string) error {
 	mb, err := tx.Membership(list, addr)
 	if errors.Is(err, store.ErrNotFound) {
-		mb = store.Membership{List: list, Address: addr, Role: string(ListMember), Mode: string(ModeNomail), Joined: s.clock.Now()}
+		mb = store.Membership{List: list, Address: addr, Role: ListMember, Mode: ModeNomail, Joined: s.clock.Now()}
 	} else if err != nil {
 		return err
 	}
-	mb.Status = string(StatusBanned)
+	mb.Status = StatusBanned
 	// New tokens: the unsubscribe link and bounce address the person
 	// already has must not act on the ban record.
 	for _, tok := range []string{mb.UnsubToken, mb.BounceToken} {
@@ -149,7 +149,7 @@ func (s *Service) ban(tx *store.Tx, list, addr string) error {
 
 // giveSeat moves a waitlisted member onto the list.
 func (s *Service) giveSeat(tx *store.Tx, mb store.Membership) error {
-	mb.Status = string(StatusOK)
+	mb.Status = StatusOK
 	return tx.PutMembership(mb)
 }
 
@@ -172,7 +172,7 @@ func (s *Service) countPost(tx *store.Tx, mb store.Membership, freely bool) erro
 // it leads to (ok, bouncing or disabled); reason, when given, is the last
 // refusal counted.
 func (s *Service) setBounceState(tx *store.Tx, mb store.Membership, st Status, bounces []time.Time, reason string) error {
-	mb.Status, mb.Bounces = string(st), bounces
+	mb.Status, mb.Bounces = st, bounces
 	if reason != "" {
 		mb.BounceError = reason
 	}
@@ -182,7 +182,7 @@ func (s *Service) setBounceState(tx *store.Tx, mb store.Membership, st Status, b
 // pauseForLapse pauses a member's delivery while their good standing
 // has lapsed, keeping the mode to restore.
 func (s *Service) pauseForLapse(tx *store.Tx, mb store.Membership) error {
-	mb.LapsedMode, mb.Mode = mb.Mode, string(ModeNomail)
+	mb.LapsedMode, mb.Mode = mb.Mode, ModeNomail
 	return tx.PutMembership(mb)
 }
 
@@ -202,7 +202,7 @@ func (s *Service) setDigestPrefs(tx *store.Tx, mb store.Membership, f store.Dige
 // holdsSeat tells whether a membership takes one of a list's seats
 // (capacity): plain members do; facilitators, moderators and owners do
 // not.
-func holdsSeat(mb store.Membership) bool { return mb.Role == string(ListMember) }
+func holdsSeat(mb store.Membership) bool { return mb.Role == ListMember }
 
 // seatsTaken counts the plain members holding a seat (waitlisted, pending
 // and banned people do not; facilitators and owners are not counted
@@ -211,7 +211,7 @@ func holdsSeat(mb store.Membership) bool { return mb.Role == string(ListMember) 
 func seatsTaken(tx *store.Tx, list string) (int, error) {
 	n := 0
 	err := tx.EachMemberRaw(list, func(_ string, raw []byte) error {
-		if store.RawString(raw, "role") == string(ListMember) && Counts(store.Membership{Status: store.RawString(raw, "status")}) {
+		if ListRole(store.RawString(raw, "role")) == ListMember && Counts(store.Membership{Status: Status(store.RawString(raw, "status"))}) {
 			n++
 		}
 		return nil
@@ -234,12 +234,12 @@ type memberTally struct{ Members, Bouncing, Disabled int }
 func tallyMembers(tx *store.Tx, list string) (memberTally, error) {
 	var t memberTally
 	err := tx.EachMemberRaw(list, func(_ string, raw []byte) error {
-		mb := store.Membership{Status: store.RawString(raw, "status")}
+		mb := store.Membership{Status: Status(store.RawString(raw, "status"))}
 		if !Counts(mb) {
 			return nil
 		}
 		t.Members++
-		switch Status(mb.Status) {
+		switch mb.Status {
 		case StatusBouncing:
 			t.Bouncing++
 		case StatusDisabled:

@@ -35,7 +35,7 @@ func (s *Service) holdItem(tx *store.Tx, list store.List, h store.Held, authorNa
 	if h.Token, err = s.IssueToken(tx, TokenModerate, list.Name, "", id, "", ttl); err != nil {
 		return h, err
 	}
-	if h.Kind == "post" && h.EnvelopeFrom != "" && h.From != "" {
+	if h.Kind == store.HeldPost && h.EnvelopeFrom != "" && h.From != "" {
 		if h.WithdrawToken, err = s.IssueToken(tx, TokenWithdraw, list.Name, h.From, id, "", ttl); err != nil {
 			return h, err
 		}
@@ -43,7 +43,7 @@ func (s *Service) holdItem(tx *store.Tx, list store.List, h store.Held, authorNa
 	if err := tx.PutHeld(h); err != nil {
 		return h, err
 	}
-	if err := s.emitIf(tx, h.Kind == "post", EventPostHeld, list.Name, heldEvent(h)); err != nil {
+	if err := s.emitIf(tx, h.Kind == store.HeldPost, EventPostHeld, list.Name, heldEvent(h)); err != nil {
 		return h, err
 	}
 	if err := s.notifyModerators(tx, list, h, false); err != nil {
@@ -55,7 +55,7 @@ func (s *Service) holdItem(tx *store.Tx, list store.List, h store.Held, authorNa
 		subj, body, err := s.render(list.Name, "held-author", map[string]any{
 			"Name": authorName, "Subject": h.Subject, "ListAddress": s.addr(list.Name, RolePost, ""),
 			"Title": titleFor(tx, list, h.From, s.addr(list.Name, RolePost, "")), "Reason": h.Reason,
-			"NonMember": nonMember && list.Settings.Subscribe != "closed", "JoinAddress": s.addr(list.Name, RoleJoin, ""),
+			"NonMember": nonMember && list.Settings.Subscribe != SubscribeClosed, "JoinAddress": s.addr(list.Name, RoleJoin, ""),
 		})
 		if err != nil {
 			return h, err
@@ -71,7 +71,7 @@ func (s *Service) holdItem(tx *store.Tx, list store.List, h store.Held, authorNa
 // notifyModerators sends the "held for approval" mail, with the held
 // message attached and a Reply-To carrying the item's token.
 func (s *Service) notifyModerators(tx *store.Tx, list store.List, h store.Held, reminder bool) error {
-	mods, err := moderatorAddresses(tx, list.Name, "facilitator")
+	mods, err := moderatorAddresses(tx, list.Name, ListFacilitator)
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func (s *Service) notifyModerators(tx *store.Tx, list store.List, h store.Held, 
 	subj, body, err := s.render(list.Name, "held-moderator", map[string]any{
 		"Standing": standing,
 		"List":     list.Name, "Title": list.Settings.Title, "ListAddress": s.addr(list.Name, RolePost, ""),
-		"Join": h.Kind == "join", "From": h.From, "Name": name, "Subject": h.Subject, "Reason": h.Reason,
+		"Join": h.Kind == store.HeldJoin, "From": h.From, "Name": name, "Subject": h.Subject, "Reason": h.Reason,
 		"Reminder": reminder, "Expires": h.Received.Add(list.Settings.HoldExpireAfter).Format("Mon 2 Jan 2006"),
 	})
 	if err != nil {
@@ -100,7 +100,7 @@ func (s *Service) notifyModerators(tx *store.Tx, list store.List, h store.Held, 
 	}
 	n := notice{List: list.Name, To: mods, From: s.addr(list.Name, RoleRequest, ""),
 		ReplyTo: s.addr(list.Name, RoleConfirm, h.Token), Subject: subj, Body: body}
-	if h.Kind == "post" {
+	if h.Kind == store.HeldPost {
 		n.Attached = h.Raw
 	}
 	return s.queueNotice(tx, n)
@@ -109,18 +109,18 @@ func (s *Service) notifyModerators(tx *store.Tx, list store.List, h store.Held, 
 // echoDecision tells every moderator who decided what, so nobody acts
 // twice.
 func (s *Service) echoDecision(tx *store.Tx, list store.List, h store.Held) error {
-	mods, err := moderatorAddresses(tx, list.Name, "facilitator")
+	mods, err := moderatorAddresses(tx, list.Name, ListFacilitator)
 	if err != nil || len(mods) == 0 {
 		return err
 	}
-	outcome := map[string]string{"approved": "Approved", "rejected": "Rejected", "discarded": "Discarded",
-		"withdrawn": "Withdrawn", "banned": "Banned", "expired": "Expired"}[h.Status]
+	outcome := map[store.HeldStatus]string{store.HeldApproved: "Approved", store.HeldRejected: "Rejected", store.HeldDiscarded: "Discarded",
+		store.HeldWithdrawn: "Withdrawn", store.HeldBanned: "Banned", store.HeldExpired: "Expired"}[h.Status]
 	by := h.DecidedBy
-	if h.Status == "withdrawn" {
+	if h.Status == store.HeldWithdrawn {
 		by = "the author"
 	}
 	subj, body, err := s.render(list.Name, "held-decided", map[string]any{
-		"List": list.Name, "Outcome": outcome, "By": by, "Join": h.Kind == "join", "From": h.From,
+		"List": list.Name, "Outcome": outcome, "By": by, "Join": h.Kind == store.HeldJoin, "From": h.From,
 		"Subject": h.Subject, "Note": h.Note,
 	})
 	if err != nil {
@@ -167,7 +167,7 @@ func notModerator(s *Service, r *Reply) string {
 
 func alreadyText(h store.Held) string {
 	by := h.DecidedBy
-	if h.Status == "withdrawn" {
+	if h.Status == store.HeldWithdrawn {
 		by = "the author"
 	}
 	if by == "" {
@@ -180,7 +180,7 @@ func (s *Service) isModerator(list, addr string) bool {
 	ok := false
 	_ = s.st.View(func(tx *store.Tx) error {
 		mb, err := tx.Membership(list, NormalizeAddress(addr))
-		ok = err == nil && Status(mb.Status) != StatusBanned && CanModerate(mb.Role)
+		ok = err == nil && mb.Status != StatusBanned && CanModerate(mb.Role)
 		return nil
 	})
 	return ok
@@ -237,7 +237,7 @@ func (s *Service) maintainHeld(ctx context.Context, now time.Time) error {
 	var due []store.Held
 	err := s.st.View(func(tx *store.Tx) error {
 		return tx.EachHeld(false, func(h store.Held) error {
-			if h.Status == "pending" {
+			if h.Status == store.HeldPending {
 				due = append(due, h)
 			}
 			return nil
@@ -249,7 +249,7 @@ func (s *Service) maintainHeld(ctx context.Context, now time.Time) error {
 	for _, h := range due {
 		err := s.st.Update(func(tx *store.Tx) error {
 			h, err := tx.Held(h.ID)
-			if err != nil || h.Status != "pending" {
+			if err != nil || h.Status != store.HeldPending {
 				return err
 			}
 			list, err := tx.List(h.List)
@@ -259,7 +259,7 @@ func (s *Service) maintainHeld(ctx context.Context, now time.Time) error {
 			set := list.Settings
 			switch {
 			case set.HoldExpireAfter > 0 && now.Sub(h.Received) >= set.HoldExpireAfter:
-				h.Status, h.DecidedAt, h.DecidedBy = "expired", now, "nobody in time"
+				h.Status, h.DecidedAt, h.DecidedBy = store.HeldExpired, now, "nobody in time"
 				if err := tx.PutHeld(h); err != nil {
 					return err
 				}
@@ -290,7 +290,7 @@ func later(a, b time.Time) time.Time {
 }
 
 func (s *Service) tellExpired(tx *store.Tx, list store.List, h store.Held) error {
-	if h.Kind == "join" {
+	if h.Kind == store.HeldJoin {
 		if err := s.dropPending(tx, list.Name, h.From); err != nil {
 			return err
 		}

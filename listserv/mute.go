@@ -213,7 +213,7 @@ func (s *Service) muteLink(tx *store.Tx, token string, thread uint64) (store.Lis
 	if l, err = tx.List(t.List); err != nil {
 		return l, mb, root, ErrBadMuteLink
 	}
-	if mb, err = tx.Membership(t.List, t.Address); err != nil || mb.Status == string(StatusBanned) || mb.UnsubToken != token {
+	if mb, err = tx.Membership(t.List, t.Address); err != nil || mb.Status == StatusBanned || mb.UnsubToken != token {
 		return l, mb, root, ErrBadMuteLink
 	}
 	if root, err = rootOf(tx, t.List, thread); err != nil {

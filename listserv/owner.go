@@ -23,7 +23,7 @@ func (s *Service) receiveOwner(ctx context.Context, env Envelope, la ListAddress
 		if err != nil {
 			return err
 		}
-		to, err := moderatorAddresses(tx, list.Name, "moderator")
+		to, err := moderatorAddresses(tx, list.Name, ListModerator)
 		if err != nil || len(to) == 0 {
 			return err
 		}
@@ -47,10 +47,10 @@ func (s *Service) receiveOwner(ctx context.Context, env Envelope, la ListAddress
 }
 
 // moderatorAddresses lists the members whose role is at least minRole.
-func moderatorAddresses(tx *store.Tx, list, minRole string) ([]string, error) {
+func moderatorAddresses(tx *store.Tx, list string, minRole ListRole) ([]string, error) {
 	var out []string
 	err := tx.EachMember(list, func(m store.Membership) error {
-		if RoleRank(m.Role) >= RoleRank(minRole) && Status(m.Status) != StatusBanned {
+		if RoleRank(m.Role) >= RoleRank(minRole) && m.Status != StatusBanned {
 			out = append(out, m.Address)
 		}
 		return nil

@@ -83,7 +83,7 @@ var postingChain = []rule{
 		return Discard, "a message with the same Message-ID is already in the archive", f.duplicate
 	}},
 	{RuleBanned, func(f *postFacts) (Action, string, bool) {
-		return Discard, "the sender is banned from this list", f.member != nil && Status(f.member.Status) == StatusBanned
+		return Discard, "the sender is banned from this list", f.member != nil && f.member.Status == StatusBanned
 	}},
 	{RuleAuthorUnclear, func(f *postFacts) (Action, string, bool) {
 		why := f.verdict.Unclear()
@@ -97,7 +97,7 @@ var postingChain = []rule{
 		return Hold, reason, hold
 	}},
 	{RuleEnvelopeOnly, func(f *postFacts) (Action, string, bool) {
-		open := f.list.Settings.Posting == "open" && f.list.Kind != "caucus"
+		open := f.list.Settings.Posting == store.PostingOpen && f.list.Kind != KindCaucus
 		if f.member == nil || !f.viaEnvelope || open || f.verdict.EnvelopeVouched() {
 			return "", "", false
 		}
@@ -108,13 +108,13 @@ var postingChain = []rule{
 		return Hold, "the list is in emergency moderation, so every post is reviewed first", f.list.Settings.Emergency
 	}},
 	{RuleModerator, func(f *postFacts) (Action, string, bool) {
-		return Accept, "", f.member != nil && RoleRank(f.member.Role) >= RoleRank("moderator")
+		return Accept, "", f.member != nil && RoleRank(f.member.Role) >= RoleRank(ListModerator)
 	}},
 	{RuleAnnounce, func(f *postFacts) (Action, string, bool) {
-		return Hold, "only moderators and owners post to this announcement list", f.list.Settings.Posting == "announce" && f.member != nil
+		return Hold, "only moderators and owners post to this announcement list", f.list.Settings.Posting == store.PostingAnnounce && f.member != nil
 	}},
 	{RuleOpen, func(f *postFacts) (Action, string, bool) {
-		return Accept, "", f.list.Settings.Posting == "open"
+		return Accept, "", f.list.Settings.Posting == store.PostingOpen
 	}},
 	{RuleNonmember, func(f *postFacts) (Action, string, bool) {
 		if f.member != nil {

@@ -144,7 +144,7 @@ func (s *Service) postTo(tx *store.Tx, p *inbound, name string) (Decision, error
 		f.loop = f.loop || id == listID
 	}
 	f.member, f.viaEnvelope = lookupMember(tx, list.Name, f.sender, NormalizeAddress(p.env.From))
-	if f.member != nil && (Status(f.member.Status) == StatusPending || Status(f.member.Status) == StatusWaitlist) {
+	if f.member != nil && (f.member.Status == StatusPending || f.member.Status == StatusWaitlist) {
 		f.member, f.viaEnvelope = nil, false
 	}
 	if m.MessageID != "" && tx.ArchiveSeqByMessageID(list.Name, m.MessageID) != 0 {
@@ -166,7 +166,7 @@ func (s *Service) postTo(tx *store.Tx, p *inbound, name string) (Decision, error
 			return d, s.countPost(tx, *f.member, false)
 		}
 	case Hold:
-		h := store.Held{List: list.Name, Kind: "post", EnvelopeFrom: p.env.From, From: f.sender,
+		h := store.Held{List: list.Name, Kind: store.HeldPost, EnvelopeFrom: p.env.From, From: f.sender,
 			Subject: m.Subject, Reason: d.Reason, Raw: m.Raw}
 		_, err := s.holdItem(tx, list, h, m.From.Name)
 		return d, err

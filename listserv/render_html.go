@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"minyan/store"
 )
 
 //go:embed templates/*.html
@@ -69,8 +71,8 @@ func renderHTMLFile(path, name string, data any) (string, error) {
 // (PUBLIC_URL/lists/NAME), or "" when they are not: no public URL is
 // configured or the list keeps no archive. Mail links to posts
 // (/m/SEQ) and their attachments (/m/SEQ/att/N) under it.
-func (s *Service) WebArchiveURL(list, archive string) string {
-	if s.o.PublicURL == "" || archive == "off" {
+func (s *Service) WebArchiveURL(list string, archive store.ArchivePolicy) string {
+	if s.o.PublicURL == "" || archive == store.ArchiveOff {
 		return ""
 	}
 	return s.o.PublicURL + "/lists/" + list

@@ -104,15 +104,15 @@ func (s *Service) syncTx(tx *store.Tx, actor Actor, l store.List, specs []Member
 			}
 		}
 		mb, err := tx.Membership(l.Name, sp.Address)
-		cur := string(ListMember)
-		if err == nil && Status(mb.Status) != StatusPending {
+		cur := ListMember
+		if err == nil && mb.Status != StatusPending {
 			cur = mb.Role
 		}
 		if !mayRole && sp.Role != "" && sp.Role != cur {
 			return fmt.Errorf("roster entry %d: %s: %w (roles are the owners' to give)", i+1, sp.Address, ErrForbidden)
 		}
 		switch {
-		case errors.Is(err, store.ErrNotFound) || (err == nil && Status(mb.Status) == StatusPending):
+		case errors.Is(err, store.ErrNotFound) || (err == nil && mb.Status == StatusPending):
 			mb, err = s.admit(tx, l, store.Membership{List: l.Name, Address: sp.Address, Role: sp.Role, Mode: sp.Mode,
 				UnsubToken: mb.UnsubToken, BounceToken: mb.BounceToken}, &seats)
 			if err != nil {
@@ -121,7 +121,7 @@ func (s *Service) syncTx(tx *store.Tx, actor Actor, l store.List, specs []Member
 			res.Added = append(res.Added, sp.Address)
 			if opts.Notify && !opts.DryRun {
 				tmpl := "welcome"
-				if Status(mb.Status) == StatusWaitlist {
+				if mb.Status == StatusWaitlist {
 					tmpl = "waitlisted"
 				}
 				if err := s.syncNotice(tx, l, mb.Address, tmpl, p.Name); err != nil {
@@ -130,7 +130,7 @@ func (s *Service) syncTx(tx *store.Tx, actor Actor, l store.List, specs []Member
 			}
 		case err != nil:
 			return err
-		case Status(mb.Status) == StatusBanned:
+		case mb.Status == StatusBanned:
 			// A ban is the moderators' decision; a sync does not lift it.
 		default:
 			mode := sp.Mode
@@ -150,9 +150,9 @@ func (s *Service) syncTx(tx *store.Tx, actor Actor, l store.List, specs []Member
 	var gone []store.Membership
 	err = tx.EachMember(l.Name, func(mb store.Membership) error {
 		switch {
-		case seen[mb.Address], Status(mb.Status) == StatusBanned:
-		case mb.Role != "member" && !opts.IncludeRoles:
-		case (mb.SelfJoined || Status(mb.Status) == StatusPending) && !opts.IncludeSelfJoined:
+		case seen[mb.Address], mb.Status == StatusBanned:
+		case mb.Role != ListMember && !opts.IncludeRoles:
+		case (mb.SelfJoined || mb.Status == StatusPending) && !opts.IncludeSelfJoined:
 		default:
 			gone = append(gone, mb)
 		}
@@ -175,7 +175,7 @@ func (s *Service) syncTx(tx *store.Tx, actor Actor, l store.List, specs []Member
 			return err
 		}
 		res.Removed = append(res.Removed, mb.Address)
-		if opts.Notify && !opts.DryRun && Status(mb.Status) != StatusPending {
+		if opts.Notify && !opts.DryRun && mb.Status != StatusPending {
 			if err := s.syncNotice(tx, l, mb.Address, "goodbye", ""); err != nil {
 				return err
 			}

@@ -37,11 +37,13 @@ type RosterFilter struct {
 	// Query is part of an address or a name, in any case.
 	Query string
 	// Role, Mode and Status match exactly (StatusOK is "ok").
-	Role, Mode, Status string
-	Standing           Standing
+	Role     ListRole
+	Mode     Mode
+	Status   Status
+	Standing Standing
 }
 
-var statuses = []string{string(StatusOK), string(StatusBouncing), string(StatusDisabled), string(StatusWaitlist), string(StatusPending), string(StatusBanned)}
+var statuses = []Status{StatusOK, StatusBouncing, StatusDisabled, StatusWaitlist, StatusPending, StatusBanned}
 
 // Validate checks a filter's choices.
 func (f RosterFilter) Validate() error {
@@ -62,11 +64,13 @@ func (f RosterFilter) Validate() error {
 
 // RosterRow is one person on a roster page.
 type RosterRow struct {
-	Address, Name      string
-	Role, Mode, Status string
-	Joined             time.Time
-	Posts              int
-	GoodStanding       bool
+	Address, Name string
+	Role          ListRole
+	Mode          Mode
+	Status        Status
+	Joined        time.Time
+	Posts         int
+	GoodStanding  bool
 	// Bounces is the bounce score inside the window; BounceError the
 	// last refusal that counted.
 	Bounces     int
@@ -111,15 +115,15 @@ func (s *Service) RosterPageOf(ctx context.Context, a Actor, list string, f Rost
 		var shown, waiting [][]byte
 		err = tx.EachMemberRaw(list, func(addr string, raw []byte) error {
 			out.Total++
-			role, st := store.RawString(raw, "role"), store.RawString(raw, "status")
-			if role == string(ListMember) && st != string(StatusWaitlist) && st != string(StatusPending) && st != string(StatusBanned) {
+			role, st := ListRole(store.RawString(raw, "role")), Status(store.RawString(raw, "status"))
+			if role == ListMember && st != StatusWaitlist && st != StatusPending && st != StatusBanned {
 				out.Seats++
 			}
-			if st == string(StatusWaitlist) {
+			if st == StatusWaitlist {
 				waiting = append(waiting, bytes.Clone(raw))
 			}
 			if (f.Role != "" && role != f.Role) || (f.Status != "" && st != f.Status) ||
-				(f.Mode != "" && store.RawString(raw, "mode") != f.Mode) {
+				(f.Mode != "" && Mode(store.RawString(raw, "mode")) != f.Mode) {
 				return nil
 			}
 			if q != "" || f.Standing != StandingAny {
@@ -211,8 +215,8 @@ func (s *Service) RosterCSV(ctx context.Context, a Actor, list string, w io.Writ
 		}
 		err := tx.EachMember(list, func(mb store.Membership) error {
 			p, _ := tx.Person(mb.Address)
-			return cw.Write([]string{mb.Address, p.Name, mb.Role, mb.Mode, strconv.FormatBool(p.GoodStanding),
-				mb.Status, mb.Joined.UTC().Format(time.RFC3339)})
+			return cw.Write([]string{mb.Address, p.Name, string(mb.Role), string(mb.Mode), strconv.FormatBool(p.GoodStanding),
+				string(mb.Status), mb.Joined.UTC().Format(time.RFC3339)})
 		})
 		if err != nil {
 			return err
@@ -329,7 +333,7 @@ func (s *Service) Promote(ctx context.Context, a Actor, list, addr string, front
 		if err != nil {
 			return notFoundText(err, fmt.Sprintf("%s is not a member of %s", addr, list))
 		}
-		if mb.Status != string(StatusWaitlist) {
+		if mb.Status != StatusWaitlist {
 			return fmt.Errorf("%s is not on the waitlist of %s", addr, list)
 		}
 		if front {
@@ -337,7 +341,7 @@ func (s *Service) Promote(ctx context.Context, a Actor, list, addr string, front
 			// second before whoever is first now.
 			first := mb.Joined
 			err := tx.EachMemberRaw(list, func(_ string, raw []byte) error {
-				if store.RawString(raw, "status") != string(StatusWaitlist) {
+				if Status(store.RawString(raw, "status")) != StatusWaitlist {
 					return nil
 				}
 				w, err := store.DecodeMembership(raw)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"minyan/store"
@@ -75,8 +74,10 @@ func (s *Service) SelfJoin(a Actor, name, addr, display string) (string, error) 
 // MyList is one of a person's memberships, for their own page.
 type MyList struct {
 	ListCard
-	Role, Mode, Status string
-	CanReadArchive     bool
+	Role           ListRole
+	Mode           Mode
+	Status         Status
+	CanReadArchive bool
 	// CanManage: the person may open this list's console.
 	CanManage bool
 }
@@ -106,7 +107,7 @@ func (s *Service) SelfLists(a Actor) ([]MyList, error) {
 				return err
 			}
 			card := s.card(l)
-			if l.Kind == string(KindCaucus) && !activeMember(&mb) {
+			if l.Kind == KindCaucus && !activeMember(&mb) {
 				// A pending, waitlisted or banned person is outside
 				// the caucus: its address only, never its title or
 				// description.
@@ -137,8 +138,8 @@ func ownMembership(tx *store.Tx, a Actor, name string) (store.List, store.Member
 		return l, store.Membership{}, err
 	}
 	mb, err := tx.Membership(name, a.Address)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (Status(mb.Status) == StatusBanned || Status(mb.Status) == StatusPending)) {
-		if l.Kind == "caucus" {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (mb.Status == StatusBanned || mb.Status == StatusPending)) {
+		if l.Kind == KindCaucus {
 			return l, mb, ErrNotFound
 		}
 		return l, mb, ErrNotMember
@@ -149,8 +150,8 @@ func ownMembership(tx *store.Tx, a Actor, name string) (store.List, store.Member
 // SelfSetMode changes how the actor gets a list's mail: each, digest or
 // nomail.
 func (s *Service) SelfSetMode(a Actor, name, mode string) error {
-	if !slices.Contains(modes, mode) {
-		return fmt.Errorf("mode %q: must be one of %s", mode, strings.Join(modes, ", "))
+	if err := checkChoice("mode", Mode(mode), modes); err != nil || mode == "" {
+		return fmt.Errorf("mode %q: must be one of each, digest, nomail", mode)
 	}
 	// Not a member (or a caucus the actor may not know of) answers as
 	// ownMembership does; the change itself is the roster's one operation.

@@ -10,77 +10,80 @@ import (
 	"minyan/store"
 )
 
-// Kind is a kind of list: each is only a preset of settings. The store
-// keeps it as a string (store.List.Kind).
-type Kind string
+// The vocabulary of the records is typed in the store (store/vocab.go)
+// and aliased here, where its meaning lives: a membership's role, mode
+// and status, a list's kind and its subscribe, posting and archive
+// policies are these types inside the records too.
+
+// Kind is a kind of list (store.List.Kind): each is only a preset of
+// settings.
+type Kind = store.ListKind
 
 // The kinds of list.
 const (
-	KindCommunity  Kind = "community"
-	KindCaucus     Kind = "caucus"
-	KindDiscussion Kind = "discussion"
-	KindAnnounce   Kind = "announce"
+	KindCommunity  = store.KindCommunity
+	KindCaucus     = store.KindCaucus
+	KindDiscussion = store.KindDiscussion
+	KindAnnounce   = store.KindAnnounce
 )
 
-var kinds = []string{string(KindCommunity), string(KindCaucus), string(KindDiscussion), string(KindAnnounce)}
-
 // ListRole is a person's role on a list (store.Membership.Role).
-type ListRole string
+type ListRole = store.ListRole
 
 // Roles in increasing order of rights.
 const (
-	ListMember      ListRole = "member"
-	ListFacilitator ListRole = "facilitator"
-	ListModerator   ListRole = "moderator"
-	ListOwner       ListRole = "owner"
+	ListMember      = store.ListMember
+	ListFacilitator = store.ListFacilitator
+	ListModerator   = store.ListModerator
+	ListOwner       = store.ListOwner
 )
 
-var roles = []string{string(ListMember), string(ListFacilitator), string(ListModerator), string(ListOwner)}
+var roles = []ListRole{ListMember, ListFacilitator, ListModerator, ListOwner}
 
 // Mode is how a member gets a list's mail (store.Membership.Mode).
-type Mode string
+type Mode = store.Mode
 
 // The delivery modes.
 const (
-	ModeEach   Mode = "each"
-	ModeDigest Mode = "digest"
-	ModeNomail Mode = "nomail"
+	ModeEach   = store.ModeEach
+	ModeDigest = store.ModeDigest
+	ModeNomail = store.ModeNomail
 )
 
-var modes = []string{string(ModeEach), string(ModeDigest), string(ModeNomail)}
+var modes = []Mode{ModeEach, ModeDigest, ModeNomail}
 
 // SubscribePolicy is a list's `subscribe` setting: how people join.
-type SubscribePolicy string
+type SubscribePolicy = store.SubscribePolicy
 
 // The subscribe policies.
 const (
-	SubscribeOpen    SubscribePolicy = "open"
-	SubscribeConfirm SubscribePolicy = "confirm"
-	SubscribeApprove SubscribePolicy = "approve"
-	SubscribeClosed  SubscribePolicy = "closed"
+	SubscribeOpen    = store.SubscribeOpen
+	SubscribeConfirm = store.SubscribeConfirm
+	SubscribeApprove = store.SubscribeApprove
+	SubscribeClosed  = store.SubscribeClosed
 )
 
-func subscribePolicy(l store.List) SubscribePolicy { return SubscribePolicy(l.Settings.Subscribe) }
+func subscribePolicy(l store.List) SubscribePolicy { return l.Settings.Subscribe }
 
 // Status is where a membership stands (store.Membership.Status), as
 // `minyan member ls` prints it.
-type Status string
+type Status = store.Status
 
 // The statuses a membership can have.
 const (
-	StatusOK       Status = "ok"
-	StatusBouncing Status = "bouncing"
-	StatusDisabled Status = "disabled"
-	StatusWaitlist Status = "waitlist"
-	StatusPending  Status = "pending"
-	StatusBanned   Status = "banned"
+	StatusOK       = store.StatusOK
+	StatusBouncing = store.StatusBouncing
+	StatusDisabled = store.StatusDisabled
+	StatusWaitlist = store.StatusWaitlist
+	StatusPending  = store.StatusPending
+	StatusBanned   = store.StatusBanned
 )
 
 // RoleRank orders roles so "at least moderator" is a comparison; unknown
 // roles rank below member.
-func RoleRank(role string) int {
+func RoleRank[R ~string](role R) int {
 	for i, r := range roles {
-		if r == role {
+		if string(r) == string(role) {
 			return i
 		}
 	}
@@ -89,16 +92,16 @@ func RoleRank(role string) int {
 
 // CanModerate tells whether a role may decide on held posts: facilitators,
 // moderators and owners may, plain members may not.
-func CanModerate(role string) bool { return RoleRank(role) >= RoleRank("facilitator") }
+func CanModerate(role ListRole) bool { return RoleRank(role) >= RoleRank(ListFacilitator) }
 
 // Preset returns the settings a new list of that kind starts with.
 func Preset(kind, name string, server ServerDefaults) (store.Settings, error) {
 	s := store.Settings{
 		Title:                name,
-		Posting:              "members",
+		Posting:              store.PostingMembers,
 		NonmemberAction:      "hold",
-		Subscribe:            "confirm",
-		Archive:              "members",
+		Subscribe:            SubscribeConfirm,
+		Archive:              store.ArchiveMembers,
 		ReplyTo:              "list",
 		SubjectPrefix:        "[" + name + "] ",
 		Personalize:          true,
@@ -113,21 +116,21 @@ func Preset(kind, name string, server ServerDefaults) (store.Settings, error) {
 		HoldExpireAfter:      14 * 24 * time.Hour,
 		BounceScoreThreshold: 5,
 		BounceWindow:         168 * time.Hour,
-		Advertised:           new(kind != "caucus"),
+		Advertised:           new(Kind(kind) != KindCaucus),
 	}
-	switch kind {
-	case "community":
-		s.Subscribe = "approve"
+	switch Kind(kind) {
+	case KindCommunity:
+		s.Subscribe = SubscribeApprove
 		s.Capacity = 15
-	case "caucus":
-		s.Subscribe = "approve"
-	case "discussion":
-	case "announce":
-		s.Posting = "announce"
-		s.Archive = "public"
+	case KindCaucus:
+		s.Subscribe = SubscribeApprove
+	case KindDiscussion:
+	case KindAnnounce:
+		s.Posting = store.PostingAnnounce
+		s.Archive = store.ArchivePublic
 		s.ReplyTo = "sender"
 	default:
-		return s, fmt.Errorf("unknown kind %q (choose one of %s)", kind, strings.Join(kinds, ", "))
+		return s, fmt.Errorf("unknown kind %q (choose one of community, caucus, discussion, announce)", kind)
 	}
 	return s, nil
 }
@@ -144,18 +147,22 @@ type setting struct {
 	set func(s *store.Settings, v string, d ServerDefaults) error
 }
 
-func enum(field func(*store.Settings) *string, allowed ...string) setting {
+func enum[T ~string](field func(*store.Settings) *T, allowed ...T) setting {
+	names := make([]string, len(allowed))
+	for i, a := range allowed {
+		names[i] = string(a)
+	}
 	return setting{
-		get: func(s *store.Settings) string { return *field(s) },
+		get: func(s *store.Settings) string { return string(*field(s)) },
 		set: func(s *store.Settings, v string, _ ServerDefaults) error {
 			v = strings.ToLower(strings.TrimSpace(v))
 			for _, a := range allowed {
-				if v == a {
-					*field(s) = v
+				if v == string(a) {
+					*field(s) = a
 					return nil
 				}
 			}
-			return fmt.Errorf("must be one of %s", strings.Join(allowed, ", "))
+			return fmt.Errorf("must be one of %s", strings.Join(names, ", "))
 		},
 	}
 }
@@ -215,10 +222,10 @@ func duration(field func(*store.Settings) *time.Duration) setting {
 var settingsTable = map[string]setting{
 	"title":                text(func(s *store.Settings) *string { return &s.Title }),
 	"description":          text(func(s *store.Settings) *string { return &s.Description }),
-	"posting":              enum(func(s *store.Settings) *string { return &s.Posting }, "members", "moderated", "open", "announce"),
+	"posting":              enum(func(s *store.Settings) *store.PostingPolicy { return &s.Posting }, store.PostingMembers, store.PostingModerated, store.PostingOpen, store.PostingAnnounce),
 	"nonmember_action":     enum(func(s *store.Settings) *string { return &s.NonmemberAction }, "hold", "reject", "discard"),
-	"subscribe":            enum(func(s *store.Settings) *string { return &s.Subscribe }, "open", "confirm", "approve", "closed"),
-	"archive":              enum(func(s *store.Settings) *string { return &s.Archive }, "public", "members", "owners", "off"),
+	"subscribe":            enum(func(s *store.Settings) *store.SubscribePolicy { return &s.Subscribe }, SubscribeOpen, SubscribeConfirm, SubscribeApprove, SubscribeClosed),
+	"archive":              enum(func(s *store.Settings) *store.ArchivePolicy { return &s.Archive }, store.ArchivePublic, store.ArchiveMembers, store.ArchiveOwners, store.ArchiveOff),
 	"reply_to":             enum(func(s *store.Settings) *string { return &s.ReplyTo }, "list", "sender"),
 	"subject_prefix":       text(func(s *store.Settings) *string { return &s.SubjectPrefix }),
 	"footer":               text(func(s *store.Settings) *string { return &s.Footer }),

@@ -68,7 +68,7 @@ func (s *Service) standingChanged(tx *store.Tx, addr string, good bool) error {
 		if err != nil {
 			return err
 		}
-		if Status(mb.Status) == StatusPending || Status(mb.Status) == StatusBanned {
+		if mb.Status == StatusPending || mb.Status == StatusBanned {
 			continue
 		}
 		policy := lapsePolicy(l)

@@ -41,11 +41,11 @@ func (s *Service) requestJoin(tx *store.Tx, a Actor, list store.List, addr strin
 		return "", false, err
 	}
 	switch {
-	case exists && Status(mb.Status) == StatusBanned:
+	case exists && mb.Status == StatusBanned:
 		return "This address cannot join " + title + ". If you think that is a mistake, write to " + s.addr(list.Name, RoleOwner, "") + ".", false, nil
-	case exists && Status(mb.Status) == StatusWaitlist:
+	case exists && mb.Status == StatusWaitlist:
 		return addr + " is already on the waitlist for " + title + "; you will be told when a seat opens.", false, nil
-	case exists && Status(mb.Status) != StatusPending:
+	case exists && mb.Status != StatusPending:
 		return addr + " is already a member of " + title + ".", false, nil
 	case subscribePolicy(list) == SubscribeClosed:
 		return title + " does not take requests to join. Write to " + s.addr(list.Name, RoleOwner, "") + " if you would like to be added.", false, nil
@@ -54,7 +54,7 @@ func (s *Service) requestJoin(tx *store.Tx, a Actor, list store.List, addr strin
 		return reason, false, nil
 	}
 	if subscribePolicy(list) == SubscribeOpen && a.Address == addr {
-		mb = store.Membership{List: list.Name, Address: addr, Role: string(ListMember), Mode: string(ModeEach)}
+		mb = store.Membership{List: list.Name, Address: addr, Role: ListMember, Mode: ModeEach}
 		status, err := s.activate(tx, list, mb)
 		if err != nil {
 			return "", false, err
@@ -69,7 +69,7 @@ func (s *Service) requestJoin(tx *store.Tx, a Actor, list store.List, addr strin
 	}
 	sent := "I sent a confirmation request to " + addr + ". Reply to it (or open its link) to finish joining."
 	if !exists {
-		mb = store.Membership{List: list.Name, Address: addr, Role: string(ListMember), Mode: string(ModeEach), Status: string(StatusPending), Joined: s.clock.Now()}
+		mb = store.Membership{List: list.Name, Address: addr, Role: ListMember, Mode: ModeEach, Status: StatusPending, Joined: s.clock.Now()}
 	}
 	if s.confirmOutstanding(tx, mb) {
 		return sent, true, nil
@@ -136,7 +136,7 @@ func (s *Service) activate(tx *store.Tx, list store.List, mb store.Membership) (
 		return "", err
 	}
 	tmpl := "welcome"
-	if Status(mb.Status) == StatusWaitlist {
+	if mb.Status == StatusWaitlist {
 		tmpl = "waitlisted"
 	}
 	subj, body, err := s.render(list.Name, tmpl, map[string]any{
@@ -148,13 +148,13 @@ func (s *Service) activate(tx *store.Tx, list store.List, mb store.Membership) (
 		return "", err
 	}
 	s.log.Info("member joined", "list", list.Name, "member", mb.Address, "status", mb.Status)
-	return Status(mb.Status), s.queueNotice(tx, notice{List: list.Name, To: []string{mb.Address}, From: s.addr(list.Name, RoleRequest, ""), Subject: subj, Body: body})
+	return mb.Status, s.queueNotice(tx, notice{List: list.Name, To: []string{mb.Address}, From: s.addr(list.Name, RoleRequest, ""), Subject: subj, Body: body})
 }
 
 // refuseJoin tells someone their join request was turned down.
 func (s *Service) refuseJoin(tx *store.Tx, list store.List, addr, reason string) error {
 	title := list.Settings.Title
-	if list.Kind == string(KindCaucus) {
+	if list.Kind == KindCaucus {
 		// They stay outside the caucus: its address only, never its title.
 		title = s.addr(list.Name, RolePost, "")
 		if list.Settings.Title != "" {
@@ -173,7 +173,7 @@ func (s *Service) refuseJoin(tx *store.Tx, list store.List, addr, reason string)
 // requestLeave asks a member to confirm leaving (at most once a day).
 func (s *Service) requestLeave(tx *store.Tx, list store.List, addr string) (answer string, mailed bool, err error) {
 	mb, err := tx.Membership(list.Name, addr)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (Status(mb.Status) == StatusBanned || Status(mb.Status) == StatusPending)) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (mb.Status == StatusBanned || mb.Status == StatusPending)) {
 		return addr + " is not a member of " + list.Settings.Title + ", so there is nothing to leave.", false, nil
 	}
 	if err != nil {
@@ -248,7 +248,7 @@ func (s *Service) confirm(ctx context.Context, tok string, door Door) (string, e
 			return err
 		}
 		answer, err = s.confirmedJoin(tx, list, t.Address)
-		if err == nil && list.Kind == string(KindCaucus) && list.Settings.Title != "" && roleOn(tx, list.Name, t.Address) == "" {
+		if err == nil && list.Kind == KindCaucus && list.Settings.Title != "" && roleOn(tx, list.Name, t.Address) == "" {
 			// Still outside the caucus (a moderator decides): its
 			// address only, never its title.
 			answer = strings.ReplaceAll(answer, list.Settings.Title, s.addr(list.Name, RolePost, ""))
@@ -269,10 +269,10 @@ func (s *Service) confirm(ctx context.Context, tok string, door Door) (string, e
 func (s *Service) confirmedJoin(tx *store.Tx, list store.List, addr string) (string, error) {
 	mb, err := tx.Membership(list.Name, addr)
 	if errors.Is(err, store.ErrNotFound) {
-		mb = store.Membership{List: list.Name, Address: addr, Role: "member", Mode: "each", Status: string(StatusPending)}
+		mb = store.Membership{List: list.Name, Address: addr, Role: ListMember, Mode: ModeEach, Status: StatusPending}
 	} else if err != nil {
 		return "", err
-	} else if Status(mb.Status) != StatusPending {
+	} else if mb.Status != StatusPending {
 		return addr + " is already a member of " + list.Settings.Title + ".", nil
 	}
 	if reason := s.standingProblem(tx, list, addr); reason != "" {
@@ -282,7 +282,7 @@ func (s *Service) confirmedJoin(tx *store.Tx, list store.List, addr string) (str
 		if err := s.keepPending(tx, mb); err != nil {
 			return "", err
 		}
-		_, err := s.holdItem(tx, list, store.Held{List: list.Name, Kind: "join", From: addr, Subject: "join request from " + addr,
+		_, err := s.holdItem(tx, list, store.Held{List: list.Name, Kind: store.HeldJoin, From: addr, Subject: "join request from " + addr,
 			Reason: "asks to join"}, "")
 		if err != nil {
 			return "", err
@@ -308,13 +308,13 @@ var ErrNotInGoodStanding = errors.New("mark them in good standing first (minyan 
 func (s *Service) decideJoin(tx *store.Tx, list store.List, h *store.Held, action, reason string) error {
 	switch action {
 	case DecideApprove, DecideApproveAlways:
-		h.Status = "approved"
+		h.Status = store.HeldApproved
 		mb, err := tx.Membership(list.Name, h.From)
 		if errors.Is(err, store.ErrNotFound) {
-			mb = store.Membership{List: list.Name, Address: h.From, Role: "member", Mode: "each"}
+			mb = store.Membership{List: list.Name, Address: h.From, Role: ListMember, Mode: ModeEach}
 		} else if err != nil {
 			return err
-		} else if Status(mb.Status) != StatusPending {
+		} else if mb.Status != StatusPending {
 			return nil // joined some other way meanwhile
 		}
 		if s.standingProblem(tx, list, h.From) != "" {
@@ -323,7 +323,7 @@ func (s *Service) decideJoin(tx *store.Tx, list store.List, h *store.Held, actio
 		_, err = s.activate(tx, list, mb)
 		return err
 	case DecideReject, DecideDiscard:
-		h.Status = map[string]string{DecideReject: "rejected", DecideDiscard: "discarded"}[action]
+		h.Status = map[string]store.HeldStatus{DecideReject: store.HeldRejected, DecideDiscard: store.HeldDiscarded}[action]
 		if err := s.dropPending(tx, list.Name, h.From); err != nil {
 			return err
 		}
@@ -335,7 +335,7 @@ func (s *Service) decideJoin(tx *store.Tx, list store.List, h *store.Held, actio
 			return s.refuseJoin(tx, list, h.From, text)
 		}
 	case DecideBan:
-		h.Status = "banned"
+		h.Status = store.HeldBanned
 		return s.ban(tx, list.Name, h.From)
 	default:
 		return fmt.Errorf("unknown decision %q for a join request (approve, reject, discard or ban)", action)
@@ -347,7 +347,7 @@ func (s *Service) decideJoin(tx *store.Tx, list store.List, h *store.Held, actio
 // gives the seat to the first person waiting.
 func (s *Service) leave(tx *store.Tx, list store.List, addr string) (string, error) {
 	mb, err := tx.Membership(list.Name, addr)
-	if err != nil || Status(mb.Status) == StatusBanned {
+	if err != nil || mb.Status == StatusBanned {
 		return addr + " is not a member of " + list.Settings.Title + " any more.", nil
 	}
 	if _, err := s.removeMember(tx, list.Name, addr); err != nil {

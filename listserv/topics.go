@@ -134,13 +134,13 @@ func normalizeTopicsSetting(v string) (string, error) {
 // topicsAnswer says what following topics means for the member.
 func topicsAnswer(list store.List, mb store.Membership) string {
 	if len(mb.Topics) == 0 {
-		if mb.Mode == string(ModeDigest) {
+		if mb.Mode == ModeDigest {
 			return "Your digest holds every topic of " + list.Settings.Title + "."
 		}
 		return "You will get every message of " + list.Settings.Title + ", whatever its topic."
 	}
 	t := "#" + strings.Join(mb.Topics, ", #")
-	if mb.Mode == string(ModeDigest) {
+	if mb.Mode == ModeDigest {
 		return "You follow " + t + ". You get the digest, which holds every message, so nothing changes until you send \"digest off\"."
 	}
 	return fmt.Sprintf("You follow %s: messages with these tags in the subject come one by one; the others come in your %s digest.", t, mb.Frequency())
@@ -207,7 +207,7 @@ func (s *Service) setDigestFrequency(tx *store.Tx, a Actor, list store.List, mb 
 	if f == store.DigestDaily {
 		answer = "Your digest of " + list.Settings.Title + " will come once a day, on the days there were messages."
 	}
-	if mb.Mode != string(ModeDigest) && len(mb.Topics) == 0 {
+	if mb.Mode != ModeDigest && len(mb.Topics) == 0 {
 		answer += " You get every message as it is sent now; send \"digest on\" to get the digest instead."
 	}
 	return answer, s.AuditChange(tx, a, list.Name, "digest frequency of "+mb.Address+" set to "+string(f))

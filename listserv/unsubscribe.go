@@ -17,7 +17,7 @@ func (s *Service) Unsubscribe(token string) (list, addr string, err error) {
 		if err != nil || t.Kind != "unsub" {
 			return store.ErrNotFound
 		}
-		if mb, err := tx.Membership(t.List, t.Address); err != nil || Status(mb.Status) == StatusBanned {
+		if mb, err := tx.Membership(t.List, t.Address); err != nil || mb.Status == StatusBanned {
 			return store.ErrNotFound // a ban is not lifted by leaving
 		}
 		list, addr = t.List, t.Address

@@ -9,10 +9,10 @@ import "time"
 type Settings struct {
 	Title                string          `json:"title"`
 	Description          string          `json:"description"`
-	Posting              string          `json:"posting"`
+	Posting              PostingPolicy   `json:"posting"`
 	NonmemberAction      string          `json:"nonmember_action"`
-	Subscribe            string          `json:"subscribe"`
-	Archive              string          `json:"archive"`
+	Subscribe            SubscribePolicy `json:"subscribe"`
+	Archive              ArchivePolicy   `json:"archive"`
 	ReplyTo              string          `json:"reply_to"`
 	SubjectPrefix        string          `json:"subject_prefix"`
 	Footer               string          `json:"footer"`
@@ -45,7 +45,7 @@ type Settings struct {
 // clients can cache the archive for ever.
 type List struct {
 	Name        string    `json:"name"`
-	Kind        string    `json:"kind"`
+	Kind        ListKind  `json:"kind"`
 	Created     time.Time `json:"created"`
 	UIDValidity uint32    `json:"uid_validity"`
 	Settings    Settings  `json:"settings"`
@@ -74,9 +74,9 @@ type Person struct {
 type Membership struct {
 	List        string    `json:"list"`
 	Address     string    `json:"address"`
-	Role        string    `json:"role"`
-	Mode        string    `json:"mode"`
-	Status      string    `json:"status"`
+	Role        ListRole  `json:"role"`
+	Mode        Mode      `json:"mode"`
+	Status      Status    `json:"status"`
 	Joined      time.Time `json:"joined"`
 	Posts       int       `json:"posts"`
 	PostFreely  bool      `json:"post_freely,omitempty"`
@@ -96,7 +96,7 @@ type Membership struct {
 	SelfJoined bool `json:"self_joined,omitempty"`
 	// LapsedMode is the delivery mode a lapse of good standing paused
 	// (delivery is then nomail); it is restored when standing returns.
-	LapsedMode string `json:"lapsed_mode,omitempty"`
+	LapsedMode Mode `json:"lapsed_mode,omitempty"`
 	// DigestFormat is how digests reach the member ("" means html).
 	DigestFormat DigestFormat `json:"digest_format,omitempty"`
 	// DigestFrequency is how often digests come ("" means weekly).
@@ -125,20 +125,20 @@ type ArchiveMeta struct {
 // Held is a post (or join request) waiting for a moderator. Decided items
 // stay with their decision as history.
 type Held struct {
-	ID           uint64    `json:"id"`
-	List         string    `json:"list"`
-	Kind         string    `json:"kind"` // post | join
-	EnvelopeFrom string    `json:"envelope_from"`
-	From         string    `json:"from"`
-	Subject      string    `json:"subject"`
-	Reason       string    `json:"reason"`
-	Raw          []byte    `json:"raw,omitempty"`
-	Received     time.Time `json:"received"`
-	Status       string    `json:"status"` // pending | approved | rejected | discarded | withdrawn | expired
-	DecidedBy    string    `json:"decided_by,omitempty"`
-	DecidedAt    time.Time `json:"decided_at,omitzero"`
-	Note         string    `json:"note,omitempty"`
-	Reminded     time.Time `json:"reminded,omitzero"`
+	ID           uint64     `json:"id"`
+	List         string     `json:"list"`
+	Kind         HeldKind   `json:"kind"` // post | join
+	EnvelopeFrom string     `json:"envelope_from"`
+	From         string     `json:"from"`
+	Subject      string     `json:"subject"`
+	Reason       string     `json:"reason"`
+	Raw          []byte     `json:"raw,omitempty"`
+	Received     time.Time  `json:"received"`
+	Status       HeldStatus `json:"status"` // pending | approved | rejected | discarded | withdrawn | expired
+	DecidedBy    string     `json:"decided_by,omitempty"`
+	DecidedAt    time.Time  `json:"decided_at,omitzero"`
+	Note         string     `json:"note,omitempty"`
+	Reminded     time.Time  `json:"reminded,omitzero"`
 	// Token is the moderators' reply token, WithdrawToken the author's.
 	Token         string `json:"token,omitempty"`
 	WithdrawToken string `json:"withdraw_token,omitempty"`

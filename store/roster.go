@@ -9,16 +9,19 @@ import (
 // RosterRow is what a roster listing shows of one membership: the
 // membership's address, role, mode and status with the person's name.
 type RosterRow struct {
-	Address, Name, Role, Mode, Status string
+	Address, Name string
+	Role          ListRole
+	Mode          Mode
+	Status        Status
 }
 
 // rosterFields are the only fields a roster listing decodes of a
 // membership record; the rest (tokens, bounces) is skipped.
 type rosterFields struct {
-	Address string `json:"address"`
-	Role    string `json:"role"`
-	Mode    string `json:"mode"`
-	Status  string `json:"status"`
+	Address string   `json:"address"`
+	Role    ListRole `json:"role"`
+	Mode    Mode     `json:"mode"`
+	Status  Status   `json:"status"`
 }
 
 // RosterPage calls fn with up to n memberships of list, in address
@@ -62,22 +65,6 @@ func (t *Tx) RosterPage(list, after string, n int, fn func(RosterRow) error) (st
 		i++
 	}
 	return last, nil
-}
-
-// EachMemberSeat calls fn with the role and status of every membership of
-// list, decoding nothing else: the cheap scan behind seat counts.
-func (t *Tx) EachMemberSeat(list string, fn func(role, status string)) error {
-	b := t.tx.Bucket(bMembers)
-	prefix := []byte(list + "\x00")
-	c := b.Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		var f rosterFields
-		if err := json.Unmarshal(v, &f); err != nil {
-			return fmt.Errorf("decode member %q: %w", k, err)
-		}
-		fn(f.Role, f.Status)
-	}
-	return nil
 }
 
 // PutAudit replaces an audit entry made earlier (same List and Seq): a

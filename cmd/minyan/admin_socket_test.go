@@ -102,7 +102,7 @@ func TestAdminSocketRoundTrip(t *testing.T) {
 	ms, _ := app.Svc.Members("team")
 	var want strings.Builder
 	for _, m := range ms {
-		want.WriteString(m.Address + "\t" + m.Role + "\t" + m.Mode + "\t" + m.Status + "\n")
+		want.WriteString(m.Address + "\t" + string(m.Role) + "\t" + string(m.Mode) + "\t" + string(m.Status) + "\n")
 	}
 	if roster != want.String() {
 		t.Error("member ls over the socket differs from the store")

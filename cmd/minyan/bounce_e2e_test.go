@@ -19,7 +19,7 @@ func memberStatus(t *testing.T, e *testEnv, list, addr string) string {
 	}
 	for _, m := range ms {
 		if m.Address == addr {
-			return m.Status
+			return string(m.Status)
 		}
 	}
 	t.Fatalf("%s is not a member of %s", addr, list)

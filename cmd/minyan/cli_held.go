@@ -28,7 +28,7 @@ func setupHeldLs(fs *flag.FlagSet) action {
 				return fmt.Errorf("held ls: %w", err)
 			}
 			for _, h := range items {
-				row(env.io.Stdout, strconv.FormatUint(h.ID, 10), h.List, h.From, h.Subject, h.Reason, h.Status, h.DecidedBy)
+				row(env.io.Stdout, strconv.FormatUint(h.ID, 10), h.List, h.From, h.Subject, h.Reason, string(h.Status), h.DecidedBy)
 			}
 			return nil
 		}

@@ -106,7 +106,7 @@ func cliSetupList(t *testing.T, app *App, name, kind string, members ...string) 
 	var specs []listserv.MemberSpec
 	for _, m := range members {
 		addr, role, _ := strings.Cut(m, ":")
-		specs = append(specs, listserv.MemberSpec{Address: addr, Role: role})
+		specs = append(specs, listserv.MemberSpec{Address: addr, Role: listserv.ListRole(role)})
 	}
 	if len(specs) == 0 {
 		return

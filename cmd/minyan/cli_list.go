@@ -77,7 +77,7 @@ func setupListShow(fs *flag.FlagSet) action {
 		}
 		w := env.io.Stdout
 		row(w, "name", l.Name)
-		row(w, "kind", l.Kind)
+		row(w, "kind", string(l.Kind))
 		row(w, "created", timeText(l.Created))
 		row(w, "members", strconv.Itoa(members))
 		row(w, "archived_posts", strconv.Itoa(archived))
@@ -115,7 +115,7 @@ func setupListLs(fs *flag.FlagSet) action {
 			return fmt.Errorf("list ls: %w", err)
 		}
 		for _, ln := range lines {
-			row(env.io.Stdout, ln.l.Name, ln.l.Kind, strconv.Itoa(ln.n), ln.l.Settings.Title)
+			row(env.io.Stdout, ln.l.Name, string(ln.l.Kind), strconv.Itoa(ln.n), ln.l.Settings.Title)
 		}
 		return nil
 	}

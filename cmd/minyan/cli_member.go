@@ -54,7 +54,7 @@ func setupMemberAdd(fs *flag.FlagSet) action {
 		list := args[0]
 		specs := make([]listserv.MemberSpec, 0, len(args)-1)
 		for _, a := range args[1:] {
-			specs = append(specs, listserv.MemberSpec{Address: a, Name: *name, Role: *role, Mode: *mode})
+			specs = append(specs, listserv.MemberSpec{Address: a, Name: *name, Role: listserv.ListRole(*role), Mode: listserv.Mode(*mode)})
 		}
 		res, err := env.app.Svc.AddMembers(ctx, env.actor(), list, specs, false)
 		if err != nil {
@@ -169,7 +169,7 @@ func setupMemberLs(fs *flag.FlagSet) action {
 			return fmt.Errorf("member ls: %w", err)
 		}
 		for _, m := range ms {
-			row(env.io.Stdout, m.Address, m.Role, m.Mode, m.Status)
+			row(env.io.Stdout, m.Address, string(m.Role), string(m.Mode), string(m.Status))
 		}
 		return nil
 	}

@@ -20,7 +20,7 @@ func (e *testEnv) status(list, addr string) string {
 	}
 	for _, m := range ms {
 		if m.Address == addr {
-			return m.Status + "/" + m.Mode
+			return string(m.Status) + "/" + string(m.Mode)
 		}
 	}
 	return ""

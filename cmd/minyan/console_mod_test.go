@@ -308,7 +308,7 @@ func TestConsoleModRaceWithMail(t *testing.T) {
 		h, _ := e.srv.App.Svc.HeldHistory(context.Background(), listserv.Operator(listserv.DoorCLI), "team")
 		for _, x := range h {
 			if x.ID == id {
-				status = x.Status
+				status = string(x.Status)
 			}
 		}
 		return status == "discarded" || e.countTo("mod@example.org", "already handled") == 1

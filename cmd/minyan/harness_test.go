@@ -210,7 +210,7 @@ func (e *testEnv) setup(name, kind string, members map[string]string, settings .
 	}
 	var specs []memberSpec
 	for addr, role := range members {
-		specs = append(specs, memberSpec{Address: addr, Role: role})
+		specs = append(specs, memberSpec{Address: addr, Role: listserv.ListRole(role)})
 	}
 	res, err := svc.AddMembers(context.Background(), listserv.Operator(listserv.DoorCLI), name, specs, false)
 	if err != nil {

@@ -151,7 +151,7 @@ func TestWebBrowserWalkThrough(t *testing.T) {
 	var mode string
 	e.srv.App.Store.View(func(tx *storeTx) error {
 		mb, err := tx.Membership("team", me)
-		mode = mb.Mode + " " + mb.Status
+		mode = string(mb.Mode) + " " + string(mb.Status)
 		return err
 	})
 	if mode != "digest ok" {

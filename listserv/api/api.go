@@ -323,11 +323,11 @@ func detail(l store.List) listDetailJSON {
 	if set["lapsed_members"] == "" {
 		set["lapsed_members"] = listserv.LapseKeep
 	}
-	return listDetailJSON{Name: l.Name, Kind: l.Kind, Title: l.Settings.Title, Description: l.Settings.Description, Settings: set}
+	return listDetailJSON{Name: l.Name, Kind: string(l.Kind), Title: l.Settings.Title, Description: l.Settings.Description, Settings: set}
 }
 
 func entryJSON(e listserv.RosterEntry) memberJSON {
-	return memberJSON{Address: e.Address, Name: e.Name, Role: e.Role, Mode: e.Mode, Status: e.Status}
+	return memberJSON{Address: e.Address, Name: e.Name, Role: string(e.Role), Mode: string(e.Mode), Status: string(e.Status)}
 }
 
 func (h *handler) lists(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
@@ -338,7 +338,7 @@ func (h *handler) lists(w http.ResponseWriter, r *http.Request, a listserv.Actor
 	out := make([]listJSON, 0, len(ls))
 	for _, l := range ls {
 		n := l.Members
-		out = append(out, listJSON{Name: l.List.Name, Kind: l.List.Kind, Title: l.List.Settings.Title, Description: l.List.Settings.Description, Members: &n})
+		out = append(out, listJSON{Name: l.List.Name, Kind: string(l.List.Kind), Title: l.List.Settings.Title, Description: l.List.Settings.Description, Members: &n})
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -502,7 +502,7 @@ func (h *handler) addMember(w http.ResponseWriter, r *http.Request, a listserv.A
 		return err
 	}
 	list := r.PathValue("name")
-	if err := h.core.AddMember(r.Context(), a, list, listserv.MemberSpec{Address: in.Address, Name: in.Name, Role: in.Role, Mode: in.Mode}); err != nil {
+	if err := h.core.AddMember(r.Context(), a, list, listserv.MemberSpec{Address: in.Address, Name: in.Name, Role: listserv.ListRole(in.Role), Mode: listserv.Mode(in.Mode)}); err != nil {
 		return err
 	}
 	e, err := h.core.Member(r.Context(), a, list, in.Address)
@@ -538,7 +538,7 @@ func (h *handler) syncMembers(w http.ResponseWriter, r *http.Request, a listserv
 	}
 	specs := make([]listserv.MemberSpec, len(in))
 	for i, m := range in {
-		specs[i] = listserv.MemberSpec{Address: m.Address, Name: m.Name, Role: m.Role, Mode: m.Mode}
+		specs[i] = listserv.MemberSpec{Address: m.Address, Name: m.Name, Role: listserv.ListRole(m.Role), Mode: listserv.Mode(m.Mode)}
 	}
 	res, err := h.core.SyncRoster(r.Context(), a, r.PathValue("name"), specs, o)
 	if err != nil {
@@ -610,7 +610,7 @@ func (h *handler) person(w http.ResponseWriter, r *http.Request, a listserv.Acto
 	}
 	out := personJSON{Address: p.Address, Name: p.Name, GoodStanding: p.GoodStanding, Lists: []membershipJSON{}}
 	for _, mb := range mbs {
-		out.Lists = append(out.Lists, membershipJSON{List: mb.List, Role: mb.Role, Mode: mb.Mode, Status: mb.Status})
+		out.Lists = append(out.Lists, membershipJSON{List: mb.List, Role: string(mb.Role), Mode: string(mb.Mode), Status: string(mb.Status)})
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -85,7 +85,7 @@ func (ts *testServer) list(t testing.TB, name, kind string, members ...string) {
 	var specs []listserv.MemberSpec
 	for _, m := range members {
 		addr, role, _ := strings.Cut(m, ":")
-		specs = append(specs, listserv.MemberSpec{Address: addr, Role: role})
+		specs = append(specs, listserv.MemberSpec{Address: addr, Role: listserv.ListRole(role)})
 	}
 	if len(specs) > 0 {
 		if _, err := ts.svc.AddMembers(context.Background(), listserv.Operator(listserv.DoorCLI), name, specs, false); err != nil {

@@ -162,7 +162,7 @@ func (c *consoleFakeCore) SiteOverview(_ context.Context, a listserv.Actor) ([]l
 }
 
 func (c *consoleFakeCore) CreateList(_ context.Context, a listserv.Actor, name, kind, title, description string) (store.List, error) {
-	return store.List{Name: name, Kind: kind}, c.ask("CreateList", a)
+	return store.List{Name: name, Kind: store.ListKind(kind)}, c.ask("CreateList", a)
 }
 
 func (c *consoleFakeCore) DeleteList(_ context.Context, a listserv.Actor, name string) error {

@@ -26,7 +26,7 @@ func (h *handler) renderSiteAdmin(w http.ResponseWriter, r *http.Request, v View
 	}
 	h.page(w, r, status, "admin", map[string]any{"Title": "Site admin", "Viewer": v.Address, "Lists": lists,
 		"Form": f, "Notice": notice, "Problem": problem,
-		"Kinds": []string{string(listserv.KindDiscussion), string(listserv.KindCommunity), string(listserv.KindCaucus), string(listserv.KindAnnounce)}})
+		"Kinds": []listserv.Kind{listserv.KindDiscussion, listserv.KindCommunity, listserv.KindCaucus, listserv.KindAnnounce}})
 }
 
 func (h *handler) siteAdminCreate(w http.ResponseWriter, r *http.Request) {
@@ -53,7 +53,7 @@ func (h *handler) siteAdminCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.renderSiteAdmin(w, r, v, http.StatusOK, createListForm{Kind: string(listserv.KindDiscussion)},
-		"Made the list "+l.Name+"@"+h.o.Core.Domain()+" with the "+l.Kind+" preset. Add its first owner on its console.", "")
+		"Made the list "+l.Name+"@"+h.o.Core.Domain()+" with the "+string(l.Kind)+" preset. Add its first owner on its console.", "")
 }
 
 func (h *handler) siteAdminRemovePage(w http.ResponseWriter, r *http.Request) {

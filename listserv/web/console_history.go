@@ -31,7 +31,7 @@ func (c *consoleMod) historyPage(w http.ResponseWriter, r *http.Request) {
 	}
 	var decided []store.Held
 	for _, h := range slices.Backward(held) {
-		if h.Status != "pending" {
+		if h.Status != store.HeldPending {
 			decided = append(decided, h)
 			if len(decided) == historyLimit {
 				break

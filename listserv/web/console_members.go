@@ -37,7 +37,7 @@ func (c *consoleMod) membersPage(w http.ResponseWriter, r *http.Request) {
 // filter.
 func rosterQuery(f listserv.RosterFilter, page int) string {
 	q := url.Values{}
-	for k, v := range map[string]string{"q": f.Query, "role": f.Role, "mode": f.Mode, "status": f.Status, "standing": string(f.Standing)} {
+	for k, v := range map[string]string{"q": f.Query, "role": string(f.Role), "mode": string(f.Mode), "status": string(f.Status), "standing": string(f.Standing)} {
 		if v != "" {
 			q.Set(k, v)
 		}
@@ -213,7 +213,7 @@ func (c *consoleMod) currentRole(ctx context.Context, v Viewer, name, addr strin
 	}
 	for _, row := range rp.Rows {
 		if row.Address == addr {
-			return row.Role, true
+			return string(row.Role), true
 		}
 	}
 	return "", false
@@ -227,7 +227,7 @@ func (c *consoleMod) exportCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Check the right before the first byte, so a refusal is a page.
-	if _, err := c.o.Core.RosterPageOf(r.Context(), v.Actor(), name, listserv.RosterFilter{Role: string(listserv.ListOwner)}, 1); err != nil {
+	if _, err := c.o.Core.RosterPageOf(r.Context(), v.Actor(), name, listserv.RosterFilter{Role: listserv.ListOwner}, 1); err != nil {
 		c.fail(w, r, err)
 		return
 	}
@@ -247,12 +247,12 @@ func (c *consoleMod) bouncesPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := v.Actor()
-	disabled, err := c.o.Core.RosterPageOf(r.Context(), a, name, listserv.RosterFilter{Status: string(listserv.StatusDisabled)}, 1)
+	disabled, err := c.o.Core.RosterPageOf(r.Context(), a, name, listserv.RosterFilter{Status: listserv.StatusDisabled}, 1)
 	if err != nil {
 		c.fail(w, r, err)
 		return
 	}
-	bouncing, err := c.o.Core.RosterPageOf(r.Context(), a, name, listserv.RosterFilter{Status: string(listserv.StatusBouncing)}, 1)
+	bouncing, err := c.o.Core.RosterPageOf(r.Context(), a, name, listserv.RosterFilter{Status: listserv.StatusBouncing}, 1)
 	if err != nil {
 		c.fail(w, r, err)
 		return
@@ -295,7 +295,7 @@ func (c *consoleMod) startImport(w http.ResponseWriter, r *http.Request) {
 	a := v.Actor()
 	// The right first: nobody uploads a file to a list they may not
 	// change, and a caucus stays a page not found.
-	if _, err := c.o.Core.RosterPageOf(r.Context(), a, name, listserv.RosterFilter{Role: string(listserv.ListOwner)}, 1); err != nil {
+	if _, err := c.o.Core.RosterPageOf(r.Context(), a, name, listserv.RosterFilter{Role: listserv.ListOwner}, 1); err != nil {
 		c.fail(w, r, err)
 		return
 	}

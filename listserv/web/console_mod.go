@@ -95,7 +95,7 @@ func (c *consoleMod) consolePage(w http.ResponseWriter, r *http.Request, v Viewe
 var (
 	consoleRoles    = []string{"member", "facilitator", "moderator", "owner"}
 	consoleModes    = []string{"each", "digest", "nomail"}
-	consoleStatuses = []string{string(listserv.StatusOK), string(listserv.StatusBouncing), string(listserv.StatusDisabled), string(listserv.StatusWaitlist), string(listserv.StatusPending), string(listserv.StatusBanned)}
+	consoleStatuses = []listserv.Status{listserv.StatusOK, listserv.StatusBouncing, listserv.StatusDisabled, listserv.StatusWaitlist, listserv.StatusPending, listserv.StatusBanned}
 )
 
 // ago says how long ago t was, for people.

@@ -77,8 +77,8 @@ func decisionValues(v url.Values, bulk bool) (decisionForm, error) {
 // so a page never shows a wrong count for a filter it did not apply.
 func rosterFilterValues(v url.Values) (listserv.RosterFilter, int, error) {
 	f := listserv.RosterFilter{
-		Query: strings.TrimSpace(v.Get("q")), Role: v.Get("role"), Mode: v.Get("mode"),
-		Status: v.Get("status"), Standing: listserv.Standing(v.Get("standing")),
+		Query: strings.TrimSpace(v.Get("q")), Role: listserv.ListRole(v.Get("role")), Mode: listserv.Mode(v.Get("mode")),
+		Status: listserv.Status(v.Get("status")), Standing: listserv.Standing(v.Get("standing")),
 	}
 	page := 1
 	if p := v.Get("page"); p != "" {
@@ -130,7 +130,7 @@ func addValues(v url.Values) (addForm, error) {
 		return f, errors.New("please paste at most 1,000 addresses at once; use the CSV import for more")
 	}
 	for _, a := range addrs {
-		sp := listserv.MemberSpec{Address: a, Role: role, Mode: mode}
+		sp := listserv.MemberSpec{Address: a, Role: listserv.ListRole(role), Mode: listserv.Mode(mode)}
 		if len(addrs) == 1 {
 			sp.Name = name
 		}

@@ -64,7 +64,7 @@ func (c *modCore) Decide(ctx context.Context, a listserv.Actor, list string, id 
 		return h, fmt.Errorf("held #7 was approved by other@example.org: %w", listserv.ErrAlreadyDecided)
 	}
 	c.decided = append(c.decided, action+"|"+reason)
-	h.Status = action
+	h.Status = store.HeldStatus(action)
 	return h, nil
 }
 func (c *modCore) RosterPageOf(ctx context.Context, a listserv.Actor, list string, f listserv.RosterFilter, page int) (listserv.RosterPage, error) {

@@ -71,7 +71,7 @@ func directoryKey(viewer string, cards []listserv.ListCard) string {
 	var k strings.Builder
 	k.WriteString(viewer)
 	for _, c := range cards {
-		for _, f := range []string{c.Name, c.Kind, c.Title, c.Description, c.Subscribe, c.Posting, c.Archive,
+		for _, f := range []string{c.Name, string(c.Kind), c.Title, c.Description, string(c.Subscribe), string(c.Posting), string(c.Archive),
 			strconv.Itoa(c.Capacity), c.Address, c.JoinAddress, c.RequestAddress, c.OwnerAddress} {
 			k.WriteByte(0)
 			k.WriteString(strconv.Itoa(len(f)))

@@ -54,6 +54,7 @@ import (
 
 	"minyan/digest"
 	"minyan/listserv"
+	"minyan/store"
 )
 
 //go:embed pages/*.html pages/*.css
@@ -240,41 +241,41 @@ func secure(next http.Handler, h *handler) http.Handler {
 }
 
 var funcs = template.FuncMap{
-	"kindName": func(k string) string {
+	"kindName": func(k listserv.Kind) string {
 		switch k {
-		case "community":
+		case listserv.KindCommunity:
 			return "Community of practice"
-		case "announce":
+		case listserv.KindAnnounce:
 			return "Announcements"
-		case "discussion":
+		case listserv.KindDiscussion:
 			return "Discussion list"
-		case "caucus":
+		case listserv.KindCaucus:
 			return "Caucus"
 		}
-		return k
+		return string(k)
 	},
-	"howToJoin": func(policy string) string {
+	"howToJoin": func(policy listserv.SubscribePolicy) string {
 		switch policy {
-		case "open", "confirm":
+		case listserv.SubscribeOpen, listserv.SubscribeConfirm:
 			return "Leave your address and confirm from the message we send you."
-		case "approve":
+		case listserv.SubscribeApprove:
 			return "Leave your address and confirm from the message we send you; then a moderator welcomes you in."
 		}
 		return "This list does not take requests to join."
 	},
-	"howToPost": func(posting string) string {
+	"howToPost": func(posting store.PostingPolicy) string {
 		switch posting {
-		case "announce":
+		case store.PostingAnnounce:
 			return "Only the organizers post here; you receive their updates."
-		case "moderated":
+		case store.PostingModerated:
 			return "Members post; a moderator reviews each message first."
-		case "open":
+		case store.PostingOpen:
 			return "Anyone may post."
 		}
 		return "Members post by email."
 	},
-	"statusName": func(s string) string {
-		switch listserv.Status(s) {
+	"statusName": func(s listserv.Status) string {
+		switch s {
 		case listserv.StatusOK:
 			return "active"
 		case listserv.StatusPending:
@@ -286,10 +287,10 @@ var funcs = template.FuncMap{
 		case listserv.StatusBanned:
 			return "removed"
 		}
-		return s
+		return string(s)
 	},
-	"canChange": func(s string) bool {
-		return listserv.Status(s) != listserv.StatusBanned && listserv.Status(s) != listserv.StatusPending
+	"canChange": func(s listserv.Status) bool {
+		return s != listserv.StatusBanned && s != listserv.StatusPending
 	},
 }
 
@@ -690,7 +691,7 @@ func (h *handler) renderMe(w http.ResponseWriter, r *http.Request, v Viewer, sta
 	}
 	var joinable []listserv.ListCard
 	for _, l := range dir {
-		if !on[l.Name] && l.Subscribe != "closed" {
+		if !on[l.Name] && l.Subscribe != listserv.SubscribeClosed {
 			joinable = append(joinable, l)
 		}
 	}
@@ -747,10 +748,10 @@ func (h *handler) meList(w http.ResponseWriter, r *http.Request) {
 }
 
 func modeSentence(mode string) string {
-	switch mode {
-	case "digest":
+	switch listserv.Mode(mode) {
+	case listserv.ModeDigest:
 		return "you will get the digest."
-	case "nomail":
+	case listserv.ModeNomail:
 		return "no mail from this list until you switch it back."
 	}
 	return "you will get every message."
