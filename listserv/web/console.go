@@ -1,42 +1,11 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"net/http"
 
-	"minyan/digest"
 	"minyan/listserv"
-	"minyan/store"
 )
-
-// ConsoleCore is what the owners' console (settings, mail texts,
-// sessions, pairs) and the site admins' pages need from the domain. Every
-// method checks the actor's right itself.
-type ConsoleCore interface {
-	IsSiteAdmin(a listserv.Actor) bool
-	Console(ctx context.Context, a listserv.Actor, list string) (listserv.ConsoleRights, error)
-
-	ListSettings(ctx context.Context, a listserv.Actor, list string) (listserv.SettingsView, error)
-	SetList(ctx context.Context, a listserv.Actor, list string, pairs []string) (store.List, error)
-	MailTemplates(ctx context.Context, a listserv.Actor, list string) ([]listserv.MailTemplate, error)
-	GetMailTemplate(ctx context.Context, a listserv.Actor, list, name string) (listserv.MailTemplate, error)
-	SetMailTemplate(ctx context.Context, a listserv.Actor, list, name, src string) error
-	ResetMailTemplate(ctx context.Context, a listserv.Actor, list, name string) error
-	PreviewMailTemplate(ctx context.Context, a listserv.Actor, list, name, src string) (subject, body string, err error)
-
-	ConsoleSessions(ctx context.Context, a listserv.Actor, list string) ([]digest.Listed, error)
-	AddSessions(ctx context.Context, a listserv.Actor, req digest.AddRequest) (digest.Added, error)
-	MoveSession(ctx context.Context, a listserv.Actor, list string, id uint64, start string) (digest.SessionInfo, int, error)
-	CancelSession(ctx context.Context, a listserv.Actor, list string, id uint64) (digest.SessionInfo, int, error)
-	ConsolePairs(ctx context.Context, a listserv.Actor, list string) (store.Pairing, []string, error)
-	MakePairs(ctx context.Context, a listserv.Actor, list string) (store.Pairing, int, error)
-	SetPairs(ctx context.Context, a listserv.Actor, list string, groups [][]string) (store.Pairing, error)
-
-	SiteOverview(ctx context.Context, a listserv.Actor) ([]listserv.ListSummary, error)
-	CreateList(ctx context.Context, a listserv.Actor, name, kind, title, description string) (store.List, error)
-	DeleteList(ctx context.Context, a listserv.Actor, name string) error
-}
 
 // consoleRoutes registers the console's pages.
 func (h *handler) consoleRoutes(mux *http.ServeMux) {
@@ -82,7 +51,7 @@ func (h *handler) consoleStart(w http.ResponseWriter, r *http.Request) (Viewer, 
 		h.notFound(w, r)
 		return v, listserv.ConsoleRights{}, false
 	}
-	rights, err := h.o.Core.Console(r.Context(), v.Actor(), name)
+	rights, err := h.d.console.Console(r.Context(), v.Actor(), name)
 	if err != nil {
 		h.consoleFail(w, r, v, err)
 		return v, rights, false

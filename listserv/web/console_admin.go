@@ -19,7 +19,7 @@ func (h *handler) siteAdmin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) renderSiteAdmin(w http.ResponseWriter, r *http.Request, v Viewer, status int, f createListForm, notice, problem string) {
-	lists, err := h.o.Core.SiteOverview(r.Context(), v.Actor())
+	lists, err := h.d.siteAdmin.SiteOverview(r.Context(), v.Actor())
 	if err != nil {
 		h.consoleFail(w, r, v, err)
 		return
@@ -43,7 +43,7 @@ func (h *handler) siteAdminCreate(w http.ResponseWriter, r *http.Request) {
 		h.renderSiteAdmin(w, r, v, http.StatusBadRequest, f, "", "No list was made: "+sentence(err.Error()))
 		return
 	}
-	l, err := h.o.Core.CreateList(r.Context(), v.Actor(), f.Name, f.Kind, f.Title, f.Description)
+	l, err := h.d.siteAdmin.CreateList(r.Context(), v.Actor(), f.Name, f.Kind, f.Title, f.Description)
 	if err != nil {
 		if isRefusal(err) {
 			h.consoleFail(w, r, v, err)
@@ -53,7 +53,7 @@ func (h *handler) siteAdminCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.renderSiteAdmin(w, r, v, http.StatusOK, createListForm{Kind: string(listserv.KindDiscussion)},
-		"Made the list "+l.Name+"@"+h.o.Core.Domain()+" with the "+string(l.Kind)+" preset. Add its first owner on its console.", "")
+		"Made the list "+l.Name+"@"+h.d.site.Domain()+" with the "+string(l.Kind)+" preset. Add its first owner on its console.", "")
 }
 
 func (h *handler) siteAdminRemovePage(w http.ResponseWriter, r *http.Request) {
@@ -79,7 +79,7 @@ func (h *handler) siteAdminRemove(w http.ResponseWriter, r *http.Request) {
 	}
 	form, err := postForm(r)
 	if err != nil || strings.TrimSpace(form.Get("confirm")) != name {
-		rights, err := h.o.Core.Console(r.Context(), v.Actor(), name)
+		rights, err := h.d.console.Console(r.Context(), v.Actor(), name)
 		if err != nil {
 			h.consoleFail(w, r, v, err)
 			return
@@ -88,7 +88,7 @@ func (h *handler) siteAdminRemove(w http.ResponseWriter, r *http.Request) {
 			"Problem": "Nothing was removed: type the list's name, " + name + ", to confirm."})
 		return
 	}
-	if err := h.o.Core.DeleteList(r.Context(), v.Actor(), name); err != nil {
+	if err := h.d.siteAdmin.DeleteList(r.Context(), v.Actor(), name); err != nil {
 		h.consoleFail(w, r, v, err)
 		return
 	}

@@ -31,7 +31,7 @@ type heldItem struct {
 }
 
 func (c *consoleMod) renderHeld(w http.ResponseWriter, r *http.Request, v Viewer, name string, status int, notices []string, problem string) {
-	q, err := c.o.Core.HeldQueue(r.Context(), v.Actor(), name)
+	q, err := c.d.held.HeldQueue(r.Context(), v.Actor(), name)
 	if err != nil {
 		c.fail(w, r, err)
 		return
@@ -96,7 +96,7 @@ func (c *consoleMod) decideMany(w http.ResponseWriter, r *http.Request) {
 func (c *consoleMod) decide(w http.ResponseWriter, r *http.Request, v Viewer, name string, f decisionForm) {
 	var notices, problems []string
 	for _, id := range f.IDs {
-		h, err := c.o.Core.Decide(r.Context(), v.Actor(), name, id, f.Action, f.Reason)
+		h, err := c.d.held.Decide(r.Context(), v.Actor(), name, id, f.Action, f.Reason)
 		switch {
 		case err == nil:
 			notices = append(notices, fmt.Sprintf("%q from %s: %s.", h.Subject, h.From, h.Status))

@@ -19,12 +19,12 @@ func (c *consoleMod) historyPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := v.Actor()
-	changes, err := c.o.Core.Audit(r.Context(), a, name, historyLimit)
+	changes, err := c.d.held.Audit(r.Context(), a, name, historyLimit)
 	if err != nil {
 		c.fail(w, r, err)
 		return
 	}
-	held, err := c.o.Core.HeldHistory(r.Context(), a, name)
+	held, err := c.d.held.HeldHistory(r.Context(), a, name)
 	if err != nil {
 		c.fail(w, r, err)
 		return

@@ -52,7 +52,7 @@ func rosterQuery(f listserv.RosterFilter, page int) string {
 }
 
 func (c *consoleMod) renderMembers(w http.ResponseWriter, r *http.Request, v Viewer, name string, status int, f listserv.RosterFilter, page int, notice, problem string, rowProblems []string) {
-	rp, err := c.o.Core.RosterPageOf(r.Context(), v.Actor(), name, f, page)
+	rp, err := c.d.roster.RosterPageOf(r.Context(), v.Actor(), name, f, page)
 	if err != nil {
 		c.fail(w, r, err)
 		return
@@ -94,7 +94,7 @@ func (c *consoleMod) addMembers(w http.ResponseWriter, r *http.Request) {
 	}
 	added := 0
 	if len(f.Specs) > 0 {
-		res, err := c.o.Core.AddMembers(r.Context(), v.Actor(), name, f.Specs, false)
+		res, err := c.d.roster.AddMembers(r.Context(), v.Actor(), name, f.Specs, false)
 		if err != nil {
 			c.fail(w, r, err)
 			return
@@ -161,26 +161,26 @@ func (c *consoleMod) changeMember(w http.ResponseWriter, r *http.Request) {
 				role = ""
 			}
 		}
-		err = c.o.Core.SetMember(ctx, a, name, m.Email, role, m.Mode)
+		err = c.d.roster.SetMember(ctx, a, name, m.Email, role, m.Mode)
 		notice = "Saved the changes for " + m.Email + "."
 	case "reenable":
-		err = c.o.Core.SetMember(ctx, a, name, m.Email, "", m.Mode)
+		err = c.d.roster.SetMember(ctx, a, name, m.Email, "", m.Mode)
 		notice = "Delivery to " + m.Email + " is on again."
 	case "remove":
 		var res []listserv.AddResult
-		res, err = c.o.Core.RemoveMembers(ctx, a, name, []string{m.Email})
+		res, err = c.d.roster.RemoveMembers(ctx, a, name, []string{m.Email})
 		if err == nil && len(res) == 1 && res[0].Err != nil {
 			err = res[0].Err
 		}
 		notice = m.Email + " is no longer on the list."
 	case "standing":
-		err = c.o.Core.SetStanding(ctx, a, name, m.Email, m.Good)
+		err = c.d.roster.SetStanding(ctx, a, name, m.Email, m.Good)
 		notice = m.Email + " is marked in good standing."
 		if !m.Good {
 			notice = m.Email + " is marked as not in good standing."
 		}
 	case "seat", "front":
-		err = c.o.Core.Promote(ctx, a, name, m.Email, m.What == "front")
+		err = c.d.roster.Promote(ctx, a, name, m.Email, m.What == "front")
 		notice = m.Email + " has a seat now; we told them."
 		if m.What == "front" {
 			notice = m.Email + " is first on the waitlist now."
@@ -207,7 +207,7 @@ func statusFor(err error) int {
 
 // currentRole is the role of addr on the list as the roster shows it.
 func (c *consoleMod) currentRole(ctx context.Context, v Viewer, name, addr string) (string, bool) {
-	rp, err := c.o.Core.RosterPageOf(ctx, v.Actor(), name, listserv.RosterFilter{Query: addr}, 1)
+	rp, err := c.d.roster.RosterPageOf(ctx, v.Actor(), name, listserv.RosterFilter{Query: addr}, 1)
 	if err != nil {
 		return "", false
 	}
@@ -227,14 +227,14 @@ func (c *consoleMod) exportCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Check the right before the first byte, so a refusal is a page.
-	if _, err := c.o.Core.RosterPageOf(r.Context(), v.Actor(), name, listserv.RosterFilter{Role: listserv.ListOwner}, 1); err != nil {
+	if _, err := c.d.roster.RosterPageOf(r.Context(), v.Actor(), name, listserv.RosterFilter{Role: listserv.ListOwner}, 1); err != nil {
 		c.fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`-members.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
-	if err := c.o.Core.RosterCSV(r.Context(), v.Actor(), name, w); err != nil {
+	if err := c.d.roster.RosterCSV(r.Context(), v.Actor(), name, w); err != nil {
 		c.o.Logger.Error("roster export", "list", name, "err", err)
 	}
 }
@@ -247,12 +247,12 @@ func (c *consoleMod) bouncesPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := v.Actor()
-	disabled, err := c.o.Core.RosterPageOf(r.Context(), a, name, listserv.RosterFilter{Status: listserv.StatusDisabled}, 1)
+	disabled, err := c.d.roster.RosterPageOf(r.Context(), a, name, listserv.RosterFilter{Status: listserv.StatusDisabled}, 1)
 	if err != nil {
 		c.fail(w, r, err)
 		return
 	}
-	bouncing, err := c.o.Core.RosterPageOf(r.Context(), a, name, listserv.RosterFilter{Status: listserv.StatusBouncing}, 1)
+	bouncing, err := c.d.roster.RosterPageOf(r.Context(), a, name, listserv.RosterFilter{Status: listserv.StatusBouncing}, 1)
 	if err != nil {
 		c.fail(w, r, err)
 		return
@@ -295,7 +295,7 @@ func (c *consoleMod) startImport(w http.ResponseWriter, r *http.Request) {
 	a := v.Actor()
 	// The right first: nobody uploads a file to a list they may not
 	// change, and a caucus stays a page not found.
-	if _, err := c.o.Core.RosterPageOf(r.Context(), a, name, listserv.RosterFilter{Role: listserv.ListOwner}, 1); err != nil {
+	if _, err := c.d.roster.RosterPageOf(r.Context(), a, name, listserv.RosterFilter{Role: listserv.ListOwner}, 1); err != nil {
 		c.fail(w, r, err)
 		return
 	}
@@ -321,7 +321,7 @@ func (c *consoleMod) startImport(w http.ResponseWriter, r *http.Request) {
 	c.imports[id] = job
 	c.mu.Unlock()
 	go func() {
-		p, err := c.o.Core.ImportMembers(context.Background(), a, name, rows, func(p listserv.ImportProgress) {
+		p, err := c.d.roster.ImportMembers(context.Background(), a, name, rows, func(p listserv.ImportProgress) {
 			job.mu.Lock()
 			job.progress = p
 			job.mu.Unlock()

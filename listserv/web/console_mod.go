@@ -1,17 +1,14 @@
 package web
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"net/http"
 	"sync"
 	"time"
 
 	"minyan/listserv"
-	"minyan/store"
 )
 
 // The owner console's moderation half: held items (console_held.go), the
@@ -20,22 +17,6 @@ import (
 // under /lists/NAME/admin/ and asks the domain, which decides who may see
 // or change what: a caucus's console answers an outsider exactly as a
 // list that does not exist.
-
-// ConsoleModCore is what these pages need from the domain.
-type ConsoleModCore interface {
-	HeldQueue(ctx context.Context, a listserv.Actor, list string) ([]listserv.HeldPreview, error)
-	HeldHistory(ctx context.Context, a listserv.Actor, list string) ([]store.Held, error)
-	Decide(ctx context.Context, a listserv.Actor, list string, id uint64, action, reason string) (store.Held, error)
-	RosterPageOf(ctx context.Context, a listserv.Actor, list string, f listserv.RosterFilter, page int) (listserv.RosterPage, error)
-	RosterCSV(ctx context.Context, a listserv.Actor, list string, w io.Writer) error
-	ImportMembers(ctx context.Context, a listserv.Actor, list string, rows []listserv.MemberRow, progress func(listserv.ImportProgress)) (listserv.ImportProgress, error)
-	AddMembers(ctx context.Context, a listserv.Actor, list string, specs []listserv.MemberSpec, update bool) ([]listserv.AddResult, error)
-	SetMember(ctx context.Context, a listserv.Actor, list, addr, role, mode string) error
-	RemoveMembers(ctx context.Context, a listserv.Actor, list string, addrs []string) ([]listserv.AddResult, error)
-	SetStanding(ctx context.Context, a listserv.Actor, list, addr string, good bool) error
-	Promote(ctx context.Context, a listserv.Actor, list, addr string, front bool) error
-	Audit(ctx context.Context, a listserv.Actor, list string, limit int) ([]store.AuditEntry, error)
-}
 
 // consoleMod holds the imports running in the background.
 type consoleMod struct {

@@ -18,7 +18,7 @@ func (h *handler) consoleSessions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) renderSessions(w http.ResponseWriter, r *http.Request, v Viewer, rights listserv.ConsoleRights, status int, form url.Values, notice, problem string, added []string) {
-	ss, err := h.o.Core.ConsoleSessions(r.Context(), v.Actor(), rights.List.Name)
+	ss, err := h.d.sessions.ConsoleSessions(r.Context(), v.Actor(), rights.List.Name)
 	if err != nil {
 		h.consoleFail(w, r, v, err)
 		return
@@ -45,7 +45,7 @@ func (h *handler) consoleSessionsPost(w http.ResponseWriter, r *http.Request) {
 		h.renderSessions(w, r, v, rights, http.StatusBadRequest, form, "", "Nothing was scheduled: "+sentence(err.Error()), nil)
 		return
 	}
-	added, err := h.o.Core.AddSessions(r.Context(), v.Actor(), f.Req)
+	added, err := h.d.sessions.AddSessions(r.Context(), v.Actor(), f.Req)
 	if err != nil {
 		if isRefusal(err) {
 			h.consoleFail(w, r, v, err)
@@ -94,9 +94,9 @@ func (h *handler) consoleSessionPost(w http.ResponseWriter, r *http.Request) {
 	var told int
 	switch c.Action {
 	case "move":
-		_, told, err = h.o.Core.MoveSession(r.Context(), v.Actor(), rights.List.Name, id, c.Start)
+		_, told, err = h.d.sessions.MoveSession(r.Context(), v.Actor(), rights.List.Name, id, c.Start)
 	case "cancel":
-		_, told, err = h.o.Core.CancelSession(r.Context(), v.Actor(), rights.List.Name, id)
+		_, told, err = h.d.sessions.CancelSession(r.Context(), v.Actor(), rights.List.Name, id)
 	}
 	if err != nil {
 		if isRefusal(err) {
@@ -122,7 +122,7 @@ func (h *handler) consolePairs(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) renderPairs(w http.ResponseWriter, r *http.Request, v Viewer, rights listserv.ConsoleRights, status int, groupsText, notice, problem string) {
-	p, people, err := h.o.Core.ConsolePairs(r.Context(), v.Actor(), rights.List.Name)
+	p, people, err := h.d.sessions.ConsolePairs(r.Context(), v.Actor(), rights.List.Name)
 	if err != nil {
 		h.consoleFail(w, r, v, err)
 		return
@@ -155,7 +155,7 @@ func (h *handler) consolePairsPost(w http.ResponseWriter, r *http.Request) {
 	}
 	switch f.Action {
 	case "make":
-		p, repeats, err := h.o.Core.MakePairs(r.Context(), v.Actor(), rights.List.Name)
+		p, repeats, err := h.d.sessions.MakePairs(r.Context(), v.Actor(), rights.List.Name)
 		if err != nil {
 			if isRefusal(err) {
 				h.consoleFail(w, r, v, err)
@@ -170,7 +170,7 @@ func (h *handler) consolePairsPost(w http.ResponseWriter, r *http.Request) {
 		}
 		h.renderPairs(w, r, v, rights, http.StatusOK, "", msg, "")
 	case "set":
-		p, err := h.o.Core.SetPairs(r.Context(), v.Actor(), rights.List.Name, f.Groups)
+		p, err := h.d.sessions.SetPairs(r.Context(), v.Actor(), rights.List.Name, f.Groups)
 		if err != nil {
 			if isRefusal(err) {
 				h.consoleFail(w, r, v, err)

@@ -43,7 +43,7 @@ func (h *handler) consoleSettings(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	sv, err := h.o.Core.ListSettings(r.Context(), v.Actor(), rights.List.Name)
+	sv, err := h.d.console.ListSettings(r.Context(), v.Actor(), rights.List.Name)
 	if err != nil {
 		h.consoleFail(w, r, v, err)
 		return
@@ -61,7 +61,7 @@ func (h *handler) consoleSettingsPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := v.Actor()
-	sv, err := h.o.Core.ListSettings(r.Context(), a, rights.List.Name)
+	sv, err := h.d.console.ListSettings(r.Context(), a, rights.List.Name)
 	if err != nil {
 		h.consoleFail(w, r, v, err)
 		return
@@ -99,7 +99,7 @@ func (h *handler) consoleSettingsPost(w http.ResponseWriter, r *http.Request) {
 		render(http.StatusOK, sv.Values, nil, "Nothing to save: every setting is as it was.", "")
 		return
 	}
-	_, err = h.o.Core.SetList(r.Context(), a, rights.List.Name, pairs)
+	_, err = h.d.console.SetList(r.Context(), a, rights.List.Name, pairs)
 	var se *listserv.SettingError
 	if errors.As(err, &se) {
 		render(http.StatusBadRequest, typed, map[string]string{se.Key: sentence(se.Reason)}, "",
@@ -110,7 +110,7 @@ func (h *handler) consoleSettingsPost(w http.ResponseWriter, r *http.Request) {
 		h.consoleFail(w, r, v, err)
 		return
 	}
-	sv, err = h.o.Core.ListSettings(r.Context(), a, rights.List.Name)
+	sv, err = h.d.console.ListSettings(r.Context(), a, rights.List.Name)
 	if err != nil {
 		h.consoleFail(w, r, v, err)
 		return
@@ -124,7 +124,7 @@ func (h *handler) consoleTemplates(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ts, err := h.o.Core.MailTemplates(r.Context(), v.Actor(), rights.List.Name)
+	ts, err := h.d.console.MailTemplates(r.Context(), v.Actor(), rights.List.Name)
 	if err != nil {
 		h.consoleFail(w, r, v, err)
 		return
@@ -148,7 +148,7 @@ func (h *handler) consoleTemplate(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) renderTemplate(w http.ResponseWriter, r *http.Request, v Viewer, rights listserv.ConsoleRights, name string, status int, text, notice, problem string, typed bool) {
 	a := v.Actor()
-	t, err := h.o.Core.GetMailTemplate(r.Context(), a, rights.List.Name, name)
+	t, err := h.d.console.GetMailTemplate(r.Context(), a, rights.List.Name, name)
 	if err != nil {
 		if !errors.Is(err, listserv.ErrForbidden) && !errors.Is(err, listserv.ErrNotFound) {
 			h.notFound(w, r)
@@ -165,7 +165,7 @@ func (h *handler) renderTemplate(w http.ResponseWriter, r *http.Request, v Viewe
 	}
 	data := map[string]any{"Title": "Mail text " + name, "T": t, "Text": text, "Notice": notice, "Problem": problem}
 	if problem == "" {
-		subj, body, err := h.o.Core.PreviewMailTemplate(r.Context(), a, rights.List.Name, name, text)
+		subj, body, err := h.d.console.PreviewMailTemplate(r.Context(), a, rights.List.Name, name, text)
 		if err != nil {
 			data["PreviewProblem"] = sentence(err.Error())
 		} else {
@@ -199,13 +199,13 @@ func (h *handler) consoleTemplatePost(w http.ResponseWriter, r *http.Request) {
 	case "preview":
 		h.renderTemplate(w, r, v, rights, name, http.StatusOK, f.Text, "Preview below; nothing is saved yet.", "", true)
 	case "reset":
-		if err := h.o.Core.ResetMailTemplate(r.Context(), a, rights.List.Name, name); err != nil {
+		if err := h.d.console.ResetMailTemplate(r.Context(), a, rights.List.Name, name); err != nil {
 			h.consoleFail(w, r, v, err)
 			return
 		}
 		h.renderTemplate(w, r, v, rights, name, http.StatusOK, "", "The built-in text applies again.", "", false)
 	case "save":
-		err := h.o.Core.SetMailTemplate(r.Context(), a, rights.List.Name, name, f.Text)
+		err := h.d.console.SetMailTemplate(r.Context(), a, rights.List.Name, name, f.Text)
 		var te *listserv.TemplateError
 		if errors.As(err, &te) {
 			h.renderTemplate(w, r, v, rights, name, http.StatusBadRequest, f.Text, "", "Not saved: "+sentence(te.Error()), true)

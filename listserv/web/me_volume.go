@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -10,18 +9,6 @@ import (
 	"minyan/listserv"
 	"minyan/store"
 )
-
-// VolumeCore is what the pages about how much mail comes need from the
-// domain: digest frequency, topics and muted threads.
-type VolumeCore interface {
-	SelfVolume(a listserv.Actor) (map[string]listserv.MyVolume, error)
-	SetDigestFrequency(ctx context.Context, a listserv.Actor, list, addr string, f store.DigestFrequency) error
-	SetTopics(ctx context.Context, a listserv.Actor, list, addr string, topics []string) error
-	MutedThreads(ctx context.Context, a listserv.Actor) ([]listserv.MutedThread, error)
-	SetThreadMuted(ctx context.Context, a listserv.Actor, list, addr string, thread uint64, mute bool) error
-	MuteLinkInfo(token string, thread uint64) (title, addr, subject string, muted bool, err error)
-	MuteByLink(token string, thread uint64, mute bool) (string, error)
-}
 
 func (h *handler) volumeRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /mute/{token}/{thread}", h.mutePage)
@@ -68,7 +55,7 @@ func (h *handler) mutePage(w http.ResponseWriter, r *http.Request) {
 		h.badMuteLink(w, r)
 		return
 	}
-	title, addr, subject, muted, err := h.o.Core.MuteLinkInfo(token, thread)
+	title, addr, subject, muted, err := h.d.tokens.MuteLinkInfo(token, thread)
 	if err != nil {
 		h.badMuteLink(w, r)
 		return
@@ -94,7 +81,7 @@ func (h *handler) muteLink(w http.ResponseWriter, r *http.Request) {
 		h.message(w, r, http.StatusBadRequest, "Not understood", sentence(err.Error()))
 		return
 	}
-	answer, err := h.o.Core.MuteByLink(token, thread, mute)
+	answer, err := h.d.tokens.MuteByLink(token, thread, mute)
 	if errors.Is(err, listserv.ErrBadMuteLink) {
 		h.badMuteLink(w, r)
 		return
@@ -133,7 +120,7 @@ func (h *handler) meMute(w http.ResponseWriter, r *http.Request) {
 		h.renderMe(w, r, v, http.StatusBadRequest, "", sentence(err.Error()))
 		return
 	}
-	if err := h.o.Core.SetThreadMuted(r.Context(), v.Actor(), name, v.Address, thread, mute); err != nil {
+	if err := h.d.volume.SetThreadMuted(r.Context(), v.Actor(), name, v.Address, thread, mute); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -179,12 +166,12 @@ func (h *handler) saveVolume(r *http.Request, v Viewer, list string) (problem st
 		return sentence(err.Error()), nil
 	}
 	if f.Frequency != "" {
-		if err := h.o.Core.SetDigestFrequency(r.Context(), v.Actor(), list, v.Address, f.Frequency); err != nil {
+		if err := h.d.volume.SetDigestFrequency(r.Context(), v.Actor(), list, v.Address, f.Frequency); err != nil {
 			return "", err
 		}
 	}
 	if f.SetTopics {
-		err := h.o.Core.SetTopics(r.Context(), v.Actor(), list, v.Address, f.Topics)
+		err := h.d.volume.SetTopics(r.Context(), v.Actor(), list, v.Address, f.Topics)
 		var unknown listserv.UnknownTopicError
 		if errors.As(err, &unknown) {
 			return sentence(unknown.Error()), nil
@@ -199,11 +186,11 @@ func (h *handler) saveVolume(r *http.Request, v Viewer, list string) (problem st
 // meVolumeData adds the digest frequency, topics and muted threads to
 // /me's data.
 func (h *handler) meVolumeData(r *http.Request, v Viewer, data map[string]any) error {
-	vol, err := h.o.Core.SelfVolume(v.Actor())
+	vol, err := h.d.volume.SelfVolume(v.Actor())
 	if err != nil {
 		return err
 	}
-	muted, err := h.o.Core.MutedThreads(r.Context(), v.Actor())
+	muted, err := h.d.volume.MutedThreads(r.Context(), v.Actor())
 	if err != nil {
 		return err
 	}

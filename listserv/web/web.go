@@ -35,7 +35,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"embed"
 	"errors"
 	"html/template"
@@ -59,48 +58,6 @@ import (
 
 //go:embed pages/*.html pages/*.css
 var pageFS embed.FS
-
-// Core is what the web face needs from the domain.
-type Core interface {
-	Unsubscribe(token string) (list, addr string, err error)
-	UnsubscribeInfo(token string) (list, addr string, ok bool)
-	ConfirmInfo(token string) (action, list, addr string, ok bool)
-	Confirm(ctx context.Context, token string) (string, error)
-	Domain() string
-	Healthy() error
-
-	// Lists and joining.
-	Directory(a listserv.Actor) ([]listserv.ListCard, error)
-	ListPage(a listserv.Actor, name string) (listserv.ListView, error)
-	ListSessions(a listserv.Actor, name string, viewer *time.Location) ([]digest.Upcoming, error)
-	SelfJoin(a listserv.Actor, name, addr, display string) (string, error)
-
-	// Sign-in by mail and sessions.
-	StartLogin(addr string) error
-	LoginAddress(token string) (string, bool)
-	FinishLogin(token string, endOthers bool) (sid, addr string, err error)
-	SessionAddress(sid string) (string, bool)
-	Logout(sid string, everywhere bool) error
-
-	// The person's own page.
-	SelfLists(a listserv.Actor) ([]listserv.MyList, error)
-	SelfSetMode(a listserv.Actor, name, mode string) error
-	SelfLeave(a listserv.Actor, name string) (string, error)
-	SelfAppPassword(a listserv.Actor) (password, server string, err error)
-	MySessions(a listserv.Actor) ([]digest.Upcoming, error)
-	RSVP(a listserv.Actor, list string, id uint64, answer string, answers []string) (digest.Outcome, error)
-	MyPartners(a listserv.Actor) ([]digest.Partners, error)
-	NewCalendarKey(a listserv.Actor) (string, error)
-	CalendarKeyMade(a listserv.Actor) (time.Time, bool)
-	CalendarOwner(key string) (string, bool)
-	CalendarFeed(addr string) ([]byte, error)
-
-	ConsoleCore // the owners' console and site admin pages (console.go)
-	// The web archive, search and resource hub (archive.go).
-	ArchiveCore
-	ConsoleModCore // the console's held items, roster and history (console_mod.go)
-	VolumeCore     // digest frequency, topics, muted threads (me_volume.go)
-}
 
 // Options wire the handler.
 type Options struct {
@@ -151,7 +108,7 @@ func Handler(o Options) http.Handler {
 		o.Limits = DefaultLimits
 	}
 	o.PublicURL = strings.TrimRight(o.PublicURL, "/")
-	h := &handler{o: o, pages: loadPages(o.TemplateDir, o.Logger), limiter: newLimiter(o.Now)}
+	h := &handler{o: o, d: doorsOf(o.Core), pages: loadPages(o.TemplateDir, o.Logger), limiter: newLimiter(o.Now)}
 	for _, a := range o.Admins {
 		h.admins = append(h.admins, listserv.NormalizeAddress(a))
 	}
@@ -203,6 +160,7 @@ func Handler(o Options) http.Handler {
 
 type handler struct {
 	o       Options
+	d       doors
 	pages   *template.Template
 	admins  []string
 	limiter *limiter
@@ -340,14 +298,14 @@ func (h *handler) viewer(r *http.Request) Viewer {
 	if err != nil || c.Value == "" {
 		return Viewer{}
 	}
-	addr, ok := h.o.Core.SessionAddress(c.Value)
+	addr, ok := h.d.site.SessionAddress(c.Value)
 	if !ok {
 		return Viewer{}
 	}
 	v := Viewer{Address: addr, SiteAdmin: slices.Contains(h.admins, addr), sid: c.Value}
 	// A person marked admin in the store is a site admin too; the
 	// domain says so.
-	v.SiteAdmin = v.SiteAdmin || h.o.Core.IsSiteAdmin(listserv.Person(addr, listserv.DoorWeb))
+	v.SiteAdmin = v.SiteAdmin || h.d.site.IsSiteAdmin(listserv.Person(addr, listserv.DoorWeb))
 	return v
 }
 
@@ -356,7 +314,7 @@ func (h *handler) page(w http.ResponseWriter, r *http.Request, status int, name 
 	if data == nil {
 		data = map[string]any{}
 	}
-	data["Site"] = h.o.Core.Domain()
+	data["Site"] = h.d.site.Domain()
 	data["ArchiveOn"] = h.o.Archive
 	if _, ok := data["Viewer"]; !ok {
 		data["Viewer"] = h.viewer(r).Address
@@ -490,7 +448,7 @@ func (h *handler) limit(w http.ResponseWriter, r *http.Request, what string, tar
 
 func (h *handler) directory(w http.ResponseWriter, r *http.Request) {
 	v := h.viewer(r)
-	lists, err := h.o.Core.Directory(v.Actor())
+	lists, err := h.d.directory.Directory(v.Actor())
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -501,7 +459,7 @@ func (h *handler) directory(w http.ResponseWriter, r *http.Request) {
 		send(w, http.StatusOK, page)
 		return
 	}
-	data := map[string]any{"Title": "Mailing lists", "Lists": lists, "Viewer": v.Address, "Site": h.o.Core.Domain()}
+	data := map[string]any{"Title": "Mailing lists", "Lists": lists, "Viewer": v.Address, "Site": h.d.site.Domain()}
 	b, err := h.render("directory", data)
 	if err != nil {
 		h.rend.release(b)
@@ -521,13 +479,13 @@ func (h *handler) listPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := h.viewer(r)
-	lv, err := h.o.Core.ListPage(v.Actor(), name)
+	lv, err := h.d.directory.ListPage(v.Actor(), name)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	tzName, loc := parseZone(r.URL.Query().Get("tz"))
-	sessions, err := h.o.Core.ListSessions(v.Actor(), name, loc)
+	sessions, err := h.d.directory.ListSessions(v.Actor(), name, loc)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -543,7 +501,7 @@ func (h *handler) join(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := h.viewer(r)
-	lv, err := h.o.Core.ListPage(v.Actor(), name)
+	lv, err := h.d.directory.ListPage(v.Actor(), name)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -557,7 +515,7 @@ func (h *handler) join(w http.ResponseWriter, r *http.Request) {
 	if !h.limit(w, r, "join", f.Email) {
 		return
 	}
-	answer, err := h.o.Core.SelfJoin(v.Actor(), name, f.Email, f.Name)
+	answer, err := h.d.directory.SelfJoin(v.Actor(), name, f.Email, f.Name)
 	if errors.Is(err, listserv.ErrBadAddress) {
 		h.page(w, r, http.StatusBadRequest, "message", map[string]any{"Title": "Please check the address",
 			"Message": sentence(err.Error()), "Back": "/lists/" + name + "#join", "Viewer": v.Address})
@@ -584,7 +542,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	if !h.limit(w, r, "login", addr) {
 		return
 	}
-	if err := h.o.Core.StartLogin(addr); err != nil && !errors.Is(err, listserv.ErrBadAddress) {
+	if err := h.d.login.StartLogin(addr); err != nil && !errors.Is(err, listserv.ErrBadAddress) {
 		h.fail(w, r, err)
 		return
 	}
@@ -598,7 +556,7 @@ func (h *handler) badLoginLink(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) loginConfirmPage(w http.ResponseWriter, r *http.Request) {
 	tok, ok := token(r.PathValue("token"))
-	addr, valid := h.o.Core.LoginAddress(tok)
+	addr, valid := h.d.login.LoginAddress(tok)
 	if !ok || !valid {
 		h.badLoginLink(w, r)
 		return
@@ -616,7 +574,7 @@ func (h *handler) loginConfirm(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err == nil {
 		endOthers = r.PostForm.Get("others") == "end"
 	}
-	sid, _, err := h.o.Core.FinishLogin(tok, endOthers)
+	sid, _, err := h.d.login.FinishLogin(tok, endOthers)
 	if errors.Is(err, listserv.ErrBadLogin) {
 		h.badLoginLink(w, r)
 		return
@@ -645,7 +603,7 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 		everywhere = r.PostForm.Get("everywhere") == "1"
 	}
 	if v.sid != "" {
-		if err := h.o.Core.Logout(v.sid, everywhere); err != nil {
+		if err := h.d.login.Logout(v.sid, everywhere); err != nil {
 			h.fail(w, r, err)
 			return
 		}
@@ -665,22 +623,22 @@ func (h *handler) me(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) renderMe(w http.ResponseWriter, r *http.Request, v Viewer, status int, notice, problem string) {
 	a := v.Actor()
-	mine, err := h.o.Core.SelfLists(a)
+	mine, err := h.d.me.SelfLists(a)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	sessions, err := h.o.Core.MySessions(a)
+	sessions, err := h.d.me.MySessions(a)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	partners, err := h.o.Core.MyPartners(a)
+	partners, err := h.d.me.MyPartners(a)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	dir, err := h.o.Core.Directory(a)
+	dir, err := h.d.directory.Directory(a)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -696,7 +654,7 @@ func (h *handler) renderMe(w http.ResponseWriter, r *http.Request, v Viewer, sta
 		}
 	}
 	calMade := ""
-	if t, ok := h.o.Core.CalendarKeyMade(a); ok {
+	if t, ok := h.d.calendar.CalendarKeyMade(a); ok {
 		calMade = t.Format("January 2, 2006")
 	}
 	data := map[string]any{"Title": "My lists", "Viewer": v.Address, "Mine": mine, "Sessions": sessions,
@@ -724,7 +682,7 @@ func (h *handler) meList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f.Leave {
-		answer, err := h.o.Core.SelfLeave(v.Actor(), name)
+		answer, err := h.d.me.SelfLeave(v.Actor(), name)
 		if err != nil {
 			h.fail(w, r, err)
 			return
@@ -732,7 +690,7 @@ func (h *handler) meList(w http.ResponseWriter, r *http.Request) {
 		h.renderMe(w, r, v, http.StatusOK, answer, "")
 		return
 	}
-	if err := h.o.Core.SelfSetMode(v.Actor(), name, f.Mode); err != nil {
+	if err := h.d.me.SelfSetMode(v.Actor(), name, f.Mode); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -771,7 +729,7 @@ func (h *handler) meJoin(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
-	answer, err := h.o.Core.SelfJoin(v.Actor(), name, v.Address, "")
+	answer, err := h.d.directory.SelfJoin(v.Actor(), name, v.Address, "")
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -789,7 +747,7 @@ func (h *handler) meRSVP(w http.ResponseWriter, r *http.Request) {
 		h.renderMe(w, r, v, http.StatusBadRequest, "", sentence(err.Error()))
 		return
 	}
-	out, err := h.o.Core.RSVP(v.Actor(), f.List, f.Session, f.Answer, f.Answers)
+	out, err := h.d.me.RSVP(v.Actor(), f.List, f.Session, f.Answer, f.Answers)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -802,7 +760,7 @@ func (h *handler) mePassword(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	pw, server, err := h.o.Core.SelfAppPassword(v.Actor())
+	pw, server, err := h.d.me.SelfAppPassword(v.Actor())
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -820,7 +778,7 @@ func (h *handler) meCalendar(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	key, err := h.o.Core.NewCalendarKey(v.Actor())
+	key, err := h.d.calendar.NewCalendarKey(v.Actor())
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -831,13 +789,13 @@ func (h *handler) meCalendar(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) calendarFeed(w http.ResponseWriter, r *http.Request) {
 	key, ok := token(r.URL.Query().Get("key"))
-	addr, known := h.o.Core.CalendarOwner(key)
+	addr, known := h.d.calendar.CalendarOwner(key)
 	if !ok || !known {
 		h.page(w, r, http.StatusNotFound, "message", map[string]any{"Title": "Link not valid", "Viewer": "",
 			"Message": "This calendar link is not valid any more. Make a new one on your page.", "Back": "/me"})
 		return
 	}
-	ics, err := h.o.Core.CalendarFeed(addr)
+	ics, err := h.d.calendar.CalendarFeed(addr)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -848,13 +806,13 @@ func (h *handler) calendarFeed(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) unsubscribePage(w http.ResponseWriter, r *http.Request) {
-	list, addr, ok := h.o.Core.UnsubscribeInfo(r.PathValue("token"))
+	list, addr, ok := h.d.tokens.UnsubscribeInfo(r.PathValue("token"))
 	if !ok {
 		h.page(w, r, http.StatusNotFound, "invalid", map[string]any{"Title": "Link not valid",
 			"Message": "This unsubscribe link is not valid any more. You may already be unsubscribed."})
 		return
 	}
-	d := h.o.Core.Domain()
+	d := h.d.site.Domain()
 	h.page(w, r, http.StatusOK, "unsubscribe", map[string]any{"Title": "Unsubscribe", "List": list + "@" + d, "Address": addr,
 		"Request": list + "-request@" + d, "Owner": list + "-owner@" + d})
 }
@@ -868,18 +826,18 @@ func (h *handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 			"Message": "This request did not ask to unsubscribe (List-Unsubscribe=One-Click is missing)."})
 		return
 	}
-	list, addr, err := h.o.Core.Unsubscribe(r.PathValue("token"))
+	list, addr, err := h.d.tokens.Unsubscribe(r.PathValue("token"))
 	if err != nil {
 		h.page(w, r, http.StatusNotFound, "invalid", map[string]any{"Title": "Link not valid", "Message": err.Error()})
 		return
 	}
 	h.page(w, r, http.StatusOK, "unsubscribed", map[string]any{"Title": "Unsubscribed",
-		"List": list + "@" + h.o.Core.Domain(), "Address": addr, "Join": list + "-join@" + h.o.Core.Domain()})
+		"List": list + "@" + h.d.site.Domain(), "Address": addr, "Join": list + "-join@" + h.d.site.Domain()})
 }
 
 func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if err := h.o.Core.Healthy(); err != nil {
+	if err := h.d.site.Healthy(); err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		w.Write([]byte("unhealthy: " + err.Error() + "\n"))
 		return
@@ -888,7 +846,7 @@ func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) confirmPage(w http.ResponseWriter, r *http.Request) {
-	action, list, addr, ok := h.o.Core.ConfirmInfo(r.PathValue("token"))
+	action, list, addr, ok := h.d.tokens.ConfirmInfo(r.PathValue("token"))
 	if !ok {
 		h.page(w, r, http.StatusNotFound, "invalid", map[string]any{"Title": "Link not valid",
 			"Message": "This confirmation link is not valid any more: it expired or was already used."})
@@ -902,13 +860,13 @@ func (h *handler) confirmPage(w http.ResponseWriter, r *http.Request) {
 		title = "Confirm leaving"
 	}
 	h.page(w, r, http.StatusOK, "confirm", map[string]any{"Title": title, "Action": action,
-		"List": list + "@" + h.o.Core.Domain(), "Address": addr})
+		"List": list + "@" + h.d.site.Domain(), "Address": addr})
 }
 
 // confirm acts only on POST, so mail scanners that open links cannot
 // confirm anything.
 func (h *handler) confirm(w http.ResponseWriter, r *http.Request) {
-	msg, err := h.o.Core.Confirm(r.Context(), r.PathValue("token"))
+	msg, err := h.d.tokens.Confirm(r.Context(), r.PathValue("token"))
 	if err != nil {
 		h.page(w, r, http.StatusNotFound, "invalid", map[string]any{"Title": "Link not valid", "Message": err.Error()})
 		return
