@@ -376,3 +376,117 @@ func (s *Service) Promote(ctx context.Context, a Actor, list, addr string, front
 		return s.AuditChange(tx, a, list, "gave "+addr+" a seat from the waitlist")
 	})
 }
+
+// RosterEntry is one line of a roster with the person's name.
+type RosterEntry struct {
+	Address, Name string
+	Role          ListRole
+	Mode          Mode
+	Status        Status
+}
+
+// Roster returns a list's members with their names, in address order.
+func (s *Service) Roster(list string) ([]RosterEntry, error) {
+	var out []RosterEntry
+	err := s.st.View(func(tx *store.Tx) error {
+		if _, err := tx.List(list); err != nil {
+			return err
+		}
+		return tx.EachMember(list, func(mb store.Membership) error {
+			e := RosterEntry{Address: mb.Address, Role: mb.Role, Mode: mb.Mode, Status: mb.Status}
+			if p, err := tx.Person(mb.Address); err == nil {
+				e.Name = p.Name
+			}
+			out = append(out, e)
+			return nil
+		})
+	})
+	return out, notFoundText(err, "no list named "+list)
+}
+
+// rosterPage is how many entries EachRosterPage reads per transaction.
+const rosterPage = 2000
+
+// EachRosterPage gives a list's members with their names, in address
+// order, to fn a page at a time, reading each page in its own short read
+// transaction: a roster of any size goes out in constant memory, and no
+// transaction stays open while fn writes to a slow client. Each member
+// appears once; a change made while a long roster is read shows only in
+// the pages read after it. A missing list is an error before fn is
+// called. fn must not keep the slice, which is reused.
+func (s *Service) EachRosterPage(list string, fn func([]RosterEntry) error) error {
+	page := make([]RosterEntry, 0, rosterPage)
+	after := ""
+	for first := true; ; first = false {
+		page = page[:0]
+		err := s.st.View(func(tx *store.Tx) error {
+			if first {
+				if _, err := tx.List(list); err != nil {
+					return notFoundText(err, "no list named "+list)
+				}
+			}
+			var err error
+			after, err = tx.RosterPage(list, after, rosterPage, func(r store.RosterRow) error {
+				page = append(page, RosterEntry(r))
+				return nil
+			})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if len(page) > 0 || first {
+			if err := fn(page); err != nil {
+				return err
+			}
+		}
+		if len(page) < rosterPage {
+			return nil
+		}
+	}
+}
+
+// Member returns one roster entry.
+func (s *Service) Member(list, addr string) (RosterEntry, error) {
+	var e RosterEntry
+	addr = NormalizeAddress(addr)
+	err := s.st.View(func(tx *store.Tx) error {
+		if _, err := tx.List(list); err != nil {
+			return notFoundText(err, "no list named "+list)
+		}
+		mb, err := tx.Membership(list, addr)
+		if err != nil {
+			return notFoundText(err, fmt.Sprintf("%s is not a member of %s", addr, list))
+		}
+		e = RosterEntry{Address: mb.Address, Role: mb.Role, Mode: mb.Mode, Status: mb.Status}
+		if p, err := tx.Person(addr); err == nil {
+			e.Name = p.Name
+		}
+		return nil
+	})
+	return e, err
+}
+
+// PersonMemberships returns a person's record and every membership.
+func (s *Service) PersonMemberships(addr string) (store.Person, []store.Membership, error) {
+	var p store.Person
+	var out []store.Membership
+	addr = NormalizeAddress(addr)
+	err := s.st.View(func(tx *store.Tx) error {
+		var err error
+		if p, err = tx.Person(addr); err != nil {
+			return notFoundText(err, "no person with the address "+addr)
+		}
+		lists, err := tx.ListsOf(addr)
+		if err != nil {
+			return err
+		}
+		for _, l := range lists {
+			if mb, err := tx.Membership(l, addr); err == nil {
+				out = append(out, mb)
+			}
+		}
+		return nil
+	})
+	return p, out, err
+}
