@@ -116,19 +116,14 @@ func (s *Scheduler) SetPairs(ctx context.Context, a listserv.Actor, list string,
 		if len(clean) == 0 {
 			return errors.New("give at least one group of two people")
 		}
-		round := 1
-		if old, err := tx.Pairing(list); err == nil && old.ListUID == l.UIDValidity {
-			round = old.Round + 1
-		}
-		p = store.Pairing{List: list, ListUID: l.UIDValidity, Round: round, Made: now, Groups: clean}
-		if err := tx.PutPairing(p); err != nil {
+		if p, err = newRound(tx, l, clean, now); err != nil {
 			return err
 		}
 		var desc []string
 		for _, g := range clean {
 			desc = append(desc, strings.Join(g, "+"))
 		}
-		return s.svc.AuditChange(tx, a, list, fmt.Sprintf("set pairs (round %d): %s", round, strings.Join(desc, " ")))
+		return s.svc.AuditChange(tx, a, list, fmt.Sprintf("set pairs (round %d): %s", p.Round, strings.Join(desc, " ")))
 	})
 	if err == nil {
 		s.log.Info("chevruta pairs set", "list", list, "round", p.Round, "groups", len(p.Groups))

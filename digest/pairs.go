@@ -57,15 +57,10 @@ func (s *Scheduler) MakePairs(ctx context.Context, a listserv.Actor, list string
 		groups, rep := pairUp(people, cost, s.rand)
 		s.randMu.Unlock()
 		repeats = rep
-		round := 1
-		if old, err := tx.Pairing(list); err == nil && old.ListUID == l.UIDValidity {
-			round = old.Round + 1
-		}
-		p = store.Pairing{List: list, ListUID: l.UIDValidity, Round: round, Made: now, Groups: groups}
-		if err := tx.PutPairing(p); err != nil {
+		if p, err = newRound(tx, l, groups, now); err != nil {
 			return err
 		}
-		return s.svc.AuditChange(tx, a, list, fmt.Sprintf("made pairs (round %d, %d groups)", round, len(groups)))
+		return s.svc.AuditChange(tx, a, list, fmt.Sprintf("made pairs (round %d, %d groups)", p.Round, len(groups)))
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return p, 0, fmt.Errorf("no list named %s", list)
@@ -249,4 +244,16 @@ func (s *Scheduler) queuePairMail(tx *store.Tx, l store.List, si SessionInfo, j 
 		n += len(rcpts)
 	}
 	return n, nil
+}
+
+// newRound stores a list's next round of pairs (made by MakePairs or
+// given by SetPairs): the one writer of pairing records. A round counts
+// from 1 again when the list was re-created under the same name.
+func newRound(tx *store.Tx, l store.List, groups [][]string, now time.Time) (store.Pairing, error) {
+	round := 1
+	if old, err := tx.Pairing(l.Name); err == nil && old.ListUID == l.UIDValidity {
+		round = old.Round + 1
+	}
+	p := store.Pairing{List: l.Name, ListUID: l.UIDValidity, Round: round, Made: now, Groups: groups}
+	return p, tx.PutPairing(p)
 }
