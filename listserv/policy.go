@@ -133,7 +133,7 @@ var postingChain = []rule{
 		return Accept, "", f.member.PostFreely
 	}},
 	{RuleModerated, func(f *postFacts) (Action, string, bool) {
-		return Hold, "every post to this list is reviewed by a moderator", f.list.Settings.Posting == "moderated"
+		return Hold, "every post to this list is reviewed by a moderator", f.list.Settings.Posting == store.PostingModerated
 	}},
 	{RuleNewMember, func(f *postFacts) (Action, string, bool) {
 		n := f.list.Settings.ModerateNewMembers
