@@ -401,9 +401,7 @@ func (s *Service) probeDelivered(tx *store.Tx, list store.List, mb store.Members
 // delivery is disabled again, keeping the original probe schedule.
 func (s *Service) probeBounced(tx *store.Tx, list store.List, mb store.Membership, tok store.Token, reason string) error {
 	if tok.Used.IsZero() {
-		tok.Used = s.clock.Now()
-		tok.UsedBy = "bounce"
-		if err := tx.PutToken(tok); err != nil {
+		if err := s.useToken(tx, tok, "bounce"); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"minyan/store"
 )
@@ -216,4 +217,66 @@ func actorName(a Actor) string {
 		return a.Via
 	}
 	return "the operator"
+}
+
+// holdItem stores a held post or join request and tells the moderators
+// (and, for posts, the author) in the same transaction, so a held item
+// never exists without its notification.
+func (s *Service) holdItem(tx *store.Tx, list store.List, h store.Held, authorName string) (store.Held, error) {
+	ttl := list.Settings.HoldExpireAfter
+	if ttl <= 0 {
+		ttl = 14 * 24 * time.Hour
+	}
+	h.Received = s.clock.Now()
+	id, err := tx.Hold(h)
+	if err != nil {
+		return h, err
+	}
+	h.ID, h.Status = id, "pending"
+	if h.Token, err = s.IssueToken(tx, TokenModerate, list.Name, "", id, "", ttl); err != nil {
+		return h, err
+	}
+	if h.Kind == store.HeldPost && h.EnvelopeFrom != "" && h.From != "" {
+		if h.WithdrawToken, err = s.IssueToken(tx, TokenWithdraw, list.Name, h.From, id, "", ttl); err != nil {
+			return h, err
+		}
+	}
+	if err := tx.PutHeld(h); err != nil {
+		return h, err
+	}
+	if err := s.emitIf(tx, h.Kind == store.HeldPost, EventPostHeld, list.Name, heldEvent(h)); err != nil {
+		return h, err
+	}
+	if err := s.notifyModerators(tx, list, h, false); err != nil {
+		return h, err
+	}
+	if h.WithdrawToken != "" {
+		mb, err := tx.Membership(list.Name, h.From)
+		nonMember := err != nil || !Deliverable(mb)
+		subj, body, err := s.render(list.Name, "held-author", map[string]any{
+			"Name": authorName, "Subject": h.Subject, "ListAddress": s.addr(list.Name, RolePost, ""),
+			"Title": titleFor(tx, list, h.From, s.addr(list.Name, RolePost, "")), "Reason": h.Reason,
+			"NonMember": nonMember && list.Settings.Subscribe != SubscribeClosed, "JoinAddress": s.addr(list.Name, RoleJoin, ""),
+		})
+		if err != nil {
+			return h, err
+		}
+		if err := s.queueNotice(tx, notice{List: list.Name, To: []string{h.From}, From: s.addr(list.Name, RoleRequest, ""),
+			ReplyTo: s.addr(list.Name, RoleConfirm, h.WithdrawToken), Subject: subj, Body: body}); err != nil {
+			return h, err
+		}
+	}
+	return h, nil
+}
+
+// expireHeld closes a held item nobody decided in time.
+func (s *Service) expireHeld(tx *store.Tx, h *store.Held, now time.Time) error {
+	h.Status, h.DecidedAt, h.DecidedBy = store.HeldExpired, now, "nobody in time"
+	return tx.PutHeld(*h)
+}
+
+// remindedHeld records that the moderators were reminded of a held item.
+func (s *Service) remindedHeld(tx *store.Tx, h *store.Held, now time.Time) error {
+	h.Reminded = now
+	return tx.PutHeld(*h)
 }

@@ -159,6 +159,19 @@ func or(v, def string) string {
 	return v
 }
 
+// ensurePerson returns addr's person record, creating it (with name, if
+// given) when there is none; an existing record is left as it is.
+func (s *Service) ensurePerson(tx *store.Tx, addr, name string) (store.Person, error) {
+	p, err := tx.Person(addr)
+	if !errors.Is(err, store.ErrNotFound) {
+		return p, err
+	}
+	p = store.Person{Address: addr, Name: name, Created: s.clock.Now()}
+	return p, tx.PutPerson(p)
+}
+
+// upsertPerson creates or updates the person of a roster entry: a name
+// or a good standing given replaces the stored one.
 func (s *Service) upsertPerson(tx *store.Tx, sp MemberSpec) error {
 	p, err := tx.Person(sp.Address)
 	if errors.Is(err, store.ErrNotFound) {

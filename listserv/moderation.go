@@ -18,56 +18,6 @@ const (
 	TokenConfirmLeave = "confirm-unsub"
 )
 
-// holdItem stores a held post or join request and tells the moderators
-// (and, for posts, the author) in the same transaction, so a held item
-// never exists without its notification.
-func (s *Service) holdItem(tx *store.Tx, list store.List, h store.Held, authorName string) (store.Held, error) {
-	ttl := list.Settings.HoldExpireAfter
-	if ttl <= 0 {
-		ttl = 14 * 24 * time.Hour
-	}
-	h.Received = s.clock.Now()
-	id, err := tx.Hold(h)
-	if err != nil {
-		return h, err
-	}
-	h.ID, h.Status = id, "pending"
-	if h.Token, err = s.IssueToken(tx, TokenModerate, list.Name, "", id, "", ttl); err != nil {
-		return h, err
-	}
-	if h.Kind == store.HeldPost && h.EnvelopeFrom != "" && h.From != "" {
-		if h.WithdrawToken, err = s.IssueToken(tx, TokenWithdraw, list.Name, h.From, id, "", ttl); err != nil {
-			return h, err
-		}
-	}
-	if err := tx.PutHeld(h); err != nil {
-		return h, err
-	}
-	if err := s.emitIf(tx, h.Kind == store.HeldPost, EventPostHeld, list.Name, heldEvent(h)); err != nil {
-		return h, err
-	}
-	if err := s.notifyModerators(tx, list, h, false); err != nil {
-		return h, err
-	}
-	if h.WithdrawToken != "" {
-		mb, err := tx.Membership(list.Name, h.From)
-		nonMember := err != nil || !Deliverable(mb)
-		subj, body, err := s.render(list.Name, "held-author", map[string]any{
-			"Name": authorName, "Subject": h.Subject, "ListAddress": s.addr(list.Name, RolePost, ""),
-			"Title": titleFor(tx, list, h.From, s.addr(list.Name, RolePost, "")), "Reason": h.Reason,
-			"NonMember": nonMember && list.Settings.Subscribe != SubscribeClosed, "JoinAddress": s.addr(list.Name, RoleJoin, ""),
-		})
-		if err != nil {
-			return h, err
-		}
-		if err := s.queueNotice(tx, notice{List: list.Name, To: []string{h.From}, From: s.addr(list.Name, RoleRequest, ""),
-			ReplyTo: s.addr(list.Name, RoleConfirm, h.WithdrawToken), Subject: subj, Body: body}); err != nil {
-			return h, err
-		}
-	}
-	return h, nil
-}
-
 // notifyModerators sends the "held for approval" mail, with the held
 // message attached and a Reply-To carrying the item's token.
 func (s *Service) notifyModerators(tx *store.Tx, list store.List, h store.Held, reminder bool) error {
@@ -192,10 +142,7 @@ func (s *Service) markTokenUsed(token, by string) {
 		if err != nil {
 			return err
 		}
-		if t.Used.IsZero() {
-			t.Used, t.UsedBy = s.clock.Now(), by
-		}
-		return tx.PutToken(t)
+		return s.useToken(tx, t, by)
 	})
 	if err != nil {
 		s.log.Warn("could not mark token used", "err", err)
@@ -259,15 +206,13 @@ func (s *Service) maintainHeld(ctx context.Context, now time.Time) error {
 			set := list.Settings
 			switch {
 			case set.HoldExpireAfter > 0 && now.Sub(h.Received) >= set.HoldExpireAfter:
-				h.Status, h.DecidedAt, h.DecidedBy = store.HeldExpired, now, "nobody in time"
-				if err := tx.PutHeld(h); err != nil {
+				if err := s.expireHeld(tx, &h, now); err != nil {
 					return err
 				}
 				s.log.Info("held item expired", "list", h.List, "id", h.ID)
 				return s.tellExpired(tx, list, h)
 			case set.HoldRemindAfter > 0 && now.Sub(later(h.Received, h.Reminded)) >= set.HoldRemindAfter:
-				h.Reminded = now
-				if err := tx.PutHeld(h); err != nil {
+				if err := s.remindedHeld(tx, &h, now); err != nil {
 					return err
 				}
 				s.log.Info("held item reminder sent", "list", h.List, "id", h.ID)

@@ -47,7 +47,7 @@ func (s *Service) SelfJoin(a Actor, name, addr, display string) (string, error) 
 		}
 		if display = strings.TrimSpace(display); display != "" && len(display) <= 200 {
 			if _, err := tx.Person(addr); errors.Is(err, store.ErrNotFound) {
-				if err := tx.PutPerson(store.Person{Address: addr, Name: display, Created: s.clock.Now()}); err != nil {
+				if _, err := s.ensurePerson(tx, addr, display); err != nil {
 					return err
 				}
 			}

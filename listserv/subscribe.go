@@ -129,10 +129,9 @@ func (s *Service) activate(tx *store.Tx, list store.List, mb store.Membership) (
 	if err != nil {
 		return "", err
 	}
-	name := ""
-	if p, err := tx.Person(mb.Address); err == nil {
-		name = p.Name
-	} else if err := tx.PutPerson(store.Person{Address: mb.Address, Created: s.clock.Now()}); err != nil {
+	p, err := s.ensurePerson(tx, mb.Address, "")
+	name := p.Name
+	if err != nil {
 		return "", err
 	}
 	tmpl := "welcome"
@@ -219,8 +218,7 @@ func (s *Service) confirm(ctx context.Context, tok string, door Door) (string, e
 		if !t.Used.IsZero() || (!t.Expires.IsZero() && now.After(t.Expires)) {
 			return ErrBadToken
 		}
-		t.Used, t.UsedBy = now, t.Address+" via "+string(door)
-		if err := tx.PutToken(t); err != nil {
+		if err := s.useToken(tx, t, t.Address+" via "+string(door)); err != nil {
 			return err
 		}
 		list, err := tx.List(t.List)

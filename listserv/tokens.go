@@ -71,3 +71,15 @@ func (s *Service) IssueToken(tx *store.Tx, kind, list, addr string, ref uint64, 
 	}
 	return t.Token, tx.PutToken(t)
 }
+
+// useToken marks a token used by whom (the first use wins; a token used
+// before keeps its first use). With IssueToken it is the one writer of
+// token records in the domain; memberships drop their own tokens with
+// them (membership.go).
+func (s *Service) useToken(tx *store.Tx, t store.Token, by string) error {
+	if !t.Used.IsZero() {
+		return nil
+	}
+	t.Used, t.UsedBy = s.clock.Now(), by
+	return tx.PutToken(t)
+}
