@@ -190,7 +190,7 @@ func (s *Scheduler) RSVP(a listserv.Actor, list string, id uint64, answer string
 	if err != nil {
 		return Outcome{}, err
 	}
-	if a.Address == "" || v.Status == "" || listserv.Status(v.Status) == listserv.StatusPending || listserv.Status(v.Status) == listserv.StatusWaitlist || listserv.Status(v.Status) == listserv.StatusBanned {
+	if a.Address == "" || v.Status == "" || v.Status == listserv.StatusPending || v.Status == listserv.StatusWaitlist || v.Status == listserv.StatusBanned {
 		return Outcome{}, listserv.ErrNotMember
 	}
 	return s.record(a, list, id, a.Address, answer, answers, nil)

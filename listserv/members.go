@@ -111,7 +111,11 @@ func (s *Service) addMembersTx(tx *store.Tx, a Actor, l store.List, specs []Memb
 			return err
 		}
 		if exists {
-			if mb, _, err = s.setRoleMode(tx, mb, sp.Role, sp.Mode); err != nil {
+			mode := sp.Mode
+			if mode == mb.Mode {
+				mode = "" // an import restating the mode does not re-enable bounced delivery
+			}
+			if mb, _, err = s.setRoleMode(tx, mb, sp.Role, mode); err != nil {
 				return err
 			}
 			res[i].Status = "updated"
