@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"minyan/store"
 )
@@ -372,5 +373,52 @@ func TestSyncRosterRules(t *testing.T) {
 	}
 	if mb, ok := e.member("team", "spam@example.net"); !ok || mb.Status != StatusBanned {
 		t.Errorf("the ban was lifted: %+v", mb)
+	}
+}
+
+// TestModeChangeReenables: a member whose delivery bounces paused gets
+// mail again when someone sets a new mode (or the member sets any mode),
+// but not when an import merely restates the mode they have.
+func TestModeChangeReenables(t *testing.T) {
+	e := newDoorEnv(t, vouched)
+	e.list("team", "discussion", map[string]string{"ann@example.org": "member"})
+	disable := func() {
+		t.Helper()
+		if err := e.st.Update(func(tx *store.Tx) error {
+			mb, err := tx.Membership("team", "ann@example.org")
+			if err != nil {
+				return err
+			}
+			return e.svc.setBounceState(tx, mb, StatusDisabled, []time.Time{e.clock.Now()}, "550 no such user")
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	disable()
+	restate := []MemberSpec{{Address: "ann@example.org", Mode: ModeEach}}
+	if _, err := e.svc.AddMembers(bg, op, "team", restate, true); err != nil {
+		t.Fatal(err)
+	}
+	if mb, _ := e.member("team", "ann@example.org"); mb.Status != StatusDisabled {
+		t.Errorf("an import restating the mode re-enabled: %s", mb.Status)
+	}
+	if _, err := e.svc.SyncRoster(bg, op, "team", restate, SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if mb, _ := e.member("team", "ann@example.org"); mb.Status != StatusDisabled {
+		t.Errorf("a sync restating the mode re-enabled: %s", mb.Status)
+	}
+	if _, err := e.svc.AddMembers(bg, op, "team", []MemberSpec{{Address: "ann@example.org", Mode: ModeDigest}}, true); err != nil {
+		t.Fatal(err)
+	}
+	if mb, _ := e.member("team", "ann@example.org"); mb.Status != StatusOK || mb.Mode != ModeDigest {
+		t.Errorf("a new mode: %s/%s, want ok/digest", mb.Status, mb.Mode)
+	}
+	disable()
+	if err := e.svc.SetMember(bg, Person("ann@example.org", DoorWeb), "team", "ann@example.org", "", "digest"); err != nil {
+		t.Fatal(err)
+	}
+	if mb, _ := e.member("team", "ann@example.org"); mb.Status != StatusOK {
+		t.Errorf("the member's own mode choice did not re-enable: %s", mb.Status)
 	}
 }
