@@ -50,7 +50,7 @@ func TestForwardedReminderCannotRSVP(t *testing.T) {
 	if err != nil || !strings.Contains(answer, "Only alice@example.net can answer") {
 		t.Fatalf("forwarded answer: %q %v", answer, err)
 	}
-	ls, _ := e.s.Sessions("circle")
+	ls, _ := e.s.Sessions(t.Context(), listserv.Operator(listserv.DoorCLI), "circle")
 	if ls[0].RSVP.Counts() != "yes=0 no=0 maybe=0" {
 		t.Fatalf("counted: %s", ls[0].RSVP.Counts())
 	}

@@ -291,7 +291,7 @@ func TestMoveSendsUpdateAndCancelSendsCancel(t *testing.T) {
 	if _, _, err := e.s.CancelSession(context.Background(), listserv.Operator(listserv.DoorCLI), "circle", s.ID); err == nil {
 		t.Error("cancelling twice was accepted")
 	}
-	ls, _ := e.s.Sessions("circle")
+	ls, _ := e.s.Sessions(t.Context(), listserv.Operator(listserv.DoorCLI), "circle")
 	if len(ls) != 1 || ls[0].State != "cancelled" {
 		t.Errorf("session ls: %+v", ls)
 	}
@@ -552,7 +552,7 @@ func TestRSVPByReply(t *testing.T) {
 		t.Errorf("an unclear reply got %q", a)
 	}
 	rsvp(t, e, s.ID, "alice@example.net", "no, sorry") // changed her mind
-	ls, err := e.s.Sessions("circle")
+	ls, err := e.s.Sessions(t.Context(), listserv.Operator(listserv.DoorCLI), "circle")
 	if err != nil || len(ls) != 1 {
 		t.Fatal(err)
 	}
@@ -687,7 +687,7 @@ func TestDeletedAndRecreatedListStartsClean(t *testing.T) {
 	if n := len(e.queued()); n != 0 {
 		t.Errorf("the old list's session sent %d mails to the new list", n)
 	}
-	if ls, _ := e.s.Sessions("circle"); len(ls) != 0 {
+	if ls, _ := e.s.Sessions(t.Context(), listserv.Operator(listserv.DoorCLI), "circle"); len(ls) != 0 {
 		t.Errorf("the new list shows old sessions: %+v", ls)
 	}
 }

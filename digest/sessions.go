@@ -160,13 +160,16 @@ type Listed struct {
 	RSVP  RSVPSummary
 }
 
+
 // Sessions returns a list's sessions by start time, with their state at
-// the clock's now and their RSVP answers.
-func (s *Scheduler) Sessions(list string) ([]Listed, error) {
+// the clock's now and their RSVP answers (names included: organizers
+// only): the one listing, for the console, `session ls` and the API. It
+// needs PermSessions.
+func (s *Scheduler) Sessions(ctx context.Context, a listserv.Actor, list string) ([]Listed, error) {
 	now := s.svc.Now()
 	var out []Listed
 	err := s.st.View(func(tx *store.Tx) error {
-		l, err := tx.List(list)
+		l, err := s.svc.Authorize(tx, a, list, listserv.PermSessions)
 		if err != nil {
 			return err
 		}
@@ -183,9 +186,6 @@ func (s *Scheduler) Sessions(list string) ([]Listed, error) {
 		}
 		return nil
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("no list named %s", list)
-	}
 	return out, err
 }
 

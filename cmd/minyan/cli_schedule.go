@@ -129,7 +129,7 @@ func setupSessionLs(fs *flag.FlagSet) action {
 			return env.usage("--csv goes with --registrations")
 		}
 		sched := schedulerFor(env.app)
-		ss, err := sched.Sessions(args[0])
+		ss, err := sched.Sessions(ctx, env.actor(), args[0])
 		if err != nil {
 			return fmt.Errorf("session ls: %w", err)
 		}

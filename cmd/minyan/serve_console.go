@@ -12,7 +12,7 @@ import (
 // else from the list service.
 
 func (c webCore) ConsoleSessions(ctx context.Context, a listserv.Actor, list string) ([]digest.Listed, error) {
-	return c.sched.ConsoleSessions(ctx, a, list)
+	return c.sched.Sessions(ctx, a, list)
 }
 func (c webCore) AddSessions(ctx context.Context, a listserv.Actor, req digest.AddRequest) (digest.Added, error) {
 	return c.sched.AddSessions(ctx, a, req)

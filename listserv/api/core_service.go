@@ -134,8 +134,8 @@ func (c ServiceCore) Decide(ctx context.Context, a listserv.Actor, list string, 
 }
 
 // Sessions returns a list's sessions.
-func (c ServiceCore) Sessions(_ context.Context, _ listserv.Actor, list string) ([]digest.Listed, error) {
-	return c.Sched().Sessions(list)
+func (c ServiceCore) Sessions(ctx context.Context, a listserv.Actor, list string) ([]digest.Listed, error) {
+	return c.Sched().Sessions(ctx, a, list)
 }
 
 // RSVP records a member's answer (and registration) for a session.

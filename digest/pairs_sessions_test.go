@@ -66,14 +66,14 @@ func TestConsoleSessionsNeedsTheRight(t *testing.T) {
 	if _, err := e.s.AddSessions(ctx, fac, AddRequest{List: "circle", Start: "2026-12-03 19:00", Every: EveryMonthly, Count: 3}); err != nil {
 		t.Fatal(err)
 	}
-	ls, err := e.s.ConsoleSessions(ctx, fac, "circle")
+	ls, err := e.s.Sessions(ctx, fac, "circle")
 	if err != nil || len(ls) != 3 {
 		t.Fatalf("sessions: %d %v", len(ls), err)
 	}
-	if _, err := e.s.ConsoleSessions(ctx, listserv.Person("a@example.org", listserv.DoorWeb), "circle"); !errors.Is(err, listserv.ErrForbidden) {
+	if _, err := e.s.Sessions(ctx, listserv.Person("a@example.org", listserv.DoorWeb), "circle"); !errors.Is(err, listserv.ErrForbidden) {
 		t.Errorf("member: %v", err)
 	}
-	if _, err := e.s.ConsoleSessions(ctx, listserv.Person("x@example.org", listserv.DoorWeb), "circle"); !errors.Is(err, listserv.ErrNotFound) {
+	if _, err := e.s.Sessions(ctx, listserv.Person("x@example.org", listserv.DoorWeb), "circle"); !errors.Is(err, listserv.ErrNotFound) {
 		t.Errorf("outsider of a caucus: %v", err)
 	}
 }
