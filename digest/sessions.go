@@ -160,7 +160,6 @@ type Listed struct {
 	RSVP  RSVPSummary
 }
 
-
 // Sessions returns a list's sessions by start time, with their state at
 // the clock's now and their RSVP answers (names included: organizers
 // only): the one listing, for the console, `session ls` and the API. It
