@@ -38,7 +38,7 @@ func (s *Service) Messages(actor Actor, list string, since uint64, limit int) ([
 
 var errStop = errors.New("stop")
 
-// archiveAllowed is the one archive access rule (archiveaccess.go).
+// archiveAllowed is the one archive access rule (archive_access.go).
 func archiveAllowed(tx *store.Tx, actor Actor, l store.List) (bool, error) {
 	return archiveReadable(tx, l, actor)
 }
