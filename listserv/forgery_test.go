@@ -130,7 +130,7 @@ func TestJoinBombing(t *testing.T) {
 	// The web form's join is the same operation with the same limit, and
 	// answers alike for everyone.
 	for range 5 {
-		if _, err := e.svc.SelfJoin(Actor{Door: DoorWeb}, "team", "victim@example.com", ""); err != nil {
+		if _, err := e.svc.SelfJoin(bg, Actor{Door: DoorWeb}, "team", "victim@example.com", ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -144,7 +144,7 @@ func TestJoinBombing(t *testing.T) {
 	if n := len(e.mailsTo("victim@example.com")); n != 2 {
 		t.Fatalf("a day later: %d mails, want 2", n)
 	}
-	if _, err := e.svc.SelfJoin(Actor{Door: DoorWeb}, "nosuch", "victim@example.com", ""); !errors.Is(err, ErrNotFound) {
+	if _, err := e.svc.SelfJoin(bg, Actor{Door: DoorWeb}, "nosuch", "victim@example.com", ""); !errors.Is(err, ErrNotFound) {
 		t.Errorf("join to a missing list: %v", err)
 	}
 }
@@ -274,7 +274,7 @@ func TestCaucusPendingSelfLists(t *testing.T) {
 			t.Errorf("mail to the pending outsider names the caucus:\n%s", m.body)
 		}
 	}
-	mine, err := e.svc.SelfLists(Person("spy@example.com", DoorWeb))
+	mine, err := e.svc.SelfLists(bg, Person("spy@example.com", DoorWeb))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +283,7 @@ func TestCaucusPendingSelfLists(t *testing.T) {
 			t.Errorf("a pending outsider sees the caucus: %+v", m.ListCard)
 		}
 	}
-	mine, _ = e.svc.SelfLists(Person("mem@example.org", DoorWeb))
+	mine, _ = e.svc.SelfLists(bg, Person("mem@example.org", DoorWeb))
 	if len(mine) != 1 || mine[0].Title != "Secret Circle" {
 		t.Errorf("member's own lists: %+v", mine)
 	}

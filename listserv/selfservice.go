@@ -28,7 +28,7 @@ var ErrNotMember = errors.New("you are not on this list")
 // banned, unknown), the caller must show the same page, and only the
 // owner of addr learns more, by mail. Lists a may not know of are
 // ErrNotFound.
-func (s *Service) SelfJoin(a Actor, name, addr, display string) (string, error) {
+func (s *Service) SelfJoin(ctx context.Context, a Actor, name, addr, display string) (string, error) {
 	addr = NormalizeAddress(addr)
 	if !ValidAddress(addr) {
 		return "", ErrBadAddress
@@ -83,7 +83,7 @@ type MyList struct {
 }
 
 // SelfLists returns the lists of the actor's own address, in name order.
-func (s *Service) SelfLists(a Actor) ([]MyList, error) {
+func (s *Service) SelfLists(ctx context.Context, a Actor) ([]MyList, error) {
 	if a.Address == "" {
 		return nil, ErrForbidden
 	}
@@ -149,7 +149,7 @@ func ownMembership(tx *store.Tx, a Actor, name string) (store.List, store.Member
 
 // SelfSetMode changes how the actor gets a list's mail: each, digest or
 // nomail.
-func (s *Service) SelfSetMode(a Actor, name, mode string) error {
+func (s *Service) SelfSetMode(ctx context.Context, a Actor, name, mode string) error {
 	if err := checkChoice("mode", Mode(mode), modes); err != nil || mode == "" {
 		return fmt.Errorf("mode %q: must be one of each, digest, nomail", mode)
 	}
@@ -166,7 +166,7 @@ func (s *Service) SelfSetMode(a Actor, name, mode string) error {
 
 // SelfLeave takes the actor off a list at once (a signed-in person has
 // already proved they hold the address) and says goodbye by mail.
-func (s *Service) SelfLeave(a Actor, name string) (string, error) {
+func (s *Service) SelfLeave(ctx context.Context, a Actor, name string) (string, error) {
 	var answer string
 	err := s.st.Update(func(tx *store.Tx) error {
 		l, _, err := ownMembership(tx, a, name)
@@ -186,7 +186,7 @@ func (s *Service) SelfLeave(a Actor, name string) (string, error) {
 // SelfAppPassword makes a new IMAP app password for the actor's own
 // address (replacing the old one) and returns it with the server mail
 // apps connect to.
-func (s *Service) SelfAppPassword(a Actor) (password, server string, err error) {
+func (s *Service) SelfAppPassword(ctx context.Context, a Actor) (password, server string, err error) {
 	if a.Address == "" {
 		return "", "", ErrForbidden
 	}

@@ -40,7 +40,7 @@ type DirectoryCore interface {
 	Directory(a listserv.Actor) ([]listserv.ListCard, error)
 	ListPage(a listserv.Actor, name string) (listserv.ListView, error)
 	ListSessions(a listserv.Actor, name string, viewer *time.Location) ([]digest.Upcoming, error)
-	SelfJoin(a listserv.Actor, name, addr, display string) (string, error)
+	SelfJoin(ctx context.Context, a listserv.Actor, name, addr, display string) (string, error)
 }
 
 // LoginCore is what signing in by mail needs.
@@ -53,10 +53,10 @@ type LoginCore interface {
 
 // MeCore is what a person's own page needs about their memberships, sessions and partners.
 type MeCore interface {
-	SelfLists(a listserv.Actor) ([]listserv.MyList, error)
-	SelfSetMode(a listserv.Actor, name, mode string) error
-	SelfLeave(a listserv.Actor, name string) (string, error)
-	SelfAppPassword(a listserv.Actor) (password, server string, err error)
+	SelfLists(ctx context.Context, a listserv.Actor) ([]listserv.MyList, error)
+	SelfSetMode(ctx context.Context, a listserv.Actor, name, mode string) error
+	SelfLeave(ctx context.Context, a listserv.Actor, name string) (string, error)
+	SelfAppPassword(ctx context.Context, a listserv.Actor) (password, server string, err error)
 	MySessions(a listserv.Actor) ([]digest.Upcoming, error)
 	RSVP(a listserv.Actor, list string, id uint64, answer string, answers []string) (digest.Outcome, error)
 	MyPartners(a listserv.Actor) ([]digest.Partners, error)

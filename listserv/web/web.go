@@ -515,7 +515,7 @@ func (h *handler) join(w http.ResponseWriter, r *http.Request) {
 	if !h.limit(w, r, "join", f.Email) {
 		return
 	}
-	answer, err := h.d.directory.SelfJoin(v.Actor(), name, f.Email, f.Name)
+	answer, err := h.d.directory.SelfJoin(r.Context(), v.Actor(), name, f.Email, f.Name)
 	if errors.Is(err, listserv.ErrBadAddress) {
 		h.page(w, r, http.StatusBadRequest, "message", map[string]any{"Title": "Please check the address",
 			"Message": sentence(err.Error()), "Back": "/lists/" + name + "#join", "Viewer": v.Address})
@@ -623,7 +623,7 @@ func (h *handler) me(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) renderMe(w http.ResponseWriter, r *http.Request, v Viewer, status int, notice, problem string) {
 	a := v.Actor()
-	mine, err := h.d.me.SelfLists(a)
+	mine, err := h.d.me.SelfLists(r.Context(), a)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -682,7 +682,7 @@ func (h *handler) meList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f.Leave {
-		answer, err := h.d.me.SelfLeave(v.Actor(), name)
+		answer, err := h.d.me.SelfLeave(r.Context(), v.Actor(), name)
 		if err != nil {
 			h.fail(w, r, err)
 			return
@@ -690,7 +690,7 @@ func (h *handler) meList(w http.ResponseWriter, r *http.Request) {
 		h.renderMe(w, r, v, http.StatusOK, answer, "")
 		return
 	}
-	if err := h.d.me.SelfSetMode(v.Actor(), name, f.Mode); err != nil {
+	if err := h.d.me.SelfSetMode(r.Context(), v.Actor(), name, f.Mode); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -729,7 +729,7 @@ func (h *handler) meJoin(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
-	answer, err := h.d.directory.SelfJoin(v.Actor(), name, v.Address, "")
+	answer, err := h.d.directory.SelfJoin(r.Context(), v.Actor(), name, v.Address, "")
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -760,7 +760,7 @@ func (h *handler) mePassword(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	pw, server, err := h.d.me.SelfAppPassword(v.Actor())
+	pw, server, err := h.d.me.SelfAppPassword(r.Context(), v.Actor())
 	if err != nil {
 		h.fail(w, r, err)
 		return
