@@ -178,11 +178,19 @@ func (s *Scheduler) MySessions(a listserv.Actor) ([]Upcoming, error) {
 // cancelled.
 var ErrSessionClosed = errors.New("that session has ended or was cancelled, so answers are closed")
 
-// RSVP records the actor's own answer (yes, no or maybe) for a session
-// of a list they are a member of, with their answers to its questions
-// for a yes: the same record a reply to a reminder makes, with the same
-// seats, waitlist and notices.
-func (s *Scheduler) RSVP(a listserv.Actor, list string, id uint64, answer string, answers []string) (Outcome, error) {
+// RSVP records an answer (yes, no or maybe) for a session, with the
+// answers to its questions for a yes: the same record a reply to a
+// reminder makes, with the same seats, waitlist and notices. It is the
+// one registration operation for every door: addr "" (or the actor's
+// own address) is the actor answering for themselves on a list they are
+// a member of; any other addr needs PermSessions on the list (an
+// organizer registering someone by phone, or a registration form
+// elsewhere through the API), and addr must be a member.
+func (s *Scheduler) RSVP(ctx context.Context, a listserv.Actor, list string, id uint64, addr, answer string, answers []string) (Outcome, error) {
+	addr = listserv.NormalizeAddress(addr)
+	if addr != "" && (a.Address == "" || addr != strings.ToLower(a.Address)) {
+		return s.rsvpFor(a, list, id, addr, answer, answers)
+	}
 	if answer != AnswerYes && answer != AnswerNo && answer != AnswerMaybe {
 		return Outcome{}, fmt.Errorf("answer %q: must be yes, no or maybe", answer)
 	}
@@ -196,15 +204,9 @@ func (s *Scheduler) RSVP(a listserv.Actor, list string, id uint64, answer string
 	return s.record(a, list, id, a.Address, answer, answers, nil)
 }
 
-// RSVPFor records an answer for addr: the person themselves, or anyone
-// who may schedule the list's sessions (PermSessions) answering for a
-// member, such as an organizer registering someone by phone or a
-// registration form elsewhere through the API.
-func (s *Scheduler) RSVPFor(ctx context.Context, a listserv.Actor, list string, id uint64, addr, answer string, answers []string) (Outcome, error) {
-	addr = listserv.NormalizeAddress(addr)
-	if a.Address != "" && addr == strings.ToLower(a.Address) {
-		return s.RSVP(a, list, id, answer, answers)
-	}
+// rsvpFor records an answer for addr by someone who may schedule the
+// list's sessions.
+func (s *Scheduler) rsvpFor(a listserv.Actor, list string, id uint64, addr, answer string, answers []string) (Outcome, error) {
 	if answer != AnswerYes && answer != AnswerNo && answer != AnswerMaybe {
 		return Outcome{}, fmt.Errorf("answer %q: must be yes, no or maybe", answer)
 	}

@@ -32,7 +32,7 @@ func TestSessionEventCommands(t *testing.T) {
 
 	sched := schedulerFor(app)
 	for _, a := range []struct{ addr, answer, diet string }{{"alice@example.net", "yes", "vegan"}, {"bob@example.net", "yes", "=SUM(A1)"}, {"carol@example.net", "maybe", ""}} {
-		if _, err := sched.RSVPFor(context.Background(), listserv.Person(a.addr, listserv.DoorWeb), "circle", 1, a.addr, a.answer, []string{a.diet, "none"}); err != nil {
+		if _, err := sched.RSVP(context.Background(), listserv.Person(a.addr, listserv.DoorWeb), "circle", 1, a.addr, a.answer, []string{a.diet, "none"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -60,7 +60,7 @@ func TestSessionEventCommands(t *testing.T) {
 		t.Errorf("--csv alone: %+v", r)
 	}
 	// Alice declines: Bob has her seat.
-	if _, err := sched.RSVPFor(context.Background(), listserv.Operator(listserv.DoorCLI), "circle", 1, "alice@example.net", "no", nil); err != nil {
+	if _, err := sched.RSVP(context.Background(), listserv.Operator(listserv.DoorCLI), "circle", 1, "alice@example.net", "no", nil); err != nil {
 		t.Fatal(err)
 	}
 	if r := cliRun(t, app, "session", "ls", "--registrations", "circle"); !strings.HasPrefix(r.stdout, "1\tbob@example.net\t-\tregistered\t") {

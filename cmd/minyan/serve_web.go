@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -35,8 +36,8 @@ func (c webCore) ListSessions(a listserv.Actor, name string, viewer *time.Locati
 func (c webCore) MySessions(a listserv.Actor) ([]digest.Upcoming, error) {
 	return c.sched.MySessions(a)
 }
-func (c webCore) RSVP(a listserv.Actor, list string, id uint64, answer string, answers []string) (digest.Outcome, error) {
-	return c.sched.RSVP(a, list, id, answer, answers)
+func (c webCore) RSVP(ctx context.Context, a listserv.Actor, list string, id uint64, answer string, answers []string) (digest.Outcome, error) {
+	return c.sched.RSVP(ctx, a, list, id, "", answer, answers)
 }
 func (c webCore) MyPartners(a listserv.Actor) ([]digest.Partners, error) {
 	return c.sched.MyPartners(a)

@@ -140,7 +140,7 @@ func (c ServiceCore) Sessions(ctx context.Context, a listserv.Actor, list string
 
 // RSVP records a member's answer (and registration) for a session.
 func (c ServiceCore) RSVP(ctx context.Context, a listserv.Actor, list string, id uint64, addr, answer string, answers []string) (digest.Outcome, error) {
-	return c.Sched().RSVPFor(ctx, a, list, id, addr, answer, answers)
+	return c.Sched().RSVP(ctx, a, list, id, addr, answer, answers)
 }
 
 // AddSessions schedules sessions.

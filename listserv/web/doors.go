@@ -58,7 +58,7 @@ type MeCore interface {
 	SelfLeave(ctx context.Context, a listserv.Actor, name string) (string, error)
 	SelfAppPassword(ctx context.Context, a listserv.Actor) (password, server string, err error)
 	MySessions(a listserv.Actor) ([]digest.Upcoming, error)
-	RSVP(a listserv.Actor, list string, id uint64, answer string, answers []string) (digest.Outcome, error)
+	RSVP(ctx context.Context, a listserv.Actor, list string, id uint64, answer string, answers []string) (digest.Outcome, error)
 	MyPartners(a listserv.Actor) ([]digest.Partners, error)
 }
 

@@ -747,7 +747,7 @@ func (h *handler) meRSVP(w http.ResponseWriter, r *http.Request) {
 		h.renderMe(w, r, v, http.StatusBadRequest, "", sentence(err.Error()))
 		return
 	}
-	out, err := h.d.me.RSVP(v.Actor(), f.List, f.Session, f.Answer, f.Answers)
+	out, err := h.d.me.RSVP(r.Context(), v.Actor(), f.List, f.Session, f.Answer, f.Answers)
 	if err != nil {
 		h.fail(w, r, err)
 		return
