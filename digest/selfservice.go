@@ -72,8 +72,8 @@ const maxUpcoming = 10
 // for actor a. Meeting links are blanked unless a may read the list
 // (its members); a list a may not know of is listserv.ErrNotFound.
 // viewer, when not nil, adds each time in that zone.
-func (s *Scheduler) ListSessions(a listserv.Actor, name string, viewer *time.Location) ([]Upcoming, error) {
-	v, err := s.svc.ListPage(a, name)
+func (s *Scheduler) ListSessions(ctx context.Context, a listserv.Actor, name string, viewer *time.Location) ([]Upcoming, error) {
+	v, err := s.svc.ListPage(ctx, a, name)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func personLists(tx *store.Tx, addr string) ([]store.List, error) {
 
 // MySessions returns the actor's upcoming sessions across all their
 // lists, soonest first, with their own RSVP answers.
-func (s *Scheduler) MySessions(a listserv.Actor) ([]Upcoming, error) {
+func (s *Scheduler) MySessions(ctx context.Context, a listserv.Actor) ([]Upcoming, error) {
 	if a.Address == "" {
 		return nil, listserv.ErrForbidden
 	}
@@ -194,7 +194,7 @@ func (s *Scheduler) RSVP(ctx context.Context, a listserv.Actor, list string, id 
 	if answer != AnswerYes && answer != AnswerNo && answer != AnswerMaybe {
 		return Outcome{}, fmt.Errorf("answer %q: must be yes, no or maybe", answer)
 	}
-	v, err := s.svc.ListPage(a, list)
+	v, err := s.svc.ListPage(ctx, a, list)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -281,7 +281,7 @@ type Partners struct {
 }
 
 // MyPartners returns the actor's current chevruta partners on each list.
-func (s *Scheduler) MyPartners(a listserv.Actor) ([]Partners, error) {
+func (s *Scheduler) MyPartners(ctx context.Context, a listserv.Actor) ([]Partners, error) {
 	if a.Address == "" {
 		return nil, listserv.ErrForbidden
 	}

@@ -1,6 +1,7 @@
 package listserv
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -89,7 +90,7 @@ type directoryCards struct {
 // every actor: it never depends on who asks, so it never tells anyone
 // more than the public already knows. The slice is shared between
 // callers (built once per lists version); callers must not change it.
-func (s *Service) Directory(a Actor) ([]ListCard, error) {
+func (s *Service) Directory(ctx context.Context, a Actor) ([]ListCard, error) {
 	var out []ListCard
 	err := s.st.View(func(tx *store.Tx) error {
 		v := tx.ListsVersion()
@@ -170,7 +171,7 @@ func viewList(tx *store.Tx, a Actor, l store.List) (ListView, error) {
 
 // ListPage returns what list name's page shows to a. A list a may not
 // know of is ErrNotFound, exactly as a list that does not exist.
-func (s *Service) ListPage(a Actor, name string) (ListView, error) {
+func (s *Service) ListPage(ctx context.Context, a Actor, name string) (ListView, error) {
 	var v ListView
 	err := s.st.View(func(tx *store.Tx) error {
 		l, err := tx.List(name)

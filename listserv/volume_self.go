@@ -1,6 +1,7 @@
 package listserv
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -21,7 +22,7 @@ type MyVolume struct {
 
 // SelfVolume returns, per list name, the digest frequency and topics of
 // the actor's own memberships.
-func (s *Service) SelfVolume(a Actor) (map[string]MyVolume, error) {
+func (s *Service) SelfVolume(ctx context.Context, a Actor) (map[string]MyVolume, error) {
 	if a.Address == "" {
 		return nil, ErrForbidden
 	}

@@ -1,6 +1,7 @@
 package listserv
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -175,7 +176,7 @@ func (s *Service) Logout(sid string, everywhere bool) error {
 // NewCalendarKey makes a new personal calendar feed key for the actor,
 // replacing the old one (whose feed URL stops working). The key is shown
 // once; only its hash is kept.
-func (s *Service) NewCalendarKey(a Actor) (string, error) {
+func (s *Service) NewCalendarKey(ctx context.Context, a Actor) (string, error) {
 	if a.Address == "" {
 		return "", ErrForbidden
 	}
@@ -191,7 +192,7 @@ func (s *Service) NewCalendarKey(a Actor) (string, error) {
 }
 
 // CalendarKeyMade tells when the actor's current feed key was made.
-func (s *Service) CalendarKeyMade(a Actor) (time.Time, bool) {
+func (s *Service) CalendarKeyMade(ctx context.Context, a Actor) (time.Time, bool) {
 	var k store.CalKey
 	err := s.st.View(func(tx *store.Tx) error {
 		var err error

@@ -30,17 +30,17 @@ type webCore struct {
 	sched *digest.Scheduler
 }
 
-func (c webCore) ListSessions(a listserv.Actor, name string, viewer *time.Location) ([]digest.Upcoming, error) {
-	return c.sched.ListSessions(a, name, viewer)
+func (c webCore) ListSessions(ctx context.Context, a listserv.Actor, name string, viewer *time.Location) ([]digest.Upcoming, error) {
+	return c.sched.ListSessions(ctx, a, name, viewer)
 }
-func (c webCore) MySessions(a listserv.Actor) ([]digest.Upcoming, error) {
-	return c.sched.MySessions(a)
+func (c webCore) MySessions(ctx context.Context, a listserv.Actor) ([]digest.Upcoming, error) {
+	return c.sched.MySessions(ctx, a)
 }
 func (c webCore) RSVP(ctx context.Context, a listserv.Actor, list string, id uint64, answer string, answers []string) (digest.Outcome, error) {
 	return c.sched.RSVP(ctx, a, list, id, "", answer, answers)
 }
-func (c webCore) MyPartners(a listserv.Actor) ([]digest.Partners, error) {
-	return c.sched.MyPartners(a)
+func (c webCore) MyPartners(ctx context.Context, a listserv.Actor) ([]digest.Partners, error) {
+	return c.sched.MyPartners(ctx, a)
 }
 func (c webCore) CalendarFeed(addr string) ([]byte, error) { return c.sched.CalendarFeed(addr) }
 

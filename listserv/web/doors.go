@@ -37,9 +37,9 @@ type TokenCore interface {
 
 // DirectoryCore is what the directory and a list's public page need: the lists a visitor may see and the one join operation.
 type DirectoryCore interface {
-	Directory(a listserv.Actor) ([]listserv.ListCard, error)
-	ListPage(a listserv.Actor, name string) (listserv.ListView, error)
-	ListSessions(a listserv.Actor, name string, viewer *time.Location) ([]digest.Upcoming, error)
+	Directory(ctx context.Context, a listserv.Actor) ([]listserv.ListCard, error)
+	ListPage(ctx context.Context, a listserv.Actor, name string) (listserv.ListView, error)
+	ListSessions(ctx context.Context, a listserv.Actor, name string, viewer *time.Location) ([]digest.Upcoming, error)
 	SelfJoin(ctx context.Context, a listserv.Actor, name, addr, display string) (string, error)
 }
 
@@ -57,22 +57,22 @@ type MeCore interface {
 	SelfSetMode(ctx context.Context, a listserv.Actor, name, mode string) error
 	SelfLeave(ctx context.Context, a listserv.Actor, name string) (string, error)
 	SelfAppPassword(ctx context.Context, a listserv.Actor) (password, server string, err error)
-	MySessions(a listserv.Actor) ([]digest.Upcoming, error)
+	MySessions(ctx context.Context, a listserv.Actor) ([]digest.Upcoming, error)
 	RSVP(ctx context.Context, a listserv.Actor, list string, id uint64, answer string, answers []string) (digest.Outcome, error)
-	MyPartners(a listserv.Actor) ([]digest.Partners, error)
+	MyPartners(ctx context.Context, a listserv.Actor) ([]digest.Partners, error)
 }
 
 // CalendarCore is what the private calendar feed needs.
 type CalendarCore interface {
-	NewCalendarKey(a listserv.Actor) (string, error)
-	CalendarKeyMade(a listserv.Actor) (time.Time, bool)
+	NewCalendarKey(ctx context.Context, a listserv.Actor) (string, error)
+	CalendarKeyMade(ctx context.Context, a listserv.Actor) (time.Time, bool)
 	CalendarOwner(key string) (string, bool)
 	CalendarFeed(addr string) ([]byte, error)
 }
 
 // VolumeCore is what the pages about how much mail comes need: digest frequency, topics and muted threads.
 type VolumeCore interface {
-	SelfVolume(a listserv.Actor) (map[string]listserv.MyVolume, error)
+	SelfVolume(ctx context.Context, a listserv.Actor) (map[string]listserv.MyVolume, error)
 	SetDigestFrequency(ctx context.Context, a listserv.Actor, list, addr string, f store.DigestFrequency) error
 	SetTopics(ctx context.Context, a listserv.Actor, list, addr string, topics []string) error
 	MutedThreads(ctx context.Context, a listserv.Actor) ([]listserv.MutedThread, error)

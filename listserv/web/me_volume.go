@@ -186,7 +186,7 @@ func (h *handler) saveVolume(r *http.Request, v Viewer, list string) (problem st
 // meVolumeData adds the digest frequency, topics and muted threads to
 // /me's data.
 func (h *handler) meVolumeData(r *http.Request, v Viewer, data map[string]any) error {
-	vol, err := h.d.volume.SelfVolume(v.Actor())
+	vol, err := h.d.volume.SelfVolume(r.Context(), v.Actor())
 	if err != nil {
 		return err
 	}

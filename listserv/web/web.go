@@ -448,7 +448,7 @@ func (h *handler) limit(w http.ResponseWriter, r *http.Request, what string, tar
 
 func (h *handler) directory(w http.ResponseWriter, r *http.Request) {
 	v := h.viewer(r)
-	lists, err := h.d.directory.Directory(v.Actor())
+	lists, err := h.d.directory.Directory(r.Context(), v.Actor())
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -479,13 +479,13 @@ func (h *handler) listPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := h.viewer(r)
-	lv, err := h.d.directory.ListPage(v.Actor(), name)
+	lv, err := h.d.directory.ListPage(r.Context(), v.Actor(), name)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	tzName, loc := parseZone(r.URL.Query().Get("tz"))
-	sessions, err := h.d.directory.ListSessions(v.Actor(), name, loc)
+	sessions, err := h.d.directory.ListSessions(r.Context(), v.Actor(), name, loc)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -501,7 +501,7 @@ func (h *handler) join(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := h.viewer(r)
-	lv, err := h.d.directory.ListPage(v.Actor(), name)
+	lv, err := h.d.directory.ListPage(r.Context(), v.Actor(), name)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -628,17 +628,17 @@ func (h *handler) renderMe(w http.ResponseWriter, r *http.Request, v Viewer, sta
 		h.fail(w, r, err)
 		return
 	}
-	sessions, err := h.d.me.MySessions(a)
+	sessions, err := h.d.me.MySessions(r.Context(), a)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	partners, err := h.d.me.MyPartners(a)
+	partners, err := h.d.me.MyPartners(r.Context(), a)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	dir, err := h.d.directory.Directory(a)
+	dir, err := h.d.directory.Directory(r.Context(), a)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -654,7 +654,7 @@ func (h *handler) renderMe(w http.ResponseWriter, r *http.Request, v Viewer, sta
 		}
 	}
 	calMade := ""
-	if t, ok := h.d.calendar.CalendarKeyMade(a); ok {
+	if t, ok := h.d.calendar.CalendarKeyMade(r.Context(), a); ok {
 		calMade = t.Format("January 2, 2006")
 	}
 	data := map[string]any{"Title": "My lists", "Viewer": v.Address, "Mine": mine, "Sessions": sessions,
@@ -778,7 +778,7 @@ func (h *handler) meCalendar(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	key, err := h.d.calendar.NewCalendarKey(v.Actor())
+	key, err := h.d.calendar.NewCalendarKey(r.Context(), v.Actor())
 	if err != nil {
 		h.fail(w, r, err)
 		return
