@@ -47,7 +47,6 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 		ListName:    list.Name,
 		ListID:      rewriteListID(list, s.o.Domain),
 		Prefix:      set.SubjectPrefix,
-		Footer:      set.Footer,
 		ReplyToList: set.ReplyTo == "list",
 		MungeFrom:   munge,
 		Help:        "<mailto:" + s.addr(list.Name, RoleRequest, "") + "?subject=help>",
@@ -61,8 +60,6 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	}
 	if !set.Personalize {
 		o.Unsubscribe = leave
-	} else {
-		o.Footer = s.PostFooter(list, m.Subject, m.MessageID)
 	}
 	if s.o.WebArchive && set.Archive != "off" {
 		o.Archive = "<" + s.ArchiveListURL(list.Name) + ">"
@@ -71,7 +68,15 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 		o.Archive = "<" + s.o.IMAPURL + "/" + list.Name + ">"
 		o.ArchivedAt = fmt.Sprintf("<%s/%s;UIDVALIDITY=%d/;UID=%d>", s.o.IMAPURL, list.Name, list.UIDValidity, seq)
 	}
+	// The archive keeps the post as the list accepted it, with the list's
+	// fields but without its footer: pages, search, IMAP and digests show
+	// the post, not a member's copy. The footer (and, on a personalized
+	// list, the mute line) goes only into the copies sent out.
 	out, err := rewrite.Rewrite(m, o)
+	if err != nil {
+		return 0, reject(554, [3]int{5, 6, 0}, "the message could not be prepared for the list", err)
+	}
+	sent, err := rewrite.WithFooter(out, s.PostFooter(list, m.Subject, m.MessageID))
 	if err != nil {
 		return 0, reject(554, [3]int{5, 6, 0}, "the message could not be prepared for the list", err)
 	}
@@ -103,7 +108,7 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 		return 0, err
 	}
 	if len(rcpts) > 0 {
-		m := outbox.Message{List: list.Name, Raw: out, Batch: !set.Personalize, At: s.clock.Now()}
+		m := outbox.Message{List: list.Name, Raw: sent, Batch: !set.Personalize, At: s.clock.Now()}
 		if _, err := s.outbox.Enqueue(tx, m, rcpts, outbox.KindPost); err != nil {
 			return 0, err
 		}

@@ -1,0 +1,76 @@
+package listserv
+
+import (
+	"strings"
+	"testing"
+
+	"minyan/store"
+)
+
+// archivedRaw is post seq of list as the archive holds it.
+func (e *doorEnv) archivedRaw(list string, seq uint64) string {
+	e.t.Helper()
+	var raw []byte
+	err := e.st.View(func(tx *store.Tx) error {
+		var err error
+		raw, err = tx.ArchiveRaw(list, seq)
+		return err
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return string(raw)
+}
+
+// TestArchiveKeepsPostNotMemberCopy: on a personalized list (the
+// default) an HTML-only post used to be archived wrapped in a
+// multipart/mixed with the "Mute this thread" footer, so the web page,
+// search and digests showed only the footer. The archive holds the post
+// as the list accepted it (with the list's header fields); the footer
+// goes only into the copies sent to members. The same holds for a list's
+// own footer on a list that is not personalized.
+func TestArchiveKeepsPostNotMemberCopy(t *testing.T) {
+	html := "From: ann@example.net\r\nTo: team@lists.example.org\r\nSubject: Rent strike\r\nMessage-ID: <h1@example.net>\r\n" +
+		"Date: Mon, 02 Nov 2026 10:00:00 -0500\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" +
+		"<p>Meet at the <b>corner</b> on Friday.</p>\r\n"
+	for _, c := range []struct {
+		name     string
+		settings []string
+		footer   string
+	}{
+		{"personalized", nil, "Mute this thread"},
+		{"list footer", []string{"personalize=false", "footer=Team list: be kind"}, "Team list: be kind"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newDoorEnv(t, nil)
+			e.list("team", "discussion", map[string]string{"ann@example.net": "member", "bob@example.net": "member"}, c.settings...)
+			e.send("ann@example.net", "team@lists.example.org", html)
+
+			raw := e.archivedRaw("team", 1)
+			if strings.Contains(raw, c.footer) || strings.Contains(raw, "multipart/mixed") {
+				t.Errorf("the archive holds a member's copy with the footer:\n%s", raw)
+			}
+			for _, f := range []string{"List-Id: ", "Subject: [team] Rent strike"} {
+				if !strings.Contains(raw, f) {
+					t.Errorf("the archived post lacks %q:\n%s", f, raw)
+				}
+			}
+			v, err := e.svc.Message(bg, op, "team", 1, ViewOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(v.HTML, "corner") || len(v.Body) != 0 {
+				t.Errorf("the page shows %+v, HTML %q; want the post's HTML", v.Body, v.HTML)
+			}
+			var sent []queuedMail
+			for _, m := range e.mailsTo("bob@example.net") {
+				if m.kind == "post" {
+					sent = append(sent, m)
+				}
+			}
+			if len(sent) != 1 || !strings.Contains(sent[0].body, c.footer) || !strings.Contains(sent[0].body, "corner") {
+				t.Fatalf("the member's copy lacks the post or the footer: %+v", sent)
+			}
+		})
+	}
+}
