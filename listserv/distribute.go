@@ -88,6 +88,9 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	if meta.MessageID == "" {
 		meta.MessageID = generatedID(out)
 	}
+	if meta.Date.IsZero() {
+		meta.Date = o.Now // the Date Rewrite gave the post
+	}
 	got, err := tx.Archive(list.Name, meta, out)
 	if err != nil {
 		return 0, err
