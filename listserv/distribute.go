@@ -61,11 +61,10 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	if !set.Personalize {
 		o.Unsubscribe = leave
 	}
+	o.Archive = s.listArchive(list)
 	if s.o.WebArchive && set.Archive != "off" {
-		o.Archive = "<" + s.ArchiveListURL(list.Name) + ">"
 		o.ArchivedAt = "<" + s.ArchiveURL(list.Name, seq) + ">"
 	} else if s.o.IMAPURL != "" && set.Archive != "off" {
-		o.Archive = "<" + s.o.IMAPURL + "/" + list.Name + ">"
 		o.ArchivedAt = fmt.Sprintf("<%s/%s;UIDVALIDITY=%d/;UID=%d>", s.o.IMAPURL, list.Name, list.UIDValidity, seq)
 	}
 	// The archive keeps the post as the list accepted it, with the list's
@@ -185,11 +184,27 @@ func (s *Service) unsubscribeParts(list string) (head, tail string) {
 		">, <mailto:" + s.addr(list, RoleLeave, "") + ">\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
 }
 
+// listArchive is the List-Archive value of a list's mail ("" when its
+// archive is off or reachable by no door): the web archive, else the
+// IMAP folder.
+func (s *Service) listArchive(list store.List) string {
+	switch {
+	case list.Settings.Archive == "off":
+		return ""
+	case s.o.WebArchive:
+		return "<" + s.ArchiveListURL(list.Name) + ">"
+	case s.o.IMAPURL != "":
+		return "<" + s.o.IMAPURL + "/" + list.Name + ">"
+	}
+	return ""
+}
+
 // ListHeaders are the list header lines (List-Id, List-Help,
-// List-Subscribe, List-Post, List-Unsubscribe, Precedence) that every mail
-// of a list carries, as "Name: value" lines for mail minyan writes itself
-// (digests, reminders). A list that is not personalized gets the mailto
-// List-Unsubscribe here; personalized recipients get theirs spliced in.
+// List-Subscribe, List-Post, List-Unsubscribe, List-Archive, Precedence)
+// that every mail of a list carries, as "Name: value" lines for mail
+// minyan writes itself (digests, reminders). A list that is not
+// personalized gets the mailto List-Unsubscribe here; personalized
+// recipients get theirs spliced in.
 func (s *Service) ListHeaders(list store.List) []string {
 	h := []string{
 		"List-Id: " + rewriteListID(list, s.o.Domain),
@@ -201,6 +216,9 @@ func (s *Service) ListHeaders(list store.List) []string {
 	}
 	if !list.Settings.Personalize {
 		h = append(h, "List-Unsubscribe: <mailto:"+s.addr(list.Name, RoleLeave, "")+">")
+	}
+	if a := s.listArchive(list); a != "" {
+		h = append(h, "List-Archive: "+a)
 	}
 	return append(h, "Precedence: list")
 }
