@@ -74,3 +74,24 @@ func TestArchiveKeepsPostNotMemberCopy(t *testing.T) {
 		})
 	}
 }
+
+// TestCrossPostToListAndPostmaster: an SMTP transaction to a list and to
+// postmaster (answered once for both) posted to the list and dropped the
+// postmaster copy as "no list address". Both are handled now.
+func TestCrossPostToListAndPostmaster(t *testing.T) {
+	e := newDoorEnv(t, nil)
+	e.svc.o.Postmasters = []string{"root@admins.example"}
+	e.list("team", "discussion", map[string]string{"ann@example.net": "member", "bob@example.net": "member"})
+	raw := msg("ann@example.net", "team@lists.example.org, postmaster@lists.example.org", "hello both", "hi")
+	err := e.svc.ReceiveSMTP(bg, Envelope{From: "ann@example.net", Rcpts: []string{"team@lists.example.org", "Postmaster@lists.example.org"},
+		RemoteAddr: "127.0.0.1:40000", Helo: "mx.example.net"}, []byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.mailsTo("root@admins.example")) != 1 {
+		t.Errorf("postmaster copy: %+v", e.mailsTo("root@admins.example"))
+	}
+	if got := e.mailsTo("bob@example.net"); len(got) != 1 || got[0].kind != "post" {
+		t.Errorf("post: %+v", got)
+	}
+}
