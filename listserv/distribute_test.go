@@ -1,6 +1,7 @@
 package listserv
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -93,5 +94,40 @@ func TestCrossPostToListAndPostmaster(t *testing.T) {
 	}
 	if got := e.mailsTo("bob@example.net"); len(got) != 1 || got[0].kind != "post" {
 		t.Errorf("post: %+v", got)
+	}
+}
+
+// TestMessagePageWithoutOldFooter: posts archived by earlier versions
+// hold a member's copy, footer included; their pages show the post
+// without the list's footer (the HTML of an HTML-only post, the text
+// without "-- " and the footer).
+func TestMessagePageWithoutOldFooter(t *testing.T) {
+	e := newDoorEnv(t, nil)
+	e.list("team", "discussion", map[string]string{"ann@example.net": "member"})
+	l, err := e.svc.GetList("team")
+	if err != nil {
+		t.Fatal(err)
+	}
+	footer := e.svc.PostFooter(l, "Rent strike", "h1@example.net")
+	html := "Subject: [team] Rent strike\r\nMessage-ID: <h1@example.net>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Meet at the <b>corner</b>.</p>\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + footer + "\r\n--b--\r\n"
+	footer2 := e.svc.PostFooter(l, "Plans", "t1@example.net")
+	text := "Subject: [team] Plans\r\nMessage-ID: <t1@example.net>\r\n\r\nSee you Friday.\r\n\r\n-- \r\n" + strings.ReplaceAll(footer2, "\n", "\r\n") + "\r\n"
+	if err := e.st.Update(func(tx *store.Tx) error {
+		if _, err := tx.Archive("team", store.ArchiveMeta{MessageID: "h1@example.net", Subject: "Rent strike"}, []byte(html)); err != nil {
+			return err
+		}
+		_, err := tx.Archive("team", store.ArchiveMeta{MessageID: "t1@example.net", Subject: "Plans"}, []byte(text))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := e.svc.Message(bg, op, "team", 1, ViewOptions{})
+	if err != nil || !strings.Contains(v.HTML, "corner") || len(v.Body) != 0 {
+		t.Errorf("HTML post: body %+v, HTML %q, %v", v.Body, v.HTML, err)
+	}
+	v, err = e.svc.Message(bg, op, "team", 2, ViewOptions{})
+	if err != nil || len(v.Body) != 1 || fmt.Sprint(v.Body) != fmt.Sprint(TextBlocks("See you Friday.")) {
+		t.Errorf("text post: body %+v, %v", v.Body, err)
 	}
 }
