@@ -178,6 +178,18 @@ func (s *Scheduler) MySessions(ctx context.Context, a listserv.Actor) ([]Upcomin
 // cancelled.
 var ErrSessionClosed = errors.New("that session has ended or was cancelled, so answers are closed")
 
+// ErrNoSession answers an RSVP for a session the list does not have (or
+// had before it was deleted and made again): not found, unlike a session
+// that ended.
+var ErrNoSession error = noSession{}
+
+// noSession is ErrNoSession: its own sentence, and a listserv.ErrNotFound
+// to every door (404 on the web and the API).
+type noSession struct{}
+
+func (noSession) Error() string        { return "the list has no such session" }
+func (noSession) Is(target error) bool { return target == listserv.ErrNotFound }
+
 // RSVP records an answer (yes, no or maybe) for a session, with the
 // answers to its questions for a yes: the same record a reply to a
 // reminder makes, with the same seats, waitlist and notices. It is the
@@ -241,7 +253,7 @@ func (s *Scheduler) record(a listserv.Actor, list string, id uint64, addr, answe
 		}
 		ss, err := tx.Session(list, id)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && ss.ListUID != l.UIDValidity) {
-			return ErrSessionClosed
+			return ErrNoSession
 		} else if err != nil {
 			return err
 		}

@@ -26,19 +26,24 @@ import (
 //
 // The file is read twice. The first pass finds every message with its
 // position and date and keeps only that (tens of bytes per message). The
-// messages are then sorted by date, stably: by the date of their From_
-// line (when the message reached the old archive), else their Date
-// header, else the date of the message before them in the file. The
-// second pass reads them in that order, in batches of ImportBatch
-// messages per transaction, and archives each as it is (no subject tag,
-// footer or other list rewriting) with its metadata read from its own
-// header and its INTERNALDATE from its From_ line. So a Google takeout,
-// whose messages come in no particular order, gets UIDs in date order.
-// Imported posts follow the ones already archived: UIDs only grow.
+// messages are then sorted by date, stably: by their Date header, else
+// (no Date, an unreadable one, or one after the import) the date of their
+// From_ line, else the date of the message before them in the file, else
+// the time of the import. The Date header comes first because From_
+// lines are not always when the post was sent: Python's mailbox module,
+// for one, writes the day of the export there. The second pass reads them
+// in that order, in batches of ImportBatch messages per transaction, and
+// archives each as it is (no subject tag, footer or other list rewriting)
+// with its metadata read from its own header and that date as its
+// INTERNALDATE. So a Google takeout, whose messages come in no particular
+// order, gets UIDs in date order. Imported posts follow the ones already
+// archived: UIDs only grow.
 //
 // A message whose Message-ID is already in the archive (or earlier in the
-// file) is skipped as a duplicate; messages without a Message-ID are
-// recognised by a digest of their bytes. Importing a file twice, or an
+// file) is skipped as a duplicate, so of two copies in the file the
+// earlier dated one is kept (the first in the file when their dates are
+// equal); messages without a Message-ID are recognised by a digest of
+// their bytes. Importing a file twice, or an
 // export of the same archive, therefore adds nothing, and `archive export`
 // of an imported archive re-imports to an identical one.
 
@@ -106,7 +111,7 @@ func (s *Service) ImportArchive(ctx context.Context, list string, r io.ReaderAt,
 		progress = func(string, int64, int64) {}
 	}
 
-	entries, problems, err := scanMbox(ctx, r, size, int(limit), progress, o.Unreadable)
+	entries, problems, err := scanMbox(ctx, r, size, int(limit), s.clock.Now(), progress, o.Unreadable)
 	res.Unreadable = problems
 	if err != nil {
 		return res, err
@@ -217,8 +222,9 @@ type importItem struct {
 }
 
 // scanMbox is the first pass: positions and dates of the readable
-// messages, and the unreadable ones with their positions.
-func scanMbox(ctx context.Context, r io.ReaderAt, size int64, limit int, progress func(string, int64, int64), report func(ImportProblem)) ([]mboxEntry, []ImportProblem, error) {
+// messages, and the unreadable ones with their positions. now is the
+// time of the import: a Date header after it is not believed.
+func scanMbox(ctx context.Context, r io.ReaderAt, size int64, limit int, now time.Time, progress func(string, int64, int64), report func(ImportProblem)) ([]mboxEntry, []ImportProblem, error) {
 	var (
 		entries  []mboxEntry
 		problems []ImportProblem
@@ -248,9 +254,9 @@ func scanMbox(ctx context.Context, r io.ReaderAt, size int64, limit int, progres
 			}
 			continue
 		}
-		date := m.Date
-		if date.IsZero() {
-			date = headerDate(m.Raw)
+		date := headerDate(m.Raw)
+		if date.IsZero() || date.After(now) {
+			date = m.Date // the From_ line
 		}
 		if date.IsZero() {
 			date = prev

@@ -116,7 +116,7 @@ func TestImportRoundTrip(t *testing.T) {
 		t.Errorf("order:\n%q\nwant\n%q", subjects, want)
 	}
 	if m := metas[0]; m.From != "alice@example.org" || m.FromName != "Alice Liddell" || m.MessageID != "20050103100000.A1@example.org" ||
-		!m.Archived.Equal(time.Date(2005, 1, 3, 10, 0, 0, 0, time.UTC)) {
+		!m.Archived.Equal(time.Date(2005, 1, 3, 15, 0, 0, 0, time.UTC)) { // its Date: 10:00 -0500 (the From_ line has no zone)
 		t.Errorf("pipermail metadata: %+v", m)
 	}
 	if m := metas[1]; m.Thread != 1 || m.InReplyTo != "20050103100000.A1@example.org" {
@@ -201,5 +201,84 @@ func TestImportStopsOnCancel(t *testing.T) {
 	var r io.ReaderAt = bytes.NewReader(nil)
 	if res, err := s.ImportArchive(context.Background(), "team", r, 0, ImportOptions{}); err != nil || res.Imported != 0 {
 		t.Errorf("empty file: %+v %v", res, err)
+	}
+}
+
+// exportDayMbox is an mbox as Python's mailbox module writes it: every
+// From_ line carries the day of the export, not when the post was sent.
+// The first copy of <dup@example.org> is a later re-send of the second.
+const exportDayMbox = "From MAILER-DAEMON Mon Nov  2 09:00:00 2026\n" +
+	"From: ann@example.org\nSubject: resent copy\nMessage-ID: <dup@example.org>\nDate: Wed, 10 Mar 2010 12:00:00 +0000\n\nagain\n\n" +
+	"From MAILER-DAEMON Mon Nov  2 09:00:01 2026\n" +
+	"From: bob@example.org\nSubject: Spring plans\nMessage-ID: <b@example.org>\nDate: Tue, 02 Mar 2010 08:30:00 -0500\n\nhello\n\n" +
+	"From MAILER-DAEMON Mon Nov  2 09:00:02 2026\n" +
+	"From: ann@example.org\nSubject: original\nMessage-ID: <dup@example.org>\nDate: Mon, 01 Mar 2010 12:00:00 +0000\n\nfirst\n\n" +
+	"From MAILER-DAEMON Mon Nov  2 09:00:03 2026\n" +
+	"From: cy@example.org\nSubject: no date\nMessage-ID: <c@example.org>\n\nundated\n\n" +
+	"From MAILER-DAEMON Mon Nov  2 09:00:04 2026\n" +
+	"From: dee@example.org\nSubject: from the future\nMessage-ID: <d@example.org>\nDate: Sat, 01 Jan 2039 00:00:00 +0000\n\nlater\n"
+
+// TestImportDatesByDateHeader: import dated posts by their mbox From_
+// line, which Python's mailbox module fills with the day of the export,
+// and so kept the later copy of a duplicate Message-ID. Posts are dated
+// by Date: (the From_ line when Date: is missing, unreadable or in the
+// future), sorted by it, and the earliest copy of a duplicate is kept.
+func TestImportDatesByDateHeader(t *testing.T) {
+	s := newArchiveService(t, "old")
+	res := importBytes(t, s, "old", []byte(exportDayMbox), ImportOptions{})
+	if res.Imported != 4 || res.Duplicates != 1 {
+		t.Fatalf("import: %+v", res)
+	}
+	type row struct {
+		subject  string
+		archived time.Time
+	}
+	var got []row
+	s.st.View(func(tx *store.Tx) error {
+		return tx.EachArchived("old", 1, 0, func(m store.ArchiveMeta, _ []byte) error {
+			got = append(got, row{m.Subject, m.Archived.UTC()})
+			return nil
+		})
+	})
+	want := []row{
+		{"original", time.Date(2010, 3, 1, 12, 0, 0, 0, time.UTC)},
+		{"Spring plans", time.Date(2010, 3, 2, 13, 30, 0, 0, time.UTC)},
+		{"no date", time.Date(2026, 11, 2, 9, 0, 3, 0, time.UTC)},
+		{"from the future", time.Date(2026, 11, 2, 9, 0, 4, 0, time.UTC)},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("archived %+v", got)
+	}
+	for i := range want {
+		if got[i].subject != want[i].subject || !got[i].archived.Equal(want[i].archived) {
+			t.Errorf("post %d: %+v, want %+v", i+1, got[i], want[i])
+		}
+	}
+}
+
+// TestMessagesDateWithoutDateField: the API's message list showed
+// "date": "0001-01-01T00:00:00Z" for a post without a Date field. A post
+// the list accepted carries the Date the list gave it; a record without
+// one (archived by an older version) shows when it was archived.
+func TestMessagesDateWithoutDateField(t *testing.T) {
+	e := newDoorEnv(t, nil)
+	e.list("team", "discussion", map[string]string{"ann@example.net": "member"})
+	e.send("ann@example.net", "team@lists.example.org", "From: ann@example.net\r\nTo: team@lists.example.org\r\nSubject: undated\r\nMessage-ID: <u1@example.net>\r\n\r\nhi\r\n")
+	old := time.Date(2019, 5, 6, 7, 8, 9, 0, time.UTC)
+	if err := e.st.Update(func(tx *store.Tx) error {
+		_, err := tx.Archive("team", store.ArchiveMeta{MessageID: "old@example.net", Subject: "old", Archived: old}, []byte("Subject: old\r\n\r\nx\r\n"))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := e.svc.Messages(op, "team", 0, 10)
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("messages %+v %v", ms, err)
+	}
+	if !ms[0].Date.Equal(e.clock.Now()) {
+		t.Errorf("the accepted post is dated %v, want %v", ms[0].Date, e.clock.Now())
+	}
+	if !ms[1].Date.Equal(old) {
+		t.Errorf("the old record is dated %v, want %v", ms[1].Date, old)
 	}
 }

@@ -26,6 +26,11 @@ func (s *Service) Messages(actor Actor, list string, since uint64, limit int) ([
 			if err != nil {
 				return err
 			}
+			if m.Date.IsZero() {
+				// Archived by a version that kept no Date for a post
+				// without one: when it was archived is the best there is.
+				m.Date = m.Archived
+			}
 			out = append(out, m)
 			return nil
 		})

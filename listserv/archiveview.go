@@ -98,8 +98,9 @@ type MessageView struct {
 // Message returns the view of post seq of list.
 func (s *Service) Message(ctx context.Context, a Actor, list string, seq uint64, o ViewOptions) (MessageView, error) {
 	var (
-		v   MessageView
-		raw []byte
+		v      MessageView
+		raw    []byte
+		footer string
 	)
 	err := s.st.View(func(tx *store.Tx) error {
 		l, err := s.archiveForTx(tx, a, list)
@@ -117,12 +118,17 @@ func (s *Service) Message(ctx context.Context, a Actor, list string, seq uint64,
 			return err
 		}
 		v = MessageView{List: l.Name, Seq: seq, Thread: m.Thread, Subject: m.Subject, Author: displayName(m), Date: m.Archived}
+		footer = s.PostFooter(l, m.Subject, m.MessageID)
 		return nil
 	})
 	if err != nil {
 		return v, err
 	}
 	p := search.Parse(raw)
+	// Posts archived before the archive kept the post as accepted carry
+	// the list's footer (a footer part, or "-- " and the footer after the
+	// text); the page shows the post without it.
+	p.Text = withoutListFooter(p.Text, footer)
 	if strings.TrimSpace(p.Text) != "" || p.HTML == "" {
 		v.Body = TextBlocks(p.Text)
 	} else {
@@ -137,6 +143,21 @@ func (s *Service) Message(ctx context.Context, a Actor, list string, seq uint64,
 		err = nil // the thread's first post was redacted
 	}
 	return v, err
+}
+
+// withoutListFooter is text without the list's footer at its end (and
+// the "-- " line the list put before it), when it ends so.
+func withoutListFooter(text, footer string) string {
+	norm := func(s string) string {
+		return strings.TrimRight(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n"), " \t\n")
+	}
+	f := strings.TrimSpace(norm(footer))
+	t := norm(text)
+	if f == "" || !strings.HasSuffix(t, f) {
+		return text
+	}
+	t = strings.TrimRight(strings.TrimSuffix(t, f), " \t\n")
+	return strings.TrimRight(strings.TrimSuffix(t, "\n--"), " \t\n")
 }
 
 // RawMessage returns the post as archived, for download as

@@ -47,7 +47,6 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 		ListName:    list.Name,
 		ListID:      rewriteListID(list, s.o.Domain),
 		Prefix:      set.SubjectPrefix,
-		Footer:      set.Footer,
 		ReplyToList: set.ReplyTo == "list",
 		MungeFrom:   munge,
 		Help:        "<mailto:" + s.addr(list.Name, RoleRequest, "") + "?subject=help>",
@@ -61,17 +60,22 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	}
 	if !set.Personalize {
 		o.Unsubscribe = leave
-	} else {
-		o.Footer = s.PostFooter(list, m.Subject, m.MessageID)
 	}
+	o.Archive = s.listArchive(list)
 	if s.o.WebArchive && set.Archive != store.ArchiveOff {
-		o.Archive = "<" + s.ArchiveListURL(list.Name) + ">"
 		o.ArchivedAt = "<" + s.ArchiveURL(list.Name, seq) + ">"
 	} else if s.o.IMAPURL != "" && set.Archive != store.ArchiveOff {
-		o.Archive = "<" + s.o.IMAPURL + "/" + list.Name + ">"
 		o.ArchivedAt = fmt.Sprintf("<%s/%s;UIDVALIDITY=%d/;UID=%d>", s.o.IMAPURL, list.Name, list.UIDValidity, seq)
 	}
+	// The archive keeps the post as the list accepted it, with the list's
+	// fields but without its footer: pages, search, IMAP and digests show
+	// the post, not a member's copy. The footer (and, on a personalized
+	// list, the mute line) goes only into the copies sent out.
 	out, err := rewrite.Rewrite(m, o)
+	if err != nil {
+		return 0, reject(554, [3]int{5, 6, 0}, "the message could not be prepared for the list", err)
+	}
+	sent, err := rewrite.WithFooter(out, s.PostFooter(list, m.Subject, m.MessageID))
 	if err != nil {
 		return 0, reject(554, [3]int{5, 6, 0}, "the message could not be prepared for the list", err)
 	}
@@ -82,6 +86,9 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	}
 	if meta.MessageID == "" {
 		meta.MessageID = generatedID(out)
+	}
+	if meta.Date.IsZero() {
+		meta.Date = o.Now // the Date Rewrite gave the post
 	}
 	got, err := tx.Archive(list.Name, meta, out)
 	if err != nil {
@@ -103,7 +110,7 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 		return 0, err
 	}
 	if len(rcpts) > 0 {
-		m := outbox.Message{List: list.Name, Raw: out, Batch: !set.Personalize, At: s.clock.Now()}
+		m := outbox.Message{List: list.Name, Raw: sent, Batch: !set.Personalize, At: s.clock.Now()}
 		if _, err := s.outbox.Enqueue(tx, m, rcpts, outbox.KindPost); err != nil {
 			return 0, err
 		}
@@ -177,11 +184,27 @@ func (s *Service) unsubscribeParts(list string) (head, tail string) {
 		">, <mailto:" + s.addr(list, RoleLeave, "") + ">\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
 }
 
+// listArchive is the List-Archive value of a list's mail ("" when its
+// archive is off or reachable by no door): the web archive, else the
+// IMAP folder.
+func (s *Service) listArchive(list store.List) string {
+	switch {
+	case list.Settings.Archive == store.ArchiveOff:
+		return ""
+	case s.o.WebArchive:
+		return "<" + s.ArchiveListURL(list.Name) + ">"
+	case s.o.IMAPURL != "":
+		return "<" + s.o.IMAPURL + "/" + list.Name + ">"
+	}
+	return ""
+}
+
 // ListHeaders are the list header lines (List-Id, List-Help,
-// List-Subscribe, List-Post, List-Unsubscribe, Precedence) that every mail
-// of a list carries, as "Name: value" lines for mail minyan writes itself
-// (digests, reminders). A list that is not personalized gets the mailto
-// List-Unsubscribe here; personalized recipients get theirs spliced in.
+// List-Subscribe, List-Post, List-Unsubscribe, List-Archive, Precedence)
+// that every mail of a list carries, as "Name: value" lines for mail
+// minyan writes itself (digests, reminders). A list that is not
+// personalized gets the mailto List-Unsubscribe here; personalized
+// recipients get theirs spliced in.
 func (s *Service) ListHeaders(list store.List) []string {
 	h := []string{
 		"List-Id: " + rewriteListID(list, s.o.Domain),
@@ -193,6 +216,9 @@ func (s *Service) ListHeaders(list store.List) []string {
 	}
 	if !list.Settings.Personalize {
 		h = append(h, "List-Unsubscribe: <mailto:"+s.addr(list.Name, RoleLeave, "")+">")
+	}
+	if a := s.listArchive(list); a != "" {
+		h = append(h, "List-Archive: "+a)
 	}
 	return append(h, "Precedence: list")
 }

@@ -3,6 +3,7 @@ package listserv
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"minyan/listserv/rewrite"
 	"minyan/store"
@@ -87,8 +88,16 @@ func (s *Service) ReceiveSMTP(ctx context.Context, env Envelope, raw []byte) err
 	}
 	var posts []string
 	var others []ListAddress
+	var postmaster []string
 	seen := map[string]bool{}
 	for _, rcpt := range env.Rcpts {
+		if IsPostmasterAddress(rcpt, s.o.Domain) {
+			if !seen[strings.ToLower(rcpt)] {
+				seen[strings.ToLower(rcpt)] = true
+				postmaster = append(postmaster, rcpt)
+			}
+			continue
+		}
 		la, ok := ParseListAddress(rcpt, s.o.Domain)
 		switch {
 		case !ok:
@@ -141,6 +150,14 @@ func (s *Service) ReceiveSMTP(ctx context.Context, env Envelope, raw []byte) err
 			return s.noticeRefused(tx, la.List, la.Role, m, env, r.Message)
 		}); err != nil {
 			return tempFail(err)
+		}
+	}
+	// Postmaster mail last, like the other addresses: a temporary
+	// failure makes the sender retry, and the retry finds the posts
+	// already archived.
+	for _, rcpt := range postmaster {
+		if err := s.receivePostmaster(ctx, env, rcpt, raw); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 )
 
 // SchemaVersion is the layout this code writes. Open migrates older files
@@ -74,10 +73,15 @@ type Store struct {
 	lists atomic.Pointer[listSnapshot]
 }
 
-// Open opens (creating if needed) DIR/minyan.db. It gives up after timeout
-// if another process holds the file, instead of blocking for ever as bbolt
-// would by default.
+// Open opens (creating if needed) DIR/minyan.db, reading it whole first
+// (see check.go). It gives up after timeout if another process holds the
+// file, instead of blocking for ever as bbolt would by default.
 func Open(dir string, timeout time.Duration) (*Store, error) {
+	return OpenWith(dir, OpenOptions{Timeout: timeout})
+}
+
+// OpenWith is Open with options (see OpenOptions).
+func OpenWith(dir string, o OpenOptions) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data dir %s: %w", dir, err)
 	}
@@ -85,21 +89,27 @@ func Open(dir string, timeout time.Duration) (*Store, error) {
 	if err := checkFile(path); err != nil {
 		return nil, err
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:        timeout,
+	if !o.SkipCheck {
+		if err := checkPages(path, o.Timeout); err != nil {
+			return nil, err
+		}
+	}
+	db, err := guardedOpen(path, &bolt.Options{
+		Timeout:        o.Timeout,
 		FreelistType:   bolt.FreelistMapType,
 		NoFreelistSync: true,
 	})
-	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
-	}
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err
 	}
 	db.MaxBatchDelay = 2 * time.Millisecond
 	s := &Store{db: db}
-	if err := s.migrate(); err != nil {
+	if err := guarded(s.migrate); err != nil {
 		db.Close()
+		var p *pageFault
+		if errors.As(err, &p) {
+			return nil, damaged(path, err.Error())
+		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return s, nil

@@ -285,6 +285,8 @@ func TestAPIEveryEndpointOverHTTP(t *testing.T) {
 		t.Fatalf("dana declines: %v", res)
 	}
 	c.want(404, write, "POST", rsvpPath, map[string]any{"address": "nobody@example.org", "answer": "yes"})
+	// A session that does not exist is 404, not "answers are closed" (422).
+	c.want(404, write, "POST", "/lists/team/sessions/9999/rsvp", map[string]any{"address": "dana@example.org", "answer": "yes"})
 	c.want(422, write, "POST", rsvpPath, map[string]any{"address": "dana@example.org", "answer": "perhaps"})
 	c.want(403, read, "POST", rsvpPath, map[string]any{"address": "dana@example.org", "answer": "yes"})
 	c.want(400, write, "POST", rsvpPath, `{"address":"dana@example.org","answer":"yes","answers":"vegan"}`)

@@ -51,7 +51,7 @@ func serviceOptions(cfg *Config, log *slog.Logger) listserv.Options {
 // openApp opens the store directly (no daemon running). It fails fast
 // with store.ErrLocked if another process holds the database.
 func openApp(cfg *Config, log *slog.Logger, opts listserv.Options) (*App, error) {
-	st, err := store.Open(cfg.Server.DataDir, 2*time.Second)
+	st, err := store.OpenWith(cfg.Server.DataDir, store.OpenOptions{Timeout: 2 * time.Second, SkipCheck: cfg.Server.SkipStoreCheck})
 	if err != nil {
 		return nil, fmt.Errorf("open store in %s: %w", cfg.Server.DataDir, err)
 	}

@@ -158,6 +158,9 @@ func (b *chromeSession) check(where string) {
 	if w.Client == 0 || w.Scroll > w.Client {
 		b.t.Errorf("%s: the page is %d px wide on a %d px screen (%s)", where, w.Scroll, w.Client, strings.Join(w.Wide, "; "))
 	}
+	ctx, cancel := context.WithTimeout(b.ctx, chromeStepTimeout)
+	defer cancel()
+	checkHTML(b.t, ctx, where)
 }
 
 // signIn signs addr in by mail: the sign-in form, the link from the

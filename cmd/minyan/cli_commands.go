@@ -28,6 +28,18 @@ type command struct {
 	setup func(fs *flag.FlagSet) action
 }
 
+// setupServe defines serve's flags. main runs serve itself (see
+// serveFlags), so there is no action: the admin socket refuses serve.
+func setupServe(fs *flag.FlagSet) action {
+	serveFlags(fs)
+	return nil
+}
+
+// serveFlags defines serve's flags on fs.
+func serveFlags(fs *flag.FlagSet) (skipCheck *bool) {
+	return fs.Bool("skip-check", false, "open the store without reading it whole first (for stores of gigabytes; see server.skip_store_check in docs/operations.md)")
+}
+
 // action runs a parsed command with its positional arguments.
 type action func(ctx context.Context, env *cmdEnv, args []string) error
 
@@ -54,7 +66,7 @@ func commands() []*command {
 // coreCommands are lists, rosters, people and held items.
 func coreCommands() []*command {
 	return []*command{
-		{name: "serve", summary: "run the daemon (SMTP/LMTP, HTTP, IMAP, delivery, admin socket)"},
+		{name: "serve", args: "[--skip-check]", summary: "run the daemon (SMTP/LMTP, HTTP, IMAP, delivery, admin socket)", setup: setupServe},
 		{name: "list create", args: "[--kind community|caucus|discussion|announce] [--title T] [--description D] NAME",
 			summary: "create a list with the presets of its kind", minArgs: 1, maxArgs: 1, setup: setupListCreate},
 		{name: "list set", args: "NAME KEY=VALUE...", summary: "change list settings (all or none)",

@@ -72,7 +72,7 @@ func TestHelpAndVersion(t *testing.T) {
 	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}} {
 		r := cliMain(t, nil, args...)
 		if r.code != 0 || !strings.HasPrefix(r.stdout, "usage: minyan [--config PATH] COMMAND") ||
-			!strings.Contains(r.stdout, "\n  minyan queue ls\n") || !strings.Contains(r.stdout, "\n  minyan serve\n") {
+			!strings.Contains(r.stdout, "\n  minyan queue ls\n") || !strings.Contains(r.stdout, "\n  minyan serve [--skip-check]\n") {
 			t.Errorf("%v: %+v", args, r)
 		}
 	}
@@ -86,7 +86,7 @@ func TestHelpAndVersion(t *testing.T) {
 	}
 	cliMain(t, nil, "help", "frob").expect(t, 1, "", "minyan: no help for \"frob\": there is no such command\nrun 'minyan help' for the list of commands\n")
 	cliMain(t, nil, "frob").expect(t, 1, "", "minyan: unknown command \"frob\"\nrun 'minyan help' for the list of commands\n")
-	cliMain(t, nil, "serve", "now").expect(t, 1, "", "minyan: unexpected argument \"now\"\nusage: minyan serve\n")
+	cliMain(t, nil, "serve", "now").expect(t, 1, "", "minyan: unexpected argument \"now\"\nusage: minyan serve [--skip-check]\n")
 
 	r = cliMain(t, nil, "version")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "minyan ") || strings.Count(r.stdout, "\n") != 1 || len(r.stdout) < len("minyan x\n") {

@@ -49,6 +49,11 @@ type ServerConfig struct {
 	PublicURL       string `toml:"public_url"`
 	Timezone        string `toml:"timezone"`
 	MaxMessageBytes int64  `toml:"max_message_bytes"`
+	// SkipStoreCheck opens minyan.db without reading it whole first
+	// (store.OpenOptions.SkipCheck): for stores of gigabytes, where the
+	// check slows every start and command (`serve --skip-check` for one
+	// start).
+	SkipStoreCheck bool `toml:"skip_store_check"`
 }
 
 // RelayConfig is the [relay] table: where outbound mail goes.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -84,8 +85,17 @@ func TestConsoleBrowserSettingsSessionsPairsAdmin(t *testing.T) {
 		}
 	}
 
+	// On a 375 px phone the settings and held pages fit the screen (they
+	// were 10 px too wide).
+	e.setup("team", "discussion", map[string]string{own: "owner"})
+	held := holdPost(t, e, "x@example.com", "A question from outside")
+	b.viewport(375, 667)
+	b.visit("settings at 375 px", "/lists/circle/admin/settings", "#s-capacity")
+	b.visit("held at 375 px", "/lists/team/admin/held", fmt.Sprintf("#held-%d", held))
+
 	// Sessions, on a phone: a monthly series from a fifth Tuesday.
 	b.viewport(390, 844)
+	b.visit("settings again", "/lists/circle/admin/settings", "#s-capacity")
 	b.follow("sessions", "#start", chromedp.Click(chromedp.CSS(`nav a[href="/lists/circle/admin/sessions"]`)))
 	b.follow("series scheduled", ".notice",
 		chromedp.SetValue(chromedp.CSS("#start"), "2026-12-29 19:00"),

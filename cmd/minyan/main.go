@@ -20,6 +20,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -108,6 +109,15 @@ func run(ctx context.Context, args []string, pe processEnv) int {
 		return reportError(pe.stderr, err)
 	}
 	if cmd.name == "serve" {
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		skip := serveFlags(fs)
+		if err := fs.Parse(rest[1:]); err != nil {
+			return reportError(pe.stderr, &usageError{cmd: cmd, msg: err.Error()})
+		}
+		if *skip {
+			cfg.Server.SkipStoreCheck = true
+		}
 		log := slog.New(slog.NewTextHandler(pe.stderr, nil))
 		if err := runServe(ctx, cfg, log); err != nil {
 			return reportError(pe.stderr, err)

@@ -79,7 +79,7 @@ func runServe(ctx context.Context, cfg *Config, log *slog.Logger) error {
 // startServer opens the store, wires the domain core to its protocol
 // faces and starts them all. On error nothing is left running.
 func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, err error) {
-	st, err := store.Open(cfg.Server.DataDir, 2*time.Second)
+	st, err := store.OpenWith(cfg.Server.DataDir, store.OpenOptions{Timeout: 2 * time.Second, SkipCheck: cfg.Server.SkipStoreCheck})
 	if errors.Is(err, store.ErrLocked) {
 		return nil, fmt.Errorf("another minyan is already running on %s (its database is locked)", cfg.Server.DataDir)
 	}

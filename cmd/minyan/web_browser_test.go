@@ -70,6 +70,7 @@ axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a','wcag2aa','wcag21a',
 			t.Logf("axe on %s: %s (%s), %d nodes", where, v.ID, v.Impact, v.Nodes)
 		}
 	}
+	checkHTML(t, ctx, where)
 }
 
 // TestWebBrowserWalkThrough drives headless Chromium through the member

@@ -121,7 +121,7 @@ func (s *session) readChunk(v *view, sp span, from uint32, o *imap.FetchOptions)
 				f.envelope = imapserver.ExtractEnvelope(h)
 			}
 			if o.BodyStructure != nil {
-				f.body = imapserver.ExtractBodyStructure(bytes.NewReader(raw))
+				f.body = bodyStructure(raw)
 			}
 			for _, sec := range o.BodySection {
 				b := imapserver.ExtractBodySection(bytes.NewReader(raw), sec)
@@ -148,6 +148,39 @@ func (s *session) readChunk(v *view, sp span, from uint32, o *imap.FetchOptions)
 		err = errGone
 	}
 	return out, last, err
+}
+
+// bodyStructure is the structure of a raw message as go-imap extracts it,
+// with every multipart that has no body parts given one empty text/plain
+// part. RFC 3501 requires at least one part and go-imap panics writing a
+// multipart without one, which ended the command handler; older versions
+// of minyan archived such posts (Parse now refuses them).
+func bodyStructure(raw []byte) imap.BodyStructure {
+	bs := imapserver.ExtractBodyStructure(bytes.NewReader(raw))
+	fillEmptyMultiparts(bs)
+	return bs
+}
+
+// fillEmptyMultiparts gives each multipart in bs without children one
+// empty text/plain part, at any depth (encapsulated messages included).
+func fillEmptyMultiparts(bs imap.BodyStructure) {
+	switch b := bs.(type) {
+	case *imap.BodyStructureMultiPart:
+		if len(b.Children) == 0 {
+			b.Children = []imap.BodyStructure{&imap.BodyStructureSinglePart{
+				Type: "text", Subtype: "plain", Params: map[string]string{"charset": "us-ascii"},
+				Encoding: "7bit", Text: &imap.BodyStructureText{},
+				Extended: &imap.BodyStructureSinglePartExt{},
+			}}
+		}
+		for _, c := range b.Children {
+			fillEmptyMultiparts(c)
+		}
+	case *imap.BodyStructureSinglePart:
+		if b.MessageRFC822 != nil {
+			fillEmptyMultiparts(b.MessageRFC822.BodyStructure)
+		}
+	}
 }
 
 // headerOf is the header of a raw message, blank line included.

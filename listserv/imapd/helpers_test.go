@@ -33,6 +33,8 @@ type testServer struct {
 	srv   *Server
 	addr  string
 	clock *testClock
+	// st is the store under svc, for writing what the doors would refuse.
+	st *store.Store
 }
 
 // startTest starts a server; mutate may change its options (TLS, auth).
@@ -69,7 +71,7 @@ func startTest(t testing.TB, mutate func(*Options)) *testServer {
 		srv.Close()
 		st.Close()
 	})
-	ts := &testServer{svc: svc, srv: srv, addr: ln.Addr().String(), clock: clock}
+	ts := &testServer{svc: svc, srv: srv, addr: ln.Addr().String(), clock: clock, st: st}
 	if tt, ok := t.(*testing.T); ok {
 		ts.t = tt
 	}

@@ -52,7 +52,7 @@ Content-Transfer-Encoding: base64
 	msgCafe = mboxMsg{day(2026, 10, 10), `From: Carol <carol@example.org>
 To: team@lists.example.org
 Subject: =?UTF-8?Q?Caf=C3=A9_meeting?=
-Date: Wed, 30 Sep 2026 23:00:00 +0000
+Date: Sat, 10 Oct 2026 07:00:00 -0400
 Message-ID: <cafe@example.org>
 In-Reply-To: <curriculum@example.org>
 Content-Type: text/plain; charset=utf-8
@@ -433,8 +433,8 @@ func TestSearch(t *testing.T) {
 		"since":         {imap.SearchCriteria{Since: date(2026, 10, 5)}, "2:3"},
 		"before":        {imap.SearchCriteria{Before: date(2026, 10, 5)}, "1"},
 		"on":            {imap.SearchCriteria{Since: date(2026, 10, 10), Before: date(2026, 10, 11)}, "3"},
-		"sentbefore":    {imap.SearchCriteria{SentBefore: date(2026, 10, 1)}, "3"},
-		"sentsince":     {imap.SearchCriteria{SentSince: date(2026, 10, 2)}, "2"},
+		"sentbefore":    {imap.SearchCriteria{SentBefore: date(2026, 10, 5)}, "1"},
+		"sentsince":     {imap.SearchCriteria{SentSince: date(2026, 10, 6)}, "3"},
 		"uid range":     {imap.SearchCriteria{UID: []imap.UIDSet{{{Start: 2, Stop: 0}}}}, "2:3"},
 		"seq range":     {imap.SearchCriteria{SeqNum: []imap.SeqSet{{{Start: 1, Stop: 2}}}}, "1:2"},
 		"larger":        {imap.SearchCriteria{Larger: 1000}, "2"},

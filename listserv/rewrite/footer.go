@@ -1,13 +1,50 @@
 package rewrite
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/rand"
 	"fmt"
 	"mime"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/emersion/go-message/textproto"
 )
+
+// WithFooter returns a post as Rewrite wrote it (CRLF, the list's fields
+// in place) with footer added as AddFooter adds it. The archive keeps the
+// post without the footer; the copies sent to members get it here, once
+// per post, so every member's copy shares the same bytes. raw itself is
+// not modified; an empty footer returns raw.
+func WithFooter(raw []byte, footer string) ([]byte, error) {
+	if normalizeFooter(footer) == "" {
+		return raw, nil
+	}
+	headerEnd, bodyStart := len(raw), len(raw)
+	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
+		headerEnd, bodyStart = i+4, i+4
+	}
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw[:headerEnd])))
+	if err != nil {
+		return nil, fmt.Errorf("adding footer: reading the rewritten header: %w", err)
+	}
+	m := &Message{Header: h, Body: raw[bodyStart:]}
+	if err := AddFooter(m, footer); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(raw) + len(footer) + 256)
+	if err := textproto.WriteHeader(&buf, m.Header); err != nil {
+		return nil, fmt.Errorf("adding footer: writing header: %w", err)
+	}
+	body := toCRLF(m.Body)
+	buf.Write(body)
+	if len(body) > 0 && !bytes.HasSuffix(body, []byte("\r\n")) {
+		buf.WriteString("\r\n")
+	}
+	return buf.Bytes(), nil
+}
 
 // AddFooter appends footer (UTF-8 text, possibly several lines) to the
 // post without breaking its MIME structure, choosing the least intrusive

@@ -122,6 +122,32 @@ func setFieldAfter(h *gmtextproto.Header, key, value, after string) error {
 	return nil
 }
 
+// keepFirst drops every key field of h but the first, which stays where
+// it stands, byte-exact.
+func keepFirst(h *gmtextproto.Header, key string) error {
+	if len(h.Values(key)) < 2 {
+		return nil
+	}
+	fs, err := fieldsOf(h)
+	if err != nil {
+		return fmt.Errorf("keeping one %s: %w", key, err)
+	}
+	key = textproto.CanonicalMIMEHeaderKey(key)
+	out := make([]rawField, 0, len(fs))
+	seen := false
+	for _, f := range fs {
+		if f.key == key {
+			if seen {
+				continue
+			}
+			seen = true
+		}
+		out = append(out, f)
+	}
+	*h = headerFrom(out)
+	return nil
+}
+
 // oneLine makes s safe as a header value: CR, LF and NUL become spaces and
 // runs of whitespace they create collapse, because go-message refuses to
 // write a value containing a line break and a stray one would let an input

@@ -25,14 +25,21 @@ func (w *mimeWalker) walk(h textproto.Header, body []byte, depth int) *Problem {
 	}
 	switch {
 	case strings.HasPrefix(mt, "multipart/"):
+		// A multipart without parts has nothing to show: pages showed an
+		// empty post and IMAP has no way to describe it (RFC 3501 asks for
+		// at least one part), so it is refused rather than archived.
 		boundary := params["boundary"]
 		if boundary == "" {
-			return nil
+			return unusable("the message is %s but has no parts (its Content-Type names no boundary); send it again from your mail program", mt)
 		}
 		if depth+1 > w.lim.MaxMIMEDepth {
 			return w.tooDeep()
 		}
-		for _, p := range splitMultipart(body, boundary).parts {
+		parts := splitMultipart(body, boundary).parts
+		if len(parts) == 0 {
+			return unusable("the message is %s but has no parts; send it again from your mail program", mt)
+		}
+		for _, p := range parts {
 			if prob := w.count(); prob != nil {
 				return prob
 			}

@@ -203,3 +203,30 @@ func TestParseNestedMessageRFC822CountsDepth(t *testing.T) {
 		t.Errorf("reason %q", p.Reason)
 	}
 }
+
+// TestParseRefusesMultipartWithoutParts: a multipart post with no body
+// parts was accepted and archived; its page showed nothing and IMAP
+// BODYSTRUCTURE of it ended the command handler. It is refused at DATA
+// with a reason, at any depth; a multipart with one part is still fine.
+func TestParseRefusesMultipartWithoutParts(t *testing.T) {
+	head := "From: a@example.com\nMIME-Version: 1.0\n"
+	for _, c := range []struct{ name, raw string }{
+		{"close delimiter only", head + "Content-Type: multipart/mixed; boundary=b\n\n--b--\n"},
+		{"no delimiter", head + "Content-Type: multipart/alternative; boundary=b\n\njust text\n"},
+		{"no boundary", head + "Content-Type: multipart/mixed\n\njust text\n"},
+		{"empty body", head + "Content-Type: multipart/mixed; boundary=b\n\n"},
+		{"nested", head + "Content-Type: multipart/mixed; boundary=o\n\n--o\nContent-Type: text/plain\n\nhi\n--o\nContent-Type: multipart/alternative; boundary=i\n\n--i--\n--o--\n"},
+		{"forwarded", head + "Content-Type: message/rfc822\n\nFrom: b@example.com\nContent-Type: multipart/mixed; boundary=x\n\n--x--\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m, err := Parse([]byte(c.raw), Limits{})
+			if err == nil {
+				t.Fatalf("accepted: %q", m.Body)
+			}
+			if p := problemOf(t, err); p.Code != 554 || !strings.Contains(p.Reason, "has no parts") {
+				t.Errorf("refusal %v", p)
+			}
+		})
+	}
+	mustParse(t, head+"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nhi\n--b--\n")
+}

@@ -28,6 +28,11 @@ var strippedFields = []string{
 	"Disposition-Notification-To", "Return-Receipt-To", "X-Confirm-Reading-To",
 }
 
+// singleFields may occur once in a message (RFC 5322 §3.6) and are kept
+// only once: the first, the one Parse read. DKIM signers and verifiers
+// (libopendkim) refuse a message that repeats them.
+var singleFields = []string{"Message-Id", "Date", "Subject", "In-Reply-To", "References"}
+
 // Rewrite returns the post as the list distributes it (CRLF line endings),
 // before any per-recipient field: list fields stripped and re-added,
 // subject tagged, footer appended, From/Reply-To/Cc set by the rule in the
@@ -45,6 +50,11 @@ func Rewrite(m *Message, o Options) ([]byte, error) {
 	h := &c.Header
 	for _, k := range strippedFields {
 		h.Del(k)
+	}
+	for _, k := range singleFields {
+		if err := keepFirst(h, k); err != nil {
+			return nil, fmt.Errorf("rewrite: %w", err)
+		}
 	}
 	if err := setSubject(h, m.Subject, o.Prefix); err != nil {
 		return nil, fmt.Errorf("rewrite: %w", err)

@@ -313,3 +313,21 @@ func TestListIDValue(t *testing.T) {
 		t.Errorf("ListIDs %q", m.ListIDs)
 	}
 }
+
+// TestRewriteKeepsFirstOfDuplicateFields: a post with two Message-ID
+// fields was passed on with both, and libopendkim refuses to sign (or
+// verify) a message whose single-instance fields repeat. The list keeps
+// the first of each (the one Parse read), for Message-ID, Date, Subject,
+// In-Reply-To and References.
+func TestRewriteKeepsFirstOfDuplicateFields(t *testing.T) {
+	o := baseOptions()
+	o.Prefix = ""
+	_, out := rewriteOf(t, "From: a@example.com\nSubject: one\nSubject: two\nMessage-ID: <first@example.com>\nDate: Mon, 02 Nov 2026 10:00:00 +0000\n"+
+		"Message-ID: <second@example.com>\nDate: Tue, 03 Nov 2026 10:00:00 +0000\nIn-Reply-To: <p1@x>\nIn-Reply-To: <p2@x>\nReferences: <r1@x>\nReferences: <r2@x>\n\nbody\n", o)
+	r := headerOf(t, out)
+	for k, want := range map[string]string{"Message-Id": "<first@example.com>", "Date": "Mon, 02 Nov 2026 10:00:00 +0000", "Subject": "one", "In-Reply-To": "<p1@x>", "References": "<r1@x>"} {
+		if got := r.Header.Values(k); len(got) != 1 || got[0] != want {
+			t.Errorf("%s fields %q, want only %q", k, got, want)
+		}
+	}
+}

@@ -91,13 +91,16 @@ func Listen(ln net.Listener, o Options) net.Listener {
 		},
 	})
 	ln = netutil.LimitListener(ln, o.MaxConnections)
-	return &phaseListener{Listener: ln, short: o.CommandTimeout}
+	return &phaseListener{Listener: ln, short: o.CommandTimeout, domain: o.Domain}
 }
 
 // phaseListener hands out phaseConns.
 type phaseListener struct {
 	net.Listener
 	short time.Duration
+	// domain qualifies a bare RCPT TO:<Postmaster> (postmaster.go);
+	// "" leaves it to go-smtp.
+	domain string
 }
 
 func (l *phaseListener) Accept() (net.Conn, error) {
@@ -105,7 +108,11 @@ func (l *phaseListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &phaseConn{Conn: c, short: l.short}, nil
+	pc := &phaseConn{Conn: c, short: l.short}
+	if l.domain != "" {
+		pc.filter = newRcptFilter(l.domain)
+	}
+	return pc, nil
 }
 
 // phaseConn shortens go-smtp's read deadline while no transaction is
@@ -117,6 +124,31 @@ type phaseConn struct {
 	short   time.Duration
 	inMail  atomic.Bool
 	closing atomic.Bool
+	// filter qualifies bare postmaster recipients (nil: none); pending
+	// is what it let through that the reader has not taken yet, and
+	// readErr the read error to give after that.
+	filter  *rcptFilter
+	pending []byte
+	readErr error
+}
+
+// Read hands go-smtp the client's bytes through the postmaster filter.
+func (c *phaseConn) Read(p []byte) (int, error) {
+	if c.filter == nil {
+		return c.Conn.Read(p)
+	}
+	for len(c.pending) == 0 {
+		if err := c.readErr; err != nil {
+			c.readErr = nil
+			return 0, err
+		}
+		n, err := c.Conn.Read(p)
+		c.pending = c.filter.feed(p[:n])
+		c.readErr = err
+	}
+	n := copy(p, c.pending)
+	c.pending = c.pending[n:]
+	return n, nil
 }
 
 func (c *phaseConn) SetReadDeadline(t time.Time) error {
@@ -138,6 +170,9 @@ func (c *phaseConn) SetDeadline(t time.Time) error {
 // Write closes the connection after the answer that follows a call to
 // closeAfterReply has been written.
 func (c *phaseConn) Write(p []byte) (int, error) {
+	if c.filter != nil {
+		c.filter.replied(p)
+	}
 	n, err := c.Conn.Write(p)
 	if c.closing.Load() {
 		c.Conn.Close()

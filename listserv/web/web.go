@@ -125,6 +125,7 @@ func Handler(o Options) http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Write(archiveCSS)
 	})
+	mux.HandleFunc("GET /favicon.ico", faviconHandler())
 	if o.Archive {
 		h.archiveRoutes(mux)
 	}

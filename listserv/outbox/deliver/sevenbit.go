@@ -6,6 +6,7 @@ import (
 	"mime"
 	"mime/quotedprintable"
 	"strings"
+	"unicode/utf8"
 )
 
 // SevenBit returns raw with every 8-bit body made 7-bit: a text part is
@@ -54,14 +55,40 @@ func convertEntity(ent []byte, depth int) []byte {
 		w := quotedprintable.NewWriter(&b)
 		w.Write(bytes.ReplaceAll(bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n")))
 		w.Close()
-		return join(setCTE(head, nl, "quoted-printable"), nl, b.Bytes())
+		h := setCTE(head, nl, "quoted-printable")
+		if strings.TrimSpace(field(head, "Content-Type")) == "" {
+			// Without a Content-Type the encoded text would decode as
+			// US-ASCII (RFC 2045 §5.2): say what the bytes are.
+			h = append(h, "Content-Type: text/plain; charset="+eightBitCharset(body)+nl...)
+		}
+		return join(withMIMEVersion(h, nl, depth), nl, b.Bytes())
 	default:
-		return join(setCTE(head, nl, "base64"), nl, base64Body(body))
+		return join(withMIMEVersion(setCTE(head, nl, "base64"), nl, depth), nl, base64Body(body))
 	}
 	if hasEightBit(out) {
 		return join(head, nl, out) // could not convert all of it: keep the label
 	}
-	return join(setCTE(head, nl, "7bit"), nl, out)
+	return join(withMIMEVersion(setCTE(head, nl, "7bit"), nl, depth), nl, out)
+}
+
+// eightBitCharset names the charset of 8-bit text that came without one:
+// utf-8 when it is valid UTF-8, else unknown-8bit (RFC 1428), which
+// tells readers the bytes are not ASCII without guessing which charset.
+func eightBitCharset(text []byte) string {
+	if utf8.Valid(text) {
+		return "utf-8"
+	}
+	return "unknown-8bit"
+}
+
+// withMIMEVersion adds "MIME-Version: 1.0" to the header of the message
+// itself (depth 0) when it lacks one: a Content-Transfer-Encoding the
+// conversion wrote means nothing to a reader without it.
+func withMIMEVersion(head []byte, nl string, depth int) []byte {
+	if depth != 0 || strings.TrimSpace(field(head, "MIME-Version")) != "" {
+		return head
+	}
+	return append(head, "MIME-Version: 1.0"+nl...)
 }
 
 // convertMultipart converts each body part between the boundary lines,

@@ -149,3 +149,45 @@ func FuzzSevenBit(f *testing.F) {
 		_ = SevenBit(raw)
 	})
 }
+
+// TestSevenBitLabelsNonMIMEMail: a non-MIME post with 8-bit text was
+// re-encoded quoted-printable without MIME-Version or Content-Type, so
+// readers took the decoded bytes for US-ASCII. The conversion adds both:
+// charset=utf-8 for UTF-8 text, unknown-8bit (RFC 1428) otherwise. A
+// part without Content-Type inside a multipart gets one too.
+func TestSevenBitLabelsNonMIMEMail(t *testing.T) {
+	for _, c := range []struct{ name, raw, ct string }{
+		{"utf-8", "From: a@example.net\r\nSubject: x\r\n\r\nGrüße aus Zürich\r\n", "text/plain; charset=utf-8"},
+		{"latin-1", "From: a@example.net\r\nSubject: x\r\n\r\nGr\xfc\xdfe\r\n", "text/plain; charset=unknown-8bit"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := SevenBit([]byte(c.raw))
+			e, err := gomessage.Read(bytes.NewReader(out))
+			if err != nil && !gomessage.IsUnknownCharset(err) {
+				t.Fatal(err)
+			}
+			if e.Header.Get("Mime-Version") != "1.0" || e.Header.Get("Content-Type") != c.ct || e.Header.Get("Content-Transfer-Encoding") != "quoted-printable" {
+				t.Fatalf("header of the 7-bit copy:\n%s", out)
+			}
+			body, _ := io.ReadAll(e.Body)
+			want := c.raw[strings.Index(c.raw, "\r\n\r\n")+4:]
+			if c.name == "utf-8" && string(body) != want {
+				t.Errorf("decoded body %q, want %q", body, want)
+			}
+		})
+	}
+	// Already labelled: nothing added.
+	out := string(SevenBit([]byte(utf8Post)))
+	if strings.Count(out, "MIME-Version") != 1 || strings.Count(out, "Content-Type") != 1 {
+		t.Errorf("a labelled post got more fields:\n%s", out)
+	}
+	mp := "From: a@example.net\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nGrüße\r\n--b--\r\n"
+	out = string(SevenBit([]byte(mp)))
+	if !strings.Contains(out, "--b\r\nContent-Transfer-Encoding: quoted-printable\r\nContent-Type: text/plain; charset=utf-8\r\n") &&
+		!strings.Contains(out, "--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n") {
+		t.Errorf("a part without Content-Type:\n%s", out)
+	}
+	if strings.Count(out, "MIME-Version") != 1 {
+		t.Errorf("MIME-Version added to a part:\n%s", out)
+	}
+}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// htmlCheckJS lists what makes a page invalid HTML, or unusable, in ways
+// axe-core does not flag: a form with an empty action attribute (the
+// HTML standard forbids action=""; leave the attribute out to post to
+// the page itself), an id used twice, a label naming no element, and a
+// form field no label names.
+const htmlCheckJS = `(() => {
+  const p = [];
+  document.querySelectorAll("form[action]").forEach(f => {
+    if (f.getAttribute("action").trim() === "") p.push("a form has an empty action attribute");
+  });
+  const seen = new Set(), twice = new Set();
+  document.querySelectorAll("[id]").forEach(e => { if (seen.has(e.id)) twice.add(e.id); seen.add(e.id); });
+  twice.forEach(id => p.push("id " + JSON.stringify(id) + " is used more than once"));
+  document.querySelectorAll("label[for]").forEach(l => {
+    if (!document.getElementById(l.htmlFor)) p.push("label for " + JSON.stringify(l.htmlFor) + " names no element");
+  });
+  document.querySelectorAll("input, select, textarea").forEach(e => {
+    const type = (e.getAttribute("type") || "").toLowerCase();
+    if (["hidden", "submit", "button", "reset", "image"].includes(type)) return;
+    if ((e.labels && e.labels.length) || e.getAttribute("aria-label") || e.getAttribute("aria-labelledby")) return;
+    p.push("a " + e.tagName.toLowerCase() + (e.name ? " named " + JSON.stringify(e.name) : "") + " has no label");
+  });
+  return JSON.stringify(p);
+})()`
+
+// checkHTML runs htmlCheckJS on the current page; each problem fails
+// the test.
+func checkHTML(t *testing.T, ctx context.Context, where string) {
+	t.Helper()
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](htmlCheckJS))
+	if err != nil {
+		t.Fatalf("html check on %s: %v", where, err)
+	}
+	var problems []string
+	if err := json.Unmarshal([]byte(out), &problems); err != nil {
+		t.Fatalf("html check on %s: %v (%s)", where, err, out)
+	}
+	for _, p := range problems {
+		t.Errorf("html check on %s: %s", where, p)
+	}
+}
