@@ -33,8 +33,10 @@ func (s *Service) shouldMunge(ctx context.Context, list store.List, author strin
 
 // distribute turns an accepted post into what the list sends, archives it
 // and queues its deliveries, all inside the caller's transaction. It
-// returns the archive sequence number.
-func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, munge bool) (uint64, error) {
+// returns the archive sequence number. An action alert (alertOf; asAlert
+// is a door's request for one) is archived without its tag and fanned
+// out by fanOutAlert instead.
+func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, munge, asAlert bool) (uint64, error) {
 	set := list.Settings
 	_, seq, err := tx.ArchiveStats(list.Name)
 	if err != nil {
@@ -71,6 +73,10 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 		o.Archive = "<" + s.o.IMAPURL + "/" + list.Name + ">"
 		o.ArchivedAt = fmt.Sprintf("<%s/%s;UIDVALIDITY=%d/;UID=%d>", s.o.IMAPURL, list.Name, list.UIDValidity, seq)
 	}
+	alertSubject, isAlert := alertOf(tx, list, m, asAlert)
+	if isAlert {
+		o.Subject = alertSubject
+	}
 	out, err := rewrite.Rewrite(m, o)
 	if err != nil {
 		return 0, reject(554, [3]int{5, 6, 0}, "the message could not be prepared for the list", err)
@@ -79,6 +85,9 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 		MessageID: m.MessageID, InReplyTo: m.InReplyTo, References: m.References,
 		From: NormalizeAddress(m.From.Address), FromName: m.From.Name, Subject: m.Subject,
 		Date: m.Date, Archived: s.clock.Now(),
+	}
+	if isAlert {
+		meta.Subject = alertSubject
 	}
 	if meta.MessageID == "" {
 		meta.MessageID = generatedID(out)
@@ -93,6 +102,10 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	tx.OnCommit(func() { s.events.archived(list.Name, got) })
 	if err := s.emit(tx, EventPostDistributed, list.Name, map[string]any{"seq": got, "message_id": meta.MessageID, "from": meta.From, "subject": meta.Subject}); err != nil {
 		return 0, err
+	}
+	if isAlert {
+		meta.Seq = got
+		return seq, s.fanOutAlert(tx, list, m, o, meta)
 	}
 	thread := got
 	if am, err := tx.ArchiveMeta(list.Name, got); err == nil {

@@ -35,21 +35,21 @@ type Alert struct {
 	// of them acted.
 	Recipients int `json:"recipients"`
 	Done       int `json:"done"`
-	// FollowupAt is when the one follow-up is due (zero: never);
-	// FollowupSent when it went, to FollowupCount members.
-	FollowupAt    time.Time `json:"followup_at,omitzero"`
+	// FollowupSent is when the one follow-up went (zero: not yet), to
+	// FollowupCount members; it is due alert_followup_after after Sent.
 	FollowupSent  time.Time `json:"followup_sent,omitzero"`
 	FollowupCount int       `json:"followup_count,omitempty"`
 }
 
-// AlertRcpt is one member an alert went to: the hash of the member's
-// personal token (the token itself is never stored) and, once they
-// acted, when, how and the first line they wrote.
+// AlertRcpt is one member an alert went to: the hashes of the member's
+// personal tokens (the alert's, and the follow-up's; the tokens
+// themselves are never stored) and, once they acted, when, how and the
+// first line they wrote.
 type AlertRcpt struct {
 	Alert   uint64    `json:"alert"`
 	Index   uint32    `json:"idx"`
 	Address string    `json:"addr"`
-	Hash    []byte    `json:"hash"`
+	Hashes  [][]byte  `json:"hashes"`
 	Done    time.Time `json:"done,omitzero"`
 	Via     string    `json:"via,omitempty"` // reply | web
 	Note    string    `json:"note,omitempty"`
@@ -66,6 +66,22 @@ func (t *Tx) NextAlertID() (uint64, error) {
 		return 0, fmt.Errorf("alert id %d: out of alert IDs", id)
 	}
 	return id, nil
+}
+
+// AlertSeqs returns the archive sequence numbers of a list's alerts:
+// digests leave these posts out, as their readers got them at once.
+func (t *Tx) AlertSeqs(list string) (map[uint64]bool, error) {
+	alerts, err := t.Alerts(list)
+	if err != nil || len(alerts) == 0 {
+		return nil, err
+	}
+	out := make(map[uint64]bool, len(alerts))
+	for _, a := range alerts {
+		if a.Seq != 0 {
+			out[a.Seq] = true
+		}
+	}
+	return out, nil
 }
 
 // PutAlert stores or updates an alert.

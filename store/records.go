@@ -39,6 +39,9 @@ type Settings struct {
 	// Topics are the #tags posts may carry (comma-separated); empty
 	// means any tag.
 	Topics string `json:"topics,omitempty"`
+	// AlertFollowupAfter is how long after an action alert its one
+	// follow-up goes to the members who have not acted (0: never).
+	AlertFollowupAfter time.Duration `json:"alert_followup_after,omitempty"`
 }
 
 // List is one mailing list. UIDValidity is fixed at creation so IMAP
