@@ -99,6 +99,7 @@ type Core interface {
 	ArchiveCore
 	ConsoleModCore // the console's held items, roster and history (console_mod.go)
 	VolumeCore     // digest frequency, topics, muted threads (me_volume.go)
+	AlertCore      // action alerts: the I-did-it page and the counts (alerts.go)
 }
 
 // Options wire the handler.
@@ -196,6 +197,7 @@ func Handler(o Options) http.Handler {
 	h.volumeRoutes(mux)
 	h.consoleRoutes(mux)
 	h.consoleModRoutes(mux)
+	h.alertRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) })
 	return secure(mux, h)
 }
