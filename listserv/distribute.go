@@ -61,10 +61,15 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	if set.Posting != "announce" {
 		o.Post = "<mailto:" + post + ">"
 	}
+	subject := m.Subject
+	alertSubject, isAlert := alertOf(tx, list, m, asAlert)
+	if isAlert {
+		o.Subject, subject = alertSubject, alertSubject
+	}
 	if !set.Personalize {
 		o.Unsubscribe = leave
 	} else {
-		o.Footer = s.PostFooter(list, m.Subject, m.MessageID)
+		o.Footer = s.PostFooter(list, subject, m.MessageID)
 	}
 	if s.o.WebArchive && set.Archive != "off" {
 		o.Archive = "<" + s.ArchiveListURL(list.Name) + ">"
@@ -72,10 +77,6 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	} else if s.o.IMAPURL != "" && set.Archive != "off" {
 		o.Archive = "<" + s.o.IMAPURL + "/" + list.Name + ">"
 		o.ArchivedAt = fmt.Sprintf("<%s/%s;UIDVALIDITY=%d/;UID=%d>", s.o.IMAPURL, list.Name, list.UIDValidity, seq)
-	}
-	alertSubject, isAlert := alertOf(tx, list, m, asAlert)
-	if isAlert {
-		o.Subject = alertSubject
 	}
 	out, err := rewrite.Rewrite(m, o)
 	if err != nil {
