@@ -161,6 +161,12 @@ func TestAlertFanOut(t *testing.T) {
 // thanks; invalid tokens record nothing and confirm nothing.
 func TestAlertReplyAndButton(t *testing.T) {
 	e := newAlertEnv(t)
+	if err := e.st.Update(func(tx *store.Tx) error {
+		_, err := tx.AddWebhook(store.Webhook{URL: "https://crm.example.org/hook", Events: []string{"alert.done"}, Secret: "whsec_x"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	e.send("own@example.org", "act@lists.example.org", msg("Owner <own@example.org>", "act@lists.example.org", "#alert Sign the letter", "Sign it."))
 	mem := e.alertMail("alert", "mem@example.org").rcpt.Fill
 	dig := e.alertMail("alert", "dig@example.org").rcpt.Fill
@@ -227,6 +233,18 @@ func TestAlertReplyAndButton(t *testing.T) {
 	sum, rs = e.alertDetail("act", id)
 	if sum.Done != 2 || rs["dig@example.org"].Via != "web" {
 		t.Errorf("after the press: %+v %+v", sum, rs["dig@example.org"])
+	}
+	// One alert.done event per member who acted, none for repeats.
+	var events []string
+	e.st.View(func(tx *store.Tx) error {
+		return tx.EachWebhookDelivery(func(d store.WebhookDelivery) error {
+			events = append(events, d.Type+" "+string(d.Body))
+			return nil
+		})
+	})
+	if len(events) != 2 || !strings.Contains(events[0], `"address":"mem@example.org"`) || !strings.Contains(events[0], `"note":"called"`) ||
+		!strings.Contains(events[1], `"via":"web"`) || !strings.HasPrefix(events[1], "alert.done ") {
+		t.Errorf("webhook events: %q", events)
 	}
 	// A second reply changes nothing (and thanks again).
 	e.send("mem@example.org", "act-act+"+mem+"@lists.example.org", msg("Mem <mem@example.org>", "act-act+"+mem+"@lists.example.org", "Re: x", "done again"))
