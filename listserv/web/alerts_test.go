@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"minyan/listserv"
+	"minyan/store"
 )
 
 // alertFake knows one alert token and records presses.
@@ -115,4 +116,57 @@ func FuzzAlertToken(f *testing.F) {
 			t.Fatalf("accepted %q as %q", s, tok)
 		}
 	})
+}
+
+// alertModCore is modCore with one alert on "team".
+type alertModCore struct{ modCore }
+
+func (c *alertModCore) ListAlerts(ctx context.Context, a listserv.Actor, list string) ([]listserv.AlertSummary, error) {
+	if err := c.check(a, list); err != nil {
+		return nil, err
+	}
+	sent := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	return []listserv.AlertSummary{{Alert: store.Alert{ID: 4, List: "team", Subject: "Call <now>", Sent: sent, Recipients: 3, Done: 2},
+		FollowupDue: sent.Add(48 * time.Hour)}}, nil
+}
+func (c *alertModCore) AlertDetail(ctx context.Context, a listserv.Actor, list string, id uint64) (listserv.AlertSummary, []store.AlertRcpt, error) {
+	all, err := c.ListAlerts(ctx, a, list)
+	if err != nil {
+		return listserv.AlertSummary{}, nil, err
+	}
+	if id != 4 {
+		return listserv.AlertSummary{}, nil, listserv.ErrNotFound
+	}
+	done := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	return all[0], []store.AlertRcpt{{Address: "ann@example.org", Done: done, Via: "reply", Note: "called <b>"},
+		{Address: "bob@example.org", Done: done, Via: "web"}, {Address: "cat@example.org"}}, nil
+}
+
+// TestConsoleAlertPages: moderators see each alert's counts and who
+// acted; members get 403, other lists 404.
+func TestConsoleAlertPages(t *testing.T) {
+	core := &alertModCore{}
+	srv := httptest.NewServer(Handler(Options{Core: core, Logger: slog.New(slog.DiscardHandler)}))
+	t.Cleanup(srv.Close)
+	code, page := modDo(t, srv, "GET", "/lists/team/admin/alerts", "s-mod", nil, "")
+	for _, want := range []string{"Call &lt;now&gt;", "to 3; done: <strong>2</strong> (66%)", "Follow-up: due", `href="/lists/team/admin/alerts/4"`, `aria-current="page">Alerts`} {
+		if code != 200 || !strings.Contains(page, want) {
+			t.Errorf("alerts page (%d) lacks %q:\n%s", code, want, page)
+		}
+	}
+	code, page = modDo(t, srv, "GET", "/lists/team/admin/alerts/4", "s-mod", nil, "")
+	for _, want := range []string{"<td>ann@example.org</td><td>done</td>", "by reply", `<td dir="auto">called &lt;b&gt;</td>`, "with the button", "<td>cat@example.org</td><td>not yet</td>"} {
+		if code != 200 || !strings.Contains(page, want) {
+			t.Errorf("alert page (%d) lacks %q:\n%s", code, want, page)
+		}
+	}
+	if code, _ := modDo(t, srv, "GET", "/lists/team/admin/alerts/4", "s-mem", nil, ""); code != 403 {
+		t.Errorf("a member: %d", code)
+	}
+	if code, _ := modDo(t, srv, "GET", "/lists/other/admin/alerts", "s-mod", nil, ""); code != 404 {
+		t.Errorf("another list: %d", code)
+	}
+	if code, _ := modDo(t, srv, "GET", "/lists/team/admin/alerts/9", "s-mod", nil, ""); code != 404 {
+		t.Errorf("a missing alert: %d", code)
+	}
 }
