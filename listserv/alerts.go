@@ -390,13 +390,24 @@ func (s *Service) alertAction(tx *store.Tx, l store.List, a store.Alert, r store
 	v := AlertAction{List: l.Name, Title: listTitle(l), Subject: a.Subject, Sent: a.Sent, Address: r.Address, Done: r.Done}
 	if a.Seq != 0 {
 		if raw, err := tx.ArchiveRaw(l.Name, a.Seq); err == nil {
-			v.Text = strings.TrimSpace(ReplyText(raw))
+			v.Text = withoutFooter(ReplyText(raw))
 		}
 		if l.Settings.Archive != "off" {
 			v.Archive = s.ArchiveURL(l.Name, a.Seq)
 		}
 	}
 	return v
+}
+
+// withoutFooter is a post's text up to its signature or footer
+// separator ("-- " on a line of its own), which the list's footer (and
+// its mute link) follows.
+func withoutFooter(text string) string {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	if i := strings.Index("\n"+text, "\n-- \n"); i >= 0 {
+		text = text[:i]
+	}
+	return strings.TrimSpace(text)
 }
 
 // AlertByToken is what GET /a/TOKEN shows; it changes nothing.

@@ -78,7 +78,7 @@ func TestAlertLinkPage(t *testing.T) {
 	}
 	code, page := get("/a/TOK123")
 	if code != 200 || !strings.Contains(page, "Call &lt;the&gt; senator") || !strings.Contains(page, `<form method="post" action="">`) ||
-		!strings.Contains(page, "I did it") || !strings.Contains(page, `<p dir="auto">Say hi.</p>`) || core.presses() != 0 {
+		!strings.Contains(page, "I did it") || !strings.Contains(page, `<p dir="auto" class="said">Say hi.</p>`) || core.presses() != 0 {
 		t.Fatalf("GET: %d, %d presses\n%s", code, core.presses(), page)
 	}
 	if code, _ := post("/a/tok123", map[string]string{"Sec-Fetch-Site": "cross-site"}); code != http.StatusForbidden || core.presses() != 0 {
