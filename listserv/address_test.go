@@ -25,7 +25,7 @@ func TestParseListAddress(t *testing.T) {
 		{"team-confirm+TOK@lists.example.org", ListAddress{List: "team", Role: RoleConfirm, Token: "tok"}, true},
 		{"a.b_c-d@lists.example.org", ListAddress{List: "a.b_c-d", Role: RolePost}, true},
 		{"team-act+TOK@lists.example.org", ListAddress{List: "team", Role: RoleAct, Token: "tok"}, true},
-		{"team-act@lists.example.org", ListAddress{}, false}, // an alert reply needs a token
+		{"team-act@lists.example.org", ListAddress{}, false},      // an alert reply needs a token
 		{"team-confirm@lists.example.org", ListAddress{}, false},  // confirm needs a token
 		{"team+x@lists.example.org", ListAddress{}, false},        // only confirm/bounces carry tokens
 		{"team-bounces+@lists.example.org", ListAddress{}, false}, // empty token
