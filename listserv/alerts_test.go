@@ -422,3 +422,38 @@ func FuzzStripAlertTag(f *testing.F) {
 		}
 	})
 }
+
+// TestAlertFromADoorAndFromHeld: a door's alert box (PostOptions.Alert)
+// makes a moderator's post an alert without the tag, and nobody else's;
+// a held #alert post approved later goes out as an alert.
+func TestAlertFromADoorAndFromHeld(t *testing.T) {
+	e := newDoorEnv(t, nil)
+	e.list("talk", "discussion", map[string]string{"mod@example.org": "moderator", "mem@example.org": "member"})
+	env := Envelope{From: "mod@example.org", RemoteAddr: "127.0.0.1:40000", Helo: "mx.example.net"}
+	if err := e.svc.ReceivePostWith(bg, env, "talk", []byte(msg("Mod <mod@example.org>", "talk@lists.example.org", "Rally on Sunday", "Be there.")), PostOptions{Alert: true}); err != nil {
+		t.Fatal(err)
+	}
+	env.From = "mem@example.org"
+	if err := e.svc.ReceivePostWith(bg, env, "talk", []byte(msg("Mem <mem@example.org>", "talk@lists.example.org", "Me too", "Count me in.")), PostOptions{Alert: true}); err != nil {
+		t.Fatal(err)
+	}
+	alerts, err := e.svc.ListAlerts(bg, op, "talk")
+	if err != nil || len(alerts) != 1 || alerts[0].Subject != "Rally on Sunday" || alerts[0].Recipients != 2 {
+		t.Fatalf("alerts %+v, %v", alerts, err)
+	}
+
+	if _, err := e.svc.SetList(bg, op, "talk", []string{"emergency=true"}); err != nil {
+		t.Fatal(err)
+	}
+	e.send("mod@example.org", "talk@lists.example.org", msg("Mod <mod@example.org>", "talk@lists.example.org", "Call now #alert", "Now."))
+	held, err := e.svc.HeldItems(bg, op, "talk")
+	if err != nil || len(held) != 1 {
+		t.Fatalf("held %+v, %v", held, err)
+	}
+	if _, err := e.svc.Decide(bg, op, held[0].ID, DecideApprove, ""); err != nil {
+		t.Fatal(err)
+	}
+	if alerts, _ = e.svc.ListAlerts(bg, op, "talk"); len(alerts) != 2 || alerts[0].Subject != "Call now" {
+		t.Errorf("after approval: %+v", alerts)
+	}
+}
