@@ -32,6 +32,15 @@ func alertSummary(l store.List, a store.Alert) AlertSummary {
 	return v
 }
 
+// noAlertError is a missing alert: a 404 at every door, in words.
+type noAlertError struct {
+	list string
+	id   uint64
+}
+
+func (e noAlertError) Error() string        { return fmt.Sprintf("%s has no alert %d", e.list, e.id) }
+func (e noAlertError) Is(target error) bool { return target == ErrNotFound }
+
 // ListAlerts returns a list's alerts, newest first, for its moderators
 // and owners.
 func (s *Service) ListAlerts(ctx context.Context, a Actor, list string) ([]AlertSummary, error) {
@@ -64,7 +73,7 @@ func (s *Service) AlertDetail(ctx context.Context, a Actor, list string, id uint
 		}
 		al, err := tx.Alert(id)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && al.List != list) {
-			return fmt.Errorf("%s has no alert %d: %w", list, id, ErrNotFound)
+			return noAlertError{list, id}
 		}
 		if err != nil {
 			return err
