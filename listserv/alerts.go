@@ -165,7 +165,7 @@ func alertReaches(mb store.Membership) bool {
 // stands for it in a shared body).
 func (s *Service) alertLink(tok string) string { return s.o.PublicURL + "/a/" + tok }
 
-// alertParts are the header line halves around a recipient's token: a
+// alertReplyParts are the header line halves around a recipient's token: a
 // personal Reply-To NAME-act+TOKEN@domain.
 func (s *Service) alertReplyParts(list string) (head, tail string) {
 	a := s.addr(list, RoleAct, "TOKEN")
