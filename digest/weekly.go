@@ -213,9 +213,19 @@ func (s *Scheduler) queueDigest(tx *store.Tx, l store.List, period store.DigestF
 		posts   []*periodPost
 		lastSeq = state.LastSeq
 	)
-	err := tx.EachArchived(l.Name, state.LastSeq+1, 0, func(m store.ArchiveMeta, raw []byte) error {
+	// Action alerts reached digest readers at once; they are not
+	// repeated here.
+	alerts, err := tx.AlertSeqs(l.Name)
+	if err != nil {
+		return weeklyResult{}, err
+	}
+	err = tx.EachArchived(l.Name, state.LastSeq+1, 0, func(m store.ArchiveMeta, raw []byte) error {
 		if m.Archived.After(upTo) {
 			return errStop
+		}
+		if alerts[m.Seq] {
+			lastSeq = m.Seq
+			return nil
 		}
 		posts = append(posts, &periodPost{meta: m, raw: append([]byte(nil), raw...), tags: listserv.PostTopics(m.Subject, l.Settings.Topics)})
 		lastSeq = m.Seq

@@ -11,7 +11,7 @@ import (
 
 // AddrRole says what a list address is for (NAME@, NAME-request@,
 // NAME-join@, NAME-leave@, NAME-owner@, NAME-confirm+TOKEN@,
-// NAME-bounces[+TOKEN]@). One table
+// NAME-bounces[+TOKEN]@, NAME-act+TOKEN@). One table
 // maps suffixes to roles; nothing else parses list addresses.
 type AddrRole string
 
@@ -24,6 +24,9 @@ const (
 	RoleOwner   AddrRole = "owner"
 	RoleConfirm AddrRole = "confirm"
 	RoleBounces AddrRole = "bounces"
+	// RoleAct is NAME-act+TOKEN@: a member's reply to an action alert
+	// (alerts.go), recorded and never redistributed.
+	RoleAct AddrRole = "act"
 )
 
 var suffixRoles = []struct {
@@ -36,12 +39,13 @@ var suffixRoles = []struct {
 	{"-owner", RoleOwner},
 	{"-confirm", RoleConfirm},
 	{"-bounces", RoleBounces},
+	{"-act", RoleAct},
 }
 
 var listNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
 // ErrBadListName explains the naming rule in the words of the CLI.
-var ErrBadListName = errors.New("a list name is 1 to 64 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit, and may not end in -request, -join, -leave, -owner, -confirm or -bounces")
+var ErrBadListName = errors.New("a list name is 1 to 64 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit, and may not end in -request, -join, -leave, -owner, -confirm, -bounces or -act")
 
 // ValidListName checks the rule for list names (1 to 64 characters of
 // a-z, 0-9, '.', '_', '-', starting with a letter or digit), and refuses
@@ -99,10 +103,10 @@ func ParseListAddress(addr, domain string) (la ListAddress, ok bool) {
 			break
 		}
 	}
-	if la.Token != "" && la.Role != RoleConfirm && la.Role != RoleBounces {
+	if la.Token != "" && la.Role != RoleConfirm && la.Role != RoleBounces && la.Role != RoleAct {
 		return la, false
 	}
-	if la.Role == RoleConfirm && la.Token == "" {
+	if (la.Role == RoleConfirm || la.Role == RoleAct) && la.Token == "" {
 		return la, false
 	}
 	if ValidListName(local) != nil {

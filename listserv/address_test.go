@@ -24,6 +24,8 @@ func TestParseListAddress(t *testing.T) {
 		{"team-bounces+abc@lists.example.org", ListAddress{List: "team", Role: RoleBounces, Token: "abc"}, true},
 		{"team-confirm+TOK@lists.example.org", ListAddress{List: "team", Role: RoleConfirm, Token: "tok"}, true},
 		{"a.b_c-d@lists.example.org", ListAddress{List: "a.b_c-d", Role: RolePost}, true},
+		{"team-act+TOK@lists.example.org", ListAddress{List: "team", Role: RoleAct, Token: "tok"}, true},
+		{"team-act@lists.example.org", ListAddress{}, false},      // an alert reply needs a token
 		{"team-confirm@lists.example.org", ListAddress{}, false},  // confirm needs a token
 		{"team+x@lists.example.org", ListAddress{}, false},        // only confirm/bounces carry tokens
 		{"team-bounces+@lists.example.org", ListAddress{}, false}, // empty token
@@ -56,7 +58,7 @@ func TestValidListName(t *testing.T) {
 			t.Errorf("ValidListName(%q) = %v, want ok", good, err)
 		}
 	}
-	for _, bad := range []string{"", "inbox", "Team", "-x", ".x", "a b", "team-request", "x-bounces", "x-confirm", "x-owner", "x-join", "x-leave", "é", strings.Repeat("a", 65)} {
+	for _, bad := range []string{"", "inbox", "Team", "-x", ".x", "a b", "team-request", "x-bounces", "x-confirm", "x-owner", "x-join", "x-leave", "x-act", "é", strings.Repeat("a", 65)} {
 		if ValidListName(bad) == nil {
 			t.Errorf("ValidListName(%q) = ok, want error", bad)
 		}
@@ -69,7 +71,7 @@ func TestValidListName(t *testing.T) {
 func FuzzParseListAddress(f *testing.F) {
 	for _, s := range []string{"team@lists.example.org", "team-confirm+abc@lists.example.org", "x-bounces+t@LISTS.example.org",
 		"<a@lists.example.org>", "a@b@lists.example.org", "team-request-request@lists.example.org", "\x00@lists.example.org", "+@lists.example.org",
-		"0@lists.eXAmple.org\n>", " <team@lists.example.org\t> ", "postmaster@lists.example.org"} {
+		"0@lists.eXAmple.org\n>", " <team@lists.example.org\t> ", "postmaster@lists.example.org", "team-act+abc@lists.example.org", "team-act-act+x@lists.example.org"} {
 		f.Add(s)
 	}
 	const d = "lists.example.org"

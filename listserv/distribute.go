@@ -33,8 +33,10 @@ func (s *Service) shouldMunge(ctx context.Context, list store.List, author strin
 
 // distribute turns an accepted post into what the list sends, archives it
 // and queues its deliveries, all inside the caller's transaction. It
-// returns the archive sequence number.
-func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, munge bool) (uint64, error) {
+// returns the archive sequence number. An action alert (alertOf; asAlert
+// is a door's request for one) is archived without its tag and fanned
+// out by fanOutAlert instead.
+func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, munge, asAlert bool) (uint64, error) {
 	set := list.Settings
 	_, seq, err := tx.ArchiveStats(list.Name)
 	if err != nil {
@@ -58,6 +60,11 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	if set.Posting != store.PostingAnnounce {
 		o.Post = "<mailto:" + post + ">"
 	}
+	subject := m.Subject
+	alertSubject, isAlert := alertOf(tx, list, m, asAlert)
+	if isAlert {
+		o.Subject, subject = alertSubject, alertSubject
+	}
 	if !set.Personalize {
 		o.Unsubscribe = leave
 	}
@@ -75,7 +82,7 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	if err != nil {
 		return 0, reject(554, [3]int{5, 6, 0}, "the message could not be prepared for the list", err)
 	}
-	sent, err := rewrite.WithFooter(out, s.PostFooter(list, m.Subject, m.MessageID))
+	sent, err := rewrite.WithFooter(out, s.PostFooter(list, subject, m.MessageID))
 	if err != nil {
 		return 0, reject(554, [3]int{5, 6, 0}, "the message could not be prepared for the list", err)
 	}
@@ -83,6 +90,9 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 		MessageID: m.MessageID, InReplyTo: m.InReplyTo, References: m.References,
 		From: NormalizeAddress(m.From.Address), FromName: m.From.Name, Subject: m.Subject,
 		Date: m.Date, Archived: s.clock.Now(),
+	}
+	if isAlert {
+		meta.Subject = alertSubject
 	}
 	if meta.MessageID == "" {
 		meta.MessageID = generatedID(out)
@@ -100,6 +110,10 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	tx.OnCommit(func() { s.events.archived(list.Name, got) })
 	if err := s.emit(tx, EventPostDistributed, list.Name, map[string]any{"seq": got, "message_id": meta.MessageID, "from": meta.From, "subject": meta.Subject}); err != nil {
 		return 0, err
+	}
+	if isAlert {
+		meta.Seq = got
+		return seq, s.fanOutAlert(tx, list, m, o, meta)
 	}
 	thread := got
 	if am, err := tx.ArchiveMeta(list.Name, got); err == nil {

@@ -180,7 +180,7 @@ func (s *Service) decidePost(tx *store.Tx, list store.List, h *store.Held, actio
 	}
 	switch action {
 	case DecideApprove, DecideApproveAlways:
-		if _, err := s.distribute(tx, list, m, munge); err != nil {
+		if _, err := s.distribute(tx, list, m, munge, false); err != nil {
 			return err
 		}
 		h.Status = store.HeldApproved

@@ -9,11 +9,14 @@ import (
 const MaintainEvery = 30 * time.Second
 
 // Maintain does the service's periodic work at the clock's current time:
-// held-item reminders and expiry, bounce probes. The daemon calls it every
+// held-item reminders and expiry, alert follow-ups, bounce probes. The daemon calls it every
 // MaintainEvery; tests call it after moving the clock.
 func (s *Service) Maintain(ctx context.Context) error {
 	now := s.clock.Now()
 	if err := s.maintainHeld(ctx, now); err != nil {
+		return err
+	}
+	if err := s.maintainAlerts(ctx, now); err != nil {
 		return err
 	}
 	return s.maintainBounces(ctx, now)

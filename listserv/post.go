@@ -32,6 +32,9 @@ type inbound struct {
 	size    int
 	robot   string
 	verdict SenderVerdict
+	// alert is the door's request to make the post an action alert
+	// (PostOptions.Alert); the author's role still decides.
+	alert bool
 }
 
 // preparePost parses the message once and runs the sender check on the
@@ -56,6 +59,10 @@ func (s *Service) preparePost(ctx context.Context, env Envelope, raw []byte) (*i
 
 // receivePost handles a message for one list's posting address.
 func (s *Service) receivePost(ctx context.Context, env Envelope, la ListAddress, raw []byte) error {
+	return s.receivePostWith(ctx, env, la, raw, PostOptions{})
+}
+
+func (s *Service) receivePostWith(ctx context.Context, env Envelope, la ListAddress, raw []byte, o PostOptions) error {
 	list, err := s.loadList(la.List)
 	if err != nil {
 		return err
@@ -67,6 +74,7 @@ func (s *Service) receivePost(ctx context.Context, env Envelope, la ListAddress,
 	if err != nil {
 		return err
 	}
+	p.alert = o.Alert
 	_, err = s.commitPost(p, []string{la.List}, false)
 	return err
 }
@@ -159,7 +167,7 @@ func (s *Service) postTo(tx *store.Tx, p *inbound, name string) (Decision, error
 		}
 		// distribute renders a copy; m itself is never changed, so a
 		// re-run of this transaction sees the same message.
-		if _, err := s.distribute(tx, list, m, munge); err != nil {
+		if _, err := s.distribute(tx, list, m, munge, p.alert); err != nil {
 			return d, err
 		}
 		if f.member != nil {

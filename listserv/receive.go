@@ -173,6 +173,8 @@ func (s *Service) route(ctx context.Context, env Envelope, la ListAddress, raw [
 		err = s.receiveOwner(ctx, env, la, raw)
 	case RoleBounces:
 		err = s.receiveBounce(ctx, env, la, raw)
+	case RoleAct:
+		err = s.receiveAlertReply(ctx, env, la, raw)
 	default:
 		err = s.receiveCommand(ctx, env, la, raw)
 	}

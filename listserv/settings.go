@@ -219,6 +219,31 @@ func duration(field func(*store.Settings) *time.Duration) setting {
 	}
 }
 
+// optionalDuration is a duration setting whose empty value means "never"
+// (0).
+func optionalDuration(field func(*store.Settings) *time.Duration) setting {
+	return setting{
+		get: func(s *store.Settings) string {
+			if *field(s) == 0 {
+				return ""
+			}
+			return FormatDuration(*field(s))
+		},
+		set: func(s *store.Settings, v string, _ ServerDefaults) error {
+			if strings.TrimSpace(v) == "" {
+				*field(s) = 0
+				return nil
+			}
+			d, err := ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%w, or empty for never", err)
+			}
+			*field(s) = d
+			return nil
+		},
+	}
+}
+
 var settingsTable = map[string]setting{
 	"title":                text(func(s *store.Settings) *string { return &s.Title }),
 	"description":          text(func(s *store.Settings) *string { return &s.Description }),
@@ -317,6 +342,7 @@ var settingsTable = map[string]setting{
 	"bounce_window":          duration(func(s *store.Settings) *time.Duration { return &s.BounceWindow }),
 	"emergency":              boolean(func(s *store.Settings) *bool { return &s.Emergency }),
 	"advertised":             advertisedSetting,
+	"alert_followup_after":   optionalDuration(func(s *store.Settings) *time.Duration { return &s.AlertFollowupAfter }),
 	"lapsed_members":         enum(func(s *store.Settings) *string { return &s.LapsedMembers }, LapseKeep, LapseNotify, LapseNomail),
 }
 

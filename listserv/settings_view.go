@@ -83,6 +83,7 @@ func SettingGroups() []SettingGroup {
 		{"Moderation", []SettingHelp{
 			{Key: "hold_remind_after", Label: "Remind moderators after", Help: "A duration such as 48h; d for days works."},
 			{Key: "hold_expire_after", Label: "Drop undecided posts after", Help: "A duration such as 14d; the author is told."},
+			{Key: "alert_followup_after", Label: "Follow up alerts after", Help: "How long after an action alert one reminder goes to those who have not acted (e.g. 48h); empty for never."},
 		}},
 		{"Bounces", []SettingHelp{
 			{Key: "bounce_score_threshold", Label: "Bounces before pausing", Help: "How many bounces within the window pause a member's mail."},

@@ -36,11 +36,13 @@ const (
 	EventPostHeld        EventType = "post.held"
 	EventPostDistributed EventType = "post.distributed"
 	EventSessionRSVP     EventType = "session.rsvp"
+	// EventAlertDone: a member acted on an action alert (reply or button).
+	EventAlertDone EventType = "alert.done"
 )
 
 // EventTypes lists every event type.
 func EventTypes() []EventType {
-	return []EventType{EventMemberJoined, EventMemberLeft, EventMemberDisabled, EventPostHeld, EventPostDistributed, EventSessionRSVP}
+	return []EventType{EventMemberJoined, EventMemberLeft, EventMemberDisabled, EventPostHeld, EventPostDistributed, EventSessionRSVP, EventAlertDone}
 }
 
 // ParseEventType checks an event name.

@@ -39,6 +39,9 @@ type Settings struct {
 	// Topics are the #tags posts may carry (comma-separated); empty
 	// means any tag.
 	Topics string `json:"topics,omitempty"`
+	// AlertFollowupAfter is how long after an action alert its one
+	// follow-up goes to the members who have not acted (0: never).
+	AlertFollowupAfter time.Duration `json:"alert_followup_after,omitempty"`
 }
 
 // List is one mailing list. UIDValidity is fixed at creation so IMAP
@@ -170,21 +173,28 @@ type QueuedMessage struct {
 	// Batch allows several recipients in one SMTP transaction (no
 	// per-recipient header and a shared envelope sender).
 	Batch bool `json:"batch"`
+	// Mark is a placeholder the body carries where each recipient's Fill
+	// goes (an action alert's personal link); "" when the body is the
+	// same for everyone.
+	Mark string `json:"mark,omitempty"`
 }
 
 // QueuedRcpt is the delivery work for one recipient of a QueuedMessage.
 // Header is spliced in front of the shared body (per-recipient List-
 // Unsubscribe), EnvelopeFrom is the VERP return path.
 type QueuedRcpt struct {
-	MsgID        uint64    `json:"msg"`
-	Index        uint32    `json:"idx"`
-	Address      string    `json:"addr"`
-	EnvelopeFrom string    `json:"env_from"`
-	Header       string    `json:"header,omitempty"`
-	Attempts     int       `json:"attempts"`
-	NextAttempt  time.Time `json:"next"`
-	Created      time.Time `json:"created"`
-	LastError    string    `json:"last_error,omitempty"`
+	MsgID        uint64 `json:"msg"`
+	Index        uint32 `json:"idx"`
+	Address      string `json:"addr"`
+	EnvelopeFrom string `json:"env_from"`
+	Header       string `json:"header,omitempty"`
+	// Fill replaces the message's Mark, wherever the body carries it, in
+	// this recipient's copy (same length as the Mark).
+	Fill        string    `json:"fill,omitempty"`
+	Attempts    int       `json:"attempts"`
+	NextAttempt time.Time `json:"next"`
+	Created     time.Time `json:"created"`
+	LastError   string    `json:"last_error,omitempty"`
 	// Set when the recipient left the queue without delivery.
 	Failed    time.Time `json:"failed,omitzero"`
 	Permanent bool      `json:"permanent,omitempty"`

@@ -41,7 +41,7 @@ import (
 func main() {
 	bin := flag.String("minyan", "./minyan", "path of the built minyan binary")
 	members := flag.Int("members", 10000, "roster size for the fan-out runs")
-	modes := flag.String("modes", "batched,personalized", "fan-out runs: batched, personalized (comma-separated)")
+	modes := flag.String("modes", "batched,personalized", "fan-out runs: batched, personalized, alert, alert-batched (comma-separated; alert runs post an action alert, #alert from the list's owner)")
 	sinkAddr := flag.String("sink", "", "external SMTP sink host:port (default: an in-process sink)")
 	posts := flag.Int("posts", 4000, "posts for the intake run (0 skips it)")
 	conns := flag.Int("conns", 8, "parallel SMTP connections for the intake run")
@@ -59,13 +59,22 @@ func run(bin string, members int, modes []string, sinkAddr, resolver string, pos
 		return fmt.Errorf("minyan binary: %w (build it: go build -o minyan ./cmd/minyan)", err)
 	}
 	fmt.Printf("minyan-load: %d members, modes %v, sink %s\n", members, modes, or(sinkAddr, "in-process"))
-	fmt.Println("run\trecipients\tseconds\trcpt/s\tserve CPU s\tserve peak RSS MiB")
+	fmt.Println("run\trecipients\tseconds\trcpt/s\tserve CPU s\tserve peak RSS MiB\tseconds from DATA")
 	for _, mode := range modes {
 		mode = strings.TrimSpace(mode)
-		if mode != "batched" && mode != "personalized" {
+		var personalize, alert bool
+		switch mode {
+		case "batched":
+		case "personalized":
+			personalize = true
+		case "alert":
+			personalize, alert = true, true
+		case "alert-batched":
+			alert = true
+		default:
 			return fmt.Errorf("unknown mode %q", mode)
 		}
-		if err := fanout(bin, members, mode == "personalized", sinkAddr, resolver, timeout); err != nil {
+		if err := fanout(bin, members, personalize, alert, sinkAddr, resolver, timeout); err != nil {
 			return fmt.Errorf("%s: %w", mode, err)
 		}
 	}
@@ -186,7 +195,12 @@ func (d *daemon) delivered() (int64, error) {
 	return 0, errors.New("no deliveries counter in /metrics")
 }
 
-func fanout(bin string, n int, personalize bool, sinkAddr, resolver string, timeout time.Duration) error {
+// fanout posts once to an n-member list and waits for every copy. With
+// alert the post is an action alert (every copy personal: its own token
+// link and Reply-To), whatever personalize says. The last column counts
+// from before DATA, so it includes the commit of the fan-out (tokens and
+// alert records for an alert).
+func fanout(bin string, n int, personalize, alert bool, sinkAddr, resolver string, timeout time.Duration) error {
 	d, err := startDaemon(bin, sinkAddr, resolver)
 	if err != nil {
 		return err
@@ -215,7 +229,12 @@ func fanout(bin string, n int, personalize bool, sinkAddr, resolver string, time
 	if err != nil {
 		return err
 	}
-	start, err := postOnce(d.smtp, "poster@example.net", "load@lists.example.org", "Fan-out test", 0)
+	subject := "Fan-out test"
+	if alert {
+		subject = "#alert Fan-out test"
+	}
+	t0 := time.Now()
+	start, err := postOnce(d.smtp, "poster@example.net", "load@lists.example.org", subject, 0)
 	if err != nil {
 		return err
 	}
@@ -235,11 +254,15 @@ func fanout(bin string, n int, personalize bool, sinkAddr, resolver string, time
 	}
 	el := time.Since(start)
 	cpu1, peak := d.usage()
+	total := time.Since(t0)
 	name := "batched"
 	if personalize {
 		name = "personalized"
 	}
-	fmt.Printf("%s\t%d\t%.3f\t%.0f\t%.2f\t%.1f\n", name, n, el.Seconds(), float64(n)/el.Seconds(), cpu1-cpu0, peak)
+	if alert {
+		name = "alert-" + name
+	}
+	fmt.Printf("%s\t%d\t%.3f\t%.0f\t%.2f\t%.1f\t%.3f\n", name, n, el.Seconds(), float64(n)/el.Seconds(), cpu1-cpu0, peak, total.Seconds())
 	return nil
 }
 

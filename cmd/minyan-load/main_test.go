@@ -18,7 +18,7 @@ func TestLoadSmoke(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "../minyan").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	if err := run(bin, 50, []string{"batched", "personalized"}, "", "off", 40, 4, time.Minute); err != nil {
+	if err := run(bin, 50, []string{"batched", "personalized", "alert", "alert-batched"}, "", "off", 40, 4, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -60,6 +60,7 @@ func commands() []*command {
 	out = append(out, archiveCommands()...)
 	out = append(out, dkimCommands()...)
 	out = append(out, apiCommands()...)
+	out = append(out, alertCommands()...)
 	return append(out, tailCommands()...)
 }
 

@@ -9,7 +9,7 @@ import (
 )
 
 func setupWebhookAdd(fs *flag.FlagSet) action {
-	events := fs.String("events", "", "comma-separated `E,...` (default: every event): member.joined, member.left, member.disabled, post.held, post.distributed, session.rsvp")
+	events := fs.String("events", "", "comma-separated `E,...` (default: every event): member.joined, member.left, member.disabled, post.held, post.distributed, session.rsvp, alert.done")
 	allowPrivate := fs.Bool("allow-private", false, "allow a receiver on a loopback or private address (such as a CRM on this host)")
 	return func(ctx context.Context, env *cmdEnv, args []string) error {
 		var evs []string

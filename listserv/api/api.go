@@ -76,6 +76,8 @@ func Handler(o Options) http.Handler {
 	route("POST /api/v1/lists/{name}/sessions/{id}/rsvp", h.rsvp)
 	route("GET /api/v1/lists/{name}/messages", h.messages)
 	route("GET /api/v1/search", h.search)
+	route("GET /api/v1/lists/{name}/alerts", h.alerts)
+	route("GET /api/v1/lists/{name}/alerts/{id}", h.alert)
 	route("/api/v1/", func(w http.ResponseWriter, r *http.Request, _ listserv.Actor) error {
 		return fmt.Errorf("no such endpoint: %s %s: %w", r.Method, r.URL.Path, errNotFound)
 	})

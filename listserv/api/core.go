@@ -41,6 +41,8 @@ type Core interface {
 
 	Messages(ctx context.Context, a listserv.Actor, list string, since uint64, limit int) ([]store.ArchiveMeta, error)
 	Search(ctx context.Context, a listserv.Actor, q string, limit int) ([]listserv.SearchHit, error)
+
+	AlertCore // action alerts (alerts.go)
 }
 
 // ListSummary is a list with its member count.

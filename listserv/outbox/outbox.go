@@ -64,6 +64,12 @@ const (
 	KindPairsCheckin Kind = "pairs-checkin"
 	// KindPairsShare asks chevruta pairs what to share with the session.
 	KindPairsShare Kind = "pairs-share"
+	// KindAlert is an action alert's fan-out: every copy carries the
+	// member's own link and Reply-To (see Message.Mark).
+	KindAlert Kind = "alert"
+	// KindAlertFollowup is the one follow-up of an alert, to the
+	// members who have not acted.
+	KindAlertFollowup Kind = "alert-followup"
 )
 
 // Message is one outgoing message whose bytes all its recipients share.
@@ -80,6 +86,11 @@ type Message struct {
 	// At is when the message was queued (the caller's clock); its
 	// recipients are due from then on.
 	At time.Time
+	// Mark is a placeholder in Raw that each recipient's Fill replaces
+	// on the way out (an alert's personal link), so the body is still
+	// rendered once; "" for none. A recipient's Fill must be as long as
+	// the Mark.
+	Mark string
 }
 
 // Delivery is one recipient's recorded outcome, as the Hook sees it.
@@ -131,7 +142,12 @@ func (ob *Outbox) Enqueue(tx *store.Tx, m Message, rcpts []store.QueuedRcpt, kin
 	if kind == "" {
 		return 0, errors.New("outbox: a message without a kind")
 	}
-	id, err := tx.Enqueue(store.QueuedMessage{List: m.List, Kind: string(kind), Created: m.At, Batch: m.Batch}, m.Raw, rcpts)
+	for _, r := range rcpts {
+		if r.Fill != "" && len(r.Fill) != len(m.Mark) {
+			return 0, fmt.Errorf("queue %s mail: a recipient's fill does not match the message's mark", kind)
+		}
+	}
+	id, err := tx.Enqueue(store.QueuedMessage{List: m.List, Kind: string(kind), Created: m.At, Batch: m.Batch, Mark: m.Mark}, m.Raw, rcpts)
 	if err != nil {
 		return 0, fmt.Errorf("queue %s mail: %w", kind, err)
 	}

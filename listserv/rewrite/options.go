@@ -19,6 +19,17 @@ type Options struct {
 	Prefix string
 	// Footer is appended with AddFooter ("" for none).
 	Footer string
+	// Tail is text added after the post and its footer as an inline
+	// text/plain part of its own (AddFooterPart), never merged into the
+	// post's text, so its ASCII lines reach readers byte for byte: an
+	// action alert's personal link is spliced into it on the way out.
+	Tail string
+	// Subject, when set, replaces the post's decoded subject before the
+	// tag is applied (an alert's subject without its #alert).
+	Subject string
+	// DropReplyTo leaves Reply-To out of the copy: each recipient gets
+	// their own (an alert's NAME-act+TOKEN), spliced in at delivery.
+	DropReplyTo bool
 	// ReplyToList directs replies to the list (see the package doc for
 	// the Reply-To rule).
 	ReplyToList bool

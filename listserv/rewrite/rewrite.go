@@ -47,6 +47,9 @@ func Rewrite(m *Message, o Options) ([]byte, error) {
 	if err := AddFooter(&c, o.Footer); err != nil {
 		return nil, fmt.Errorf("rewrite: %w", err)
 	}
+	if err := AddFooterPart(&c, o.Tail); err != nil {
+		return nil, fmt.Errorf("rewrite: %w", err)
+	}
 	h := &c.Header
 	for _, k := range strippedFields {
 		h.Del(k)
@@ -56,11 +59,19 @@ func Rewrite(m *Message, o Options) ([]byte, error) {
 			return nil, fmt.Errorf("rewrite: %w", err)
 		}
 	}
-	if err := setSubject(h, m.Subject, o.Prefix); err != nil {
+	subject := m.Subject
+	if o.Subject != "" {
+		subject = o.Subject
+		h.Del("Subject") // written afresh below
+	}
+	if err := setSubject(h, subject, o.Prefix); err != nil {
 		return nil, fmt.Errorf("rewrite: %w", err)
 	}
 	if err := setAddresses(h, m.From, o); err != nil {
 		return nil, fmt.Errorf("rewrite: %w", err)
+	}
+	if o.DropReplyTo {
+		h.Del("Reply-To")
 	}
 	if err := setIDAndDate(h, m, o); err != nil {
 		return nil, fmt.Errorf("rewrite: %w", err)

@@ -146,6 +146,7 @@ type Core interface {
 	HeldCore
 	RosterCore
 	ArchiveCore // the web archive, search and resource hub (archive.go)
+	AlertCore   // action alerts: the I-did-it page and the counts (alerts.go)
 }
 
 // doors are the page groups' interfaces, all taken from Options.Core.

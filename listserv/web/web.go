@@ -155,6 +155,7 @@ func Handler(o Options) http.Handler {
 	h.volumeRoutes(mux)
 	h.consoleRoutes(mux)
 	h.consoleModRoutes(mux)
+	h.alertRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) })
 	return secure(mux, h)
 }

@@ -21,9 +21,13 @@ func BenchmarkFanout(b *testing.B) {
 		name  string
 		batch bool
 		rcpts func() []store.QueuedRcpt
+		mark  string
 	}{
-		{"batched", true, func() []store.QueuedRcpt { return rcpts(n) }},
-		{"personalized", false, func() []store.QueuedRcpt { return personalized(n) }},
+		{"batched", true, func() []store.QueuedRcpt { return rcpts(n) }, ""},
+		{"personalized", false, func() []store.QueuedRcpt { return personalized(n) }, ""},
+		// An action alert: personalized, plus a token spliced into the
+		// body's I-did-it link and a Reply-To header per recipient.
+		{"alert", false, func() []store.QueuedRcpt { return alertRcpts(n) }, fillMark},
 	} {
 		b.Run(mode.name, func(b *testing.B) {
 			var total, drained time.Duration
@@ -48,7 +52,11 @@ func BenchmarkFanout(b *testing.B) {
 				b.StartTimer()
 
 				start := time.Now()
-				enqueue(b, st, store.QueuedMessage{List: "bench", Kind: "post", Created: time.Now(), Batch: mode.batch}, body, rs)
+				msgBody := body
+				if mode.mark != "" {
+					msgBody = append(append([]byte(nil), body...), "\r\nDid you do it? https://lists.example.org/a/"+mode.mark+"\r\n"...)
+				}
+				enqueue(b, st, store.QueuedMessage{List: "bench", Kind: "post", Created: time.Now(), Batch: mode.batch, Mark: mode.mark}, msgBody, rs)
 				w.Kick()
 				select {
 				case <-s.done:
@@ -72,6 +80,17 @@ func BenchmarkFanout(b *testing.B) {
 			b.ReportMetric(drained.Seconds()/float64(b.N), "s/drained")
 		})
 	}
+}
+
+// alertRcpts are personalized recipients with an alert's personal parts.
+func alertRcpts(n int) []store.QueuedRcpt {
+	out := personalized(n)
+	for i := range out {
+		tok := fmt.Sprintf("%039d", i)
+		out[i].Fill = tok
+		out[i].Header += "Reply-To: bench-act+" + tok + "@lists.example.org\r\n"
+	}
+	return out
 }
 
 // benchBody is a plausible ~4.4 KB list post.

@@ -84,6 +84,12 @@ func (d *DKIM) Selector() string { return d.opts.Selector }
 // per-recipient header lines spliced in front of the shared bytes; it may
 // be empty.
 func (d *DKIM) Sign(head, body []byte) (string, error) {
+	return d.signParts(head, body)
+}
+
+// signParts is Sign for a body written in pieces: the shared bytes with
+// a recipient's fill between them (see filled).
+func (d *DKIM) signParts(head []byte, body ...[]byte) (string, error) {
 	opts := d.opts // NewSigner only reads it; a copy keeps callers apart
 	s, err := dkim.NewSigner(&opts)
 	if err != nil {
@@ -95,9 +101,11 @@ func (d *DKIM) Sign(head, body []byte) (string, error) {
 			return "", err
 		}
 	}
-	if _, err := s.Write(body); err != nil {
-		s.Close()
-		return "", err
+	for _, b := range body {
+		if _, err := s.Write(b); err != nil {
+			s.Close()
+			return "", err
+		}
 	}
 	if err := s.Close(); err != nil {
 		return "", err
@@ -232,16 +240,22 @@ func (w *Worker) signature(j *job) string {
 	if d == nil || j.msg.canon == nil {
 		return ""
 	}
-	head := j.rcpts[0].Header
-	if head == "" {
+	head, fill := j.rcpts[0].Header, j.rcpts[0].Fill
+	if head == "" && fill == "" {
 		j.msg.sigOnce.Do(func() { j.msg.sig = w.sign(d, j, nil) })
 		return j.msg.sig
 	}
-	return w.sign(d, j, wireText([]byte(head)))
+	var h []byte
+	if head != "" {
+		h = wireText([]byte(head))
+	}
+	return w.sign(d, j, h)
 }
 
+// sign signs j's copy: head, then the shared body with the recipient's
+// fill over the message's marks.
 func (w *Worker) sign(d *DKIM, j *job, head []byte) string {
-	sig, err := d.Sign(head, j.msg.canon)
+	sig, err := d.signParts(head, filled(j.msg.canon, j.msg.canonMarks, len(j.msg.q.Mark), j.rcpts[0].Fill)...)
 	if err != nil {
 		w.log.Warn("DKIM signing failed; sending unsigned", "msg", j.msg.q.ID, "list", j.msg.q.List, "err", err)
 		return ""

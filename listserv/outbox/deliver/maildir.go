@@ -68,8 +68,10 @@ func (m *maildirSender) write(j *job, i int) error {
 	}
 	head := "Return-Path: <" + r.EnvelopeFrom + ">\r\nDelivered-To: " + r.Address + "\r\n" + j.sig + r.Header
 	_, err = f.WriteString(head)
-	if err == nil {
-		_, err = f.Write(j.msg.raw)
+	for _, b := range filled(j.msg.raw, j.msg.marks, len(j.msg.q.Mark), r.Fill) {
+		if err == nil {
+			_, err = f.Write(b)
+		}
 	}
 	if err == nil {
 		err = f.Sync()

@@ -138,7 +138,7 @@ func (s *scheduler) scan(now time.Time, limit int) {
 		m := s.message(r.MsgID)
 		s.inflight[r.Key()] = struct{}{}
 		m.refs++
-		if !m.q.Batch || r.Header != "" || m.broken != nil {
+		if !m.q.Batch || r.Header != "" || r.Fill != "" || m.broken != nil {
 			s.pending = append(s.pending, &job{msg: m, rcpts: []store.QueuedRcpt{r}})
 			continue
 		}
@@ -177,6 +177,7 @@ func (s *scheduler) message(id uint64) *message {
 		m = newMessage(q, body, s.w.o.Relay.Address != "")
 		if s.w.o.DKIM != nil {
 			m.canon = wireText(body)
+			m.canonMarks = findMarks(m.canon, q.Mark)
 		}
 	}
 	s.msgs[id] = m

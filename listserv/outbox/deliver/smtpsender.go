@@ -86,7 +86,7 @@ func (s *smtpSender) envelope(j *job, res []result) (*envelope, []int) {
 	head := j.sig + first.Header
 	env := &envelope{
 		from:     first.EnvelopeFrom,
-		body:     j.msg.wire,
+		body:     filled(j.msg.wire, j.msg.marks, len(j.msg.q.Mark), first.Fill),
 		eightBit: j.msg.eightBit,
 		size:     j.msg.size + int64(len(head)),
 		utf8:     !isASCII(first.EnvelopeFrom),

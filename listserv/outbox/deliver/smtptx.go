@@ -11,9 +11,11 @@ import (
 type envelope struct {
 	from  string
 	rcpts []string
-	// header is the per-recipient header block and body the shared body,
+	// header is the per-recipient header block and body the shared body
+	// in pieces (with the recipient's fill between them, see filled),
 	// both already in DATA form (see dotStuff).
-	header, body []byte
+	header []byte
+	body   [][]byte
 	// size is the message size announced with SIZE.
 	size     int64
 	eightBit bool
@@ -151,7 +153,9 @@ func (c *client) send(e *envelope) (res []result, stale bool, err error) {
 	c.deadline(dataTimeout)
 	if accepted > 0 {
 		c.bw.Write(e.header)
-		c.bw.Write(e.body)
+		for _, b := range e.body {
+			c.bw.Write(b)
+		}
 	}
 	c.bw.WriteString(".\r\n")
 	if err := c.bw.Flush(); err != nil {
