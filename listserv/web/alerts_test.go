@@ -77,7 +77,7 @@ func TestAlertLinkPage(t *testing.T) {
 		return resp.StatusCode, string(b)
 	}
 	code, page := get("/a/TOK123")
-	if code != 200 || !strings.Contains(page, "Call &lt;the&gt; senator") || !strings.Contains(page, `<form method="post" action="">`) ||
+	if code != 200 || !strings.Contains(page, "Call &lt;the&gt; senator") || !strings.Contains(page, `<form method="post">`) ||
 		!strings.Contains(page, "I did it") || !strings.Contains(page, `<p dir="auto" class="said">Say hi.</p>`) || core.presses() != 0 {
 		t.Fatalf("GET: %d, %d presses\n%s", code, core.presses(), page)
 	}
