@@ -116,4 +116,3 @@ func (s *Service) MessagePerson(ctx context.Context, a Actor, id, body string) (
 	s.log.Info("directory message relayed", "from", a.Address, "to_id", id)
 	return card, nil
 }
-
