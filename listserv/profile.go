@@ -44,7 +44,7 @@ func ParseLang(s string) (Lang, error) {
 	case "", LangEnglish, LangHebrew, LangSpanish:
 		return l, nil
 	}
-	return "", fmt.Errorf("language %q: must be en, he or es", s)
+	return "", profileErr("language %q: must be en, he or es", s)
 }
 
 // ParseProfileRole reads one role, as its name ("organizer") or label
@@ -57,7 +57,7 @@ func ParseProfileRole(s string) (store.ProfileRole, error) {
 			return r, nil
 		}
 	}
-	return "", fmt.Errorf("role %q: must be political educator, organizer, spiritual leader, cultural worker or other", strings.TrimSpace(s))
+	return "", profileErr("role %q: must be political educator, organizer, spiritual leader, cultural worker or other", strings.TrimSpace(s))
 }
 
 // ParseProfileRoles reads a comma-separated list of roles; each role
@@ -86,6 +86,16 @@ func SortRoles(rs []store.ProfileRole) []store.ProfileRole {
 		}
 	}
 	return out
+}
+
+// ProfileError is a profile field, directory query or message the
+// person must correct; its text is a sentence for them.
+type ProfileError struct{ Reason string }
+
+func (e *ProfileError) Error() string { return e.Reason }
+
+func profileErr(format string, args ...any) error {
+	return &ProfileError{Reason: fmt.Sprintf(format, args...)}
 }
 
 // ProfileChange is what SetProfile changes; nil fields stay as they are.
@@ -119,7 +129,7 @@ type ProfileView struct {
 // other control characters and checks the length.
 func cleanText(field, s string, max int, multiline bool) (string, error) {
 	if !utf8.ValidString(s) {
-		return "", fmt.Errorf("%s: not valid text", field)
+		return "", profileErr("%s: not valid text", field)
 	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.Map(func(r rune) rune {
@@ -136,7 +146,7 @@ func cleanText(field, s string, max int, multiline bool) (string, error) {
 	}, s)
 	s = strings.TrimSpace(s)
 	if n := utf8.RuneCountInString(s); n > max {
-		return "", fmt.Errorf("%s is too long (%d characters; at most %d)", field, n, max)
+		return "", profileErr("%s is too long (%d characters; at most %d)", field, n, max)
 	}
 	return s, nil
 }
