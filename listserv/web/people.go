@@ -161,7 +161,7 @@ func (h *handler) peoplePage(w http.ResponseWriter, r *http.Request) {
 		return "/people?" + u.Encode()
 	}
 	data := map[string]any{"Title": "People of the network", "Viewer": v.Address, "Q": q, "Res": res, "Problem": problem,
-		"Roles": roleChoices(func(r store.ProfileRole) bool { return r == q.Role }),
+		"Roles":    roleChoices(func(r store.ProfileRole) bool { return r == q.Role }),
 		"Searched": q.Q != "" || q.Region != "" || q.Role != ""}
 	if res.Page > 1 {
 		data["Prev"] = page(res.Page - 1)

@@ -158,7 +158,9 @@ func (c *fakePeople) MessagePerson(ctx context.Context, a listserv.Actor, id, bo
 	}
 	return listserv.PersonCard{ID: id, Name: "Bob"}, nil
 }
-func (c *fakePeople) NotNowInfo(token string) (string, bool) { return "Ann", token == "notnownotnownotnow" }
+func (c *fakePeople) NotNowInfo(token string) (string, bool) {
+	return "Ann", token == "notnownotnownotnow"
+}
 func (c *fakePeople) NotNow(ctx context.Context, token string) error {
 	if token != "notnownotnownotnow" {
 		return listserv.ErrBadIntroLink
