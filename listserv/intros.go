@@ -182,6 +182,9 @@ func mayPair(x, y *introCandidate, introduced func(x, y *introCandidate) bool) b
 	return !introduced(x, y)
 }
 
+// maxPairScore is the score of a pair that differs in everything.
+const maxPairScore = 8
+
 // pairScore prefers a mix of earlier and newer members, different
 // regions and different roles.
 func pairScore(x, y *introCandidate) int {
@@ -225,6 +228,9 @@ func matchIntros(cands []*introCandidate, introduced func(x, y *introCandidate) 
 			}
 			if sc := pairScore(cands[i], cands[j]); sc > bestScore {
 				best, bestScore = j, sc
+				if sc == maxPairScore {
+					break // nobody scores higher: a large round stays linear-ish
+				}
 			}
 		}
 		if best >= 0 {

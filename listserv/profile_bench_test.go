@@ -99,3 +99,43 @@ func BenchmarkPeopleIndexBuild(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkIntrosRound2000: one round of introductions among 2,000
+// opted-in people on 200 lists of ten (each round pairs everyone it can
+// and mails 1,000 introductions, in one transaction).
+func BenchmarkIntrosRound2000(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		e := newDoorEnv(b, nil)
+		if err := e.st.Update(func(tx *store.Tx) error {
+			for n := 0; n < 2000; n++ {
+				addr := fmt.Sprintf("p%04d@example.org", n)
+				list := fmt.Sprintf("list%03d", n/10)
+				if n%10 == 0 {
+					if err := tx.CreateList(store.List{Name: list, Kind: "discussion", Created: time.Now()}); err != nil {
+						return err
+					}
+				}
+				if err := tx.PutMembership(store.Membership{List: list, Address: addr, Role: "member", Mode: "each", Status: "ok",
+					Joined: time.Unix(int64(n)*3600, 0)}); err != nil {
+					return err
+				}
+				if err := tx.PutPerson(store.Person{Address: addr, Name: "P " + addr}); err != nil {
+					return err
+				}
+				if _, err := tx.PutProfile(store.Profile{Address: addr, Region: []string{"Ohio", "Texas", "Chile"}[n%3],
+					Roles: []store.ProfileRole{store.ProfileRoles[n%5]}, Intros: true}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		pairs, err := e.svc.RunIntros(bg, op)
+		if err != nil || len(pairs) != 1000 {
+			b.Fatalf("%d pairs, %v", len(pairs), err)
+		}
+	}
+}
