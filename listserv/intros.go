@@ -373,17 +373,3 @@ func (s *Service) NotNow(ctx context.Context, token string) error {
 		return s.AuditChange(tx, Person(it.Address, DoorWeb), "", "profile of "+it.Address+": skip_next_intro=true (not now link)")
 	})
 }
-
-// IntroHistory returns every introduction made, for the operator.
-func (s *Service) IntroHistory(ctx context.Context, a Actor) ([]store.Intro, error) {
-	var out []store.Intro
-	err := s.st.View(func(tx *store.Tx) error {
-		if err := authorizeSite(tx, a); err != nil {
-			return err
-		}
-		var err error
-		out, err = tx.Intros()
-		return err
-	})
-	return out, err
-}

@@ -357,6 +357,11 @@ func TestIntrosAcrossLists(t *testing.T) {
 	if len(seen) != 11 {
 		t.Errorf("%d distinct pairs over all rounds, want 11", len(seen))
 	}
+	var history []store.Intro
+	e.st.View(func(tx *store.Tx) error { history, err = tx.Intros(); return err })
+	if len(history) != 11 {
+		t.Errorf("history holds %d introductions, want 11", len(history))
+	}
 	if _, err := e.svc.RunIntros(bg, Person("a1@example.org", DoorWeb)); !errors.Is(err, ErrForbidden) {
 		t.Errorf("a member ran introductions: %v", err)
 	}
