@@ -107,7 +107,7 @@ func (s *Service) introRound(tx *store.Tx, a Actor) ([]IntroPair, error) {
 	}
 	for _, p := range skipped {
 		p.SkipNextIntro = false
-		if _, err := s.putProfile(tx, p); err != nil {
+		if _, err := s.putProfile(tx, p, tx.ProfilesVersion()); err != nil {
 			return nil, err
 		}
 	}
@@ -367,7 +367,7 @@ func (s *Service) NotNow(ctx context.Context, token string) error {
 		}
 		p.SkipNextIntro = true
 		p.Updated = now
-		if _, err := s.putProfile(tx, p); err != nil {
+		if _, err := s.putProfile(tx, p, tx.ProfilesVersion()); err != nil {
 			return err
 		}
 		return s.AuditChange(tx, Person(it.Address, DoorWeb), "", "profile of "+it.Address+": skip_next_intro=true (not now link)")

@@ -236,6 +236,9 @@ func (s *Service) SetProfile(ctx context.Context, a Actor, addr string, c Profil
 		if err := mayEditProfile(tx, a, addr); err != nil {
 			return err
 		}
+		// A new name counts as a profile write too (store.PutPerson):
+		// the index learns both from this one change.
+		since := tx.ProfilesVersion()
 		if known, err := knownPerson(tx, addr); err != nil {
 			return err
 		} else if !known && !isSiteAdmin(tx, a) {
@@ -286,7 +289,7 @@ func (s *Service) SetProfile(ctx context.Context, a Actor, addr string, c Profil
 		setB("intros", &p.Intros, c.Intros)
 		setB("skip_next_intro", &p.SkipNextIntro, c.SkipNextIntro)
 		p.Updated = now
-		if out, err = s.putProfile(tx, p); err != nil {
+		if out, err = s.putProfile(tx, p, since); err != nil {
 			return err
 		}
 		if len(what) == 0 {
@@ -336,7 +339,10 @@ func (s *Service) Profile(ctx context.Context, a Actor, addr string) (ProfileVie
 // putProfile is the one writer of profile records (SetProfile, and the
 // introductions clearing a "not now"). After the commit it brings the
 // directory's index along.
-func (s *Service) putProfile(tx *store.Tx, p store.Profile) (ProfileView, error) {
+//
+// since is the profiles version before this change began; the index,
+// when at that version, applies the change incrementally.
+func (s *Service) putProfile(tx *store.Tx, p store.Profile, since uint64) (ProfileView, error) {
 	p, err := tx.PutProfile(p)
 	if err != nil {
 		return ProfileView{}, err
@@ -348,6 +354,6 @@ func (s *Service) putProfile(tx *store.Tx, p store.Profile) (ProfileView, error)
 		return ProfileView{}, err
 	}
 	version := tx.ProfilesVersion()
-	tx.OnCommit(func() { s.people.apply(p, name, version) })
+	tx.OnCommit(func() { s.people.apply(p, name, since, version) })
 	return ProfileView{Profile: p, Name: name}, nil
 }

@@ -137,12 +137,13 @@ func (x *peopleIndex) add(p store.Profile, name string, sorted bool) {
 	}
 }
 
-// apply brings the index from version v-1 to v with the profile p
-// written at v. An index at any other version is left to be rebuilt.
-func (x *peopleIndex) apply(p store.Profile, name string, v uint64) {
+// apply brings the index from version since to v with the profile p
+// (and its person's name), the one change made between them. An index
+// at any other version is left to be rebuilt.
+func (x *peopleIndex) apply(p store.Profile, name string, since, v uint64) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if !x.built || x.version+1 != v {
+	if !x.built || x.version != since {
 		x.built = false
 		return
 	}

@@ -170,6 +170,24 @@ func TestDirectoryPrivacy(t *testing.T) {
 	if _, err := e.svc.PersonProfile(bg, bob, annID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unlisted ann still shown by id: %v", err)
 	}
+	// A new name, from SetProfile (incrementally) or from SetPerson (by a
+	// rebuild), is searched at once.
+	if _, err := e.svc.SetProfile(bg, Person("cleo@example.org", DoorWeb), "cleo@example.org", ProfileChange{Name: ptrTo("Cleo Renamed")}); err != nil {
+		t.Fatal(err)
+	}
+	var v uint64
+	e.st.View(func(tx *store.Tx) error { v = tx.ProfilesVersion(); return nil })
+	if !e.svc.people.current(v) {
+		t.Error("a profile change with a new name made the index rebuild")
+	}
+	if err := e.svc.SetPerson(bg, op, "bob@example.org", PersonChange{Name: ptrTo("Robert Baker")}); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]string{"renamed": "Cleo Renamed", "robert": "Robert Baker", "bob": ""} {
+		if res, _ := e.svc.People(bg, bob, PeopleQuery{Q: q}); names(res.People) != want {
+			t.Errorf("after renaming, %q finds %q, want %q", q, names(res.People), want)
+		}
+	}
 	// An index behind the store (another process wrote) is rebuilt.
 	if err := e.st.Update(func(tx *store.Tx) error {
 		p, err := tx.Profile("eve@example.org")

@@ -133,6 +133,20 @@ func (t *Tx) PutProfile(p Profile) (Profile, error) {
 	return p, meta.Put(kProfilesVersion, u64(t.ProfilesVersion()+1))
 }
 
+// profileNameChanging counts a new name of a person with a profile as a
+// profile write: the directory shows and searches names, so its index
+// must learn of the change whoever made it (PutPerson calls this).
+func (t *Tx) profileNameChanging(p Person) error {
+	if t.tx.Bucket(bProfiles).Get([]byte(p.Address)) == nil {
+		return nil
+	}
+	var old Person
+	if err := getJSON(t.tx.Bucket(bPeople), []byte(p.Address), &old); err == nil && old.Name == p.Name {
+		return nil
+	}
+	return t.tx.Bucket(bMeta).Put(kProfilesVersion, u64(t.ProfilesVersion()+1))
+}
+
 // ProfilesVersion is the number of profile writes so far.
 func (t *Tx) ProfilesVersion() uint64 {
 	if b := t.tx.Bucket(bMeta).Get(kProfilesVersion); len(b) == 8 {
