@@ -2,7 +2,6 @@ package listserv
 
 import (
 	"cmp"
-	"math/bits"
 	"slices"
 	"sort"
 	"strings"
@@ -55,7 +54,15 @@ type peopleIndex struct {
 	slot    map[string]int32   // address -> live slot
 	words   map[string][]int32 // word -> slots, ascending
 	vocab   []string           // the words, sorted, for prefix matches
-	dead    int
+	// order is every slot sorted by name (then id): a search walks it
+	// and never sorts its results.
+	order []int32
+	dead  int
+}
+
+// before orders two slots by name, then id.
+func (x *peopleIndex) before(a, b int32) int {
+	return cmp.Or(strings.Compare(x.docs[a].name, x.docs[b].name), strings.Compare(x.docs[a].card.ID, x.docs[b].card.ID))
 }
 
 // wordsOf splits text into lowercase words of letters and digits.
@@ -96,7 +103,7 @@ func (x *peopleIndex) rebuild(tx *store.Tx) error {
 	if x.built && x.version == v {
 		return nil
 	}
-	x.built, x.docs, x.dead = false, nil, 0
+	x.built, x.docs, x.dead, x.order = false, nil, 0, nil
 	x.slot, x.words, x.vocab = map[string]int32{}, map[string][]int32{}, nil
 	err := tx.EachProfile(func(p store.Profile) error {
 		if !p.Listed {
@@ -113,6 +120,7 @@ func (x *peopleIndex) rebuild(tx *store.Tx) error {
 		return err
 	}
 	slices.Sort(x.vocab)
+	slices.SortFunc(x.order, x.before)
 	x.built, x.version = true, v
 	return nil
 }
@@ -124,6 +132,12 @@ func (x *peopleIndex) add(p store.Profile, name string, sorted bool) {
 	n := int32(len(x.docs))
 	x.docs = append(x.docs, personDoc{card: c, addr: p.Address, name: strings.ToLower(c.Name), region: strings.ToLower(c.Region)})
 	x.slot[p.Address] = n
+	if sorted {
+		i, _ := slices.BinarySearchFunc(x.order, n, x.before)
+		x.order = slices.Insert(x.order, i, n)
+	} else {
+		x.order = append(x.order, n)
+	}
 	for _, w := range docWords(c) {
 		if _, ok := x.words[w]; !ok {
 			if sorted {
@@ -197,39 +211,19 @@ func (x *peopleIndex) search(q PeopleQuery) (page []personDoc, total int) {
 		}
 	}
 	region := strings.ToLower(strings.TrimSpace(q.Region))
-	var out []int32
-	keep := func(s int32) {
-		d := &x.docs[s]
-		if d.dead || (region != "" && !strings.Contains(d.region, region)) || (q.Role != "" && !slices.Contains(d.card.Roles, q.Role)) {
-			return
-		}
-		out = append(out, s)
-	}
-	if hit == nil {
-		for s := range x.docs {
-			keep(int32(s))
-		}
-	} else {
-		for k, w := range hit {
-			for w != 0 {
-				b := bits.TrailingZeros64(w)
-				keep(int32(k*64 + b))
-				w &^= 1 << b
-			}
-		}
-	}
-	slices.SortFunc(out, func(a, b int32) int {
-		return cmp.Or(strings.Compare(x.docs[a].name, x.docs[b].name), strings.Compare(x.docs[a].card.ID, x.docs[b].card.ID))
-	})
-	total = len(out)
 	from := (max(q.Page, 1) - 1) * PeoplePageSize
-	if from >= len(out) {
-		return nil, total
-	}
-	out = out[from:min(from+PeoplePageSize, len(out))]
-	page = make([]personDoc, len(out))
-	for i, s := range out {
-		page[i] = x.docs[s]
+	for _, n := range x.order {
+		if hit != nil && hit[n/64]&(1<<(n%64)) == 0 {
+			continue
+		}
+		d := &x.docs[n]
+		if d.dead || (region != "" && !strings.Contains(d.region, region)) || (q.Role != "" && !slices.Contains(d.card.Roles, q.Role)) {
+			continue
+		}
+		if total >= from && len(page) < PeoplePageSize {
+			page = append(page, *d)
+		}
+		total++
 	}
 	return page, total
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -401,5 +402,39 @@ func TestIntrosClock(t *testing.T) {
 	}
 	if ran, _, _ := e.svc.RunIntrosIfDue(bg, 0); ran {
 		t.Error("intros_every = 0 ran a round")
+	}
+}
+
+// TestDirectoryPages: people listed after the index was built take their
+// place by name; pages of 50 cover everyone once, in order.
+func TestDirectoryPages(t *testing.T) {
+	e := networkEnv(t)
+	bob := Person("bob@example.org", DoorWeb)
+	if _, err := e.svc.People(bg, bob, PeopleQuery{}); err != nil { // builds the index
+		t.Fatal(err)
+	}
+	for i := 0; i < 120; i++ {
+		addr := fmt.Sprintf("m%03d@example.org", i)
+		e.svc.AddMembers(bg, op, "south", []MemberSpec{{Address: addr}}, false)
+		name := fmt.Sprintf("Member %03d", (i*37)%120) // listed out of name order
+		if _, err := e.svc.SetProfile(bg, op, addr, ProfileChange{Name: &name, Listed: ptrTo(true)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var all []string
+	for page := 1; page <= 3; page++ {
+		res, err := e.svc.People(bg, bob, PeopleQuery{Q: "member", Page: page})
+		if err != nil || res.Total != 120 || res.Pages != 3 {
+			t.Fatalf("page %d: %+v %v", page, res, err)
+		}
+		for _, c := range res.People {
+			all = append(all, c.Name)
+		}
+	}
+	if len(all) != 120 || !slices.IsSorted(all) || all[0] != "Member 000" || all[119] != "Member 119" {
+		t.Errorf("pages: %d names, sorted %v: %v", len(all), slices.IsSorted(all), all)
+	}
+	if res, _ := e.svc.People(bg, bob, PeopleQuery{Q: "member", Page: 4}); len(res.People) != 0 || res.Total != 120 {
+		t.Errorf("page 4: %+v", res)
 	}
 }
