@@ -30,9 +30,16 @@ func (n NetworkConfig) validate() error {
 // restarts neither skip nor repeat a round.
 const introsCheckEvery = time.Hour
 
-// startIntros makes a round of introductions whenever [network]
-// intros_every has passed since the last one, until ctx ends.
-func (s *Server) startIntros(ctx context.Context, every time.Duration, log *slog.Logger) {
+// startNetwork builds the people directory's index in the background,
+// and makes a round of introductions whenever [network] intros_every has
+// passed since the last one, until ctx ends.
+func (s *Server) startNetwork(ctx context.Context, every time.Duration, log *slog.Logger) {
+	s.goRun("people index", log, func() error {
+		if err := s.App.Svc.WarmPeopleIndex(); err != nil {
+			log.Error("people directory index", "err", err) // the first search builds it then
+		}
+		return nil
+	})
 	if every <= 0 {
 		return
 	}
