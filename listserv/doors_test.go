@@ -28,7 +28,7 @@ func (d doorDNS) LookupTXT(ctx context.Context, name string) ([]string, error) {
 
 // doorEnv is a Service over a real store with a hand-moved clock.
 type doorEnv struct {
-	t     *testing.T
+	t     testing.TB
 	svc   *Service
 	st    *store.Store
 	clock *testkit.Clock
@@ -40,7 +40,7 @@ var (
 	bg = context.Background()
 )
 
-func newDoorEnv(t *testing.T, dns doorDNS) *doorEnv {
+func newDoorEnv(t testing.TB, dns doorDNS) *doorEnv {
 	t.Helper()
 	st, err := store.Open(t.TempDir(), time.Second)
 	if err != nil {

@@ -99,6 +99,8 @@ type Service struct {
 	// directory is the web directory's cards of one lists version (see
 	// directory.go).
 	directory atomic.Pointer[directoryCards]
+	// people is the people directory's index (see profile_index.go).
+	people peopleIndex
 }
 
 // New builds a Service over an open store.

@@ -174,5 +174,8 @@ func (t *Tx) Person(addr string) (Person, error) {
 // PutPerson creates or replaces a person record.
 func (t *Tx) PutPerson(p Person) error {
 	p.Address = strings.ToLower(p.Address)
+	if err := t.profileNameChanging(p); err != nil { // profiles.go
+		return err
+	}
 	return putJSON(t.tx.Bucket(bPeople), []byte(p.Address), p)
 }

@@ -61,6 +61,7 @@ func commands() []*command {
 	out = append(out, dkimCommands()...)
 	out = append(out, apiCommands()...)
 	out = append(out, alertCommands()...)
+	out = append(out, peopleCommands()...)
 	return append(out, tailCommands()...)
 }
 
@@ -89,8 +90,8 @@ func coreCommands() []*command {
 		{name: "member import", args: "LIST FILE.csv",
 			summary: "add or update members from a CSV file (header row: email,name,role,mode,good_standing)",
 			minArgs: 2, maxArgs: 2, setup: setupMemberImport},
-		{name: "person set", args: "[--name N] [--good-standing true|false] [--admin true|false] ADDRESS",
-			summary: "change a person's display name, good standing (dues) or site admin flag, on every list",
+		{name: "person set", args: "[--name N] [--good-standing true|false] [--admin true|false] [--pronouns P] [--region R] [--roles R,...] [--about T] [--offers T] [--listed true|false] [--intros true|false] [--lang en|he|es] ADDRESS",
+			summary: "change a person's display name, good standing (dues), site admin flag or profile, on every list",
 			minArgs: 1, maxArgs: 1, setup: setupPersonSet},
 		{name: "held ls", args: "[--all] [LIST]", summary: "show held posts and join requests (ID<TAB>LIST<TAB>FROM<TAB>SUBJECT<TAB>REASON)",
 			maxArgs: 1, setup: setupHeldLs},

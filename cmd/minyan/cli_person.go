@@ -17,11 +17,16 @@ func setupPersonSet(fs *flag.FlagSet) action {
 	name := fs.String("name", "", "display `NAME`")
 	good := fs.String("good-standing", "", "`true|false`: whether the person's dues are paid (lists with require_good_standing check it)")
 	admin := fs.String("admin", "", "`true|false`: whether the person is a site admin (every list, list creation)")
+	profile := profileFlags(fs) // cli_profile.go
 	return func(ctx context.Context, env *cmdEnv, args []string) error {
 		given := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 		if len(given) == 0 {
-			return env.usage("nothing to change: give --name, --good-standing and/or --admin")
+			return env.usage("nothing to change: give --name, --good-standing, --admin and/or profile flags (--pronouns, --region, --roles, --about, --offers, --listed, --intros, --lang)")
+		}
+		pc, profileWords, err := profile(given)
+		if err != nil {
+			return env.usage(err.Error())
 		}
 		var (
 			change  listserv.PersonChange
@@ -48,9 +53,15 @@ func setupPersonSet(fs *flag.FlagSet) action {
 			changes = append(changes, fmt.Sprintf("admin=%t", b))
 		}
 		addr := listserv.NormalizeAddress(args[0])
-		if err := env.app.Svc.SetPerson(ctx, env.actor(), addr, change); err != nil {
-			return fmt.Errorf("person set: %w", err)
+		if len(changes) > 0 {
+			if err := env.app.Svc.SetPerson(ctx, env.actor(), addr, change); err != nil {
+				return fmt.Errorf("person set: %w", err)
+			}
 		}
+		if err := setProfile(ctx, env, addr, pc); err != nil {
+			return err
+		}
+		changes = append(changes, profileWords...)
 		fmt.Fprintf(env.io.Stdout, "updated %s: %s\n", addr, strings.Join(changes, " "))
 		return nil
 	}

@@ -28,6 +28,8 @@ type Config struct {
 	DKIM   DKIMConfig   `toml:"dkim"`
 	TLS    TLSConfig    `toml:"tls"`
 	Web    WebConfig    `toml:"web"`
+	// Network is relationships across the lists (serve_intros.go).
+	Network NetworkConfig `toml:"network"`
 
 	// Path is where it was read from ("" = embedded default); not a key.
 	Path string `toml:"-"`
@@ -252,7 +254,7 @@ func (c *Config) validate() error {
 	if err := c.validateTLS(); err != nil {
 		return err
 	}
-	return nil
+	return c.Network.validate()
 }
 
 // validateTLS checks [tls] and the IMAP listeners that depend on it:

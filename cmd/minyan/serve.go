@@ -197,6 +197,7 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 		return nil, err
 	}
 	s.startMaintenance(ctx, log)
+	s.startNetwork(ctx, cfg.Network.IntrosEvery.Duration, log)
 	s.socket = filepath.Join(cfg.Server.DataDir, "admin.sock")
 	if s.adminLn, err = listenAdmin(s.socket); err != nil {
 		return nil, err

@@ -104,6 +104,7 @@ var (
 	errUnauthorized = errors.New("unauthorized")
 	errReadOnly     = errors.New("this token may only read (its scope is read); make a write token with 'minyan api token create --scope write NAME'")
 	errThrottled    = errors.New("too many requests with a wrong token from this address; wait a minute")
+	errProfilesOff  = errors.New("this server keeps no profiles")
 )
 
 func (h *handler) wrap(fn func(w http.ResponseWriter, r *http.Request, a listserv.Actor) error) http.Handler {
@@ -596,6 +597,7 @@ type personJSON struct {
 	Name         string           `json:"name"`
 	GoodStanding bool             `json:"good_standing"`
 	Lists        []membershipJSON `json:"lists"`
+	Profile      *profileJSON     `json:"profile,omitempty"` // profile.go
 }
 
 type membershipJSON struct {
@@ -614,6 +616,9 @@ func (h *handler) person(w http.ResponseWriter, r *http.Request, a listserv.Acto
 	for _, mb := range mbs {
 		out.Lists = append(out.Lists, membershipJSON{List: mb.List, Role: string(mb.Role), Mode: string(mb.Mode), Status: string(mb.Status)})
 	}
+	if out.Profile, err = h.profileOf(r.Context(), a, p.Address); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -622,6 +627,7 @@ func (h *handler) person(w http.ResponseWriter, r *http.Request, a listserv.Acto
 type PatchPersonIn struct {
 	Name         *string `json:"name,omitempty"`
 	GoodStanding *bool   `json:"good_standing,omitempty"`
+	PatchProfileIn
 }
 
 func (h *handler) patchPerson(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
@@ -629,10 +635,19 @@ func (h *handler) patchPerson(w http.ResponseWriter, r *http.Request, a listserv
 	if err := decode(w, r, maxBody, &in); err != nil {
 		return err
 	}
-	if in.Name == nil && in.GoodStanding == nil {
-		return fmt.Errorf(`give "name" or "good_standing" to change: %w`, errBadRequest)
+	pc, err := in.change()
+	if err != nil {
+		return err
 	}
-	if err := h.core.SetPerson(r.Context(), a, r.PathValue("addr"), in.Name, in.GoodStanding); err != nil {
+	if in.Name == nil && in.GoodStanding == nil && pc.Empty() {
+		return fmt.Errorf(`give "name", "good_standing" or a profile field to change: %w`, errBadRequest)
+	}
+	if in.Name != nil || in.GoodStanding != nil {
+		if err := h.core.SetPerson(r.Context(), a, r.PathValue("addr"), in.Name, in.GoodStanding); err != nil {
+			return err
+		}
+	}
+	if err := h.setProfile(r.Context(), a, r.PathValue("addr"), pc); err != nil {
 		return err
 	}
 	return h.person(w, r, a)

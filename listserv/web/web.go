@@ -80,6 +80,9 @@ type Options struct {
 	// Limits are the rate limits of the forms that send mail; zero
 	// values take DefaultLimits.
 	Limits Limits
+	// People serves /me/profile, /people and the introductions' links
+	// (people.go); nil leaves them out.
+	People PeopleCore
 }
 
 // Limits bound how often the forms that send mail (join, sign-in) may be
@@ -153,6 +156,9 @@ func Handler(o Options) http.Handler {
 	mux.HandleFunc("POST /me/calendar", h.meCalendar)
 	mux.HandleFunc("GET /me/calendar.ics", h.calendarFeed)
 	h.volumeRoutes(mux)
+	if o.People != nil {
+		h.peopleRoutes(mux)
+	}
 	h.consoleRoutes(mux)
 	h.consoleModRoutes(mux)
 	h.alertRoutes(mux)
@@ -392,7 +398,7 @@ func (h *handler) signedIn(w http.ResponseWriter, r *http.Request) (Viewer, bool
 // sign-in, confirmation or unsubscribe link (whoever reads the log must
 // not be able to use them).
 func logPath(r *http.Request) string {
-	for _, pre := range []string{"/login/", "/confirm/", "/u/"} {
+	for _, pre := range []string{"/login/", "/confirm/", "/u/", "/intros/not-now/"} {
 		if strings.HasPrefix(r.URL.Path, pre) {
 			return pre + "…"
 		}
