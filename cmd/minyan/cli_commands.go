@@ -48,6 +48,8 @@ func commands() []*command {
 	out = append(out, archiveCommands()...)
 	out = append(out, dkimCommands()...)
 	out = append(out, apiCommands()...)
+	out = append(out, doctorCommands()...)
+	out = append(out, importCommands()...)
 	return append(out, tailCommands()...)
 }
 

@@ -49,6 +49,9 @@ type ServerConfig struct {
 	PublicURL       string `toml:"public_url"`
 	Timezone        string `toml:"timezone"`
 	MaxMessageBytes int64  `toml:"max_message_bytes"`
+	// BackupDir is where the operator's scheduled `minyan backup` files
+	// go; only `minyan doctor` reads it, to warn when the newest is old.
+	BackupDir string `toml:"backup_dir"`
 }
 
 // RelayConfig is the [relay] table: where outbound mail goes.
@@ -154,7 +157,7 @@ func LoadConfig(path string) (*Config, error) {
 		// folder with --config /etc/minyan/config.toml, data_dir = "./data"
 		// is still the daemon's data, never a new empty database here.
 		base := filepath.Dir(path)
-		for _, p := range []*string{&c.Server.DataDir, &c.DKIM.PrivateKey, &c.TLS.Cert, &c.TLS.Key} {
+		for _, p := range []*string{&c.Server.DataDir, &c.Server.BackupDir, &c.DKIM.PrivateKey, &c.TLS.Cert, &c.TLS.Key} {
 			if *p != "" && !filepath.IsAbs(*p) {
 				*p = filepath.Join(base, *p)
 			}

@@ -1,0 +1,4 @@
+package main
+
+// importCommands are the importers of other list servers' exports.
+func importCommands() []*command { return nil }
