@@ -196,7 +196,7 @@ func Handler(o Options) http.Handler {
 	h.volumeRoutes(mux)
 	h.consoleRoutes(mux)
 	h.consoleModRoutes(mux)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) })
+	mux.HandleFunc("/", h.notFoundOrMoved)
 	return secure(mux, h)
 }
 
