@@ -73,7 +73,8 @@ func readCSVRoster(r io.Reader, f Format, name string, cols csvColumns) (*Source
 		}
 		return -1
 	}
-	var email, nameCol, role, delivery, status int
+	var email, nameCol, role, delivery int
+	var status []int
 	header := false
 	for line := 1; ; line++ {
 		rec, err := cr.Read()
@@ -93,7 +94,13 @@ func readCSVRoster(r io.Reader, f Format, name string, cols csvColumns) (*Source
 				idx = map[string]int{}
 				continue
 			}
-			nameCol, role, delivery, status = find(cols.name), find(cols.role), find(cols.delivery), find(cols.status)
+			nameCol, role, delivery = find(cols.name), find(cols.role), find(cols.delivery)
+			status = nil
+			for _, n := range cols.status { // every status column counts
+				if i, ok := idx[n]; ok {
+					status = append(status, i)
+				}
+			}
 			header = true
 			continue
 		}
@@ -107,7 +114,10 @@ func readCSVRoster(r io.Reader, f Format, name string, cols csvColumns) (*Source
 		if addr == "" {
 			continue
 		}
-		st := strings.ToLower(get(status))
+		var st string
+		for _, i := range status {
+			st += " " + strings.ToLower(get(i))
+		}
 		if strings.Contains(st, "banned") {
 			src.unmapped("member", addr, "banned on the old list: not imported")
 			continue

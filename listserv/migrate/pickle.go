@@ -108,8 +108,11 @@ func (d *unpickler) readN(n uint64) ([]byte, error) {
 	if n > maxPickleItems {
 		return nil, fmt.Errorf("length %d too large", n)
 	}
-	b := make([]byte, n)
-	_, err := io.ReadFull(d.r, b)
+	// Read what is there rather than allocate what the length claims.
+	b, err := io.ReadAll(io.LimitReader(d.r, int64(n)))
+	if err == nil && uint64(len(b)) != n {
+		err = io.ErrUnexpectedEOF
+	}
 	return b, err
 }
 
@@ -157,7 +160,18 @@ func hashable(k any) (any, error) {
 	case *big.Int:
 		return v.String(), nil
 	case pyTuple:
-		return fmt.Sprint([]any(v)), nil
+		// Only tuples of scalars: Python refuses lists in keys, and a
+		// self-referencing value must not be walked.
+		parts := make([]string, len(v))
+		for i, it := range v {
+			switch it.(type) {
+			case nil, bool, int64, float64, string:
+				parts[i] = fmt.Sprintf("%T:%v", it, it)
+			default:
+				return nil, fmt.Errorf("unhashable tuple item %T", it)
+			}
+		}
+		return "(" + strings.Join(parts, ",") + ")", nil
 	}
 	return nil, fmt.Errorf("unhashable dict key %T", k)
 }
