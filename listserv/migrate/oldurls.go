@@ -131,3 +131,28 @@ func bareID(v string) string {
 	}
 	return ""
 }
+
+// ListNameFromMbox is the list's name from the List-Id of the first
+// readable message: <NAME.googlegroups.com> or <NAME.groups.io> give
+// NAME, lowercased.
+func ListNameFromMbox(r io.ReaderAt, size int64) (string, error) {
+	mr := listserv.NewMboxReader(io.NewSectionReader(r, 0, size), mboxScanLimit)
+	for i := 0; i < 10; i++ {
+		m, err := mr.Next()
+		if err != nil {
+			break
+		}
+		if m.Raw == nil {
+			continue
+		}
+		id := headerOf(m.Raw).Get("List-Id")
+		if a := strings.IndexByte(id, '<'); a >= 0 {
+			id = id[a+1:]
+		}
+		id, _, _ = strings.Cut(id, ">")
+		if name, _, ok := strings.Cut(strings.TrimSpace(id), "."); ok && name != "" {
+			return strings.ToLower(name), nil
+		}
+	}
+	return "", errors.New("no List-Id header tells the list's name")
+}
