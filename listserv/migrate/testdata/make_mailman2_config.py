@@ -18,7 +18,6 @@ without being a member.
 """
 import pickle
 import struct
-import time
 
 MARK, GLOBAL, OBJ, BUILD = b'(', b'c', b'o', b'b'
 SHORT_BINSTRING, BINSTRING = b'U', b'T'
@@ -114,7 +113,7 @@ def config():
         'nondigestable': 1,
         'data_version': 112,
         'created_at': 1420070400.0,
-        'last_post_time': time.mktime((2019, 3, 31, 12, 0, 0, 0, 0, 0)),
+        'last_post_time': 1554033600.0,
     }
 
 
