@@ -38,6 +38,8 @@ type fakeZone struct {
 	mu      sync.Mutex
 	records map[string][]dns.RR // key: lower-case FQDN + "/" + type
 	addr    string
+	// tcp counts queries over TCP (answers too long for a datagram).
+	tcp int
 }
 
 func (z *fakeZone) add(t *testing.T, rrs ...string) {
@@ -81,6 +83,10 @@ func (z *fakeZone) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	}
 	if _, udp := w.RemoteAddr().(*net.UDPAddr); udp {
 		m.Truncate(dns.MinMsgSize)
+	} else {
+		z.mu.Lock()
+		z.tcp++
+		z.mu.Unlock()
 	}
 	w.WriteMsg(m)
 }
@@ -231,6 +237,9 @@ func newDoctorSite(t *testing.T, smtpListen, httpListen string, httpBackend *url
 		doctorDomain+". MX 10 "+doctorMX+".",
 		doctorDomain+". A 127.0.0.1",
 		doctorDomain+`. TXT "v=spf1 mx -all"`,
+		// Apex TXT sets grow with verification tokens until the answer
+		// no longer fits a datagram.
+		doctorDomain+`. TXT "site-verification=`+strings.Repeat("x", 240)+`" "`+strings.Repeat("y", 200)+`"`,
 		doctorMX+". A 127.0.0.1",
 		doctorMX+`. TXT "v=spf1 a -all"`,
 		"1.0.0.127.in-addr.arpa. PTR "+doctorMX+".",
@@ -331,6 +340,13 @@ func TestDoctorCorrectZoneAllOK(t *testing.T) {
 	}
 	if code != 0 {
 		t.Errorf("exit status %d, want 0:\n%s", code, out)
+	}
+	// The apex TXT set does not fit a 512-byte datagram: the doctor
+	// asked again over TCP.
+	s.zone.mu.Lock()
+	defer s.zone.mu.Unlock()
+	if s.zone.tcp == 0 {
+		t.Error("no query came over TCP")
 	}
 }
 
