@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"minyan/listserv/web"
 )
 
 // defaultConfig is config.example.toml, embedded so `minyan serve` runs
@@ -195,6 +197,9 @@ func (c *Config) validate() error {
 		if _, _, err := net.SplitHostPort(r); err != nil {
 			return fmt.Errorf("server.resolver: %q must be empty (the system's DNS), \"off\", or host:port such as 127.0.0.1:53", r)
 		}
+	}
+	if _, err := web.ParseProxies(c.Web.TrustedProxies); err != nil {
+		return fmt.Errorf("web.trusted_proxies: %w (give addresses such as \"127.0.0.1\" or networks such as \"10.0.0.0/8\")", err)
 	}
 	if s.SMTPListen == "" && s.LMTPListen == "" {
 		return errors.New("server.smtp_listen and server.lmtp_listen are both empty: minyan would receive no mail")

@@ -179,3 +179,16 @@ func TestCaddyfileProxiesToHTTPListen(t *testing.T) {
 		t.Errorf("the Caddyfile should proxy to the default http_listen %s", cfg.Server.HTTPListen)
 	}
 }
+
+func TestTrustedProxiesConfig(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.toml")
+	os.WriteFile(path, []byte("[web]\ntrusted_proxies = [\"127.0.0.1\", \"::1\", \"10.0.0.0/8\"]\n"), 0o600)
+	if _, err := LoadConfig(path); err != nil {
+		t.Errorf("good proxies refused: %v", err)
+	}
+	os.WriteFile(path, []byte("[web]\ntrusted_proxies = [\"localhost\"]\n"), 0o600)
+	if _, err := LoadConfig(path); err == nil || !strings.Contains(err.Error(), "web.trusted_proxies") {
+		t.Errorf("a host name was accepted: %v", err)
+	}
+}

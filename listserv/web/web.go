@@ -42,6 +42,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -122,6 +123,9 @@ type Options struct {
 	// Limits are the rate limits of the forms that send mail; zero
 	// values take DefaultLimits.
 	Limits Limits
+	// TrustedProxies are reverse proxies whose X-Forwarded-For names the
+	// client ([web] trusted_proxies; see proxy.go).
+	TrustedProxies []netip.Prefix
 }
 
 // Limits bound how often the forms that send mail (join, sign-in) may be
@@ -197,7 +201,7 @@ func Handler(o Options) http.Handler {
 	h.consoleRoutes(mux)
 	h.consoleModRoutes(mux)
 	mux.HandleFunc("/", h.notFoundOrMoved)
-	return secure(mux, h)
+	return behindProxies(o.TrustedProxies, secure(mux, h))
 }
 
 type handler struct {
