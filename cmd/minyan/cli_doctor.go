@@ -163,6 +163,7 @@ func (d *doctor) run(ctx context.Context) []checkResult {
 	add(d.checkPTR(ctx)...)
 	add(d.checkHELO(ctx)...)
 	add(d.checkHTTPS(ctx))
+	add(d.checkProxy())
 	add(d.checkListeners()...)
 	add(d.checkDataDir()...)
 	add(d.checkClock())
@@ -567,6 +568,21 @@ func (d *doctor) checkHTTPS(ctx context.Context) checkResult {
 		return warnResult("https", "%s answers /healthz, but its certificate expires %s (renewal failing?)", pub, cert.NotAfter.UTC().Format(time.RFC3339))
 	}
 	return okResult("https", "%s answers /healthz; certificate for %s valid until %s", pub, u.Hostname(), cert.NotAfter.UTC().Format("2006-01-02"))
+}
+
+// checkProxy: public_url on https while minyan itself serves plain
+// HTTP on loopback means a proxy in front; without trusted_proxies its
+// rate limits would count every visitor as the proxy.
+func (d *doctor) checkProxy() checkResult {
+	host, _, _ := net.SplitHostPort(d.cfg.Server.HTTPListen)
+	behind := strings.HasPrefix(d.cfg.Server.PublicURL, "https://") && isLocalHost(host)
+	switch {
+	case behind && len(d.cfg.Web.TrustedProxies) == 0:
+		return warnResult("proxy", "a proxy serves public_url, but [web] trusted_proxies is empty: the form rate limits count all visitors as one (set it to [\"127.0.0.1\", \"::1\"])")
+	case behind:
+		return okResult("proxy", "clients are named by X-Forwarded-For from %s", strings.Join(d.cfg.Web.TrustedProxies, ", "))
+	}
+	return okResult("proxy", "no proxy in front of http_listen %s", d.cfg.Server.HTTPListen)
 }
 
 // checkListeners connects to every configured listener.

@@ -263,6 +263,9 @@ address = %q
 [dkim]
 selector = "minyan"
 private_key = "dkim.pem"
+
+[web]
+trusted_proxies = ["127.0.0.1"]
 `, doctorDomain, smtpListen, httpListen, doctorDomain, frontPort, relay)
 	if err := os.WriteFile(s.cfgPath, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
@@ -333,7 +336,7 @@ func TestDoctorCorrectZoneAllOK(t *testing.T) {
 			t.Errorf("%s %s: %s", r[0], r[1], r[2])
 		}
 	}
-	for _, c := range []string{"mx", "spf", "dkim", "dmarc", "ptr", "helo", "spf-helo", "https", "listen-smtp", "listen-http", "data-dir", "dkim-key", "clock", "backup"} {
+	for _, c := range []string{"mx", "spf", "dkim", "dmarc", "ptr", "helo", "spf-helo", "https", "proxy", "listen-smtp", "listen-http", "data-dir", "dkim-key", "clock", "backup"} {
 		if !seen[c] {
 			t.Errorf("no %s line in:\n%s", c, out)
 		}
