@@ -18,6 +18,7 @@ import (
 
 	"blitiri.com.ar/go/spf"
 
+	"minyan/listserv/auth"
 	"minyan/listserv/outbox/deliver"
 )
 
@@ -78,7 +79,8 @@ const (
 // doctor holds what the checks need.
 type doctor struct {
 	cfg *Config
-	dns *doctorDNS
+	// dns answers every lookup; doctorDNS asks one server directly.
+	dns auth.Resolver
 	// publicIPs are this host's addresses as the world sees them: from
 	// --public-ip, else the global addresses of its interfaces.
 	publicIPs []net.IP
