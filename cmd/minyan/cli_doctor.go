@@ -101,7 +101,7 @@ func doctorCommands() []*command {
 		{name: "doctor", args: "[--dns HOST:PORT] [--public-ip IP,...] [--ca-file FILE] [--timeout D]",
 			summary: "check DNS, certificate, listeners, permissions, clock and backups as the world sees them (ok|warn|fail<TAB>CHECK<TAB>DETAIL)",
 			setup:   setupDoctor},
-		{name: "healthcheck", summary: "exit 0 when the daemon's http_listen answers /healthz (for container HEALTHCHECK)",
+		{name: "healthcheck", args: "[--timeout D]", summary: "exit 0 when the daemon's http_listen answers /healthz (for container HEALTHCHECK)",
 			setup: setupHealthcheck},
 	}
 }
@@ -112,7 +112,7 @@ func setupDoctor(fs *flag.FlagSet) action {
 	server := fs.String("dns", "", "ask the DNS server at `HOST:PORT` (default: the first nameserver in /etc/resolv.conf)")
 	ips := fs.String("public-ip", "", "this host's public `IP` addresses, comma-separated (default: its interfaces' global addresses; needed behind NAT)")
 	caFile := fs.String("ca-file", "", "also trust the CA certificates in `FILE` (PEM) for public_url, e.g. a private PKI")
-	timeout := fs.Duration("timeout", 5*time.Second, "bound on each network check")
+	timeout := fs.Duration("timeout", 5*time.Second, "give up on each network check after `D`")
 	return func(ctx context.Context, env *cmdEnv, _ []string) error {
 		d := &doctor{cfg: env.app.Cfg, timeout: *timeout, now: time.Now}
 		var err error
