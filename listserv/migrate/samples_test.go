@@ -2,7 +2,9 @@ package migrate
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,5 +97,39 @@ func TestMailman2FixtureIsGenerated(t *testing.T) {
 	want, _ := os.ReadFile("testdata/mailman2-config.pck")
 	if !bytes.Equal(got, want) {
 		t.Error("testdata/mailman2-config.pck differs from what make_mailman2_config.py writes; run it in testdata")
+	}
+}
+
+// The Mailman 3 REST answers the test server gives, as samples.
+func TestMailman3Samples(t *testing.T) {
+	roster := append(migratetest.Roster()[:4], migratetest.Roster()[100])
+	srv := mailmanREST(t, roster)
+	for name, path := range map[string]string{
+		"mailman3-list.json":          "/3.1/lists/readers@lists.example.org",
+		"mailman3-config.json":        "/3.1/lists/readers.lists.example.org/config",
+		"mailman3-roster-member.json": "/3.1/lists/readers.lists.example.org/roster/member?count=500&page=1",
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.SetBasicAuth("restadmin", "restpass")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		err = json.NewDecoder(resp.Body).Decode(&v)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.MarshalIndent(v, "", "    ")
+		want = append(want, '\n')
+		file := filepath.Join("testdata", name)
+		if *updateSamples {
+			os.WriteFile(file, want, 0o644)
+			continue
+		}
+		if got, err := os.ReadFile(file); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s differs from the test server's answer (%v); run with -update-samples", file, err)
+		}
 	}
 }
