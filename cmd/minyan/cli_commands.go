@@ -62,6 +62,8 @@ func commands() []*command {
 	out = append(out, apiCommands()...)
 	out = append(out, alertCommands()...)
 	out = append(out, peopleCommands()...)
+	out = append(out, doctorCommands()...)
+	out = append(out, importCommands()...)
 	return append(out, tailCommands()...)
 }
 

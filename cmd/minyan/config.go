@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"minyan/listserv/web"
 )
 
 // defaultConfig is config.example.toml, embedded so `minyan serve` runs
@@ -56,6 +58,9 @@ type ServerConfig struct {
 	// check slows every start and command (`serve --skip-check` for one
 	// start).
 	SkipStoreCheck bool `toml:"skip_store_check"`
+	// BackupDir is where the operator's scheduled `minyan backup` files
+	// go; only `minyan doctor` reads it, to warn when the newest is old.
+	BackupDir string `toml:"backup_dir"`
 }
 
 // RelayConfig is the [relay] table: where outbound mail goes.
@@ -161,7 +166,7 @@ func LoadConfig(path string) (*Config, error) {
 		// folder with --config /etc/minyan/config.toml, data_dir = "./data"
 		// is still the daemon's data, never a new empty database here.
 		base := filepath.Dir(path)
-		for _, p := range []*string{&c.Server.DataDir, &c.DKIM.PrivateKey, &c.TLS.Cert, &c.TLS.Key} {
+		for _, p := range []*string{&c.Server.DataDir, &c.Server.BackupDir, &c.DKIM.PrivateKey, &c.TLS.Cert, &c.TLS.Key} {
 			if *p != "" && !filepath.IsAbs(*p) {
 				*p = filepath.Join(base, *p)
 			}
@@ -199,6 +204,9 @@ func (c *Config) validate() error {
 		if _, _, err := net.SplitHostPort(r); err != nil {
 			return fmt.Errorf("server.resolver: %q must be empty (the system's DNS), \"off\", or host:port such as 127.0.0.1:53", r)
 		}
+	}
+	if _, err := web.ParseProxies(c.Web.TrustedProxies); err != nil {
+		return fmt.Errorf("web.trusted_proxies: %w (give addresses such as \"127.0.0.1\" or networks such as \"10.0.0.0/8\")", err)
 	}
 	if s.SMTPListen == "" && s.LMTPListen == "" {
 		return errors.New("server.smtp_listen and server.lmtp_listen are both empty: minyan would receive no mail")

@@ -79,7 +79,7 @@ func run(ctx context.Context, args []string, pe processEnv) int {
 		printHelp(pe.stdout, "")
 		return 0
 	}
-	cmd, _, pos, err := parseCommand(rest)
+	cmd, act, pos, err := parseCommand(rest)
 	var help helpRequest
 	if errors.As(err, &help) {
 		printHelp(pe.stdout, help.topic)
@@ -107,6 +107,16 @@ func run(ctx context.Context, args []string, pe processEnv) int {
 	cfg, err := LoadConfig(path)
 	if err != nil {
 		return reportError(pe.stderr, err)
+	}
+	if runsWithoutStore(cmd.name) {
+		// Checks of the deployment run here, beside the daemon, and
+		// never open the store the daemon holds.
+		log := slog.New(slog.NewTextHandler(pe.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		env := &cmdEnv{cmd: cmd, app: &App{Cfg: cfg, Log: log}, io: localIO(pe.stdin, pe.stdout, pe.stderr, noProgress{})}
+		if err := act(ctx, env, pos); err != nil {
+			return reportError(pe.stderr, err)
+		}
+		return 0
 	}
 	if cmd.name == "serve" {
 		fs := flag.NewFlagSet("serve", flag.ContinueOnError)

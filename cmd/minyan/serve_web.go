@@ -21,6 +21,9 @@ type WebConfig struct {
 	Admins []string `toml:"admins"`
 	// Archive turns on the web archive, search and resource hub.
 	Archive bool `toml:"archive"`
+	// TrustedProxies are the reverse proxies in front (Caddy): requests
+	// from them count as coming from the client they name.
+	TrustedProxies []string `toml:"trusted_proxies"`
 }
 
 // webCore is the domain as the web sees it: the list service and the
@@ -49,9 +52,11 @@ func (c webCore) CalendarFeed(addr string) ([]byte, error) { return c.sched.Cale
 // in startScheduler) takes over the RSVP reply handler.
 func webHandler(cfg *Config, svc *listserv.Service, st *store.Store, reg prometheus.Gatherer, clock listserv.Clock, log *slog.Logger) http.Handler {
 	sched := digest.New(svc, st, digest.Options{Logger: log})
+	proxies, _ := web.ParseProxies(cfg.Web.TrustedProxies) // checked by LoadConfig
 	return web.Handler(web.Options{
 		Core: webCore{Service: svc, sched: sched}, Gatherer: reg, Logger: log,
 		PublicURL: cfg.Server.PublicURL, Admins: cfg.Web.Admins, Archive: cfg.Web.Archive,
 		TemplateDir: filepath.Join(cfg.Server.DataDir, "templates"), Now: clock.Now, People: svc,
+		TrustedProxies: proxies,
 	})
 }

@@ -41,6 +41,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -83,6 +84,9 @@ type Options struct {
 	// People serves /me/profile, /people and the introductions' links
 	// (people.go); nil leaves them out.
 	People PeopleCore
+	// TrustedProxies are reverse proxies whose X-Forwarded-For names the
+	// client ([web] trusted_proxies; see proxy.go).
+	TrustedProxies []netip.Prefix
 }
 
 // Limits bound how often the forms that send mail (join, sign-in) may be
@@ -162,8 +166,8 @@ func Handler(o Options) http.Handler {
 	h.consoleRoutes(mux)
 	h.consoleModRoutes(mux)
 	h.alertRoutes(mux)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) })
-	return secure(mux, h)
+	mux.HandleFunc("/", h.notFoundOrMoved)
+	return behindProxies(o.TrustedProxies, secure(mux, h))
 }
 
 type handler struct {
