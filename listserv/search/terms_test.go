@@ -187,3 +187,54 @@ func TestTermsCountStops(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
+
+// BenchmarkDateSearch is one page of hits, newest first, over 20,000
+// posts shaped like the archive benchmark's, from the word index and
+// from bleve (which visits, dates and scores every hit).
+//
+//	go test ./listserv/search -run '^$' -bench DateSearch
+func BenchmarkDateSearch(b *testing.B) {
+	idx := benchIndex(b, 20_000)
+	terms, _, err := OpenTerms(filepath.Join(b.TempDir(), "terms.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer terms.Close()
+	topics := []string{"chevruta pairing", "budget review", "zebra crossing", "study guide", "curriculum draft", "shabbat dinner", "retreat planning", "volunteer roster"}
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	var docs []Doc
+	for i := 1; i <= 20_000; i++ {
+		thread := (i-1)/5*5 + 1
+		topic := topics[(thread/5)%len(topics)]
+		docs = append(docs, Doc{List: "big", Seq: uint64(i), Subject: fmt.Sprintf("Re: %s %d", topic, thread),
+			From: fmt.Sprintf("User %d user%d@example.org", i%300, i%300),
+			Body: fmt.Sprintf("Thoughts on the %s, message %d. We should meet about the %s and share notes.\nSee https://example.net/doc/%d for the plan #guides #week%d\n", topic, i, topic, i%2000, i%52),
+			Date: t0.Add(time.Duration(i) * 5 * time.Minute)})
+	}
+	if err := terms.Put("big", docs, Mark{UIDValidity: 1, Seq: 20_000}); err != nil {
+		b.Fatal(err)
+	}
+	var qs []Query
+	for _, s := range []string{"the", "budget", "zebra -budget", "from:user7", "curriculum draft", "after:2025-02-01 before:2025-02-10"} {
+		q, err := ParseQuery(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		qs = append(qs, q)
+	}
+	ctx := context.Background()
+	b.Run("terms", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			if _, err := terms.Search(ctx, qs[i%len(qs)], []string{"big"}, 0, 20, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("bleve", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			if _, err := idx.search(ctx, qs[i%len(qs)], []string{"big"}, 0, 20, ByDate); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
