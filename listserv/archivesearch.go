@@ -123,7 +123,12 @@ func (s *Service) IndexArchive(ctx context.Context, dataDir, list string, progre
 	if err == nil && n >= compactAfter {
 		err = ix.Index().Compact(ctx)
 	}
-	return n, errors.Join(err, ix.Index().Close(), ix.Hub().Close(), ix.Terms().Close())
+	err = errors.Join(err, ix.Index().Close(), ix.Hub().Close(), ix.Terms().Close())
+	if err == nil && n >= compactAfter {
+		// Closed, so nothing reads it while it is rewritten.
+		err = search.CompactTerms(search.TermsPath(dataDir))
+	}
+	return n, err
 }
 
 // compactAfter is how many posts a catch-up must index for the index to

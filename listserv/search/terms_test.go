@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -237,4 +238,73 @@ func BenchmarkDateSearch(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestCompactTerms: after an import the word index is rewritten smaller
+// and answers the same; numbers are left to bleve.
+func TestCompactTerms(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "terms.db")
+	terms, _, err := OpenTerms(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	var docs []Doc
+	for i := 1; i <= 5000; i++ {
+		docs = append(docs, Doc{List: "big", Seq: uint64(i), Subject: fmt.Sprintf("topic %d", i/5), From: fmt.Sprintf("User u%d@example.org", i%30),
+			Body: fmt.Sprintf("w%d w%d and message %d", i%37, i%101, i), Date: t0.Add(time.Duration(i) * 5 * time.Minute)})
+		if len(docs) == 500 {
+			if err := terms.Put("big", docs, Mark{UIDValidity: 1, Seq: uint64(i)}); err != nil {
+				t.Fatal(err)
+			}
+			docs = docs[:0]
+		}
+	}
+	ctx := context.Background()
+	var qs []Query
+	for _, s := range []string{"w3", "w5 w7", "and -w3", "from:u7", "after:2025-01-05 before:2025-01-08 and"} {
+		q, _ := ParseQuery(s)
+		qs = append(qs, q)
+	}
+	var before []DateResult
+	for _, q := range qs {
+		r, err := terms.Search(ctx, q, []string{"big"}, 0, 50, nil)
+		if err != nil || r.Total == 0 {
+			t.Fatalf("%+v: %v %+v", q, err, r)
+		}
+		before = append(before, r)
+	}
+	q, _ := ParseQuery("message 77")
+	if _, err := terms.Search(ctx, q, []string{"big"}, 0, 50, nil); !errors.Is(err, errFallback) {
+		t.Errorf("a number: %v, want it left to bleve", err)
+	}
+	terms.Close()
+	size := func() int64 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	was := size()
+	if err := CompactTerms(path); err != nil {
+		t.Fatal(err)
+	}
+	if now := size(); now >= was {
+		t.Errorf("compacting left %d bytes of %d", now, was)
+	}
+	terms, rebuilt, err := OpenTerms(path)
+	if err != nil || rebuilt {
+		t.Fatalf("reopen: rebuilt %v %v", rebuilt, err)
+	}
+	defer terms.Close()
+	for i, q := range qs {
+		r, err := terms.Search(ctx, q, []string{"big"}, 0, 50, nil)
+		if err != nil || !slices.Equal(r.Refs, before[i].Refs) || r.Total != before[i].Total {
+			t.Errorf("%+v after compacting: %v %d, was %d", q, err, r.Total, before[i].Total)
+		}
+	}
+	if m, _ := terms.Mark("big"); m.Seq != 5000 {
+		t.Errorf("mark %+v", m)
+	}
 }
