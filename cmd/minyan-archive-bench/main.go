@@ -365,7 +365,6 @@ func startMinyan(bin, dir, mbox string, n int) (*server, error) {
 		return nil, err
 	}
 	s := &server{name: "minyan", base: "http://" + addr, importTime: time.Since(start)}
-	s.diskMiB = duMiB(filepath.Join(d, "data"))
 	s.cmd = exec.Command(bin, "serve", "--config", cfg)
 	logf, err := os.Create(filepath.Join(d, "serve.log"))
 	if err != nil {
@@ -378,6 +377,9 @@ func startMinyan(bin, dir, mbox string, n int) (*server, error) {
 	if err := waitHTTP(s.base + "/search?q=zebra"); err != nil {
 		return s, fmt.Errorf("minyan serve: %w (see %s)", err, logf.Name())
 	}
+	// At rest: the search index drops the segments its last merge
+	// replaced when it is opened again.
+	s.diskMiB = duMiB(filepath.Join(d, "data"))
 	mid, th := n/2, (n/2-1)/5*5+1
 	s.paths = map[string]string{
 		"message": fmt.Sprintf("/lists/big/m/%d", mid),
