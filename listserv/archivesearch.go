@@ -182,7 +182,7 @@ const (
 
 // snippetScan bounds how much of a post's text a snippet looks through
 // for the matched words: a very large post costs no more than this.
-const snippetScan = 64 << 10
+const snippetScan = 16 << 10
 
 // Search runs a full-text search over the archives a may read (only
 // list's, when list is not ""), returning page (from 1) of the hits,
@@ -254,11 +254,8 @@ func (s *Service) SearchOrdered(ctx context.Context, a Actor, query, list string
 			if err != nil {
 				return err
 			}
-			p := search.Parse(raw)
+			p := search.ParseText(raw, snippetScan)
 			text := p.Body()
-			if len(text) > snippetScan {
-				text = text[:snippetScan]
-			}
 			hit = &SearchHit{
 				List: r.List, Seq: r.Seq, Thread: m.Thread, Subject: m.Subject,
 				Author: displayName(m), Date: m.Archived,

@@ -3,11 +3,14 @@ package listserv
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"minyan/store"
 )
 
 // TestSearchFarDates: dates bleve cannot hold (before 1678, after 2262)
@@ -142,5 +145,32 @@ func TestSearchLargePostSnippet(t *testing.T) {
 	}
 	if len(res.Hits[0].Snippet) == 0 || !strings.HasPrefix(res.Hits[0].Snippet[0].Text, "lorem ipsum") {
 		t.Errorf("snippet %+v", res.Hits[0].Snippet)
+	}
+}
+
+// BenchmarkSearchLargePosts is a page of 20 hits that are 2 MB posts
+// each (a search page cost seconds of CPU when snippets read whole posts).
+func BenchmarkSearchLargePosts(b *testing.B) {
+	st, err := store.Open(b.TempDir(), time.Second)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	s := New(st, Options{Domain: "lists.example.org", PublicURL: "http://127.0.0.1", Logger: slog.New(slog.DiscardHandler)})
+	ctx := context.Background()
+	if _, err := s.CreateList(ctx, Operator(DoorCLI), "lab", "discussion", "", ""); err != nil {
+		b.Fatal(err)
+	}
+	_, sync := startSearch(b, s)
+	filler := strings.Repeat("lorem ipsum dolor sit amet needle\n", 2<<20/34)
+	for range 20 {
+		archivePost(b, s, "lab", "From: a@example.org\nSubject: big report\n\n"+filler)
+	}
+	sync("lab")
+	for b.Loop() {
+		res, err := s.Search(ctx, Operator(DoorCLI), "needle", "", 1)
+		if err != nil || len(res.Hits) != 20 {
+			b.Fatalf("%d hits, %v", len(res.Hits), err)
+		}
 	}
 }

@@ -83,7 +83,7 @@ func (x *Indexer) hasPhrases(r Ref, phrases [][]string) (bool, error) {
 		if err != nil {
 			return err
 		}
-		p := Parse(raw)
+		p := ParseText(raw, maxTextBytes)
 		fields = [][]string{x.terms.termList(m.Subject), x.terms.termList(m.FromName + " " + m.From),
 			x.terms.termList(IndexText(p.Body()))}
 		return nil
