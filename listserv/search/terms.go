@@ -498,11 +498,30 @@ func (t *Terms) Search(ctx context.Context, q Query, lists []string, skip, size 
 				musts = append(musts, loadShards(c, g.kind, term))
 			}
 		}
-		inLists := listShards(c, lists)
 		// The shards every posting list has, newest first; the smallest
-		// list drives.
+		// word's list drives, and the lists' shards are read only there.
 		slices.SortFunc(musts, func(a, b shards) int { return len(a) - len(b) })
-		keys := shardKeys(inLists, musts, p.lo>>16, p.hi>>16)
+		var (
+			keys    []uint16
+			inLists map[uint16][][]byte
+		)
+		if len(musts) > 0 {
+			post := tx.Bucket(termsPost)
+			inLists = map[uint16][][]byte{}
+			for _, k := range shardKeys(musts[0], musts[1:], p.lo>>16, p.hi>>16) {
+				for _, l := range lists {
+					if v := post.Get(postingKey(kindList, l, k)); v != nil {
+						inLists[k] = append(inLists[k], v)
+					}
+				}
+				if len(inLists[k]) > 0 {
+					keys = append(keys, k)
+				}
+			}
+		} else {
+			inLists = listShards(c, lists)
+			keys = shardKeys(inLists, nil, p.lo>>16, p.hi>>16)
+		}
 		var nots [][]shards
 		for _, g := range p.not {
 			var gs []shards
@@ -517,6 +536,21 @@ func (t *Terms) Search(ctx context.Context, q Query, lists []string, skip, size 
 				if err := ctx.Err(); err != nil {
 					return err
 				}
+			}
+			inner := int64(k) != p.lo>>16 && int64(k) != p.hi>>16
+			if len(res.Refs) >= size && inner && len(nots) == 0 && len(musts) == 1 && len(inLists[k]) == 1 {
+				// Only counting now, one word in one list: no need to
+				// build the intersection.
+				n, err := andCardinality(inLists[k][0], musts[0][k])
+				if err != nil {
+					return err
+				}
+				res.Total += n
+				if res.Total > CountLimit && i < len(keys)-1 {
+					res.More = true
+					return nil
+				}
+				continue
 			}
 			bm, err := shardMatches(k, inLists[k], musts, nots)
 			if err != nil {
@@ -577,36 +611,38 @@ func listShards(c *bolt.Cursor, lists []string) map[uint16][][]byte {
 	return out
 }
 
-// shardKeys are the shards from lo to hi that lists and every one of
+// shardKeys are the shards from lo to hi that drive and every one of
 // musts have, newest first.
-func shardKeys(lists map[uint16][][]byte, musts []shards, lo, hi int64) []uint16 {
+func shardKeys[V any](drive map[uint16]V, musts []shards, lo, hi int64) []uint16 {
 	var keys []uint16
-	add := func(k uint16) {
+next:
+	for k := range drive {
 		if int64(k) < lo || int64(k) > hi {
-			return
-		}
-		if _, ok := lists[k]; !ok {
-			return
+			continue
 		}
 		for _, m := range musts {
 			if _, ok := m[k]; !ok {
-				return
+				continue next
 			}
 		}
 		keys = append(keys, k)
 	}
-	if len(musts) > 0 && len(musts[0]) < len(lists) {
-		for k := range musts[0] {
-			add(k)
-		}
-	} else {
-		for k := range lists {
-			add(k)
-		}
-	}
 	slices.Sort(keys)
 	slices.Reverse(keys)
 	return keys
+}
+
+// andCardinality counts the posts in both posting lists.
+func andCardinality(a, b []byte) (int, error) {
+	x, err := bitmapOf(a)
+	if err != nil {
+		return 0, err
+	}
+	y, err := bitmapOf(b)
+	if err != nil {
+		return 0, err
+	}
+	return int(x.AndCardinality(y)), nil
 }
 
 // shardMatches is the posts of shard k in the lists, with every must
