@@ -82,14 +82,15 @@ func (s *Service) RedactMessage(ctx context.Context, a Actor, list string, seq u
 		if !ok {
 			return denied(tx, l, a)
 		}
-		if _, err := tx.RedactArchived(l.Name, seq, store.Redaction{By: a.String(), Reason: reason, At: s.clock.Now().UTC()}); err != nil {
+		meta, err := tx.RedactArchived(l.Name, seq, store.Redaction{By: a.String(), Reason: reason, At: s.clock.Now().UTC()})
+		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return fmt.Errorf("%s has no message %d (or it was removed already): %w", l.Name, seq, ErrNoMessage)
 			}
 			return err
 		}
 		tx.OnCommit(func() {
-			s.dropThreadCache(l.Name)
+			s.threadsRedacted(l.Name, seq, meta.Thread)
 			s.events.send(ArchiveEvent{List: l.Name, Seq: seq, Kind: ArchiveRedacted})
 		})
 		return nil

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +22,7 @@ import (
 // value is ready to use.
 type archiveState struct {
 	search atomic.Pointer[search.Indexer]
+	gate   searchGate
 
 	mu      sync.Mutex
 	threads map[string]*threadCache
@@ -28,6 +31,10 @@ type archiveState struct {
 // ErrSearchOff answers a search while the index is not open (the daemon
 // is starting, or the command line runs without it).
 var ErrSearchOff = errors.New("search is not available right now; try again in a minute")
+
+// ErrSearchBusy answers a search when as many are running and waiting
+// as the server takes; the person may try again in a moment.
+var ErrSearchBusy = errors.New("many people are searching right now; please try again in a few seconds")
 
 // ErrBadQuery wraps what is wrong with a search someone typed.
 var ErrBadQuery = errors.New("the search could not be understood")
@@ -58,7 +65,7 @@ func (s *Service) StartSearch(ctx context.Context, dataDir string) (stop func() 
 		cancel()
 		<-done
 		s.archive.search.CompareAndSwap(ix, nil)
-		return errors.Join(ix.Index().Close(), ix.Hub().Close())
+		return errors.Join(ix.Index().Close(), ix.Hub().Close(), ix.Terms().Close())
 	}, nil
 }
 
@@ -84,7 +91,17 @@ func openIndexer(st *store.Store, dataDir string, log interface {
 	if rebuilt {
 		log.Warn("the resource hub could not be read; rebuilding it from the archive", "file", hubFile)
 	}
-	return search.NewIndexer(st, idx, hub, nil), nil
+	termsFile := search.TermsPath(dataDir)
+	terms, rebuilt, err := search.OpenTerms(termsFile)
+	if err != nil {
+		idx.Close()
+		hub.Close()
+		return nil, err
+	}
+	if rebuilt {
+		log.Warn("the search word index could not be read; rebuilding it from the archive", "file", termsFile)
+	}
+	return search.NewIndexer(st, idx, hub, terms, nil), nil
 }
 
 // IndexArchive brings list's search index and hub up to date now, with
@@ -106,7 +123,12 @@ func (s *Service) IndexArchive(ctx context.Context, dataDir, list string, progre
 	if err == nil && n >= compactAfter {
 		err = ix.Index().Compact(ctx)
 	}
-	return n, errors.Join(err, ix.Index().Close(), ix.Hub().Close())
+	err = errors.Join(err, ix.Index().Close(), ix.Hub().Close(), ix.Terms().Close())
+	if err == nil && n >= compactAfter {
+		// Closed, so nothing reads it while it is rewritten.
+		err = search.CompactTerms(search.TermsPath(dataDir))
+	}
+	return n, err
 }
 
 // compactAfter is how many posts a catch-up must index for the index to
@@ -133,22 +155,49 @@ type SearchHit struct {
 
 // SearchResults is one page of a search.
 type SearchResults struct {
-	Query   string
-	Hits    []SearchHit
-	Total   int
-	Page    int
-	PerPage int
+	Query string
+	Hits  []SearchHit
+	// Total counts the hits; with More there are more than Total (the
+	// count stops at search.CountLimit); with Estimate it may count a
+	// few posts that have a phrase's words but not in its order.
+	Total    int
+	More     bool
+	Estimate bool
+	Page     int
+	PerPage  int
+	Order    SearchOrder
 	// Lists are the archives searched (the viewer's readable ones, or
 	// the one asked for).
 	Lists []string
 }
 
+// SearchOrder is the order of hits: newest first, or best match first.
+type SearchOrder = search.Order
+
+// The orders of a search.
+const (
+	SearchByDate      = search.ByDate
+	SearchByRelevance = search.ByRelevance
+)
+
+// snippetScan bounds how much of a post's text a snippet looks through
+// for the matched words: a very large post costs no more than this.
+const snippetScan = 16 << 10
+
 // Search runs a full-text search over the archives a may read (only
 // list's, when list is not ""), returning page (from 1) of the hits,
-// best first. A list a may not read answers ErrNotFound; a malformed
+// newest first. A list a may not read answers ErrNotFound; a malformed
 // query answers an error wrapping ErrBadQuery with the reason.
 func (s *Service) Search(ctx context.Context, a Actor, query, list string, page int) (SearchResults, error) {
-	res := SearchResults{Query: query, Page: max(page, 1), PerPage: SearchPerPage}
+	return s.SearchOrdered(ctx, a, query, list, page, SearchByDate)
+}
+
+// SearchOrdered is Search in the order asked for. At most a few searches
+// run at once and a few more wait their turn (ErrSearchBusy beyond);
+// ctx ending (the person left) stops the search and the snippets.
+func (s *Service) SearchOrdered(ctx context.Context, a Actor, query, list string, page int, order SearchOrder) (SearchResults, error) {
+	ctx = ctxOr(ctx)
+	res := SearchResults{Query: query, Page: max(page, 1), PerPage: SearchPerPage, Order: order}
 	ix := s.archive.search.Load()
 	if ix == nil {
 		return res, ErrSearchOff
@@ -177,21 +226,26 @@ func (s *Service) Search(ctx context.Context, a Actor, query, list string, page 
 	if q.Empty() || len(names) == 0 {
 		return res, nil
 	}
-	if err := ctx.Err(); err != nil {
-		return res, err
-	}
-	found, err := ix.Index().Search(q, names, (res.Page-1)*SearchPerPage, SearchPerPage)
+	release, err := s.archive.gate.enter(ctx, s.searchLimits())
 	if err != nil {
 		return res, err
 	}
-	res.Total = int(found.Total)
+	defer release()
+	found, err := ix.Search(ctx, q, names, (res.Page-1)*SearchPerPage, SearchPerPage, order)
+	if err != nil {
+		return res, err
+	}
+	res.Total, res.More, res.Estimate = found.Total, found.More, found.Estimate
 	terms := q.Terms()
-	err = s.st.View(func(tx *store.Tx) error {
-		for _, r := range found.Refs {
+	for _, r := range found.Refs {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		var hit *SearchHit
+		err := s.st.View(func(tx *store.Tx) error {
 			m, err := tx.ArchiveMeta(r.List, r.Seq)
 			if errors.Is(err, store.ErrNotFound) {
-				res.Total--
-				continue // redacted since it was indexed
+				return nil // redacted since it was indexed
 			}
 			if err != nil {
 				return err
@@ -200,16 +254,121 @@ func (s *Service) Search(ctx context.Context, a Actor, query, list string, page 
 			if err != nil {
 				return err
 			}
-			p := search.Parse(raw)
-			res.Hits = append(res.Hits, SearchHit{
+			p := search.ParseText(raw, snippetScan)
+			text := p.Body()
+			hit = &SearchHit{
 				List: r.List, Seq: r.Seq, Thread: m.Thread, Subject: m.Subject,
 				Author: displayName(m), Date: m.Archived,
-				Snippet: search.Snippet(search.IndexText(p.Body()), terms, 240),
-			})
+				Snippet: search.Snippet(search.IndexText(text), terms, 240),
+			}
+			return nil
+		})
+		if err != nil {
+			return res, err
 		}
-		return nil
-	})
-	return res, err
+		if hit == nil {
+			res.Total--
+			continue
+		}
+		res.Hits = append(res.Hits, *hit)
+	}
+	return res, nil
+}
+
+// searchLimits are the gate's sizes: Options, or as many searches at
+// once as the machine has processors, 32 more waiting up to 2 seconds.
+func (s *Service) searchLimits() gateLimits {
+	g := gateLimits{running: s.o.SearchSlots, waiting: s.o.SearchQueue, wait: s.o.SearchWait}
+	if g.running <= 0 {
+		g.running = max(2, runtime.GOMAXPROCS(0))
+	}
+	if g.waiting == 0 {
+		g.waiting = 32
+	}
+	if g.wait == 0 {
+		g.wait = 2 * time.Second
+	}
+	return g
+}
+
+// gateLimits size a searchGate; waiting < 0 means none may wait.
+type gateLimits struct {
+	running, waiting int
+	wait             time.Duration
+}
+
+// searchGate caps the searches running at once; a few more wait their
+// turn (for a while), the rest are turned away with ErrSearchBusy.
+type searchGate struct {
+	mu      sync.Mutex
+	running int
+	queue   []chan struct{} // waiting searches, first come first served
+}
+
+// enter waits for a turn; release ends it.
+func (g *searchGate) enter(ctx context.Context, lim gateLimits) (release func(), err error) {
+	g.mu.Lock()
+	if g.running < lim.running && len(g.queue) == 0 {
+		g.running++
+		g.mu.Unlock()
+		return g.leave, nil
+	}
+	if len(g.queue) >= max(lim.waiting, 0) {
+		g.mu.Unlock()
+		return nil, ErrSearchBusy
+	}
+	turn := make(chan struct{})
+	g.queue = append(g.queue, turn)
+	g.mu.Unlock()
+	t := time.NewTimer(lim.wait)
+	defer t.Stop()
+	select {
+	case <-turn:
+		return g.leave, nil
+	case <-ctx.Done():
+		err = ctx.Err()
+	case <-t.C:
+		err = ErrSearchBusy
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if i := slices.Index(g.queue, turn); i >= 0 {
+		g.queue = slices.Delete(g.queue, i, i+1)
+		return nil, err
+	}
+	// The turn came as we gave up: pass it on.
+	g.running++
+	g.leaveLocked()
+	return nil, err
+}
+
+// waiting and busy count the searches waiting and running.
+func (g *searchGate) waiting() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.queue)
+}
+
+func (g *searchGate) busy() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.running
+}
+
+func (g *searchGate) leave() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.leaveLocked()
+}
+
+// leaveLocked ends a turn, handing it to the first waiting search.
+func (g *searchGate) leaveLocked() {
+	g.running--
+	if len(g.queue) > 0 {
+		close(g.queue[0])
+		g.queue = g.queue[1:]
+		g.running++
+	}
 }
 
 // ResourceFilter narrows the resource hub: by list, #tag, kind and

@@ -360,9 +360,11 @@ func TestSearchCrash(t *testing.T) {
 	cIdx, cHub := search.Paths(crashed)
 	copyTree(t, idxDir, cIdx)
 	copyTree(t, hubFile, cHub)
+	copyTree(t, search.TermsPath(dir), search.TermsPath(crashed))
 
 	ix.Index().Close()
 	ix.Hub().Close()
+	ix.Terms().Close()
 	stop, err := s.StartSearch(context.Background(), crashed)
 	if err != nil {
 		t.Fatal(err)

@@ -71,6 +71,13 @@ type Options struct {
 	// 0 means bcrypt.DefaultCost. Tests lower it: checks read the cost
 	// from the stored hash, so nothing else changes.
 	AppPasswordCost int
+	// SearchSlots is how many searches run at once (0: one a processor,
+	// at least 2); SearchQueue how many more may wait their turn (0: 32;
+	// -1: none) and SearchWait for how long (0: 2 seconds). A search
+	// beyond them answers ErrSearchBusy.
+	SearchSlots int
+	SearchQueue int
+	SearchWait  time.Duration
 }
 
 // Service is the list server's domain core.

@@ -186,6 +186,8 @@ func status(err error) int {
 		return http.StatusUnauthorized
 	case errors.Is(err, errThrottled):
 		return http.StatusTooManyRequests
+	case errors.Is(err, listserv.ErrSearchBusy), errors.Is(err, listserv.ErrSearchOff):
+		return http.StatusServiceUnavailable
 	case errors.Is(err, errReadOnly), errors.Is(err, listserv.ErrForbidden):
 		return http.StatusForbidden
 	case errors.Is(err, errBadRequest):
@@ -210,6 +212,8 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		msg = listserv.ErrBadAPIToken.Error()
 	case http.StatusTooManyRequests:
 		w.Header().Set("Retry-After", strconv.Itoa(int(h.o.FailWindow/time.Second)))
+	case http.StatusServiceUnavailable:
+		w.Header().Set("Retry-After", "5")
 	case http.StatusNotFound:
 		msg = strings.TrimSuffix(msg, ": "+errNotFound.Error())
 	case http.StatusBadRequest:

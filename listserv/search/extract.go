@@ -79,7 +79,15 @@ func (p *Parsed) Body() string {
 // Parse reads a post's MIME structure once. It never fails: what cannot
 // be decoded is left out (a post with a broken structure still yields
 // whatever parts could be read).
-func Parse(raw []byte) Parsed {
+func Parse(raw []byte) Parsed { return parse(raw, 0) }
+
+// ParseText reads only a post's text: the first limit bytes of its plain
+// and HTML parts, without links, tags or attachments (what a search
+// result's snippet and a phrase check need; a large post's links and
+// tags took a search page seconds).
+func ParseText(raw []byte, limit int) Parsed { return parse(raw, max(limit, 1)) }
+
+func parse(raw []byte, textOnly int) Parsed {
 	var p Parsed
 	e, err := message.Read(bytes.NewReader(raw))
 	if e == nil {
@@ -110,6 +118,19 @@ func Parse(raw []byte) Parsed {
 			}
 		}
 		inline := disp != "attachment" && name == ""
+		if textOnly > 0 {
+			if inline && (ct == "text/plain" && p.Text == "" || ct == "text/html" && p.HTML == "") {
+				body, _ := io.ReadAll(io.LimitReader(part.Body, int64(textOnly)))
+				text := toValidUTF8(body)
+				if ct == "text/plain" {
+					p.Text = text
+				} else {
+					p.HTML = text
+					p.HTMLText = HTMLToText(text).Text
+				}
+			}
+			return nil
+		}
 		if inline && (ct == "text/plain" || ct == "text/html") {
 			body, _ := io.ReadAll(io.LimitReader(part.Body, maxPartBytes))
 			text := toValidUTF8(body)
@@ -141,6 +162,9 @@ func Parse(raw []byte) Parsed {
 		})
 		return nil
 	})
+	if textOnly > 0 {
+		return p
+	}
 	if p.Text != "" {
 		// Links of the plain part come first; HTML links that repeat them
 		// are dropped below.

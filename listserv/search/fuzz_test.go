@@ -1,8 +1,12 @@
 package search
 
 import (
+	"context"
+	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -76,4 +80,49 @@ func TestNormalizeURL(t *testing.T) {
 	if KindOfURL("https://docs.google.com/presentation/d/1") != KindSlides || KindOfURL("https://x.org/a.PDF") != KindDocument || KindOfURL("https://youtu.be/x") != KindVideo {
 		t.Error("kinds")
 	}
+}
+
+// FuzzTermsSearch: whatever is typed, a date-order search answers or
+// hands the query to bleve; it never fails otherwise, and its page is
+// newest first.
+func FuzzTermsSearch(f *testing.F) {
+	for _, s := range []string{"budget", `"study guide"`, "-zebra", "from:rivka after:2026-01-01", "before:3000-01-01", "after:0001-01-01 x",
+		"שבת", "12345", "-\"a b\"", "list:alpha", strings.Repeat("x", 100), "\x00", "a\x00b"} {
+		f.Add(s)
+	}
+	terms, _, err := OpenTerms(filepath.Join(f.TempDir(), "terms.db"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer terms.Close()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var docs []Doc
+	for i := 1; i <= 200; i++ {
+		docs = append(docs, Doc{List: "alpha", Seq: uint64(i), Subject: "budget zebra", From: "Rivka Cohen rivka@example.org",
+			Body: "study guide שבת שלום canción", Date: t0.Add(time.Duration(i) * 7 * time.Hour)})
+	}
+	if err := terms.Put("alpha", docs, Mark{UIDValidity: 1, Seq: 200}); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		q, err := ParseQuery(s)
+		if err != nil {
+			return
+		}
+		res, err := terms.Search(context.Background(), q, allowedLists(q, []string{"alpha"}), 0, 20, nil)
+		if err != nil {
+			if !errors.Is(err, errFallback) {
+				t.Fatalf("%q: %v", s, err)
+			}
+			return
+		}
+		if len(res.Refs) > 20 || res.Total < len(res.Refs) {
+			t.Fatalf("%q: %d refs of %d", s, len(res.Refs), res.Total)
+		}
+		for i := 1; i < len(res.Refs); i++ {
+			if res.Refs[i].Seq >= res.Refs[i-1].Seq {
+				t.Fatalf("%q: not newest first: %v", s, res.Refs)
+			}
+		}
+	})
 }

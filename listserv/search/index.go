@@ -290,21 +290,14 @@ type Result struct {
 }
 
 // Search runs q over the lists named in readable (the caller's access
-// decision), skipping from hits and returning at most size.
+// decision), skipping from hits and returning at most size, best first.
 func (x *Index) Search(q Query, readable []string, from, size int) (Result, error) {
-	allowed := readable
-	if len(q.Lists) > 0 {
-		want := map[string]bool{}
-		for _, l := range q.Lists {
-			want[l] = true
-		}
-		allowed = nil
-		for _, l := range readable {
-			if want[l] {
-				allowed = append(allowed, l)
-			}
-		}
-	}
+	return x.search(context.Background(), q, allowedLists(q, readable), from, size, ByRelevance)
+}
+
+// search asks bleve: in relevance order (best first, then newest), or
+// newest first; ctx ending stops it.
+func (x *Index) search(ctx context.Context, q Query, allowed []string, from, size int, order Order) (Result, error) {
 	if len(allowed) == 0 {
 		return Result{}, nil
 	}
@@ -331,8 +324,12 @@ func (x *Index) Search(q Query, readable []string, from, size int) (Result, erro
 		must = append(must, mq)
 	}
 	if !q.After.IsZero() || !q.Before.IsZero() {
+		after, before := clampBleve(q.After), clampBleve(q.Before)
+		if !after.IsZero() && !before.IsZero() && !after.Before(before) {
+			return Result{}, nil
+		}
 		t, f := true, false
-		dq := bleve.NewDateRangeInclusiveQuery(q.After, q.Before, &t, &f)
+		dq := bleve.NewDateRangeInclusiveQuery(after, before, &t, &f)
 		dq.SetField("date")
 		must = append(must, dq)
 	}
@@ -342,12 +339,13 @@ func (x *Index) Search(q Query, readable []string, from, size int) (Result, erro
 		bq.AddMustNot(anyField(n, strings.ContainsAny(n, " \t"), "subject", "from", "body"))
 	}
 	req := bleve.NewSearchRequestOptions(bq, size, from, false)
-	if scored {
+	if scored && order == ByRelevance {
 		req.SortBy([]string{"-_score", "-order"})
 	} else {
 		req.SortBy([]string{"-order"})
+		req.Score = "none"
 	}
-	res, err := x.bi.Search(req)
+	res, err := x.bi.SearchInContext(ctx, req)
 	if err != nil {
 		return Result{}, fmt.Errorf("search: %w", err)
 	}

@@ -17,10 +17,11 @@ import (
 // index's and the hub's per-list marks with the batch itself, so after a
 // crash catching up from the lower mark redoes at most one batch.
 type Indexer struct {
-	st  *store.Store
-	idx *Index
-	hub *Hub
-	log *slog.Logger
+	st    *store.Store
+	idx   *Index
+	hub   *Hub
+	terms *Terms
+	log   *slog.Logger
 	// BatchSize is how many posts go into one index batch.
 	BatchSize int
 
@@ -36,12 +37,18 @@ func Paths(dataDir string) (indexDir, hubFile string) {
 	return filepath.Join(d, "index.bleve"), filepath.Join(d, "resources.db")
 }
 
-// NewIndexer ties an index and a hub to the store they derive from.
-func NewIndexer(st *store.Store, idx *Index, hub *Hub, log *slog.Logger) *Indexer {
+// TermsPath is the word index's file under a data directory.
+func TermsPath(dataDir string) string {
+	return filepath.Join(dataDir, "search", "terms.db")
+}
+
+// NewIndexer ties an index, a hub and a word index to the store they
+// derive from.
+func NewIndexer(st *store.Store, idx *Index, hub *Hub, terms *Terms, log *slog.Logger) *Indexer {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Indexer{st: st, idx: idx, hub: hub, log: log, BatchSize: 1000,
+	return &Indexer{st: st, idx: idx, hub: hub, terms: terms, log: log, BatchSize: 1000,
 		pending: map[string]bool{}, wake: make(chan struct{}, 1)}
 }
 
@@ -50,6 +57,9 @@ func (x *Indexer) Index() *Index { return x.idx }
 
 // Hub is the open resource hub.
 func (x *Indexer) Hub() *Hub { return x.hub }
+
+// Terms is the open word index.
+func (x *Indexer) Terms() *Terms { return x.terms }
 
 // Notify asks Run to catch list up. It never blocks: it is called on
 // the goroutine that committed to the archive.
@@ -145,7 +155,7 @@ func (x *Indexer) applyRedactions(list string) error {
 func (x *Indexer) Remove(refs ...Ref) error {
 	x.run.Lock()
 	defer x.run.Unlock()
-	return errors.Join(x.idx.Delete(refs...), x.hub.Delete(refs...))
+	return errors.Join(x.idx.Delete(refs...), x.hub.Delete(refs...), x.terms.Delete(refs...))
 }
 
 // errBatchFull stops a scan at the end of a batch.
@@ -178,13 +188,17 @@ func (x *Indexer) CatchUp(ctx context.Context, list string, progress func(done, 
 		return 0, fmt.Errorf("search index %s: %w", list, err)
 	}
 	if gone {
-		return 0, errors.Join(x.idx.DropList(list), x.hub.DropList(list))
+		return 0, errors.Join(x.idx.DropList(list), x.hub.DropList(list), x.terms.DropList(list))
 	}
 	mi, err := x.idx.Mark(list)
 	if err != nil {
 		return 0, err
 	}
 	mh, err := x.hub.Mark(list)
+	if err != nil {
+		return 0, err
+	}
+	mt, err := x.terms.Mark(list)
 	if err != nil {
 		return 0, err
 	}
@@ -201,7 +215,13 @@ func (x *Indexer) CatchUp(ctx context.Context, list string, progress func(done, 
 		}
 		mh = Mark{}
 	}
-	from := min(mi.Seq, mh.Seq) + 1
+	if mt.UIDValidity != 0 && mt.UIDValidity != l.UIDValidity {
+		if err := x.terms.DropList(list); err != nil {
+			return 0, err
+		}
+		mt = Mark{}
+	}
+	from := min(mi.Seq, mh.Seq, mt.Seq) + 1
 	total := int64(0)
 	if next > from {
 		total = int64(next - from)
@@ -235,7 +255,7 @@ func (x *Indexer) CatchUp(ctx context.Context, list string, progress func(done, 
 				}
 				p := Parse(it.Raw())
 				ref := Ref{list, m.Seq}
-				if m.Seq > mi.Seq {
+				if m.Seq > min(mi.Seq, mt.Seq) {
 					docs = append(docs, Doc{List: list, Seq: m.Seq, Subject: m.Subject,
 						From: m.FromName + " " + m.From, Body: IndexText(p.Body()), Date: m.Archived})
 				}
@@ -267,10 +287,16 @@ func (x *Indexer) CatchUp(ctx context.Context, list string, progress func(done, 
 			mh = mark
 		}
 		if last > mi.Seq {
-			if err := x.idx.Put(list, docs, mark); err != nil {
+			if err := x.idx.Put(list, after(docs, mi.Seq), mark); err != nil {
 				return done, err
 			}
 			mi = mark
+		}
+		if last > mt.Seq {
+			if err := x.terms.Put(list, after(docs, mt.Seq), mark); err != nil {
+				return done, err
+			}
+			mt = mark
 		}
 		done += n
 		from = last + 1
@@ -278,4 +304,14 @@ func (x *Indexer) CatchUp(ctx context.Context, list string, progress func(done, 
 			progress(min(int64(done), total), total)
 		}
 	}
+}
+
+// after is the docs after seq.
+func after(docs []Doc, seq uint64) []Doc {
+	for i, d := range docs {
+		if d.Seq > seq {
+			return docs[i:]
+		}
+	}
+	return nil
 }

@@ -34,7 +34,7 @@ type ArchiveCore interface {
 	Feed(ctx context.Context, a listserv.Actor, list string) ([]byte, error)
 	RedactMessage(ctx context.Context, a listserv.Actor, list string, seq uint64, reason string) error
 	CanRedact(a listserv.Actor, list string) bool
-	Search(ctx context.Context, a listserv.Actor, query, list string, page int) (listserv.SearchResults, error)
+	SearchOrdered(ctx context.Context, a listserv.Actor, query, list string, page int, order listserv.SearchOrder) (listserv.SearchResults, error)
 	Resources(ctx context.Context, a listserv.Actor, f listserv.ResourceFilter) (listserv.ResourcePage, error)
 	ResourceTags(a listserv.Actor) (map[string]int, error)
 	ReadableArchivesFor(a listserv.Actor) ([]store.List, error)
@@ -64,6 +64,12 @@ func (h *handler) archiveFail(w http.ResponseWriter, r *http.Request, err error)
 	case errors.Is(err, listserv.ErrSearchOff):
 		w.Header().Set("Retry-After", "60")
 		h.message(w, r, http.StatusServiceUnavailable, "Search is starting", sentence(err.Error()))
+	case errors.Is(err, listserv.ErrSearchBusy):
+		w.Header().Set("Retry-After", "5")
+		h.message(w, r, http.StatusServiceUnavailable, "Search is busy", sentence(err.Error()))
+	case errors.Is(err, context.Canceled):
+		// The person left: nobody reads an answer.
+		w.WriteHeader(499)
 	default:
 		h.fail(w, r, err)
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -46,8 +47,14 @@ func (c *archiveFake) Message(_ context.Context, _ listserv.Actor, list string, 
 		Body: listserv.TextBlocks("hello <script>alert(1)</script> https://example.net/x\n> quoted\n-- \nsig")}, nil
 }
 func (c *archiveFake) CanRedact(listserv.Actor, string) bool { return false }
-func (c *archiveFake) Search(_ context.Context, _ listserv.Actor, q, list string, page int) (listserv.SearchResults, error) {
-	c.asked = append(c.asked, "search "+q+"|"+list)
+func (c *archiveFake) SearchOrdered(_ context.Context, _ listserv.Actor, q, list string, page int, order listserv.SearchOrder) (listserv.SearchResults, error) {
+	c.asked = append(c.asked, fmt.Sprintf("search %s|%s|%d", q, list, order))
+	if q == "busy" {
+		return listserv.SearchResults{}, listserv.ErrSearchBusy
+	}
+	if q == "common" {
+		return listserv.SearchResults{Query: q, Page: page, PerPage: 20, Total: 10_000, More: true, Hits: []listserv.SearchHit{{List: "open", Seq: 1, Subject: "Hi"}}}, nil
+	}
 	return listserv.SearchResults{Query: q, Page: page, PerPage: 20, Total: 1, Hits: []listserv.SearchHit{{List: "open", Seq: 1, Subject: "Hi", Author: "Rivka",
 		Snippet: []search.Segment{{Text: "a "}, {Text: "<zebra>", Marked: true}}}}}, nil
 }
@@ -217,4 +224,30 @@ func FuzzSearchQueryField(f *testing.F) {
 			t.Fatalf("reason of %d bytes", len(r))
 		}
 	})
+}
+
+// TestSearchBusyOrderAndCounts: a search the server has no room for is a
+// polite 503 with Retry-After (never a 500); sort=relevance reaches the
+// domain and stays on the pager; a count that stopped says "More than".
+func TestSearchBusyOrderAndCounts(t *testing.T) {
+	srv, core := archiveServer(t)
+	resp, body := fetch(t, srv, "/search?q=busy")
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, "try again") {
+		t.Errorf("busy: %d %v %s", resp.StatusCode, resp.Header, body)
+	}
+	_, body = fetch(t, srv, "/search?q=zebra&sort=relevance")
+	if last := core.asked[len(core.asked)-1]; last != fmt.Sprintf("search zebra||%d", listserv.SearchByRelevance) {
+		t.Errorf("relevance reached the domain as %q", last)
+	}
+	if !strings.Contains(body, "Best match first") || !strings.Contains(body, `name="sort" value="relevance"`) {
+		t.Errorf("relevance page: %s", body)
+	}
+	_, body = fetch(t, srv, "/search?q=common")
+	if last := core.asked[len(core.asked)-1]; last != fmt.Sprintf("search common||%d", listserv.SearchByDate) {
+		t.Errorf("the default order reached the domain as %q", last)
+	}
+	if !strings.Contains(body, "More than 10000 messages found") || !strings.Contains(body, "Newest first") ||
+		!strings.Contains(body, `href="/search?q=common&amp;sort=relevance"`) {
+		t.Errorf("counted page: %s", body)
+	}
 }

@@ -9,7 +9,8 @@ import (
 	"minyan/listserv"
 )
 
-// searchPage answers GET /search?q=Q[&list=NAME][&page=N]: results only
+// searchPage answers GET /search?q=Q[&list=NAME][&page=N][&sort=relevance]:
+// newest first, or best match first with sort=relevance; results only
 // from archives the viewer may read (the domain decides), a snippet with
 // the matched words marked, and the query syntax explained.
 func (h *handler) searchPage(w http.ResponseWriter, r *http.Request) {
@@ -32,14 +33,19 @@ func (h *handler) searchPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	data := map[string]any{"Title": "Search the archives", "Q": q, "List": list, "Lists": lists}
+	order := listserv.SearchByDate
+	if qs.Get("sort") == "relevance" {
+		order = listserv.SearchByRelevance
+	}
+	data := map[string]any{"Title": "Search the archives", "Q": q, "List": list, "Lists": lists,
+		"Relevance": order == listserv.SearchByRelevance}
 	if !okq || !okp {
 		data["Problem"] = "That search is too long (at most 500 characters) or its page number is not one of its pages."
 		h.archivePage(w, r, v, "archive-search", data, time.Time{})
 		return
 	}
 	if q != "" || list != "" {
-		res, err := h.o.Core.Search(r.Context(), a, q, list, page)
+		res, err := h.o.Core.SearchOrdered(r.Context(), a, q, list, page, order)
 		switch {
 		case errors.Is(err, listserv.ErrBadQuery):
 			data["Problem"] = sentence(err.Error())
@@ -53,6 +59,10 @@ func (h *handler) searchPage(w http.ResponseWriter, r *http.Request) {
 				base := "/search?" + url.Values{"q": {q}}.Encode()
 				if list != "" {
 					base += "&" + url.Values{"list": {list}}.Encode()
+				}
+				data["ByDate"], data["ByRelevance"] = base, base+"&sort=relevance"
+				if order == listserv.SearchByRelevance {
+					base += "&sort=relevance"
 				}
 				data["Pager"] = makePager(base, res.Page, pages)
 			}
