@@ -44,6 +44,9 @@ func (s *Service) SetDigestFormat(ctx context.Context, a Actor, list, addr strin
 		if err != nil {
 			return notFoundText(err, fmt.Sprintf("%s is not a member of %s", addr, list))
 		}
+		if err := mayChangeHolder(tx, a, mb); err != nil {
+			return err
+		}
 		mb.DigestFormat = f
 		if err := tx.PutMembership(mb); err != nil {
 			return err

@@ -296,12 +296,16 @@ func (s *Service) ImportMembers(ctx context.Context, a Actor, list string, rows 
 }
 
 // SetStanding marks a person on the list in good standing (dues paid) or
-// not, applying each of their lists' lapsed_members rule. It needs
-// PermRoster on a list the person is on.
+// not, applying each of their lists' lapsed_members rule. Standing holds
+// on every list, so it needs a site admin (authorizeSite), and the person
+// must be on the list.
 func (s *Service) SetStanding(ctx context.Context, a Actor, list, addr string, good bool) error {
 	addr = NormalizeAddress(addr)
 	return s.st.Update(func(tx *store.Tx) error {
 		if _, err := s.authorize(tx, a, list, PermRoster); err != nil {
+			return err
+		}
+		if err := authorizeSite(tx, a); err != nil {
 			return err
 		}
 		if _, err := tx.Membership(list, addr); err != nil {

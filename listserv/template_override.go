@@ -47,6 +47,18 @@ func MailTemplateNames() []string {
 	return out
 }
 
+// siteOnlyTemplates are the mail texts that carry a network-wide secret:
+// the archive (IMAP) password, valid on every list, and the sign-in link
+// to the whole site. A list's owner rewording them could send members a
+// convincing request for that secret, so only the operator's server-wide
+// replacement (DATA_DIR/templates/NAME.txt) applies; a list never gets its
+// own. Confirmation mails carry a token for one list only and stay the
+// owners' to reword.
+var siteOnlyTemplates = map[string]bool{"password": true, "web-login": true, "postmaster-forward": true}
+
+// listOverridable tells whether a list may have its own text of name.
+func listOverridable(name string) bool { return knownTemplate(name) && !siteOnlyTemplates[name] }
+
 func knownTemplate(name string) bool {
 	for _, n := range MailTemplateNames() {
 		if n == name {
@@ -71,6 +83,9 @@ func (s *Service) MailTemplates(ctx context.Context, a Actor, list string) ([]Ma
 	}
 	var out []MailTemplate
 	for _, n := range MailTemplateNames() {
+		if !listOverridable(n) {
+			continue
+		}
 		t, err := s.readTemplate(list, n)
 		if err != nil {
 			return nil, err
@@ -85,7 +100,7 @@ func (s *Service) GetMailTemplate(ctx context.Context, a Actor, list, name strin
 	if err := s.st.View(func(tx *store.Tx) error { _, err := s.authorize(tx, a, list, PermSettings); return err }); err != nil {
 		return MailTemplate{}, err
 	}
-	if !knownTemplate(name) {
+	if !listOverridable(name) {
 		return MailTemplate{}, errNoSuchTemplate
 	}
 	return s.readTemplate(list, name)
@@ -180,7 +195,10 @@ func (s *Service) SetMailTemplate(ctx context.Context, a Actor, list, name, src 
 		if _, err := s.authorize(tx, a, list, PermSettings); err != nil {
 			return err
 		}
-		if !knownTemplate(name) {
+		if siteOnlyTemplates[name] {
+			return fmt.Errorf("the %s text carries a secret valid on every list, so a list cannot have its own; the operator may replace it for the whole server in DATA_DIR/templates/%s.txt", name, name)
+		}
+		if !listOverridable(name) {
 			return errNoSuchTemplate
 		}
 		if err := CheckTemplate(name, src); err != nil {
@@ -216,7 +234,7 @@ func (s *Service) ResetMailTemplate(ctx context.Context, a Actor, list, name str
 		if _, err := s.authorize(tx, a, list, PermSettings); err != nil {
 			return err
 		}
-		if !knownTemplate(name) {
+		if !listOverridable(name) {
 			return errNoSuchTemplate
 		}
 		p, err := s.overridePath(list, name)
