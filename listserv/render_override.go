@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"text/template"
 )
 
 // render renders a mail text for a list. An owner can replace any
@@ -53,13 +52,12 @@ func renderFile(path, name string, data any) (subject, body string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	t, err := template.New(name).Funcs(templateFuncs).Option("missingkey=error").Parse(string(src))
+	// An override is an owner's (or operator's) text: it is checked
+	// again here, since the file may predate the rules or have been put
+	// there by hand, and filled in within the owners' limits.
+	ot, err := parseOwnerText(name, string(src))
 	if err != nil {
 		return "", "", fmt.Errorf("parse: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, data); err != nil {
-		return "", "", fmt.Errorf("execute: %w", err)
-	}
-	return splitSubject(name, buf.String())
+	return executeOwnerText(ot, data)
 }

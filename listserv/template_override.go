@@ -131,7 +131,8 @@ type TemplateError struct{ Reason string }
 func (e *TemplateError) Error() string { return "the text does not parse: " + e.Reason }
 
 // CheckTemplate parses a mail text as the renderer will: its first line
-// must be the Subject.
+// must be the Subject, and it must keep the owners' rules
+// (parseOwnerText), so filling it in cannot keep the daemon busy.
 func CheckTemplate(name, src string) error {
 	if len(src) > maxTemplateBytes {
 		return &TemplateError{Reason: fmt.Sprintf("it is longer than %d bytes", maxTemplateBytes)}
@@ -139,50 +140,8 @@ func CheckTemplate(name, src string) error {
 	if !strings.HasPrefix(src, "Subject:") {
 		return &TemplateError{Reason: `the first line must be the subject, starting with "Subject:"`}
 	}
-	t, err := template.New(name).Funcs(templateFuncs).Option("missingkey=error").Parse(src)
-	if err != nil {
-		return &TemplateError{Reason: err.Error()}
-	}
-	for _, d := range t.Templates() {
-		if d.Tree != nil && rangesOverNumber(d.Tree.Root) {
-			// {{range 100000000000}} would keep the daemon busy (and
-			// its store locked) for as long as it counts.
-			return &TemplateError{Reason: "range may only go over a list of the mail's values, not over a number"}
-		}
-	}
-	return nil
-}
-
-// rangesOverNumber tells whether a template ranges over a number
-// written in it.
-func rangesOverNumber(n tparse.Node) bool {
-	switch n := n.(type) {
-	case *tparse.ListNode:
-		if n == nil {
-			return false
-		}
-		for _, c := range n.Nodes {
-			if rangesOverNumber(c) {
-				return true
-			}
-		}
-	case *tparse.RangeNode:
-		if n.Pipe != nil {
-			for _, c := range n.Pipe.Cmds {
-				for _, a := range c.Args {
-					if _, ok := a.(*tparse.NumberNode); ok {
-						return true
-					}
-				}
-			}
-		}
-		return rangesOverNumber(n.List) || rangesOverNumber(n.ElseList)
-	case *tparse.IfNode:
-		return rangesOverNumber(n.List) || rangesOverNumber(n.ElseList)
-	case *tparse.WithNode:
-		return rangesOverNumber(n.List) || rangesOverNumber(n.ElseList)
-	}
-	return false
+	_, err := parseOwnerText(name, src)
+	return err
 }
 
 // SetMailTemplate stores a list's replacement of a mail text after
@@ -203,6 +162,11 @@ func (s *Service) SetMailTemplate(ctx context.Context, a Actor, list, name, src 
 		}
 		if err := CheckTemplate(name, src); err != nil {
 			return err
+		}
+		// A text that cannot be filled in within the limits even with
+		// the sample values is refused now, not at its first mail.
+		if _, _, err := previewOwnerText(name, src); errors.Is(err, errOwnerTextTooLong) || errors.Is(err, errOwnerTextTooSlow) {
+			return &TemplateError{Reason: err.Error()}
 		}
 		p, err := s.overridePath(list, name)
 		if err != nil {
@@ -269,12 +233,21 @@ func (s *Service) PreviewMailTemplate(ctx context.Context, a Actor, list, name, 
 	if err := CheckTemplate(name, src); err != nil {
 		return "", "", err
 	}
-	tpl, _ := template.New(name).Funcs(templateFuncs).Parse(src)
-	var buf strings.Builder
-	if err := tpl.Execute(&buf, SampleData(tpl)); err != nil {
+	return previewOwnerText(name, src)
+}
+
+// previewOwnerText fills in src with sample values, within the owners'
+// limits.
+func previewOwnerText(name, src string) (subject, body string, err error) {
+	ot, err := parseOwnerText(name, src)
+	if err != nil {
+		return "", "", err
+	}
+	subject, body, err = executeOwnerText(ot, SampleData(ot.t))
+	if err != nil {
 		return "", "", fmt.Errorf("the preview could not fill in sample values (the text itself parses): %w", err)
 	}
-	return splitSubject(name, buf.String())
+	return subject, body, nil
 }
 
 // SampleData builds values for every field a template names: text such
