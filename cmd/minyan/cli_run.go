@@ -96,7 +96,9 @@ func runCommand(ctx context.Context, app *App, args []string, cio cmdIO) int {
 		cio.ReadFile = func(name string) ([]byte, error) { return nil, fmt.Errorf("%s: cannot read files here", name) }
 	}
 	if cio.CreateFile == nil {
-		cio.CreateFile = func(name string, _ bool) (outputFile, error) { return nil, fmt.Errorf("%s: cannot write files here", name) }
+		cio.CreateFile = func(name string, _ bool) (outputFile, error) {
+			return nil, fmt.Errorf("%s: cannot write files here", name)
+		}
 	}
 	cmd, act, pos, err := parseCommand(args)
 	var help helpRequest
