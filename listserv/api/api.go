@@ -106,6 +106,9 @@ var (
 
 func (h *handler) wrap(fn func(w http.ResponseWriter, r *http.Request, a listserv.Actor) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A JSON body quotes people's and lists' own text: never let a
+		// browser sniff it into a page or a script.
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		a, err := h.authenticate(r)
 		if err == nil {
 			err = fn(w, r, a)
