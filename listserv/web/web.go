@@ -122,6 +122,15 @@ type Options struct {
 	// Limits are the rate limits of the forms that send mail; zero
 	// values take DefaultLimits.
 	Limits Limits
+	// Counter keeps the rate limits' counts where a restart does not
+	// reset them (the store); nil keeps them in memory.
+	Counter FormCounter
+}
+
+// FormCounter counts uses of a form that sends mail (listserv's
+// AllowFormUse).
+type FormCounter interface {
+	AllowFormUse(key string, max int, per time.Duration) (bool, error)
 }
 
 // Limits bound how often the forms that send mail (join, sign-in) may be
@@ -463,14 +472,27 @@ func clientKey(r *http.Request) string {
 // a flood from one client cannot fill the limiter with target keys.
 func (h *handler) allowed(r *http.Request, what string, targets ...string) bool {
 	l := h.o.Limits
-	if !h.limiter.allow(what+"|ip|"+clientKey(r), l.PerClient, l.Window) {
+	if !h.allow(what+"|ip|"+clientKey(r), l.PerClient, l.Window) {
 		return false
 	}
 	ok := true
 	for _, t := range targets {
-		ok = h.limiter.allow(what+"|to|"+t, l.PerAddress, l.Window) && ok
+		ok = h.allow(what+"|to|"+t, l.PerAddress, l.Window) && ok
 	}
 	return ok
+}
+
+// allow counts one use under key: in the store when there is a Counter
+// (falling back to memory if the store cannot count), else in memory.
+func (h *handler) allow(key string, max int, per time.Duration) bool {
+	if h.o.Counter != nil {
+		ok, err := h.o.Counter.AllowFormUse(key, max, per)
+		if err == nil {
+			return ok
+		}
+		h.o.Logger.Error("rate limit: counting in memory", "err", err)
+	}
+	return h.limiter.allow(key, max, per)
 }
 
 // limit counts a form use against the client's address and each target
