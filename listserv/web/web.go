@@ -159,7 +159,7 @@ func Handler(o Options) http.Handler {
 		o.Limits = DefaultLimits
 	}
 	o.PublicURL = strings.TrimRight(o.PublicURL, "/")
-	h := &handler{o: o, pages: loadPages(o.TemplateDir, o.Logger), limiter: newLimiter(o.Now)}
+	h := &handler{o: o, pages: loadPages(o.TemplateDir, o.Logger), limiter: newLimiter(o.Now), loginSlots: make(chan struct{}, loginsAtOnce)}
 	for _, a := range o.Admins {
 		h.admins = append(h.admins, listserv.NormalizeAddress(a))
 	}
@@ -214,6 +214,8 @@ type handler struct {
 	pages   *template.Template
 	admins  []string
 	limiter *limiter
+	// loginSlots holds one token per sign-in mail being prepared.
+	loginSlots chan struct{}
 	rend    renderer
 }
 
@@ -605,12 +607,30 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	if !h.limit(w, r, "login", addr) {
 		return
 	}
-	if err := h.o.Core.StartLogin(addr); err != nil && !errors.Is(err, listserv.ErrBadAddress) {
-		h.fail(w, r, err)
+	// The mail is prepared after the answer, for every address alike:
+	// a known address's path writes the store and queues a mail, an
+	// unknown one's does neither, and an answer that waited for it would
+	// tell them apart by its time. A bounded number are prepared at once;
+	// past that everyone is asked to try again, known or not.
+	select {
+	case h.loginSlots <- struct{}{}:
+	default:
+		w.Header().Set("Retry-After", "60")
+		h.message(w, r, http.StatusServiceUnavailable, "Please wait a little",
+			"Many people are signing in just now. Please try again in a minute.")
 		return
 	}
+	go func() {
+		defer func() { <-h.loginSlots }()
+		if err := h.o.Core.StartLogin(addr); err != nil && !errors.Is(err, listserv.ErrBadAddress) {
+			h.o.Logger.Error("sign-in link not sent", "err", err)
+		}
+	}()
 	h.page(w, r, http.StatusOK, "login-sent", map[string]any{"Title": "Check your mail", "Address": addr})
 }
+
+// loginsAtOnce bounds the sign-in mails being prepared at once.
+const loginsAtOnce = 32
 
 func (h *handler) badLoginLink(w http.ResponseWriter, r *http.Request) {
 	h.page(w, r, http.StatusNotFound, "message", map[string]any{"Title": "Link not valid",
