@@ -175,6 +175,22 @@ type limits struct {
 	maxRcptErr int
 	rcptErrs   int
 	reserved   int64 // bytes of the budget this transaction holds
+	// guard and guardKey: the client address's budget of refused
+	// recipients across connections (rcpt_guard.go).
+	guard    *RcptGuard
+	guardKey string
+}
+
+// rcptAllowed answers every recipient with 450 and ends the connection
+// once the client's address has spent its budget of refused recipients.
+func (l *limits) rcptAllowed() error {
+	if !l.guard.blocked(l.guardKey) {
+		return nil
+	}
+	if l.phase != nil {
+		l.phase.closeAfterReply()
+	}
+	return errRcptThrottled
 }
 
 // startMail is called at MAIL: it takes the declared size from the
@@ -217,6 +233,7 @@ func (l *limits) rcptRefused(err error) error {
 		return err
 	}
 	l.rcptErrs++
+	l.guard.refused(l.guardKey)
 	if l.maxRcptErr > 0 && l.rcptErrs >= l.maxRcptErr {
 		if l.phase != nil {
 			l.phase.closeAfterReply()
