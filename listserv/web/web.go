@@ -216,7 +216,7 @@ type handler struct {
 	limiter *limiter
 	// loginSlots holds one token per sign-in mail being prepared.
 	loginSlots chan struct{}
-	rend    renderer
+	rend       renderer
 }
 
 // csp allows only this site's own style sheet, forms and links: no
