@@ -55,10 +55,9 @@ func (t *Tx) DeleteMembership(list, addr string) error {
 	if err != nil {
 		return err
 	}
-	tb := t.tx.Bucket(bTokens)
 	for _, tok := range []string{m.UnsubToken, m.BounceToken} {
 		if tok != "" {
-			if err := tb.Delete([]byte(tok)); err != nil {
+			if err := t.DeleteToken(tok); err != nil {
 				return err
 			}
 		}

@@ -148,7 +148,9 @@ type Held struct {
 // tokens expire and are single-use; membership tokens (unsubscribe, bounce)
 // live as long as the membership.
 type Token struct {
-	Token   string    `json:"token"`
+	// Token is the clear value, in memory only: the store keeps the
+	// record under the token's keyed hash, without it (tokenhash.go).
+	Token   string    `json:"token,omitempty"`
 	Kind    string    `json:"kind"`
 	List    string    `json:"list"`
 	Address string    `json:"address"`

@@ -72,6 +72,8 @@ type Store struct {
 	// lists is the decoded list records of one committed version of the
 	// lists bucket (see listcache.go); nil until a reader builds it.
 	lists atomic.Pointer[listSnapshot]
+	// tokenKey is the key of the tokens' keyed hashes (tokenhash.go).
+	tokenKey []byte
 }
 
 // Open opens (creating if needed) DIR/minyan.db. It gives up after timeout
@@ -125,7 +127,10 @@ func (s *Store) migrate() error {
 				return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
 			}
 		}
-		return meta.Put(kSchema, u64(uint64(v)))
+		if err := meta.Put(kSchema, u64(uint64(v))); err != nil {
+			return err
+		}
+		return s.prepareTokenKey(tx)
 	})
 }
 

@@ -1,0 +1,109 @@
+package store
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Tokens are kept only as keyed hashes: HMAC-SHA256 with a random key of
+// this store, made at the first open and kept in the meta bucket. A token
+// is looked up, updated and deleted by its clear value (Tx.Token,
+// PutToken, DeleteToken hash it); the tokens bucket holds neither the
+// token as a key nor in its record. A copy of the tokens bucket (a
+// backup, a leaked file) so gives no link that works: the token cannot
+// be had back from its hash.
+//
+// Other records that keep tokens of their own (alert tokens, say) should
+// use HashToken the same way: store the hash, look up by hashing what
+// was presented.
+//
+// Stores written before this (main at 837ae7d and earlier) keep tokens in
+// clear; Open hashes every one in one transaction (migrateTokenHashes).
+
+var (
+	kTokenKey     = []byte("token_hmac_key")
+	kTokensHashed = []byte("tokens_hashed")
+)
+
+// hashedTokenKey marks a key of the tokens bucket that is a keyed hash
+// (a clear token is 32 base32 characters and never starts with it).
+const hashedTokenKey = 0x01
+
+// HashToken is the keyed hash a token is stored under: the marker byte,
+// then HMAC-SHA256(store key, lowercase token). Tokens are
+// case-insensitive, as mail addresses carrying them may be.
+func (t *Tx) HashToken(tok string) []byte {
+	m := hmac.New(sha256.New, t.st.tokenKey)
+	m.Write([]byte(strings.ToLower(tok)))
+	return m.Sum([]byte{hashedTokenKey})
+}
+
+// TokenMAC is HMAC-SHA256 with the store's key over purpose and parts,
+// each ended by a zero byte: for values that bind a token to something
+// (a mute link to its thread) without storing anything.
+func (s *Store) TokenMAC(purpose string, parts ...string) []byte {
+	m := hmac.New(sha256.New, s.tokenKey)
+	m.Write([]byte(purpose))
+	m.Write([]byte{0})
+	for _, p := range parts {
+		m.Write([]byte(p))
+		m.Write([]byte{0})
+	}
+	return m.Sum(nil)
+}
+
+// prepareTokenKey loads the store's token key, making it on first open,
+// and hashes the clear tokens of an older store, all in tx.
+func (s *Store) prepareTokenKey(tx *bolt.Tx) error {
+	meta := tx.Bucket(bMeta)
+	key := meta.Get(kTokenKey)
+	if len(key) != 32 {
+		key = make([]byte, 32)
+		rand.Read(key) // never fails (crypto/rand contract since Go 1.24)
+		if err := meta.Put(kTokenKey, key); err != nil {
+			return fmt.Errorf("store the token key: %w", err)
+		}
+	}
+	s.tokenKey = append([]byte(nil), key...)
+	if meta.Get(kTokensHashed) != nil {
+		return nil
+	}
+	if err := migrateTokenHashes(&Tx{tx, s}); err != nil {
+		return fmt.Errorf("hash the stored tokens: %w", err)
+	}
+	return meta.Put(kTokensHashed, []byte{1})
+}
+
+// migrateTokenHashes moves every clear token of the tokens bucket to its
+// keyed hash, with the token taken out of its record.
+func migrateTokenHashes(t *Tx) error {
+	b := t.tx.Bucket(bTokens)
+	var clear [][]byte
+	if err := b.ForEach(func(k, _ []byte) error {
+		if len(k) > 0 && k[0] != hashedTokenKey {
+			clear = append(clear, append([]byte(nil), k...))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range clear {
+		var tok Token
+		if err := getJSON(b, k, &tok); err != nil {
+			return err
+		}
+		tok.Token = ""
+		if err := putJSON(b, t.HashToken(string(k)), tok); err != nil {
+			return err
+		}
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
