@@ -23,6 +23,11 @@ const (
 	// DefaultCommandTimeout bounds the wait for each command before MAIL:
 	// the EHLO after the greeting, and everything up to MAIL FROM.
 	DefaultCommandTimeout = 30 * time.Second
+	// DefaultEnvelopeTimeout bounds the wait for each command between
+	// MAIL and DATA (RCPT, DATA itself): a sender has its recipients at
+	// hand, and a client that sent MAIL and went quiet must not hold a
+	// slot for the whole DATA timeout.
+	DefaultEnvelopeTimeout = time.Minute
 	// DefaultMaxRcptErrors is how many refused recipients a connection may
 	// try before it is closed with 421: a sender with real mail knows its
 	// addresses, one guessing them does not.
@@ -91,13 +96,13 @@ func Listen(ln net.Listener, o Options) net.Listener {
 		},
 	})
 	ln = netutil.LimitListener(ln, o.MaxConnections)
-	return &phaseListener{Listener: ln, short: o.CommandTimeout}
+	return &phaseListener{Listener: ln, short: o.CommandTimeout, envelope: o.EnvelopeTimeout, data: o.ReadTimeout}
 }
 
 // phaseListener hands out phaseConns.
 type phaseListener struct {
 	net.Listener
-	short time.Duration
+	short, envelope, data time.Duration
 }
 
 func (l *phaseListener) Accept() (net.Conn, error) {
@@ -105,27 +110,48 @@ func (l *phaseListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &phaseConn{Conn: c, short: l.short}, nil
+	return &phaseConn{Conn: c, short: l.short, envelope: l.envelope, data: l.data}, nil
 }
 
-// phaseConn shortens go-smtp's read deadline while no transaction is
-// open: go-smtp sets one deadline (ReadTimeout) per command line, and
-// that one must be long because it also bounds the DATA transfer.
-// Between MAIL and the end of DATA the long deadline holds.
+// phaseConn shortens go-smtp's read deadline outside the DATA transfer:
+// go-smtp sets one deadline (ReadTimeout) per command line, and that one
+// must be long because it also bounds the DATA transfer. Before MAIL each
+// command gets the short timeout, between MAIL and DATA the envelope
+// timeout; when the body starts (startData) the connection gets the long
+// one, for the whole body.
 type phaseConn struct {
 	net.Conn
-	short   time.Duration
-	inMail  atomic.Bool
-	closing atomic.Bool
+	short    time.Duration
+	envelope time.Duration
+	data     time.Duration
+	inMail   atomic.Bool
+	inData   atomic.Bool
+	closing  atomic.Bool
 }
 
 func (c *phaseConn) SetReadDeadline(t time.Time) error {
-	if !c.inMail.Load() && c.short > 0 {
-		if s := time.Now().Add(c.short); t.IsZero() || t.After(s) {
+	limit := time.Duration(0)
+	switch {
+	case !c.inMail.Load():
+		limit = c.short
+	case !c.inData.Load():
+		limit = c.envelope
+	}
+	if limit > 0 {
+		if s := time.Now().Add(limit); t.IsZero() || t.After(s) {
 			t = s
 		}
 	}
 	return c.Conn.SetReadDeadline(t)
+}
+
+// startData gives the connection the long deadline for the body, which
+// go-smtp read the DATA command under the envelope timeout.
+func (c *phaseConn) startData() {
+	c.inData.Store(true)
+	if c.data > 0 {
+		c.Conn.SetReadDeadline(time.Now().Add(c.data))
+	}
 }
 
 func (c *phaseConn) SetDeadline(t time.Time) error {
@@ -215,6 +241,7 @@ func (l *limits) endMail() {
 	l.releaseAll()
 	if l.phase != nil {
 		l.phase.inMail.Store(false)
+		l.phase.inData.Store(false)
 	}
 }
 
@@ -253,6 +280,9 @@ const chunkSize = 256 << 10
 // never regrown by doubling. When the budget runs out the rest is read
 // and thrown away (go-smtp needs the body consumed) and errBusy returned.
 func (l *limits) readBody(r io.Reader, max int64) ([]byte, error) {
+	if l.phase != nil {
+		l.phase.startData()
+	}
 	first := l.reserved
 	if max > 0 && first > max {
 		first = max

@@ -83,3 +83,22 @@ func itoa(n int) string {
 		}
 	}
 }
+
+// TestIdleAfterMailBounded: a client that sends MAIL FROM (and RCPT)
+// and then waits holds its slot only for the envelope timeout, not for
+// the long DATA timeout; once DATA has begun the long one applies.
+func TestIdleAfterMailBounded(t *testing.T) {
+	addr := start(t, &fakeCore{}, Options{CommandTimeout: 100 * time.Millisecond, EnvelopeTimeout: 200 * time.Millisecond, ReadTimeout: time.Hour})
+	for _, rcpt := range []bool{false, true} {
+		r := dialRaw(t, addr)
+		r.reply()
+		r.cmd("EHLO client.example", "250")
+		r.cmd("MAIL FROM:<a@example.org>", "250")
+		if rcpt {
+			r.cmd("RCPT TO:<team@lists.example.org>", "250")
+		}
+		if got := r.reply(); !strings.HasPrefix(got, "421") {
+			t.Fatalf("idle after MAIL (rcpt %v): %q", rcpt, got)
+		}
+	}
+}

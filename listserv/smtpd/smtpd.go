@@ -40,7 +40,10 @@ type Options struct {
 	// Session limits (limits.go); zero values get the Default* constants.
 	MaxPerClient   int
 	CommandTimeout time.Duration
-	MaxRcptErrors  int
+	// EnvelopeTimeout bounds the wait for each command between MAIL and
+	// DATA; the DATA transfer itself gets ReadTimeout.
+	EnvelopeTimeout time.Duration
+	MaxRcptErrors   int
 	// Budget is the memory for message bodies in flight; give several
 	// listeners the same one to share it. nil: DefaultBudgetBytes each.
 	Budget *Budget
@@ -80,6 +83,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxRcptErrors == 0 {
 		o.MaxRcptErrors = DefaultMaxRcptErrors
+	}
+	if o.EnvelopeTimeout == 0 {
+		o.EnvelopeTimeout = DefaultEnvelopeTimeout
 	}
 	if o.Budget == nil {
 		o.Budget = NewBudget(DefaultBudgetBytes)
