@@ -207,7 +207,7 @@ func (s *Service) ban(tx *store.Tx, list, addr string) error {
 			}
 		}
 	}
-	mb.UnsubToken, mb.BounceToken = "", ""
+	mb.UnsubToken, mb.BounceToken, mb.TokenNonce = "", "", ""
 	return tx.PutMembership(mb)
 }
 

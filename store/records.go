@@ -68,20 +68,28 @@ type Person struct {
 }
 
 // Membership ties a person to a list with a role, a delivery mode and a
-// status. The two tokens are created once per membership: the one-click
+// status. The two tokens are made once per membership: the one-click
 // unsubscribe URL and the VERP bounce address carry them, so neither
 // reveals the address and both die with the membership.
 type Membership struct {
-	List        string    `json:"list"`
-	Address     string    `json:"address"`
-	Role        string    `json:"role"`
-	Mode        string    `json:"mode"`
-	Status      string    `json:"status"`
-	Joined      time.Time `json:"joined"`
-	Posts       int       `json:"posts"`
-	PostFreely  bool      `json:"post_freely,omitempty"`
-	UnsubToken  string    `json:"unsub_token"`
-	BounceToken string    `json:"bounce_token"`
+	List       string    `json:"list"`
+	Address    string    `json:"address"`
+	Role       string    `json:"role"`
+	Mode       string    `json:"mode"`
+	Status     string    `json:"status"`
+	Joined     time.Time `json:"joined"`
+	Posts      int       `json:"posts"`
+	PostFreely bool      `json:"post_freely,omitempty"`
+	// UnsubToken and BounceToken are derived from TokenNonce when the
+	// record is read and are not stored (membertokens.go); a record from
+	// before that carries them in clear until the first open migrates it.
+	UnsubToken  string `json:"unsub_token,omitempty"`
+	BounceToken string `json:"bounce_token,omitempty"`
+	TokenNonce  string `json:"token_nonce,omitempty"`
+	// LegacyTokens are the clear tokens a migrated record had: their
+	// hashes stay indexed (links already sent work) until the membership
+	// ends. Only the keyed hashes are kept, hex-encoded.
+	LegacyTokens []string `json:"legacy_tokens,omitempty"`
 	// Bounces are the times of counted bounces inside the window.
 	Bounces []time.Time `json:"bounces,omitempty"`
 	// BounceError is the last refusal counted as a bounce.

@@ -77,6 +77,9 @@ type Store struct {
 	lists atomic.Pointer[listSnapshot]
 	// tokenKey is the key of the tokens' keyed hashes (tokenhash.go).
 	tokenKey []byte
+	// memberKey derives members' tokens; it lives beside the store
+	// file, not in it (membertokens.go).
+	memberKey []byte
 }
 
 // Open opens (creating if needed) DIR/minyan.db. It gives up after timeout
@@ -108,7 +111,12 @@ func Open(dir string, timeout time.Duration) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db.MaxBatchDelay = 2 * time.Millisecond
-	s := &Store{db: db}
+	memberKey, err := loadMemberKey(dir)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := &Store{db: db, memberKey: memberKey}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -139,7 +147,10 @@ func (s *Store) migrate() error {
 		if err := meta.Put(kSchema, u64(uint64(v))); err != nil {
 			return err
 		}
-		return s.prepareTokenKey(tx)
+		if err := s.prepareTokenKey(tx); err != nil {
+			return err
+		}
+		return s.prepareMemberTokens(tx)
 	})
 }
 
