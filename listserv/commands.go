@@ -293,7 +293,7 @@ func commandLine(c Command) string {
 // pendingCommand is the command mb's outstanding confirmation would
 // carry out ("" when it confirms something else, or is gone).
 func (s *Service) pendingCommand(tx *store.Tx, mb store.Membership) string {
-	t, err := tx.Token(mb.ConfirmToken)
+	t, err := tx.TokenByRef(mb.ConfirmToken)
 	if err != nil || t.Kind != TokenConfirmCommand {
 		return ""
 	}

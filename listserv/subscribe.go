@@ -127,7 +127,7 @@ func (s *Service) confirmOutstanding(tx *store.Tx, mb store.Membership) bool {
 	if mb.ConfirmToken == "" {
 		return false
 	}
-	t, err := tx.Token(mb.ConfirmToken)
+	t, err := tx.TokenByRef(mb.ConfirmToken)
 	now := s.clock.Now()
 	if err != nil || !t.Used.IsZero() || (!t.Expires.IsZero() && now.After(t.Expires)) {
 		return false
@@ -139,7 +139,7 @@ func (s *Service) confirmOutstanding(tx *store.Tx, mb store.Membership) bool {
 // earlier one) and stores mb with it.
 func (s *Service) newConfirmation(tx *store.Tx, mb *store.Membership, kind, data string) (string, error) {
 	if mb.ConfirmToken != "" {
-		if err := tx.DeleteToken(mb.ConfirmToken); err != nil {
+		if err := tx.DeleteTokenByRef(mb.ConfirmToken); err != nil {
 			return "", err
 		}
 	}

@@ -55,6 +55,7 @@ func (t *Tx) PutMembership(m Membership) error {
 		}
 	}
 	m.UnsubToken, m.BounceToken = "", ""
+	m.ConfirmToken = t.TokenRef(m.ConfirmToken)
 	if err := t.tx.Bucket(bMemberOf).Put([]byte(m.Address+"\x00"+m.List), nil); err != nil {
 		return err
 	}

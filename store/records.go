@@ -147,7 +147,8 @@ type Held struct {
 	DecidedAt    time.Time `json:"decided_at,omitzero"`
 	Note         string    `json:"note,omitempty"`
 	Reminded     time.Time `json:"reminded,omitzero"`
-	// Token is the moderators' reply token, WithdrawToken the author's.
+	// Token is the moderators' reply token, WithdrawToken the author's;
+	// the store keeps references to their hashes (TokenRef).
 	Token         string `json:"token,omitempty"`
 	WithdrawToken string `json:"withdraw_token,omitempty"`
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -76,6 +77,9 @@ func (s *Store) prepareTokenKey(tx *bolt.Tx) error {
 	if err := migrateTokenHashes(&Tx{tx, s}); err != nil {
 		return fmt.Errorf("hash the stored tokens: %w", err)
 	}
+	if err := migrateTokenRefs(&Tx{tx, s}); err != nil {
+		return fmt.Errorf("hash the tokens named in held items: %w", err)
+	}
 	return meta.Put(kTokensHashed, []byte{1})
 }
 
@@ -102,6 +106,84 @@ func migrateTokenHashes(t *Tx) error {
 			return err
 		}
 		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tokenRefPrefix starts a record's reference to a token by its keyed
+// hash: a record that must name a token (a membership's pending
+// confirmation, a held item's moderation and withdrawal tokens) keeps
+// "h:" and the hash in hex, never the token.
+const tokenRefPrefix = "h:"
+
+// TokenRef is the reference a record keeps for tok ("" stays "", a
+// reference stays as it is).
+func (t *Tx) TokenRef(tok string) string {
+	if tok == "" || strings.HasPrefix(tok, tokenRefPrefix) {
+		return tok
+	}
+	return tokenRefPrefix + hex.EncodeToString(t.HashToken(tok))
+}
+
+// refKey is the tokens-bucket key a reference names (nil: not one).
+func refKey(ref string) []byte {
+	h, ok := strings.CutPrefix(ref, tokenRefPrefix)
+	if !ok {
+		return nil
+	}
+	k, err := hex.DecodeString(h)
+	if err != nil || len(k) != 1+sha256.Size || k[0] != hashedTokenKey {
+		return nil
+	}
+	return k
+}
+
+// TokenByRef looks a token up by a record's reference to it (TokenRef),
+// or, for a record from before references, by its clear value. The
+// record returned carries the reference as its Token. Only references
+// read from the store may be given: Token is for values from outside.
+func (t *Tx) TokenByRef(ref string) (Token, error) {
+	k := refKey(ref)
+	if k == nil {
+		return t.Token(ref)
+	}
+	var out Token
+	if err := getJSON(t.tx.Bucket(bTokens), k, &out); err != nil {
+		return out, fmt.Errorf("token: %w", err)
+	}
+	out.Token = ref
+	return out, nil
+}
+
+// DeleteTokenByRef removes the token a record's reference names (or, for
+// a record from before references, the clear token).
+func (t *Tx) DeleteTokenByRef(ref string) error {
+	if k := refKey(ref); k != nil {
+		return t.tx.Bucket(bTokens).Delete(k)
+	}
+	return t.DeleteToken(ref)
+}
+
+// migrateTokenRefs turns the clear tokens named in held items into
+// references (memberships' confirmations are turned by PutMembership
+// when prepareMemberTokens migrates them).
+func migrateTokenRefs(t *Tx) error {
+	b := t.tx.Bucket(bHeld)
+	var keys [][]byte
+	if err := b.ForEach(func(k, _ []byte) error { keys = append(keys, append([]byte(nil), k...)); return nil }); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		var h Held
+		if err := getJSON(b, k, &h); err != nil {
+			return err
+		}
+		if h.Token == t.TokenRef(h.Token) && h.WithdrawToken == t.TokenRef(h.WithdrawToken) {
+			continue
+		}
+		if err := t.PutHeld(h); err != nil {
 			return err
 		}
 	}

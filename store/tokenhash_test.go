@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,4 +150,61 @@ func TestTokensOfMainHashedAtOpen(t *testing.T) {
 		}
 		st.Close()
 	}
+}
+
+// TestRecordsNameTokensByHash: a membership's pending confirmation and a
+// held item's moderation and withdrawal tokens are kept as references
+// to the token's keyed hash ("h:" + hex), never in clear; the token is
+// found by the reference, and the reference given as a token from
+// outside finds nothing.
+func TestRecordsNameTokensByHash(t *testing.T) {
+	st, err := Open(t.TempDir(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
+	confirm, mod, withdraw := NewToken(), NewToken(), NewToken()
+	err = st.Update(func(tx *Tx) error {
+		if err := tx.CreateList(List{Name: "team", Kind: "discussion", Created: now}); err != nil {
+			return err
+		}
+		for tok, kind := range map[string]string{confirm: "confirm-leave", mod: "moderate", withdraw: "withdraw"} {
+			if err := tx.PutToken(Token{Token: tok, Kind: kind, List: "team", Address: "ann@example.org", Created: now}); err != nil {
+				return err
+			}
+		}
+		if err := tx.PutMembership(Membership{List: "team", Address: "ann@example.org", Role: "member", Mode: "each", Status: "ok", ConfirmToken: confirm}); err != nil {
+			return err
+		}
+		id, err := tx.Hold(Held{List: "team", Kind: "post", From: "bob@example.org", Subject: "s", Received: now})
+		if err != nil {
+			return err
+		}
+		return tx.PutHeld(Held{ID: id, List: "team", Kind: "post", From: "bob@example.org", Subject: "s", Received: now, Status: "pending", Token: mod, WithdrawToken: withdraw})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{confirm, mod, withdraw} {
+		if storeHolds(t, st, tok) {
+			t.Errorf("the store holds %s in clear", tok)
+		}
+	}
+	st.View(func(tx *Tx) error {
+		mb, _ := tx.Membership("team", "ann@example.org")
+		if got, err := tx.TokenByRef(mb.ConfirmToken); err != nil || got.Kind != "confirm-leave" {
+			t.Errorf("confirmation by its reference: %+v %v", got, err)
+		}
+		if _, err := tx.Token(mb.ConfirmToken); err == nil {
+			t.Errorf("the reference works as a token")
+		}
+		h, _ := tx.Held(1)
+		for _, ref := range []string{h.Token, h.WithdrawToken} {
+			if _, err := tx.TokenByRef(ref); err != nil || !strings.HasPrefix(ref, "h:") {
+				t.Errorf("held item's reference %q: %v", ref, err)
+			}
+		}
+		return nil
+	})
 }
