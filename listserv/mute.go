@@ -43,14 +43,16 @@ const muteSigLen = 26
 // unsubscribe token alone, or with another thread's number, opens none.
 func (s *Service) muteToken(unsub string, thread uint64) string {
 	mac := s.st.TokenMAC("mute", unsub, strconv.FormatUint(thread, 10))
-	return unsub + strings.ToLower(muteEncoding.EncodeToString(mac))[:muteSigLen]
+	var sig [muteSigLen]byte
+	muteEncoding.Encode(sig[:], mac[:16]) // 16 bytes are exactly 26 characters
+	return unsub + string(sig[:])
 }
 
 // MuteToken is muteToken for neighbours (tests of the whole server that
 // act as a member clicking the link of a copy they got).
 func (s *Service) MuteToken(unsub string, thread uint64) string { return s.muteToken(unsub, thread) }
 
-var muteEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+var muteEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
 // muteHeaderParts are the two halves, around the member's token, of the
 // per-recipient header line that carries a post's one-click mute link on

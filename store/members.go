@@ -33,7 +33,7 @@ func (t *Tx) PutMembership(m Membership) error {
 		// copies the tokens): the stored nonce still derives them.
 		var old Membership
 		if getJSON(t.tx.Bucket(bMembers), memberKey(m.List, m.Address), &old) == nil && old.TokenNonce != "" &&
-			t.st.memberToken("unsub", m.List, m.Address, old.TokenNonce) == m.UnsubToken {
+			t.st.memberToken("unsub", m.List, strings.ToLower(m.Address), old.TokenNonce) == m.UnsubToken {
 			m.TokenNonce = old.TokenNonce
 		}
 	}

@@ -4,9 +4,12 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base32"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -71,21 +74,37 @@ func loadMemberKey(dir string) ([]byte, error) {
 
 // memberToken derives one of a membership's tokens (kind "unsub" or
 // "bounce"): 160 bits as 32 lowercase base32 characters, like NewToken.
+// Distribution derives two tokens per member of a list for every post,
+// so the HMAC states are pooled (memberMACs) and the encoding writes
+// lowercase directly.
 func (s *Store) memberToken(kind, list, addr, nonce string) string {
-	m := hmac.New(sha256.New, s.memberKey)
-	for _, p := range []string{kind, list, strings.ToLower(addr), nonce} {
-		m.Write([]byte(p))
+	m, _ := s.memberMACs.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, s.memberKey)
+	}
+	m.Reset()
+	var sum [sha256.Size]byte
+	for _, p := range []string{kind, list, addr, nonce} {
+		io.WriteString(m, p)
 		m.Write([]byte{0})
 	}
-	return strings.ToLower(tokenEncoding.EncodeToString(m.Sum(nil)[:20]))
+	m.Sum(sum[:0])
+	s.memberMACs.Put(m)
+	var out [32]byte
+	lowerTokenEncoding.Encode(out[:], sum[:20])
+	return string(out[:])
 }
+
+// lowerTokenEncoding is tokenEncoding's alphabet in lowercase.
+var lowerTokenEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
 // fillMemberTokens puts a decoded membership's derived tokens in place
 // (a record from before this scheme carries them in clear instead).
 func (t *Tx) fillMemberTokens(m *Membership) {
 	if m.TokenNonce != "" {
-		m.UnsubToken = t.st.memberToken("unsub", m.List, m.Address, m.TokenNonce)
-		m.BounceToken = t.st.memberToken("bounce", m.List, m.Address, m.TokenNonce)
+		addr := strings.ToLower(m.Address)
+		m.UnsubToken = t.st.memberToken("unsub", m.List, addr, m.TokenNonce)
+		m.BounceToken = t.st.memberToken("bounce", m.List, addr, m.TokenNonce)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -78,8 +79,10 @@ type Store struct {
 	// tokenKey is the key of the tokens' keyed hashes (tokenhash.go).
 	tokenKey []byte
 	// memberKey derives members' tokens; it lives beside the store
-	// file, not in it (membertokens.go).
-	memberKey []byte
+	// file, not in it (membertokens.go). memberMACs and tokenMACs pool
+	// HMAC states keyed with memberKey and tokenKey.
+	memberKey             []byte
+	memberMACs, tokenMACs sync.Pool
 }
 
 // Open opens (creating if needed) DIR/minyan.db. It gives up after timeout

@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
+	"io"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -39,23 +41,38 @@ const hashedTokenKey = 0x01
 // then HMAC-SHA256(store key, lowercase token). Tokens are
 // case-insensitive, as mail addresses carrying them may be.
 func (t *Tx) HashToken(tok string) []byte {
-	m := hmac.New(sha256.New, t.st.tokenKey)
-	m.Write([]byte(strings.ToLower(tok)))
-	return m.Sum([]byte{hashedTokenKey})
+	m := t.st.tokenMAC()
+	io.WriteString(m, strings.ToLower(tok))
+	out := m.Sum([]byte{hashedTokenKey})
+	t.st.tokenMACs.Put(m)
+	return out
+}
+
+// tokenMAC is a reset HMAC state keyed with the token key, from the pool
+// (give it back with tokenMACs.Put).
+func (s *Store) tokenMAC() hash.Hash {
+	m, _ := s.tokenMACs.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, s.tokenKey)
+	}
+	m.Reset()
+	return m
 }
 
 // TokenMAC is HMAC-SHA256 with the store's key over purpose and parts,
 // each ended by a zero byte: for values that bind a token to something
 // (a mute link to its thread) without storing anything.
 func (s *Store) TokenMAC(purpose string, parts ...string) []byte {
-	m := hmac.New(sha256.New, s.tokenKey)
-	m.Write([]byte(purpose))
+	m := s.tokenMAC()
+	io.WriteString(m, purpose)
 	m.Write([]byte{0})
 	for _, p := range parts {
-		m.Write([]byte(p))
+		io.WriteString(m, p)
 		m.Write([]byte{0})
 	}
-	return m.Sum(nil)
+	out := m.Sum(nil)
+	s.tokenMACs.Put(m)
+	return out
 }
 
 // prepareTokenKey loads the store's token key, making it on first open,
