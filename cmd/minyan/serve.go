@@ -192,6 +192,7 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 		return nil, err
 	}
 	s.startMaintenance(ctx, log)
+	warnFDLimit(log, listenerCaps(cfg))
 	s.socket = filepath.Join(cfg.Server.DataDir, "admin.sock")
 	if s.adminLn, err = listenAdmin(s.socket); err != nil {
 		return nil, err

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"syscall"
 	"time"
 
 	"golang.org/x/net/netutil"
@@ -62,3 +64,54 @@ func newHTTPServer(h http.Handler) *http.Server {
 		IdleTimeout:       httpIdleTimeout,
 	}
 }
+
+// fdReserve is the descriptors kept apart from listeners' connections:
+// the store, the search index's files, outgoing SMTP and webhook
+// connections, log files.
+const fdReserve = 256
+
+// fdAdvice is the warning to log when the open-file limit cannot hold
+// every listener's connection cap at once (connections) plus fdReserve:
+// then a flood on one listener would make accept fail on the others.
+// "" when it can.
+func fdAdvice(limit uint64, connections int) string {
+	need := uint64(connections + fdReserve)
+	if limit >= need {
+		return ""
+	}
+	return fmt.Sprintf("the open-file limit is %d, but the listeners' connection caps add up to %d (and minyan needs about %d more); raise it to at least %d (systemd: LimitNOFILE=%d), or a flood of connections on one listener makes the others fail to accept",
+		limit, connections, fdReserve, need, need)
+}
+
+// warnFDLimit logs fdAdvice for this process's limit (Go raises the soft
+// limit to the hard one at start).
+func warnFDLimit(log *slog.Logger, connections int) {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		return
+	}
+	if msg := fdAdvice(rl.Cur, connections); msg != "" {
+		log.Warn(msg)
+	}
+}
+
+// listenerCaps adds up the connection caps of the configured listeners.
+func listenerCaps(cfg *Config) int {
+	n := 0
+	for _, on := range []struct {
+		addr string
+		max  int
+	}{
+		{cfg.Server.SMTPListen, smtpMaxConns}, {cfg.Server.LMTPListen, smtpMaxConns},
+		{cfg.Server.HTTPListen, maxHTTPConns},
+		{cfg.Server.IMAPListen, maxIMAPConns}, {cfg.Server.IMAPSListen, maxIMAPConns},
+	} {
+		if on.addr != "" {
+			n += on.max
+		}
+	}
+	return n
+}
+
+// smtpMaxConns is smtpd's default cap per listener (smtpd.Options).
+const smtpMaxConns = 200

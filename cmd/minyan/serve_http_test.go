@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -67,5 +68,22 @@ func TestHTTPConnectionsCapped(t *testing.T) {
 	}
 	if d := newHTTPServer(nil).ReadHeaderTimeout; d <= 0 || d > 10*time.Second {
 		t.Errorf("header timeout %v", d)
+	}
+}
+
+// TestFDLimitAdvice: a descriptor limit below the listeners' caps plus
+// the reserve is warned about with the number to set; a large one is not.
+func TestFDLimitAdvice(t *testing.T) {
+	cfg := cliConfig(t)
+	cfg.Server.SMTPListen, cfg.Server.HTTPListen, cfg.Server.IMAPListen, cfg.Server.IMAPSListen = ":25", ":80", ":143", ":993"
+	need := listenerCaps(cfg)
+	if need != smtpMaxConns+maxHTTPConns+2*maxIMAPConns {
+		t.Errorf("caps %d", need)
+	}
+	if msg := fdAdvice(1024, need); !strings.Contains(msg, "LimitNOFILE="+strconv.Itoa(need+fdReserve)) {
+		t.Errorf("advice at 1024: %q", msg)
+	}
+	if msg := fdAdvice(1<<20, need); msg != "" {
+		t.Errorf("advice at 1M: %q", msg)
 	}
 }
