@@ -559,17 +559,9 @@ func (r Registrations) WriteCSV(w io.Writer) error {
 }
 
 // SafeCSV returns a CSV row with every field a spreadsheet would take
-// for a formula (=, +, -, @, tab or CR first) led by an apostrophe.
-func SafeCSV(row []string) []string {
-	out := make([]string, len(row))
-	for i, f := range row {
-		if f != "" && strings.ContainsRune("=+-@\t\r", rune(f[0])) {
-			f = "'" + f
-		}
-		out[i] = f
-	}
-	return out
-}
+// for a formula (=, +, -, @, tab or CR first) led by an apostrophe: the
+// roster export's rule (listserv.SafeCSV).
+func SafeCSV(row []string) []string { return listserv.SafeCSV(row) }
 
 // ExportRegistrations is a session's registrations as CSV (see
 // WriteCSV). It needs PermSessions on the list.

@@ -47,6 +47,9 @@ func sessionInfo(ss store.Session) (SessionInfo, error) {
 		loc, _ := loadZone(ss.Zone)
 		end = wallOf(w.naive().AddDate(0, 0, ss.Days())).in(loc)
 	}
+	if ss.Link != "" && !webLink(ss.Link) {
+		ss.Link = "" // stored before checkLink refused it: never offer it
+	}
 	return SessionInfo{Session: ss, Start: start, End: end}, nil
 }
 

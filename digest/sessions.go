@@ -141,16 +141,26 @@ func (s *Scheduler) AddSessions(ctx context.Context, a listserv.Actor, req AddRe
 	return out, nil
 }
 
+// checkLink accepts a meeting link: a full http or https URL. Other
+// schemes (javascript:, data:, file:) would run or open something in the
+// reader's calendar or mail app.
 func checkLink(link string) (string, error) {
 	link = strings.TrimSpace(link)
 	if link == "" {
 		return "", nil
 	}
-	u, err := url.Parse(link)
-	if err != nil || u.Scheme == "" || u.Host == "" && u.Opaque == "" || strings.ContainsAny(link, " \t\r\n\"<>") {
+	if !webLink(link) {
 		return "", fmt.Errorf("--link %q: give a full meeting URL such as https://meet.example.org/abc", link)
 	}
 	return link, nil
+}
+
+// webLink tells whether link is a full http or https URL with a host and
+// nothing that could break out of a calendar field or a mail line.
+func webLink(link string) bool {
+	u, err := url.Parse(link)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.Opaque == "" &&
+		!strings.ContainsAny(link, " \t\r\n\"<>\\")
 }
 
 // Listed is a session with its RSVP answers, for `session ls`.

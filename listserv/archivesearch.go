@@ -81,7 +81,7 @@ func openIndexer(st *store.Store, dataDir string, log interface {
 		return nil, err
 	}
 	if rebuilt {
-		log.Warn("the search index could not be read; rebuilding it from the archive", "dir", idxDir)
+		log.Warn("the search index could not be read (damaged or outdated); rebuilding it from the archive", "dir", idxDir)
 	}
 	hub, rebuilt, err := search.OpenHub(hubFile)
 	if err != nil {
@@ -89,7 +89,7 @@ func openIndexer(st *store.Store, dataDir string, log interface {
 		return nil, err
 	}
 	if rebuilt {
-		log.Warn("the resource hub could not be read; rebuilding it from the archive", "file", hubFile)
+		log.Warn("the resource hub could not be read (damaged); moved it aside and rebuilding it from the archive", "file", hubFile, "damaged_copy", hubFile+".damaged")
 	}
 	termsFile := search.TermsPath(dataDir)
 	terms, rebuilt, err := search.OpenTerms(termsFile)

@@ -160,22 +160,66 @@ func withoutListFooter(text, footer string) string {
 	return strings.TrimRight(strings.TrimSuffix(t, "\n--"), " \t\n")
 }
 
-// RawMessage returns the post as archived, for download as
-// message/rfc822.
+// RawMessage returns the post for download as message/rfc822: as
+// archived for the list's members, site admins and the operator; for
+// everyone else (anonymous readers of a public archive, signed-in
+// outsiders) with every address shown as "name@…" (maskRawAddresses),
+// as the message's page shows it, so the download is no list of
+// addresses to harvest.
 func (s *Service) RawMessage(ctx context.Context, a Actor, list string, seq uint64) ([]byte, error) {
 	var raw []byte
 	err := s.st.View(func(tx *store.Tx) error {
-		l, err := s.archiveForTx(tx, a, list)
-		if err != nil {
-			return err
-		}
-		raw, err = tx.ArchiveRaw(l.Name, seq)
-		if errors.Is(err, store.ErrNotFound) {
-			return ErrNoMessage
+		var err error
+		raw, err = s.rawMessageTx(tx, a, list, seq)
+		if err == nil && !isSiteAdmin(tx, a) && roleOn(tx, strings.ToLower(list), a.Address) == "" {
+			raw = maskRawAddresses(raw)
 		}
 		return err
 	})
 	return raw, err
+}
+
+// rawMessageTx is the post as archived, for a reader of the archive.
+func (s *Service) rawMessageTx(tx *store.Tx, a Actor, list string, seq uint64) ([]byte, error) {
+	l, err := s.archiveForTx(tx, a, list)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := tx.ArchiveRaw(l.Name, seq)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNoMessage
+	}
+	return raw, err
+}
+
+// keptWhole are the header fields whose addresses are message
+// identifiers, not people: masking them would break threading.
+var keptWhole = map[string]bool{"message-id": true, "in-reply-to": true, "references": true, "resent-message-id": true}
+
+// maskRawAddresses returns a copy of a raw message with every address
+// in its header fields (but the identifiers of keptWhole) and its
+// unencoded text shown as "name@…".
+func maskRawAddresses(raw []byte) []byte {
+	head, body := raw, []byte(nil)
+	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
+		head, body = raw[:i+2], raw[i+2:]
+	} else if i := bytes.Index(raw, []byte("\n\n")); i >= 0 {
+		head, body = raw[:i+1], raw[i+1:]
+	}
+	out := make([]byte, 0, len(raw))
+	field := ""
+	for _, line := range bytes.SplitAfter(head, []byte("\n")) {
+		if len(line) > 0 && line[0] != ' ' && line[0] != '\t' {
+			name, _, _ := bytes.Cut(line, []byte(":"))
+			field = strings.ToLower(strings.TrimSpace(string(name)))
+		}
+		if keptWhole[field] {
+			out = append(out, line...)
+			continue
+		}
+		out = append(out, hideAddresses(string(line))...)
+	}
+	return append(out, hideAddresses(string(body))...)
 }
 
 // AttachmentFile is an attachment ready to serve: always as a download
@@ -189,7 +233,12 @@ type AttachmentFile struct {
 
 // Attachment returns attachment n (from 1) of post seq.
 func (s *Service) Attachment(ctx context.Context, a Actor, list string, seq uint64, n int) (AttachmentFile, error) {
-	raw, err := s.RawMessage(ctx, a, list, seq)
+	var raw []byte
+	err := s.st.View(func(tx *store.Tx) error {
+		var err error
+		raw, err = s.rawMessageTx(tx, a, list, seq)
+		return err
+	})
 	if err != nil {
 		return AttachmentFile{}, err
 	}

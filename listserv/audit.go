@@ -80,12 +80,28 @@ func (s *Service) authorize(tx *store.Tx, a Actor, name string, p Permission) (s
 }
 
 // authorizeSite checks a right that no list role gives (creating lists,
-// network-wide facts about people).
+// network-wide facts about people such as good standing, which every
+// list with require_good_standing reads).
 func authorizeSite(tx *store.Tx, a Actor) error {
 	if !isSiteAdmin(tx, a) {
 		return ErrForbidden
 	}
 	return nil
+}
+
+// mayChangeHolder checks, for an actor who already holds PermRoster on
+// the list, that they may also change mb, someone else's membership:
+// the delivery and settings of a person holding a role (facilitator,
+// moderator, owner) are the owners' to change, as removing them is, so a
+// moderator cannot silence an owner or a fellow moderator.
+func mayChangeHolder(tx *store.Tx, a Actor, mb store.Membership) error {
+	if mb.Role == ListMember || mb.Role == "" || (a.Address != "" && a.Address == mb.Address) || isSiteAdmin(tx, a) {
+		return nil
+	}
+	if RoleAllows(roleOn(tx, mb.List, a.Address), PermSettings) {
+		return nil
+	}
+	return fmt.Errorf("%s is a %s: %w", mb.Address, mb.Role, ErrForbidden)
 }
 
 // Authorize is authorize for neighbours that keep their own records in

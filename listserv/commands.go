@@ -170,8 +170,19 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, sender 
 			title = list.Settings.Title
 		}
 		if changesState(c) && member && !sender.Vouched() {
-			if s.confirmOutstanding(tx, mb) {
-				answer = "A confirmation was already sent to " + from + " today; reply to it to go ahead."
+			// A confirmation carries the command it confirms. The same
+			// command again is pointed at the pending one; another
+			// command (the member's own, after a forged one) gets its own
+			// confirmation, which replaces the pending one and ends its
+			// link, so confirming never applies a command the member did
+			// not send. A few confirmations a day at most, so forged
+			// commands cannot flood the member's mailbox.
+			if s.confirmOutstanding(tx, mb) && s.pendingCommand(tx, mb) == commandLine(c) {
+				answer = "A confirmation of \"" + commandLine(c) + "\" was already sent to " + from + " today; reply to it to go ahead."
+				return nil
+			}
+			if !s.mayAskToConfirm(tx, mb) {
+				answer = "Several confirmation requests were sent to " + from + " today; please try again tomorrow, or use the web page of the list."
 				return nil
 			}
 			answer, err = s.askToConfirmCommand(tx, list, mb, c)
@@ -252,10 +263,7 @@ func (s *Service) runConfirmedCommand(tx *store.Tx, a Actor, list store.List, c 
 // askToConfirmCommand mails the member a confirmation for a command whose
 // sender could not be verified; the change happens only when they answer.
 func (s *Service) askToConfirmCommand(tx *store.Tx, list store.List, mb store.Membership, c Command) (string, error) {
-	line := c.Name
-	if c.Arg != "" {
-		line += " " + c.Arg
-	}
+	line := commandLine(c)
 	tok, err := s.newConfirmation(tx, &mb, TokenConfirmCommand, line)
 	if err != nil {
 		return "", err
@@ -272,6 +280,41 @@ func (s *Service) askToConfirmCommand(tx *store.Tx, list store.List, mb store.Me
 		return "", err
 	}
 	return "Your mail could not be verified as coming from " + mb.Address + ", so I sent a confirmation request there first. Reply to it (or open its link) to go ahead.", nil
+}
+
+// commandLine is a command as its confirmation names and stores it.
+func commandLine(c Command) string {
+	if c.Arg != "" {
+		return c.Name + " " + c.Arg
+	}
+	return c.Name
+}
+
+// pendingCommand is the command mb's outstanding confirmation would
+// carry out ("" when it confirms something else, or is gone).
+func (s *Service) pendingCommand(tx *store.Tx, mb store.Membership) string {
+	t, err := tx.TokenByRef(mb.ConfirmToken)
+	if err != nil || t.Kind != TokenConfirmCommand {
+		return ""
+	}
+	return t.Data
+}
+
+// maxCommandConfirmsPerDay bounds the confirmation requests for email
+// commands one member gets per list and day.
+const maxCommandConfirmsPerDay = 5
+
+// mayAskToConfirm counts one confirmation request for mb today and tells
+// whether it is within maxCommandConfirmsPerDay.
+func (s *Service) mayAskToConfirm(tx *store.Tx, mb store.Membership) bool {
+	day := s.clock.Now().UTC().Format("2006-01-02")
+	for i := range maxCommandConfirmsPerDay {
+		key := fmt.Sprintf("confirm-cmd/%s/%s/%s/%d", mb.List, mb.Address, day, i)
+		if !tx.JobDone(key) {
+			return tx.MarkJob(key, s.clock.Now()) == nil
+		}
+	}
+	return false
 }
 
 // firstAnswerToday tells whether a NAME-join@ or NAME-leave@ request from

@@ -43,6 +43,9 @@ func (s *Service) SetDigestFormat(ctx context.Context, a Actor, list, addr strin
 		if err != nil {
 			return notFoundText(err, fmt.Sprintf("%s is not a member of %s", addr, list))
 		}
+		if err := mayChangeHolder(tx, a, mb); err != nil {
+			return err
+		}
 		if err := s.setDigestPrefs(tx, mb, f, mb.DigestFrequency, mb.Topics); err != nil {
 			return err
 		}

@@ -153,7 +153,7 @@ func (s *Service) postRecipients(tx *store.Tx, list store.List, thread uint64, s
 			// What MemberRecipient gives, and the mute link: the parts
 			// are made once per post, one allocation per member.
 			r.EnvelopeFrom = s.addr(list.Name, RoleBounces, mb.BounceToken)
-			r.Header = unsubHead + mb.UnsubToken + unsubTail + muteHead + mb.UnsubToken + muteTail
+			r.Header = unsubHead + mb.UnsubToken + unsubTail + muteHead + s.muteToken(mb.UnsubToken, thread) + muteTail
 		}
 		out = append(out, r)
 		return nil

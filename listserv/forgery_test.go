@@ -2,6 +2,7 @@ package listserv
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -65,8 +66,21 @@ func confirmToken(t *testing.T, e *doorEnv, addr string) string {
 	if !ok || mb.ConfirmToken == "" {
 		t.Fatalf("no outstanding confirmation for %s: %+v", addr, mb)
 	}
-	return mb.ConfirmToken
+	// The store keeps only a reference to the token's hash: take the
+	// token from the newest confirmation mailed to addr.
+	tok := ""
+	for _, m := range e.mailsTo(addr) {
+		if l := confirmReplyRE.FindStringSubmatch(m.body); l != nil {
+			tok = l[1]
+		}
+	}
+	if tok == "" {
+		t.Fatalf("no confirmation mailed to %s", addr)
+	}
+	return tok
 }
+
+var confirmReplyRE = regexp.MustCompile(`Reply-To: [a-z0-9-]+-confirm\+([a-z2-7]{32})@`)
 
 // TestPendingPasswordReplacesOnFirstUse: the new password becomes the
 // current one at its first login, and only then does the old one stop.

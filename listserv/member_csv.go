@@ -140,6 +140,9 @@ func memberFromCSVRecord(rec []string, h memberCSVHeader) (spec MemberSpec, msg 
 		return spec, fmt.Sprintf("%q is not an email address", get(h.email))
 	}
 	spec.Name = get(h.name)
+	if rest, ok := strings.CutPrefix(spec.Name, "'"); ok && rest != "" && strings.ContainsRune(formulaLeads, rune(rest[0])) {
+		spec.Name = rest // our own export's guard (SafeCSV), taken off again
+	}
 	spec.Role = ListRole(strings.ToLower(get(h.role)))
 	spec.Mode = Mode(strings.ToLower(get(h.mode)))
 	if spec.Role != "" && RoleRank(spec.Role) < 0 {

@@ -107,6 +107,16 @@ func (s *Service) addMembersTx(tx *store.Tx, a Actor, l store.List, specs []Memb
 			res[i].Err = fmt.Errorf("%s: %w (roles are the owners' to give)", sp.Address, ErrForbidden)
 			continue
 		}
+		if exists && sp.Mode != "" && sp.Mode != mb.Mode {
+			if err := mayChangeHolder(tx, a, mb); err != nil {
+				res[i].Err = err
+				continue
+			}
+		}
+		if sp.GoodStanding != nil && !isSiteAdmin(tx, a) {
+			res[i].Err = fmt.Errorf("%s: %w (good standing holds on every list; site admins set it)", sp.Address, ErrForbidden)
+			continue
+		}
 		if err := s.upsertPerson(tx, sp); err != nil {
 			return err
 		}
@@ -194,8 +204,9 @@ func (s *Service) upsertPerson(tx *store.Tx, sp MemberSpec) error {
 
 // SetMember changes role and/or mode. Setting a mode re-enables a member
 // whose delivery was disabled by bounces. Changing a role needs
-// PermSettings; changing a mode needs PermRoster, except that a person may
-// always change their own mode.
+// PermSettings; changing a mode needs PermRoster (PermSettings when the
+// member holds a role), except that a person may always change their own
+// mode.
 func (s *Service) SetMember(ctx context.Context, a Actor, list, addr, role, mode string) error {
 	if err := checkChoice("role", ListRole(role), roles); err != nil {
 		return err
@@ -218,6 +229,9 @@ func (s *Service) SetMember(ctx context.Context, a Actor, list, addr, role, mode
 		mb, err := tx.Membership(list, addr)
 		if err != nil {
 			return notFoundText(err, fmt.Sprintf("%s is not a member of %s", addr, list))
+		}
+		if err := mayChangeHolder(tx, a, mb); err != nil {
+			return err
 		}
 		return s.setMember(tx, a, mb, ListRole(role), Mode(mode))
 	})

@@ -113,7 +113,7 @@ func (s *Service) keepPending(tx *store.Tx, mb store.Membership) error {
 // earlier one) and stores mb with it.
 func (s *Service) newConfirmation(tx *store.Tx, mb *store.Membership, kind, data string) (string, error) {
 	if mb.ConfirmToken != "" {
-		if err := tx.DeleteToken(mb.ConfirmToken); err != nil {
+		if err := tx.DeleteTokenByRef(mb.ConfirmToken); err != nil {
 			return "", err
 		}
 	}
@@ -143,7 +143,7 @@ func (s *Service) ban(tx *store.Tx, list, addr string) error {
 			}
 		}
 	}
-	mb.UnsubToken, mb.BounceToken = "", ""
+	mb.UnsubToken, mb.BounceToken, mb.TokenNonce = "", "", ""
 	return tx.PutMembership(mb)
 }
 

@@ -48,8 +48,21 @@ func (s *Service) notifyModerators(tx *store.Tx, list store.List, h store.Held, 
 	if err != nil {
 		return err
 	}
+	tok := h.Token
+	if reminder {
+		// The store keeps only a reference to the first token's hash:
+		// a reminder carries a new token for the same item (the first
+		// one keeps working too).
+		ttl := h.Received.Add(list.Settings.HoldExpireAfter).Sub(s.clock.Now())
+		if list.Settings.HoldExpireAfter <= 0 {
+			ttl = 14 * 24 * time.Hour
+		}
+		if tok, err = s.IssueToken(tx, TokenModerate, list.Name, "", h.ID, "", max(ttl, time.Hour)); err != nil {
+			return err
+		}
+	}
 	n := notice{List: list.Name, To: mods, From: s.addr(list.Name, RoleRequest, ""),
-		ReplyTo: s.addr(list.Name, RoleConfirm, h.Token), Subject: subj, Body: body}
+		ReplyTo: s.addr(list.Name, RoleConfirm, tok), Subject: subj, Body: body}
 	if h.Kind == store.HeldPost {
 		n.Attached = h.Raw
 	}

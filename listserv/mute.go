@@ -2,6 +2,8 @@ package listserv
 
 import (
 	"context"
+	"crypto/subtle"
+	"encoding/base32"
 	"errors"
 	"fmt"
 	"net/url"
@@ -30,6 +32,27 @@ type MutedThread struct {
 	Thread      uint64
 	Subject     string
 }
+
+// muteSigLen is how many base32 characters of the thread binding follow
+// the member's token in a mute link (26: 130 bits).
+const muteSigLen = 26
+
+// muteToken is the token of a member's one-click mute link for thread:
+// the member's unsubscribe token, then a keyed hash binding it to that
+// thread (store.TokenMAC). The link so opens that thread only: the
+// unsubscribe token alone, or with another thread's number, opens none.
+func (s *Service) muteToken(unsub string, thread uint64) string {
+	mac := s.st.TokenMAC("mute", unsub, strconv.FormatUint(thread, 10))
+	var sig [muteSigLen]byte
+	muteEncoding.Encode(sig[:], mac[:16]) // 16 bytes are exactly 26 characters
+	return unsub + string(sig[:])
+}
+
+// MuteToken is muteToken for neighbours (tests of the whole server that
+// act as a member clicking the link of a copy they got).
+func (s *Service) MuteToken(unsub string, thread uint64) string { return s.muteToken(unsub, thread) }
+
+var muteEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
 // muteHeaderParts are the two halves, around the member's token, of the
 // per-recipient header line that carries a post's one-click mute link on
@@ -206,6 +229,14 @@ func (s *Service) muteLink(tx *store.Tx, token string, thread uint64) (store.Lis
 	if token == "" || thread == 0 {
 		return l, mb, root, ErrBadMuteLink
 	}
+	if len(token) <= muteSigLen {
+		return l, mb, root, ErrBadMuteLink
+	}
+	unsub := token[:len(token)-muteSigLen]
+	if subtle.ConstantTimeCompare([]byte(s.muteToken(unsub, thread)), []byte(token)) != 1 {
+		return l, mb, root, ErrBadMuteLink
+	}
+	token = unsub
 	t, err := tx.Token(token)
 	if err != nil || t.Kind != "unsub" {
 		return l, mb, root, ErrBadMuteLink

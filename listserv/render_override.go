@@ -7,18 +7,19 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"text/template"
 )
 
 // render renders a mail text for a list. An owner can replace any
 // built-in template without rebuilding minyan by putting a file of the
 // same name in DATA_DIR/templates/LIST/NAME.txt (that list only) or
-// DATA_DIR/templates/NAME.txt (every list). A broken override is logged
+// DATA_DIR/templates/NAME.txt (every list); the texts carrying a
+// network-wide secret (siteOnlyTemplates) take only the server-wide
+// file. A broken override is logged
 // and the built-in text is used, so a typo never stops mail.
 func (s *Service) render(list, name string, data any) (subject, body string, err error) {
 	if s.o.TemplateDir != "" {
 		for _, p := range []string{filepath.Join(s.o.TemplateDir, list, name+".txt"), filepath.Join(s.o.TemplateDir, name+".txt")} {
-			if list == "" && p == filepath.Join(s.o.TemplateDir, list, name+".txt") {
+			if (list == "" || siteOnlyTemplates[name]) && p == filepath.Join(s.o.TemplateDir, list, name+".txt") {
 				continue
 			}
 			subject, body, err := renderFile(p, name, data)
@@ -51,13 +52,12 @@ func renderFile(path, name string, data any) (subject, body string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	t, err := template.New(name).Funcs(templateFuncs).Option("missingkey=error").Parse(string(src))
+	// An override is an owner's (or operator's) text: it is checked
+	// again here, since the file may predate the rules or have been put
+	// there by hand, and filled in within the owners' limits.
+	ot, err := parseOwnerText(name, string(src))
 	if err != nil {
 		return "", "", fmt.Errorf("parse: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, data); err != nil {
-		return "", "", fmt.Errorf("execute: %w", err)
-	}
-	return splitSubject(name, buf.String())
+	return executeOwnerText(ot, data)
 }

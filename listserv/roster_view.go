@@ -203,7 +203,7 @@ func rosterRows(tx *store.Tx, raws [][]byte) ([]RosterRow, error) {
 
 // RosterCSV writes a list's roster as CSV in the import's columns (so an
 // export can be edited and imported again), then status and joined,
-// which an import ignores. It needs PermRoster.
+// which an import ignores; cells are SafeCSV. It needs PermRoster.
 func (s *Service) RosterCSV(ctx context.Context, a Actor, list string, w io.Writer) error {
 	return s.st.View(func(tx *store.Tx) error {
 		if _, err := s.authorize(tx, a, list, PermRoster); err != nil {
@@ -215,8 +215,8 @@ func (s *Service) RosterCSV(ctx context.Context, a Actor, list string, w io.Writ
 		}
 		err := tx.EachMember(list, func(mb store.Membership) error {
 			p, _ := tx.Person(mb.Address)
-			return cw.Write([]string{mb.Address, p.Name, string(mb.Role), string(mb.Mode), strconv.FormatBool(p.GoodStanding),
-				string(mb.Status), mb.Joined.UTC().Format(time.RFC3339)})
+			return cw.Write(SafeCSV([]string{mb.Address, p.Name, string(mb.Role), string(mb.Mode), strconv.FormatBool(p.GoodStanding),
+				string(mb.Status), mb.Joined.UTC().Format(time.RFC3339)}))
 		})
 		if err != nil {
 			return err
@@ -224,6 +224,25 @@ func (s *Service) RosterCSV(ctx context.Context, a Actor, list string, w io.Writ
 		cw.Flush()
 		return cw.Error()
 	})
+}
+
+// formulaLeads are the first characters that make a spreadsheet read a
+// cell as a formula.
+const formulaLeads = "=+-@\t\r"
+
+// SafeCSV returns a CSV row with every field a spreadsheet would take
+// for a formula (formulaLeads first) led by an apostrophe, so a name a
+// member chose (=HYPERLINK(...)) opens as text. The import takes the
+// apostrophe off again.
+func SafeCSV(row []string) []string {
+	out := make([]string, len(row))
+	for i, f := range row {
+		if f != "" && strings.ContainsRune(formulaLeads, rune(f[0])) {
+			f = "'" + f
+		}
+		out[i] = f
+	}
+	return out
 }
 
 // ImportBatchSize is how many rows of an import share one transaction:
@@ -300,12 +319,16 @@ func (s *Service) ImportMembers(ctx context.Context, a Actor, list string, rows 
 }
 
 // SetStanding marks a person on the list in good standing (dues paid) or
-// not, applying each of their lists' lapsed_members rule. It needs
-// PermRoster on a list the person is on.
+// not, applying each of their lists' lapsed_members rule. Standing holds
+// on every list, so it needs a site admin (authorizeSite), and the person
+// must be on the list.
 func (s *Service) SetStanding(ctx context.Context, a Actor, list, addr string, good bool) error {
 	addr = NormalizeAddress(addr)
 	return s.st.Update(func(tx *store.Tx) error {
 		if _, err := s.authorize(tx, a, list, PermRoster); err != nil {
+			return err
+		}
+		if err := authorizeSite(tx, a); err != nil {
 			return err
 		}
 		if _, err := tx.Membership(list, addr); err != nil {

@@ -2,6 +2,7 @@ package listserv
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -244,6 +245,14 @@ func optionalDuration(field func(*store.Settings) *time.Duration) setting {
 	}
 }
 
+// Bounds of reminder_offsets: every offset is one mail to every member
+// per session, so a list cannot ask for hundreds.
+const (
+	maxReminderOffsets = 5
+	minReminderOffset  = time.Minute
+	maxReminderOffset  = 60 * 24 * time.Hour
+)
+
 var settingsTable = map[string]setting{
 	"title":                text(func(s *store.Settings) *string { return &s.Title }),
 	"description":          text(func(s *store.Settings) *string { return &s.Description }),
@@ -328,7 +337,16 @@ var settingsTable = map[string]setting{
 				if err != nil {
 					return err
 				}
+				if d < minReminderOffset || d > maxReminderOffset {
+					return fmt.Errorf("%s: each reminder must be between %s and %s before the session", strings.TrimSpace(p), FormatDuration(minReminderOffset), FormatDuration(maxReminderOffset))
+				}
+				if slices.Contains(out, d) {
+					return fmt.Errorf("%s is given twice", strings.TrimSpace(p))
+				}
 				out = append(out, d)
+			}
+			if len(out) > maxReminderOffsets {
+				return fmt.Errorf("at most %d reminders per session", maxReminderOffsets)
 			}
 			sort.Slice(out, func(i, j int) bool { return out[i] > out[j] })
 			s.ReminderOffsets = out

@@ -98,7 +98,7 @@ func (s *Service) confirmOutstanding(tx *store.Tx, mb store.Membership) bool {
 	if mb.ConfirmToken == "" {
 		return false
 	}
-	t, err := tx.Token(mb.ConfirmToken)
+	t, err := tx.TokenByRef(mb.ConfirmToken)
 	now := s.clock.Now()
 	if err != nil || !t.Used.IsZero() || (!t.Expires.IsZero() && now.After(t.Expires)) {
 		return false

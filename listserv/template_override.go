@@ -47,6 +47,18 @@ func MailTemplateNames() []string {
 	return out
 }
 
+// siteOnlyTemplates are the mail texts that carry a network-wide secret:
+// the archive (IMAP) password, valid on every list, and the sign-in link
+// to the whole site. A list's owner rewording them could send members a
+// convincing request for that secret, so only the operator's server-wide
+// replacement (DATA_DIR/templates/NAME.txt) applies; a list never gets its
+// own. Confirmation mails carry a token for one list only and stay the
+// owners' to reword.
+var siteOnlyTemplates = map[string]bool{"password": true, "web-login": true, "postmaster-forward": true}
+
+// listOverridable tells whether a list may have its own text of name.
+func listOverridable(name string) bool { return knownTemplate(name) && !siteOnlyTemplates[name] }
+
 func knownTemplate(name string) bool {
 	for _, n := range MailTemplateNames() {
 		if n == name {
@@ -71,6 +83,9 @@ func (s *Service) MailTemplates(ctx context.Context, a Actor, list string) ([]Ma
 	}
 	var out []MailTemplate
 	for _, n := range MailTemplateNames() {
+		if !listOverridable(n) {
+			continue
+		}
 		t, err := s.readTemplate(list, n)
 		if err != nil {
 			return nil, err
@@ -85,7 +100,7 @@ func (s *Service) GetMailTemplate(ctx context.Context, a Actor, list, name strin
 	if err := s.st.View(func(tx *store.Tx) error { _, err := s.authorize(tx, a, list, PermSettings); return err }); err != nil {
 		return MailTemplate{}, err
 	}
-	if !knownTemplate(name) {
+	if !listOverridable(name) {
 		return MailTemplate{}, errNoSuchTemplate
 	}
 	return s.readTemplate(list, name)
@@ -116,7 +131,8 @@ type TemplateError struct{ Reason string }
 func (e *TemplateError) Error() string { return "the text does not parse: " + e.Reason }
 
 // CheckTemplate parses a mail text as the renderer will: its first line
-// must be the Subject.
+// must be the Subject, and it must keep the owners' rules
+// (parseOwnerText), so filling it in cannot keep the daemon busy.
 func CheckTemplate(name, src string) error {
 	if len(src) > maxTemplateBytes {
 		return &TemplateError{Reason: fmt.Sprintf("it is longer than %d bytes", maxTemplateBytes)}
@@ -124,50 +140,8 @@ func CheckTemplate(name, src string) error {
 	if !strings.HasPrefix(src, "Subject:") {
 		return &TemplateError{Reason: `the first line must be the subject, starting with "Subject:"`}
 	}
-	t, err := template.New(name).Funcs(templateFuncs).Option("missingkey=error").Parse(src)
-	if err != nil {
-		return &TemplateError{Reason: err.Error()}
-	}
-	for _, d := range t.Templates() {
-		if d.Tree != nil && rangesOverNumber(d.Tree.Root) {
-			// {{range 100000000000}} would keep the daemon busy (and
-			// its store locked) for as long as it counts.
-			return &TemplateError{Reason: "range may only go over a list of the mail's values, not over a number"}
-		}
-	}
-	return nil
-}
-
-// rangesOverNumber tells whether a template ranges over a number
-// written in it.
-func rangesOverNumber(n tparse.Node) bool {
-	switch n := n.(type) {
-	case *tparse.ListNode:
-		if n == nil {
-			return false
-		}
-		for _, c := range n.Nodes {
-			if rangesOverNumber(c) {
-				return true
-			}
-		}
-	case *tparse.RangeNode:
-		if n.Pipe != nil {
-			for _, c := range n.Pipe.Cmds {
-				for _, a := range c.Args {
-					if _, ok := a.(*tparse.NumberNode); ok {
-						return true
-					}
-				}
-			}
-		}
-		return rangesOverNumber(n.List) || rangesOverNumber(n.ElseList)
-	case *tparse.IfNode:
-		return rangesOverNumber(n.List) || rangesOverNumber(n.ElseList)
-	case *tparse.WithNode:
-		return rangesOverNumber(n.List) || rangesOverNumber(n.ElseList)
-	}
-	return false
+	_, err := parseOwnerText(name, src)
+	return err
 }
 
 // SetMailTemplate stores a list's replacement of a mail text after
@@ -180,11 +154,19 @@ func (s *Service) SetMailTemplate(ctx context.Context, a Actor, list, name, src 
 		if _, err := s.authorize(tx, a, list, PermSettings); err != nil {
 			return err
 		}
-		if !knownTemplate(name) {
+		if siteOnlyTemplates[name] {
+			return fmt.Errorf("the %s text carries a secret valid on every list, so a list cannot have its own; the operator may replace it for the whole server in DATA_DIR/templates/%s.txt", name, name)
+		}
+		if !listOverridable(name) {
 			return errNoSuchTemplate
 		}
 		if err := CheckTemplate(name, src); err != nil {
 			return err
+		}
+		// A text that cannot be filled in within the limits even with
+		// the sample values is refused now, not at its first mail.
+		if _, _, err := previewOwnerText(name, src); errors.Is(err, errOwnerTextTooLong) || errors.Is(err, errOwnerTextTooSlow) {
+			return &TemplateError{Reason: err.Error()}
 		}
 		p, err := s.overridePath(list, name)
 		if err != nil {
@@ -216,7 +198,7 @@ func (s *Service) ResetMailTemplate(ctx context.Context, a Actor, list, name str
 		if _, err := s.authorize(tx, a, list, PermSettings); err != nil {
 			return err
 		}
-		if !knownTemplate(name) {
+		if !listOverridable(name) {
 			return errNoSuchTemplate
 		}
 		p, err := s.overridePath(list, name)
@@ -251,12 +233,21 @@ func (s *Service) PreviewMailTemplate(ctx context.Context, a Actor, list, name, 
 	if err := CheckTemplate(name, src); err != nil {
 		return "", "", err
 	}
-	tpl, _ := template.New(name).Funcs(templateFuncs).Parse(src)
-	var buf strings.Builder
-	if err := tpl.Execute(&buf, SampleData(tpl)); err != nil {
+	return previewOwnerText(name, src)
+}
+
+// previewOwnerText fills in src with sample values, within the owners'
+// limits.
+func previewOwnerText(name, src string) (subject, body string, err error) {
+	ot, err := parseOwnerText(name, src)
+	if err != nil {
+		return "", "", err
+	}
+	subject, body, err = executeOwnerText(ot, SampleData(ot.t))
+	if err != nil {
 		return "", "", fmt.Errorf("the preview could not fill in sample values (the text itself parses): %w", err)
 	}
-	return splitSubject(name, buf.String())
+	return subject, body, nil
 }
 
 // SampleData builds values for every field a template names: text such

@@ -228,7 +228,7 @@ func (s *Service) ownOrRoster(tx *store.Tx, a Actor, list, addr string) (store.L
 	if err != nil {
 		return l, mb, notFoundText(err, fmt.Sprintf("%s is not a member of %s", addr, list))
 	}
-	return l, mb, nil
+	return l, mb, mayChangeHolder(tx, a, mb)
 }
 
 // topicsSetting is the list setting "topics": the #tags posts may carry,

@@ -130,7 +130,7 @@ func TestPostRecipientsHeaders(t *testing.T) {
 			return err
 		}
 		want := svc.MemberRecipient(l, mb)
-		want.Header += "List-Mute-Thread: <http://127.0.0.1:8080/mute/" + mb.UnsubToken + "/42>\r\n"
+		want.Header += "List-Mute-Thread: <http://127.0.0.1:8080/mute/" + svc.muteToken(mb.UnsubToken, 42) + "/42>\r\n"
 		if len(got) != 1 || got[0] != want {
 			t.Errorf("postRecipients = %+v\nwant %+v", got, want)
 		}

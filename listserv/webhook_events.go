@@ -160,8 +160,8 @@ func (s *Service) AddWebhook(ctx context.Context, rawURL string, events []string
 			return store.Webhook{}, fmt.Errorf("webhook %s: cannot resolve %s: %w", rawURL, u.Hostname(), err)
 		}
 		for _, ip := range ips {
-			if privateIP(ip) {
-				return store.Webhook{}, fmt.Errorf("webhook %s: %s is a loopback or private address (%s); give --allow-private if the receiver really runs on this host or network", rawURL, u.Hostname(), ip)
+			if blockedTarget(ip, net.InterfaceAddrs) {
+				return store.Webhook{}, fmt.Errorf("webhook %s: %s is a loopback, private or this host's own address (%s); give --allow-private if the receiver really runs on this host or network", rawURL, u.Hostname(), ip)
 			}
 		}
 	}
@@ -220,13 +220,86 @@ func checkWebhookURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// specialPrefixes are ranges of special use that are not a public host
+// elsewhere: IPv4 "this network", shared address space (carrier-grade
+// NAT), IETF protocol assignments, benchmarking, documentation and the
+// reserved class E; IPv6 IPv4-compatible, NAT64 local use, Teredo (its
+// embedded addresses are obfuscated) and documentation. Loopback,
+// private, link-local and multicast are netip's own tests.
+var specialPrefixes = [...]netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),
+	netip.MustParsePrefix("100.64.0.0/10"),
+	netip.MustParsePrefix("192.0.0.0/24"),
+	netip.MustParsePrefix("192.0.2.0/24"),
+	netip.MustParsePrefix("198.18.0.0/15"),
+	netip.MustParsePrefix("198.51.100.0/24"),
+	netip.MustParsePrefix("203.0.113.0/24"),
+	netip.MustParsePrefix("240.0.0.0/4"), // with 255.255.255.255
+	netip.MustParsePrefix("::/96"),
+	netip.MustParsePrefix("64:ff9b:1::/48"),
+	netip.MustParsePrefix("2001::/32"),
+	netip.MustParsePrefix("2001:db8::/32"),
+}
+
+var (
+	nat64Prefix = netip.MustParsePrefix("64:ff9b::/96")
+	sixToFour   = netip.MustParsePrefix("2002::/16")
+)
+
 // privateIP tells whether ip is loopback, private, link-local or
-// otherwise not a public Internet address.
+// otherwise not a public Internet address, looking through the IPv6
+// forms that carry an IPv4 address (mapped, NAT64, 6to4) to the address
+// they reach.
 func privateIP(ip netip.Addr) bool {
 	ip = ip.Unmap()
-	return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() ||
-		netip.MustParsePrefix("100.64.0.0/10").Contains(ip) // carrier-grade NAT
+	if ip.Is6() {
+		b := ip.As16()
+		switch {
+		case nat64Prefix.Contains(ip):
+			return privateIP(netip.AddrFrom4([4]byte(b[12:16])))
+		case sixToFour.Contains(ip):
+			return privateIP(netip.AddrFrom4([4]byte(b[2:6])))
+		}
+	}
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() {
+		return true
+	}
+	for _, p := range specialPrefixes {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// blockedTarget tells whether a webhook may not reach ip: a private or
+// special address (privateIP), or one of this host's own addresses (a
+// public address of the server is the server itself). own lists the
+// host's addresses (net.InterfaceAddrs); an error listing them blocks
+// nothing more.
+func blockedTarget(ip netip.Addr, own func() ([]net.Addr, error)) bool {
+	if privateIP(ip) {
+		return true
+	}
+	ip = ip.Unmap()
+	addrs, err := own()
+	if err != nil {
+		return false
+	}
+	for _, a := range addrs {
+		var aip net.IP
+		switch a := a.(type) {
+		case *net.IPNet:
+			aip = a.IP
+		case *net.IPAddr:
+			aip = a.IP
+		}
+		if x, ok := netip.AddrFromSlice(aip); ok && x.Unmap() == ip {
+			return true
+		}
+	}
+	return false
 }
 
 // WebhookRetry is how long deliveries are retried, and the waits between
@@ -445,8 +518,8 @@ func (w *WebhookWorker) client(allowPrivate bool) *http.Client {
 			if err != nil {
 				return fmt.Errorf("webhook target %s: %w", address, err)
 			}
-			if privateIP(ap.Addr()) {
-				return fmt.Errorf("webhook target %s is a loopback or private address (the webhook was added without --allow-private)", ap.Addr())
+			if blockedTarget(ap.Addr(), net.InterfaceAddrs) {
+				return fmt.Errorf("webhook target %s is a loopback, private or this host's own address (the webhook was added without --allow-private)", ap.Addr())
 			}
 			return nil
 		}

@@ -16,6 +16,7 @@ func (t *Tx) Hold(h Held) (uint64, error) {
 	if h.Status == "" {
 		h.Status = "pending"
 	}
+	h.Token, h.WithdrawToken = t.TokenRef(h.Token), t.TokenRef(h.WithdrawToken)
 	return id, putJSON(b, u64(id), h)
 }
 
@@ -29,7 +30,9 @@ func (t *Tx) Held(id uint64) (Held, error) {
 }
 
 // PutHeld updates a held item (its decision).
+// Its tokens are kept as references to their keyed hashes (TokenRef).
 func (t *Tx) PutHeld(h Held) error {
+	h.Token, h.WithdrawToken = t.TokenRef(h.Token), t.TokenRef(h.WithdrawToken)
 	return putJSON(t.tx.Bucket(bHeld), u64(h.ID), h)
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/hex"
 	"fmt"
 	"strings"
 )
@@ -16,37 +17,49 @@ func (t *Tx) Membership(list, addr string) (Membership, error) {
 	if err := getJSON(t.tx.Bucket(bMembers), memberKey(list, addr), &m); err != nil {
 		return m, fmt.Errorf("member %s of %s: %w", addr, list, err)
 	}
+	t.fillMemberTokens(&m)
 	return m, nil
 }
 
-// PutMembership creates or replaces a membership. New memberships get
-// their unsubscribe and bounce tokens here, in the same transaction.
+// PutMembership creates or replaces a membership. A new membership (or
+// one whose UnsubToken and TokenNonce were cleared, to give it new
+// tokens) gets a new nonce, from which its unsubscribe and bounce tokens
+// are derived and indexed here, in the same transaction; the record keeps
+// the nonce, never the tokens (membertokens.go).
 func (t *Tx) PutMembership(m Membership) error {
 	m.Address = strings.ToLower(m.Address)
-	if m.UnsubToken == "" {
-		tok, err := t.newMemberToken("unsub", m.List, m.Address)
-		if err != nil {
+	if m.TokenNonce == "" && m.UnsubToken != "" {
+		// Built from a read record without its nonce (a roster sync
+		// copies the tokens): the stored nonce still derives them.
+		var old Membership
+		if getJSON(t.tx.Bucket(bMembers), memberKey(m.List, m.Address), &old) == nil && old.TokenNonce != "" &&
+			t.st.memberToken("unsub", m.List, strings.ToLower(m.Address), old.TokenNonce) == m.UnsubToken {
+			m.TokenNonce = old.TokenNonce
+		}
+	}
+	if m.TokenNonce == "" {
+		if m.UnsubToken != "" || m.BounceToken != "" {
+			// A record from before: keep its clear tokens' hashes
+			// indexed (sent links still work) and remembered for
+			// deletion.
+			for _, tok := range []string{m.UnsubToken, m.BounceToken} {
+				if tok != "" {
+					m.LegacyTokens = append(m.LegacyTokens, hex.EncodeToString(t.HashToken(tok)))
+				}
+			}
+		}
+		m.TokenNonce = newTokenNonce()
+		t.fillMemberTokens(&m)
+		if err := t.indexMemberTokens(m); err != nil {
 			return err
 		}
-		m.UnsubToken = tok
 	}
-	if m.BounceToken == "" {
-		tok, err := t.newMemberToken("bounce", m.List, m.Address)
-		if err != nil {
-			return err
-		}
-		m.BounceToken = tok
-	}
+	m.UnsubToken, m.BounceToken = "", ""
+	m.ConfirmToken = t.TokenRef(m.ConfirmToken)
 	if err := t.tx.Bucket(bMemberOf).Put([]byte(m.Address+"\x00"+m.List), nil); err != nil {
 		return err
 	}
 	return putJSON(t.tx.Bucket(bMembers), memberKey(m.List, m.Address), m)
-}
-
-func (t *Tx) newMemberToken(kind, list, addr string) (string, error) {
-	tok := NewToken()
-	err := t.PutToken(Token{Token: tok, Kind: kind, List: list, Address: addr})
-	return tok, err
 }
 
 // DeleteMembership removes a membership and its tokens.
@@ -55,10 +68,16 @@ func (t *Tx) DeleteMembership(list, addr string) error {
 	if err != nil {
 		return err
 	}
-	tb := t.tx.Bucket(bTokens)
 	for _, tok := range []string{m.UnsubToken, m.BounceToken} {
 		if tok != "" {
-			if err := tb.Delete([]byte(tok)); err != nil {
+			if err := t.DeleteToken(tok); err != nil {
+				return err
+			}
+		}
+	}
+	for _, h := range m.LegacyTokens {
+		if k, err := hex.DecodeString(h); err == nil {
+			if err := t.tx.Bucket(bTokens).Delete(k); err != nil {
 				return err
 			}
 		}
@@ -93,6 +112,7 @@ func (t *Tx) EachMember(list string, fn func(Membership) error) error {
 		if err := getJSON(b, k, &m); err != nil {
 			return err
 		}
+		t.fillMemberTokens(&m)
 		if err := fn(m); err != nil {
 			return err
 		}

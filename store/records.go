@@ -71,20 +71,28 @@ type Person struct {
 }
 
 // Membership ties a person to a list with a role, a delivery mode and a
-// status. The two tokens are created once per membership: the one-click
+// status. The two tokens are made once per membership: the one-click
 // unsubscribe URL and the VERP bounce address carry them, so neither
 // reveals the address and both die with the membership.
 type Membership struct {
-	List        string    `json:"list"`
-	Address     string    `json:"address"`
-	Role        ListRole  `json:"role"`
-	Mode        Mode      `json:"mode"`
-	Status      Status    `json:"status"`
-	Joined      time.Time `json:"joined"`
-	Posts       int       `json:"posts"`
-	PostFreely  bool      `json:"post_freely,omitempty"`
-	UnsubToken  string    `json:"unsub_token"`
-	BounceToken string    `json:"bounce_token"`
+	List       string    `json:"list"`
+	Address    string    `json:"address"`
+	Role       ListRole  `json:"role"`
+	Mode       Mode      `json:"mode"`
+	Status     Status    `json:"status"`
+	Joined     time.Time `json:"joined"`
+	Posts      int       `json:"posts"`
+	PostFreely bool      `json:"post_freely,omitempty"`
+	// UnsubToken and BounceToken are derived from TokenNonce when the
+	// record is read and are not stored (membertokens.go); a record from
+	// before that carries them in clear until the first open migrates it.
+	UnsubToken  string `json:"unsub_token,omitempty"`
+	BounceToken string `json:"bounce_token,omitempty"`
+	TokenNonce  string `json:"token_nonce,omitempty"`
+	// LegacyTokens are the clear tokens a migrated record had: their
+	// hashes stay indexed (links already sent work) until the membership
+	// ends. Only the keyed hashes are kept, hex-encoded.
+	LegacyTokens []string `json:"legacy_tokens,omitempty"`
 	// Bounces are the times of counted bounces inside the window.
 	Bounces []time.Time `json:"bounces,omitempty"`
 	// BounceError is the last refusal counted as a bounce.
@@ -142,7 +150,8 @@ type Held struct {
 	DecidedAt    time.Time  `json:"decided_at,omitzero"`
 	Note         string     `json:"note,omitempty"`
 	Reminded     time.Time  `json:"reminded,omitzero"`
-	// Token is the moderators' reply token, WithdrawToken the author's.
+	// Token is the moderators' reply token, WithdrawToken the author's;
+	// the store keeps references to their hashes (TokenRef).
 	Token         string `json:"token,omitempty"`
 	WithdrawToken string `json:"withdraw_token,omitempty"`
 }
@@ -151,7 +160,9 @@ type Held struct {
 // tokens expire and are single-use; membership tokens (unsubscribe, bounce)
 // live as long as the membership.
 type Token struct {
-	Token   string    `json:"token"`
+	// Token is the clear value, in memory only: the store keeps the
+	// record under the token's keyed hash, without it (tokenhash.go).
+	Token   string    `json:"token,omitempty"`
 	Kind    string    `json:"kind"`
 	List    string    `json:"list"`
 	Address string    `json:"address"`

@@ -18,21 +18,27 @@ func NewToken() string {
 	return strings.ToLower(tokenEncoding.EncodeToString(b))
 }
 
-// Token looks a token up; a missing one is ErrNotFound.
+// Token looks a token up by its clear value (stored as its keyed hash,
+// tokenhash.go); a missing one is ErrNotFound. The record returned
+// carries the clear value again, so PutToken can store it back.
 func (t *Tx) Token(tok string) (Token, error) {
 	var out Token
-	if err := getJSON(t.tx.Bucket(bTokens), []byte(strings.ToLower(tok)), &out); err != nil {
+	if err := getJSON(t.tx.Bucket(bTokens), t.HashToken(tok), &out); err != nil {
 		return out, fmt.Errorf("token: %w", err)
 	}
+	out.Token = strings.ToLower(tok)
 	return out, nil
 }
 
-// PutToken stores or updates a token.
+// PutToken stores or updates a token under its keyed hash, without the
+// clear value.
 func (t *Tx) PutToken(tok Token) error {
-	return putJSON(t.tx.Bucket(bTokens), []byte(tok.Token), tok)
+	key := t.HashToken(tok.Token)
+	tok.Token = ""
+	return putJSON(t.tx.Bucket(bTokens), key, tok)
 }
 
-// DeleteToken removes a token.
+// DeleteToken removes a token, named by its clear value.
 func (t *Tx) DeleteToken(tok string) error {
-	return t.tx.Bucket(bTokens).Delete([]byte(tok))
+	return t.tx.Bucket(bTokens).Delete(t.HashToken(tok))
 }

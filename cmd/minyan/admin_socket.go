@@ -12,7 +12,7 @@ package main
 //	daemon -> client  {"type":"stdout","data":...} / {"type":"stderr","data":...}
 //	daemon -> client  {"type":"progress-start","label":L,"n":TOTAL} {"type":"progress","n":DONE} {"type":"progress-end"}
 //	daemon -> client  {"type":"read","name":FILE}      client -> daemon {"type":"file","name":FILE,"data":...} or {"type":"file","name":FILE,"error":E}
-//	daemon -> client  {"type":"create","name":FILE}    client -> daemon {"type":"created","name":FILE} (or with "error")
+//	daemon -> client  {"type":"create","name":FILE[,"keep":true]}    client -> daemon {"type":"created","name":FILE} (or with "error")
 //	daemon -> client  {"type":"write","data":...}... then {"type":"commit"} (client answers {"type":"committed"}, maybe with "error") or {"type":"abort"}
 //	daemon -> client  {"type":"stream","name":FILE}    client -> daemon {"type":"chunk","name":FILE,"data":...}... then {"type":"eof","name":FILE,"n":SIZE} (or with "error")
 //	daemon -> client  {"type":"exit","code":N}         last frame; the daemon then closes
@@ -82,6 +82,8 @@ type adminFrame struct {
 	Code    int      `json:"code,omitempty"`
 	Label   string   `json:"label,omitempty"`
 	N       int64    `json:"n,omitempty"`
+	// Keep asks the client to refuse an existing file ("create").
+	Keep bool `json:"keep,omitempty"`
 	// Features are what the client supports beyond version 1 ("stream").
 	Features []string `json:"features,omitempty"`
 }
@@ -428,8 +430,8 @@ func (c *frameConn) streamFile(name, dir string) (inputFile, error) {
 
 // createFile is cmdIO.CreateFile over the socket: the client creates the
 // file in its own directory and writes what the command produces.
-func (c *frameConn) createFile(name string) (outputFile, error) {
-	if _, err := c.exchange(adminFrame{Type: "create", Name: name}, "created", maxRequestFrame); err != nil {
+func (c *frameConn) createFile(name string, keep bool) (outputFile, error) {
+	if _, err := c.exchange(adminFrame{Type: "create", Name: name, Keep: keep}, "created", maxRequestFrame); err != nil {
 		return nil, err
 	}
 	return remoteFile{c}, nil

@@ -20,7 +20,7 @@ func apiCommands() []*command {
 			summary: "send events to URL; prints the signing secret once", minArgs: 1, maxArgs: 1, setup: setupWebhookAdd},
 		{name: "webhook ls", summary: "list webhooks (ID<TAB>URL<TAB>EVENTS<TAB>WAITING<TAB>DELIVERED<TAB>LAST_SUCCESS<TAB>LAST_ERROR)", setup: setupWebhookLs},
 		{name: "webhook rm", args: "ID", summary: "remove a webhook and the events still waiting for it", minArgs: 1, maxArgs: 1, setup: setupWebhookRm},
-		{name: "backup", args: "FILE", summary: "write a consistent copy of the store to FILE, also while serve runs",
+		{name: "backup", args: "[--force] FILE", summary: "write a consistent copy of the store to FILE, also while serve runs (--force replaces an existing FILE)",
 			minArgs: 1, maxArgs: 1, setup: setupBackup},
 	}
 }

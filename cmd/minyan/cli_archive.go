@@ -27,7 +27,7 @@ func setupArchiveExport(fs *flag.FlagSet) action {
 		if _, err := env.app.Svc.GetList(list); err != nil {
 			return fmt.Errorf("archive export: %w", err)
 		}
-		f, err := env.io.CreateFile(*out)
+		f, err := env.io.CreateFile(*out, false)
 		if err != nil {
 			return fmt.Errorf("archive export: %w", err)
 		}

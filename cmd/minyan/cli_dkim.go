@@ -86,7 +86,7 @@ func setupDKIMKeygen(fs *flag.FlagSet) action {
 		if err != nil {
 			return fmt.Errorf("dkim keygen: %w", err)
 		}
-		f, err := env.io.CreateFile(file)
+		f, err := env.io.CreateFile(file, false)
 		if err != nil {
 			return fmt.Errorf("dkim keygen: %w", err)
 		}

@@ -145,7 +145,7 @@ func (c *remoteClient) handle(f adminFrame) (code int, done bool, err error) {
 		case c.out != nil:
 			reply.Error = "only one output file at a time"
 		default:
-			out, err := createLocalFile(f.Name)
+			out, err := createLocalFile(f.Name, f.Keep)
 			if err != nil {
 				reply.Error = err.Error()
 			}

@@ -25,7 +25,9 @@ type cmdIO struct {
 	ReadFile func(name string) ([]byte, error)
 	// CreateFile opens an output file named on the command line (such as
 	// `archive export -o FILE`), written where the user typed the command.
-	CreateFile func(name string) (outputFile, error)
+	// keep refuses to replace an existing file. A file in use as a
+	// database (the live store) is always refused.
+	CreateFile func(name string, keep bool) (outputFile, error)
 	// Progress shows how far a long command has got (only on a terminal).
 	Progress progressReporter
 	// Who names the person running the command, recorded as the decider of
@@ -94,7 +96,9 @@ func runCommand(ctx context.Context, app *App, args []string, cio cmdIO) int {
 		cio.ReadFile = func(name string) ([]byte, error) { return nil, fmt.Errorf("%s: cannot read files here", name) }
 	}
 	if cio.CreateFile == nil {
-		cio.CreateFile = func(name string) (outputFile, error) { return nil, fmt.Errorf("%s: cannot write files here", name) }
+		cio.CreateFile = func(name string, _ bool) (outputFile, error) {
+			return nil, fmt.Errorf("%s: cannot write files here", name)
+		}
 	}
 	cmd, act, pos, err := parseCommand(args)
 	var help helpRequest

@@ -176,15 +176,10 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 		}
 		s.lns = append(s.lns, ln)
 		s.HTTPAddr = ln.Addr().String()
-		s.http = &http.Server{
-			Handler:           s.withAPI(webHandler(cfg, svc, s.App.Store, reg, clock, log.With("part", "http")), clock, log),
-			ReadHeaderTimeout: 10 * time.Second,
-			ReadTimeout:       30 * time.Second,
-			WriteTimeout:      30 * time.Second,
-			IdleTimeout:       2 * time.Minute,
-		}
+		s.http = newHTTPServer(s.withAPI(webHandler(cfg, svc, s.App.Store, reg, clock, log.With("part", "http")), clock, log))
+		limited := limitHTTP(ln, httpLimits{total: maxHTTPConns, perClient: maxHTTPPerClient}, log)
 		s.goRun("http", log, func() error {
-			if err := s.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+			if err := s.http.Serve(limited); !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 				return err
 			}
 			return nil
@@ -198,6 +193,7 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 	}
 	s.startMaintenance(ctx, log)
 	s.startNetwork(ctx, cfg.Network.IntrosEvery.Duration, log)
+	warnFDLimit(log, listenerCaps(cfg))
 	s.socket = filepath.Join(cfg.Server.DataDir, "admin.sock")
 	if s.adminLn, err = listenAdmin(s.socket); err != nil {
 		return nil, err

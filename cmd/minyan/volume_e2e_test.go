@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -122,7 +123,8 @@ func TestMuteThreadByClick(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	carolLink := "/mute/" + carolTok + link[strings.LastIndexByte(link, '/'):]
+	thread, _ := strconv.ParseUint(link[strings.LastIndexByte(link, '/')+1:], 10, 64)
+	carolLink := "/mute/" + e.srv.App.Svc.MuteToken(carolTok, thread) + link[strings.LastIndexByte(link, '/'):]
 	if code, page := w.post(carolLink, url.Values{"action": {"mute"}}); code != 200 {
 		t.Fatalf("POST %s: %d\n%s", carolLink, code, page)
 	}

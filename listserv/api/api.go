@@ -109,6 +109,9 @@ var (
 
 func (h *handler) wrap(fn func(w http.ResponseWriter, r *http.Request, a listserv.Actor) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A JSON body quotes people's and lists' own text: never let a
+		// browser sniff it into a page or a script.
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		a, err := h.authenticate(r)
 		if err == nil {
 			err = fn(w, r, a)
@@ -128,20 +131,16 @@ func clientAddr(r *http.Request) string {
 	return host
 }
 
+// authenticate checks the request's token first: a valid token always
+// passes, even from an address that is throttled (behind a proxy every
+// client shares one address, so one stranger's wrong guesses must not
+// lock the CRM out). Only failures are counted, per address; an address
+// past FailLimit wrong tokens within FailWindow is answered 429 for its
+// further failures. The token is looked up by its hash, so the check
+// takes the same time whatever the secret.
 func (h *handler) authenticate(r *http.Request) (listserv.Actor, error) {
 	ip := clientAddr(r)
 	now := h.o.Clock.Now()
-	h.mu.Lock()
-	f := h.fails[ip]
-	if f != nil && now.Sub(f.since) >= h.o.FailWindow {
-		delete(h.fails, ip)
-		f = nil
-	}
-	blocked := f != nil && f.n >= h.o.FailLimit
-	h.mu.Unlock()
-	if blocked {
-		return listserv.Actor{}, errThrottled
-	}
 	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	secret = strings.TrimSpace(secret)
 	var tok store.APIToken
@@ -152,17 +151,10 @@ func (h *handler) authenticate(r *http.Request) (listserv.Actor, error) {
 		tok, err = h.core.AuthenticateAPIToken(secret)
 	}
 	if errors.Is(err, listserv.ErrBadAPIToken) {
+		if h.failed(ip, now, ok && secret != "") {
+			return listserv.Actor{}, errThrottled
+		}
 		if ok && secret != "" {
-			h.mu.Lock()
-			if len(h.fails) > 10000 {
-				clear(h.fails) // bounded memory; a flood resets the counts
-			}
-			if f := h.fails[ip]; f != nil {
-				f.n++
-			} else {
-				h.fails[ip] = &failCount{n: 1, since: now}
-			}
-			h.mu.Unlock()
 			h.o.Logger.Warn("api: wrong token", "client", ip)
 		}
 		return listserv.Actor{}, fmt.Errorf("%w: %w", errUnauthorized, err)
@@ -174,6 +166,34 @@ func (h *handler) authenticate(r *http.Request) (listserv.Actor, error) {
 		return listserv.Actor{}, errReadOnly
 	}
 	return listserv.Actor{Door: listserv.DoorAPI, Operator: true, Via: "token " + tok.Name}, nil
+}
+
+// failed records a failed authentication from ip (count: a wrong token
+// was presented; a missing one is not counted) and tells whether ip is
+// now throttled.
+func (h *handler) failed(ip string, now time.Time, count bool) (throttled bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	f := h.fails[ip]
+	if f != nil && now.Sub(f.since) >= h.o.FailWindow {
+		delete(h.fails, ip)
+		f = nil
+	}
+	if f != nil && f.n >= h.o.FailLimit {
+		return true
+	}
+	if !count {
+		return false
+	}
+	if f == nil {
+		if len(h.fails) > 10000 {
+			clear(h.fails) // bounded memory; a flood resets the counts
+		}
+		h.fails[ip] = &failCount{n: 1, since: now}
+	} else {
+		f.n++
+	}
+	return false
 }
 
 // status maps an error to its HTTP status. Domain errors are sentences;

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"minyan/store/boltcheck"
+
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -100,10 +102,16 @@ type Hub struct {
 
 // OpenHub opens (or creates) the hub file at path and loads it. A file
 // that cannot be read is replaced by an empty one (rebuilt is true).
+//
+// Damaged pages make bbolt panic at open, some of them in a goroutine of
+// its own that no recover reaches: the file's pages are walked first
+// (boltcheck), and a panic in this goroutine is caught too.
 func OpenHub(path string) (h *Hub, rebuilt bool, err error) {
-	h, err = openHub(path)
-	if err == nil {
-		return h, false, nil
+	if err = boltcheck.File(path); err == nil {
+		h, err = openHubRecover(path)
+		if err == nil {
+			return h, false, nil
+		}
 	}
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, false, fmt.Errorf("resource hub %s is in use by another process: %w", path, err)
@@ -115,12 +123,22 @@ func OpenHub(path string) (h *Hub, rebuilt bool, err error) {
 	if rerr := os.Rename(path, path+".damaged"); rerr != nil {
 		return nil, false, fmt.Errorf("resource hub %s is damaged (%v) and cannot be moved aside: %w", path, err, rerr)
 	}
-	h, err = openHub(path)
+	h, err = openHubRecover(path)
 	return h, true, err
 }
 
+// openHubRecover is openHub with a panic of bbolt's turned into an error.
+func openHubRecover(path string) (h *Hub, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			h, err = nil, fmt.Errorf("%w: %s: %v", boltcheck.ErrDamaged, path, r)
+		}
+	}()
+	return openHub(path)
+}
+
 func openHub(path string) (*Hub, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	db, err := bolt.Open(path, 0o600, derivedBoltOptions())
 	if err != nil {
 		return nil, fmt.Errorf("open resource hub %s: %w", path, err)
 	}
@@ -130,6 +148,11 @@ func openHub(path string) (*Hub, error) {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
+		}
+		// Read the marks too, so a damaged page among them is found now,
+		// at open, not at the first catch-up.
+		if err := tx.Bucket(hubMarks).ForEach(func(_, _ []byte) error { return nil }); err != nil {
+			return err
 		}
 		return tx.Bucket(hubShares).ForEach(func(_, v []byte) error {
 			var ss []Share

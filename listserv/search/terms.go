@@ -129,7 +129,7 @@ func openTermsDB(path string) (db *bolt.DB, err error) {
 			db, err = nil, fmt.Errorf("open search word index %s: %v", path, r)
 		}
 	}()
-	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	db, err = bolt.Open(path, 0o600, derivedBoltOptions())
 	if err != nil {
 		return nil, fmt.Errorf("open search word index %s: %w", path, err)
 	}

@@ -23,6 +23,11 @@ const (
 	// DefaultCommandTimeout bounds the wait for each command before MAIL:
 	// the EHLO after the greeting, and everything up to MAIL FROM.
 	DefaultCommandTimeout = 30 * time.Second
+	// DefaultEnvelopeTimeout bounds the wait for each command between
+	// MAIL and DATA (RCPT, DATA itself): a sender has its recipients at
+	// hand, and a client that sent MAIL and went quiet must not hold a
+	// slot for the whole DATA timeout.
+	DefaultEnvelopeTimeout = time.Minute
 	// DefaultMaxRcptErrors is how many refused recipients a connection may
 	// try before it is closed with 421: a sender with real mail knows its
 	// addresses, one guessing them does not.
@@ -91,13 +96,13 @@ func Listen(ln net.Listener, o Options) net.Listener {
 		},
 	})
 	ln = netutil.LimitListener(ln, o.MaxConnections)
-	return &phaseListener{Listener: ln, short: o.CommandTimeout, domain: o.Domain}
+	return &phaseListener{Listener: ln, short: o.CommandTimeout, envelope: o.EnvelopeTimeout, data: o.ReadTimeout, domain: o.Domain}
 }
 
 // phaseListener hands out phaseConns.
 type phaseListener struct {
 	net.Listener
-	short time.Duration
+	short, envelope, data time.Duration
 	// domain qualifies a bare RCPT TO:<Postmaster> (postmaster.go);
 	// "" leaves it to go-smtp.
 	domain string
@@ -108,22 +113,27 @@ func (l *phaseListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	pc := &phaseConn{Conn: c, short: l.short}
+	pc := &phaseConn{Conn: c, short: l.short, envelope: l.envelope, data: l.data}
 	if l.domain != "" {
 		pc.filter = newRcptFilter(l.domain)
 	}
 	return pc, nil
 }
 
-// phaseConn shortens go-smtp's read deadline while no transaction is
-// open: go-smtp sets one deadline (ReadTimeout) per command line, and
-// that one must be long because it also bounds the DATA transfer.
-// Between MAIL and the end of DATA the long deadline holds.
+// phaseConn shortens go-smtp's read deadline outside the DATA transfer:
+// go-smtp sets one deadline (ReadTimeout) per command line, and that one
+// must be long because it also bounds the DATA transfer. Before MAIL each
+// command gets the short timeout, between MAIL and DATA the envelope
+// timeout; when the body starts (startData) the connection gets the long
+// one, for the whole body.
 type phaseConn struct {
 	net.Conn
-	short   time.Duration
-	inMail  atomic.Bool
-	closing atomic.Bool
+	short    time.Duration
+	envelope time.Duration
+	data     time.Duration
+	inMail   atomic.Bool
+	inData   atomic.Bool
+	closing  atomic.Bool
 	// filter qualifies bare postmaster recipients (nil: none); pending
 	// is what it let through that the reader has not taken yet, and
 	// readErr the read error to give after that.
@@ -152,12 +162,28 @@ func (c *phaseConn) Read(p []byte) (int, error) {
 }
 
 func (c *phaseConn) SetReadDeadline(t time.Time) error {
-	if !c.inMail.Load() && c.short > 0 {
-		if s := time.Now().Add(c.short); t.IsZero() || t.After(s) {
+	limit := time.Duration(0)
+	switch {
+	case !c.inMail.Load():
+		limit = c.short
+	case !c.inData.Load():
+		limit = c.envelope
+	}
+	if limit > 0 {
+		if s := time.Now().Add(limit); t.IsZero() || t.After(s) {
 			t = s
 		}
 	}
 	return c.Conn.SetReadDeadline(t)
+}
+
+// startData gives the connection the long deadline for the body, which
+// go-smtp read the DATA command under the envelope timeout.
+func (c *phaseConn) startData() {
+	c.inData.Store(true)
+	if c.data > 0 {
+		c.Conn.SetReadDeadline(time.Now().Add(c.data))
+	}
 }
 
 func (c *phaseConn) SetDeadline(t time.Time) error {
@@ -210,6 +236,22 @@ type limits struct {
 	maxRcptErr int
 	rcptErrs   int
 	reserved   int64 // bytes of the budget this transaction holds
+	// guard and guardKey: the client address's budget of refused
+	// recipients across connections (rcpt_guard.go).
+	guard    *RcptGuard
+	guardKey string
+}
+
+// rcptAllowed answers every recipient with 450 and ends the connection
+// once the client's address has spent its budget of refused recipients.
+func (l *limits) rcptAllowed() error {
+	if !l.guard.blocked(l.guardKey) {
+		return nil
+	}
+	if l.phase != nil {
+		l.phase.closeAfterReply()
+	}
+	return errRcptThrottled
 }
 
 // startMail is called at MAIL: it takes the declared size from the
@@ -234,6 +276,7 @@ func (l *limits) endMail() {
 	l.releaseAll()
 	if l.phase != nil {
 		l.phase.inMail.Store(false)
+		l.phase.inData.Store(false)
 	}
 }
 
@@ -252,6 +295,7 @@ func (l *limits) rcptRefused(err error) error {
 		return err
 	}
 	l.rcptErrs++
+	l.guard.refused(l.guardKey)
 	if l.maxRcptErr > 0 && l.rcptErrs >= l.maxRcptErr {
 		if l.phase != nil {
 			l.phase.closeAfterReply()
@@ -271,6 +315,9 @@ const chunkSize = 256 << 10
 // never regrown by doubling. When the budget runs out the rest is read
 // and thrown away (go-smtp needs the body consumed) and errBusy returned.
 func (l *limits) readBody(r io.Reader, max int64) ([]byte, error) {
+	if l.phase != nil {
+		l.phase.startData()
+	}
 	first := l.reserved
 	if max > 0 && first > max {
 		first = max

@@ -40,13 +40,20 @@ type Options struct {
 	// Session limits (limits.go); zero values get the Default* constants.
 	MaxPerClient   int
 	CommandTimeout time.Duration
-	MaxRcptErrors  int
+	// EnvelopeTimeout bounds the wait for each command between MAIL and
+	// DATA; the DATA transfer itself gets ReadTimeout.
+	EnvelopeTimeout time.Duration
+	MaxRcptErrors   int
 	// Budget is the memory for message bodies in flight; give several
 	// listeners the same one to share it. nil: DefaultBudgetBytes each.
 	Budget *Budget
 	// CountLoopback applies MaxPerClient to loopback clients too (tests;
 	// a local MTA in front of minyan is exempt by default).
 	CountLoopback bool
+	// RcptGuard is the per-address budget of refused recipients that
+	// survives reconnects (rcpt_guard.go); give several listeners the
+	// same one to share it. nil: a default one each.
+	RcptGuard *RcptGuard
 }
 
 // withDefaults fills the zero values.
@@ -77,8 +84,14 @@ func (o Options) withDefaults() Options {
 	if o.MaxRcptErrors == 0 {
 		o.MaxRcptErrors = DefaultMaxRcptErrors
 	}
+	if o.EnvelopeTimeout == 0 {
+		o.EnvelopeTimeout = DefaultEnvelopeTimeout
+	}
 	if o.Budget == nil {
 		o.Budget = NewBudget(DefaultBudgetBytes)
+	}
+	if o.RcptGuard == nil {
+		o.RcptGuard = NewRcptGuard(RcptGuardOptions{})
 	}
 	return o
 }
@@ -137,12 +150,13 @@ type backend struct {
 }
 
 func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
-	remote := ""
+	remote, key := "", ""
 	if c.Conn() != nil {
 		remote = c.Conn().RemoteAddr().String()
+		key = guardKey(c.Conn().RemoteAddr(), b.o.CountLoopback)
 	}
 	return &session{b: b, remote: remote, helo: c.Hostname(),
-		lim: limits{phase: phaseOf(c), budget: b.budget, maxRcptErr: b.maxRcptErr}}, nil
+		lim: limits{phase: phaseOf(c), budget: b.budget, maxRcptErr: b.maxRcptErr, guard: b.o.RcptGuard, guardKey: key}}, nil
 }
 
 var (
@@ -186,6 +200,9 @@ func (s *session) Mail(from string, o *smtp.MailOptions) error {
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if err := s.lim.rcptAllowed(); err != nil {
+		return err
+	}
 	if err := s.b.core.CheckRecipient(to); err != nil {
 		return s.lim.rcptRefused(toSMTP(err))
 	}

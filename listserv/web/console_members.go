@@ -58,7 +58,9 @@ func (c *consoleMod) renderMembers(w http.ResponseWriter, r *http.Request, v Vie
 		return
 	}
 	data := map[string]any{"Title": "Members of " + name, "Roster": rp, "Filter": f, "Notice": notice, "Problem": problem,
-		"RowProblems": rowProblems, "Filtered": f != (listserv.RosterFilter{})}
+		"RowProblems": rowProblems, "Filtered": f != (listserv.RosterFilter{}),
+		// Good standing holds on every list: only site admins set it.
+		"MayStanding": v.SiteAdmin}
 	if rp.Page > 1 {
 		data["Prev"] = rosterQuery(f, rp.Page-1)
 		if data["Prev"] == "" {

@@ -87,6 +87,15 @@ type Options struct {
 	// TrustedProxies are reverse proxies whose X-Forwarded-For names the
 	// client ([web] trusted_proxies; see proxy.go).
 	TrustedProxies []netip.Prefix
+	// Counter keeps the rate limits' counts where a restart does not
+	// reset them (the store); nil keeps them in memory.
+	Counter FormCounter
+}
+
+// FormCounter counts uses of a form that sends mail (listserv's
+// AllowFormUse).
+type FormCounter interface {
+	AllowFormUse(key string, max int, per time.Duration) (bool, error)
 }
 
 // Limits bound how often the forms that send mail (join, sign-in) may be
@@ -115,7 +124,7 @@ func Handler(o Options) http.Handler {
 		o.Limits = DefaultLimits
 	}
 	o.PublicURL = strings.TrimRight(o.PublicURL, "/")
-	h := &handler{o: o, d: doorsOf(o.Core), pages: loadPages(o.TemplateDir, o.Logger), limiter: newLimiter(o.Now)}
+	h := &handler{o: o, d: doorsOf(o.Core), pages: loadPages(o.TemplateDir, o.Logger), limiter: newLimiter(o.Now), loginSlots: make(chan struct{}, loginsAtOnce)}
 	for _, a := range o.Admins {
 		h.admins = append(h.admins, listserv.NormalizeAddress(a))
 	}
@@ -176,7 +185,9 @@ type handler struct {
 	pages   *template.Template
 	admins  []string
 	limiter *limiter
-	rend    renderer
+	// loginSlots holds one token per sign-in mail being prepared.
+	loginSlots chan struct{}
+	rend       renderer
 }
 
 // csp allows only this site's own style sheet, forms and links: no
@@ -434,14 +445,27 @@ func clientKey(r *http.Request) string {
 // a flood from one client cannot fill the limiter with target keys.
 func (h *handler) allowed(r *http.Request, what string, targets ...string) bool {
 	l := h.o.Limits
-	if !h.limiter.allow(what+"|ip|"+clientKey(r), l.PerClient, l.Window) {
+	if !h.allow(what+"|ip|"+clientKey(r), l.PerClient, l.Window) {
 		return false
 	}
 	ok := true
 	for _, t := range targets {
-		ok = h.limiter.allow(what+"|to|"+t, l.PerAddress, l.Window) && ok
+		ok = h.allow(what+"|to|"+t, l.PerAddress, l.Window) && ok
 	}
 	return ok
+}
+
+// allow counts one use under key: in the store when there is a Counter
+// (falling back to memory if the store cannot count), else in memory.
+func (h *handler) allow(key string, max int, per time.Duration) bool {
+	if h.o.Counter != nil {
+		ok, err := h.o.Counter.AllowFormUse(key, max, per)
+		if err == nil {
+			return ok
+		}
+		h.o.Logger.Error("rate limit: counting in memory", "err", err)
+	}
+	return h.limiter.allow(key, max, per)
 }
 
 // limit counts a form use against the client's address and each target
@@ -554,12 +578,30 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	if !h.limit(w, r, "login", addr) {
 		return
 	}
-	if err := h.d.login.StartLogin(addr); err != nil && !errors.Is(err, listserv.ErrBadAddress) {
-		h.fail(w, r, err)
+	// The mail is prepared after the answer, for every address alike:
+	// a known address's path writes the store and queues a mail, an
+	// unknown one's does neither, and an answer that waited for it would
+	// tell them apart by its time. A bounded number are prepared at once;
+	// past that everyone is asked to try again, known or not.
+	select {
+	case h.loginSlots <- struct{}{}:
+	default:
+		w.Header().Set("Retry-After", "60")
+		h.message(w, r, http.StatusServiceUnavailable, "Please wait a little",
+			"Many people are signing in just now. Please try again in a minute.")
 		return
 	}
+	go func() {
+		defer func() { <-h.loginSlots }()
+		if err := h.d.login.StartLogin(addr); err != nil && !errors.Is(err, listserv.ErrBadAddress) {
+			h.o.Logger.Error("sign-in link not sent", "err", err)
+		}
+	}()
 	h.page(w, r, http.StatusOK, "login-sent", map[string]any{"Title": "Check your mail", "Address": addr})
 }
+
+// loginsAtOnce bounds the sign-in mails being prepared at once.
+const loginsAtOnce = 32
 
 func (h *handler) badLoginLink(w http.ResponseWriter, r *http.Request) {
 	h.page(w, r, http.StatusNotFound, "message", map[string]any{"Title": "Link not valid",
