@@ -43,7 +43,7 @@ func TestRepeatedWallTimeIsFirstOccurrence(t *testing.T) {
 func TestDigestSlotInBerlinSpringGap(t *testing.T) {
 	set := store.Settings{Timezone: "Europe/Berlin", DigestDay: "sunday", DigestTime: "02:30"}
 	now := time.Date(2027, 3, 28, 12, 0, 0, 0, time.UTC)
-	last, _, err := digestSlots(set, now)
+	last, _, err := digestSlots(set, store.DigestWeekly, now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -180,7 +180,7 @@ func TestDigestSlotsInListTimezone(t *testing.T) {
 		{"2026-11-01T18:59:59Z", "2026-10-25T19:00:00Z", "2026-11-01T19:00:00Z"}, // a second before
 		{"2026-11-05T12:00:00Z", "2026-11-01T19:00:00Z", "2026-11-08T19:00:00Z"}, // midweek
 	} {
-		last, next, err := digestSlots(set, at(c.now))
+		last, next, err := digestSlots(set, store.DigestWeekly, at(c.now))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,14 +191,14 @@ func TestDigestSlotsInListTimezone(t *testing.T) {
 	// New York, across the end of DST (2026-11-01): Monday 08:00 is 12:00
 	// UTC on Oct 26 (EDT) and 13:00 UTC on Nov 2 (EST).
 	set = store.Settings{Timezone: "America/New_York", DigestDay: "mon", DigestTime: "08:00"}
-	last, next, err := digestSlots(set, at("2026-11-01T12:00:00Z"))
+	last, next, err := digestSlots(set, store.DigestWeekly, at("2026-11-01T12:00:00Z"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !last.Equal(at("2026-10-26T12:00:00Z")) || !next.Equal(at("2026-11-02T13:00:00Z")) {
 		t.Errorf("slots %s, %s", last.UTC(), next.UTC())
 	}
-	if _, _, err := digestSlots(store.Settings{Timezone: "UTC", DigestDay: "someday", DigestTime: "08:00"}, at("2026-11-01T12:00:00Z")); err == nil {
+	if _, _, err := digestSlots(store.Settings{Timezone: "UTC", DigestDay: "someday", DigestTime: "08:00"}, store.DigestWeekly, at("2026-11-01T12:00:00Z")); err == nil {
 		t.Error("a bad digest_day was accepted")
 	}
 }
