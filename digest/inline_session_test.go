@@ -80,11 +80,11 @@ func TestSessionDigestInline(t *testing.T) {
 }
 
 func TestSessionDigestHTMLInBrowser(t *testing.T) {
-	browserTools(t)
+	b := openBrowser(t)
 	e := newEnv(t, t0)
 	for _, c := range sessionDigestWeek(t, e) {
 		if docs := clientParts(t, c.Raw)["text/html"]; len(docs) > 0 {
-			checkInBrowser(t, "session digest to "+c.addrs()[0], string(docs[0]))
+			checkInBrowser(t, b, "session digest to "+c.addrs()[0], string(docs[0]))
 		}
 	}
 }

@@ -1,17 +1,15 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"minyan/listserv/testkit/chrome"
 )
 
 // TestConsoleModBrowser drives headless Chromium through the console as
@@ -20,11 +18,6 @@ import (
 // receives it), add a member, import a 2,000-row CSV with 3 bad rows
 // (shown with their lines); axe-core checks every page on the way.
 func TestConsoleModBrowser(t *testing.T) {
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		missing(t, "chromium")
-	}
-	axe := axeSource(t)
 	e := consoleEnv(t)
 	first := holdPost(t, e, "x@example.com", "First question")
 	second := holdPost(t, e, "y@example.com", "Second question")
@@ -34,36 +27,8 @@ func TestConsoleModBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	opts := append([]chromedp.ExecAllocatorOption{},
-		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(390, 844))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel2 := chromedp.NewContext(actx)
-	defer cancel2()
-	ctx, cancel3 := context.WithTimeout(ctx, 3*time.Minute)
-	defer cancel3()
-	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true})
-		return err
-	})); err != nil {
-		t.Fatal(err)
-	}
-	text := func(sel string) string {
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	step := func(where string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", where, err)
-		}
-		checkAxe(t, ctx, axe, where)
-	}
+	b := chrome.Open(t, base, 390, 844)
+	step, text := b.Step, b.Text
 	own := "own@example.org"
 	step("sign-in page", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("#email")))
 	step("sign-in sent", chromedp.SendKeys(chromedp.CSS("#email"), own), chromedp.Submit(chromedp.CSS("#email")),
@@ -99,10 +64,8 @@ func TestConsoleModBrowser(t *testing.T) {
 	// The page in progress reloads itself every two seconds, which would
 	// cut an axe run short; the finished page (same template, no reload)
 	// is checked below.
-	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{csvPath}), chromedp.Submit(chromedp.CSS("#file")),
-		chromedp.WaitVisible(chromedp.CSS("#progress"))); err != nil {
-		t.Fatalf("import started: %v", err)
-	}
+	b.Do("import started", chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{csvPath}), chromedp.Submit(chromedp.CSS("#file")),
+		chromedp.WaitVisible(chromedp.CSS("#progress")))
 	// The page refreshes itself (Refresh header) until the import is done.
 	step("import finished", chromedp.WaitVisible(chromedp.CSS("#import-done")))
 	got := text("ul.import-errors")
