@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"minyan/listserv"
+	"minyan/listserv/testkit"
 )
 
 // BenchmarkArchiveWeb100k is the web archive's performance check on a
@@ -136,7 +137,7 @@ func startEnvB(b *testing.B) *testEnv {
 	cfg.Server.SMTPListen, cfg.Server.LMTPListen, cfg.Server.IMAPListen = "", "", ""
 	cfg.Server.HTTPListen = "127.0.0.1:0"
 	cfg.Web.Archive = true
-	srv, err := startServer(cfg, slog.New(slog.DiscardHandler), serverDeps{Clock: newFakeClock(), Resolver: &fakeDNS{}})
+	srv, err := startServer(cfg, slog.New(slog.DiscardHandler), serverDeps{Clock: newFakeClock(), Resolver: testkit.NewDNS(nil)})
 	if err != nil {
 		b.Fatal(err)
 	}

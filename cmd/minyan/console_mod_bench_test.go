@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"minyan/listserv"
+	"minyan/listserv/testkit"
 	"minyan/store"
 )
 
@@ -34,7 +35,7 @@ func BenchmarkConsole(b *testing.B) {
 	cfg.Server.DataDir = b.TempDir()
 	cfg.Server.SMTPListen, cfg.Server.LMTPListen, cfg.Server.IMAPListen = "", "", ""
 	cfg.Server.HTTPListen = "127.0.0.1:0"
-	srv, err := startServer(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), serverDeps{Clock: newFakeClock(), Resolver: &fakeDNS{}})
+	srv, err := startServer(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), serverDeps{Clock: newFakeClock(), Resolver: testkit.NewDNS(nil)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"log/slog"
 	"os"
@@ -147,11 +146,9 @@ func TestDKIMSignedListMail(t *testing.T) {
 	e := startEnv(t, func(c *Config) {
 		c.DKIM = DKIMConfig{Selector: "s2026", PrivateKey: keyFile}
 	})
-	e.dns.mu.Lock()
-	e.dns.txt["s2026._domainkey.lists.example.org"] = []string{record}
-	e.dns.txt["_dmarc.example.com"] = []string{"v=DMARC1; p=reject"}
-	e.dns.txt["example.com"] = []string{"v=spf1 ip4:127.0.0.0/8 -all"} // carol's posts pass the sender check
-	e.dns.mu.Unlock()
+	e.dns.SetTXT("s2026._domainkey.lists.example.org", record)
+	e.dns.SetTXT("_dmarc.example.com", "v=DMARC1; p=reject")
+	e.dns.SetTXT("example.com", "v=spf1 ip4:127.0.0.0/8 -all") // carol's posts pass the sender check
 	e.setup("team", "discussion", map[string]string{"alice@example.net": "member", "bob@example.net": "member", "carol@example.com": "member"})
 	e.setup("news", "discussion", map[string]string{"alice@example.net": "member", "bob@example.net": "member"}, "personalize=false", "nonmember_action=reject")
 
@@ -168,7 +165,7 @@ func TestDKIMSignedListMail(t *testing.T) {
 	if !e.sink.WaitDelivered(9, 20*time.Second) {
 		t.Fatalf("delivered %d of 9", e.sink.Delivered())
 	}
-	lookup := func(name string) ([]string, error) { return e.dns.LookupTXT(context.Background(), name) }
+	lookup := e.dns.TXT
 	seen := map[string]int{}
 	for _, m := range e.sink.Messages() {
 		vs, err := dkim.VerifyWithOptions(bytes.NewReader(m.Data), &dkim.VerifyOptions{LookupTXT: lookup})

@@ -9,13 +9,11 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-smtp"
 
-	"minyan/listserv/dmarc"
 	"minyan/listserv/smtpsink"
 	"minyan/listserv/testkit"
 	"minyan/store"
@@ -28,40 +26,18 @@ func newFakeClock() *fakeClock {
 	return testkit.NewClock(time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC))
 }
 
-// fakeDNS answers TXT lookups from a table; names not in it do not exist.
-type fakeDNS struct {
-	mu  sync.Mutex
-	txt map[string][]string
-}
-
-func (f *fakeDNS) LookupTXT(ctx context.Context, name string) ([]string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if v, ok := f.txt[strings.TrimSuffix(strings.ToLower(name), ".")]; ok {
-		return v, nil
-	}
-	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
-}
-
 type testEnv struct {
 	t     *testing.T
 	srv   *Server
 	sink  *smtpsink.Sink
 	clock *fakeClock
-	dns   *fakeDNS
+	dns   *testkit.DNS
 	cfg   *Config
 }
 
 // startEnv runs the real server on loopback ports with a recording relay
 // sink, a fake clock and fake DNS. mutate may change the config first.
 func startEnv(t *testing.T, mutate func(*Config)) *testEnv {
-	t.Helper()
-	return startEnvResolver(t, mutate, nil)
-}
-
-// startEnvResolver is startEnv with the fake DNS wrapped by wrap (nil:
-// used as it is), for tests that count or delay lookups.
-func startEnvResolver(t *testing.T, mutate func(*Config), wrap func(*fakeDNS) dmarc.Resolver) *testEnv {
 	t.Helper()
 	sink, err := smtpsink.Start()
 	if err != nil {
@@ -82,16 +58,12 @@ func startEnvResolver(t *testing.T, mutate func(*Config), wrap func(*fakeDNS) dm
 	if mutate != nil {
 		mutate(cfg)
 	}
-	env := &testEnv{t: t, sink: sink, clock: newFakeClock(), dns: &fakeDNS{txt: map[string][]string{}}, cfg: cfg}
+	env := &testEnv{t: t, sink: sink, clock: newFakeClock(), dns: testkit.NewDNS(nil), cfg: cfg}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("MINYAN_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	var resolver dmarc.Resolver = env.dns
-	if wrap != nil {
-		resolver = wrap(env.dns)
-	}
-	env.srv, err = startServer(cfg, log, serverDeps{Clock: env.clock, Resolver: resolver})
+	env.srv, err = startServer(cfg, log, serverDeps{Clock: env.clock, Resolver: env.dns})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"minyan/listserv/outbox/deliver"
+	"minyan/listserv/testkit"
 )
 
 // TestPostfix runs minyan between two halves of a real Postfix, as
@@ -116,12 +117,8 @@ smtpd_recipient_restrictions =
 		if !bytes.Contains(raw, []byte("by mx.example.test (Postfix)")) {
 			t.Errorf("the copy did not pass through Postfix:\n%s", raw)
 		}
-		verifs, err := dkim.VerifyWithOptions(bytes.NewReader(raw), &dkim.VerifyOptions{LookupTXT: func(name string) ([]string, error) {
-			if name == "pf._domainkey.lists.example.org" {
-				return []string{record}, nil
-			}
-			return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
-		}})
+		dns := testkit.NewDNS(map[string][]string{"pf._domainkey.lists.example.org": {record}})
+		verifs, err := dkim.VerifyWithOptions(bytes.NewReader(raw), &dkim.VerifyOptions{LookupTXT: dns.TXT})
 		if err != nil {
 			t.Fatal(err)
 		}
