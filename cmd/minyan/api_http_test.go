@@ -117,6 +117,7 @@ func (c *apiClient) want(code int, token, method, path string, body any) []byte 
 }
 
 func TestAPIEveryEndpointOverHTTP(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	svc := e.srv.App.Svc
 	write, err := svc.CreateAPIToken("crm", store.ScopeWrite)
@@ -343,6 +344,7 @@ func TestAPIEveryEndpointOverHTTP(t *testing.T) {
 }
 
 func TestAPIThrottlesWrongTokens(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	good, err := e.srv.App.Svc.CreateAPIToken("crm", store.ScopeWrite)
 	if err != nil {

@@ -94,6 +94,7 @@ func keys(r []map[string]string) []string {
 // diff in a dry run as it then makes; a kill -9 during a sync leaves the
 // old roster or the new one, never a mix.
 func TestRosterSyncKill9(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t, "127.0.0.1:1")
 	e.start()
 	e.mustRun("list", "create", "team")
@@ -186,6 +187,7 @@ func verifyStandardWebhook(secret string, h http.Header, body []byte, now time.T
 // TestWebhooksKill9: events reach a receiver that fails the first tries,
 // signed as Standard Webhooks are, and none is lost across a kill -9.
 func TestWebhooksKill9(t *testing.T) {
+	t.Parallel()
 	sink, err := smtpsink.Start()
 	if err != nil {
 		t.Fatal(err)
@@ -276,6 +278,7 @@ func TestWebhooksKill9(t *testing.T) {
 // a copy that opens, passes bbolt's consistency check and holds every post
 // answered 250 before the backup began.
 func TestBackupWhilePosting(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t, "127.0.0.1:1")
 	e.mustRun("list", "create", "team")
 	e.mustRun("member", "add", "team", "dana@example.org")

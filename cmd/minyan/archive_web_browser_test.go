@@ -16,6 +16,7 @@ import (
 // search from the layout's box, and the resource hub filtered by a tag;
 // axe-core checks every page on the way.
 func TestArchiveBrowserWalkThrough(t *testing.T) {
+	t.Parallel()
 	e := archiveWebEnv(t)
 	base := "http://" + e.srv.HTTPAddr
 	downloads := t.TempDir()
@@ -31,13 +32,13 @@ func TestArchiveBrowserWalkThrough(t *testing.T) {
 	}
 	login := mailLink(t, e, awMember, "login", 0)
 	step("sign-in button", chromedp.Navigate(base+login), chromedp.WaitVisible(chromedp.CSS("#others")))
-	step("my lists", chromedp.Click(chromedp.CSS(`main form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`a[href="/lists/mem/archive"]`)))
+	b.Follow("my lists", `a[href="/lists/mem/archive"]`, chromedp.Click(chromedp.CSS(`main form button[type=submit]`)))
 
-	step("thread list", chromedp.Click(chromedp.CSS(`a[href="/lists/mem/archive"]`)), chromedp.WaitVisible(chromedp.CSS(".threads")))
+	b.Follow("thread list", ".threads", chromedp.Click(chromedp.CSS(`a[href="/lists/mem/archive"]`)))
 	if !strings.Contains(text("main"), "zebra notes for mem") {
 		t.Fatalf("thread list: %s", text("main"))
 	}
-	step("thread", chromedp.Click(chromedp.CSS(`.threads a[href="/lists/mem/m/1"]`)), chromedp.WaitVisible(chromedp.CSS("article.post")))
+	b.Follow("thread", "article.post", chromedp.Click(chromedp.CSS(`.threads a[href="/lists/mem/m/1"]`)))
 	if !strings.Contains(text("main"), "In this thread") || !strings.Contains(text("main"), "Ana") {
 		t.Fatalf("thread: %s", text("main"))
 	}
@@ -47,21 +48,19 @@ func TestArchiveBrowserWalkThrough(t *testing.T) {
 		pdf, err := os.ReadFile(filepath.Join(downloads, "plan.pdf"))
 		return err == nil && strings.HasPrefix(string(pdf), "%PDF")
 	})
-	step("search", chromedp.SendKeys(chromedp.CSS("#site-q"), `"zebra guide"`), chromedp.Submit(chromedp.CSS("#site-q")),
-		chromedp.WaitVisible(chromedp.CSS("table.syntax")))
+	b.Follow("search", "table.syntax", chromedp.SendKeys(chromedp.CSS("#site-q"), `"zebra guide"`), chromedp.Submit(chromedp.CSS("#site-q")))
 	if !strings.Contains(text("main"), "found") {
 		t.Fatalf("search: %s", text("main"))
 	}
 	if n := chrome.Eval[int](b, "marked words", `document.querySelectorAll('mark').length`); n == 0 {
 		t.Fatal("no marked words in the results")
 	}
-	step("resource hub", chromedp.Click(chromedp.CSS(`nav a[href="/resources"]`)), chromedp.WaitVisible(chromedp.CSS(".entries")))
-	step("hub by tag", chromedp.Click(chromedp.CSS(`.tags a[href="/resources?tag=guides"]`)), chromedp.WaitVisible(chromedp.CSS(".entries")))
+	b.Follow("resource hub", ".entries", chromedp.Click(chromedp.CSS(`nav a[href="/resources"]`)))
+	b.Follow("hub by tag", ".entries", chromedp.Click(chromedp.CSS(`.tags a[href="/resources?tag=guides"]`)))
 	if got := text("main h2 + ul.entries"); !strings.Contains(got, "plan.pdf") || !strings.Contains(got, "Rivka Cohen") {
 		t.Fatalf("hub: %s", got)
 	}
-	step("hub by kind", chromedp.SetValue(chromedp.CSS("#kind"), "document"), chromedp.Submit(chromedp.CSS("#kind")),
-		chromedp.WaitVisible(chromedp.CSS(".entries")))
+	b.Follow("hub by kind", ".entries", chromedp.SetValue(chromedp.CSS("#kind"), "document"), chromedp.Submit(chromedp.CSS("#kind")))
 	if got := text(".entries"); strings.Contains(got, "example.net/mem/guide") {
 		t.Fatalf("kind filter: %s", got)
 	}

@@ -22,6 +22,7 @@ func startEnvDNS(t *testing.T) (*testEnv, *testkit.DNS) {
 // dmarc_mitigation says; the author stays reachable through Reply-To or
 // Cc by the documented rule; lookups are cached.
 func TestDMARCMitigationOverSMTP(t *testing.T) {
+	t.Parallel()
 	e, dns := startEnvDNS(t)
 	for _, d := range []string{"reject.example", "quarantine.example", "none.example", "norecord.example", "slow.example", "lists.example.org"} {
 		// SPF allows the test client, so the posts also pass the
@@ -126,6 +127,7 @@ func TestDMARCMitigationOverSMTP(t *testing.T) {
 // TestDMARCAlwaysOverSMTP: dmarc_mitigation=always munges even p=none
 // authors, and still never the list's own domain.
 func TestDMARCAlwaysOverSMTP(t *testing.T) {
+	t.Parallel()
 	e, _ := startEnvDNS(t)
 	e.dns.SetTXT("none.example", "v=spf1 ip4:127.0.0.0/8 -all")
 	e.dns.SetTXT("lists.example.org", "v=spf1 ip4:127.0.0.0/8 -all")

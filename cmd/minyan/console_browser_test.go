@@ -23,6 +23,7 @@ import (
 // on a fifth weekday and makes study pairs; a site admin makes a list and
 // removes it after typing its name.
 func TestConsoleBrowserSettingsSessionsPairsAdmin(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, func(c *Config) { c.Web.Admins = []string{"root@example.org"} })
 	own := "own@example.org"
 	people := []string{own, "ana@example.org", "ben@example.org", "cy@example.org", "dov@example.org"}

@@ -18,6 +18,7 @@ import (
 // receives it), add a member, import a 2,000-row CSV with 3 bad rows
 // (shown with their lines); axe-core checks every page on the way.
 func TestConsoleModBrowser(t *testing.T) {
+	t.Parallel()
 	e := consoleEnv(t)
 	first := holdPost(t, e, "x@example.com", "First question")
 	second := holdPost(t, e, "y@example.com", "Second question")
@@ -37,18 +38,18 @@ func TestConsoleModBrowser(t *testing.T) {
 	step("sign-in button", chromedp.Navigate(base+login), chromedp.WaitVisible(chromedp.CSS("#others")))
 	// Signed in, the header holds the sign-out form: wait for it (the
 	// sign-in page has a main h1 too, so that would not wait for /me).
-	step("my lists", chromedp.Click(chromedp.CSS(`main form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`header form[action="/logout"]`)))
+	b.Follow("my lists", `header form[action="/logout"]`, chromedp.Click(chromedp.CSS(`main form button[type=submit]`)))
 
 	step("held queue", chromedp.Navigate(base+"/lists/team/admin/held"), chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#held-%d", first))))
-	step("approved", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#held-%d button[value=approve]`, first))),
-		chromedp.WaitNotPresent(chromedp.CSS(fmt.Sprintf("#held-%d", first))), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	b.Follow("approved", ".notice", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#held-%d button[value=approve]`, first))),
+		chromedp.WaitNotPresent(chromedp.CSS(fmt.Sprintf("#held-%d", first))))
 	if !strings.Contains(text(".notice"), "approved") {
 		t.Fatalf("approve answer: %s", text(".notice"))
 	}
 	e.mailTo("mem@example.org", "Subject: [team] First question")
-	step("rejected", chromedp.SendKeys(chromedp.CSS(fmt.Sprintf("#reason-%d", second)), "Please ask this on the help list."),
+	b.Follow("rejected", ".notice", chromedp.SendKeys(chromedp.CSS(fmt.Sprintf("#reason-%d", second)), "Please ask this on the help list."),
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#held-%d button[value=reject]`, second))),
-		chromedp.WaitNotPresent(chromedp.CSS(fmt.Sprintf("#held-%d", second))), chromedp.WaitVisible(chromedp.CSS(".notice")))
+		chromedp.WaitNotPresent(chromedp.CSS(fmt.Sprintf("#held-%d", second))))
 	e.mailTo("y@example.com", "Please ask this on the help list.")
 	step("history", chromedp.Navigate(base+"/lists/team/admin/history"), chromedp.WaitVisible(chromedp.CSS("main h1")))
 	if !strings.Contains(text("main"), "rejected by own@example.org") {
@@ -56,8 +57,8 @@ func TestConsoleModBrowser(t *testing.T) {
 	}
 
 	step("members", chromedp.Navigate(base+"/lists/team/admin/members"), chromedp.WaitVisible(chromedp.CSS("#add-email")))
-	step("member added", chromedp.SendKeys(chromedp.CSS("#add-email"), "newcomer@example.org"), chromedp.SendKeys(chromedp.CSS("#add-name"), "New Comer"),
-		chromedp.Submit(chromedp.CSS("#add-email")), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	b.Follow("member added", ".notice", chromedp.SendKeys(chromedp.CSS("#add-email"), "newcomer@example.org"), chromedp.SendKeys(chromedp.CSS("#add-name"), "New Comer"),
+		chromedp.Submit(chromedp.CSS("#add-email")))
 	if !strings.Contains(text(".notice"), "Added 1 person") {
 		t.Fatalf("add answer: %s", text(".notice"))
 	}

@@ -39,6 +39,7 @@ func keygen(t *testing.T, args ...string) (record, stdout string) {
 }
 
 func TestDKIMKeygen(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, c := range []struct{ typ, want string }{{"rsa", "v=DKIM1; k=rsa; p="}, {"ed25519", "v=DKIM1; k=ed25519; p="}} {
 		file := filepath.Join(dir, c.typ+".pem")
@@ -85,6 +86,7 @@ func TestDKIMKeygen(t *testing.T) {
 // TestDKIMKeygenThroughDaemon: with a daemon running, the key is written
 // where the command was typed, with mode 0600, and never over a file.
 func TestDKIMKeygenThroughDaemon(t *testing.T) {
+	t.Parallel()
 	cfg := cliConfig(t)
 	app := cliApp(t, cfg)
 	startAdmin(t, cfg, app)
@@ -107,6 +109,7 @@ func TestDKIMKeygenThroughDaemon(t *testing.T) {
 }
 
 func TestDKIMConfigErrors(t *testing.T) {
+	t.Parallel()
 	// A missing or broken key stops the daemon at start with a clear
 	// error; a bad selector is refused with the config.
 	dir := t.TempDir()
@@ -141,6 +144,7 @@ func TestDKIMConfigErrors(t *testing.T) {
 // notice) carries a signature by the list domain that verifies against
 // the published key, over the unsubscribe headers too.
 func TestDKIMSignedListMail(t *testing.T) {
+	t.Parallel()
 	keyFile := filepath.Join(t.TempDir(), "dkim.pem")
 	record, _ := keygen(t, "--selector", "s2026", "-o", keyFile)
 	e := startEnv(t, func(c *Config) {

@@ -152,6 +152,7 @@ func (e *e2e) stop() {
 // fan-out to a slow relay, kill -9 in the middle, restart, and every
 // recipient still gets the post.
 func TestEndToEndKill9(t *testing.T) {
+	t.Parallel()
 	sink, err := smtpsink.Start()
 	if err != nil {
 		t.Fatal(err)

@@ -137,11 +137,16 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	// Generous: the deadline only matters when something is broken, and
 	// a loaded CI machine must not turn a slow pass into a failure.
 	deadline := time.Now().Add(60 * time.Second)
+	// Look again soon at first, then less often: some conditions run a
+	// child process or read the store, and the package's tests run side
+	// by side on two cores.
+	pause := time.Millisecond
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(pause)
+		pause = min(2*pause, 25*time.Millisecond)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 // `archive import` streams an mbox into the running daemon, `archive
 // export` writes it back, and a mail client reads it over IMAP.
 func TestEndToEndArchive(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t, "")
 	imapAddr := freePort(t)
 	conf, err := os.ReadFile(e.cfg)

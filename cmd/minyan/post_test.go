@@ -28,6 +28,7 @@ func header(t *testing.T, raw []byte) mail.Header {
 }
 
 func TestFanoutPersonalized(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("team", "discussion", map[string]string{
 		"alice@example.net": "member", "bob@example.net": "member", "carol@example.net": "owner",
@@ -90,6 +91,7 @@ func TestFanoutPersonalized(t *testing.T) {
 }
 
 func TestFanoutBatched(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, func(c *Config) { c.Relay.MaxRecipients = 2 })
 	members := map[string]string{}
 	for _, n := range []string{"a", "b", "c", "d", "e"} {
@@ -118,6 +120,7 @@ func TestFanoutBatched(t *testing.T) {
 }
 
 func TestNoOpenRelay(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("team", "discussion", map[string]string{"alice@example.net": "member"})
 	for _, rcpt := range []string{"someone@gmail.com", "nolist@lists.example.org", "team@lists.example.org.evil.com", "team-nope@lists.example.org", "team+x@lists.example.org"} {
@@ -132,6 +135,7 @@ func TestNoOpenRelay(t *testing.T) {
 }
 
 func TestPolicies(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	svc := e.srv.App.Svc
 	members := map[string]string{"mem@example.net": "member", "mod@example.net": "moderator"}
@@ -216,6 +220,7 @@ func TestPolicies(t *testing.T) {
 }
 
 func TestLoopsAndRobotsDropped(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("team", "discussion", map[string]string{"alice@example.net": "member", "bob@example.net": "member"})
 	for i, extra := range []string{
@@ -247,6 +252,7 @@ func TestLoopsAndRobotsDropped(t *testing.T) {
 }
 
 func TestRetryThenDeliverAndPermanentFailure(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("team", "discussion", map[string]string{"ok@example.net": "member", "slow@example.net": "member", "gone@example.net": "member"})
 	var tries atomic.Int32
@@ -318,6 +324,7 @@ func queueEntry(t *testing.T, e *testEnv, addr string) (listserv.QueueEntry, boo
 }
 
 func TestOneClickUnsubscribe(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("team", "discussion", map[string]string{"alice@example.net": "member", "bob@example.net": "member"})
 	if err := e.send("alice@example.net", []string{"team@lists.example.org"}, post("alice@example.net", "team@lists.example.org", "hi", "x")); err != nil {
@@ -380,6 +387,7 @@ func mustMembers(t *testing.T, e *testEnv, list string) []string {
 }
 
 func TestLMTPPerRecipient(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("team", "discussion", map[string]string{"alice@example.net": "member"}, "max_message_bytes=2000")
 	e.setup("big", "discussion", map[string]string{"alice@example.net": "member"})
@@ -395,6 +403,7 @@ func TestLMTPPerRecipient(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, func(c *Config) { c.Server.MaxMessageBytes = 200000 })
 	e.setup("team", "discussion", map[string]string{"alice@example.net": "member", "bob@example.net": "member"})
 	to := []string{"team@lists.example.org"}
@@ -445,6 +454,7 @@ func TestBadInput(t *testing.T) {
 // 250; a and b each archive the post once and deliver it once to each
 // member; c's refusal reaches the author as a notice.
 func TestCrossPostOneSMTPTransaction(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("a", "discussion", map[string]string{"m@example.net": "member", "x@example.net": "member"})
 	e.setup("b", "discussion", map[string]string{"m@example.net": "member", "y@example.net": "member"})

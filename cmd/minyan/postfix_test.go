@@ -29,6 +29,7 @@ import (
 // relays outgoing mail through Postfix's relay port, and Postfix
 // delivers it to the test's sink (the members' mail servers).
 func TestPostfix(t *testing.T) {
+	t.Parallel()
 	requirePostfix(t)
 	began := time.Now()
 	front, relay := freePort(t), freePort(t)

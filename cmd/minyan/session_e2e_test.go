@@ -39,6 +39,7 @@ func reminders(sink *smtpsink.Sink) map[string]int {
 // restart (whose catch-up pass runs before the admin socket opens) it is
 // not queued again.
 func TestEndToEndSessionReminder(t *testing.T) {
+	t.Parallel()
 	sink, err := smtpsink.Start()
 	if err != nil {
 		t.Fatal(err)

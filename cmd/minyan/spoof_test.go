@@ -13,6 +13,7 @@ import (
 // same member posting through an allowed host goes out, and the archive
 // records the verdict.
 func TestSpoofedPostHeld(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.dns.SetTXT("example.net", "v=spf1 ip4:192.0.2.10 -all")
 	e.setup("caucus", "caucus", map[string]string{"mem@example.net": "member", "mod@example.org": "moderator", "reader@example.org": "member"})

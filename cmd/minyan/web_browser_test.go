@@ -16,6 +16,7 @@ import (
 // sign-in by mail, /me, switching to the digest, and leaving; axe-core
 // checks every page on the way.
 func TestWebBrowserWalkThrough(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("team", "discussion", map[string]string{"ana@example.org": "owner"})
 	if _, err := e.srv.App.Svc.SetList(context.Background(), listserv.Operator(listserv.DoorCLI), "team", []string{"title=Organizers' team", "description=Where organizers share what works."}); err != nil {
@@ -31,9 +32,9 @@ func TestWebBrowserWalkThrough(t *testing.T) {
 	if !strings.Contains(text("main"), "Organizers' team") {
 		t.Fatalf("directory does not list the team: %s", text("main"))
 	}
-	step("list page", chromedp.Click(chromedp.CSS(`a[href="/lists/team"]`)), chromedp.WaitVisible(chromedp.CSS("#email")))
-	step("join sent", chromedp.SendKeys(chromedp.CSS("#email"), me), chromedp.SendKeys(chromedp.CSS("#name"), "New Person"),
-		chromedp.Submit(chromedp.CSS("#email")), chromedp.WaitVisible(chromedp.CSS(`a[href="/lists/team"]`)))
+	b.Follow("list page", "#email", chromedp.Click(chromedp.CSS(`a[href="/lists/team"]`)))
+	b.Follow("join sent", `a[href="/lists/team"]`, chromedp.SendKeys(chromedp.CSS("#email"), me), chromedp.SendKeys(chromedp.CSS("#name"), "New Person"),
+		chromedp.Submit(chromedp.CSS("#email")))
 	if !strings.Contains(text("main"), "a message is on its way") {
 		t.Fatalf("join answer: %s", text("main"))
 	}
@@ -48,9 +49,9 @@ func TestWebBrowserWalkThrough(t *testing.T) {
 		chromedp.WaitNotPresent(chromedp.CSS("#email")))
 	login := mailLink(t, e, me, "login", 0)
 	step("sign-in button", chromedp.Navigate(base+login), chromedp.WaitVisible(chromedp.CSS("#others")))
-	step("my lists", chromedp.Click(chromedp.CSS(`main form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS("#m-team-digest")))
-	step("digest saved", chromedp.Click(chromedp.CSS("#m-team-digest")),
-		chromedp.Click(chromedp.CSS(`form[action="/me/lists/team"] fieldset button`)), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	b.Follow("my lists", "#m-team-digest", chromedp.Click(chromedp.CSS(`main form button[type=submit]`)))
+	b.Follow("digest saved", ".notice", chromedp.Click(chromedp.CSS("#m-team-digest")),
+		chromedp.Click(chromedp.CSS(`form[action="/me/lists/team"] fieldset button`)))
 	if !strings.Contains(text(".notice"), "digest") {
 		t.Fatalf("mode answer: %s", text(".notice"))
 	}
@@ -63,7 +64,7 @@ func TestWebBrowserWalkThrough(t *testing.T) {
 	if mode != "digest ok" {
 		t.Fatalf("membership after switching: %q", mode)
 	}
-	step("left", chromedp.Click(chromedp.CSS(`form[action="/me/lists/team"] button.secondary`)), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	b.Follow("left", ".notice", chromedp.Click(chromedp.CSS(`form[action="/me/lists/team"] button.secondary`)))
 	if !strings.Contains(text(".notice"), "has left") {
 		t.Fatalf("leave answer: %s", text(".notice"))
 	}
