@@ -67,6 +67,7 @@ func (e *env) digestsTo(addr string) []string {
 // restart in the middle: every member gets exactly the digests due to
 // them, with the right posts, and nothing twice.
 func TestDailyAndWeeklyDigestsOverAWeek(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	start := mustTime(t, "America/New_York", "2026-10-05 00:00") // a Monday
 	e := openEnvDir(t, dir, start)

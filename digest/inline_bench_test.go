@@ -93,6 +93,7 @@ func BenchmarkWeeklyDigest1000x1000(b *testing.B) {
 // TestWeeklyDigest1000x1000 queues the same digest once, committed, and
 // checks what was queued: one copy per format, every member once.
 func TestWeeklyDigest1000x1000(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("large")
 	}

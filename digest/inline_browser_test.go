@@ -40,6 +40,7 @@ func checkInBrowser(t *testing.T, b *chrome.Session, name, doc string) {
 }
 
 func TestDigestHTMLInBrowser(t *testing.T) {
+	t.Parallel()
 	b := openBrowser(t) // skips early (without CI), before building the digests
 	e := newEnv(t, t0)
 	e.list("talk", "discussion", []string{"digest_day=monday", "digest_time=08:00", "timezone=America/New_York"}, "bob@example.net::digest:Bob")

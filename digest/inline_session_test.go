@@ -35,6 +35,7 @@ func sessionDigestWeek(t *testing.T, e *env) []queuedMail {
 }
 
 func TestSessionDigestInline(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	copies := sessionDigestWeek(t, e)
 	var html, plain []queuedMail
@@ -80,6 +81,7 @@ func TestSessionDigestInline(t *testing.T) {
 }
 
 func TestSessionDigestHTMLInBrowser(t *testing.T) {
+	t.Parallel()
 	b := openBrowser(t)
 	e := newEnv(t, t0)
 	for _, c := range sessionDigestWeek(t, e) {
