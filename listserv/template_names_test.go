@@ -1,29 +1,21 @@
 package listserv
 
 import (
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"minyan/store"
 )
 
-// templateService is a Service over a real store whose owners' template
-// directory is returned with it.
+// templateService is a Service over a real store with the owners'
+// template directory it reads (doorEnv's).
 func templateService(t *testing.T) (*Service, string) {
 	t.Helper()
-	st, err := store.Open(t.TempDir(), time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	dir := t.TempDir()
-	return New(st, Options{Domain: "lists.example.org", TemplateDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}), dir
+	e := newDoorEnv(t, nil)
+	return e.svc, e.tmpl
 }
 
 // digestSample is what the digest templates need to render a digest of no

@@ -22,7 +22,6 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"minyan/listserv/smtpsink"
 	"minyan/store"
 )
 
@@ -188,11 +187,7 @@ func verifyStandardWebhook(secret string, h http.Header, body []byte, now time.T
 // signed as Standard Webhooks are, and none is lost across a kill -9.
 func TestWebhooksKill9(t *testing.T) {
 	t.Parallel()
-	sink, err := smtpsink.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sink.Close()
+	sink := startSink(t)
 	var (
 		mu       sync.Mutex
 		got      = map[string]string{} // webhook-id -> type

@@ -153,11 +153,7 @@ func (e *e2e) stop() {
 // recipient still gets the post.
 func TestEndToEndKill9(t *testing.T) {
 	t.Parallel()
-	sink, err := smtpsink.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sink.Close()
+	sink := startSink(t)
 	sink.Discard(true)
 	sink.OnData(func(m smtpsink.Message) *smtp.SMTPError { // a slow relay
 		time.Sleep(2 * time.Millisecond)

@@ -35,15 +35,23 @@ type testEnv struct {
 	cfg   *Config
 }
 
-// startEnv runs the real server on loopback ports with a recording relay
-// sink, a fake clock and fake DNS. mutate may change the config first.
-func startEnv(t *testing.T, mutate func(*Config)) *testEnv {
+// startSink starts a recording relay on loopback; it closes after the
+// test's other cleanups (the daemons that send to it stop first).
+func startSink(t *testing.T) *smtpsink.Sink {
 	t.Helper()
 	sink, err := smtpsink.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sink.Close() })
+	return sink
+}
+
+// startEnv runs the real server on loopback ports with a recording relay
+// sink, a fake clock and fake DNS. mutate may change the config first.
+func startEnv(t *testing.T, mutate func(*Config)) *testEnv {
+	t.Helper()
+	sink := startSink(t)
 	cfg, err := LoadConfig("")
 	if err != nil {
 		t.Fatal(err)

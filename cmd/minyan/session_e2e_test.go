@@ -40,11 +40,7 @@ func reminders(sink *smtpsink.Sink) map[string]int {
 // not queued again.
 func TestEndToEndSessionReminder(t *testing.T) {
 	t.Parallel()
-	sink, err := smtpsink.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sink.Close()
+	sink := startSink(t)
 	e := newE2E(t, sink.Addr)
 	e.start()
 	e.runWhenUp("list", "create", "--kind", "community", "--title", "Circle", "circle")
