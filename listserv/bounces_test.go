@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
 	"minyan/listserv/outbox"
 	"minyan/listserv/testkit"
 	"minyan/store"
@@ -42,6 +43,7 @@ func newBounceEnv(t *testing.T, txt map[string][]string) *bounceEnv {
 		Domain: "lists.example.org", PublicURL: "https://lists.example.org",
 		Defaults: ServerDefaults{MaxMessageBytes: 1 << 20, Timezone: "UTC"},
 		Clock:    clock, Resolver: testkit.NewDNS(txt), Logger: log,
+		AppPasswordCost: bcrypt.MinCost,
 	})
 	return &bounceEnv{t: t, svc: svc, st: st, clock: clock}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
 	"minyan/listserv/testkit"
 	"minyan/store"
 )
@@ -47,6 +48,7 @@ func newDoorEnv(t *testing.T, dns doorDNS) *doorEnv {
 		Domain: "lists.example.org", PublicURL: "https://lists.example.org",
 		Defaults: ServerDefaults{MaxMessageBytes: 1 << 20, Timezone: "UTC"},
 		Clock:    clock, Resolver: testkit.NewDNS(dns), Logger: log, TemplateDir: tmpl,
+		AppPasswordCost: bcrypt.MinCost,
 	})
 	return &doorEnv{t: t, svc: svc, st: st, clock: clock, tmpl: tmpl}
 }
