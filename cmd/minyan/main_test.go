@@ -19,7 +19,7 @@ func TestMain(m *testing.M) {
 	set := false
 	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
 	if !set {
-		flag.Set("test.parallel", "32")
+		flag.Set("test.parallel", "128")
 	}
 	os.Exit(m.Run())
 }
