@@ -39,7 +39,7 @@ func startAdmin(t *testing.T, cfg *Config, app *App) (stop func()) {
 			if err != nil {
 				t.Errorf("serveAdmin: %v", err)
 			}
-		case <-time.After(10 * time.Second):
+		case <-time.After(60 * time.Second): // only matters when broken
 			t.Error("serveAdmin did not return after cancel")
 		}
 	}
@@ -214,9 +214,11 @@ func TestAdminSocketGarbage(t *testing.T) {
 			t.Fatalf("idle client got %+v, %v; want %s", f, err, want)
 		}
 	}
+	// Held, shutdown would wait out replyTimeout (minutes); the bound is
+	// far below that and far above what a loaded machine needs.
 	start := time.Now()
 	stop()
-	if d := time.Since(start); d > 5*time.Second {
+	if d := time.Since(start); d > replyTimeout/5 {
 		t.Errorf("shutdown took %v with an idle client", d)
 	}
 }

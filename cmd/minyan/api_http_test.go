@@ -313,13 +313,10 @@ func TestAPIEveryEndpointOverHTTP(t *testing.T) {
 	// The full-text index catches up after the archive commit, off the
 	// posting path: wait for it (a barrier, not a sleep).
 	var hits []map[string]any
-	for deadline := time.Now().Add(15 * time.Second); ; {
+	waitFor(t, "the search index to have the post", func() bool {
 		json.Unmarshal(c.want(200, read, "GET", "/search?q="+url.QueryEscape("HUMMUS"), nil), &hits)
-		if len(hits) > 0 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return len(hits) > 0
+	})
 	if len(hits) != 1 || !strings.Contains(hits[0]["snippet"].(string), "hummus") {
 		t.Fatalf("search: %v", hits)
 	}
