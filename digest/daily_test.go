@@ -2,8 +2,6 @@ package digest
 
 import (
 	"context"
-	"log/slog"
-	"math/rand/v2"
 	"mime"
 	"slices"
 	"strings"
@@ -11,7 +9,6 @@ import (
 	"time"
 
 	"minyan/listserv"
-	"minyan/listserv/testkit"
 	"minyan/store"
 )
 
@@ -25,24 +22,6 @@ func (e *env) reopen(t *testing.T, dir string) *env {
 		t.Fatal(err)
 	}
 	return openEnvDir(t, dir, now)
-}
-
-func openEnvDir(t *testing.T, dir string, now time.Time) *env {
-	t.Helper()
-	st, err := store.Open(dir, time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	clock := testkit.NewClock(now)
-	logs := &logBuf{}
-	log := slog.New(slog.NewTextHandler(logs, nil))
-	svc := listserv.New(st, listserv.Options{
-		Domain: domain, PublicURL: "https://lists.example.org", Clock: clock, Logger: log,
-		Defaults: listserv.ServerDefaults{MaxMessageBytes: 10 << 20, Timezone: "America/New_York"},
-	})
-	s := New(svc, st, Options{Logger: log, Rand: rand.New(rand.NewPCG(1, 2))})
-	return &env{t: t, st: st, svc: svc, s: s, clock: clock, logs: logs}
 }
 
 // digestsTo returns the subjects of the digests queued for addr, in
@@ -67,6 +46,7 @@ func (e *env) digestsTo(addr string) []string {
 // restart in the middle: every member gets exactly the digests due to
 // them, with the right posts, and nothing twice.
 func TestDailyAndWeeklyDigestsOverAWeek(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	start := mustTime(t, "America/New_York", "2026-10-05 00:00") // a Monday
 	e := openEnvDir(t, dir, start)

@@ -10,6 +10,7 @@ import (
 // A skipped wall time must move forward by the gap in every zone, and a
 // repeated one must be the first occurrence (see doc.go on time).
 func TestWallTimeInGapMovesForwardEverywhere(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ zone, local, want string }{
 		{"America/New_York", "2027-03-14 02:30", "03:30"},
 		{"Europe/Berlin", "2027-03-28 02:30", "03:30"},
@@ -26,6 +27,7 @@ func TestWallTimeInGapMovesForwardEverywhere(t *testing.T) {
 }
 
 func TestRepeatedWallTimeIsFirstOccurrence(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ zone, local, wantUTC string }{
 		{"America/New_York", "2026-11-01 01:30", "05:30"},
 		{"Europe/Berlin", "2026-10-25 02:30", "00:30"},    // CEST first
@@ -41,9 +43,10 @@ func TestRepeatedWallTimeIsFirstOccurrence(t *testing.T) {
 
 // Weekly digest at Sunday 02:30 Berlin on the spring-forward Sunday.
 func TestDigestSlotInBerlinSpringGap(t *testing.T) {
+	t.Parallel()
 	set := store.Settings{Timezone: "Europe/Berlin", DigestDay: "sunday", DigestTime: "02:30"}
 	now := time.Date(2027, 3, 28, 12, 0, 0, 0, time.UTC)
-	last, _, err := digestSlots(set, now)
+	last, _, err := digestSlots(set, store.DigestWeekly, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +57,7 @@ func TestDigestSlotInBerlinSpringGap(t *testing.T) {
 }
 
 func TestMidnightGapMovesForwardEast(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ zone, local, want string }{
 		{"Asia/Beirut", "2027-03-28 00:30", "2027-03-28 01:30 EEST"},
 		{"Africa/Cairo", "2027-04-30 00:30", "2027-04-30 01:30 EEST"},

@@ -81,6 +81,7 @@ func standings(t *testing.T, e *env, id uint64) (Registrations, map[string]Regis
 // registered get the reminder. The calendar part is read back with an
 // iCalendar parser.
 func TestConveningRegistrationByReply(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	members := []string{"fay@example.net:facilitator"}
 	var people []string
@@ -237,6 +238,7 @@ func TestConveningRegistrationByReply(t *testing.T) {
 // An all-day event is put in calendars by date (VALUE=DATE, the end the
 // day after the last day), in mail and in the calendar feed.
 func TestAllDayEventUsesDates(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("circle", "community", []string{"session_digest_before=0"}, "alice@example.net")
 	s := e.addSession(AddRequest{List: "circle", Zone: "America/New_York", Start: "2026-11-20", AllDay: true, Duration: 48 * time.Hour,
@@ -286,6 +288,7 @@ func TestAllDayEventUsesDates(t *testing.T) {
 }
 
 func TestAddEventValidates(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("circle", "community", nil)
 	for _, req := range []AddRequest{
@@ -315,6 +318,7 @@ func TestAddEventValidates(t *testing.T) {
 }
 
 func TestParseRegistration(t *testing.T) {
+	t.Parallel()
 	qs := []string{"Dietary needs?", "Access needs?"}
 	for _, c := range []struct {
 		lines   []string

@@ -58,9 +58,13 @@ func newEnv(t *testing.T, now time.Time) *env { return newEnvAt(t, now) }
 // newEnvTB is newEnv for benchmarks, at t0.
 func newEnvTB(tb testing.TB) *env { return newEnvAt(tb, t0) }
 
-func newEnvAt(t testing.TB, now time.Time) *env {
+func newEnvAt(t testing.TB, now time.Time) *env { return openEnvDir(t, t.TempDir(), now) }
+
+// openEnvDir is an env over the store in dir (new or reopened), with its
+// clock at now.
+func openEnvDir(t testing.TB, dir string, now time.Time) *env {
 	t.Helper()
-	st, err := store.Open(t.TempDir(), time.Second)
+	st, err := store.Open(dir, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

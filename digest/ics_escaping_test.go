@@ -12,6 +12,7 @@ import (
 // A list title with a line break (title accepts "\n") must not end up raw
 // in the ORGANIZER CN parameter.
 func TestICSOrganizerNameWithLineBreak(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2027, 1, 7, 19, 0, 0, 0, time.UTC)
 	raw, err := ICS(Invite{Method: MethodPublish, UID: "u@x", Stamp: start, Start: start, End: start.Add(time.Hour),
 		Summary: "s", Organizer: "o@x", OrganizerName: "Study\nCircle"})
@@ -31,6 +32,7 @@ func TestICSOrganizerNameWithLineBreak(t *testing.T) {
 // and a quoted organizer name parses back to the same texts, with every
 // line folded within 75 octets.
 func TestICSCancelEscapesTextsAndFoldsLines(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2027, 1, 7, 19, 0, 0, 0, time.UTC)
 	summary := "Torah, Talmud; and more\nline2"
 	desc := "a,b;c\\d\n" + strings.Repeat("ä", 60)

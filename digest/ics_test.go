@@ -11,6 +11,7 @@ import (
 )
 
 func TestICSParsesBackFieldByField(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2027, 1, 7, 19, 0, 0, 0, mustZone(t, "America/New_York"))
 	stamp := time.Date(2027, 1, 6, 19, 0, 0, 123, time.UTC)
 	desc := "Pirkei Avot, chapter 2; bring questions.\nJoin: https://meet.example.org/x\n" +
@@ -143,6 +144,7 @@ func checkICSLines(t *testing.T, raw []byte) {
 }
 
 func TestFoldICS(t *testing.T) {
+	t.Parallel()
 	long := "DESCRIPTION:" + strings.Repeat("é", 80) + "\r\n"
 	out := string(foldICS([]byte("BEGIN:X\r\n" + long + "END:X\r\n")))
 	unfolded := strings.ReplaceAll(out, "\r\n ", "")

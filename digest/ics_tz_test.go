@@ -94,6 +94,7 @@ func resolve(t *testing.T, cal *ical.Calendar, p *ical.Prop) time.Time {
 // go out in UTC, so a calendar in another zone, or one that reapplies the
 // series later, drifted by an hour.
 func TestICSKeepsLocalTimeAcrossDST(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		zone          string
 		before, after string // dates of the two sessions, a change between
@@ -154,6 +155,7 @@ func TestICSKeepsLocalTimeAcrossDST(t *testing.T) {
 // The VTIMEZONE lists every change of offset Go knows in the event's
 // year, with the right DAYLIGHT/STANDARD kind, and nothing malformed.
 func TestVTimezoneMatchesZoneData(t *testing.T) {
+	t.Parallel()
 	loc := mustZone(t, "America/New_York")
 	start := time.Date(2026, 7, 1, 19, 0, 0, 0, loc)
 	tz := vtimezone(loc, start, start.Add(time.Hour))
@@ -181,6 +183,7 @@ func TestVTimezoneMatchesZoneData(t *testing.T) {
 
 // A series in UTC keeps the plain UTC form.
 func TestICSInUTCHasNoTimezone(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2026, 3, 5, 19, 0, 0, 0, time.UTC)
 	raw, err := ICS(Invite{Method: MethodPublish, UID: "u@x", Stamp: start, Start: start, End: start.Add(time.Hour),
 		Summary: "s", Organizer: "o@x", Zone: time.UTC})

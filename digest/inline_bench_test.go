@@ -60,12 +60,12 @@ func bigDigest(tb testing.TB, members, posts int) (*env, store.List, time.Time) 
 
 // composeAndQueue runs one weekly digest in one transaction; commit
 // false rolls it back so it can run again.
-func composeAndQueue(tb testing.TB, e *env, l store.List, upTo time.Time, commit bool) weeklyResult {
-	var res weeklyResult
+func composeAndQueue(tb testing.TB, e *env, l store.List, upTo time.Time, commit bool) digestResult {
+	var res digestResult
 	err := e.st.Update(func(tx *store.Tx) error {
 		state := store.DigestState{List: l.Name, ListUID: l.UIDValidity}
 		var err error
-		res, err = e.s.queueWeekly(tx, l, state, upTo, "digest/big/bench", upTo)
+		res, err = e.s.queueDigest(tx, l, store.DigestWeekly, state, upTo, "digest/big/bench", upTo)
 		if err == nil && !commit {
 			return errRollback
 		}
@@ -93,6 +93,7 @@ func BenchmarkWeeklyDigest1000x1000(b *testing.B) {
 // TestWeeklyDigest1000x1000 queues the same digest once, committed, and
 // checks what was queued: one copy per format, every member once.
 func TestWeeklyDigest1000x1000(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("large")
 	}

@@ -98,7 +98,7 @@ func (p inlinePost) TrimNote() string { return trimNote(p.Body.Trimmed) }
 // Attachments are the post's files.
 func (p inlinePost) Attachments() []attachment { return p.Body.Attachments }
 
-// inlineData is what digest-weekly.txt and digest-weekly.html see beyond
+// inlineData is what the digest templates (digest.txt, digest.html) see beyond
 // the table of contents.
 type inlineData struct {
 	// Subject is the digest's subject (the HTML title).
@@ -124,7 +124,7 @@ func (t *digestThread) Shown() bool {
 
 // prepareInline reads every post of the digest once: its trimmed words,
 // attachments and links.
-func (s *Scheduler) prepareInline(l store.List, data *weeklyData) {
+func (s *Scheduler) prepareInline(l store.List, data *digestData) {
 	base := s.svc.WebArchiveURL(l.Name, l.Settings.Archive)
 	data.ArchiveURL = base
 	for i, t := range data.Threads {
@@ -158,7 +158,7 @@ func (s *Scheduler) prepareInline(l store.List, data *weeklyData) {
 
 // setLevels shows the first keep posts (in digest order) at level a and
 // the rest at level b.
-func setLevels(data *weeklyData, keep int, a, b showLevel) {
+func setLevels(data *digestData, keep int, a, b showLevel) {
 	i := 0
 	unlisted := 0
 	for _, t := range data.Threads {
@@ -178,7 +178,7 @@ func setLevels(data *weeklyData, keep int, a, b showLevel) {
 }
 
 // setLead cuts every post's first lines at chars characters.
-func setLead(data *weeklyData, chars int) {
+func setLead(data *digestData, chars int) {
 	for _, t := range data.Threads {
 		for _, p := range t.Posts {
 			p.Lines, p.More = leadLines(p.Body.Text, leadCount, chars)
@@ -186,11 +186,11 @@ func setLead(data *weeklyData, chars int) {
 	}
 }
 
-// renderWeeklyHTML renders the HTML part within htmlBudget: every post in
+// renderDigestHTML renders the HTML part within htmlBudget: every post in
 // full when that fits, else every post's first lines (shorter and
 // shorter), else first lines for as many posts as fit and the rest by
 // title, else titles for as many as fit and the rest counted.
-func (s *Scheduler) renderWeeklyHTML(list string, data *weeklyData) (string, error) {
+func (s *Scheduler) renderDigestHTML(list string, data *digestData) (string, error) {
 	render := func() (string, bool, error) {
 		out, err := s.svc.RenderHTML(list, data.template(), data)
 		// Sent with CRLF line ends: count them.
@@ -262,13 +262,13 @@ func (s *Scheduler) renderWeeklyHTML(list string, data *weeklyData) (string, err
 	return out, nil // not even the titles fit: send the smallest there is
 }
 
-// weeklyBodies renders the digest's message once for each format some
+// digestBodies renders the digest's message once for each format some
 // member gets, from the text already rendered (text) and the posts'
 // message/rfc822 parts.
-func (s *Scheduler) weeklyBodies(l store.List, data *weeklyData, h mailcompose.Header, text string, parts []mailcompose.Part, formats map[store.DigestFormat]bool) (map[store.DigestFormat][]byte, error) {
+func (s *Scheduler) digestBodies(l store.List, data *digestData, h mailcompose.Header, text string, parts []mailcompose.Part, formats map[store.DigestFormat]bool) (map[store.DigestFormat][]byte, error) {
 	out := map[store.DigestFormat][]byte{}
 	if formats[store.DigestHTML] {
-		doc, err := s.renderWeeklyHTML(l.Name, data)
+		doc, err := s.renderDigestHTML(l.Name, data)
 		if err != nil {
 			return nil, err
 		}

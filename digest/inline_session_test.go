@@ -35,6 +35,7 @@ func sessionDigestWeek(t *testing.T, e *env) []queuedMail {
 }
 
 func TestSessionDigestInline(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	copies := sessionDigestWeek(t, e)
 	var html, plain []queuedMail
@@ -80,11 +81,12 @@ func TestSessionDigestInline(t *testing.T) {
 }
 
 func TestSessionDigestHTMLInBrowser(t *testing.T) {
-	browserTools(t)
+	t.Parallel()
+	b := openBrowser(t)
 	e := newEnv(t, t0)
 	for _, c := range sessionDigestWeek(t, e) {
 		if docs := clientParts(t, c.Raw)["text/html"]; len(docs) > 0 {
-			checkInBrowser(t, "session digest to "+c.addrs()[0], string(docs[0]))
+			checkInBrowser(t, b, "session digest to "+c.addrs()[0], string(docs[0]))
 		}
 	}
 }

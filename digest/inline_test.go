@@ -248,6 +248,7 @@ func inlineWeek(t *testing.T, e *env) time.Time {
 }
 
 func TestInlineDigestAsClientsReadIt(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	l := e.list("talk", "discussion", []string{"digest_day=monday", "digest_time=08:00", "timezone=America/New_York"},
 		"bob@strict.example::digest:Bob", "pat@example.net::digest:Pat", "alice@example.net::each:Alice")
@@ -406,6 +407,7 @@ func longWeek(t *testing.T, e *env, list string, n int) time.Time {
 }
 
 func TestLongWeekStaysUnderGmailsClip(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("talk", "discussion", []string{"digest_day=monday", "digest_time=08:00", "timezone=America/New_York"}, "bob@example.net::digest:Bob")
 	e.run(t0)
@@ -441,6 +443,7 @@ func TestLongWeekStaysUnderGmailsClip(t *testing.T) {
 }
 
 func TestShortWeekIsNotShortened(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("talk", "discussion", []string{"digest_day=monday", "digest_time=08:00", "timezone=America/New_York"}, "bob@example.net::digest:Bob")
 	e.run(t0)
@@ -453,6 +456,7 @@ func TestShortWeekIsNotShortened(t *testing.T) {
 }
 
 func TestTrimText(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		in, want string
 		trimmed  []string
@@ -477,6 +481,7 @@ func TestTrimText(t *testing.T) {
 }
 
 func TestHTMLOnlyPostIsSanitised(t *testing.T) {
+	t.Parallel()
 	text, safe, trimmed := cleanHTML(`<div onmouseover="x()">Hi <a href="https://ok.example/a" onclick="y()">there</a>`+
 		`<img src="http://t.example/p.gif"><iframe src="https://evil.example"></iframe><svg onload="z()"></svg>`+
 		`<a href="javascript:alert(1)">js</a><form action="https://evil.example"><input name="q"></form></div>`+
@@ -496,6 +501,7 @@ func TestHTMLOnlyPostIsSanitised(t *testing.T) {
 }
 
 func TestAttachmentsNamedWithSize(t *testing.T) {
+	t.Parallel()
 	raw := "From: a@x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee files.\r\n" +
 		"--b\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\n" + strings.Repeat("AAAA", 3000) + "\r\n" +
 		"--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: fwd\r\n\r\nforwarded\r\n--b--\r\n"
@@ -512,6 +518,7 @@ func TestAttachmentsNamedWithSize(t *testing.T) {
 }
 
 func TestDigestFormatChoice(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("talk", "discussion", nil, "bob@example.net::digest:Bob")
 	if err := e.svc.SetDigestFormat(context.Background(), listserv.Operator(listserv.DoorCLI), "talk", "bob@example.net", "fancy"); err == nil {
@@ -553,6 +560,7 @@ func FuzzExtractPost(f *testing.F) {
 }
 
 func TestNoWebArchiveNoLinks(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("talk", "discussion", []string{"digest_day=monday", "digest_time=08:00", "timezone=America/New_York", "archive=off"}, "bob@example.net::digest:Bob")
 	e.run(t0)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestSetPairsChecksAndAudits(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC))
 	e.list("circle", "community", nil, "fac@example.org:facilitator", "a@example.org", "b@example.org", "c@example.org",
 		"d@example.org", "quiet@example.org:member:nomail")
@@ -59,6 +60,7 @@ func TestSetPairsChecksAndAudits(t *testing.T) {
 }
 
 func TestConsoleSessionsNeedsTheRight(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC))
 	e.list("circle", "caucus", nil, "fac@example.org:facilitator", "a@example.org")
 	ctx := context.Background()

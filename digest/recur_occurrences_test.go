@@ -8,6 +8,7 @@ import (
 // A monthly series keeps its nth weekday: a fifth Thursday or Sunday
 // skips the months that have none, and series run across the year's end.
 func TestOccurrencesFifthWeekdayAndYearEnd(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		first, every string
 		n            int

@@ -8,6 +8,7 @@ import (
 )
 
 func TestMonthlyNthWeekdayOverAYear(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		first string
 		n     int
@@ -44,6 +45,7 @@ func TestMonthlyNthWeekdayOverAYear(t *testing.T) {
 }
 
 func TestFifthWeekdaySkipsMonthsWithoutOne(t *testing.T) {
+	t.Parallel()
 	// 2026-10-29 is the fifth Thursday of October 2026.
 	got, err := Occurrences("2026-10-29 19:00", EveryMonthly, 5)
 	if err != nil {
@@ -68,6 +70,7 @@ func TestFifthWeekdaySkipsMonthsWithoutOne(t *testing.T) {
 }
 
 func TestWeeklyAndBiweekly(t *testing.T) {
+	t.Parallel()
 	got, _ := Occurrences("2026-12-24 18:00", EveryWeekly, 3)
 	if got[1] != "2026-12-31 18:00" || got[2] != "2027-01-07 18:00" {
 		t.Errorf("weekly %v", got)
@@ -90,6 +93,7 @@ func TestWeeklyAndBiweekly(t *testing.T) {
 // A 19:00 New York series stays at 19:00 local time across both DST
 // changes, so its UTC instant moves by an hour.
 func TestWallClockAcrossDST(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		first    string
 		utcHours []int
@@ -117,6 +121,7 @@ func TestWallClockAcrossDST(t *testing.T) {
 }
 
 func TestTimesAtDSTEdges(t *testing.T) {
+	t.Parallel()
 	// 02:30 does not exist on 2027-03-14 in New York: it becomes 03:30
 	// EDT (forward by the gap), never 01:30.
 	at := mustTime(t, "America/New_York", "2027-03-14 02:30")
@@ -140,6 +145,7 @@ func TestTimesAtDSTEdges(t *testing.T) {
 // Sunday 19:00 session is Saturday 19:00 even though the clocks sprang
 // forward in between (23 hours of real time); other offsets are exact.
 func TestOffsetsBeforeSessionAcrossDST(t *testing.T) {
+	t.Parallel()
 	si, err := sessionInfo(store.Session{ID: 1, Zone: "America/New_York", Local: "2027-03-14 19:00", Duration: time.Hour})
 	if err != nil {
 		t.Fatal(err)
@@ -166,6 +172,7 @@ func TestOffsetsBeforeSessionAcrossDST(t *testing.T) {
 }
 
 func TestDigestSlotsInListTimezone(t *testing.T) {
+	t.Parallel()
 	set := store.Settings{Timezone: "Pacific/Auckland", DigestDay: "monday", DigestTime: "08:00"}
 	// Monday 08:00 in Auckland (NZDT, +13) is Sunday 19:00 UTC.
 	at := func(s string) time.Time {
@@ -180,7 +187,7 @@ func TestDigestSlotsInListTimezone(t *testing.T) {
 		{"2026-11-01T18:59:59Z", "2026-10-25T19:00:00Z", "2026-11-01T19:00:00Z"}, // a second before
 		{"2026-11-05T12:00:00Z", "2026-11-01T19:00:00Z", "2026-11-08T19:00:00Z"}, // midweek
 	} {
-		last, next, err := digestSlots(set, at(c.now))
+		last, next, err := digestSlots(set, store.DigestWeekly, at(c.now))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,14 +198,14 @@ func TestDigestSlotsInListTimezone(t *testing.T) {
 	// New York, across the end of DST (2026-11-01): Monday 08:00 is 12:00
 	// UTC on Oct 26 (EDT) and 13:00 UTC on Nov 2 (EST).
 	set = store.Settings{Timezone: "America/New_York", DigestDay: "mon", DigestTime: "08:00"}
-	last, next, err := digestSlots(set, at("2026-11-01T12:00:00Z"))
+	last, next, err := digestSlots(set, store.DigestWeekly, at("2026-11-01T12:00:00Z"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !last.Equal(at("2026-10-26T12:00:00Z")) || !next.Equal(at("2026-11-02T13:00:00Z")) {
 		t.Errorf("slots %s, %s", last.UTC(), next.UTC())
 	}
-	if _, _, err := digestSlots(store.Settings{Timezone: "UTC", DigestDay: "someday", DigestTime: "08:00"}, at("2026-11-01T12:00:00Z")); err == nil {
+	if _, _, err := digestSlots(store.Settings{Timezone: "UTC", DigestDay: "someday", DigestTime: "08:00"}, store.DigestWeekly, at("2026-11-01T12:00:00Z")); err == nil {
 		t.Error("a bad digest_day was accepted")
 	}
 }

@@ -13,6 +13,7 @@ import (
 // session is moved by a little (the digest's moment for the new time has
 // passed too), nor when it is moved back.
 func TestMoveDoesNotResendSessionDigest(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("circle", "community", []string{"reminder_offsets=", "session_digest_before=48h"}, "alice@example.net")
 	s := e.addSession(AddRequest{List: "circle", Start: "2026-11-05 19:00"})[0]
@@ -38,6 +39,7 @@ func TestMoveDoesNotResendSessionDigest(t *testing.T) {
 // Staff copy of the session digest names who answered; a non-ASCII name
 // must read as the name, not as an RFC 2047 encoded-word in a text body.
 func TestStaffSessionDigestNamesAreNotEncodedWords(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("circle", "community", []string{"reminder_offsets="}, "fay@example.net:facilitator::Fay", "z@example.net::each:Zoë")
 	s := e.addSession(AddRequest{List: "circle", Start: "2026-11-05 19:00"})[0]
@@ -63,6 +65,7 @@ func TestStaffSessionDigestNamesAreNotEncodedWords(t *testing.T) {
 // "consecutive" pair of sessions whose midpoint has already passed; that
 // gap must not get a second check-in.
 func TestMoveDoesNotRepeatCheckinForPassedGap(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("circle", "community", []string{"reminder_offsets=", "session_digest_before=0"}, "alice@example.net", "bob@example.net")
 	ss := e.addSession(AddRequest{List: "circle", Start: "2026-11-05 19:00", Every: EveryWeekly, Count: 3})

@@ -10,6 +10,7 @@ import (
 )
 
 func TestParseAnswerVariants(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"Yes":                       AnswerYes,
 		"yes, I'll be there":        AnswerYes,
@@ -35,6 +36,7 @@ func TestParseAnswerVariants(t *testing.T) {
 
 // A reminder forwarded to someone else cannot answer for the member.
 func TestForwardedReminderCannotRSVP(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("circle", "community", nil, "alice@example.net::each:Alice", "bob@example.net")
 	s := e.addSession(AddRequest{List: "circle", Start: "2026-11-05 19:00"})[0]

@@ -5,6 +5,7 @@ import "testing"
 // Punctuation, shouting and a leading no-break space do not hide the
 // answer; an idiom that starts with "no" and a foreign word are no answer.
 func TestParseAnswerPunctuationAndIdioms(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"Yes!":                      AnswerYes,
 		"YES.":                      AnswerYes,

@@ -137,12 +137,12 @@ func (s *Scheduler) RunDue(ctx context.Context, now time.Time) (time.Time, error
 		if err := ctx.Err(); err != nil {
 			return next, err
 		}
-		n, err := s.runWeekly(l, now)
+		n, err := s.runDigest(l, store.DigestWeekly, now)
 		note(n)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("weekly digest of %s: %w", l.Name, err))
 		}
-		n, err = s.runDaily(l, now)
+		n, err = s.runDigest(l, store.DigestDaily, now)
 		note(n)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("daily digest of %s: %w", l.Name, err))

@@ -32,6 +32,7 @@ func (e *env) addSession(req AddRequest) []SessionInfo {
 var reReplyTo = regexp.MustCompile(`Reply-To: <circle-confirm\+([a-z2-7]{32})@lists\.example\.org>`)
 
 func TestReminderSentOnceWithCalendar(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("circle", "community", []string{"session_digest_before=0"},
 		"fay@example.net:facilitator::Fay", "alice@example.net", "bob@example.net:member:digest", "nora@example.net:member:nomail")
@@ -103,6 +104,7 @@ func TestReminderSentOnceWithCalendar(t *testing.T) {
 }
 
 func TestCatchUpSendsOnlyTheLatestReminderBeforeStart(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("circle", "community", []string{"reminder_offsets=24h,1h", "session_digest_before=0"}, "alice@example.net")
 	e.addSession(AddRequest{List: "circle", Start: "2026-11-05 19:00"})
@@ -125,6 +127,7 @@ func TestCatchUpSendsOnlyTheLatestReminderBeforeStart(t *testing.T) {
 }
 
 func TestCatchUpSkipsRemindersOfSessionsThatBegan(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("circle", "community", nil, "alice@example.net")
 	e.addSession(AddRequest{List: "circle", Start: "2026-11-05 19:00"})
@@ -154,6 +157,7 @@ func TestCatchUpSkipsRemindersOfSessionsThatBegan(t *testing.T) {
 // the mail nor the mark (nor the RSVP tokens, nor the digest position)
 // exists, and the next pass sends it once.
 func TestExactlyOnceAcrossCrashBetweenEnqueueAndMark(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("circle", "community", []string{"session_digest_before=0", "timezone=America/New_York"},
 		"alice@example.net", "bob@example.net:member:digest")
@@ -207,6 +211,7 @@ func TestExactlyOnceAcrossCrashBetweenEnqueueAndMark(t *testing.T) {
 }
 
 func TestMoveSendsUpdateAndCancelSendsCancel(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("circle", "community", []string{"session_digest_before=0"}, "alice@example.net", "bob@example.net")
 	s := e.addSession(AddRequest{List: "circle", Start: "2026-11-05 19:00", Topic: "Intro"})[0]
@@ -302,6 +307,7 @@ func TestMoveSendsUpdateAndCancelSendsCancel(t *testing.T) {
 }
 
 func TestAddSessionsValidates(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("circle", "community", nil)
 	for _, req := range []AddRequest{
@@ -328,6 +334,7 @@ func TestAddSessionsValidates(t *testing.T) {
 }
 
 func TestWeeklyDigest(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("talk", "discussion", []string{"digest_day=monday", "digest_time=08:00", "timezone=America/New_York"},
 		"alice@example.net::each:Alice", "bob@example.net::digest:Bob", "dan@example.net::digest", "nora@example.net::nomail", "eve@example.net")
@@ -424,6 +431,7 @@ func TestWeeklyDigest(t *testing.T) {
 }
 
 func TestFirstDigestReachesBackOneWeekOnly(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("talk", "discussion", []string{"timezone=UTC", "digest_day=friday", "digest_time=18:00"}, "bob@example.net::digest")
 	// Imported history, weeks old, and one post this week.
@@ -440,6 +448,7 @@ func TestFirstDigestReachesBackOneWeekOnly(t *testing.T) {
 }
 
 func TestSessionDigest(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("circle", "community", []string{"reminder_offsets="},
 		"fay@example.net:facilitator::Fay", "alice@example.net::each:Alice", "bob@example.net::digest:Bob",
@@ -538,6 +547,7 @@ func rsvp(t *testing.T, e *env, session uint64, addr, line string) string {
 }
 
 func TestRSVPByReply(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("circle", "community", nil, "alice@example.net::each:Alice", "bob@example.net")
 	s := e.addSession(AddRequest{List: "circle", Start: "2026-11-05 19:00"})[0]
@@ -566,6 +576,7 @@ func TestRSVPByReply(t *testing.T) {
 }
 
 func TestParseAnswer(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"yes": "yes", "Yes!": "yes", "YES, see you": "yes", "y": "yes", "no": "no", "No.": "no", "nope": "no",
 		"maybe": "maybe", "Maybe?": "maybe", "": "", "yesterday": "", "I think yes": "", "non": "",
@@ -577,6 +588,7 @@ func TestParseAnswer(t *testing.T) {
 }
 
 func TestPairsAvoidEarlierPairs(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("circle", "community", nil, "a@example.net", "b@example.net", "c@example.net", "d@example.net", "n@example.net::nomail")
 	seen := map[string]int{}
@@ -627,6 +639,7 @@ func TestPairsAvoidEarlierPairs(t *testing.T) {
 }
 
 func TestPairCheckinAndShareReminder(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("circle", "community", []string{"reminder_offsets=", "session_digest_before=0"},
 		"alice@example.net::each:Alice", "bob@example.net::digest:Bob")
@@ -675,6 +688,7 @@ func TestPairCheckinAndShareReminder(t *testing.T) {
 }
 
 func TestDeletedAndRecreatedListStartsClean(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("circle", "community", []string{"session_digest_before=0"}, "alice@example.net")
 	e.addSession(AddRequest{List: "circle", Start: "2026-11-05 19:00"})
@@ -695,6 +709,7 @@ func TestDeletedAndRecreatedListStartsClean(t *testing.T) {
 // The loop does a pass at start and another whenever it is kicked; it
 // stops when its context ends.
 func TestRunLoopPassesOnStartAndKick(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("circle", "community", []string{"session_digest_before=0"}, "alice@example.net")
 	ctx, cancel := context.WithCancel(context.Background())

@@ -12,6 +12,7 @@ import (
 // weekly digest as one message/rfc822 part labelled 8bit, with the author
 // readable and the reply link's In-Reply-To percent-encoded.
 func TestWeeklyDigestMIMEOfAnEightBitPost(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, t0)
 	e.list("talk", "discussion", []string{"digest_day=monday", "digest_time=08:00", "timezone=America/New_York"},
 		"bob@example.net::digest:Bob")

@@ -38,7 +38,7 @@ func BenchmarkFanOutCommit10k(b *testing.B) {
 			svc := New(st, Options{Domain: "lists.example.org", PublicURL: "https://lists.example.org",
 				Defaults: ServerDefaults{MaxMessageBytes: 1 << 20, Timezone: "UTC"},
 				Clock:    testkit.NewClock(time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)),
-				Resolver: doorDNS{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+				Resolver: testkit.NewDNS(nil), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 			ctx, op := context.Background(), Operator(DoorCLI)
 			if _, err := svc.CreateList(ctx, op, "net", "announce", "", ""); err != nil {
 				b.Fatal(err)

@@ -2,13 +2,13 @@ package listserv
 
 import (
 	"context"
-	"net"
 	"strings"
 	"testing"
 
 	"minyan/listserv/auth"
 	"minyan/listserv/dmarc"
 	"minyan/listserv/rewrite"
+	"minyan/listserv/testkit"
 	"minyan/store"
 )
 
@@ -27,7 +27,7 @@ const spoofPost = "From: Dana <dana@example.net>\r\nTo: team@lists.example.org\r
 // the member's domain does not allow (SPF -all fails, no DKIM), is held
 // on members-only, caucus and announce lists, and not on open ones.
 func TestSpoofedMemberHeld(t *testing.T) {
-	e := newBounceEnv(t, txtDNS{"example.net": {"v=spf1 ip4:192.0.2.0/24 -all"}})
+	e := newBounceEnv(t, map[string][]string{"example.net": {"v=spf1 ip4:192.0.2.0/24 -all"}})
 	env := Envelope{From: "dana@example.net", Rcpts: []string{"team@lists.example.org"}, RemoteAddr: "127.0.0.1:40000", Helo: "evil.example"}
 	m := mustParse(t, spoofPost)
 	v := e.svc.checkSender(context.Background(), env, m)
@@ -71,7 +71,7 @@ func TestSpoofedMemberHeld(t *testing.T) {
 
 // TestGenuineMemberNotHeld: the same post from a host SPF allows passes.
 func TestGenuineMemberNotHeld(t *testing.T) {
-	e := newBounceEnv(t, txtDNS{
+	e := newBounceEnv(t, map[string][]string{
 		"example.net":        {"v=spf1 ip4:127.0.0.0/8 -all"},
 		"_dmarc.example.net": {"v=DMARC1; p=reject"},
 	})
@@ -92,21 +92,16 @@ func TestGenuineMemberNotHeld(t *testing.T) {
 	}
 }
 
-// timeoutDNS never answers.
-type timeoutDNS struct{}
-
-func (timeoutDNS) LookupTXT(ctx context.Context, name string) ([]string, error) {
-	return nil, &net.DNSError{Err: "i/o timeout", Name: name, IsTimeout: true}
-}
-
 // TestAuthDNSDown: nothing can be checked. Announce and caucus lists
 // send the post to moderation; members-only discussion lists let it
 // through the usual policy.
 func TestAuthDNSDown(t *testing.T) {
 	e := newBounceEnv(t, nil)
-	e.svc.o.Resolver = timeoutDNS{}
-	e.svc.dns = auth.NewCache(auth.Adapt(timeoutDNS{}), nil)
-	e.svc.dmarc = dmarc.New(timeoutDNS{}, nil, dmarc.Options{})
+	down := testkit.NewDNS(nil)
+	down.TimeOut(testkit.Every)
+	e.svc.o.Resolver = down
+	e.svc.dns = auth.NewCache(auth.Adapt(down), nil)
+	e.svc.dmarc = dmarc.New(down, nil, dmarc.Options{})
 	v := e.svc.checkSender(context.Background(), Envelope{From: "dana@example.net", RemoteAddr: "127.0.0.1:1", Helo: "x"}, mustParse(t, spoofPost))
 	if !v.DNSFailed() || v.Forged() {
 		t.Fatalf("DNS down: %+v", v.Result)

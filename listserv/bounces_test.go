@@ -4,12 +4,12 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
 	"minyan/listserv/outbox"
 	"minyan/listserv/testkit"
 	"minyan/store"
@@ -18,16 +18,6 @@ import (
 // bounceClock is a clock the bounce tests move by hand.
 type bounceClock = testkit.Clock
 
-// txtDNS answers TXT queries from a table; other names do not exist.
-type txtDNS map[string][]string
-
-func (d txtDNS) LookupTXT(ctx context.Context, name string) ([]string, error) {
-	if v, ok := d[strings.TrimSuffix(strings.ToLower(name), ".")]; ok {
-		return v, nil
-	}
-	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
-}
-
 type bounceEnv struct {
 	t     *testing.T
 	svc   *Service
@@ -35,7 +25,9 @@ type bounceEnv struct {
 	clock *bounceClock
 }
 
-func newBounceEnv(t *testing.T, dns txtDNS) *bounceEnv {
+// newBounceEnv is a Service over a real store whose fake DNS answers
+// from txt (nil: no records).
+func newBounceEnv(t *testing.T, txt map[string][]string) *bounceEnv {
 	t.Helper()
 	st, err := store.Open(t.TempDir(), time.Second)
 	if err != nil {
@@ -47,13 +39,11 @@ func newBounceEnv(t *testing.T, dns txtDNS) *bounceEnv {
 	if os.Getenv("MINYAN_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	if dns == nil {
-		dns = txtDNS{}
-	}
 	svc := New(st, Options{
 		Domain: "lists.example.org", PublicURL: "https://lists.example.org",
 		Defaults: ServerDefaults{MaxMessageBytes: 1 << 20, Timezone: "UTC"},
-		Clock:    clock, Resolver: dns, Logger: log,
+		Clock:    clock, Resolver: testkit.NewDNS(txt), Logger: log,
+		AppPasswordCost: bcrypt.MinCost,
 	})
 	return &bounceEnv{t: t, svc: svc, st: st, clock: clock}
 }

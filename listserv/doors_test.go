@@ -5,26 +5,20 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
 	"minyan/listserv/testkit"
 	"minyan/store"
 )
 
-// doorDNS answers TXT queries from a table; other names do not exist.
-type doorDNS map[string][]string
-
-func (d doorDNS) LookupTXT(ctx context.Context, name string) ([]string, error) {
-	if v, ok := d[strings.TrimSuffix(strings.ToLower(name), ".")]; ok {
-		return v, nil
-	}
-	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
-}
+// doorDNS is a table of TXT records the fake DNS (testkit.DNS) answers
+// from; other names do not exist.
+type doorDNS = map[string][]string
 
 // doorEnv is a Service over a real store with a hand-moved clock.
 type doorEnv struct {
@@ -49,14 +43,12 @@ func newDoorEnv(t testing.TB, dns doorDNS) *doorEnv {
 	t.Cleanup(func() { st.Close() })
 	clock := testkit.NewClock(time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if dns == nil {
-		dns = doorDNS{}
-	}
 	tmpl := t.TempDir()
 	svc := New(st, Options{
 		Domain: "lists.example.org", PublicURL: "https://lists.example.org",
 		Defaults: ServerDefaults{MaxMessageBytes: 1 << 20, Timezone: "UTC"},
-		Clock:    clock, Resolver: dns, Logger: log, TemplateDir: tmpl,
+		Clock:    clock, Resolver: testkit.NewDNS(dns), Logger: log, TemplateDir: tmpl,
+		AppPasswordCost: bcrypt.MinCost,
 	})
 	return &doorEnv{t: t, svc: svc, st: st, clock: clock, tmpl: tmpl}
 }

@@ -4,16 +4,16 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
+	"minyan/listserv/testkit"
 	"minyan/store"
 )
 
 // The attacker sends from its own server (198.51.100.66), which SPF
 // allows for attacker.com; the victim's domain allows only 192.0.2.10
 // and publishes p=reject.
-var forgeryDNS = txtDNS{
+var forgeryDNS = map[string][]string{
 	"victim.org":          {"v=spf1 ip4:192.0.2.10 -all"},
 	"_dmarc.victim.org":   {"v=DMARC1; p=reject"},
 	"attacker.com":        {"v=spf1 ip4:198.51.100.66 -all"},
@@ -133,32 +133,16 @@ func TestForgedModeratorOnModeratedList(t *testing.T) {
 	}
 }
 
-// countingDNS counts DMARC queries.
-type countingDNS struct {
-	txtDNS
-	mu    sync.Mutex
-	dmarc []string
-}
-
-func (c *countingDNS) LookupTXT(ctx context.Context, name string) ([]string, error) {
-	if strings.HasPrefix(name, "_dmarc.") {
-		c.mu.Lock()
-		c.dmarc = append(c.dmarc, name)
-		c.mu.Unlock()
-	}
-	return c.txtDNS.LookupTXT(ctx, name)
-}
-
 // TestIDNAuthorOneDMARCLookup: an author at an internationalized domain
 // with p=reject. The sender check used to ask for the U-label name
 // (dmarc=none) while the From-rewriting decision asked for the A-labels
 // (reject). Now one lookup, by A-labels, decides both: the verdict says
 // dmarc=pass for xn--bcher-kva.example and From is rewritten.
 func TestIDNAuthorOneDMARCLookup(t *testing.T) {
-	dns := &countingDNS{txtDNS: txtDNS{
+	dns := testkit.NewDNS(map[string][]string{
 		"xn--bcher-kva.example":        {"v=spf1 ip4:192.0.2.10 -all"},
 		"_dmarc.xn--bcher-kva.example": {"v=DMARC1; p=reject"},
-	}}
+	})
 	e := newBounceEnv(t, nil)
 	e.svc = New(e.st, Options{Domain: "lists.example.org", PublicURL: "https://lists.example.org",
 		Defaults: e.svc.o.Defaults, Clock: e.clock, Resolver: dns, Logger: e.svc.log})
@@ -181,7 +165,13 @@ func TestIDNAuthorOneDMARCLookup(t *testing.T) {
 	if !strings.Contains(s, "_via_team?= <team@lists.example.org>") {
 		t.Errorf("From not rewritten for a p=reject author:\n%.600s", s)
 	}
-	if len(dns.dmarc) != 1 || dns.dmarc[0] != "_dmarc.xn--bcher-kva.example" {
-		t.Errorf("DMARC queries %q, want one, by A-labels", dns.dmarc)
+	var asked []string
+	for _, name := range dns.Asked() {
+		if strings.HasPrefix(name, "_dmarc.") {
+			asked = append(asked, name)
+		}
+	}
+	if len(asked) != 1 || asked[0] != "_dmarc.xn--bcher-kva.example" {
+		t.Errorf("DMARC queries %q, want one, by A-labels", asked)
 	}
 }

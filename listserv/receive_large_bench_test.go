@@ -25,7 +25,7 @@ func BenchmarkReceiveLargePost(b *testing.B) {
 	defer st.Close()
 	svc := New(st, Options{Domain: "lists.example.org", PublicURL: "https://lists.example.org",
 		Defaults: ServerDefaults{MaxMessageBytes: 30 << 20, Timezone: "UTC"},
-		Clock:    testkit.NewClock(time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)), Resolver: doorDNS{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Clock:    testkit.NewClock(time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)), Resolver: testkit.NewDNS(nil), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if _, err := svc.CreateList(bg, op, "team", "discussion", "", ""); err != nil {
 		b.Fatal(err)
 	}

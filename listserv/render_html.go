@@ -8,7 +8,6 @@ import (
 	"html/template"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"minyan/store"
@@ -27,25 +26,19 @@ var htmlTemplates = template.Must(template.New("").Funcs(htmlFuncs).Option("miss
 // list, DATA_DIR/templates/NAME.html for every list. A broken override is
 // logged and the built-in page is used.
 func (s *Service) RenderHTML(list, name string, data any) (string, error) {
-	if s.o.TemplateDir != "" {
-		var paths []string
-		if list != "" {
-			paths = append(paths, filepath.Join(s.o.TemplateDir, list, name+".html"))
+	for _, p := range s.overrideFiles(list, name, ".html") {
+		out, err := renderHTMLFile(p, name, data)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
 		}
-		for _, p := range append(paths, filepath.Join(s.o.TemplateDir, name+".html")) {
-			out, err := renderHTMLFile(p, name, data)
-			if errors.Is(err, fs.ErrNotExist) {
-				continue
-			}
-			if err != nil {
-				s.log.Error("template override is broken; using the built-in page", "file", p, "err", err)
-				break
-			}
-			return out, nil
+		if err != nil {
+			s.log.Error("template override is broken; using the built-in page", "file", p, "err", err)
+			break
 		}
+		return out, nil
 	}
 	var buf bytes.Buffer
-	if err := htmlTemplates.ExecuteTemplate(&buf, name+".html", data); err != nil {
+	if err := htmlTemplates.ExecuteTemplate(&buf, builtinTemplate(name)+".html", data); err != nil {
 		return "", fmt.Errorf("template %s.html: %w", name, err)
 	}
 	return buf.String(), nil

@@ -6,34 +6,28 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 )
 
 // render renders a mail text for a list. An owner can replace any
 // built-in template without rebuilding minyan by putting a file of the
 // same name in DATA_DIR/templates/LIST/NAME.txt (that list only) or
-// DATA_DIR/templates/NAME.txt (every list); the texts carrying a
-// network-wide secret (siteOnlyTemplates) take only the server-wide
-// file. A broken override is logged
+// DATA_DIR/templates/NAME.txt (every list); see overrideFiles for the
+// digest's names and the texts carrying a network-wide secret
+// (siteOnlyTemplates), which take only the server-wide file. A broken override is logged
 // and the built-in text is used, so a typo never stops mail.
 func (s *Service) render(list, name string, data any) (subject, body string, err error) {
-	if s.o.TemplateDir != "" {
-		for _, p := range []string{filepath.Join(s.o.TemplateDir, list, name+".txt"), filepath.Join(s.o.TemplateDir, name+".txt")} {
-			if (list == "" || siteOnlyTemplates[name]) && p == filepath.Join(s.o.TemplateDir, list, name+".txt") {
-				continue
-			}
-			subject, body, err := renderFile(p, name, data)
-			if errors.Is(err, fs.ErrNotExist) {
-				continue
-			}
-			if err != nil {
-				s.log.Error("template override is broken; using the built-in text", "file", p, "err", err)
-				break
-			}
-			return subject, body, nil
+	for _, p := range s.overrideFiles(list, name, ".txt") {
+		subject, body, err := renderFile(p, name, data)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
 		}
+		if err != nil {
+			s.log.Error("template override is broken; using the built-in text", "file", p, "err", err)
+			break
+		}
+		return subject, body, nil
 	}
-	return builtinText(name, data)
+	return builtinText(builtinTemplate(name), data)
 }
 
 // builtinText renders the built-in text of a template. Only render calls

@@ -42,7 +42,7 @@ func TestServiceReadsStoreOf837ae7d(t *testing.T) {
 	defer st.Close()
 	svc := New(st, Options{Domain: "lists.example.org", PublicURL: "https://lists.example.org",
 		Defaults: ServerDefaults{MaxMessageBytes: 1 << 20, Timezone: "UTC"},
-		Clock:    testkit.NewClock(time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)), Resolver: doorDNS{},
+		Clock:    testkit.NewClock(time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)), Resolver: testkit.NewDNS(nil),
 		Logger: slog.New(slog.DiscardHandler), TemplateDir: t.TempDir()})
 
 	page, err := svc.RosterPageOf(bg, op, "small", RosterFilter{}, 1)

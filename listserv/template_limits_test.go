@@ -44,7 +44,7 @@ func TestOwnerTextLoopsRefused(t *testing.T) {
 	// Every built-in text passes the owners' rules, so an owner may start
 	// from any of them.
 	for _, n := range MailTemplateNames() {
-		b, _ := templateFS.ReadFile("templates/" + n + ".txt")
+		b, _ := templateFS.ReadFile("templates/" + builtinTemplate(n) + ".txt")
 		if err := CheckTemplate(n, string(b)); err != nil {
 			t.Errorf("built-in %s: %v", n, err)
 		}
@@ -91,7 +91,7 @@ func mustParseOwner(t *testing.T, src string) *ownerText {
 // output limit and in bounded time on its own sample data.
 func FuzzOwnerTemplate(f *testing.F) {
 	for _, n := range MailTemplateNames() {
-		b, _ := templateFS.ReadFile("templates/" + n + ".txt")
+		b, _ := templateFS.ReadFile("templates/" + builtinTemplate(n) + ".txt")
 		f.Add(string(b))
 	}
 	f.Add("Subject: hi\n{{$n := 1000000000000}}{{range $n}}{{end}}")

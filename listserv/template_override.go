@@ -40,7 +40,7 @@ func MailTemplateNames() []string {
 	entries, _ := fs.ReadDir(templateFS, "templates")
 	for _, e := range entries {
 		if n, ok := strings.CutSuffix(e.Name(), ".txt"); ok {
-			out = append(out, n)
+			out = append(out, overrideNames(n)...)
 		}
 	}
 	sort.Strings(out)
@@ -107,7 +107,7 @@ func (s *Service) GetMailTemplate(ctx context.Context, a Actor, list, name strin
 }
 
 func (s *Service) readTemplate(list, name string) (MailTemplate, error) {
-	b, err := templateFS.ReadFile("templates/" + name + ".txt")
+	b, err := templateFS.ReadFile("templates/" + builtinTemplate(name) + ".txt")
 	if err != nil {
 		return MailTemplate{}, errNoSuchTemplate
 	}

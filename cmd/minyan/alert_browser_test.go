@@ -1,6 +1,8 @@
 package main
 
 import (
+	"minyan/listserv/testkit/chrome"
+
 	"strings"
 	"testing"
 
@@ -10,7 +12,7 @@ import (
 // TestAlertBrowser walks the alert pages in Chromium on a phone-sized
 // screen: a member's I-did-it page and its button, then the owner's
 // console pages with the count. Every page is checked by axe-core and
-// for width (see chromeSession).
+// for width (see chrome.Session).
 func TestAlertBrowser(t *testing.T) {
 	e := startEnv(t, nil)
 	own := "own@example.org"
@@ -25,26 +27,26 @@ func TestAlertBrowser(t *testing.T) {
 	}
 	tok := alertTokens(t, got[0])
 
-	b := openChrome(t, "http://"+e.srv.HTTPAddr, 320, 640)
-	b.visit("I-did-it page", "/a/"+tok, "main form button[type=submit]")
-	if s := b.text("main"); !strings.Contains(s, "Testify at the hearing") || !strings.Contains(s, "Bring a friend.") {
+	b := chrome.Open(t, "http://"+e.srv.HTTPAddr, 320, 640)
+	b.Visit("I-did-it page", "/a/"+tok, "main form button[type=submit]")
+	if s := b.Text("main"); !strings.Contains(s, "Testify at the hearing") || !strings.Contains(s, "Bring a friend.") {
 		t.Errorf("the page does not show the alert:\n%s", s)
 	}
-	b.follow("I did it", "main p", chromedp.Click(chromedp.CSS("main form button[type=submit]")))
-	if s := b.text("main"); !strings.Contains(s, "has noted that you acted") {
+	b.Follow("I did it", "main p", chromedp.Click(chromedp.CSS("main form button[type=submit]")))
+	if s := b.Text("main"); !strings.Contains(s, "has noted that you acted") {
 		t.Errorf("after the button: %s", s)
 	}
-	b.visit("I-did-it page again", "/a/"+tok, "main time")
+	b.Visit("I-did-it page again", "/a/"+tok, "main time")
 
-	b.viewport(1024, 768)
-	b.signIn(e, own, 0)
-	b.visit("alerts", "/lists/act/admin/alerts", `a[href="/lists/act/admin/alerts/1"]`)
-	if s := b.text("main"); !strings.Contains(s, "to 3; done: 1 (33%)") || !strings.Contains(s, "Follow-up: due") {
+	b.Viewport(1024, 768)
+	signInChrome(b, e, own, 0)
+	b.Visit("alerts", "/lists/act/admin/alerts", `a[href="/lists/act/admin/alerts/1"]`)
+	if s := b.Text("main"); !strings.Contains(s, "to 3; done: 1 (33%)") || !strings.Contains(s, "Follow-up: due") {
 		t.Errorf("alerts page:\n%s", s)
 	}
-	b.viewport(320, 640)
-	b.follow("alert", "main table", chromedp.Click(chromedp.CSS(`a[href="/lists/act/admin/alerts/1"]`)))
-	if s := b.text("main table"); !strings.Contains(s, "ann@example.org") || !strings.Contains(s, "with the button") || !strings.Contains(s, "not yet") {
+	b.Viewport(320, 640)
+	b.Follow("alert", "main table", chromedp.Click(chromedp.CSS(`a[href="/lists/act/admin/alerts/1"]`)))
+	if s := b.Text("main table"); !strings.Contains(s, "ann@example.org") || !strings.Contains(s, "with the button") || !strings.Contains(s, "not yet") {
 		t.Errorf("alert page:\n%s", s)
 	}
 }

@@ -117,6 +117,7 @@ func (c *apiClient) want(code int, token, method, path string, body any) []byte 
 }
 
 func TestAPIEveryEndpointOverHTTP(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	svc := e.srv.App.Svc
 	write, err := svc.CreateAPIToken("crm", store.ScopeWrite)
@@ -314,13 +315,10 @@ func TestAPIEveryEndpointOverHTTP(t *testing.T) {
 	// The full-text index catches up after the archive commit, off the
 	// posting path: wait for it (a barrier, not a sleep).
 	var hits []map[string]any
-	for deadline := time.Now().Add(15 * time.Second); ; {
+	waitFor(t, "the search index to have the post", func() bool {
 		json.Unmarshal(c.want(200, read, "GET", "/search?q="+url.QueryEscape("HUMMUS"), nil), &hits)
-		if len(hits) > 0 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return len(hits) > 0
+	})
 	if len(hits) != 1 || !strings.Contains(hits[0]["snippet"].(string), "hummus") {
 		t.Fatalf("search: %v", hits)
 	}
@@ -349,6 +347,7 @@ func TestAPIEveryEndpointOverHTTP(t *testing.T) {
 // address (behind a proxy every client shares one address: a stranger's
 // wrong guesses must not lock the CRM out).
 func TestAPIThrottlesOnlyWrongTokens(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	good, err := e.srv.App.Svc.CreateAPIToken("crm", store.ScopeWrite)
 	if err != nil {

@@ -22,7 +22,6 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"minyan/listserv/smtpsink"
 	"minyan/store"
 )
 
@@ -94,6 +93,7 @@ func keys(r []map[string]string) []string {
 // diff in a dry run as it then makes; a kill -9 during a sync leaves the
 // old roster or the new one, never a mix.
 func TestRosterSyncKill9(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t, "127.0.0.1:1")
 	e.start()
 	e.mustRun("list", "create", "team")
@@ -186,11 +186,8 @@ func verifyStandardWebhook(secret string, h http.Header, body []byte, now time.T
 // TestWebhooksKill9: events reach a receiver that fails the first tries,
 // signed as Standard Webhooks are, and none is lost across a kill -9.
 func TestWebhooksKill9(t *testing.T) {
-	sink, err := smtpsink.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sink.Close()
+	t.Parallel()
+	sink := startSink(t)
 	var (
 		mu       sync.Mutex
 		got      = map[string]string{} // webhook-id -> type
@@ -276,6 +273,7 @@ func TestWebhooksKill9(t *testing.T) {
 // a copy that opens, passes bbolt's consistency check and holds every post
 // answered 250 before the backup began.
 func TestBackupWhilePosting(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t, "127.0.0.1:1")
 	e.mustRun("list", "create", "team")
 	e.mustRun("member", "add", "team", "dana@example.org")

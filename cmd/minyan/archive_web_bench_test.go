@@ -4,14 +4,12 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -43,24 +41,7 @@ func BenchmarkArchiveWeb100k(b *testing.B) {
 	svc := e.srv.App.Svc
 	for b.Loop() {
 		runtime.GC()
-		var peak atomic.Uint64
-		stop := make(chan struct{})
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			var ms runtime.MemStats
-			for {
-				runtime.ReadMemStats(&ms)
-				if ms.HeapInuse > peak.Load() {
-					peak.Store(ms.HeapInuse)
-				}
-				select {
-				case <-stop:
-					return
-				case <-time.After(50 * time.Millisecond):
-				}
-			}
-		}()
+		stopPeak := peakHeap(func(ms *runtime.MemStats) uint64 { return ms.HeapInuse })
 		// The daemon indexes while the import commits (each batch wakes
 		// its indexer); the figure is import and index together, until
 		// every post is searchable.
@@ -74,11 +55,10 @@ func BenchmarkArchiveWeb100k(b *testing.B) {
 			b.Fatal(err)
 		}
 		build := time.Since(start)
-		close(stop)
-		<-done
+		peak := stopPeak()
 		b.ReportMetric(imported.Seconds(), "import-s")
 		b.ReportMetric(build.Seconds(), "import+index-s")
-		b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
+		b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 
 		base := "http://" + e.srv.HTTPAddr
 		words := []string{"chevruta", "budget", "zebra", `"study guide"`, "from:user7", "curriculum", "shabbat", "after:2026-01-01 zebra"}
@@ -128,19 +108,7 @@ func (v *urlValues) enc() string {
 // startEnvB is the daemon for a benchmark, with the web archive on and
 // the public list "big".
 func startEnvB(b *testing.B) *testEnv {
-	cfg, err := LoadConfig("")
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg.Server.DataDir = b.TempDir()
-	cfg.Server.SMTPListen, cfg.Server.LMTPListen, cfg.Server.IMAPListen = "", "", ""
-	cfg.Server.HTTPListen = "127.0.0.1:0"
-	cfg.Web.Archive = true
-	srv, err := startServer(cfg, slog.New(slog.DiscardHandler), serverDeps{Clock: newFakeClock(), Resolver: &fakeDNS{}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { srv.Close() })
+	srv, cfg := benchServer(b, func(c *Config) { c.Web.Archive = true })
 	e := &testEnv{srv: srv, cfg: cfg}
 	svc := srv.App.Svc
 	if _, err := svc.CreateList(context.Background(), listserv.Operator(listserv.DoorCLI), "big", "discussion", "", ""); err != nil {

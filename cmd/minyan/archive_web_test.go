@@ -13,6 +13,7 @@ import (
 // results, the hub and the feed. A list the viewer may not read answers
 // exactly what a list that does not exist answers.
 func TestArchiveWebAccess(t *testing.T) {
+	t.Parallel()
 	e := archiveWebEnv(t)
 	viewers := []string{"", awStranger, awMember, awOwner, awOutsider}
 	for _, who := range viewers {
@@ -76,6 +77,7 @@ func TestArchiveWebAccess(t *testing.T) {
 // names not addresses, the feed as Atom, the syntax help and the hub's
 // filters.
 func TestArchiveWebPages(t *testing.T) {
+	t.Parallel()
 	e := archiveWebEnv(t)
 	w := newWebClient(t, e)
 	code, body := w.get("/lists/pub/archive")
@@ -164,6 +166,7 @@ func TestArchiveWebPages(t *testing.T) {
 // runs or loads from elsewhere; SVG and HTML attachments are downloads of
 // a safe type; the page's policy forbids inline script.
 func TestArchiveWebHostile(t *testing.T) {
+	t.Parallel()
 	e := archiveWebEnv(t)
 	w := newWebClient(t, e)
 	resp, body := w.getResp("/lists/pub/m/2")
@@ -203,6 +206,7 @@ func TestArchiveWebHostile(t *testing.T) {
 // TestArchiveWebConditional: public pages answer conditional requests
 // with 304; pages for a signed-in viewer are private and never cached.
 func TestArchiveWebConditional(t *testing.T) {
+	t.Parallel()
 	e := archiveWebEnv(t)
 	w := newWebClient(t, e)
 	for _, p := range []string{"/lists/pub/archive", "/lists/pub/m/1", "/lists/pub/feed.atom", "/resources", "/search?q=zebra", "/lists/pub/archive/2026-11"} {
@@ -245,6 +249,7 @@ func TestArchiveWebConditional(t *testing.T) {
 // (gone from the page, search and the hub); others get 403, or 404 on a
 // list they may not know.
 func TestArchiveWebRedact(t *testing.T) {
+	t.Parallel()
 	e := archiveWebEnv(t)
 	member := newWebClient(t, e)
 	signIn(t, e, member, awMember, 0)
@@ -293,6 +298,7 @@ func TestArchiveWebRedact(t *testing.T) {
 // TestArchiveLinksInMail: with the web archive on, List-Archive and
 // Archived-At are the pages' URLs.
 func TestArchiveLinksInMail(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, func(c *Config) { c.Web.Archive = true; c.Server.PublicURL = "https://lists.example.org" })
 	e.setup("team", "discussion", map[string]string{"ana@example.org": "member", "bo@example.org": "member"})
 	if err := e.send("ana@example.org", []string{"team@lists.example.org"}, post("ana@example.org", "team@lists.example.org", "Links", "hello")); err != nil {

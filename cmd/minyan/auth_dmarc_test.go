@@ -3,52 +3,17 @@ package main
 import (
 	"context"
 	"minyan/listserv"
-	"minyan/listserv/dmarc"
-	"net"
+	"minyan/listserv/testkit"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
-// countingDNS is the harness's fake DNS that also counts queries per
-// name and answers names in timeout with a resolver timeout.
-type countingDNS struct {
-	*fakeDNS
-	mu      sync.Mutex
-	timeout map[string]bool
-	count   map[string]int
-}
-
-func (c *countingDNS) LookupTXT(ctx context.Context, name string) ([]string, error) {
-	name = strings.TrimSuffix(strings.ToLower(name), ".")
-	c.mu.Lock()
-	c.count[name]++
-	slow := c.timeout[name]
-	c.mu.Unlock()
-	if slow {
-		return nil, &net.DNSError{Err: "i/o timeout", Name: name, IsTimeout: true}
-	}
-	return c.fakeDNS.LookupTXT(ctx, name)
-}
-
-func (c *countingDNS) queries(name string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.count[name]
-}
-
-// startEnvDNS is startEnv with a counting, timing-out resolver.
-func startEnvDNS(t *testing.T) (*testEnv, *countingDNS) {
+// startEnvDNS is startEnv without LMTP and IMAP, with its fake DNS.
+func startEnvDNS(t *testing.T) (*testEnv, *testkit.DNS) {
 	t.Helper()
-	var dns *countingDNS
-	e := startEnvResolver(t, func(c *Config) {
-		c.Server.LMTPListen, c.Server.IMAPListen = "", ""
-	}, func(f *fakeDNS) dmarc.Resolver {
-		dns = &countingDNS{fakeDNS: f, timeout: map[string]bool{}, count: map[string]int{}}
-		return dns
-	})
-	return e, dns
+	e := startEnv(t, func(c *Config) { c.Server.LMTPListen, c.Server.IMAPListen = "", "" })
+	return e, e.dns
 }
 
 // TestDMARCMitigationOverSMTP: From is rewritten only for authors whose
@@ -57,21 +22,18 @@ func startEnvDNS(t *testing.T) (*testEnv, *countingDNS) {
 // dmarc_mitigation says; the author stays reachable through Reply-To or
 // Cc by the documented rule; lookups are cached.
 func TestDMARCMitigationOverSMTP(t *testing.T) {
+	t.Parallel()
 	e, dns := startEnvDNS(t)
-	e.dns.mu.Lock()
 	for _, d := range []string{"reject.example", "quarantine.example", "none.example", "norecord.example", "slow.example", "lists.example.org"} {
 		// SPF allows the test client, so the posts also pass the
 		// inbound sender check.
-		e.dns.txt[d] = []string{"v=spf1 ip4:127.0.0.0/8 -all"}
+		e.dns.SetTXT(d, "v=spf1 ip4:127.0.0.0/8 -all")
 	}
-	e.dns.txt["_dmarc.reject.example"] = []string{"v=DMARC1; p=reject; rua=mailto:agg@reject.example"}
-	e.dns.txt["_dmarc.quarantine.example"] = []string{"v=DMARC1; p=quarantine; pct=100"}
-	e.dns.txt["_dmarc.none.example"] = []string{"v=DMARC1; p=none"}
-	e.dns.txt["_dmarc.lists.example.org"] = []string{"v=DMARC1; p=reject"}
-	e.dns.mu.Unlock()
-	dns.mu.Lock()
-	dns.timeout["_dmarc.slow.example"] = true
-	dns.mu.Unlock()
+	e.dns.SetTXT("_dmarc.reject.example", "v=DMARC1; p=reject; rua=mailto:agg@reject.example")
+	e.dns.SetTXT("_dmarc.quarantine.example", "v=DMARC1; p=quarantine; pct=100")
+	e.dns.SetTXT("_dmarc.none.example", "v=DMARC1; p=none")
+	e.dns.SetTXT("_dmarc.lists.example.org", "v=DMARC1; p=reject")
+	dns.TimeOut("_dmarc.slow.example")
 
 	authors := []string{"rita@reject.example", "quinn@quarantine.example", "nora@none.example", "ned@norecord.example", "sam@slow.example", "owen@lists.example.org"}
 	members := map[string]string{"reader@example.net": "member"}
@@ -157,7 +119,7 @@ func TestDMARCMitigationOverSMTP(t *testing.T) {
 	// decision (listserv/dmarc's cache; its unit tests check the TTLs),
 	// plus at most one per post by the inbound sender check, which does
 	// not share that cache.
-	if n := dns.queries("_dmarc.reject.example"); n < 1 || n > 5 {
+	if n := dns.Queries("_dmarc.reject.example"); n < 1 || n > 5 {
 		t.Errorf("_dmarc.reject.example queried %d times for 4 posts", n)
 	}
 }
@@ -165,12 +127,11 @@ func TestDMARCMitigationOverSMTP(t *testing.T) {
 // TestDMARCAlwaysOverSMTP: dmarc_mitigation=always munges even p=none
 // authors, and still never the list's own domain.
 func TestDMARCAlwaysOverSMTP(t *testing.T) {
+	t.Parallel()
 	e, _ := startEnvDNS(t)
-	e.dns.mu.Lock()
-	e.dns.txt["none.example"] = []string{"v=spf1 ip4:127.0.0.0/8 -all"}
-	e.dns.txt["lists.example.org"] = []string{"v=spf1 ip4:127.0.0.0/8 -all"}
-	e.dns.txt["_dmarc.none.example"] = []string{"v=DMARC1; p=none"}
-	e.dns.mu.Unlock()
+	e.dns.SetTXT("none.example", "v=spf1 ip4:127.0.0.0/8 -all")
+	e.dns.SetTXT("lists.example.org", "v=spf1 ip4:127.0.0.0/8 -all")
+	e.dns.SetTXT("_dmarc.none.example", "v=DMARC1; p=none")
 	e.setup("team", "discussion", map[string]string{"nora@none.example": "member", "owen@lists.example.org": "member", "reader@example.net": "member"}, "dmarc_mitigation=always")
 	for _, a := range []string{"nora@none.example", "owen@lists.example.org"} {
 		if err := e.send(a, []string{"team@lists.example.org"}, post(a, "team@lists.example.org", "hi from "+strings.Split(a, "@")[0], "x")); err != nil {

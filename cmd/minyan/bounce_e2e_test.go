@@ -69,6 +69,7 @@ func dsn(rcpt, status, diag string) string {
 // member gets no posts; three days later a probe goes out, the relay
 // accepts it, and posts flow again. Bounces never reach the list.
 func TestBounceDisablesThenProbeReenables(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("team", "discussion", map[string]string{
 		"alice@example.net": "member", "dana@example.net": "member", "olive@example.net": "owner",
@@ -144,6 +145,7 @@ func TestBounceDisablesThenProbeReenables(t *testing.T) {
 // TestRelay5xxCountsAsBounce: the relay's own 5xx to RCPT counts (one
 // per day); a 5.7.1 policy refusal does not.
 func TestRelay5xxCountsAsBounce(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("team", "discussion", map[string]string{
 		"alice@example.net": "member", "gone@example.net": "member", "picky@example.net": "member", "olive@example.net": "owner",

@@ -22,6 +22,7 @@ func cliHold(t *testing.T, app *App, list, from, subject string) {
 }
 
 func TestHeldArchiveQueue(t *testing.T) {
+	t.Parallel()
 	app := cliApp(t, cliConfig(t))
 	cliSetupList(t, app, "team", "discussion", "mod@example.org:moderator", "m@example.org")
 	cliSetupList(t, app, "other", "discussion")

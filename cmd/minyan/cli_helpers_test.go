@@ -5,26 +5,18 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"minyan/listserv"
+	"minyan/listserv/testkit"
 )
 
 // cliClock is a clock that stands still, so created times are exact.
 type cliClock struct{ t time.Time }
 
 func (c cliClock) Now() time.Time { return c.t }
-
-// cliNoDNS answers every DNS query with "no such domain", so tests never
-// touch the network (DMARC lookups on approve).
-type cliNoDNS struct{}
-
-func (cliNoDNS) LookupTXT(_ context.Context, name string) ([]string, error) {
-	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
-}
 
 // cliTestTime is the fixed "now" of every test App.
 func cliTestTime() time.Time { return time.Date(2026, 11, 2, 15, 4, 5, 0, time.UTC) }
@@ -47,7 +39,7 @@ func cliApp(t *testing.T, cfg *Config) *App {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	opts := serviceOptions(cfg, log)
 	opts.Clock = cliClock{cliTestTime()}
-	opts.Resolver = cliNoDNS{}
+	opts.Resolver = testkit.NewDNS(nil)
 	app, err := openApp(cfg, log, opts)
 	if err != nil {
 		t.Fatal(err)

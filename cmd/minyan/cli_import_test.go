@@ -21,6 +21,7 @@ func writeCSV(t *testing.T, content string) string {
 }
 
 func TestMemberImportBadRows(t *testing.T) {
+	t.Parallel()
 	app := cliApp(t, cliConfig(t))
 	cliSetupList(t, app, "team", "discussion", "old@example.org")
 	csv := "\ufeffName, E-Mail ,Good Standing,role,mode,phone\n" + // BOM, any order, any case, extra column
@@ -66,6 +67,7 @@ func TestMemberImportBadRows(t *testing.T) {
 }
 
 func TestMemberImportThousands(t *testing.T) {
+	t.Parallel()
 	app := cliApp(t, cliConfig(t))
 	cliSetupList(t, app, "big", "discussion")
 	var b strings.Builder
@@ -110,6 +112,7 @@ func TestMemberImportThousands(t *testing.T) {
 }
 
 func TestMemberImportWholeFileProblems(t *testing.T) {
+	t.Parallel()
 	app := cliApp(t, cliConfig(t))
 	cliSetupList(t, app, "team", "discussion")
 	cliSetupList(t, app, "circle", "community")

@@ -8,6 +8,7 @@ import (
 )
 
 func TestListCreateLsShowSetRm(t *testing.T) {
+	t.Parallel()
 	app := cliApp(t, cliConfig(t))
 
 	cliRun(t, app, "list", "create", "team").expect(t, 0, "created list team (discussion)\n", "")
@@ -74,6 +75,7 @@ func TestListCreateLsShowSetRm(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	app := cliApp(t, cliConfig(t))
 	cliRun(t, app, "list", "show").expect(t, 1, "", "minyan: missing arguments\nusage: minyan list show NAME\n")
 	cliRun(t, app, "list", "ls", "extra").expect(t, 1, "", "minyan: unexpected argument \"extra\"\nusage: minyan list ls\n")

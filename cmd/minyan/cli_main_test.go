@@ -34,6 +34,7 @@ func cliConfigFile(t *testing.T) (path, dataDir string) {
 }
 
 func TestGlobalConfigFlag(t *testing.T) {
+	t.Parallel()
 	path, dataDir := cliConfigFile(t)
 	cliMain(t, nil, "--config", path, "list", "create", "one").expect(t, 0, "created list one (discussion)\n", "")
 	cliMain(t, nil, "list", "--config="+path, "create", "two").expect(t, 0, "created list two (discussion)\n", "")
@@ -65,6 +66,7 @@ func TestGlobalConfigFlag(t *testing.T) {
 }
 
 func TestHelpAndVersion(t *testing.T) {
+	t.Parallel()
 	r := cliMain(t, nil)
 	if r.code != 1 || r.stdout != "" || !strings.HasPrefix(r.stderr, "usage: minyan [--config PATH] COMMAND") {
 		t.Errorf("no arguments: %+v", r)

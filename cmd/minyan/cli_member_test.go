@@ -6,6 +6,7 @@ import (
 )
 
 func TestMemberCommands(t *testing.T) {
+	t.Parallel()
 	app := cliApp(t, cliConfig(t))
 	cliSetupList(t, app, "team", "discussion")
 
@@ -57,6 +58,7 @@ func TestMemberCommands(t *testing.T) {
 }
 
 func TestMemberAddWaitlist(t *testing.T) {
+	t.Parallel()
 	app := cliApp(t, cliConfig(t))
 	cliSetupList(t, app, "circle", "community")
 	cliRun(t, app, "list", "set", "circle", "capacity=1").mustOK(t)
@@ -70,6 +72,7 @@ func TestMemberAddWaitlist(t *testing.T) {
 }
 
 func TestPersonSet(t *testing.T) {
+	t.Parallel()
 	app := cliApp(t, cliConfig(t))
 	cliRun(t, app, "person", "set", "--name", "Bea Arthur", "--good-standing", "yes", "Bea@Example.org").
 		expect(t, 0, "updated bea@example.org: name=\"Bea Arthur\" good_standing=true\n", "")

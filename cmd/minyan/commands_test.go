@@ -34,6 +34,7 @@ func (e *testEnv) command(from, to, subject, body string) {
 }
 
 func TestSubscribePolicies(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("open", "discussion", map[string]string{"own@example.net": "owner"}, "subscribe=open")
 	e.setup("conf", "discussion", map[string]string{"own@example.net": "owner"})
@@ -106,6 +107,7 @@ func TestSubscribePolicies(t *testing.T) {
 }
 
 func TestEmailCommands(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("team", "caucus", map[string]string{"mem@example.net": "member", "own@example.net": "owner"})
 	e.srv.App.Svc.SetPerson(context.Background(), listserv.Operator(listserv.DoorCLI), "mem@example.net", listserv.PersonChange{Name: ptr("Miriam")})
@@ -173,6 +175,7 @@ func TestEmailCommands(t *testing.T) {
 }
 
 func TestGoodStandingAndWaitlist(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("circle", "community", map[string]string{"fac@example.net": "facilitator", "m1@example.net": "member"},
 		"subscribe=open", "capacity=1", "require_good_standing=true")
@@ -204,6 +207,7 @@ func ptr[T any](v T) *T { return &v }
 // Answers follow the order of the lines, a command written twice is
 // answered once, and a typo gets a suggestion.
 func TestCommandAnswersInOrder(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("team", "discussion", map[string]string{"mem@example.net": "member"})
 	e.command("mem@example.net", "team-request@lists.example.org", "help", "who\ndigets on\nhelp\ninfo\n")

@@ -14,6 +14,7 @@ import (
 
 // The embedded default must be the file the README shows.
 func TestEmbeddedConfigIsTheExample(t *testing.T) {
+	t.Parallel()
 	top, err := os.ReadFile("../../config.example.toml")
 	if err != nil {
 		t.Fatal(err)
@@ -27,6 +28,7 @@ func TestEmbeddedConfigIsTheExample(t *testing.T) {
 }
 
 func TestConfigRefusesMistakes(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"[server]\ndomian = \"x.org\"\n":                   "unknown key(s) server.domian",
 		"[relay]\nretry = [\"5 minutes\"]\n":               "not a duration",
@@ -55,6 +57,7 @@ func TestConfigRefusesMistakes(t *testing.T) {
 }
 
 func TestHealthAndMetrics(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("team", "discussion", map[string]string{"a@example.net": "member"})
 	e.send("a@example.net", []string{"team@lists.example.org"}, post("a@example.net", "team@lists.example.org", "hi", "x"))
@@ -85,6 +88,7 @@ func TestHealthAndMetrics(t *testing.T) {
 
 // The admin socket is its owner's alone: whoever connects is an admin.
 func TestAdminSocketIsPrivate(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	fi, err := os.Stat(filepath.Join(e.cfg.Server.DataDir, "admin.sock"))
 	if err != nil {
@@ -102,6 +106,7 @@ func TestAdminSocketIsPrivate(t *testing.T) {
 // A port in use must end start-up with a clear error, not a hang: the
 // listeners opened before it are closed by Close itself.
 func TestBusyPortFailsCleanly(t *testing.T) {
+	t.Parallel()
 	for _, key := range []string{"http", "imap"} {
 		busy, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -142,6 +147,7 @@ func TestBusyPortFailsCleanly(t *testing.T) {
 // run from another folder with --config finds the daemon's data instead
 // of creating an empty database where it happens to be.
 func TestConfigPathsAreRelativeToTheFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "etc", "config.toml")
 	os.MkdirAll(filepath.Dir(p), 0o750)

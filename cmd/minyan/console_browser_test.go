@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"minyan/listserv"
+	"minyan/listserv/testkit/chrome"
 	"minyan/store"
 )
 
@@ -23,17 +24,18 @@ import (
 // on a fifth weekday and makes study pairs; a site admin makes a list and
 // removes it after typing its name.
 func TestConsoleBrowserSettingsSessionsPairsAdmin(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, func(c *Config) { c.Web.Admins = []string{"root@example.org"} })
 	own := "own@example.org"
 	people := []string{own, "ana@example.org", "ben@example.org", "cy@example.org", "dov@example.org"}
 	e.setup("circle", "community", map[string]string{own: "owner", people[1]: "member", people[2]: "member", people[3]: "member", people[4]: "member"})
 	e.setup("office", "discussion", map[string]string{"root@example.org": "member"})
 	svc := e.srv.App.Svc
-	b := openChrome(t, "http://"+e.srv.HTTPAddr, 1024, 768)
+	b := chrome.Open(t, "http://"+e.srv.HTTPAddr, 1024, 768)
 	button := chromedp.CSS(`main form button[type=submit]`)
 
-	b.signIn(e, own, 0)
-	b.visit("console", "/lists/circle/admin", `a[href="/lists/circle/admin/settings"]`)
+	signInChrome(b, e, own, 0)
+	b.Visit("console", "/lists/circle/admin", `a[href="/lists/circle/admin/settings"]`)
 
 	// Settings: one refused value, nothing changes.
 	before, err := svc.GetList("circle")
@@ -48,18 +50,18 @@ func TestConsoleBrowserSettingsSessionsPairsAdmin(t *testing.T) {
 		return sv.Values
 	}
 	valuesBefore := values()
-	b.follow("settings", "#s-capacity", chromedp.Click(chromedp.CSS(`main li a[href="/lists/circle/admin/settings"]`)))
-	b.follow("settings refused", "#e-capacity",
+	b.Follow("settings", "#s-capacity", chromedp.Click(chromedp.CSS(`main li a[href="/lists/circle/admin/settings"]`)))
+	b.Follow("settings refused", "#e-capacity",
 		chromedp.SetValue(chromedp.CSS("#s-title"), "Thursday study circle"),
 		chromedp.SetValue(chromedp.CSS("#s-capacity"), "lots"),
 		chromedp.Click(button))
-	if s := b.text("#e-capacity"); !strings.Contains(s, "whole number") {
+	if s := b.Text("#e-capacity"); !strings.Contains(s, "whole number") {
 		t.Errorf("the capacity's error: %q", s)
 	}
-	if s := b.text(".problem"); !strings.Contains(s, "Nothing was changed") {
+	if s := b.Text(".problem"); !strings.Contains(s, "Nothing was changed") {
 		t.Errorf("the page's problem: %q", s)
 	}
-	at := chromeEval[string](b, "error placement", `(() => {
+	at := chrome.Eval[string](b, "error placement", `(() => {
   const f = document.getElementById("s-capacity"), e = document.getElementById("e-capacity");
   return [e.closest("p") === f.closest("p"), f.getAttribute("aria-invalid"), f.getAttribute("aria-describedby"),
     document.getElementById("s-title").value, document.querySelectorAll("[aria-invalid]").length].join("|");
@@ -71,8 +73,8 @@ func TestConsoleBrowserSettingsSessionsPairsAdmin(t *testing.T) {
 	if after.Settings.Title != before.Settings.Title || after.Settings.Capacity != before.Settings.Capacity {
 		t.Errorf("a refused form changed the list: title %q, capacity %d", after.Settings.Title, after.Settings.Capacity)
 	}
-	b.follow("settings saved", ".notice", chromedp.SetValue(chromedp.CSS("#s-capacity"), "20"), chromedp.Click(button))
-	if s := b.text(".notice"); !strings.Contains(s, "Saved 2 change(s)") {
+	b.Follow("settings saved", ".notice", chromedp.SetValue(chromedp.CSS("#s-capacity"), "20"), chromedp.Click(button))
+	if s := b.Text(".notice"); !strings.Contains(s, "Saved 2 change(s)") {
 		t.Errorf("saved notice: %q", s)
 	}
 	after, _ = svc.GetList("circle")
@@ -85,25 +87,25 @@ func TestConsoleBrowserSettingsSessionsPairsAdmin(t *testing.T) {
 		}
 	}
 
+	// Sessions, on a phone: a monthly series from a fifth Tuesday.
 	// On a 375 px phone the settings and held pages fit the screen (they
 	// were 10 px too wide).
 	e.setup("team", "discussion", map[string]string{own: "owner"})
 	held := holdPost(t, e, "x@example.com", "A question from outside")
-	b.viewport(375, 667)
-	b.visit("settings at 375 px", "/lists/circle/admin/settings", "#s-capacity")
-	b.visit("held at 375 px", "/lists/team/admin/held", fmt.Sprintf("#held-%d", held))
+	b.Viewport(375, 667)
+	b.Visit("settings at 375 px", "/lists/circle/admin/settings", "#s-capacity")
+	b.Visit("held at 375 px", "/lists/team/admin/held", fmt.Sprintf("#held-%d", held))
 
-	// Sessions, on a phone: a monthly series from a fifth Tuesday.
-	b.viewport(390, 844)
-	b.visit("settings again", "/lists/circle/admin/settings", "#s-capacity")
-	b.follow("sessions", "#start", chromedp.Click(chromedp.CSS(`nav a[href="/lists/circle/admin/sessions"]`)))
-	b.follow("series scheduled", ".notice",
+	b.Viewport(390, 844)
+	b.Visit("settings again", "/lists/circle/admin/settings", "#s-capacity")
+	b.Follow("sessions", "#start", chromedp.Click(chromedp.CSS(`nav a[href="/lists/circle/admin/sessions"]`)))
+	b.Follow("series scheduled", ".notice",
 		chromedp.SetValue(chromedp.CSS("#start"), "2026-12-29 19:00"),
 		chromedp.SetValue(chromedp.CSS("#every"), "monthly"),
 		chromedp.SetValue(chromedp.CSS("#count"), "3"),
 		chromedp.SetValue(chromedp.CSS("#topic"), "Chapter one"),
 		chromedp.Click(button))
-	main := b.text("main")
+	main := b.Text("main")
 	for _, want := range []string{"Scheduled 3 session(s).", "the fifth Tuesday of each month", "Note: Months without a fifth Tuesday are skipped"} {
 		if !strings.Contains(main, want) {
 			t.Errorf("sessions page lacks %q:\n%s", want, main)
@@ -122,13 +124,13 @@ func TestConsoleBrowserSettingsSessionsPairsAdmin(t *testing.T) {
 			t.Errorf("session %d is not on a fifth Tuesday at 19:00 of a monthly series: %+v", s.ID, s)
 		}
 	}
-	if n := chromeEval[int](b, "session cards", `document.querySelectorAll("li[id^=session-]").length`); n != 3 {
+	if n := chrome.Eval[int](b, "session cards", `document.querySelectorAll("li[id^=session-]").length`); n != 3 {
 		t.Errorf("%d sessions shown, want 3", n)
 	}
 
 	// Pairs: at random, then by hand.
-	b.follow("pairs", "#groups-text", chromedp.Click(chromedp.CSS(`nav a[href="/lists/circle/admin/pairs"]`)))
-	b.follow("pairs made", "#groups", chromedp.Click(chromedp.CSS(`main form:has(input[value=make]) button`)))
+	b.Follow("pairs", "#groups-text", chromedp.Click(chromedp.CSS(`nav a[href="/lists/circle/admin/pairs"]`)))
+	b.Follow("pairs made", "#groups", chromedp.Click(chromedp.CSS(`main form:has(input[value=make]) button`)))
 	pairing := func() (p store.Pairing) {
 		e.srv.App.Store.View(func(tx *storeTx) error { p, _ = tx.Pairing("circle"); return nil })
 		return p
@@ -146,10 +148,10 @@ func TestConsoleBrowserSettingsSessionsPairsAdmin(t *testing.T) {
 	if p.Round != 1 || len(p.Groups) != 2 || !slices.Equal(paired, wantPeople) {
 		t.Errorf("pairs in the store: round %d, %v", p.Round, p.Groups)
 	}
-	if n := chromeEval[int](b, "groups shown", `document.querySelectorAll("#groups li").length`); n != len(p.Groups) {
+	if n := chrome.Eval[int](b, "groups shown", `document.querySelectorAll("#groups li").length`); n != len(p.Groups) {
 		t.Errorf("%d groups shown, %d stored", n, len(p.Groups))
 	}
-	b.follow("pairs set", ".notice",
+	b.Follow("pairs set", ".notice",
 		chromedp.SetValue(chromedp.CSS("#groups-text"), "ana@example.org, dov@example.org\nben@example.org, cy@example.org, own@example.org"),
 		chromedp.Click(chromedp.CSS(`main form:has(input[value=set]) button`)))
 	if p := pairing(); p.Round != 2 || len(p.Groups) != 2 || strings.Join(p.Groups[0], " ") != "ana@example.org dov@example.org" ||
@@ -158,32 +160,32 @@ func TestConsoleBrowserSettingsSessionsPairsAdmin(t *testing.T) {
 	}
 
 	// A site admin, still on the phone: make a list, then remove it.
-	b.follow("signed out", `a[href="/login"]`, chromedp.Click(chromedp.CSS(`header form button`)))
-	b.signIn(e, "root@example.org", 0)
-	b.visit("site admin", "/admin", "#name")
-	if s := b.text("main table"); !strings.Contains(s, "circle") || !strings.Contains(s, "office") {
+	b.Follow("signed out", `a[href="/login"]`, chromedp.Click(chromedp.CSS(`header form button`)))
+	signInChrome(b, e, "root@example.org", 0)
+	b.Visit("site admin", "/admin", "#name")
+	if s := b.Text("main table"); !strings.Contains(s, "circle") || !strings.Contains(s, "office") {
 		t.Errorf("the overview lacks a list:\n%s", s)
 	}
-	b.follow("list made", ".notice",
+	b.Follow("list made", ".notice",
 		chromedp.SetValue(chromedp.CSS("#name"), "reading"),
 		chromedp.SetValue(chromedp.CSS("#kind"), "community"),
 		chromedp.SetValue(chromedp.CSS("#title"), "Reading group"),
 		chromedp.Click(button))
-	if s := b.text(".notice"); !strings.Contains(s, "Made the list reading@") {
+	if s := b.Text(".notice"); !strings.Contains(s, "Made the list reading@") {
 		t.Errorf("made notice: %q", s)
 	}
 	l, err := svc.GetList("reading")
 	if err != nil || l.Kind != "community" || l.Settings.Title != "Reading group" || l.Settings.Capacity != 15 {
 		t.Fatalf("made list: %+v %v", l, err)
 	}
-	b.follow("new list's console", `a[href="/admin/lists/reading/remove"]`, chromedp.Click(chromedp.CSS(`a[href="/lists/reading/admin"]`)))
-	b.follow("remove page", "#confirm", chromedp.Click(chromedp.CSS(`a[href="/admin/lists/reading/remove"]`)))
-	b.follow("remove refused", ".problem", chromedp.SetValue(chromedp.CSS("#confirm"), "readin"), chromedp.Click(button))
+	b.Follow("new list's console", `a[href="/admin/lists/reading/remove"]`, chromedp.Click(chromedp.CSS(`a[href="/lists/reading/admin"]`)))
+	b.Follow("remove page", "#confirm", chromedp.Click(chromedp.CSS(`a[href="/admin/lists/reading/remove"]`)))
+	b.Follow("remove refused", ".problem", chromedp.SetValue(chromedp.CSS("#confirm"), "readin"), chromedp.Click(button))
 	if _, err := svc.GetList("reading"); err != nil {
 		t.Fatalf("removed without the right name: %v", err)
 	}
-	b.follow("removed", ".notice", chromedp.SetValue(chromedp.CSS("#confirm"), "reading"), chromedp.Click(button))
-	if s := b.text(".notice"); !strings.Contains(s, "Removed the list reading") {
+	b.Follow("removed", ".notice", chromedp.SetValue(chromedp.CSS("#confirm"), "reading"), chromedp.Click(button))
+	if s := b.Text(".notice"); !strings.Contains(s, "Removed the list reading") {
 		t.Errorf("removed notice: %q", s)
 	}
 	if _, err := svc.GetList("reading"); err == nil {

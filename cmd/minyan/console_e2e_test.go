@@ -13,6 +13,7 @@ import (
 // TestConsolePermissionTable signs in one person per role and tries each
 // console action over HTTP on list "team" (and the caucus "circle").
 func TestConsolePermissionTable(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, func(c *Config) { c.Web.Admins = []string{"root@example.org"} })
 	roles := map[string]string{"mem@example.org": "member", "fac@example.org": "facilitator", "mod@example.org": "moderator", "own@example.org": "owner"}
 	e.setup("team", "community", roles)
@@ -109,6 +110,7 @@ func TestConsolePermissionTable(t *testing.T) {
 // reason sits next to its field; a person marked admin in the store may
 // create and remove lists.
 func TestConsoleSettingsAndSiteAdmin(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("team", "discussion", map[string]string{"own@example.org": "owner"})
 	own := newWebClient(t, e)

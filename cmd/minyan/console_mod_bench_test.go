@@ -5,14 +5,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,18 +24,7 @@ import (
 //
 //	go test ./cmd/minyan -run XXX -bench BenchmarkConsole -benchtime 1x
 func BenchmarkConsole(b *testing.B) {
-	cfg, err := LoadConfig("")
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg.Server.DataDir = b.TempDir()
-	cfg.Server.SMTPListen, cfg.Server.LMTPListen, cfg.Server.IMAPListen = "", "", ""
-	cfg.Server.HTTPListen = "127.0.0.1:0"
-	srv, err := startServer(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), serverDeps{Clock: newFakeClock(), Resolver: &fakeDNS{}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
+	srv, _ := benchServer(b, nil)
 	svc := srv.App.Svc
 	const owner = "owner@example.org"
 	if _, err := svc.CreateList(context.Background(), listserv.Operator(listserv.DoorCLI), "big", "discussion", "", ""); err != nil {
@@ -81,25 +67,7 @@ func BenchmarkConsole(b *testing.B) {
 	csv = bytes.Buffer{}
 
 	runtime.GC()
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapAlloc > peak.Load() {
-				peak.Store(ms.HeapAlloc)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
-	}()
+	stopPeak := peakHeap(func(ms *runtime.MemStats) uint64 { return ms.HeapAlloc })
 	b.ResetTimer()
 	start := time.Now()
 	req, _ := http.NewRequest("POST", base+"/lists/big/admin/members/import", &body)
@@ -119,13 +87,12 @@ func BenchmarkConsole(b *testing.B) {
 		time.Sleep(200 * time.Millisecond) // a person's browser refreshing the page
 	}
 	took := time.Since(start)
-	close(stop)
-	wg.Wait()
+	peak := stopPeak()
 	if !strings.Contains(page, fmt.Sprintf("%d added", rows)) {
 		b.Fatalf("import page: %s", page)
 	}
 	b.ReportMetric(took.Seconds(), "import-s")
-	b.ReportMetric(float64(peak.Load())/(1<<20), "import-peak-heap-MiB")
+	b.ReportMetric(float64(peak)/(1<<20), "import-peak-heap-MiB")
 
 	median := func(path, want string) time.Duration {
 		var ds []time.Duration

@@ -1,17 +1,15 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"minyan/listserv/testkit/chrome"
 )
 
 // TestConsoleModBrowser drives headless Chromium through the console as
@@ -20,11 +18,7 @@ import (
 // receives it), add a member, import a 2,000-row CSV with 3 bad rows
 // (shown with their lines); axe-core checks every page on the way.
 func TestConsoleModBrowser(t *testing.T) {
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		missing(t, "chromium")
-	}
-	axe := axeSource(t)
+	t.Parallel()
 	e := consoleEnv(t)
 	first := holdPost(t, e, "x@example.com", "First question")
 	second := holdPost(t, e, "y@example.com", "Second question")
@@ -34,36 +28,8 @@ func TestConsoleModBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	opts := append([]chromedp.ExecAllocatorOption{},
-		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(390, 844))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel2 := chromedp.NewContext(actx)
-	defer cancel2()
-	ctx, cancel3 := context.WithTimeout(ctx, 3*time.Minute)
-	defer cancel3()
-	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true})
-		return err
-	})); err != nil {
-		t.Fatal(err)
-	}
-	text := func(sel string) string {
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	step := func(where string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", where, err)
-		}
-		checkAxe(t, ctx, axe, where)
-	}
+	b := chrome.Open(t, base, 390, 844)
+	step, text := b.Step, b.Text
 	own := "own@example.org"
 	step("sign-in page", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("#email")))
 	step("sign-in sent", chromedp.SendKeys(chromedp.CSS("#email"), own), chromedp.Submit(chromedp.CSS("#email")),
@@ -72,18 +38,18 @@ func TestConsoleModBrowser(t *testing.T) {
 	step("sign-in button", chromedp.Navigate(base+login), chromedp.WaitVisible(chromedp.CSS("#others")))
 	// Signed in, the header holds the sign-out form: wait for it (the
 	// sign-in page has a main h1 too, so that would not wait for /me).
-	step("my lists", chromedp.Click(chromedp.CSS(`main form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`header form[action="/logout"]`)))
+	b.Follow("my lists", `header form[action="/logout"]`, chromedp.Click(chromedp.CSS(`main form button[type=submit]`)))
 
 	step("held queue", chromedp.Navigate(base+"/lists/team/admin/held"), chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#held-%d", first))))
-	step("approved", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#held-%d button[value=approve]`, first))),
-		chromedp.WaitNotPresent(chromedp.CSS(fmt.Sprintf("#held-%d", first))), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	b.Follow("approved", ".notice", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#held-%d button[value=approve]`, first))),
+		chromedp.WaitNotPresent(chromedp.CSS(fmt.Sprintf("#held-%d", first))))
 	if !strings.Contains(text(".notice"), "approved") {
 		t.Fatalf("approve answer: %s", text(".notice"))
 	}
 	e.mailTo("mem@example.org", "Subject: [team] First question")
-	step("rejected", chromedp.SendKeys(chromedp.CSS(fmt.Sprintf("#reason-%d", second)), "Please ask this on the help list."),
+	b.Follow("rejected", ".notice", chromedp.SendKeys(chromedp.CSS(fmt.Sprintf("#reason-%d", second)), "Please ask this on the help list."),
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#held-%d button[value=reject]`, second))),
-		chromedp.WaitNotPresent(chromedp.CSS(fmt.Sprintf("#held-%d", second))), chromedp.WaitVisible(chromedp.CSS(".notice")))
+		chromedp.WaitNotPresent(chromedp.CSS(fmt.Sprintf("#held-%d", second))))
 	e.mailTo("y@example.com", "Please ask this on the help list.")
 	step("history", chromedp.Navigate(base+"/lists/team/admin/history"), chromedp.WaitVisible(chromedp.CSS("main h1")))
 	if !strings.Contains(text("main"), "rejected by own@example.org") {
@@ -91,18 +57,16 @@ func TestConsoleModBrowser(t *testing.T) {
 	}
 
 	step("members", chromedp.Navigate(base+"/lists/team/admin/members"), chromedp.WaitVisible(chromedp.CSS("#add-email")))
-	step("member added", chromedp.SendKeys(chromedp.CSS("#add-email"), "newcomer@example.org"), chromedp.SendKeys(chromedp.CSS("#add-name"), "New Comer"),
-		chromedp.Submit(chromedp.CSS("#add-email")), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	b.Follow("member added", ".notice", chromedp.SendKeys(chromedp.CSS("#add-email"), "newcomer@example.org"), chromedp.SendKeys(chromedp.CSS("#add-name"), "New Comer"),
+		chromedp.Submit(chromedp.CSS("#add-email")))
 	if !strings.Contains(text(".notice"), "Added 1 person") {
 		t.Fatalf("add answer: %s", text(".notice"))
 	}
 	// The page in progress reloads itself every two seconds, which would
 	// cut an axe run short; the finished page (same template, no reload)
 	// is checked below.
-	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{csvPath}), chromedp.Submit(chromedp.CSS("#file")),
-		chromedp.WaitVisible(chromedp.CSS("#progress"))); err != nil {
-		t.Fatalf("import started: %v", err)
-	}
+	b.Do("import started", chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{csvPath}), chromedp.Submit(chromedp.CSS("#file")),
+		chromedp.WaitVisible(chromedp.CSS("#progress")))
 	// The page refreshes itself (Refresh header) until the import is done.
 	step("import finished", chromedp.WaitVisible(chromedp.CSS("#import-done")))
 	got := text("ul.import-errors")

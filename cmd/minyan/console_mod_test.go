@@ -88,6 +88,7 @@ func importCSV(n int, badLines ...int) []byte {
 }
 
 func TestConsoleModOwnerFlow(t *testing.T) {
+	t.Parallel()
 	e := consoleEnv(t)
 	first := holdPost(t, e, "x@example.com", "First question")
 	second := holdPost(t, e, "y@example.com", "Second question")
@@ -228,6 +229,7 @@ var consoleActions = []consoleAction{
 // on a discussion list (403 without the right) and on a caucus (404,
 // word for word as a list that does not exist).
 func TestConsoleModPermissions(t *testing.T) {
+	t.Parallel()
 	e := consoleEnv(t)
 	// Least role for each action on team: "" = site admin only.
 	need := map[string]string{"GET held": "facilitator", "POST held/ID": "facilitator", "POST held (bulk)": "facilitator",
@@ -278,6 +280,7 @@ func TestConsoleModPermissions(t *testing.T) {
 // another replies by mail; exactly one decision counts and the other is
 // told who decided.
 func TestConsoleModRaceWithMail(t *testing.T) {
+	t.Parallel()
 	e := consoleEnv(t)
 	id := holdPost(t, e, "r@example.com", "Race")
 	note := e.mailTo("mod@example.org", "Held for approval: Race")

@@ -16,6 +16,7 @@ import (
 // `serve` with SIGBUS, and an empty one was silently replaced by an empty
 // store (every list then answered 550).
 func TestDamagedStoreStopsTheBinary(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		size int64

@@ -136,6 +136,7 @@ func calendarIn(t *testing.T, raw []byte) (method string, ev ical.Event) {
 
 // A digest member gets no single posts and then one digest holding both.
 func TestDigestMemberOverSMTP(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("team", "discussion", map[string]string{
 		"alice@example.net": "member", "bob@example.net": "member", "carol@example.net": "owner",

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"log/slog"
 	"os"
@@ -40,6 +39,7 @@ func keygen(t *testing.T, args ...string) (record, stdout string) {
 }
 
 func TestDKIMKeygen(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, c := range []struct{ typ, want string }{{"rsa", "v=DKIM1; k=rsa; p="}, {"ed25519", "v=DKIM1; k=ed25519; p="}} {
 		file := filepath.Join(dir, c.typ+".pem")
@@ -86,6 +86,7 @@ func TestDKIMKeygen(t *testing.T) {
 // TestDKIMKeygenThroughDaemon: with a daemon running, the key is written
 // where the command was typed, with mode 0600, and never over a file.
 func TestDKIMKeygenThroughDaemon(t *testing.T) {
+	t.Parallel()
 	cfg := cliConfig(t)
 	app := cliApp(t, cfg)
 	startAdmin(t, cfg, app)
@@ -108,6 +109,7 @@ func TestDKIMKeygenThroughDaemon(t *testing.T) {
 }
 
 func TestDKIMConfigErrors(t *testing.T) {
+	t.Parallel()
 	// A missing or broken key stops the daemon at start with a clear
 	// error; a bad selector is refused with the config.
 	dir := t.TempDir()
@@ -142,16 +144,15 @@ func TestDKIMConfigErrors(t *testing.T) {
 // notice) carries a signature by the list domain that verifies against
 // the published key, over the unsubscribe headers too.
 func TestDKIMSignedListMail(t *testing.T) {
+	t.Parallel()
 	keyFile := filepath.Join(t.TempDir(), "dkim.pem")
 	record, _ := keygen(t, "--selector", "s2026", "-o", keyFile)
 	e := startEnv(t, func(c *Config) {
 		c.DKIM = DKIMConfig{Selector: "s2026", PrivateKey: keyFile}
 	})
-	e.dns.mu.Lock()
-	e.dns.txt["s2026._domainkey.lists.example.org"] = []string{record}
-	e.dns.txt["_dmarc.example.com"] = []string{"v=DMARC1; p=reject"}
-	e.dns.txt["example.com"] = []string{"v=spf1 ip4:127.0.0.0/8 -all"} // carol's posts pass the sender check
-	e.dns.mu.Unlock()
+	e.dns.SetTXT("s2026._domainkey.lists.example.org", record)
+	e.dns.SetTXT("_dmarc.example.com", "v=DMARC1; p=reject")
+	e.dns.SetTXT("example.com", "v=spf1 ip4:127.0.0.0/8 -all") // carol's posts pass the sender check
 	e.setup("team", "discussion", map[string]string{"alice@example.net": "member", "bob@example.net": "member", "carol@example.com": "member"})
 	e.setup("news", "discussion", map[string]string{"alice@example.net": "member", "bob@example.net": "member"}, "personalize=false", "nonmember_action=reject")
 
@@ -168,7 +169,7 @@ func TestDKIMSignedListMail(t *testing.T) {
 	if !e.sink.WaitDelivered(9, 20*time.Second) {
 		t.Fatalf("delivered %d of 9", e.sink.Delivered())
 	}
-	lookup := func(name string) ([]string, error) { return e.dns.LookupTXT(context.Background(), name) }
+	lookup := e.dns.TXT
 	seen := map[string]int{}
 	for _, m := range e.sink.Messages() {
 		vs, err := dkim.VerifyWithOptions(bytes.NewReader(m.Data), &dkim.VerifyOptions{LookupTXT: lookup})

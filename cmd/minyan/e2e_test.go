@@ -48,8 +48,13 @@ type e2e struct {
 	dir  string
 	smtp string
 	http string
-	serv *exec.Cmd
-	logs *bytes.Buffer
+	imap string // "" without IMAP
+	// relay is where the daemon relays mail.
+	relay string
+	serv  *exec.Cmd
+	// exited is closed when serv has exited (its Wait has returned).
+	exited chan struct{}
+	logs   *bytes.Buffer
 }
 
 func newE2E(t *testing.T, relay string) *e2e {
@@ -61,13 +66,27 @@ func newE2E(t *testing.T, relay string) *e2e {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	e := &e2e{t: t, bin: bin, dir: dir, cfg: filepath.Join(dir, "config.toml"), smtp: freePort(t), http: freePort(t)}
+	e := &e2e{t: t, bin: bin, dir: dir, cfg: filepath.Join(dir, "config.toml"), smtp: freePort(t), http: freePort(t), relay: relay}
+	e.writeConfig()
+	t.Cleanup(e.stop)
+	return e
+}
+
+// listenIMAP gives the daemon an IMAP port.
+func (e *e2e) listenIMAP() {
+	e.imap = freePort(e.t)
+	e.writeConfig()
+}
+
+// writeConfig writes the daemon's config with the ports in e.
+func (e *e2e) writeConfig() {
+	e.t.Helper()
 	conf := fmt.Sprintf(`[server]
 domain = "lists.example.org"
 data_dir = %q
 smtp_listen = %q
 http_listen = %q
-imap_listen = ""
+imap_listen = %q
 resolver = "off"
 public_url = "http://%s"
 
@@ -75,12 +94,10 @@ public_url = "http://%s"
 address = %q
 connections = 4
 retry = ["1s", "2s"]
-`, filepath.Join(dir, "data"), e.smtp, e.http, e.http, relay)
+`, filepath.Join(e.dir, "data"), e.smtp, e.http, e.imap, e.http, e.relay)
 	if err := os.WriteFile(e.cfg, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
+		e.t.Fatal(err)
 	}
-	t.Cleanup(e.stop)
-	return e
 }
 
 // run runs a CLI command with the test's config, as README shows.
@@ -104,8 +121,31 @@ func (e *e2e) mustRun(args ...string) string {
 	return out
 }
 
-// start runs `minyan serve` and waits until it accepts SMTP.
+// start runs `minyan serve` and waits until it accepts SMTP and admin
+// commands. The ports were free when the test picked them, but another
+// test's connection may take one before the daemon binds it: then the
+// daemon exits at once, saying so, and start tries again on new ports.
 func (e *e2e) start() {
+	e.t.Helper()
+	for attempt := 1; ; attempt++ {
+		if e.startOnce() {
+			return
+		}
+		if taken := strings.Contains(e.logs.String(), "already uses this address"); attempt == 5 || !taken {
+			e.t.Fatalf("minyan serve exited at start:\n%s", e.logs)
+		}
+		e.t.Logf("a port was taken before minyan serve bound it; new ports (try %d)", attempt+1)
+		e.smtp, e.http = freePort(e.t), freePort(e.t)
+		if e.imap != "" {
+			e.imap = freePort(e.t)
+		}
+		e.writeConfig()
+	}
+}
+
+// startOnce starts the daemon and waits until it listens (true) or
+// exits (false).
+func (e *e2e) startOnce() bool {
 	e.t.Helper()
 	e.logs = &bytes.Buffer{}
 	e.serv = exec.Command(e.bin, "serve", "--config", e.cfg)
@@ -113,8 +153,17 @@ func (e *e2e) start() {
 	if err := e.serv.Start(); err != nil {
 		e.t.Fatal(err)
 	}
+	exited := make(chan struct{})
+	e.exited = exited
+	go func(c *exec.Cmd) { c.Wait(); close(exited) }(e.serv)
 	sock := filepath.Join(e.dir, "data", "admin.sock")
+	up := false
 	waitFor(e.t, "minyan serve to listen", func() bool {
+		select {
+		case <-exited:
+			return true
+		default:
+		}
 		for _, ep := range [][2]string{{"tcp", e.smtp}, {"unix", sock}} {
 			c, err := net.Dial(ep[0], ep[1])
 			if err != nil {
@@ -122,27 +171,30 @@ func (e *e2e) start() {
 			}
 			c.Close()
 		}
+		up = true
 		return true
 	})
+	if !up {
+		e.serv = nil
+	}
+	return up
 }
 
 // kill9 ends the daemon the hard way.
 func (e *e2e) kill9() {
 	e.serv.Process.Signal(syscall.SIGKILL)
-	e.serv.Wait()
+	<-e.exited
 	e.serv = nil
 }
 
 func (e *e2e) stop() {
 	if e.serv != nil {
 		e.serv.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { e.serv.Wait(); close(done) }()
 		select {
-		case <-done:
+		case <-e.exited:
 		case <-time.After(15 * time.Second):
 			e.serv.Process.Kill()
-			<-done
+			<-e.exited
 		}
 		e.serv = nil
 	}
@@ -152,11 +204,8 @@ func (e *e2e) stop() {
 // fan-out to a slow relay, kill -9 in the middle, restart, and every
 // recipient still gets the post.
 func TestEndToEndKill9(t *testing.T) {
-	sink, err := smtpsink.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sink.Close()
+	t.Parallel()
+	sink := startSink(t)
 	sink.Discard(true)
 	sink.OnData(func(m smtpsink.Message) *smtp.SMTPError { // a slow relay
 		time.Sleep(2 * time.Millisecond)

@@ -11,6 +11,7 @@ import (
 // The event flags of session add, session ls --registrations [--csv] and
 // session export, through the command line.
 func TestSessionEventCommands(t *testing.T) {
+	t.Parallel()
 	app := cliApp(t, cliConfig(t))
 	cliSetupList(t, app, "circle", "community", "alice@example.net", "bob@example.net", "carol@example.net", "fay@example.net:facilitator")
 

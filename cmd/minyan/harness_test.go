@@ -9,13 +9,11 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-smtp"
 
-	"minyan/listserv/dmarc"
 	"minyan/listserv/smtpsink"
 	"minyan/listserv/testkit"
 	"minyan/store"
@@ -28,46 +26,32 @@ func newFakeClock() *fakeClock {
 	return testkit.NewClock(time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC))
 }
 
-// fakeDNS answers TXT lookups from a table; names not in it do not exist.
-type fakeDNS struct {
-	mu  sync.Mutex
-	txt map[string][]string
-}
-
-func (f *fakeDNS) LookupTXT(ctx context.Context, name string) ([]string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if v, ok := f.txt[strings.TrimSuffix(strings.ToLower(name), ".")]; ok {
-		return v, nil
-	}
-	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
-}
-
 type testEnv struct {
 	t     *testing.T
 	srv   *Server
 	sink  *smtpsink.Sink
 	clock *fakeClock
-	dns   *fakeDNS
+	dns   *testkit.DNS
 	cfg   *Config
 }
 
-// startEnv runs the real server on loopback ports with a recording relay
-// sink, a fake clock and fake DNS. mutate may change the config first.
-func startEnv(t *testing.T, mutate func(*Config)) *testEnv {
-	t.Helper()
-	return startEnvResolver(t, mutate, nil)
-}
-
-// startEnvResolver is startEnv with the fake DNS wrapped by wrap (nil:
-// used as it is), for tests that count or delay lookups.
-func startEnvResolver(t *testing.T, mutate func(*Config), wrap func(*fakeDNS) dmarc.Resolver) *testEnv {
+// startSink starts a recording relay on loopback; it closes after the
+// test's other cleanups (the daemons that send to it stop first).
+func startSink(t *testing.T) *smtpsink.Sink {
 	t.Helper()
 	sink, err := smtpsink.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sink.Close() })
+	return sink
+}
+
+// startEnv runs the real server on loopback ports with a recording relay
+// sink, a fake clock and fake DNS. mutate may change the config first.
+func startEnv(t *testing.T, mutate func(*Config)) *testEnv {
+	t.Helper()
+	sink := startSink(t)
 	cfg, err := LoadConfig("")
 	if err != nil {
 		t.Fatal(err)
@@ -82,16 +66,12 @@ func startEnvResolver(t *testing.T, mutate func(*Config), wrap func(*fakeDNS) dm
 	if mutate != nil {
 		mutate(cfg)
 	}
-	env := &testEnv{t: t, sink: sink, clock: newFakeClock(), dns: &fakeDNS{txt: map[string][]string{}}, cfg: cfg}
+	env := &testEnv{t: t, sink: sink, clock: newFakeClock(), dns: testkit.NewDNS(nil), cfg: cfg}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("MINYAN_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	var resolver dmarc.Resolver = env.dns
-	if wrap != nil {
-		resolver = wrap(env.dns)
-	}
-	env.srv, err = startServer(cfg, log, serverDeps{Clock: env.clock, Resolver: resolver})
+	env.srv, err = startServer(cfg, log, serverDeps{Clock: env.clock, Resolver: env.dns})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,11 +145,16 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	// Generous: the deadline only matters when something is broken, and
 	// a loaded CI machine must not turn a slow pass into a failure.
 	deadline := time.Now().Add(60 * time.Second)
+	// Look again soon at first, then less often: some conditions run a
+	// child process or read the store, and the package's tests run side
+	// by side on two cores.
+	pause := time.Millisecond
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(pause)
+		pause = min(2*pause, 25*time.Millisecond)
 	}
 }
 

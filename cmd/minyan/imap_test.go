@@ -77,6 +77,7 @@ func imapErrCode(err error) imap.ResponseCode {
 // TestIMAPArchive drives the whole daemon: posts arrive over SMTP and are
 // read over IMAP, by role, live (IDLE) and across a restart.
 func TestIMAPArchive(t *testing.T) {
+	t.Parallel()
 	e := startIMAPEnv(t, nil)
 	if e.srv.IMAPAddr == "" {
 		t.Fatal("no IMAP listener")
@@ -179,7 +180,7 @@ func TestIMAPArchive(t *testing.T) {
 		if n != 2 {
 			t.Errorf("EXISTS %d", n)
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(60 * time.Second): // only matters when broken
 		t.Fatal("IDLE did not see the new post")
 	}
 	idle.Close()
@@ -222,6 +223,7 @@ func writeCert(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 }
 
 func TestIMAPTLS(t *testing.T) {
+	t.Parallel()
 	certFile, keyFile, pool := writeCert(t)
 	e := startIMAPEnv(t, func(c *Config) {
 		c.TLS = TLSConfig{Cert: certFile, Key: keyFile}
@@ -249,6 +251,7 @@ func TestIMAPTLS(t *testing.T) {
 }
 
 func TestTLSConfigValidation(t *testing.T) {
+	t.Parallel()
 	certFile, keyFile, _ := writeCert(t)
 	load := func(extra string) error {
 		p := filepath.Join(t.TempDir(), "c.toml")

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"minyan/listserv"
+	"minyan/listserv/testkit"
 )
 
 // heapPeak samples the heap every 5 ms until stop is called and returns
@@ -68,7 +69,7 @@ func benchApp(b *testing.B) (*Config, *App) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	opts := serviceOptions(cfg, log)
 	opts.Clock = cliClock{cliTestTime()}
-	opts.Resolver = cliNoDNS{}
+	opts.Resolver = testkit.NewDNS(nil)
 	app, err := openApp(cfg, log, opts)
 	if err != nil {
 		b.Fatal(err)

@@ -15,13 +15,9 @@ import (
 // `archive import` streams an mbox into the running daemon, `archive
 // export` writes it back, and a mail client reads it over IMAP.
 func TestEndToEndArchive(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t, "")
-	imapAddr := freePort(t)
-	conf, err := os.ReadFile(e.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(e.cfg, []byte(strings.Replace(string(conf), `imap_listen = ""`, `imap_listen = "`+imapAddr+`"`, 1)), 0o600)
+	e.listenIMAP()
 	e.start()
 
 	e.mustRun("list", "create", "--kind", "caucus", "team")
@@ -50,7 +46,7 @@ func TestEndToEndArchive(t *testing.T) {
 		t.Errorf("round trip through the binary differs:\n%s\n---\n%s", a, b)
 	}
 
-	c, err := imapclient.DialInsecure(imapAddr, nil)
+	c, err := imapclient.DialInsecure(e.imap, nil)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, e.logs)
 	}

@@ -67,6 +67,7 @@ func (e *testEnv) reply(from, to, subject, answer string) {
 }
 
 func TestModerationByReply(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("team", "discussion", map[string]string{
 		"mem@example.net": "member", "mod@example.net": "moderator", "own@example.net": "owner", "fac@example.net": "facilitator",
@@ -106,6 +107,7 @@ func TestModerationByReply(t *testing.T) {
 }
 
 func TestModerationRejectWithdrawExpire(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("team", "discussion", map[string]string{"mem@example.net": "member", "mod@example.net": "moderator", "mod2@example.net": "moderator"},
 		"posting=moderated", "hold_remind_after=48h", "hold_expire_after=14d")
@@ -147,6 +149,7 @@ func TestModerationRejectWithdrawExpire(t *testing.T) {
 }
 
 func TestModeratorsRacing(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("team", "discussion", map[string]string{"a@example.net": "moderator", "b@example.net": "moderator", "c@example.net": "member"})
 	e.send("x@example.com", []string{"team@lists.example.org"}, post("x@example.com", "team@lists.example.org", "Race", "x"))

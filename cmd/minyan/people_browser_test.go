@@ -1,6 +1,8 @@
 package main
 
 import (
+	"minyan/listserv/testkit/chrome"
+
 	"context"
 	"strings"
 	"testing"
@@ -25,11 +27,11 @@ func TestPeopleBrowserWalkThrough(t *testing.T) {
 		listserv.ProfileChange{Name: &name, Region: &region, About: &about, Listed: &yes}); err != nil {
 		t.Fatal(err)
 	}
-	b := openChrome(t, "http://"+e.srv.HTTPAddr, 320, 640)
-	b.signIn(e, "ann@example.org", 0)
+	b := chrome.Open(t, "http://"+e.srv.HTTPAddr, 320, 640)
+	signInChrome(b, e, "ann@example.org", 0)
 
-	b.visit("my profile", "/me/profile", "#pf-name")
-	b.follow("profile saved", "p.notice",
+	b.Visit("my profile", "/me/profile", "#pf-name")
+	b.Follow("profile saved", "p.notice",
 		chromedp.SetValue(chromedp.CSS("#pf-name"), "Ann Arbor"),
 		chromedp.SetValue(chromedp.CSS("#pf-pronouns"), "she/her"),
 		chromedp.SetValue(chromedp.CSS("#pf-region"), "Columbus, Ohio"),
@@ -38,31 +40,31 @@ func TestPeopleBrowserWalkThrough(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#pf-offers"), "Phone banking, one-to-ones"),
 		chromedp.Click(chromedp.CSS("#pf-listed")),
 		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)))
-	if got := b.text("p.notice"); !strings.Contains(got, "in the people directory") {
+	if got := b.Text("p.notice"); !strings.Contains(got, "in the people directory") {
 		t.Fatalf("after saving: %q", got)
 	}
 
-	b.visit("people directory", "/people", "#pp-q")
-	b.follow("people search", "ul.cards a",
+	b.Visit("people directory", "/people", "#pp-q")
+	b.Follow("people search", "ul.cards a",
 		chromedp.SetValue(chromedp.CSS("#pp-q"), "tisha"),
 		chromedp.Submit(chromedp.CSS("#pp-q")))
-	if got := b.text("ul.cards"); !strings.Contains(got, "Bob Baker") || strings.Contains(got, "Ann Arbor") {
+	if got := b.Text("ul.cards"); !strings.Contains(got, "Bob Baker") || strings.Contains(got, "Ann Arbor") {
 		t.Fatalf("search for tisha: %q", got)
 	}
-	b.follow("a profile", "#msg-body", chromedp.Click(chromedp.CSS("ul.cards a")))
-	if got := b.text("main"); strings.Contains(got, e2eCaucusTitle) || !strings.Contains(got, "List north") && !strings.Contains(got, "north") {
+	b.Follow("a profile", "#msg-body", chromedp.Click(chromedp.CSS("ul.cards a")))
+	if got := b.Text("main"); strings.Contains(got, e2eCaucusTitle) || !strings.Contains(got, "List north") && !strings.Contains(got, "north") {
 		t.Errorf("profile page: %q", got)
 	}
-	b.follow("message sent", "main h1",
+	b.Follow("message sent", "main h1",
 		chromedp.SetValue(chromedp.CSS("#msg-body"), "Hello Bob, could we talk about your action?"),
 		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)))
-	if got := b.text("main h1"); got != "Message sent" {
+	if got := b.Text("main h1"); got != "Message sent" {
 		t.Errorf("after writing: %q", got)
 	}
 	// And on a wide screen.
-	b.viewport(1280, 800)
-	b.visit("people directory, wide", "/people?role=organizer", "#pp-role")
-	if got := b.text("main"); strings.Contains(got, e2eCaucusTitle) || !strings.Contains(got, "Ann Arbor") {
+	b.Viewport(1280, 800)
+	b.Visit("people directory, wide", "/people?role=organizer", "#pp-role")
+	if got := b.Text("main"); strings.Contains(got, e2eCaucusTitle) || !strings.Contains(got, "Ann Arbor") {
 		t.Errorf("directory by role: %q", got)
 	}
 }

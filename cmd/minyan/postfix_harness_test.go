@@ -96,6 +96,10 @@ inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
 smtp_dns_support_level = disabled
 biff = no
+# Test speed only: no pause before accepting a message while the queue
+# manager is busy (default 1s a message), none after a client's errors.
+in_flow_delay = 0
+smtpd_error_sleep_time = 0
 transport_maps = texthash:%[1]s/etc/transport
 `, dir) + main
 	masterCf := services + `pickup    unix  n       -       n       60      1       pickup

@@ -10,6 +10,7 @@ import (
 // caucus by someone outside it (not signed in, or signed in as a member
 // of another list), answers exactly as for a list that does not exist.
 func TestCaucusSweep(t *testing.T) {
+	t.Parallel()
 	e := archiveWebEnv(t)
 	anon := newWebClient(t, e)
 	outsider := newWebClient(t, e)

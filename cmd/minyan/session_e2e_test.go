@@ -39,11 +39,8 @@ func reminders(sink *smtpsink.Sink) map[string]int {
 // restart (whose catch-up pass runs before the admin socket opens) it is
 // not queued again.
 func TestEndToEndSessionReminder(t *testing.T) {
-	sink, err := smtpsink.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sink.Close()
+	t.Parallel()
+	sink := startSink(t)
 	e := newE2E(t, sink.Addr)
 	e.start()
 	e.runWhenUp("list", "create", "--kind", "community", "--title", "Circle", "circle")

@@ -17,6 +17,7 @@ var rsvpReplyTo = regexp.MustCompile(`(?m)^Reply-To: <(circle-confirm\+[a-z2-7]{
 // higher SEQUENCE) and cancel (METHOD:CANCEL), over real SMTP with the
 // commands run inside the daemon.
 func TestSessionRemindersOverSMTP(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("circle", "community", map[string]string{
 		"alice@example.net": "member", "bob@example.net": "member", "fay@example.net": "facilitator",
@@ -118,6 +119,7 @@ func TestSessionRemindersOverSMTP(t *testing.T) {
 }
 
 func TestSessionCommands(t *testing.T) {
+	t.Parallel()
 	app := cliApp(t, cliConfig(t))
 	cliSetupList(t, app, "circle", "community", "alice@example.net", "bob@example.net", "carol@example.net", "dan@example.net", "fay@example.net:facilitator")
 

@@ -13,8 +13,9 @@ import (
 // same member posting through an allowed host goes out, and the archive
 // records the verdict.
 func TestSpoofedPostHeld(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
-	e.dns.txt["example.net"] = []string{"v=spf1 ip4:192.0.2.10 -all"}
+	e.dns.SetTXT("example.net", "v=spf1 ip4:192.0.2.10 -all")
 	e.setup("caucus", "caucus", map[string]string{"mem@example.net": "member", "mod@example.org": "moderator", "reader@example.org": "member"})
 
 	forged := "Received: from evil.example (evil.example [198.51.100.66]) by mx.lists.example.org\n" +

@@ -71,6 +71,7 @@ func nextLocal(t *testing.T, now time.Time, zone string, hh, mm int) time.Time {
 // (a POST) mutes; afterwards no post of that thread reaches the member,
 // one by one or in the digest; others still get it; unmuting restores.
 func TestMuteThreadByClick(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("net", "discussion", map[string]string{"alice@example.net": "member", "bob@example.net": "member",
 		"carol@example.net": "member", "eve@example.net": "member"},
@@ -184,6 +185,7 @@ func TestMuteThreadByClick(t *testing.T) {
 // the others in the daily digest; a member who follows every topic gets
 // everything one by one.
 func TestTopicsOneByOneAndRestInDigest(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("org", "discussion", map[string]string{"hana@example.net": "member", "ivan@example.net": "member"},
 		"topics=housing,training", "timezone=America/New_York", "digest_time=08:00")
@@ -251,6 +253,7 @@ func TestTopicsOneByOneAndRestInDigest(t *testing.T) {
 // thread once confirmed; "topics" and "digest daily" by mail are
 // confirmed the same way.
 func TestMuteAndTopicsByEmail(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("net", "discussion", map[string]string{"alice@example.net": "member", "bob@example.net": "member"}, "topics=housing,training")
 	e.sendPost("alice@example.net", "net", "Tenant meeting", "Thursday at 7.")

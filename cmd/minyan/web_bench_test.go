@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"runtime"
 	"sort"
@@ -23,18 +22,7 @@ import (
 //
 //	go test ./cmd/minyan -run XXX -bench BenchmarkWebPages -benchtime 1x
 func BenchmarkWebPages(b *testing.B) {
-	cfg, err := LoadConfig("")
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg.Server.DataDir = b.TempDir()
-	cfg.Server.SMTPListen, cfg.Server.LMTPListen, cfg.Server.IMAPListen = "", "", ""
-	cfg.Server.HTTPListen = "127.0.0.1:0"
-	srv, err := startServer(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), serverDeps{Clock: newFakeClock(), Resolver: &fakeDNS{}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
+	srv, _ := benchServer(b, nil)
 	svc := srv.App.Svc
 	const lists, per = 50, 2000
 	me := "member00000@example.org"

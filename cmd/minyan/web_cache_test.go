@@ -11,6 +11,7 @@ import (
 // The directory is kept rendered between requests; a change to any list
 // must show on the very next request, and a caucus never.
 func TestWebDirectoryFollowsListChanges(t *testing.T) {
+	t.Parallel()
 	e := webEnv(t)
 	anon := newWebClient(t, e)
 	ana := newWebClient(t, e)

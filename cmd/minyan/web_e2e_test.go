@@ -120,6 +120,7 @@ func webEnv(t *testing.T) *testEnv {
 }
 
 func TestWebCaucusInvisible(t *testing.T) {
+	t.Parallel()
 	e := webEnv(t)
 	anon := newWebClient(t, e)
 	ana := newWebClient(t, e)
@@ -158,6 +159,7 @@ func TestWebCaucusInvisible(t *testing.T) {
 }
 
 func TestWebSameAnswerForAnyAddress(t *testing.T) {
+	t.Parallel()
 	e := webEnv(t)
 	c := newWebClient(t, e)
 	norm := func(s, addr string) string { return strings.ReplaceAll(s, addr, "ADDR") }
@@ -179,6 +181,7 @@ func TestWebSameAnswerForAnyAddress(t *testing.T) {
 }
 
 func TestWebCrossSitePostRefused(t *testing.T) {
+	t.Parallel()
 	e := webEnv(t)
 	c := newWebClient(t, e)
 	code, body := c.post("/lists/team/join", url.Values{"email": {"new@example.org"}}, "Sec-Fetch-Site", "cross-site")
@@ -200,6 +203,7 @@ func TestWebCrossSitePostRefused(t *testing.T) {
 }
 
 func TestWebLoginTokens(t *testing.T) {
+	t.Parallel()
 	e := webEnv(t)
 	c := newWebClient(t, e)
 	c.post("/login", url.Values{"email": {"ana@example.org"}})
@@ -237,6 +241,7 @@ func TestWebLoginTokens(t *testing.T) {
 }
 
 func TestWebRateLimits(t *testing.T) {
+	t.Parallel()
 	e := webEnv(t)
 	c := newWebClient(t, e)
 	var codes []int

@@ -9,6 +9,7 @@ import (
 // a facilitator or owner sees "Manage this list" on the list page and on
 // /me; a member does not.
 func TestWebManageLinks(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("team", "discussion", map[string]string{"ana@example.org": "member", "fay@example.org": "facilitator"})
 	const manage = `href="/lists/team/admin"`

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,49 +16,8 @@ import (
 	"github.com/emersion/go-msgauth/dkim"
 
 	"minyan/listserv/rewrite"
+	"minyan/listserv/testkit"
 )
-
-// FakeDNS is a Resolver answering from tables. Names not in them do not
-// exist; a name in slow never answers (the query times out).
-type fakeDNS struct {
-	mu      sync.Mutex
-	txt     map[string][]string
-	slow    map[string]bool
-	queries []string
-}
-
-func newFakeDNS() *fakeDNS {
-	return &fakeDNS{txt: map[string][]string{}, slow: map[string]bool{}}
-}
-
-func (f *fakeDNS) LookupTXT(ctx context.Context, name string) ([]string, error) {
-	name = strings.TrimSuffix(strings.ToLower(name), ".")
-	f.mu.Lock()
-	f.queries = append(f.queries, name)
-	v, ok := f.txt[name]
-	slow := f.slow[name] || f.slow["*"]
-	f.mu.Unlock()
-	if slow {
-		<-ctx.Done()
-		return nil, &net.DNSError{Err: "i/o timeout", Name: name, IsTimeout: true}
-	}
-	if !ok {
-		return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
-	}
-	return v, nil
-}
-
-func (f *fakeDNS) LookupMX(ctx context.Context, name string) ([]*net.MX, error) {
-	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
-}
-
-func (f *fakeDNS) LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error) {
-	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-}
-
-func (f *fakeDNS) LookupAddr(ctx context.Context, addr string) ([]string, error) {
-	return nil, &net.DNSError{Err: "no such host", Name: addr, IsNotFound: true}
-}
 
 const msg = "From: Alice <alice@example.net>\r\nTo: team@lists.example.org\r\nSubject: hello\r\nDate: Mon, 02 Nov 2026 10:00:00 -0500\r\nMessage-ID: <1@example.net>\r\n\r\nHello.\r\n"
 
@@ -69,13 +27,13 @@ func verifier(dns Resolver) Verifier {
 
 // signed returns msg signed by domain with a new Ed25519 key published
 // in dns.
-func signed(t *testing.T, dns *fakeDNS, domain, m string) []byte {
+func signed(t *testing.T, dns *testkit.DNS, domain, m string) []byte {
 	t.Helper()
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dns.txt["sel._domainkey."+domain] = []string{"v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(pub)}
+	dns.SetTXT("sel._domainkey."+domain, "v=DKIM1; k=ed25519; p="+base64.StdEncoding.EncodeToString(pub))
 	var out bytes.Buffer
 	err = dkim.Sign(&out, strings.NewReader(m), &dkim.SignOptions{
 		Domain: domain, Selector: "sel", Signer: priv,
@@ -201,10 +159,7 @@ func TestVerify(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dns := newFakeDNS()
-			for k, v := range c.dns {
-				dns.txt[k] = v
-			}
+			dns := testkit.NewDNS(c.dns)
 			m := msg
 			if strings.HasPrefix(c.envFrom, "alice@dept.") {
 				m = strings.Replace(m, "alice@example.net", "alice@dept.example.net", 1)
@@ -230,8 +185,8 @@ func TestVerify(t *testing.T) {
 }
 
 func TestVerifyDNSTimeout(t *testing.T) {
-	dns := newFakeDNS()
-	dns.slow["*"] = true
+	dns := testkit.NewDNS(nil)
+	dns.Hang(testkit.Every, true)
 	start := time.Now()
 	r := verifier(dns).Verify(context.Background(), []byte(msg), "alice@example.net", "127.0.0.1:4000", "mx.test")
 	if !r.TempError || r.Failed() || r.Aligned || r.DMARC != "temperror" {
@@ -242,9 +197,9 @@ func TestVerifyDNSTimeout(t *testing.T) {
 	}
 
 	// Only the DMARC record is unreachable, SPF fails: still no verdict.
-	dns = newFakeDNS()
-	dns.txt["example.net"] = []string{"v=spf1 ip4:192.0.2.0/24 -all"}
-	dns.slow["_dmarc.example.net"] = true
+	dns = testkit.NewDNS(nil)
+	dns.SetTXT("example.net", "v=spf1 ip4:192.0.2.0/24 -all")
+	dns.Hang("_dmarc.example.net", true)
 	r = verifier(dns).Verify(context.Background(), []byte(msg), "alice@example.net", "127.0.0.1:4000", "mx.test")
 	if !r.TempError || r.Failed() {
 		t.Errorf("DMARC lookup timed out: temp=%v failed=%v", r.TempError, r.Failed())
@@ -252,9 +207,9 @@ func TestVerifyDNSTimeout(t *testing.T) {
 }
 
 func TestClientIPFromReceived(t *testing.T) {
-	dns := newFakeDNS()
-	dns.txt["example.net"] = []string{"v=spf1 ip4:192.0.2.0/24 -all"}
-	dns.txt["_dmarc.example.net"] = []string{"v=DMARC1; p=reject"}
+	dns := testkit.NewDNS(nil)
+	dns.SetTXT("example.net", "v=spf1 ip4:192.0.2.0/24 -all")
+	dns.SetTXT("_dmarc.example.net", "v=DMARC1; p=reject")
 	viaMX := "Received: from filter.internal (filter.internal [10.0.0.9])\r\n\tby mx.lists.example.org; Mon, 2 Nov 2026 15:00:01 +0000\r\n" +
 		"Received: from out.example.net (out.example.net [192.0.2.7])\r\n\tby filter.internal; Mon, 2 Nov 2026 15:00:00 +0000\r\n" + msg
 	// From a private address (the MX), the Received chain is trusted.
@@ -271,8 +226,8 @@ func TestClientIPFromReceived(t *testing.T) {
 }
 
 func TestNullSenderUsesHELO(t *testing.T) {
-	dns := newFakeDNS()
-	dns.txt["mx.example.net"] = []string{"v=spf1 ip4:127.0.0.1 -all"}
+	dns := testkit.NewDNS(nil)
+	dns.SetTXT("mx.example.net", "v=spf1 ip4:127.0.0.1 -all")
 	r := verifier(dns).Verify(context.Background(), []byte(msg), "", "127.0.0.1:25", "mx.example.net")
 	if r.SPF != "pass" || r.SPFDomain != "mx.example.net" || !r.Aligned {
 		t.Errorf("null sender: spf %s for %q, aligned %v", r.SPF, r.SPFDomain, r.Aligned)
@@ -286,7 +241,7 @@ func TestPrependStripsOwnResults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := verifier(newFakeDNS()).Check(context.Background(), m, Envelope{From: "alice@example.net", RemoteAddr: "127.0.0.1:1", Helo: "mx.test"})
+	r := verifier(testkit.NewDNS(nil)).Check(context.Background(), m, Envelope{From: "alice@example.net", RemoteAddr: "127.0.0.1:1", Helo: "mx.test"})
 	if err := r.AddTo(m); err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +261,7 @@ func TestPrependStripsOwnResults(t *testing.T) {
 }
 
 func TestAdapt(t *testing.T) {
-	full := newFakeDNS()
+	full := testkit.NewDNS(nil)
 	if Adapt(full) != Resolver(full) {
 		t.Error("a full resolver is not used as is")
 	}

@@ -4,37 +4,19 @@ import (
 	"context"
 	"net"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"minyan/listserv/testkit"
 )
 
-// countingDNS answers TXT for known names and counts queries; slow makes
-// every answer wait so concurrent callers overlap.
-type countingDNS struct {
-	calls atomic.Int32
-	slow  chan struct{}
-	fail  bool
-}
-
-func (d *countingDNS) LookupTXT(ctx context.Context, name string) ([]string, error) {
-	d.calls.Add(1)
-	if d.slow != nil {
-		<-d.slow
-	}
-	switch {
-	case d.fail:
-		return nil, &net.DNSError{Err: "server misbehaving", Name: name, IsTemporary: true}
-	case name == "example.net":
-		return []string{"v=spf1 -all"}, nil
-	}
-	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+// spfDNS is a fake DNS that publishes an SPF record for example.net.
+func spfDNS() *testkit.DNS {
+	return testkit.NewDNS(map[string][]string{"example.net": {"v=spf1 -all"}})
 }
 
 func TestCacheRemembersAndExpires(t *testing.T) {
-	d := &countingDNS{}
+	d := spfDNS()
 	clock := testkit.NewClock(time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC))
 	c := NewCache(Adapt(d), clock.Now)
 	ctx := context.Background()
@@ -46,26 +28,27 @@ func TestCacheRemembersAndExpires(t *testing.T) {
 			t.Fatal("a missing record answered")
 		}
 	}
-	if n := d.calls.Load(); n != 2 {
+	if n := len(d.Asked()); n != 2 {
 		t.Fatalf("%d DNS queries for 2 names asked 3 times each", n)
 	}
 	clock.Advance(cachePositive + time.Second)
 	c.LookupTXT(ctx, "example.net")
-	if n := d.calls.Load(); n != 3 {
+	if n := len(d.Asked()); n != 3 {
 		t.Fatalf("after expiry: %d queries, want 3 (example.net asked again)", n)
 	}
 }
 
 func TestCacheFailuresAreShortLived(t *testing.T) {
-	d := &countingDNS{fail: true}
+	d := spfDNS()
+	d.SetError(testkit.Every, &net.DNSError{Err: "server misbehaving", Name: "example.net", IsTemporary: true})
 	clock := testkit.NewClock(time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC))
 	c := NewCache(Adapt(d), clock.Now)
 	c.LookupTXT(context.Background(), "example.net")
 	c.LookupTXT(context.Background(), "example.net")
-	if d.calls.Load() != 1 {
+	if len(d.Asked()) != 1 {
 		t.Fatal("a failure was not remembered at all")
 	}
-	d.fail = false
+	d.SetError(testkit.Every, nil)
 	clock.Advance(cacheFailure + time.Second)
 	if v, err := c.LookupTXT(context.Background(), "example.net"); err != nil || len(v) != 1 {
 		t.Fatalf("after the failure expired: %v %v", v, err)
@@ -74,7 +57,9 @@ func TestCacheFailuresAreShortLived(t *testing.T) {
 
 // Concurrent posts from one domain share one lookup.
 func TestCacheSharesInFlightLookups(t *testing.T) {
-	d := &countingDNS{slow: make(chan struct{})}
+	d := spfDNS()
+	gate := make(chan struct{})
+	d.HoldUntil(gate)
 	c := NewCache(Adapt(d), nil)
 	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ {
@@ -86,13 +71,13 @@ func TestCacheSharesInFlightLookups(t *testing.T) {
 			}
 		}()
 	}
-	for d.calls.Load() == 0 {
+	for len(d.Asked()) == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	time.Sleep(20 * time.Millisecond) // let the others arrive and wait
-	close(d.slow)
+	close(gate)
 	wg.Wait()
-	if n := d.calls.Load(); n != 1 {
+	if n := len(d.Asked()); n != 1 {
 		t.Fatalf("%d lookups for 8 concurrent callers", n)
 	}
 }

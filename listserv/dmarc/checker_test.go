@@ -11,64 +11,23 @@ import (
 	"time"
 )
 
-// fakeDNS answers from a table and counts queries per name. Names missing
-// from the table are NXDOMAIN; block makes every query wait for its
-// context to end.
-type fakeDNS struct {
-	mu      sync.Mutex
-	records map[string][]string
-	errs    map[string]error
-	block   bool
-	calls   map[string]int
-}
-
-func newFakeDNS() *fakeDNS {
-	return &fakeDNS{records: map[string][]string{}, errs: map[string]error{}, calls: map[string]int{}}
-}
-
-func (f *fakeDNS) LookupTXT(ctx context.Context, name string) ([]string, error) {
-	f.mu.Lock()
-	f.calls[name]++
-	txts, ok := f.records[name]
-	err := f.errs[name]
-	block := f.block
-	f.mu.Unlock()
-	if block {
-		<-ctx.Done()
-		return nil, &net.DNSError{Err: ctx.Err().Error(), Name: name, IsTimeout: true}
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
-	}
-	return txts, nil
-}
-
-func (f *fakeDNS) count(name string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.calls[name]
-}
-
 func newClock() *testkit.Clock { return testkit.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) }
 
 func TestPolicies(t *testing.T) {
-	dns := newFakeDNS()
-	dns.records["_dmarc.reject.example"] = []string{"v=DMARC1; p=reject; rua=mailto:d@reject.example"}
-	dns.records["_dmarc.quarantine.example"] = []string{"v=DMARC1;p=quarantine;pct=50"}
-	dns.records["_dmarc.none.example"] = []string{"v=DMARC1; p=none"}
-	dns.records["_dmarc.empty.example"] = []string{}
-	dns.records["_dmarc.spf-only.example"] = []string{"v=spf1 -all", "some verification token"}
-	dns.records["_dmarc.two.example"] = []string{"v=DMARC1; p=reject", "v=DMARC1; p=none"}
-	dns.records["_dmarc.split.example"] = []string{"v=DMARC1; p=", "reject"} // strings of one record, as a resolver may hand them
-	dns.records["_dmarc.sloppy.example"] = []string{" v = DMARC1 ; P=Reject ; rf=iodef"}
-	dns.records["_dmarc.badp.example"] = []string{"v=DMARC1; p=rejectt"}
-	dns.records["_dmarc.org.example"] = []string{"v=DMARC1; p=none; sp=reject"}
-	dns.records["_dmarc.nosp.example"] = []string{"v=DMARC1; p=quarantine"}
-	dns.records["_dmarc.own.org.example"] = []string{"v=DMARC1; p=none"}
-	dns.records["_dmarc.example.co.uk"] = []string{"v=DMARC1; p=reject"}
+	dns := testkit.NewDNS(nil)
+	dns.SetTXT("_dmarc.reject.example", "v=DMARC1; p=reject; rua=mailto:d@reject.example")
+	dns.SetTXT("_dmarc.quarantine.example", "v=DMARC1;p=quarantine;pct=50")
+	dns.SetTXT("_dmarc.none.example", "v=DMARC1; p=none")
+	dns.SetTXT("_dmarc.empty.example")
+	dns.SetTXT("_dmarc.spf-only.example", "v=spf1 -all", "some verification token")
+	dns.SetTXT("_dmarc.two.example", "v=DMARC1; p=reject", "v=DMARC1; p=none")
+	dns.SetTXT("_dmarc.split.example", "v=DMARC1; p=", "reject") // strings of one record, as a resolver may hand them
+	dns.SetTXT("_dmarc.sloppy.example", " v = DMARC1 ; P=Reject ; rf=iodef")
+	dns.SetTXT("_dmarc.badp.example", "v=DMARC1; p=rejectt")
+	dns.SetTXT("_dmarc.org.example", "v=DMARC1; p=none; sp=reject")
+	dns.SetTXT("_dmarc.nosp.example", "v=DMARC1; p=quarantine")
+	dns.SetTXT("_dmarc.own.org.example", "v=DMARC1; p=none")
+	dns.SetTXT("_dmarc.example.co.uk", "v=DMARC1; p=reject")
 
 	tests := []struct {
 		domain string
@@ -109,16 +68,16 @@ func TestPolicies(t *testing.T) {
 			t.Errorf("ShouldMunge(%q) = %v, %v; want %v", tt.domain, m, err, tt.munge)
 		}
 	}
-	if n := dns.count("_dmarc.org.example"); n != 1 {
+	if n := dns.Queries("_dmarc.org.example"); n != 1 {
 		t.Errorf("_dmarc.org.example queried %d times for one domain, want 1 (then cached)", n)
 	}
 }
 
 func TestDNSFailureMeansMunge(t *testing.T) {
-	dns := newFakeDNS()
+	dns := testkit.NewDNS(nil)
 	servfail := &net.DNSError{Err: "server misbehaving", Name: "_dmarc.broken.example", IsTemporary: true}
-	dns.errs["_dmarc.broken.example"] = servfail
-	dns.errs["_dmarc.org.example"] = errors.New("connection refused")
+	dns.SetError("_dmarc.broken.example", servfail)
+	dns.SetError("_dmarc.org.example", errors.New("connection refused"))
 	c := New(dns, newClock().Now, Options{})
 
 	m, err := c.ShouldMunge(context.Background(), "broken.example")
@@ -137,8 +96,8 @@ func TestDNSFailureMeansMunge(t *testing.T) {
 }
 
 func TestTimeout(t *testing.T) {
-	dns := newFakeDNS()
-	dns.block = true
+	dns := testkit.NewDNS(nil)
+	dns.Hang(testkit.Every, true)
 	c := New(dns, newClock().Now, Options{Timeout: 10 * time.Millisecond})
 	m, err := c.ShouldMunge(context.Background(), "slow.example")
 	if !m || err == nil {
@@ -149,8 +108,8 @@ func TestTimeout(t *testing.T) {
 	}
 	// The failure is remembered for NegativeTTL: no second hanging query.
 	m, err = c.ShouldMunge(context.Background(), "slow.example")
-	if !m || err == nil || dns.count("_dmarc.slow.example") != 1 {
-		t.Errorf("second call = %v, %v after %d queries", m, err, dns.count("_dmarc.slow.example"))
+	if !m || err == nil || dns.Queries("_dmarc.slow.example") != 1 {
+		t.Errorf("second call = %v, %v after %d queries", m, err, dns.Queries("_dmarc.slow.example"))
 	}
 }
 
@@ -160,27 +119,25 @@ func isTimeout(err error) bool {
 }
 
 func TestCallerCancellationIsNotCached(t *testing.T) {
-	dns := newFakeDNS()
-	dns.block = true
+	dns := testkit.NewDNS(nil)
+	dns.Hang(testkit.Every, true)
 	c := New(dns, newClock().Now, Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if m, err := c.ShouldMunge(ctx, "reject.example"); !m || err == nil {
 		t.Fatalf("cancelled lookup = %v, %v", m, err)
 	}
-	dns.mu.Lock()
-	dns.block = false
-	dns.records["_dmarc.reject.example"] = []string{"v=DMARC1; p=reject"}
-	dns.mu.Unlock()
+	dns.Hang(testkit.Every, false)
+	dns.SetTXT("_dmarc.reject.example", "v=DMARC1; p=reject")
 	if p, err := c.Policy(context.Background(), "reject.example"); p != PolicyReject || err != nil {
 		t.Errorf("after a cancelled lookup Policy = %q, %v; want a fresh answer", p, err)
 	}
 }
 
 func TestCacheTTLs(t *testing.T) {
-	dns := newFakeDNS()
-	dns.records["_dmarc.reject.example"] = []string{"v=DMARC1; p=reject"}
-	dns.errs["_dmarc.broken.example"] = errors.New("timeout")
+	dns := testkit.NewDNS(nil)
+	dns.SetTXT("_dmarc.reject.example", "v=DMARC1; p=reject")
+	dns.SetError("_dmarc.broken.example", errors.New("timeout"))
 	clk := newClock()
 	c := New(dns, clk.Now, Options{})
 	ctx := context.Background()
@@ -196,7 +153,7 @@ func TestCacheTTLs(t *testing.T) {
 	}
 	want := map[string]int{"_dmarc.reject.example": 1, "_dmarc.nxdomain.example": 1, "_dmarc.broken.example": 1}
 	for name, n := range want {
-		if got := dns.count(name); got != n {
+		if got := dns.Queries(name); got != n {
 			t.Errorf("%s queried %d times, want %d (cache hit)", name, got, n)
 		}
 	}
@@ -209,24 +166,22 @@ func TestCacheTTLs(t *testing.T) {
 	ask("broken.example")
 	want = map[string]int{"_dmarc.reject.example": 1, "_dmarc.nxdomain.example": 2, "_dmarc.broken.example": 2}
 	for name, n := range want {
-		if got := dns.count(name); got != n {
+		if got := dns.Queries(name); got != n {
 			t.Errorf("after %v: %s queried %d times, want %d", DefaultNegativeTTL, name, got, n)
 		}
 	}
 
 	// Past the positive TTL the record is looked up again, and a changed
 	// policy is seen.
-	dns.mu.Lock()
-	dns.records["_dmarc.reject.example"] = []string{"v=DMARC1; p=none"}
-	dns.mu.Unlock()
+	dns.SetTXT("_dmarc.reject.example", "v=DMARC1; p=none")
 	clk.Advance(DefaultPositiveTTL)
-	if p, _ := c.Policy(ctx, "reject.example"); p != PolicyNone || dns.count("_dmarc.reject.example") != 2 {
-		t.Errorf("after %v: policy %q after %d queries; want none after 2", DefaultPositiveTTL, p, dns.count("_dmarc.reject.example"))
+	if p, _ := c.Policy(ctx, "reject.example"); p != PolicyNone || dns.Queries("_dmarc.reject.example") != 2 {
+		t.Errorf("after %v: policy %q after %d queries; want none after 2", DefaultPositiveTTL, p, dns.Queries("_dmarc.reject.example"))
 	}
 }
 
 func TestCacheIsBounded(t *testing.T) {
-	dns := newFakeDNS()
+	dns := testkit.NewDNS(nil)
 	c := New(dns, newClock().Now, Options{MaxEntries: 3})
 	ctx := context.Background()
 	for i := 0; i < 10; i++ {
@@ -238,13 +193,13 @@ func TestCacheIsBounded(t *testing.T) {
 	// The oldest were evicted, the newest kept.
 	c.Policy(ctx, "d9.example")
 	c.Policy(ctx, "d0.example")
-	if dns.count("_dmarc.d9.example") != 1 || dns.count("_dmarc.d0.example") != 2 {
-		t.Errorf("d9 queried %d times (want 1), d0 %d times (want 2)", dns.count("_dmarc.d9.example"), dns.count("_dmarc.d0.example"))
+	if dns.Queries("_dmarc.d9.example") != 1 || dns.Queries("_dmarc.d0.example") != 2 {
+		t.Errorf("d9 queried %d times (want 1), d0 %d times (want 2)", dns.Queries("_dmarc.d9.example"), dns.Queries("_dmarc.d0.example"))
 	}
 }
 
 func TestBadDomains(t *testing.T) {
-	dns := newFakeDNS()
+	dns := testkit.NewDNS(nil)
 	c := New(dns, newClock().Now, Options{})
 	for _, d := range []string{"", " ", "a..b", "exa mple.com", "a@b.example", "x\r\ny.example"} {
 		m, err := c.ShouldMunge(context.Background(), d)
@@ -252,16 +207,14 @@ func TestBadDomains(t *testing.T) {
 			t.Errorf("ShouldMunge(%q) = %v, %v; want true and an error", d, m, err)
 		}
 	}
-	dns.mu.Lock()
-	defer dns.mu.Unlock()
-	if len(dns.calls) != 0 {
-		t.Errorf("bad domains reached DNS: %v", dns.calls)
+	if len(dns.Asked()) != 0 {
+		t.Errorf("bad domains reached DNS: %v", dns.Asked())
 	}
 }
 
 func TestConcurrentUse(t *testing.T) {
-	dns := newFakeDNS()
-	dns.records["_dmarc.reject.example"] = []string{"v=DMARC1; p=reject"}
+	dns := testkit.NewDNS(nil)
+	dns.SetTXT("_dmarc.reject.example", "v=DMARC1; p=reject")
 	c := New(dns, newClock().Now, Options{MaxEntries: 5})
 	var wg sync.WaitGroup
 	for i := 0; i < 16; i++ {

@@ -1,7 +1,8 @@
 // Package testkit holds the fakes minyan's tests share, so each package's
 // tests do not grow their own: a clock moved by hand (logic takes an
 // injected clock, tests never sleep for a schedule) and a self-signed
-// certificate for TLS on loopback. Production code does not import it.
+// certificate for TLS on loopback, and a fake DNS (dns.go). Production
+// code does not import it.
 package testkit
 
 import (

@@ -6,7 +6,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/emersion/go-msgauth/dkim"
 
+	"minyan/listserv/testkit"
 	"minyan/store"
 )
 
@@ -42,12 +42,7 @@ func keyDNS(t testing.TB, selector, domain string, pub crypto.PublicKey) func(st
 	if err != nil {
 		t.Fatal(err)
 	}
-	return func(name string) ([]string, error) {
-		if strings.EqualFold(name, selector+"._domainkey."+domain) {
-			return []string{rec}, nil
-		}
-		return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
-	}
+	return testkit.NewDNS(map[string][]string{selector + "._domainkey." + domain: {rec}}).TXT
 }
 
 // verify checks every DKIM signature of msg and returns them; it fails

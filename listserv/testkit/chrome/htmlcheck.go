@@ -1,11 +1,8 @@
-package main
+package chrome
 
 import (
-	"context"
 	"encoding/json"
-	"testing"
-
-	"github.com/chromedp/chromedp"
+	"strings"
 )
 
 // htmlCheckJS lists what makes a page invalid HTML, or unusable, in ways
@@ -34,18 +31,15 @@ const htmlCheckJS = `(() => {
 })()`
 
 // checkHTML runs htmlCheckJS on the current page; each problem fails
-// the test.
-func checkHTML(t *testing.T, ctx context.Context, where string) {
-	t.Helper()
-	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](htmlCheckJS))
-	if err != nil {
-		t.Fatalf("html check on %s: %v", where, err)
-	}
+// the test. Check calls it on every page it checks.
+func (s *Session) checkHTML(where string) {
+	s.t.Helper()
+	out := Eval[string](s, where+": html", htmlCheckJS)
 	var problems []string
 	if err := json.Unmarshal([]byte(out), &problems); err != nil {
-		t.Fatalf("html check on %s: %v (%s)", where, err, out)
+		s.t.Fatalf("html check on %s: %v (%s)", where, err, out)
 	}
-	for _, p := range problems {
-		t.Errorf("html check on %s: %s", where, p)
+	if len(problems) > 0 {
+		s.t.Errorf("html check on %s: %s", where, strings.Join(problems, "; "))
 	}
 }

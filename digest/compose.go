@@ -14,141 +14,11 @@ import (
 	"minyan/store"
 )
 
-// firstDigestWindow is how far back a list's first weekly digest reaches
-// (so history imported into a list is not mailed to its digest members).
-const firstDigestWindow = 7 * 24 * time.Hour
+// digestResult is how many posts a digest held and how many members it
+// went to.
+type digestResult struct{ posts, rcpts int }
 
-// digestSlots returns the latest weekly digest moment at or before now
-// and the one after it, from the list's digest_day and digest_time in its
-// timezone. Both are wall-clock moments, so the digest stays at 08:00
-// local time across daylight saving changes.
-func digestSlots(set store.Settings, now time.Time) (last, next time.Time, err error) {
-	loc, err := loadZone(set.Timezone)
-	if err != nil {
-		return last, next, err
-	}
-	day, ok := listserv.ParseWeekday(set.DigestDay)
-	if !ok {
-		return last, next, fmt.Errorf("digest_day %q is not a day of the week", set.DigestDay)
-	}
-	hm, err := time.Parse("15:04", set.DigestTime)
-	if err != nil {
-		return last, next, fmt.Errorf("digest_time %q is not HH:MM", set.DigestTime)
-	}
-	local := now.In(loc)
-	back := (int(local.Weekday()) - int(day) + 7) % 7
-	w := wall{local.Year(), local.Month(), local.Day() - back, hm.Hour(), hm.Minute()}
-	w = wallOf(w.naive()) // normalise the day
-	last = w.in(loc)
-	if last.After(now) {
-		w = wallOf(w.naive().AddDate(0, 0, -7))
-		last = w.in(loc)
-	}
-	next = wallOf(w.naive().AddDate(0, 0, 7)).in(loc)
-	return last, next, nil
-}
-
-// runWeekly sends a list's weekly digest when its slot has come and it
-// was not sent yet. It returns the next slot.
-func (s *Scheduler) runWeekly(l store.List, now time.Time) (time.Time, error) {
-	slot, next, err := digestSlots(l.Settings, now)
-	if err != nil {
-		return time.Time{}, err
-	}
-	loc := listZone(l, "UTC")
-	key := fmt.Sprintf("digest/%s/%d/%s", l.Name, l.UIDValidity, slot.In(loc).Format("2006-01-02T15:04"))
-	done := false
-	if err := s.st.View(func(tx *store.Tx) error { done = tx.JobDone(key); return nil }); err != nil || done {
-		return next, err // the usual case: no write transaction, no fsync
-	}
-	var res weeklyResult
-	err = s.st.Update(func(tx *store.Tx) error {
-		if tx.JobDone(key) {
-			return nil
-		}
-		state, err := digestState(tx, l, slot)
-		if err != nil {
-			return err
-		}
-		if !state.LastSlot.IsZero() && !slot.After(state.LastSlot) {
-			// A digest sent by hand after this slot covered it.
-			return tx.MarkJob(key, now)
-		}
-		res, err = s.queueWeekly(tx, l, state, slot, key, now)
-		return err
-	})
-	if err == nil && res.posts > 0 {
-		s.log.Info("weekly digest queued", "list", l.Name, "posts", res.posts, "recipients", res.rcpts)
-	}
-	return next, err
-}
-
-// SendDigest sends a list's pending weekly digest now (`minyan digest
-// send`): the posts since the last digest. The next scheduled digest
-// starts after it. posts is 0 when there was nothing to send.
-func (s *Scheduler) SendDigest(list string) (posts, rcpts int, err error) {
-	now := s.svc.Now()
-	var res weeklyResult
-	err = s.st.Update(func(tx *store.Tx) error {
-		l, err := tx.List(list)
-		if err != nil {
-			return err
-		}
-		state, err := digestState(tx, l, now)
-		if err != nil {
-			return err
-		}
-		_, next, err := tx.ArchiveStats(list)
-		if err != nil {
-			return err
-		}
-		key := fmt.Sprintf("digest/%s/%d/manual/%d-%d", l.Name, l.UIDValidity, state.LastSeq, next-1)
-		if tx.JobDone(key) {
-			return nil
-		}
-		res, err = s.queueWeekly(tx, l, state, now, key, now)
-		return err
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return 0, 0, fmt.Errorf("no list named %s", list)
-	}
-	if err == nil && res.posts > 0 {
-		s.log.Info("weekly digest sent by hand", "list", list, "posts", res.posts, "recipients", res.rcpts)
-	}
-	return res.posts, res.rcpts, err
-}
-
-// digestState reads where a list's digest stands. A list without one
-// (new, or re-created under the same name) starts one window before
-// upTo.
-func digestState(tx *store.Tx, l store.List, upTo time.Time) (store.DigestState, error) {
-	st, err := tx.DigestState(l.Name)
-	if err == nil && st.ListUID == l.UIDValidity {
-		return st, nil
-	}
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return st, err
-	}
-	first, err := firstSeqAfter(tx, l.Name, upTo.Add(-firstDigestWindow))
-	if err != nil {
-		return st, err
-	}
-	st = store.DigestState{List: l.Name, ListUID: l.UIDValidity}
-	if first > 0 {
-		st.LastSeq = first - 1
-	} else {
-		_, next, err := tx.ArchiveStats(l.Name)
-		if err != nil {
-			return st, err
-		}
-		st.LastSeq = next - 1
-	}
-	return st, nil
-}
-
-type weeklyResult struct{ posts, rcpts int }
-
-// digestPost is one entry of a weekly digest.
+// digestPost is one entry of a digest.
 type digestPost struct {
 	N         int
 	Subject   string
@@ -170,8 +40,8 @@ type digestThread struct {
 	URL string
 }
 
-// weeklyData is what digest-weekly sees.
-type weeklyData struct {
+// digestData is what the digest templates see.
+type digestData struct {
 	List, Title    string
 	Range          string
 	Count          int
@@ -180,25 +50,15 @@ type weeklyData struct {
 	RequestAddress string
 	LeaveAddress   string
 	CanPost        bool
+	// Period is how often this digest comes (daily or weekly): the one
+	// digest template words itself by it.
+	Period store.DigestFrequency
 	inlineData
-	// period is how often this digest comes (daily or weekly).
-	period store.DigestFrequency
 }
 
-// template is the name of the digest's templates: digest-weekly or
-// digest-daily.
-func (d *weeklyData) template() string {
-	if d.period == store.DigestDaily {
-		return "digest-daily"
-	}
-	return "digest-weekly"
-}
-
-// queueWeekly queues the weekly digest of the posts after state.LastSeq
-// archived up to upTo (see queueDigest).
-func (s *Scheduler) queueWeekly(tx *store.Tx, l store.List, state store.DigestState, upTo time.Time, key string, now time.Time) (weeklyResult, error) {
-	return s.queueDigest(tx, l, store.DigestWeekly, state, upTo, key, now)
-}
+// template is the name owners replace the digest's texts by: its
+// period's (digest-daily, digest-weekly); one built-in text serves both.
+func (d *digestData) template() string { return "digest-" + string(d.Period) }
 
 // queueDigest queues a list's digest of one period (daily or weekly):
 // the posts after state.LastSeq archived up to upTo, to every member whose
@@ -208,7 +68,7 @@ func (s *Scheduler) queueWeekly(tx *store.Tx, l store.List, state store.DigestSt
 // digest without those posts; members who see the same posts share one
 // rendering. With no posts nothing is sent, but the slot still counts as
 // handled.
-func (s *Scheduler) queueDigest(tx *store.Tx, l store.List, period store.DigestFrequency, state store.DigestState, upTo time.Time, key string, now time.Time) (weeklyResult, error) {
+func (s *Scheduler) queueDigest(tx *store.Tx, l store.List, period store.DigestFrequency, state store.DigestState, upTo time.Time, key string, now time.Time) (digestResult, error) {
 	var (
 		posts   []*periodPost
 		lastSeq = state.LastSeq
@@ -217,7 +77,7 @@ func (s *Scheduler) queueDigest(tx *store.Tx, l store.List, period store.DigestF
 	// repeated here.
 	alerts, err := tx.AlertSeqs(l.Name)
 	if err != nil {
-		return weeklyResult{}, err
+		return digestResult{}, err
 	}
 	err = tx.EachArchived(l.Name, state.LastSeq+1, 0, func(m store.ArchiveMeta, raw []byte) error {
 		if m.Archived.After(upTo) {
@@ -232,18 +92,18 @@ func (s *Scheduler) queueDigest(tx *store.Tx, l store.List, period store.DigestF
 		return nil
 	})
 	if err != nil && !errors.Is(err, errStop) {
-		return weeklyResult{}, err
+		return digestResult{}, err
 	}
 	state.LastSlot = upTo
 	if len(posts) == 0 {
-		if err := s.putDigestState(tx, period, state); err != nil {
-			return weeklyResult{}, err
+		if err := putDigestState(tx, period, state); err != nil {
+			return digestResult{}, err
 		}
-		return weeklyResult{}, tx.MarkJob(key, now)
+		return digestResult{}, tx.MarkJob(key, now)
 	}
 	groups, err := s.digestGroups(tx, l, period, posts)
 	if err != nil {
-		return weeklyResult{}, err
+		return digestResult{}, err
 	}
 	nrcpts := 0
 	for i, g := range groups {
@@ -253,20 +113,20 @@ func (s *Scheduler) queueDigest(tx *store.Tx, l store.List, period store.DigestF
 		}
 		n, err := s.queueDigestGroup(tx, l, period, state, upTo, gkey, now, g)
 		if err != nil {
-			return weeklyResult{}, err
+			return digestResult{}, err
 		}
 		nrcpts += n
 	}
 	state.LastSeq = lastSeq
 	state.LastSent = now
 	state.Number++
-	if err := s.putDigestState(tx, period, state); err != nil {
-		return weeklyResult{}, err
+	if err := putDigestState(tx, period, state); err != nil {
+		return digestResult{}, err
 	}
 	if err := s.mark(tx, key, now); err != nil {
-		return weeklyResult{}, err
+		return digestResult{}, err
 	}
-	return weeklyResult{posts: len(posts), rcpts: nrcpts}, nil
+	return digestResult{posts: len(posts), rcpts: nrcpts}, nil
 }
 
 // queueDigestGroup renders one digest for the members of g and queues it.
@@ -325,13 +185,13 @@ func (s *Scheduler) queueDigestGroup(tx *store.Tx, l store.List, period store.Di
 	if from.IsZero() || from.After(first) {
 		from = first
 	}
-	data := weeklyData{
+	data := digestData{
 		List: l.Name, Title: l.Settings.Title, Range: formatDateRange(from.In(loc), upTo.In(loc)), Count: count,
 		Threads: threads, PostAddress: s.svc.Address(l.Name, listserv.RolePost, ""),
 		RequestAddress: s.svc.Address(l.Name, listserv.RoleRequest, ""),
 		LeaveAddress:   s.svc.Address(l.Name, listserv.RoleLeave, ""),
 		CanPost:        l.Settings.Posting != store.PostingAnnounce,
-		period:         period,
+		Period:         period,
 	}
 	if period == store.DigestDaily {
 		data.Range = upTo.In(loc).Format("Mon Jan 2, 2006")
@@ -361,7 +221,7 @@ func (s *Scheduler) queueDigestGroup(tx *store.Tx, l store.List, period store.Di
 	if data.CanPost {
 		h.ReplyTo = mailcompose.Addresses(&mail.Address{Address: data.PostAddress})
 	}
-	raws, err := s.weeklyBodies(l, &data, h, toc, parts, map[store.DigestFormat]bool{
+	raws, err := s.digestBodies(l, &data, h, toc, parts, map[store.DigestFormat]bool{
 		store.DigestHTML: len(rcpts[store.DigestHTML]) > 0, store.DigestPlain: len(rcpts[store.DigestPlain]) > 0})
 	if err != nil {
 		return 0, err

@@ -1,0 +1,248 @@
+// Package chrome is the one helper every browser test of minyan uses: it
+// starts headless Chromium with axe-core loaded into every page, and checks
+// each page for serious or critical axe-core violations and for being wider
+// than the screen. Each step has its own deadline, so a broken page fails
+// in seconds, not at the test's timeout. Without Chromium or axe-core a
+// test skips, but fails when env CI is set: CI must never pass a browser
+// test it did not run. Production code does not import it.
+package chrome
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// StepTimeout bounds one step (an action and the page it leads to).
+// Generous for a loaded 2-core machine; it only matters when broken.
+const StepTimeout = 30 * time.Second
+
+// Missing skips the test for a missing tool, or fails it when env CI is
+// set.
+func Missing(t testing.TB, what string) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is missing, and CI is set", what)
+	}
+	t.Skipf("%s is missing (set CI to make this a failure)", what)
+}
+
+// Tools finds Chromium (on PATH, else /usr/bin/chromium) and axe-core (the
+// file env MINYAN_AXE names, else where .ci/run installs it: npm install
+// --prefix .ci/node axe-core), or skips the test (fails it under CI).
+func Tools(t testing.TB) (chromium, axe string) {
+	t.Helper()
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		if _, err := os.Stat("/usr/bin/chromium"); err != nil {
+			Missing(t, "chromium")
+		}
+		chromium = "/usr/bin/chromium"
+	}
+	_, file, _, _ := runtime.Caller(0)
+	p := filepath.Join(filepath.Dir(file), "..", "..", "..", ".ci", "node", "node_modules", "axe-core", "axe.min.js")
+	if env := os.Getenv("MINYAN_AXE"); env != "" {
+		p = env
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		Missing(t, "axe-core ("+p+"): run npm install --prefix .ci/node axe-core, or set MINYAN_AXE")
+	}
+	return chromium, string(b)
+}
+
+// Session is one headless Chromium tab. Base is prefixed to the paths
+// Visit opens.
+type Session struct {
+	t    testing.TB
+	ctx  context.Context
+	Base string
+	// Tags are the axe-core rule tags Check runs: WCAG 2.1 A and AA;
+	// a test may add "best-practice".
+	Tags []string
+}
+
+// Open starts Chromium with a width×height screen (see Viewport). The
+// browser ends with the test.
+func Open(t testing.TB, base string, width, height int64) *Session {
+	t.Helper()
+	bin, axe := Tools(t)
+	opts := append([]chromedp.ExecAllocatorOption{},
+		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-extensions", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(int(width), int(height)))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	// The first call starts the browser and must not carry a deadline
+	// (it would end the browser); later steps each get one. axe-core is
+	// injected as script, which the pages' policy forbids: CSP is
+	// bypassed for the test.
+	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true})
+		return err
+	})); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	// axe-core is loaded into every new page by the browser itself, not
+	// sent over the wire again for each check.
+	s := &Session{t: t, ctx: ctx, Base: base, Tags: []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa"}}
+	s.Do("load axe-core", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: axe})
+		return err
+	}))
+	s.Viewport(width, height)
+	return s
+}
+
+// Viewport switches to a width×height screen, as a phone when narrower
+// than 600 pixels (the page's meta viewport then applies).
+func (s *Session) Viewport(width, height int64) {
+	s.t.Helper()
+	var opts []chromedp.EmulateViewportOption
+	if width < 600 {
+		opts = append(opts, chromedp.EmulateMobile)
+	}
+	s.Do("viewport", chromedp.EmulateViewport(width, height, opts...))
+}
+
+// ColorScheme makes the pages see prefers-color-scheme: scheme ("light"
+// or "dark").
+func (s *Session) ColorScheme(scheme string) {
+	s.t.Helper()
+	s.Do("color scheme "+scheme, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
+		return err
+	}))
+}
+
+// AllowDownloads saves what the pages download in dir.
+func (s *Session) AllowDownloads(dir string) {
+	s.t.Helper()
+	s.Do("allow downloads", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir})
+		return err
+	}))
+}
+
+// Do runs actions within one step's deadline and fails the test with
+// where when they fail.
+func (s *Session) Do(where string, actions ...chromedp.Action[chromedp.Void]) {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(s.ctx, StepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		s.t.Fatalf("%s: %v", where, err)
+	}
+}
+
+// Step runs actions that lead to a page (and wait for it), then checks
+// that page.
+func (s *Session) Step(where string, actions ...chromedp.Action[chromedp.Void]) {
+	s.t.Helper()
+	s.Do(where, actions...)
+	s.Check(where)
+}
+
+// Eval evaluates js in the page (awaiting a promise) within one step's
+// deadline.
+func Eval[T any](s *Session, where, js string) T {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(s.ctx, StepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		s.t.Fatalf("%s: %v", where, err)
+	}
+	return v
+}
+
+// Visit opens Base+path, waits for sel and checks the page.
+func (s *Session) Visit(where, path, sel string) {
+	s.t.Helper()
+	s.Step(where, chromedp.Navigate(s.Base+path), chromedp.WaitVisible(chromedp.CSS(sel)))
+}
+
+// Follow runs actions that leave the page (a click on a link or a
+// submit button), waits until the next page shows sel, and checks it.
+// The old page is marked first, so sel is never found on it.
+func (s *Session) Follow(where, sel string, actions ...chromedp.Action[chromedp.Void]) {
+	s.t.Helper()
+	Eval[bool](s, where+": mark the old page", `(document.documentElement.dataset.stale = "1", true)`)
+	s.Step(where, append(actions, chromedp.WaitVisible(chromedp.CSS("html:not([data-stale]) "+sel)))...)
+}
+
+// Text is the visible text of the first element matching sel.
+func (s *Session) Text(sel string) string {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(s.ctx, StepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		s.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return v
+}
+
+// violation is the part of an axe-core result a test reports.
+type violation struct {
+	ID      string   `json:"id"`
+	Impact  string   `json:"impact"`
+	Help    string   `json:"help"`
+	Targets []string `json:"targets"`
+}
+
+// Check runs axe-core (s.Tags) and the width check on the current page:
+// serious and critical violations, and a page wider than its screen, fail
+// the test; lesser violations are logged.
+func (s *Session) Check(where string) {
+	s.t.Helper()
+	tags, _ := json.Marshal(s.Tags)
+	out := Eval[string](s, where+": axe", `axe.run(document, {runOnly: {type: "tag", values: `+string(tags)+`}, resultTypes: ["violations"]})
+  .then(r => JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+    targets: v.nodes.slice(0, 5).map(n => JSON.stringify(n.target))}))))`)
+	var vs []violation
+	if err := json.Unmarshal([]byte(out), &vs); err != nil {
+		s.t.Fatalf("axe on %s: %v (%s)", where, err, out)
+	}
+	for _, v := range vs {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			s.t.Errorf("axe on %s: %s (%s) %s at %s", where, v.ID, v.Impact, v.Help, strings.Join(v.Targets, " "))
+		} else {
+			s.t.Logf("axe on %s: %s (%s) %s", where, v.ID, v.Impact, v.Help)
+		}
+	}
+	var w struct {
+		Scroll, Client int
+		Wide           []string
+	}
+	out = Eval[string](s, where+": width", `(() => {
+  const d = document.documentElement, w = d.clientWidth;
+  const wide = [...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > w + 1)
+    .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + " ends at " + Math.round(e.getBoundingClientRect().right));
+  return JSON.stringify({Scroll: d.scrollWidth, Client: w, Wide: wide});
+})()`)
+	if err := json.Unmarshal([]byte(out), &w); err != nil {
+		s.t.Fatalf("%s: width: %v (%s)", where, err, out)
+	}
+	if w.Client == 0 || w.Scroll > w.Client {
+		s.t.Errorf("%s: the page is %d px wide on a %d px screen (%s)", where, w.Scroll, w.Client, strings.Join(w.Wide, "; "))
+	}
+	s.checkHTML(where)
+}
