@@ -40,7 +40,7 @@ func (t *Tx) CountRate(key string, now time.Time, per time.Duration) (int, error
 	// Remove some windows that have ended.
 	c := b.Cursor()
 	removed := 0
-	for k, _ := c.First(); k != nil && len(k) >= 8 && int64(binary.BigEndian.Uint64(k)) <= now.Unix() && removed < pruneRateLimitsMax; k, _ = c.Next() {
+	for k, _ := c.First(); len(k) >= 8 && int64(binary.BigEndian.Uint64(k)) <= now.Unix() && removed < pruneRateLimitsMax; k, _ = c.Next() {
 		if err := c.Delete(); err != nil {
 			return 0, fmt.Errorf("rate limits: %w", err)
 		}

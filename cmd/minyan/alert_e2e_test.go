@@ -168,10 +168,7 @@ func TestAlertEndToEnd(t *testing.T) {
 	}
 	e.srv.outbox.Wake()
 	e.drained()
-	var followups []smtpsink.Message
-	for _, m := range e.sink.Messages()[before:] {
-		followups = append(followups, m)
-	}
+	followups := append([]smtpsink.Message(nil), e.sink.Messages()[before:]...)
 	if len(followups) != 1 || followups[0].Rcpts[0] != "cat@example.net" || !bytes.Contains(followups[0].Data, []byte("Reminder: Call the senator")) {
 		t.Fatalf("follow-ups: %d, want exactly one, to cat", len(followups))
 	}

@@ -54,7 +54,7 @@ func (x *Indexer) Search(ctx context.Context, q Query, readable []string, skip, 
 			return x.hasPhrases(r, phrases)
 		})
 		if err == nil {
-			return Found{Refs: res.Refs, Total: res.Total, More: res.More, Estimate: res.Estimate}, nil
+			return Found(res), nil
 		}
 		if !errors.Is(err, errFallback) {
 			return Found{}, err
