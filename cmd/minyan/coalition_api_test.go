@@ -1,0 +1,60 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"minyan/store"
+)
+
+// TestCoalitionAPI: the organization endpoints over HTTP, every answer
+// checked against docs/openapi.yaml: add, list, get, name delegates up
+// to the cap (409 past it), remove one, remove the organization with
+// its delegates; a read token cannot write.
+func TestCoalitionAPI(t *testing.T) {
+	e := startEnv(t, nil)
+	e.setup("co", "coalition", map[string]string{"own@example.net": "owner"})
+	write, err := e.srv.App.Svc.CreateAPIToken("crm", store.ScopeWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, err := e.srv.App.Svc.CreateAPIToken("reports", store.ScopeRead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newAPIClient(t, e.srv.HTTPAddr)
+	c.want(403, read, "POST", "/lists/co/orgs", map[string]any{"org": "ACME", "contacts": []string{"ca@acme.example"}})
+	c.want(400, write, "POST", "/lists/co/orgs", map[string]any{"org": "ACME", "contacts": []string{"ca@acme.example"}, "partner_type": "bank"})
+	out := c.want(201, write, "POST", "/lists/co/orgs", map[string]any{"org": "ACME", "contacts": []string{"ca@acme.example"}, "seats": 1,
+		"partner_type": "jewish", "note": "synagogue board"})
+	var o struct {
+		Org         string
+		PartnerType string `json:"partner_type"`
+		Seats       int
+		Delegates   []struct{ Address, Status string }
+	}
+	if err := json.Unmarshal(out, &o); err != nil || o.Seats != 1 || o.PartnerType != "jewish" {
+		t.Fatalf("POST orgs: %s", out)
+	}
+	c.want(201, write, "POST", "/lists/co/orgs/ACME/delegates", map[string]string{"address": "d1@acme.example"})
+	if out := c.want(409, write, "POST", "/lists/co/orgs/ACME/delegates", map[string]string{"address": "d2@acme.example"}); !strings.Contains(string(out), "1 of 1 seats filled") {
+		t.Fatalf("over the cap: %s", out)
+	}
+	out = c.want(200, read, "GET", "/lists/co/orgs/ACME", nil)
+	if err := json.Unmarshal(out, &o); err != nil || len(o.Delegates) != 1 || o.Delegates[0].Status != "pending" {
+		t.Fatalf("GET org: %s", out)
+	}
+	if out := c.want(200, read, "GET", "/lists/co/orgs", nil); !strings.Contains(string(out), `"synagogue board"`) {
+		t.Fatalf("GET orgs: %s", out)
+	}
+	c.want(404, read, "GET", "/lists/co/orgs/NOPE", nil)
+	c.want(200, write, "DELETE", "/lists/co/orgs/ACME/delegates/d1@acme.example", nil)
+	c.want(404, write, "DELETE", "/lists/co/orgs/ACME/delegates/d1@acme.example", nil)
+	c.want(201, write, "POST", "/lists/co/orgs/ACME/delegates", map[string]string{"address": "d2@acme.example"})
+	if out := c.want(200, write, "DELETE", "/lists/co/orgs/ACME", nil); string(out) != `{"removed":["d2@acme.example"]}`+"\n" {
+		t.Fatalf("DELETE org: %s", out)
+	}
+	e.setup("team", "discussion", nil)
+	c.want(422, write, "POST", "/lists/team/orgs", map[string]any{"org": "ACME", "contacts": []string{"ca@acme.example"}})
+}
