@@ -197,6 +197,11 @@ func (s *Service) AddOrg(ctx context.Context, a Actor, list string, sp OrgSpec) 
 			if !slices.Contains(o.Contacts, c) {
 				o.Contacts = append(o.Contacts, c)
 			}
+			// A contact signs in to the organization's page: a person
+			// record lets the sign-in link reach them.
+			if _, err := s.ensurePerson(tx, c, ""); err != nil {
+				return err
+			}
 		}
 		if sp.Name != "" {
 			o.Name = strings.TrimSpace(sp.Name)

@@ -162,6 +162,7 @@ func Handler(o Options) http.Handler {
 	h.consoleRoutes(mux)
 	h.consoleModRoutes(mux)
 	h.alertRoutes(mux)
+	h.orgRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) })
 	return secure(mux, h)
 }

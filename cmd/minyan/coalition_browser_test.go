@@ -1,0 +1,62 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestCoalitionBrowser walks the organization pages in Chromium at
+// 320 px, every page checked by axe-core and for width: the owner adds
+// an organization with a seat cap of 1 and sees it; its contact, on the
+// organization's page, names a delegate (pending until they confirm),
+// is refused a second one over the cap, and removes the first; the
+// owner removes the organization.
+func TestCoalitionBrowser(t *testing.T) {
+	e := startEnv(t, nil)
+	own, contact := "own@example.org", "ca@acme.example"
+	e.setup("co", "coalition", map[string]string{own: "owner"})
+
+	b := openChrome(t, "http://"+e.srv.HTTPAddr, 320, 640)
+	b.signIn(e, own, 0)
+	b.visit("organizations (empty)", "/lists/co/orgs", "#org-slug")
+	b.follow("organization added", "main .notice", chromedp.SetValue(chromedp.CSS("#org-slug"), "ACME"),
+		chromedp.SetValue(chromedp.CSS("#org-name"), "Acme Immigrant Alliance"), chromedp.SetValue(chromedp.CSS("#org-contact"), contact),
+		chromedp.SetValue(chromedp.CSS("#org-seats"), "1"), chromedp.SetValue(chromedp.CSS("#org-type"), "immigrant-led"),
+		chromedp.SetValue(chromedp.CSS("#org-note"), "met at the vigil"), chromedp.Submit(chromedp.CSS("#org-slug")))
+	if s := b.text("main"); !strings.Contains(s, "ACME is saved") || !strings.Contains(s, "met at the vigil") || !strings.Contains(s, "of 1 seats") {
+		t.Fatalf("organizations page after adding:\n%s", s)
+	}
+
+	c := openChrome(t, "http://"+e.srv.HTTPAddr, 320, 640)
+	c.signIn(e, contact, 0)
+	c.visit("organization page", "/lists/co/orgs/ACME", "#delegate-email")
+	if s := c.text("main"); strings.Contains(s, "met at the vigil") {
+		t.Fatalf("the contact sees the owners' note:\n%s", s)
+	}
+	c.follow("delegate named", "main .notice", chromedp.SetValue(chromedp.CSS("#delegate-email"), "d1@acme.example"), chromedp.Submit(chromedp.CSS("#delegate-email")))
+	if s := c.text("main"); !strings.Contains(s, "asked to confirm") {
+		t.Fatalf("after naming a delegate:\n%s", s)
+	}
+	e.mailTo("d1@acme.example", "Please confirm: delegate of ACME")
+	c.follow("over the cap", "main .problem", chromedp.SetValue(chromedp.CSS("#delegate-email"), "d2@acme.example"), chromedp.Submit(chromedp.CSS("#delegate-email")))
+	if s := c.text("main .problem"); !strings.Contains(s, "1 of 1 seats filled") {
+		t.Fatalf("over the cap: %s", s)
+	}
+	c.follow("delegate removed", "main .notice", chromedp.Click(chromedp.CSS(`main ul.cards form button[type=submit]`)))
+	if s := c.text("main"); !strings.Contains(s, "no longer a delegate") || !strings.Contains(s, "No delegates yet") {
+		t.Fatalf("after removing:\n%s", s)
+	}
+	// The contact is no owner: the list of every organization is not theirs.
+	c.visit("organizations as a contact", "/lists/co/orgs", "main h1")
+	if s := c.text("main"); strings.Contains(s, "met at the vigil") {
+		t.Fatalf("a contact sees the owners' page:\n%s", s)
+	}
+
+	b.visit("organizations", "/lists/co/orgs", "#org-slug")
+	b.follow("organization removed", "main .notice", chromedp.Click(chromedp.CSS(`main ul.cards form button[type=submit]`)))
+	if s := b.text("main"); !strings.Contains(s, "ACME was removed") || !strings.Contains(s, "No organizations yet") {
+		t.Fatalf("after removing the organization:\n%s", s)
+	}
+}
