@@ -645,3 +645,33 @@ func orgName(name, org string) string {
 	}
 	return strings.TrimSpace(name + " (" + org + ")")
 }
+
+// coalitionCSVColumns are the roster export's extra columns on a
+// coalition list (an import ignores them).
+var coalitionCSVColumns = []string{"org", "partner_type", "org_note"}
+
+// coalitionCSV returns the extra export cells of a member of coalition
+// list l (their organization, its partner type and the owners' note,
+// which only owners get), or nil for other kinds of list.
+func coalitionCSV(tx *store.Tx, a Actor, l store.List) func(store.Membership) []string {
+	if l.Kind != KindCoalition {
+		return nil
+	}
+	orgs, _ := tx.Orgs(l.Name)
+	by := make(map[string]store.Org, len(orgs))
+	for _, o := range orgs {
+		by[o.Slug] = o
+	}
+	owner := ownsCoalition(tx, a, l.Name)
+	return func(mb store.Membership) []string {
+		o, ok := by[mb.Org]
+		if !ok {
+			return []string{"", "", ""}
+		}
+		note := o.Note
+		if !owner {
+			note = ""
+		}
+		return []string{o.Slug, string(o.Partner), note}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"minyan/store"
 )
 
 // coalitionEnv is a coalition list "co" owned by own@example.org with
@@ -98,6 +100,18 @@ func TestCoalitionDelegatesByMail(t *testing.T) {
 	}
 	if raw := e.archivedRaw("co", 2); !strings.Contains(raw, "(ACME) via co") {
 		t.Fatalf("archive copy lacks the organization:\n%s", raw)
+	}
+	var meta store.ArchiveMeta
+	if err := e.st.View(func(tx *store.Tx) (err error) { meta, err = tx.ArchiveMeta("co", 2); return err }); err != nil || meta.FromName != "Dina (ACME)" {
+		t.Fatalf("archive (and digests) name %q, want Dina (ACME): %v", meta.FromName, err)
+	}
+	// The roster export carries organization, partner type and note.
+	var csv strings.Builder
+	if err := e.svc.RosterCSV(bg, op, "co", &csv); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(csv.String(), ",org,partner_type,org_note\n") || !strings.Contains(csv.String(), ",ACME,immigrant-led,ask in person\n") {
+		t.Fatalf("roster CSV:\n%s", csv.String())
 	}
 	// who from BETA's delegate: both organizations, BETA's own people,
 	// none of ACME's delegates or contacts.

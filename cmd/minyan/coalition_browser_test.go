@@ -20,7 +20,8 @@ func TestCoalitionBrowser(t *testing.T) {
 
 	b := openChrome(t, "http://"+e.srv.HTTPAddr, 320, 640)
 	b.signIn(e, own, 0)
-	b.visit("organizations (empty)", "/lists/co/orgs", "#org-slug")
+	b.visit("console", "/lists/co/admin", `a[href="/lists/co/orgs"]`)
+	b.follow("organizations (empty)", "#org-slug", chromedp.Click(chromedp.CSS(`a[href="/lists/co/orgs"]`)))
 	b.follow("organization added", "main .notice", chromedp.SetValue(chromedp.CSS("#org-slug"), "ACME"),
 		chromedp.SetValue(chromedp.CSS("#org-name"), "Acme Immigrant Alliance"), chromedp.SetValue(chromedp.CSS("#org-contact"), contact),
 		chromedp.SetValue(chromedp.CSS("#org-seats"), "1"), chromedp.SetValue(chromedp.CSS("#org-type"), "immigrant-led"),
