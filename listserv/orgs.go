@@ -81,9 +81,6 @@ type OrgView struct {
 	Delegates []store.Membership
 }
 
-// Shown is how posts and rosters name the organization.
-func (o OrgView) Shown() string { return o.Slug }
-
 // loadCoalition reads a coalition list.
 func loadCoalition(tx *store.Tx, list string) (store.List, error) {
 	l, err := tx.List(list)

@@ -124,6 +124,11 @@ func TestCoalitionDelegatesByMail(t *testing.T) {
 	if who := e.request("own@example.org", "who"); !strings.Contains(who, "ca@example.org") || !strings.Contains(who, "cb@example.org") {
 		t.Fatalf("who from the owner:\n%s", who)
 	}
+	// A roster sync (the membership database's) leaves delegates alone:
+	// they are their organizations' to remove.
+	if res, err := e.svc.SyncRoster(bg, op, "co", nil, SyncOptions{IncludeSelfJoined: true}); err != nil || len(res.Removed) != 0 {
+		t.Fatalf("sync removed %v (%v)", res.Removed, err)
+	}
 	// A contact of BETA cannot touch ACME's delegates.
 	if a := e.request("cb@example.org", "delegate rm d1@example.org"); !strings.Contains(a, "not a delegate of BETA") {
 		t.Fatalf("BETA's contact removing ACME's delegate: %q", a)
