@@ -672,3 +672,21 @@ func coalitionCSV(tx *store.Tx, a Actor, l store.List) func(store.Membership) []
 		return []string{o.Slug, string(o.Partner), note}
 	}
 }
+
+// MyOrgs returns the organizations the signed-in person is a contact
+// of, for the links on their own page (the owners' note left out).
+func (s *Service) MyOrgs(ctx context.Context, a Actor) ([]store.Org, error) {
+	var out []store.Org
+	if a.Address == "" {
+		return nil, nil
+	}
+	err := s.st.View(func(tx *store.Tx) error {
+		var err error
+		out, err = tx.OrgsOfContact(a.Address)
+		return err
+	})
+	for i := range out {
+		out[i].Note = ""
+	}
+	return out, err
+}

@@ -98,3 +98,25 @@ func (t *Tx) deleteListOrgs(list string) error {
 	}
 	return nil
 }
+
+// OrgsOfContact returns the organizations, on every list, that addr is
+// a contact of. It reads the whole (small) bucket: organizations number
+// in the tens per list.
+func (t *Tx) OrgsOfContact(addr string) ([]Org, error) {
+	var out []Org
+	b := t.tx.Bucket(bOrgs)
+	err := b.ForEach(func(k, _ []byte) error {
+		var o Org
+		if err := getJSON(b, k, &o); err != nil {
+			return err
+		}
+		for _, c := range o.Contacts {
+			if c == addr {
+				out = append(out, o)
+				break
+			}
+		}
+		return nil
+	})
+	return out, err
+}

@@ -32,7 +32,8 @@ func TestCoalitionBrowser(t *testing.T) {
 
 	c := openChrome(t, "http://"+e.srv.HTTPAddr, 320, 640)
 	c.signIn(e, contact, 0)
-	c.visit("organization page", "/lists/co/orgs/ACME", "#delegate-email")
+	c.visit("contact's own page", "/me", `a[href="/lists/co/orgs/ACME"]`)
+	c.follow("organization page", "#delegate-email", chromedp.Click(chromedp.CSS(`a[href="/lists/co/orgs/ACME"]`)))
 	if s := c.text("main"); strings.Contains(s, "met at the vigil") {
 		t.Fatalf("the contact sees the owners' note:\n%s", s)
 	}

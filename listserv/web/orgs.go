@@ -23,6 +23,7 @@ type OrgCore interface {
 	RemoveOrg(ctx context.Context, a listserv.Actor, list, slug string) ([]string, error)
 	AddDelegate(ctx context.Context, a listserv.Actor, list, slug, addr string) (string, error)
 	RemoveDelegate(ctx context.Context, a listserv.Actor, list, slug, addr string) (string, error)
+	MyOrgs(ctx context.Context, a listserv.Actor) ([]store.Org, error)
 }
 
 func (h *handler) orgRoutes(mux *http.ServeMux) {
