@@ -60,6 +60,15 @@ var orgSlugRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$`)
 // ErrSeatsFull refuses a delegate beyond an organization's seat cap.
 var ErrSeatsFull = errors.New("every seat of this organization is taken")
 
+// ErrNoOrg answers a request about an organization a list does not
+// have (only its owners learn that; others get ErrForbidden).
+var ErrNoOrg = errors.New("no such organization")
+
+type noOrgError struct{ slug, list string }
+
+func (e noOrgError) Error() string        { return "no organization " + e.slug + " on " + e.list }
+func (e noOrgError) Is(target error) bool { return target == ErrNoOrg }
+
 // ErrNotCoalition refuses organization operations on other kinds of list.
 var ErrNotCoalition = errors.New("organizations belong to coalition lists only (minyan list create --kind coalition)")
 
@@ -111,7 +120,7 @@ func (s *Service) authorizeOrg(tx *store.Tx, a Actor, list, slug string) (store.
 	o, err := tx.Org(list, slug)
 	if errors.Is(err, store.ErrNotFound) {
 		if ownsCoalition(tx, a, list) {
-			return l, o, refuse("no organization %s on %s", slug, list)
+			return l, o, orgRefusal{noOrgError{slug, list}}
 		}
 		return l, o, ErrForbidden // outsiders do not learn which organizations exist
 	}

@@ -198,7 +198,7 @@ func status(err error) int {
 		return http.StatusBadRequest
 	case errors.Is(err, errNotFound), errors.Is(err, listserv.ErrNotFound), errors.Is(err, store.ErrNotFound),
 		strings.HasPrefix(msg, "no list named "), strings.Contains(msg, " is not a member of "),
-		strings.HasPrefix(msg, "no person with "), strings.HasPrefix(msg, "no held item"), strings.HasPrefix(msg, "no organization "),
+		strings.HasPrefix(msg, "no person with "), strings.HasPrefix(msg, "no held item"), errors.Is(err, listserv.ErrNoOrg),
 		strings.Contains(msg, " is not a delegate of "):
 		return http.StatusNotFound
 	case errors.Is(err, store.ErrExists), errors.Is(err, listserv.ErrAlreadyDecided),

@@ -101,6 +101,10 @@ func (h *handler) orgStart(w http.ResponseWriter, r *http.Request) (Viewer, stri
 }
 
 func (h *handler) orgFail(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, listserv.ErrNoOrg) {
+		h.notFound(w, r)
+		return
+	}
 	if errors.Is(err, listserv.ErrNotCoalition) {
 		h.message(w, r, http.StatusNotFound, "No organizations here", sentence(err.Error()))
 		return
@@ -232,7 +236,7 @@ func (h *handler) orgPost(w http.ResponseWriter, r *http.Request) {
 	} else {
 		answer, err = h.o.Core.AddDelegate(r.Context(), v.Actor(), name, slug, addr)
 	}
-	if errors.Is(err, listserv.ErrForbidden) || errors.Is(err, listserv.ErrNotFound) || errors.Is(err, listserv.ErrNotCoalition) {
+	if errors.Is(err, listserv.ErrForbidden) || errors.Is(err, listserv.ErrNotFound) || errors.Is(err, listserv.ErrNotCoalition) || errors.Is(err, listserv.ErrNoOrg) {
 		h.orgFail(w, r, err)
 		return
 	}
