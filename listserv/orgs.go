@@ -398,13 +398,13 @@ func (s *Service) addDelegateTx(tx *store.Tx, a Actor, list, slug, addr string) 
 	}
 	mb, err := tx.Membership(list, addr)
 	switch {
+	case err == nil && mb.Status == StatusBanned:
+		return "", refuse("%s cannot be a delegate on %s; write to %s", addr, l.Settings.Title, s.addr(list, RoleOwner, ""))
 	case err == nil && mb.Org == o.Slug:
 		if mb.Status == StatusPending {
 			return addr + " is already named a delegate of " + o.Slug + " and has been asked to confirm.", nil
 		}
 		return addr + " is already a delegate of " + o.Slug + ".", nil
-	case err == nil && mb.Status == StatusBanned:
-		return "", refuse("%s cannot be a delegate on %s; write to %s", addr, l.Settings.Title, s.addr(list, RoleOwner, ""))
 	case err == nil:
 		return "", refuse("%s is already on %s (not as a delegate of %s)", addr, l.Settings.Title, o.Slug)
 	case !errors.Is(err, store.ErrNotFound):
