@@ -373,6 +373,9 @@ var commandWords = []string{"subscribe", "unsubscribe", "digest on", "digest off
 // be ("digets on" -> "digest on"), or "".
 func suggestCommand(line string) string {
 	l := strings.ToLower(strings.TrimSpace(line))
+	if strings.HasPrefix(l, cmdDelegate) {
+		return ` Write "delegate add ADDRESS" or "delegate rm ADDRESS", one address per line.`
+	}
 	if len(l) < 3 || len(l) > 20 {
 		return ""
 	}

@@ -64,6 +64,9 @@ func TestCoalitionDelegatesByMail(t *testing.T) {
 			t.Fatalf("%s before confirming: %+v", d, mb)
 		}
 	}
+	if a := e.request("ca@example.org", "delegate add d3@example.org d4@example.org"); !strings.Contains(a, `Write "delegate add ADDRESS"`) {
+		t.Fatalf("two addresses on one line: %q", a)
+	}
 	a := e.request("ca@example.org", "delegate add d3@example.org")
 	if !strings.Contains(a, "2 of 2 seats filled") || !strings.Contains(a, "Nothing changed") {
 		t.Fatalf("third delegate over the cap: %q", a)
