@@ -330,6 +330,9 @@ func (s *Service) info(tx *store.Tx, list store.List) (string, error) {
 		store.PostingOpen: "anyone", store.PostingAnnounce: "the moderators and owners"}[set.Posting]
 	join := map[SubscribePolicy]string{SubscribeOpen: "anyone can join", SubscribeConfirm: "anyone can join after confirming by email",
 		SubscribeApprove: "joining needs a moderator's approval", SubscribeClosed: "the owners add members"}[set.Subscribe]
+	if list.Kind == KindCoalition {
+		join = "each partner organization's contacts name its delegates"
+	}
 	fmt.Fprintf(&b, "Who can post: %s. How to join: %s.\n", who, join)
 	if set.Capacity > 0 {
 		fmt.Fprintf(&b, "Seats: %d.\n", set.Capacity)

@@ -123,6 +123,9 @@ func TestCoalitionDelegatesByMail(t *testing.T) {
 		strings.Contains(who, "d1@example.org") || strings.Contains(who, "ca@example.org") {
 		t.Fatalf("who from a delegate:\n%s", who)
 	}
+	if info := e.request("b1@example.org", "info"); !strings.Contains(info, "contacts name its delegates") {
+		t.Fatalf("info on a coalition list:\n%s", info)
+	}
 	// who from the owner shows every contact.
 	if who := e.request("own@example.org", "who"); !strings.Contains(who, "ca@example.org") || !strings.Contains(who, "cb@example.org") {
 		t.Fatalf("who from the owner:\n%s", who)
