@@ -139,7 +139,7 @@ const TokenConfirmCommand = "confirm-cmd"
 // at once only when the sender check vouches for the From address, and
 // otherwise only after a confirmation round trip to that address.
 func changesState(c Command) bool {
-	return c.Name == "digest" || c.Name == "nomail" || c.Name == "password" || volumeChangesState(c)
+	return c.Name == "digest" || c.Name == "nomail" || c.Name == "password" || volumeChangesState(c) || orgCommand(c)
 }
 
 // runCommand carries out one email command for the sender and says what
@@ -168,6 +168,14 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, sender 
 			list.Settings.Title = s.addr(listName, RolePost, "")
 			list.Settings.Description = ""
 			title = list.Settings.Title
+		}
+		if orgCommand(c) {
+			if !sender.Vouched() {
+				answer, err = s.askToConfirmOrgCommand(tx, list, from, c)
+				return err
+			}
+			answer, err = s.runOrgCommand(tx, a, list, c)
+			return err
 		}
 		if changesState(c) && member && !sender.Vouched() {
 			// A confirmation carries the command it confirms. The same
@@ -210,6 +218,10 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, sender 
 		case "info":
 			answer, err = s.info(tx, list)
 		case "who":
+			if list.Kind == KindCoalition && (member || isContact(tx, listName, from)) {
+				answer, err = s.whoCoalition(tx, list, from)
+				return err
+			}
 			if !member && !s.isModeratorTx(tx, listName, from) {
 				answer = "The member list of " + title + " is only shown to its members."
 				return nil
@@ -361,6 +373,9 @@ func (s *Service) info(tx *store.Tx, list store.List) (string, error) {
 		store.PostingOpen: "anyone", store.PostingAnnounce: "the moderators and owners"}[set.Posting]
 	join := map[SubscribePolicy]string{SubscribeOpen: "anyone can join", SubscribeConfirm: "anyone can join after confirming by email",
 		SubscribeApprove: "joining needs a moderator's approval", SubscribeClosed: "the owners add members"}[set.Subscribe]
+	if list.Kind == KindCoalition {
+		join = "each partner organization's contacts name its delegates"
+	}
 	fmt.Fprintf(&b, "Who can post: %s. How to join: %s.\n", who, join)
 	if set.Capacity > 0 {
 		fmt.Fprintf(&b, "Seats: %d.\n", set.Capacity)
@@ -398,12 +413,15 @@ func (s *Service) who(tx *store.Tx, list store.List) (string, error) {
 }
 
 // commandWords are the spellings suggestCommand compares a typo with.
-var commandWords = []string{"subscribe", "unsubscribe", "digest on", "digest off", "digest plain", "digest html", "digest daily", "digest weekly", "mute", "unmute", "topics all", "nomail on", "nomail off", "password", "help", "info", "who"}
+var commandWords = []string{"subscribe", "unsubscribe", "digest on", "digest off", "digest plain", "digest html", "digest daily", "digest weekly", "mute", "unmute", "topics all", "nomail on", "nomail off", "password", "help", "info", "who", "org leave"}
 
 // suggestCommand offers the command a mistyped line was probably meant to
 // be ("digets on" -> "digest on"), or "".
 func suggestCommand(line string) string {
 	l := strings.ToLower(strings.TrimSpace(line))
+	if strings.HasPrefix(l, cmdDelegate) {
+		return ` Write "delegate add ADDRESS" or "delegate rm ADDRESS", one address per line.`
+	}
 	if len(l) < 3 || len(l) > 20 {
 		return ""
 	}

@@ -72,8 +72,8 @@ func decisionWords(line string) (decision, reason string, ok bool) {
 
 // Command is one email command to NAME-request@ with its argument.
 type Command struct {
-	Name string // subscribe, unsubscribe, digest, nomail, password, help, info, who, end
-	Arg  string // on/off for digest and nomail
+	Name string // subscribe, unsubscribe, digest, nomail, password, help, info, who, end, delegate, org
+	Arg  string // on/off for digest and nomail; "add ADDRESS", "rm ADDRESS" for delegate; "leave" for org
 	Line string // the line as written, for the answer
 }
 
@@ -105,6 +105,8 @@ func ParseCommand(line string) (c Command, ok bool) {
 		if w == "vacation" {
 			c.Name = "nomail"
 		}
+	case cmdDelegate, cmdOrg:
+		return parseOrgCommand(c, w, f)
 	case "password", "passwd":
 		c.Name = "password"
 	case "help", "info", "who", "end", "stop", "thanks":
@@ -120,3 +122,41 @@ func ParseCommand(line string) (c Command, ok bool) {
 	}
 	return c, true
 }
+
+// The commands of an organization's contacts on a coalition list.
+const (
+	cmdDelegate = "delegate"
+	cmdOrg      = "org"
+)
+
+// parseOrgCommand reads "delegate add ADDRESS", "delegate rm ADDRESS"
+// (also "remove") and "org leave". The address is kept as written
+// (lowercased with the line); the domain normalizes and checks it.
+func parseOrgCommand(c Command, w string, f []string) (Command, bool) {
+	arg := func(i int) string {
+		if i >= len(f) {
+			return ""
+		}
+		return strings.Trim(f[i], ".,;:!?")
+	}
+	switch {
+	case w == cmdDelegate && len(f) == 3 && (arg(1) == "add" || arg(1) == "rm" || arg(1) == "remove"):
+		verb := arg(1)
+		if verb == "remove" {
+			verb = "rm"
+		}
+		addr := strings.Trim(f[2], "<>,;")
+		if !strings.Contains(addr, "@") {
+			return c, false
+		}
+		c.Name, c.Arg = cmdDelegate, verb+" "+addr
+	case w == cmdOrg && len(f) == 2 && arg(1) == "leave":
+		c.Name, c.Arg = cmdOrg, "leave"
+	default:
+		return c, false
+	}
+	return c, true
+}
+
+// orgCommand tells the commands of an organization's contacts.
+func orgCommand(c Command) bool { return c.Name == cmdDelegate || c.Name == cmdOrg }

@@ -168,7 +168,7 @@ func FuzzParseDecision(f *testing.F) {
 // FuzzParseCommand: command lines never panic, and a parsed command has a
 // known name and, for digest/nomail, on or off.
 func FuzzParseCommand(f *testing.F) {
-	for _, s := range []string{"subscribe", "digest on", "nomail off", "who", "help me", "end", "digest\ton", "digest plain", "DIGEST html"} {
+	for _, s := range []string{"subscribe", "digest on", "nomail off", "who", "help me", "end", "digest\ton", "digest plain", "DIGEST html", "delegate add a@example.org", "delegate rm <b@example.org>", "org leave", "delegate add me"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
@@ -178,6 +178,20 @@ func FuzzParseCommand(f *testing.F) {
 		}
 		switch c.Name {
 		case "subscribe", "unsubscribe", "password", "help", "info", "who", "end":
+		case cmdDelegate:
+			verb, addr, _ := strings.Cut(c.Arg, " ")
+			if (verb != "add" && verb != "rm") || !strings.Contains(addr, "@") || strings.ContainsAny(addr, " \t") {
+				t.Fatalf("%q: delegate %q", line, c.Arg)
+			}
+			// The confirmation keeps the line as Name+" "+Arg: it must
+			// read back the same.
+			if again, ok := ParseCommand(c.Name + " " + c.Arg); !ok || again.Name != c.Name || again.Arg != c.Arg {
+				t.Fatalf("%q: %q does not parse back (%+v)", line, c.Name+" "+c.Arg, again)
+			}
+		case cmdOrg:
+			if c.Arg != "leave" {
+				t.Fatalf("%q: org %q", line, c.Arg)
+			}
 		case "digest", "nomail":
 			if c.Arg != "on" && c.Arg != "off" && !(c.Name == "digest" && (c.Arg == "plain" || c.Arg == "html")) {
 				t.Fatalf("%q: %s without on/off (or plain/html for digest)", line, c.Name)

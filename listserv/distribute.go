@@ -60,6 +60,15 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	if set.Posting != store.PostingAnnounce {
 		o.Post = "<mailto:" + post + ">"
 	}
+	// A coalition's delegate speaks for an organization: every copy, the
+	// archive and the digests name it ("Alice (ACME) via team").
+	org := ""
+	if m.From != nil {
+		org = orgOfMember(tx, list, m.From.Address)
+	}
+	if org != "" {
+		o.AuthorOrg, o.MungeFrom = org, true
+	}
 	subject := m.Subject
 	alertSubject, isAlert := alertOf(tx, list, m, asAlert)
 	if isAlert {
@@ -88,7 +97,7 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 	}
 	meta := store.ArchiveMeta{
 		MessageID: m.MessageID, InReplyTo: m.InReplyTo, References: m.References,
-		From: NormalizeAddress(m.From.Address), FromName: m.From.Name, Subject: m.Subject,
+		From: NormalizeAddress(m.From.Address), FromName: orgName(m.From.Name, org), Subject: m.Subject,
 		Date: m.Date, Archived: s.clock.Now(),
 	}
 	if isAlert {

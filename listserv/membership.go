@@ -258,3 +258,13 @@ func (s *Service) MemberCountOf(list string) (n int, err error) {
 	})
 	return n, err
 }
+
+// pendingDelegate names addr a delegate of the organization org on a
+// coalition list: a pending membership carrying the organization, with
+// the one confirmation the delegate answers before any mail reaches
+// them (the join confirmation: confirmedJoin then admits it). It returns
+// the confirmation token.
+func (s *Service) pendingDelegate(tx *store.Tx, list, addr, org string) (string, error) {
+	mb := store.Membership{List: list, Address: addr, Role: ListMember, Mode: ModeEach, Status: StatusPending, Joined: s.clock.Now(), Org: org}
+	return s.newConfirmation(tx, &mb, TokenConfirmJoin, "")
+}

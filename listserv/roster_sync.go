@@ -153,6 +153,7 @@ func (s *Service) syncTx(tx *store.Tx, actor Actor, l store.List, specs []Member
 		case seen[mb.Address], mb.Status == StatusBanned:
 		case mb.Role != ListMember && !opts.IncludeRoles:
 		case (mb.SelfJoined || mb.Status == StatusPending) && !opts.IncludeSelfJoined:
+		case mb.Org != "": // a coalition delegate is their organization's to remove (orgs.go)
 		default:
 			gone = append(gone, mb)
 		}

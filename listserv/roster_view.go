@@ -75,6 +75,8 @@ type RosterRow struct {
 	// last refusal that counted.
 	Bounces     int
 	BounceError string
+	// Org is the organization a coalition list's delegate speaks for.
+	Org string
 }
 
 // RosterPage is one page of a filtered roster.
@@ -192,7 +194,7 @@ func rosterRows(tx *store.Tx, raws [][]byte) ([]RosterRow, error) {
 			return nil, err
 		}
 		r := RosterRow{Address: mb.Address, Role: mb.Role, Mode: mb.Mode, Status: mb.Status, Joined: mb.Joined,
-			Posts: mb.Posts, Bounces: len(mb.Bounces), BounceError: mb.BounceError}
+			Posts: mb.Posts, Bounces: len(mb.Bounces), BounceError: mb.BounceError, Org: mb.Org}
 		if p, err := tx.Person(mb.Address); err == nil {
 			r.Name, r.GoodStanding = p.Name, p.GoodStanding
 		}
@@ -206,17 +208,27 @@ func rosterRows(tx *store.Tx, raws [][]byte) ([]RosterRow, error) {
 // which an import ignores; cells are SafeCSV. It needs PermRoster.
 func (s *Service) RosterCSV(ctx context.Context, a Actor, list string, w io.Writer) error {
 	return s.st.View(func(tx *store.Tx) error {
-		if _, err := s.authorize(tx, a, list, PermRoster); err != nil {
+		l, err := s.authorize(tx, a, list, PermRoster)
+		if err != nil {
 			return err
 		}
 		cw := csv.NewWriter(w)
-		if err := cw.Write([]string{"email", "name", "role", "mode", "good_standing", "status", "joined"}); err != nil {
+		head := []string{"email", "name", "role", "mode", "good_standing", "status", "joined"}
+		orgCols := coalitionCSV(tx, a, l)
+		if orgCols != nil {
+			head = append(head, coalitionCSVColumns...)
+		}
+		if err := cw.Write(head); err != nil {
 			return err
 		}
-		err := tx.EachMember(list, func(mb store.Membership) error {
+		err = tx.EachMember(list, func(mb store.Membership) error {
 			p, _ := tx.Person(mb.Address)
-			return cw.Write(SafeCSV([]string{mb.Address, p.Name, string(mb.Role), string(mb.Mode), strconv.FormatBool(p.GoodStanding),
-				string(mb.Status), mb.Joined.UTC().Format(time.RFC3339)}))
+			row := []string{mb.Address, p.Name, string(mb.Role), string(mb.Mode), strconv.FormatBool(p.GoodStanding),
+				string(mb.Status), mb.Joined.UTC().Format(time.RFC3339)}
+			if orgCols != nil {
+				row = append(row, orgCols(mb)...)
+			}
+			return cw.Write(SafeCSV(row))
 		})
 		if err != nil {
 			return err

@@ -26,6 +26,7 @@ const (
 	KindCaucus     = store.KindCaucus
 	KindDiscussion = store.KindDiscussion
 	KindAnnounce   = store.KindAnnounce
+	KindCoalition  = store.KindCoalition
 )
 
 // ListRole is a person's role on a list (store.Membership.Role).
@@ -130,8 +131,12 @@ func Preset(kind, name string, server ServerDefaults) (store.Settings, error) {
 		s.Posting = store.PostingAnnounce
 		s.Archive = store.ArchivePublic
 		s.ReplyTo = "sender"
+	case KindCoalition:
+		// Members are the organizations' delegates, whom their contacts
+		// add (orgs.go): nobody joins by asking.
+		s.Subscribe = SubscribeClosed
 	default:
-		return s, fmt.Errorf("unknown kind %q (choose one of community, caucus, discussion, announce)", kind)
+		return s, fmt.Errorf("unknown kind %q (choose one of community, caucus, discussion, announce, coalition)", kind)
 	}
 	return s, nil
 }

@@ -242,6 +242,10 @@ func (s *Service) confirm(ctx context.Context, tok string, door Door) (string, e
 				password = &t
 				return nil
 			}
+			if orgCommand(c) {
+				answer, err = s.runOrgCommand(tx, a, list, c)
+				return err
+			}
 			answer, err = s.runConfirmedCommand(tx, a, list, c)
 			return err
 		}
@@ -266,6 +270,11 @@ func (s *Service) confirm(ctx context.Context, tok string, door Door) (string, e
 // in, or to the moderators on an approve list.
 func (s *Service) confirmedJoin(tx *store.Tx, list store.List, addr string) (string, error) {
 	mb, err := tx.Membership(list.Name, addr)
+	if list.Kind == KindCoalition && (err != nil || mb.Org == "") {
+		// A coalition's members are its organizations' delegates: a
+		// confirmation outliving the delegate's naming admits nobody.
+		return addr + " is not named a delegate of any organization on " + list.Settings.Title + " (any more). Nothing changed.", nil
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		mb = store.Membership{List: list.Name, Address: addr, Role: ListMember, Mode: ModeEach, Status: StatusPending}
 	} else if err != nil {

@@ -92,6 +92,9 @@ func (t *Tx) DeleteList(name string) error {
 	if err := t.deleteListVolume(name); err != nil {
 		return err
 	}
+	if err := t.deleteListOrgs(name); err != nil {
+		return err
+	}
 	if err := t.deleteListAlerts(name); err != nil {
 		return fmt.Errorf("delete alerts of %s: %w", name, err)
 	}

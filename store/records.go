@@ -115,6 +115,9 @@ type Membership struct {
 	// Topics are the list topics the member follows: posts tagged with
 	// none of them come only in the digest. Empty means every post.
 	Topics []string `json:"topics,omitempty"`
+	// Org is the organization a delegate on a coalition list speaks for
+	// (an Org's Slug); "" for everyone else.
+	Org string `json:"org,omitempty"`
 }
 
 // ArchiveMeta is what the archive keeps beside the raw bytes of a post, so

@@ -42,7 +42,7 @@ var (
 	bQFailed   = []byte("queue_failed")
 	bJobs      = []byte("jobs")  // idempotency key -> time done
 	bAudit     = []byte("audit") // list \x00 seq -> AuditEntry
-	allBuckets = [][]byte{bMeta, bLists, bPeople, bMembers, bMemberOf, bArchive, bHeld, bTokens, bQMsg, bQBody, bQRcpt, bQDue, bQFailed, bJobs, bSessions, bRSVPs, bPairs, bPairHistory, bDigestState, bAudit, bWebLogins, bWebSessions, bWebSessOf, bCalKeys, bCalKeyOf, bAPITokens, bAPITokenHash, bWebhooks, bWebhookQueue, bMutes, bMutesOf, bDigestPeriod, bAlerts, bAlertRcpts, bProfiles, bProfileIDs, bIntros, bIntroTokens, bRelayCounts}
+	allBuckets = [][]byte{bMeta, bLists, bPeople, bMembers, bMemberOf, bArchive, bHeld, bTokens, bQMsg, bQBody, bQRcpt, bQDue, bQFailed, bJobs, bSessions, bRSVPs, bPairs, bPairHistory, bDigestState, bAudit, bWebLogins, bWebSessions, bWebSessOf, bCalKeys, bCalKeyOf, bAPITokens, bAPITokenHash, bWebhooks, bWebhookQueue, bMutes, bMutesOf, bDigestPeriod, bAlerts, bAlertRcpts, bProfiles, bProfileIDs, bIntros, bIntroTokens, bRelayCounts, bOrgs}
 	kSchema    = []byte("schema_version")
 	// kLastUIDValidity is the highest UIDVALIDITY given to any list.
 	kLastUIDValidity = []byte("last_uid_validity")

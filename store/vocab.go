@@ -50,6 +50,7 @@ const (
 	KindCaucus     ListKind = "caucus"
 	KindDiscussion ListKind = "discussion"
 	KindAnnounce   ListKind = "announce"
+	KindCoalition  ListKind = "coalition"
 )
 
 // HeldKind is what a held item is (Held.Kind).
@@ -107,4 +108,16 @@ const (
 	ArchiveMembers ArchivePolicy = "members"
 	ArchiveOwners  ArchivePolicy = "owners"
 	ArchiveOff     ArchivePolicy = "off"
+)
+
+// PartnerType is what kind of partner an organization on a coalition
+// list is (Org.Partner), from the partner worksheet.
+type PartnerType string
+
+// The partner types.
+const (
+	PartnerImmigrantLed   PartnerType = "immigrant-led"
+	PartnerJewish         PartnerType = "jewish"
+	PartnerInterfaithAlly PartnerType = "interfaith-ally"
+	PartnerOther          PartnerType = "other"
 )

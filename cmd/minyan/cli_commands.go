@@ -64,6 +64,7 @@ func commands() []*command {
 	out = append(out, peopleCommands()...)
 	out = append(out, doctorCommands()...)
 	out = append(out, importCommands()...)
+	out = append(out, orgCommands()...)
 	return append(out, tailCommands()...)
 }
 
@@ -71,7 +72,7 @@ func commands() []*command {
 func coreCommands() []*command {
 	return []*command{
 		{name: "serve", args: "[--skip-check]", summary: "run the daemon (SMTP/LMTP, HTTP, IMAP, delivery, admin socket)", setup: setupServe},
-		{name: "list create", args: "[--kind community|caucus|discussion|announce] [--title T] [--description D] NAME",
+		{name: "list create", args: "[--kind community|caucus|discussion|announce|coalition] [--title T] [--description D] NAME",
 			summary: "create a list with the presets of its kind", minArgs: 1, maxArgs: 1, setup: setupListCreate},
 		{name: "list set", args: "NAME KEY=VALUE...", summary: "change list settings (all or none)",
 			minArgs: 2, maxArgs: -1, setup: setupListSet},

@@ -81,10 +81,10 @@ func TestUsageErrors(t *testing.T) {
 	cliRun(t, app, "list", "ls", "extra").expect(t, 1, "", "minyan: unexpected argument \"extra\"\nusage: minyan list ls\n")
 	cliRun(t, app, "list", "create", "team", "--kind", "caucus").expect(t, 1, "",
 		"minyan: --kind: flags go before the arguments\n"+
-			"usage: minyan list create [--kind community|caucus|discussion|announce] [--title T] [--description D] NAME\n")
+			"usage: minyan list create [--kind community|caucus|discussion|announce|coalition] [--title T] [--description D] NAME\n")
 	cliRun(t, app, "list", "create", "--colour", "red", "team").expect(t, 1, "",
 		"minyan: flag provided but not defined: -colour\n"+
-			"usage: minyan list create [--kind community|caucus|discussion|announce] [--title T] [--description D] NAME\n")
+			"usage: minyan list create [--kind community|caucus|discussion|announce|coalition] [--title T] [--description D] NAME\n")
 	cliRun(t, app, "list").expect(t, 1, "", "minyan: list needs a subcommand: create, set, show, ls, rm\nrun 'minyan help' for the list of commands\n")
 	cliRun(t, app, "list", "frob").expect(t, 1, "", "minyan: unknown command \"list frob\" (list takes create, set, show, ls, rm)\nrun 'minyan help' for the list of commands\n")
 	cliRun(t, app, "frob").expect(t, 1, "", "minyan: unknown command \"frob\"\nrun 'minyan help' for the list of commands\n")

@@ -78,6 +78,12 @@ func Handler(o Options) http.Handler {
 	route("GET /api/v1/search", h.search)
 	route("GET /api/v1/lists/{name}/alerts", h.alerts)
 	route("GET /api/v1/lists/{name}/alerts/{id}", h.alert)
+	route("GET /api/v1/lists/{name}/orgs", h.orgs)
+	route("POST /api/v1/lists/{name}/orgs", h.addOrg)
+	route("GET /api/v1/lists/{name}/orgs/{org}", h.getOrg)
+	route("DELETE /api/v1/lists/{name}/orgs/{org}", h.deleteOrg)
+	route("POST /api/v1/lists/{name}/orgs/{org}/delegates", h.addDelegate)
+	route("DELETE /api/v1/lists/{name}/orgs/{org}/delegates/{addr}", h.deleteDelegate)
 	route("/api/v1/", func(w http.ResponseWriter, r *http.Request, _ listserv.Actor) error {
 		return fmt.Errorf("no such endpoint: %s %s: %w", r.Method, r.URL.Path, errNotFound)
 	})
@@ -214,10 +220,11 @@ func status(err error) int {
 		return http.StatusBadRequest
 	case errors.Is(err, errNotFound), errors.Is(err, listserv.ErrNotFound), errors.Is(err, store.ErrNotFound),
 		strings.HasPrefix(msg, "no list named "), strings.Contains(msg, " is not a member of "),
-		strings.HasPrefix(msg, "no person with "), strings.HasPrefix(msg, "no held item"):
+		strings.HasPrefix(msg, "no person with "), strings.HasPrefix(msg, "no held item"), errors.Is(err, listserv.ErrNoOrg),
+		strings.Contains(msg, " is not a delegate of "):
 		return http.StatusNotFound
 	case errors.Is(err, store.ErrExists), errors.Is(err, listserv.ErrAlreadyDecided),
-		strings.Contains(msg, "already exists"), strings.Contains(msg, "is already a member"):
+		strings.Contains(msg, "already exists"), strings.Contains(msg, "is already a member"), errors.Is(err, listserv.ErrSeatsFull):
 		return http.StatusConflict
 	}
 	return http.StatusUnprocessableEntity

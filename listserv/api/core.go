@@ -43,6 +43,7 @@ type Core interface {
 	Search(ctx context.Context, a listserv.Actor, q string, limit int) ([]listserv.SearchHit, error)
 
 	AlertCore // action alerts (alerts.go)
+	OrgCore   // partner organizations of coalition lists (orgs.go)
 }
 
 // ListSummary is a list with its member count.

@@ -36,6 +36,9 @@ type Options struct {
 	// MungeFrom rewrites From to the list address: the DMARC mitigation
 	// for authors whose domain publishes p=quarantine or p=reject.
 	MungeFrom bool
+	// AuthorOrg is the organization a coalition list's delegate speaks
+	// for; with MungeFrom the From reads "Author (ORG) via NAME".
+	AuthorOrg string
 
 	// Post is the List-Post value; "" omits it (announce lists).
 	Post string

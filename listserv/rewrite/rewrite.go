@@ -158,7 +158,7 @@ func setAddresses(h *textproto.Header, author *mail.Address, o Options) error {
 	}
 	a := &mail.Address{Name: oneLine(author.Name), Address: oneLine(author.Address)}
 	authorSetReplyTo := strings.TrimSpace(h.Get("Reply-To")) != ""
-	from := &mail.Address{Name: viaName(a, o.ListName, list.Address), Address: list.Address}
+	from := &mail.Address{Name: viaName(a, o.AuthorOrg, o.ListName, list.Address), Address: list.Address}
 	if err := setField(h, "From", from.String()); err != nil {
 		return err
 	}
@@ -182,14 +182,17 @@ func setAddresses(h *textproto.Header, author *mail.Address, o Options) error {
 // viaName is the display name of a munged From: "Alice via team", or
 // "alice at example.org via team" when the author gave no name (an
 // address-like display name would be confusing and is flagged by some
-// clients).
-func viaName(author *mail.Address, listName, listAddr string) string {
+// clients); "Alice (ACME) via team" when she speaks for an organization.
+func viaName(author *mail.Address, org, listName, listAddr string) string {
 	if listName = oneLine(listName); listName == "" {
 		listName, _, _ = strings.Cut(listAddr, "@")
 	}
 	who := author.Name
 	if who == "" {
 		who = strings.Replace(author.Address, "@", " at ", 1)
+	}
+	if org = oneLine(org); org != "" {
+		who += " (" + org + ")"
 	}
 	return who + " via " + listName
 }

@@ -26,7 +26,7 @@ func (h *handler) renderSiteAdmin(w http.ResponseWriter, r *http.Request, v View
 	}
 	h.page(w, r, status, "admin", map[string]any{"Title": "Site admin", "Viewer": v.Address, "Lists": lists,
 		"Form": f, "Notice": notice, "Problem": problem,
-		"Kinds": []listserv.Kind{listserv.KindDiscussion, listserv.KindCommunity, listserv.KindCaucus, listserv.KindAnnounce}})
+		"Kinds": []listserv.Kind{listserv.KindDiscussion, listserv.KindCommunity, listserv.KindCaucus, listserv.KindAnnounce, listserv.KindCoalition}})
 }
 
 func (h *handler) siteAdminCreate(w http.ResponseWriter, r *http.Request) {

@@ -217,7 +217,7 @@ func createListValues(v url.Values) (createListForm, error) {
 	}
 	f.Name = name
 	f.Kind = v.Get("kind")
-	if !slices.Contains([]listserv.Kind{listserv.KindCommunity, listserv.KindCaucus, listserv.KindDiscussion, listserv.KindAnnounce}, listserv.Kind(f.Kind)) {
+	if !slices.Contains([]listserv.Kind{listserv.KindCommunity, listserv.KindCaucus, listserv.KindDiscussion, listserv.KindAnnounce, listserv.KindCoalition}, listserv.Kind(f.Kind)) {
 		return f, errors.New("kind: choose community, caucus, discussion or announce")
 	}
 	var err error

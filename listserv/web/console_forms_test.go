@@ -104,3 +104,19 @@ func TestSessionFormReadsASeries(t *testing.T) {
 		t.Errorf("a vague start was accepted")
 	}
 }
+
+// FuzzOrgForm: the organization form and path names never panic; what
+// they accept is a short name the domain allows and a seat count in
+// bounds.
+func FuzzOrgForm(f *testing.F) {
+	fuzzValues(f, []string{"org=ACME&contact=c%40example.org&seats=2&type=jewish", "org=a%2Fb", "org=X&seats=-1", "org=X&type=bank", "org=X&contact=not+mail"},
+		func(t *testing.T, v url.Values) {
+			out, err := orgValues(v)
+			if err != nil {
+				return
+			}
+			if _, ok := orgSlug(out.Spec.Slug); !ok || out.Spec.Seats < -1 || out.Spec.Seats > 10000 {
+				t.Errorf("accepted %+v", out.Spec)
+			}
+		})
+}

@@ -147,6 +147,7 @@ type Core interface {
 	RosterCore
 	ArchiveCore // the web archive, search and resource hub (archive.go)
 	AlertCore   // action alerts: the I-did-it page and the counts (alerts.go)
+	OrgCore     // partner organizations of coalition lists (orgs.go)
 }
 
 // doors are the page groups' interfaces, all taken from Options.Core.

@@ -175,6 +175,7 @@ func Handler(o Options) http.Handler {
 	h.consoleRoutes(mux)
 	h.consoleModRoutes(mux)
 	h.alertRoutes(mux)
+	h.orgRoutes(mux)
 	mux.HandleFunc("/", h.notFoundOrMoved)
 	return behindProxies(o.TrustedProxies, secure(mux, h))
 }
@@ -707,12 +708,17 @@ func (h *handler) renderMe(w http.ResponseWriter, r *http.Request, v Viewer, sta
 			joinable = append(joinable, l)
 		}
 	}
+	orgs, err := h.o.Core.MyOrgs(r.Context(), a)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	calMade := ""
 	if t, ok := h.d.calendar.CalendarKeyMade(r.Context(), a); ok {
 		calMade = t.Format("January 2, 2006")
 	}
 	data := map[string]any{"Title": "My lists", "Viewer": v.Address, "Mine": mine, "Sessions": sessions,
-		"Partners": partners, "Joinable": joinable, "CalMade": calMade, "Notice": notice, "Problem": problem}
+		"Partners": partners, "Joinable": joinable, "CalMade": calMade, "Notice": notice, "Problem": problem, "Orgs": orgs}
 	if err := h.meVolumeData(r, v, data); err != nil {
 		h.fail(w, r, err)
 		return
