@@ -51,13 +51,29 @@ func (s *Service) receiveConfirm(ctx context.Context, env Envelope, la ListAddre
 	if err != nil {
 		return tempFail(err)
 	}
-	if answer == "" {
+	if answer.text == "" {
 		return nil
 	}
-	return s.answer(la.List, r.From, m, answer)
+	if answer.done {
+		return s.answerDone(la.List, r.From, m, answer.text)
+	}
+	return s.answer(la.List, r.From, m, answer.text)
 }
 
-func (s *Service) dispatchReply(ctx context.Context, la ListAddress, r *Reply) (string, error) {
+// replyAnswer is what a reply to a token address is answered: a problem
+// (nothing changed), or with done the sentence of what a confirmation
+// did. An empty text answers nothing.
+type replyAnswer struct {
+	text string
+	done bool
+}
+
+func (s *Service) dispatchReply(ctx context.Context, la ListAddress, r *Reply) (replyAnswer, error) {
+	a, done, err := s.dispatchReplyText(ctx, la, r)
+	return replyAnswer{text: a, done: done}, err
+}
+
+func (s *Service) dispatchReplyText(ctx context.Context, la ListAddress, r *Reply) (string, bool, error) {
 	var tok store.Token
 	err := s.st.View(func(tx *store.Tx) error {
 		var err error
@@ -65,10 +81,10 @@ func (s *Service) dispatchReply(ctx context.Context, la ListAddress, r *Reply) (
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) || (err == nil && tok.List != la.List) {
-		return "The address you replied to is not known here. It may belong to a request that was already finished.", nil
+		return "The address you replied to is not known here. It may belong to a request that was already finished.", false, nil
 	}
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	r.Token = tok
 	now := s.clock.Now()
@@ -76,34 +92,53 @@ func (s *Service) dispatchReply(ctx context.Context, la ListAddress, r *Reply) (
 	switch tok.Kind {
 	case TokenModerate:
 		if expired {
-			return "This held item expired, so it can no longer be decided. Nothing changed.", nil
+			return "This held item expired, so it can no longer be decided. Nothing changed.", false, nil
 		}
-		return s.decideByReply(ctx, r)
+		a, err := s.decideByReply(ctx, r)
+		return a, false, err
 	case TokenWithdraw:
 		if expired {
-			return "This held message expired already; it was not sent to the list.", nil
+			return "This held message expired already; it was not sent to the list.", false, nil
 		}
-		return s.withdrawByReply(ctx, r)
+		a, err := s.withdrawByReply(ctx, r)
+		return a, false, err
 	case TokenConfirmJoin, TokenConfirmLeave, TokenConfirmCommand:
 		if r.Sender.Forged() {
-			return "This reply's sender could not be verified (its domain says it did not send it). Nothing changed.", nil
+			return "This reply's sender could not be verified (its domain says it did not send it). Nothing changed.", false, nil
 		}
 		if r.From != tok.Address && NormalizeAddress(r.EnvelopeFrom) != tok.Address {
-			return "Only " + tok.Address + " can confirm this request. Nothing changed.", nil
+			return "Only " + tok.Address + " can confirm this request. Nothing changed.", false, nil
 		}
 		answer, err := s.confirm(ctx, tok.Token, DoorMail)
 		if errors.Is(err, ErrBadToken) {
-			return "This request expired or was already confirmed. Nothing changed; you can send a new request any time.", nil
+			return "This request expired or was already confirmed. Nothing changed; you can send a new request any time.", false, nil
 		}
-		return answer, err
+		return answer, err == nil, err
 	}
 	if h := s.handlers.get(tok.Kind); h != nil {
 		if expired {
-			return "This request expired. Nothing changed.", nil
+			return "This request expired. Nothing changed.", false, nil
 		}
-		return h(ctx, r)
+		a, err := h(ctx, r)
+		return a, false, err
 	}
-	return "The address you replied to is not known here.", nil
+	return "The address you replied to is not known here.", false, nil
+}
+
+// answerDone mails the person who confirmed a request by reply what
+// the confirmation did (reply-done), so a kept promise never reads as a
+// failure.
+func (s *Service) answerDone(list, to string, m *rewrite.Message, done string) error {
+	subj, body, err := s.render(list, "reply-done", map[string]any{
+		"Subject": m.Subject, "ListAddress": s.addr(list, RolePost, ""), "Done": done,
+	})
+	if err != nil {
+		return err
+	}
+	return s.st.Update(func(tx *store.Tx) error {
+		return s.queueNotice(tx, notice{List: list, To: []string{to}, From: s.addr(list, RoleRequest, ""),
+			Subject: subj, Body: body, InReplyTo: m.MessageID})
+	})
 }
 
 // answer mails a short reply to a person who wrote to a list's

@@ -451,3 +451,24 @@ func TestModeChangeReenables(t *testing.T) {
 		t.Errorf("the member's own mode choice did not re-enable: %s", mb.Status)
 	}
 }
+
+// TestConfirmByReplyAnswersDone: a command confirmed by replying to its
+// confirmation is carried out and answered with what it did, never with
+// "I could not act on your reply" (which it used to say on success too).
+func TestConfirmByReplyAnswersDone(t *testing.T) {
+	e := newDoorEnv(t, nil) // no SPF or DKIM: the command needs a confirmation
+	e.list("team", "discussion", map[string]string{"ann@example.org": "member"})
+	e.send("ann@example.org", "team-request@lists.example.org", msg("ann@example.org", "team-request@lists.example.org", "commands", "digest on"))
+	if mb, _ := e.member("team", "ann@example.org"); mb.Mode != ModeEach {
+		t.Fatalf("digest on acted before the confirmation: %s", mb.Mode)
+	}
+	before := len(e.mailsTo("ann@example.org"))
+	e.replyTo("ann@example.org", "team", RoleConfirm, e.lastToken("ann@example.org", "team"), "yes")
+	if mb, _ := e.member("team", "ann@example.org"); mb.Mode != ModeDigest {
+		t.Fatalf("confirmed digest on: mode %s", mb.Mode)
+	}
+	mails := e.mailsTo("ann@example.org")[before:]
+	if len(mails) != 1 || !strings.Contains(mails[0].body, "Thank you for confirming") || strings.Contains(mails[0].body, "could not act") {
+		t.Fatalf("answer to the confirming reply: %+v", mails)
+	}
+}
