@@ -265,3 +265,22 @@ func randomHex() string {
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// File is an attachment a person added to a post written on the web:
+// its bytes in base64 under its name and type. The name is cleaned of
+// quotes and line breaks so it cannot break the header.
+func File(name, contentType string, data []byte) Part {
+	name = strings.NewReplacer(`"`, "'", `\`, "_").Replace(OneLine(name))
+	if name == "" {
+		name = "attachment"
+	}
+	if contentType == "" || strings.ContainsAny(contentType, "\r\n;\"") {
+		contentType = "application/octet-stream"
+	}
+	quoted := mime.QEncoding.Encode("utf-8", name)
+	return Part{header: []string{
+		"Content-Type: " + contentType + `; name="` + quoted + `"`,
+		`Content-Disposition: attachment; filename="` + quoted + `"`,
+		"Content-Transfer-Encoding: base64",
+	}, body: base64Lines(data)}
+}
