@@ -147,6 +147,7 @@ type Core interface {
 	RosterCore
 	ArchiveCore // the web archive, search and resource hub (archive.go)
 	AlertCore   // action alerts: the I-did-it page and the counts (alerts.go)
+	PostCore    // posting and replying from the browser (post.go)
 }
 
 // doors are the page groups' interfaces, all taken from Options.Core.
@@ -163,8 +164,9 @@ type doors struct {
 	siteAdmin SiteAdminCore
 	held      HeldCore
 	roster    RosterCore
+	post      PostCore
 }
 
 func doorsOf(c Core) doors {
-	return doors{site: c, tokens: c, directory: c, login: c, me: c, calendar: c, volume: c, console: c, sessions: c, siteAdmin: c, held: c, roster: c}
+	return doors{site: c, tokens: c, directory: c, login: c, me: c, calendar: c, volume: c, console: c, sessions: c, siteAdmin: c, held: c, roster: c, post: c}
 }

@@ -162,6 +162,7 @@ func Handler(o Options) http.Handler {
 	h.consoleRoutes(mux)
 	h.consoleModRoutes(mux)
 	h.alertRoutes(mux)
+	h.postRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) })
 	return secure(mux, h)
 }
@@ -199,6 +200,8 @@ func secure(next http.Handler, h *handler) http.Handler {
 		w.Header().Set("X-Frame-Options", "DENY")
 		limit := int64(64 << 10)
 		if n, ok := consoleBodyLimit(r.Method, r.URL.Path); ok {
+			limit = n
+		} else if n, ok := postBodyLimit(r.Method, r.URL.Path); ok {
 			limit = n
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
@@ -238,7 +241,7 @@ var funcs = template.FuncMap{
 		case store.PostingOpen:
 			return "Anyone may post."
 		}
-		return "Members post by email."
+		return "Members post."
 	},
 	"statusName": func(s listserv.Status) string {
 		switch s {
