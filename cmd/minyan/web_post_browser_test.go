@@ -1,0 +1,61 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestWebPostBrowser: a member starts a topic and replies from the
+// browser on a phone-sized screen; the other member gets both as mail
+// from the author, threaded, with ids at the list's domain. Every page
+// is checked by axe-core and for width (chromeSession).
+func TestWebPostBrowser(t *testing.T) {
+	e := startEnv(t, func(c *Config) { c.Web.Archive = true })
+	ann, bob := "ann@example.org", "bob@example.org"
+	e.setup("talk", "discussion", map[string]string{ann: "member", bob: "member"}, "archive=members")
+
+	b := openChrome(t, "http://"+e.srv.HTTPAddr, 375, 740)
+	b.signIn(e, ann, 0)
+	b.visit("list page", "/lists/talk", `a[href="/lists/talk/post"]`)
+	if s := b.text("main"); strings.Contains(s, "Members post by email") {
+		t.Errorf("the list page still says members post by email:\n%s", s)
+	}
+	b.follow("compose form", "#subject", chromedp.Click(chromedp.CSS(`a[href="/lists/talk/post"]`)))
+	b.follow("posted", "main h1", chromedp.SetValue(chromedp.CSS("#subject"), "Picnic on Saturday"),
+		chromedp.SetValue(chromedp.CSS("#body"), "Who brings the bread?"), chromedp.Click(chromedp.CSS(`main form button[type=submit]`)))
+	if h := b.text("main h1"); !strings.Contains(h, "on its way") {
+		t.Fatalf("after posting: %q", h)
+	}
+	e.drained()
+	got := e.to(bob)
+	if len(got) != 1 {
+		t.Fatalf("bob got %d mails, want the post", len(got))
+	}
+	first := string(got[0].Data)
+	for _, want := range []string{"Picnic on Saturday", "From: <ann@example.org>", "auth=pass smtp.auth=ann@example.org", "@lists.example.org>", "Who brings the bread?"} {
+		if !strings.Contains(first, want) {
+			t.Errorf("bob's copy lacks %q:\n%s", want, first)
+		}
+	}
+
+	b.visit("the post in the archive", "/lists/talk/m/1", "#reply-body")
+	b.follow("replied", "main h1", chromedp.SetValue(chromedp.CSS("#reply-body"), "I will."), chromedp.Click(chromedp.CSS(`#reply button[type=submit]`)))
+	if h := b.text("main h1"); !strings.Contains(h, "on its way") {
+		t.Fatalf("after replying: %q", h)
+	}
+	e.drained()
+	got = e.to(bob)
+	if len(got) != 2 {
+		t.Fatalf("bob got %d mails, want the post and the reply", len(got))
+	}
+	reply := string(got[1].Data)
+	if !strings.Contains(reply, "Subject: Re: [talk] Picnic on Saturday") || !strings.Contains(reply, "In-Reply-To: <") || !strings.Contains(reply, "I will.") {
+		t.Errorf("bob's copy of the reply:\n%s", reply)
+	}
+	b.visit("the thread", "/lists/talk/m/2", "ol.inthread")
+	if s := b.text("ol.inthread"); !strings.Contains(s, "this message") || strings.Count(s, "\n") < 1 {
+		t.Errorf("the reply is not in the post's thread:\n%s", s)
+	}
+}
