@@ -45,9 +45,9 @@ type DirectoryCore interface {
 
 // LoginCore is what signing in by mail needs.
 type LoginCore interface {
-	StartLogin(addr string) error
+	StartLogin(addr, next string) error
 	LoginAddress(token string) (string, bool)
-	FinishLogin(token string, endOthers bool) (sid, addr string, err error)
+	FinishLogin(token string, endOthers bool) (sid, addr, next string, err error)
 	Logout(sid string, everywhere bool) error
 }
 

@@ -41,6 +41,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -388,13 +389,39 @@ func (h *handler) signedIn(w http.ResponseWriter, r *http.Request) (Viewer, bool
 	v := h.viewer(r)
 	if v.Address == "" {
 		if r.Method == http.MethodGet {
-			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			h.toSignIn(w, r)
 		} else {
 			h.message(w, r, http.StatusUnauthorized, "Please sign in", "You are not signed in (or your session ended). Sign in and try again.")
 		}
 		return v, false
 	}
 	return v, true
+}
+
+// toSignIn sends a visitor who is not signed in to the sign-in form,
+// which brings them back to this page once the mailed link is used.
+func (h *handler) toSignIn(w http.ResponseWriter, r *http.Request) {
+	to := "/login"
+	if next := listserv.SafeNext(r.URL.RequestURI()); next != "" {
+		to += "?next=" + url.QueryEscape(next)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// hiddenOrSignIn answers a page of list NAME that the domain would not
+// show: a visitor who is not signed in, asking with GET for a list
+// whose existence is public (the domain shows its page to anyone), is
+// sent to sign in and back; everyone else, and every list the domain
+// hides (a caucus, a missing list), gets "Page not found".
+func (h *handler) hiddenOrSignIn(w http.ResponseWriter, r *http.Request) {
+	name, ok := listName(r.PathValue("name"))
+	if ok && (r.Method == http.MethodGet || r.Method == http.MethodHead) && h.viewer(r).Address == "" {
+		if _, err := h.d.directory.ListPage(r.Context(), listserv.Actor{Door: listserv.DoorWeb}, name); err == nil {
+			h.toSignIn(w, r)
+			return
+		}
+	}
+	h.notFound(w, r)
 }
 
 // logPath is the request's path for the log, without the secret of a
@@ -541,19 +568,20 @@ func (h *handler) join(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) loginPage(w http.ResponseWriter, r *http.Request) {
-	h.page(w, r, http.StatusOK, "login", map[string]any{"Title": "Sign in", "Address": ""})
+	h.page(w, r, http.StatusOK, "login", map[string]any{"Title": "Sign in", "Address": "", "Next": listserv.SafeNext(r.URL.Query().Get("next"))})
 }
 
 func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	addr, err := parseEmailForm(r)
+	next := listserv.SafeNext(r.PostForm.Get("next"))
 	if err != nil {
-		h.page(w, r, http.StatusBadRequest, "login", map[string]any{"Title": "Sign in", "Problem": sentence(err.Error()), "Address": ""})
+		h.page(w, r, http.StatusBadRequest, "login", map[string]any{"Title": "Sign in", "Problem": sentence(err.Error()), "Address": "", "Next": next})
 		return
 	}
 	if !h.limit(w, r, "login", addr) {
 		return
 	}
-	if err := h.d.login.StartLogin(addr); err != nil && !errors.Is(err, listserv.ErrBadAddress) {
+	if err := h.d.login.StartLogin(addr, next); err != nil && !errors.Is(err, listserv.ErrBadAddress) {
 		h.fail(w, r, err)
 		return
 	}
@@ -585,7 +613,7 @@ func (h *handler) loginConfirm(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err == nil {
 		endOthers = r.PostForm.Get("others") == "end"
 	}
-	sid, _, err := h.d.login.FinishLogin(tok, endOthers)
+	sid, _, next, err := h.d.login.FinishLogin(tok, endOthers)
 	if errors.Is(err, listserv.ErrBadLogin) {
 		h.badLoginLink(w, r)
 		return
@@ -595,7 +623,10 @@ func (h *handler) loginConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.setSession(w, sid, listserv.SessionTTL)
-	http.Redirect(w, r, "/me", http.StatusSeeOther)
+	if next == "" {
+		next = "/me"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 func (h *handler) setSession(w http.ResponseWriter, sid string, ttl time.Duration) {
