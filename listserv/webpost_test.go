@@ -163,3 +163,29 @@ func TestPostFromWebAsMailWouldDecide(t *testing.T) {
 		}
 	}
 }
+
+// TestTopicsInDigestModeSayWhyNot: following topics in digest mode is
+// kept, and the answer says it changes nothing until messages come one
+// by one; in "each" mode it says what it does.
+func TestTopicsInDigestModeSayWhyNot(t *testing.T) {
+	e := newDoorEnv(t, vouched)
+	e.list("talk", "discussion", map[string]string{"ann@example.org": "member"})
+	ann := Person("ann@example.org", DoorWeb)
+	if err := e.svc.SelfSetMode(bg, ann, "talk", string(ModeDigest)); err != nil {
+		t.Fatal(err)
+	}
+	answer, err := e.svc.SetTopics(bg, ann, "talk", "ann@example.org", []string{"housing"})
+	if err != nil || !strings.Contains(answer, "topics change nothing") {
+		t.Errorf("digest mode: %q %v", answer, err)
+	}
+	if mb, _ := e.member("talk", "ann@example.org"); len(mb.Topics) != 1 {
+		t.Errorf("topics not kept: %v", mb.Topics)
+	}
+	if err := e.svc.SelfSetMode(bg, ann, "talk", string(ModeEach)); err != nil {
+		t.Fatal(err)
+	}
+	answer, err = e.svc.SetTopics(bg, ann, "talk", "ann@example.org", []string{"housing"})
+	if err != nil || !strings.Contains(answer, "come one by one") {
+		t.Errorf("each mode: %q %v", answer, err)
+	}
+}

@@ -52,3 +52,20 @@ func TestArchiveLinkThroughSignIn(t *testing.T) {
 		t.Errorf("a foreign way back was followed: %d\n%s", code, page)
 	}
 }
+
+// TestMeTopicsInDigestMode: saving topics on /me while in digest mode
+// says they change nothing yet, instead of a bare "Saved".
+func TestMeTopicsInDigestMode(t *testing.T) {
+	e := startEnv(t, nil)
+	e.setup("talk", "discussion", map[string]string{"ann@example.org": "member"})
+	w := newWebClient(t, e)
+	signIn(t, e, w, "ann@example.org", 0)
+	code, page := w.post("/me/lists/talk", url.Values{"mode": {"digest"}, "digest": {"weekly"}, "topics": {"housing"}})
+	if code != 200 || !strings.Contains(page, "topics change nothing") {
+		t.Errorf("digest mode with topics: %d\n%s", code, page)
+	}
+	code, page = w.post("/me/lists/talk", url.Values{"mode": {"each"}, "digest": {"weekly"}, "topics": {"housing"}})
+	if code != 200 || !strings.Contains(page, "come one by one") {
+		t.Errorf("each mode with topics: %d\n%s", code, page)
+	}
+}

@@ -74,7 +74,7 @@ type CalendarCore interface {
 type VolumeCore interface {
 	SelfVolume(ctx context.Context, a listserv.Actor) (map[string]listserv.MyVolume, error)
 	SetDigestFrequency(ctx context.Context, a listserv.Actor, list, addr string, f store.DigestFrequency) error
-	SetTopics(ctx context.Context, a listserv.Actor, list, addr string, topics []string) error
+	SetTopics(ctx context.Context, a listserv.Actor, list, addr string, topics []string) (string, error)
 	MutedThreads(ctx context.Context, a listserv.Actor) ([]listserv.MutedThread, error)
 	SetThreadMuted(ctx context.Context, a listserv.Actor, list, addr string, thread uint64, mute bool) error
 }

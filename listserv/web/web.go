@@ -736,7 +736,8 @@ func (h *handler) meList(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if problem, err := h.saveVolume(r, v, name); err != nil || problem != "" {
+	topics, problem, err := h.saveVolume(r, v, name)
+	if err != nil || problem != "" {
 		if err != nil {
 			h.fail(w, r, err)
 			return
@@ -744,7 +745,7 @@ func (h *handler) meList(w http.ResponseWriter, r *http.Request) {
 		h.renderMe(w, r, v, http.StatusBadRequest, "", problem)
 		return
 	}
-	h.renderMe(w, r, v, http.StatusOK, "Saved: "+modeSentence(f.Mode), "")
+	h.renderMe(w, r, v, http.StatusOK, strings.TrimSpace("Saved: "+modeSentence(f.Mode)+" "+topics), "")
 }
 
 func modeSentence(mode string) string {
