@@ -189,3 +189,20 @@ func TestTopicsInDigestModeSayWhyNot(t *testing.T) {
 		t.Errorf("each mode: %q %v", answer, err)
 	}
 }
+
+// TestPostFromWebAlert: the compose form's alert box makes a
+// moderator's web post an action alert, and nobody else's.
+func TestPostFromWebAlert(t *testing.T) {
+	e := newDoorEnv(t, nil)
+	e.list("talk", "discussion", map[string]string{"mod@example.org": "moderator", "mem@example.org": "member"})
+	if _, err := e.svc.PostFromWeb(bg, Person("mod@example.org", DoorWeb), "talk", WebPost{Subject: "Rally on Sunday", Body: "Be there.", Alert: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.PostFromWeb(bg, Person("mem@example.org", DoorWeb), "talk", WebPost{Subject: "Me too", Body: "Count me in.", Alert: true}); err != nil {
+		t.Fatal(err)
+	}
+	alerts, err := e.svc.ListAlerts(bg, op, "talk")
+	if err != nil || len(alerts) != 1 || alerts[0].Subject != "Rally on Sunday" {
+		t.Fatalf("alerts %+v, %v", alerts, err)
+	}
+}

@@ -58,4 +58,34 @@ func TestWebPostBrowser(t *testing.T) {
 	if s := b.text("ol.inthread"); !strings.Contains(s, "this message") || strings.Count(s, "\n") < 1 {
 		t.Errorf("the reply is not in the post's thread:\n%s", s)
 	}
+
+	// Bob, not signed in, follows the reply's Archived-At link from his
+	// mail: sign in, and the mailed link brings him to the message.
+	link := archivedAt(t, reply)
+	bb := openChrome(t, "http://"+e.srv.HTTPAddr, 375, 740)
+	bb.visit("archive link, signed out", link, "#email")
+	if s := bb.text("main"); !strings.Contains(s, "brings you back") {
+		t.Errorf("the sign-in page does not say it brings him back:\n%s", s)
+	}
+	bb.follow("sign-in sent", "main h1", chromedp.SetValue(chromedp.CSS("#email"), bob), chromedp.Submit(chromedp.CSS("#email")))
+	bb.visit("sign-in button", mailLink(t, e, bob, "login", 0), "#others")
+	bb.follow("back at the message", "#reply-body", chromedp.Click(chromedp.CSS(`main form button[type=submit]`)))
+	if s := bb.text("main"); !strings.Contains(s, "I will.") {
+		t.Errorf("after signing in, not on the message:\n%s", s)
+	}
+}
+
+// archivedAt is the path of a mail's Archived-At link.
+func archivedAt(t *testing.T, raw string) string {
+	t.Helper()
+	for _, line := range strings.Split(raw, "\r\n") {
+		if v, ok := strings.CutPrefix(line, "Archived-At: <"); ok {
+			u := strings.TrimSuffix(v, ">")
+			if i := strings.Index(u, "/lists/"); i >= 0 {
+				return u[i:]
+			}
+		}
+	}
+	t.Fatalf("no Archived-At in:\n%s", raw)
+	return ""
 }
