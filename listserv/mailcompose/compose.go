@@ -267,20 +267,26 @@ func randomHex() string {
 }
 
 // File is an attachment a person added to a post written on the web:
-// its bytes in base64 under its name and type. The name is cleaned of
-// quotes and line breaks so it cannot break the header.
+// its bytes in base64 under its name and type. The name is written with
+// RFC 2231 parameters (mime.FormatMediaType) when it is not plain ASCII;
+// a type that does not parse becomes application/octet-stream.
 func File(name, contentType string, data []byte) Part {
-	name = strings.NewReplacer(`"`, "'", `\`, "_").Replace(OneLine(name))
+	name = strings.TrimSpace(OneLine(name))
 	if name == "" {
 		name = "attachment"
 	}
-	if contentType == "" || strings.ContainsAny(contentType, "\r\n;\"") {
-		contentType = "application/octet-stream"
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil || !strings.Contains(mt, "/") || strings.HasPrefix(mt, "multipart/") || strings.HasPrefix(mt, "message/") {
+		mt = "application/octet-stream"
 	}
-	quoted := mime.QEncoding.Encode("utf-8", name)
+	ct := mime.FormatMediaType(mt, map[string]string{"name": name})
+	cd := mime.FormatMediaType("attachment", map[string]string{"filename": name})
+	if ct == "" || cd == "" {
+		ct, cd = "application/octet-stream", "attachment"
+	}
 	return Part{header: []string{
-		"Content-Type: " + contentType + `; name="` + quoted + `"`,
-		`Content-Disposition: attachment; filename="` + quoted + `"`,
+		"Content-Type: " + ct,
+		"Content-Disposition: " + cd,
 		"Content-Transfer-Encoding: base64",
 	}, body: base64Lines(data)}
 }
