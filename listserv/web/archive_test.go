@@ -124,6 +124,9 @@ func TestArchivePagesFakeCore(t *testing.T) {
 		!strings.Contains(body, `name="next" value="/lists/members/m/3"`) {
 		t.Errorf("members-only message, signed out: landed on %q\n%s", resp.Request.URL.RequestURI(), body)
 	}
+	if resp, body := fetch(t, srv, "/lists/members/feed.atom"); resp.StatusCode != 404 || body != missing {
+		t.Errorf("members-only feed, signed out: %d (a feed reader cannot sign in)", resp.StatusCode)
+	}
 	_, body = fetch(t, srv, "/lists/open/m/1")
 	if strings.Contains(body, "<script>") || !strings.Contains(body, "&lt;script&gt;") || !strings.Contains(body, `<details class="quote">`) ||
 		!strings.Contains(body, `href="https://example.net/x"`) || !strings.Contains(body, "body sig") {

@@ -415,7 +415,9 @@ func (h *handler) toSignIn(w http.ResponseWriter, r *http.Request) {
 // hides (a caucus, a missing list), gets "Page not found".
 func (h *handler) hiddenOrSignIn(w http.ResponseWriter, r *http.Request) {
 	name, ok := listName(r.PathValue("name"))
-	if ok && (r.Method == http.MethodGet || r.Method == http.MethodHead) && h.viewer(r).Address == "" {
+	// A feed reader cannot sign in: it gets the plain answer.
+	feed := strings.HasSuffix(r.URL.Path, ".atom")
+	if ok && !feed && (r.Method == http.MethodGet || r.Method == http.MethodHead) && h.viewer(r).Address == "" {
 		if _, err := h.d.directory.ListPage(r.Context(), listserv.Actor{Door: listserv.DoorWeb}, name); err == nil {
 			h.toSignIn(w, r)
 			return
