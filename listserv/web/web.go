@@ -413,12 +413,16 @@ func (h *handler) toSignIn(w http.ResponseWriter, r *http.Request) {
 // whose existence is public (the domain shows its page to anyone), is
 // sent to sign in and back; everyone else, and every list the domain
 // hides (a caucus, a missing list), gets "Page not found".
-func (h *handler) hiddenOrSignIn(w http.ResponseWriter, r *http.Request) {
+//
+// For an archive page (archive true), only when the list keeps an
+// archive: signing in cannot show one that is off.
+func (h *handler) hiddenOrSignIn(w http.ResponseWriter, r *http.Request, archive bool) {
 	name, ok := listName(r.PathValue("name"))
 	// A feed reader cannot sign in: it gets the plain answer.
 	feed := strings.HasSuffix(r.URL.Path, ".atom")
 	if ok && !feed && (r.Method == http.MethodGet || r.Method == http.MethodHead) && h.viewer(r).Address == "" {
-		if _, err := h.d.directory.ListPage(r.Context(), listserv.Actor{Door: listserv.DoorWeb}, name); err == nil {
+		lv, err := h.d.directory.ListPage(r.Context(), listserv.Actor{Door: listserv.DoorWeb}, name)
+		if err == nil && (!archive || lv.Archive != store.ArchiveOff) {
 			h.toSignIn(w, r)
 			return
 		}
