@@ -58,6 +58,9 @@ func TestWebPostBrowser(t *testing.T) {
 	if s := b.text("ol.inthread"); !strings.Contains(s, "this message") || strings.Count(s, "\n") < 1 {
 		t.Errorf("the reply is not in the post's thread:\n%s", s)
 	}
+	if s := b.text("main"); strings.Contains(s, "Mute this thread") {
+		t.Errorf("the message page shows the list's own footer:\n%s", s)
+	}
 
 	// Bob, not signed in, follows the reply's Archived-At link from his
 	// mail: sign in, and the mailed link brings him to the message.
