@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"minyan/listserv/mailcompose"
 	"minyan/store"
 )
 
@@ -205,4 +206,31 @@ func TestPostFromWebAlert(t *testing.T) {
 	if err != nil || len(alerts) != 1 || alerts[0].Subject != "Rally on Sunday" {
 		t.Fatalf("alerts %+v, %v", alerts, err)
 	}
+}
+
+// FuzzComposeWebPost: whatever is typed on the form, the composed
+// message parses, keeps one From (the author) and the subject on one
+// line, and no typed text becomes a header field.
+func FuzzComposeWebPost(f *testing.F) {
+	e := newDoorEnv(f, nil)
+	l := store.List{Name: "talk"}
+	f.Add("Hello", "Body\r\nX-Evil: 1", "Ann", "a.txt", "text/plain")
+	f.Add("Re: x\r\nBcc: victim@example.net", "", "\"Q\" <z>", "ré\"sumé.pdf", "application/pdf\r\nX-Evil: 1")
+	f.Fuzz(func(t *testing.T, subject, body, name, file, ctype string) {
+		w := WebPost{Subject: mailcompose.OneLine(subject), Body: body, Attachment: &WebAttachment{Name: file, ContentType: ctype, Data: []byte(body)}}
+		raw := e.svc.composeWebPost(l, "ann@example.org", name, w, "", nil)
+		m, err := parse(raw)
+		if err != nil {
+			t.Fatalf("composed post does not parse: %v\n%s", err, raw)
+		}
+		if NormalizeAddress(m.From.Address) != "ann@example.org" || m.FromAddresses != 1 {
+			t.Fatalf("From is %v (%d addresses)", m.From, m.FromAddresses)
+		}
+		hdr, _, _ := strings.Cut(string(raw), "\r\n\r\n")
+		for _, line := range strings.Split(hdr, "\r\n") {
+			if strings.HasPrefix(strings.ToLower(line), "x-evil") || strings.HasPrefix(strings.ToLower(line), "bcc") {
+				t.Fatalf("typed text became a header: %q", line)
+			}
+		}
+	})
 }

@@ -20,6 +20,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Header is the top of a composed message. Addresses are rendered
@@ -266,12 +267,24 @@ func randomHex() string {
 	return hex.EncodeToString(b[:])
 }
 
+// maxFileName bounds an attachment's name in bytes.
+const maxFileName = 120
+
 // File is an attachment a person added to a post written on the web:
 // its bytes in base64 under its name and type. The name is written with
 // RFC 2231 parameters (mime.FormatMediaType) when it is not plain ASCII;
 // a type that does not parse becomes application/octet-stream.
 func File(name, contentType string, data []byte) Part {
-	name = strings.TrimSpace(OneLine(name))
+	name = strings.TrimSpace(OneLine(strings.ToValidUTF8(name, "_")))
+	// A name is kept to maxFileName bytes (whole characters), so its
+	// header line stays far below 998 octets even percent-encoded.
+	if len(name) > maxFileName {
+		cut := maxFileName
+		for cut > 0 && !utf8.RuneStart(name[cut]) {
+			cut--
+		}
+		name = name[:cut]
+	}
 	if name == "" {
 		name = "attachment"
 	}
