@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"unicode/utf8"
 
 	"minyan/listserv/auth"
 	"minyan/listserv/mailcompose"
@@ -61,8 +62,26 @@ var (
 	ErrNoSubject = errors.New("a new topic needs a subject")
 )
 
-// maxWebSubject bounds a subject typed on the form (a header line).
-const maxWebSubject = 500
+// MaxWebSubject bounds a subject in bytes: encoded (up to three
+// characters a byte) it must stay one header line under 998 octets.
+const MaxWebSubject = 250
+
+// maxWebName bounds the author's name in From, for the same reason.
+const maxWebName = 100
+
+// clip keeps s to max bytes of valid UTF-8 on one line, cut between
+// characters.
+func clip(s string, max int) string {
+	s = strings.ToValidUTF8(mailcompose.OneLine(s), "\uFFFD")
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strings.TrimSpace(s[:cut])
+}
 
 // MayPost tells whether a person with membership mb is expected to post
 // to l without being refused or held for not belonging: an active
@@ -96,9 +115,6 @@ func (s *Service) PostFromWeb(ctx context.Context, a Actor, list string, w WebPo
 	}
 	if w.InReplyTo == 0 && w.Subject == "" {
 		return PostOutcome{}, ErrNoSubject
-	}
-	if len(w.Subject) > maxWebSubject {
-		w.Subject = w.Subject[:maxWebSubject]
 	}
 	var (
 		l         store.List
@@ -181,9 +197,9 @@ func (s *Service) sessionVerdict(ctx context.Context, addr string) SenderVerdict
 // optional attachment.
 func (s *Service) composeWebPost(l store.List, addr, name string, w WebPost, inReplyTo string, refs []string) []byte {
 	h := mailcompose.Header{
-		From:      (&mail.Address{Name: name, Address: addr}).String(),
+		From:      (&mail.Address{Name: clip(name, maxWebName), Address: addr}).String(),
 		To:        []string{s.addr(l.Name, RolePost, "")},
-		Subject:   w.Subject,
+		Subject:   clip(w.Subject, MaxWebSubject),
 		Date:      s.clock.Now(),
 		MessageID: mailcompose.NewID(s.o.Domain),
 	}

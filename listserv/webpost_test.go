@@ -144,11 +144,15 @@ func TestPostFromWebAsMailWouldDecide(t *testing.T) {
 	if _, err := e.svc.PostFromWeb(bg, ann, "talk", WebPost{Subject: "big", Body: "see file", Attachment: big}); !errors.Is(err, ErrTooBig) {
 		t.Errorf("attachment over max_message_bytes: %v", err)
 	}
-	small := &WebAttachment{Name: `notes "v2".txt`, ContentType: "text/plain", Data: []byte("the notes")}
+	long := strings.Repeat("é", 400)
+	if got, err := e.svc.PostFromWeb(bg, ann, "talk", WebPost{Subject: long, Body: "a long subject"}); err != nil || got.Action != Accept {
+		t.Errorf("a long subject beyond ASCII: %+v %v", got, err)
+	}
+		small := &WebAttachment{Name: `notes "v2".txt`, ContentType: "text/plain", Data: []byte("the notes")}
 	if got, err := e.svc.PostFromWeb(bg, ann, "talk", WebPost{Subject: "notes", Body: "attached", Attachment: small}); err != nil || got.Action != Accept {
 		t.Fatalf("post with an attachment: %+v %v", got, err)
 	}
-	v, err := e.svc.Message(bg, ann, "talk", 1, ViewOptions{})
+	v, err := e.svc.Message(bg, ann, "talk", 2, ViewOptions{})
 	if err != nil || len(v.Attachments) != 1 || !v.CanReply {
 		t.Errorf("archived post with attachment: %+v %v", v.Attachments, err)
 	}

@@ -24,7 +24,7 @@ const postFormMemory = 1 << 20
 
 // maxPostText bounds the subject and the body typed on the forms.
 const (
-	maxPostSubject = 500
+	maxPostSubject = listserv.MaxWebSubject
 	maxPostBody    = 1 << 20
 )
 
@@ -41,7 +41,7 @@ func postBodyLimit(method, path string) (int64, bool) {
 
 var (
 	errPostForm    = errors.New("that form could not be read; please try again")
-	errPostTooLong = errors.New("the message is too long for a web form; please shorten it")
+	errPostTooLong = errors.New("the subject or the message is too long; please shorten it (a subject takes up to 250 bytes)")
 	errPostText    = errors.New("the message contains bytes that are not text; please retype it")
 )
 
