@@ -148,7 +148,7 @@ func TestPostFromWebAsMailWouldDecide(t *testing.T) {
 	if got, err := e.svc.PostFromWeb(bg, ann, "talk", WebPost{Subject: long, Body: "a long subject"}); err != nil || got.Action != Accept {
 		t.Errorf("a long subject beyond ASCII: %+v %v", got, err)
 	}
-		small := &WebAttachment{Name: `notes "v2".txt`, ContentType: "text/plain", Data: []byte("the notes")}
+	small := &WebAttachment{Name: `notes "v2".txt`, ContentType: "text/plain", Data: []byte("the notes")}
 	if got, err := e.svc.PostFromWeb(bg, ann, "talk", WebPost{Subject: "notes", Body: "attached", Attachment: small}); err != nil || got.Action != Accept {
 		t.Fatalf("post with an attachment: %+v %v", got, err)
 	}
