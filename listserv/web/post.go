@@ -126,6 +126,16 @@ func (h *handler) postProblem(w http.ResponseWriter, r *http.Request, v Viewer, 
 		err = errors.New("the message with its attachment is larger than this list takes; please send a smaller file or a link to it")
 	case errors.Is(err, listserv.ErrEmptyPost), errors.Is(err, listserv.ErrNoSubject),
 		errors.Is(err, errPostForm), errors.Is(err, errPostTooLong), errors.Is(err, errPostText):
+	case errors.As(err, new(*listserv.Reject)):
+		// What an SMTP client would be told (a permanent refusal of the
+		// message itself): the person reads the same sentence.
+		var rj *listserv.Reject
+		errors.As(err, &rj)
+		if rj.Code/100 != 5 {
+			h.fail(w, r, err)
+			return
+		}
+		err = errors.New(rj.Message)
 	default:
 		h.fail(w, r, err)
 		return

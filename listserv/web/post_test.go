@@ -195,6 +195,15 @@ func TestPostProblems(t *testing.T) {
 	if code, _, page := c.do("POST", "/lists/talk/post", "sid-ann", ct, body); code != 413 || !strings.Contains(page, "larger than this list takes") {
 		t.Errorf("too big: %d\n%s", code, page)
 	}
+	core.err = &listserv.Reject{Code: 554, Message: "the message could not be prepared for the list"}
+	if code, _, page := c.do("POST", "/lists/talk/post", "sid-ann", form, strings.NewReader("subject=a&body=b")); code != 400 || !strings.Contains(page, "could not be prepared") {
+		t.Errorf("a permanent refusal: %d\n%s", code, page)
+	}
+	core.err = &listserv.Reject{Code: 451, Message: "try again later"}
+	if code, _, page := c.do("POST", "/lists/talk/post", "sid-ann", form, strings.NewReader("subject=a&body=b")); code != 500 || strings.Contains(page, "try again later") {
+		t.Errorf("a temporary failure: %d", code)
+	}
+	core.err = listserv.ErrTooBig
 	// Over the web door's own limit: refused before the domain is asked.
 	n, _ := core.recorded()
 	ct, body = postMultipart(t, map[string]string{"subject": "huge", "body": "file"}, "huge.bin", make([]byte, webPostMaxBytes+1))
