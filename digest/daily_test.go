@@ -59,7 +59,7 @@ func TestDailyAndWeeklyDigestsOverAWeek(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := e.svc.SetTopics(ctx, op, "circle", "tess@example.net", []string{"housing"}); err != nil {
+	if _, err := e.svc.SetTopics(ctx, op, "circle", "tess@example.net", []string{"housing"}); err != nil {
 		t.Fatal(err)
 	}
 	at := func(local string) time.Time { return mustTime(t, "America/New_York", local) }

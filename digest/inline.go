@@ -190,7 +190,13 @@ func trimText(text, foot string) (string, []string) {
 	text = normalizeLines(text)
 	if foot != "" {
 		if t, ok := strings.CutSuffix(text, foot); ok {
-			text = strings.TrimRight(t, "\n")
+			// The "-- " line the list put above its footer goes with
+			// it: it is no sign that the author wrote a signature.
+			t = strings.TrimRight(t, "\n")
+			if t == "--" {
+				t = ""
+			}
+			text = strings.TrimRight(strings.TrimSuffix(t, "\n--"), "\n")
 		}
 	}
 	lines := strings.Split(text, "\n")

@@ -10,6 +10,7 @@ import (
 	gomultipart "mime/multipart"
 	"mime/quotedprintable"
 	"minyan/listserv"
+	"minyan/listserv/rewrite"
 	"net/mail"
 	"net/textproto"
 	"regexp"
@@ -470,7 +471,10 @@ func TestTrimText(t *testing.T) {
 		{"Sure.\n\nGet Outlook for Android", "Sure.", []string{"mobile footer"}},
 		{"Body\n-- \nName\nSent from my iPad\n", "Body", []string{"signature", "mobile footer"}},
 		{"Interleaved:\n> q1\nanswer 1\n> q2\nanswer 2", "Interleaved:\nanswer 1\nanswer 2", []string{"quoted text"}},
-		{"Body text.\n\n___\nList footer line\n", "Body text.", nil}, // the list footer below
+		{"Body text.\n\n___\nList footer line\n", "Body text.", nil},      // the list footer below
+		{"Body text.\n\n-- \n___\nList footer line\n", "Body text.", nil}, // the footer under its "-- " separator: no signature
+		{"Body\n-- \nAnn\n\n-- \n___\nList footer line", "Body", []string{"signature"}},
+		{"-- \n___\nList footer line", "", nil},
 		{"Body with a line I sent from my heart.", "Body with a line I sent from my heart.", nil},
 	} {
 		got, trimmed := trimText(c.in, normalizeLines("___\nList footer line"))
@@ -574,5 +578,32 @@ func TestNoWebArchiveNoLinks(t *testing.T) {
 	page := visibleText(doc)
 	if !strings.Contains(page, "in the full messages attached to this email") || !strings.Contains(page, "The full message 200 is attached.") {
 		t.Errorf("a shortened digest without an archive does not point to the attached messages")
+	}
+}
+
+// TestListFooterIsNoSignature: a post archived with the footer the list
+// added to it (as archives written before the archive kept the post as
+// accepted are) shows no "Signature trimmed." note in a digest; a real
+// signature above the footer still does.
+func TestListFooterIsNoSignature(t *testing.T) {
+	e := newEnv(t, t0)
+	l := e.list("talk", "discussion", []string{"footer=Be kind to each other.", "personalize=true"})
+	foot := e.svc.PostFooter(l, "Picnic", "p9@example.net")
+	for _, c := range []struct {
+		body, text string
+		trimmed    []string
+	}{
+		{"Who brings the bread?\r\n", "Who brings the bread?", nil},
+		{"Who brings the bread?\r\n\r\n-- \r\nAnn\r\n", "Who brings the bread?", []string{"signature"}},
+	} {
+		raw := []byte("From: Ann <ann@example.net>\r\nSubject: Picnic\r\nMessage-ID: <p9@example.net>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + c.body)
+		sent, err := rewrite.WithFooter(raw, foot)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pb := extractPost(sent, foot)
+		if pb.Text != c.text || !slices.Equal(pb.Trimmed, c.trimmed) || strings.Contains(pb.Text, "Mute this thread") {
+			t.Errorf("post %q with the list's footer: %q, trimmed %v; want %q, %v", c.body, pb.Text, pb.Trimmed, c.text, c.trimmed)
+		}
 	}
 }

@@ -93,6 +93,9 @@ type MessageView struct {
 	Tags []string
 	// InThread are the posts of its thread, in order.
 	InThread []ThreadPost
+	// CanReply: the viewer is signed in and may post to the list
+	// (MayPost): the page shows the reply form.
+	CanReply bool
 }
 
 // Message returns the view of post seq of list.
@@ -118,6 +121,13 @@ func (s *Service) Message(ctx context.Context, a Actor, list string, seq uint64,
 			return err
 		}
 		v = MessageView{List: l.Name, Seq: seq, Thread: m.Thread, Subject: m.Subject, Author: displayName(m), Date: m.Archived}
+		if a.Address != "" {
+			if mb, err := tx.Membership(l.Name, a.Address); err == nil {
+				v.CanReply = MayPost(l, &mb)
+			} else {
+				v.CanReply = MayPost(l, nil)
+			}
+		}
 		footer = s.PostFooter(l, m.Subject, m.MessageID)
 		return nil
 	})

@@ -132,6 +132,9 @@ type ListView struct {
 	// CanManage: the viewer may open the list's console (facilitators and
 	// above, site admins): the page links to it.
 	CanManage bool
+	// CanPost: the viewer is signed in and may post (MayPost): the page
+	// offers "Start a topic".
+	CanPost bool
 }
 
 // activeMember tells whether a membership counts as being on the list:
@@ -166,6 +169,7 @@ func viewList(tx *store.Tx, a Actor, l store.List) (ListView, error) {
 		v.CanReadArchive = l.Settings.Archive != store.ArchiveOff
 	}
 	v.CanManage = (activeMember(mb) && RoleAllows(mb.Role, PermSeeHeld)) || isSiteAdmin(tx, a)
+	v.CanPost = a.Address != "" && MayPost(l, mb)
 	return v, nil
 }
 

@@ -161,7 +161,7 @@ func (s *Service) Decide(ctx context.Context, a Actor, list string, id uint64, a
 		if err := s.AuditChange(tx, a, l.Name, fmt.Sprintf("held #%d (%s from %s): %s", cur.ID, cur.Kind, cur.From, cur.Status)); err != nil {
 			return err
 		}
-		return s.echoDecision(tx, l, cur)
+		return s.echoDecision(tx, l, cur, a.Address)
 	})
 	if err != nil {
 		return h, err

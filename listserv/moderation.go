@@ -44,6 +44,7 @@ func (s *Service) notifyModerators(tx *store.Tx, list store.List, h store.Held, 
 		"List":     list.Name, "Title": list.Settings.Title, "ListAddress": s.addr(list.Name, RolePost, ""),
 		"Join": h.Kind == store.HeldJoin, "From": h.From, "Name": name, "Subject": h.Subject, "Reason": h.Reason,
 		"Reminder": reminder, "Expires": h.Received.Add(list.Settings.HoldExpireAfter).Format("Mon 2 Jan 2006"),
+		"HeldURL": s.webURL("/lists/" + list.Name + "/admin/held"),
 	})
 	if err != nil {
 		return err
@@ -70,11 +71,21 @@ func (s *Service) notifyModerators(tx *store.Tx, list store.List, h store.Held, 
 }
 
 // echoDecision tells every moderator who decided what, so nobody acts
-// twice.
-func (s *Service) echoDecision(tx *store.Tx, list store.List, h store.Held) error {
-	mods, err := moderatorAddresses(tx, list.Name, ListFacilitator)
-	if err != nil || len(mods) == 0 {
+// twice; the one who decided (decider, "" for the operator or the
+// clock) knows it already and gets no echo of their own decision.
+func (s *Service) echoDecision(tx *store.Tx, list store.List, h store.Held, decider string) error {
+	all, err := moderatorAddresses(tx, list.Name, ListFacilitator)
+	if err != nil {
 		return err
+	}
+	mods := all[:0:0]
+	for _, m := range all {
+		if decider == "" || NormalizeAddress(m) != NormalizeAddress(decider) {
+			mods = append(mods, m)
+		}
+	}
+	if len(mods) == 0 {
+		return nil
 	}
 	outcome := map[store.HeldStatus]string{store.HeldApproved: "Approved", store.HeldRejected: "Rejected", store.HeldDiscarded: "Discarded",
 		store.HeldWithdrawn: "Withdrawn", store.HeldBanned: "Banned", store.HeldExpired: "Expired"}[h.Status]
@@ -273,4 +284,14 @@ func displayAddress(name, addr string) string {
 		return addr
 	}
 	return name + " <" + addr + ">"
+}
+
+// webURL is the address of a page of the web pages (path under
+// PublicURL), or "" when no public URL is configured, so a mail leaves
+// the link out rather than print a half address.
+func (s *Service) webURL(path string) string {
+	if s.o.PublicURL == "" {
+		return ""
+	}
+	return strings.TrimRight(s.o.PublicURL, "/") + path
 }

@@ -75,7 +75,7 @@ func (s *Service) receivePostWith(ctx context.Context, env Envelope, la ListAddr
 		return err
 	}
 	p.alert = o.Alert
-	_, err = s.commitPost(p, []string{la.List}, false)
+	_, _, err = s.commitPost(p, []string{la.List}, false)
 	return err
 }
 
@@ -85,7 +85,7 @@ func (s *Service) receivePostWith(ctx context.Context, env Envelope, la ListAddr
 // notice to the author and the others go ahead; answers then holds each
 // list's refusal (nil when it took the post). A temporary failure of any
 // list fails the whole transaction, so nothing is half done.
-func (s *Service) commitPost(p *inbound, names []string, crossPost bool) (answers []error, err error) {
+func (s *Service) commitPost(p *inbound, names []string, crossPost bool) (answers []error, decisions []Decision, err error) {
 	type done struct {
 		list string
 		d    Decision
@@ -120,16 +120,17 @@ func (s *Service) commitPost(p *inbound, names []string, crossPost bool) (answer
 	if err != nil {
 		var r *Reject
 		if errors.As(err, &r) {
-			return nil, r
+			return nil, nil, r
 		}
-		return nil, tempFail(err)
+		return nil, nil, tempFail(err)
 	}
 	for _, dd := range decided {
 		res := p.verdict.Result
 		s.logDecision(s.log.With("list", dd.list, "message_id", p.m.MessageID, "from", p.m.From.Address,
 			"spf", res.SPF, "dkim", res.DKIM, "dmarc", res.DMARC, "auth", res.Why), dd.d)
+		decisions = append(decisions, dd.d)
 	}
-	return answers, nil
+	return answers, decisions, nil
 }
 
 // postTo decides a post for one list and commits the decision's effects

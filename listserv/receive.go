@@ -120,7 +120,7 @@ func (s *Service) ReceiveSMTP(ctx context.Context, env Envelope, raw []byte) err
 			return r
 		}
 		m = p.m
-		answers, err := s.commitPost(p, posts, true)
+		answers, _, err := s.commitPost(p, posts, true)
 		if err != nil {
 			r := AsReject(err)
 			s.log.Error("cross-post failed", "lists", posts, "err", err)

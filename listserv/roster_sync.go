@@ -194,6 +194,7 @@ func (s *Service) syncNotice(tx *store.Tx, l store.List, addr, tmpl, name string
 		"Title": l.Settings.Title, "Name": name, "Description": l.Settings.Description, "Address": addr,
 		"ListAddress": s.addr(l.Name, RolePost, ""), "RequestAddress": s.addr(l.Name, RoleRequest, ""),
 		"JoinAddress": s.addr(l.Name, RoleJoin, ""), "Capacity": l.Settings.Capacity,
+		"ListURL": s.webURL("/lists/" + l.Name), "MeURL": s.webURL("/me"),
 	})
 	if err != nil {
 		return err

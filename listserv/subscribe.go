@@ -142,6 +142,7 @@ func (s *Service) activate(tx *store.Tx, list store.List, mb store.Membership) (
 		"Title": list.Settings.Title, "Name": name, "Description": list.Settings.Description,
 		"ListAddress": s.addr(list.Name, RolePost, ""), "RequestAddress": s.addr(list.Name, RoleRequest, ""),
 		"Capacity": list.Settings.Capacity,
+		"ListURL":  s.webURL("/lists/" + list.Name), "MeURL": s.webURL("/me"),
 	})
 	if err != nil {
 		return "", err

@@ -141,7 +141,7 @@ func topicsAnswer(list store.List, mb store.Membership) string {
 	}
 	t := "#" + strings.Join(mb.Topics, ", #")
 	if mb.Mode == ModeDigest {
-		return "You follow " + t + ". You get the digest, which holds every message, so nothing changes until you send \"digest off\"."
+		return "You follow " + t + ", but you get the digest, which holds every message: topics change nothing until you choose to get messages one by one (\"digest off\" by mail, or \"Every message\" on your page)."
 	}
 	return fmt.Sprintf("You follow %s: messages with these tags in the subject come one by one; the others come in your %s digest.", t, mb.Frequency())
 }
@@ -168,17 +168,19 @@ func (s *Service) setTopics(tx *store.Tx, a Actor, list store.List, mb store.Mem
 
 // SetTopics sets the topics a member follows (`minyan member set
 // --topics`, the web); nil means every topic. A person may change their
-// own; changing someone else's needs the roster right.
-func (s *Service) SetTopics(ctx context.Context, a Actor, list, addr string, topics []string) error {
+// own; changing someone else's needs the roster right. The answer says
+// what changes, and in digest mode that topics change nothing yet.
+func (s *Service) SetTopics(ctx context.Context, a Actor, list, addr string, topics []string) (answer string, err error) {
 	addr = NormalizeAddress(addr)
-	return s.st.Update(func(tx *store.Tx) error {
+	err = s.st.Update(func(tx *store.Tx) error {
 		l, mb, err := s.ownOrRoster(tx, a, list, addr)
 		if err != nil {
 			return err
 		}
-		_, err = s.setTopics(tx, a, l, mb, topics)
+		answer, err = s.setTopics(tx, a, l, mb, topics)
 		return err
 	})
+	return answer, err
 }
 
 // SetDigestFrequency sets how often a member's digest comes (`minyan

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"minyan/store"
@@ -27,8 +29,11 @@ var ErrBadLogin = errors.New("this sign-in link is not valid any more (it expire
 
 // StartLogin mails a sign-in link to addr when addr is known here (a
 // person or member of any list); for an unknown address it does nothing.
-// Both cases return nil, so no caller can tell them apart.
-func (s *Service) StartLogin(addr string) error {
+// Both cases return nil, so no caller can tell them apart. next is the
+// page the person asked for before signing in: kept with the link (when
+// SafeNext accepts it) so that using it lands them there.
+func (s *Service) StartLogin(addr, next string) error {
+	next = SafeNext(next)
 	// (A site admin named only in the configuration, on no list yet, must
 	// be able to sign in too: configuredAdmin.)
 	addr = NormalizeAddress(addr)
@@ -50,7 +55,7 @@ func (s *Service) StartLogin(addr string) error {
 			return err
 		}
 		tok := store.NewToken()
-		if err := tx.PutWebLogin(store.WebLogin{Hash: store.HashSecret(tok), Address: addr, Created: now, Expires: now.Add(LoginTTL)}); err != nil {
+		if err := tx.PutWebLogin(store.WebLogin{Hash: store.HashSecret(tok), Address: addr, Created: now, Expires: now.Add(LoginTTL), Next: next}); err != nil {
 			return err
 		}
 		subj, body, err := s.render("", "web-login", map[string]any{
@@ -101,9 +106,10 @@ func (s *Service) LoginAddress(token string) (string, bool) {
 }
 
 // FinishLogin uses a sign-in link: it marks the link used and starts a
-// session, whose id it returns. endOthers also ends every other session
-// of the address (a lost phone, a shared computer).
-func (s *Service) FinishLogin(token string, endOthers bool) (sid, addr string, err error) {
+// session, whose id it returns with the page to land on (next, "" for
+// the person's own page). endOthers also ends every other session of
+// the address (a lost phone, a shared computer).
+func (s *Service) FinishLogin(token string, endOthers bool) (sid, addr, next string, err error) {
 	now := s.clock.Now()
 	ended := 0
 	err = s.st.Update(func(tx *store.Tx) error {
@@ -120,14 +126,42 @@ func (s *Service) FinishLogin(token string, endOthers bool) (sid, addr string, e
 				return err
 			}
 		}
-		sid, addr = store.NewToken(), l.Address
+		sid, addr, next = store.NewToken(), l.Address, SafeNext(l.Next)
 		return tx.PutWebSession(store.WebSession{Hash: store.HashSecret(sid), Address: l.Address, Created: now, Expires: now.Add(SessionTTL)})
 	})
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
 	s.log.Info("signed in on the web", "address", addr, "ended_sessions", ended)
-	return sid, addr, nil
+	return sid, addr, next, nil
+}
+
+// maxNext bounds the way back kept with a sign-in link.
+const maxNext = 1024
+
+// SafeNext is next when it is a path on this site, else "": it must
+// start with one "/" (not "//", which browsers read as another host),
+// hold no backslash, control character, scheme or host, and not lead
+// back to the sign-in pages. Only such a path is kept with a sign-in
+// link and followed after it, so a crafted link cannot send anyone to
+// another site.
+func SafeNext(next string) string {
+	if next == "" || len(next) > maxNext || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') {
+		return ""
+	}
+	for _, c := range next {
+		if c < 0x20 || c == 0x7f {
+			return ""
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return ""
+	}
+	if u.Path == "/login" || strings.HasPrefix(u.Path, "/login/") || u.Path == "/logout" {
+		return ""
+	}
+	return next
 }
 
 // SessionAddress returns the address signed in with session id sid.

@@ -35,6 +35,10 @@ type WebLogin struct {
 	Created time.Time `json:"created"`
 	Expires time.Time `json:"expires"`
 	Used    time.Time `json:"used,omitzero"`
+	// Next is the page of this site the person asked for before
+	// signing in (a path, checked by listserv.SafeNext), where the link
+	// lands them; "" for their own page.
+	Next string `json:"next,omitempty"`
 }
 
 // WebSession is one signed-in browser.

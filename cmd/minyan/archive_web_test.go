@@ -44,6 +44,16 @@ func TestArchiveWebAccess(t *testing.T) {
 					if !may || p == "/feed.atom" && (l.archive != "public" || l.kind == "caucus") {
 						want = 404
 					}
+					// Signed out, a list anyone may know of with an
+					// archive: sign in and come back (not a caucus, not a
+					// feed, which a feed reader cannot sign in to).
+					signInFirst := who == "" && !may && l.kind != "caucus" && l.archive != "off" && p != "/feed.atom"
+					if signInFirst {
+						want = 200
+						if !strings.Contains(body, `name="next" value="/lists/`+l.name+p+`"`) {
+							t.Errorf("%s %s: not the sign-in form that comes back:\n%s", name, l.name+p, body)
+						}
+					}
 					if code != want {
 						t.Errorf("%s %s: %d, want %d", name, "/lists/"+l.name+p, code, want)
 					}

@@ -43,7 +43,7 @@ func (v volumeFlags) apply(ctx context.Context, env *cmdEnv, list, addr string) 
 		changes = append(changes, "digest="+string(v.freq))
 	}
 	if v.setTopics {
-		if err := env.app.Svc.SetTopics(ctx, env.actor(), list, addr, v.topics); err != nil {
+		if _, err := env.app.Svc.SetTopics(ctx, env.actor(), list, addr, v.topics); err != nil {
 			return nil, err
 		}
 		t := "all"

@@ -109,6 +109,8 @@ type Result struct {
 
 	authServID string
 	forged     bool
+	// session marks a SessionResult: the author signed in on the web.
+	session bool
 }
 
 // Failed reports whether the From domain is shown not to have sent the

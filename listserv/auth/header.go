@@ -23,18 +23,23 @@ func (r Result) Header() string {
 	results := []authres.Result{
 		&authres.SPFResult{Value: authres.ResultValue(r.SPF), From: r.SPFDomain},
 	}
-	if len(r.DKIMDomains) > 0 {
+	if r.session {
+		// A post written on the web pages: the signed-in author.
+		results = []authres.Result{&authres.AuthResult{Value: authres.ResultPass, Auth: r.Author}}
+	} else if len(r.DKIMDomains) > 0 {
 		for _, d := range r.DKIMDomains {
 			results = append(results, &authres.DKIMResult{Value: authres.ResultPass, Domain: d})
 		}
 	} else {
 		results = append(results, &authres.DKIMResult{Value: authres.ResultValue(r.DKIM)})
 	}
-	dm := &authres.DMARCResult{Value: authres.ResultValue(r.DMARC), From: r.FromDomain}
-	if r.Policy != "" {
-		dm.Reason = "p=" + string(r.Policy)
+	if !r.session {
+		dm := &authres.DMARCResult{Value: authres.ResultValue(r.DMARC), From: r.FromDomain}
+		if r.Policy != "" {
+			dm.Reason = "p=" + string(r.Policy)
+		}
+		results = append(results, dm)
 	}
-	results = append(results, dm)
 
 	var b strings.Builder
 	b.WriteString("Authentication-Results: " + id)

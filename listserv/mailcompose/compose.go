@@ -20,6 +20,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Header is the top of a composed message. Addresses are rendered
@@ -264,4 +265,41 @@ func randomHex() string {
 	var b [16]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// maxFileName bounds an attachment's name in bytes.
+const maxFileName = 120
+
+// File is an attachment a person added to a post written on the web:
+// its bytes in base64 under its name and type. The name is written with
+// RFC 2231 parameters (mime.FormatMediaType) when it is not plain ASCII;
+// a type that does not parse becomes application/octet-stream.
+func File(name, contentType string, data []byte) Part {
+	name = strings.TrimSpace(OneLine(strings.ToValidUTF8(name, "_")))
+	// A name is kept to maxFileName bytes (whole characters), so its
+	// header line stays far below 998 octets even percent-encoded.
+	if len(name) > maxFileName {
+		cut := maxFileName
+		for cut > 0 && !utf8.RuneStart(name[cut]) {
+			cut--
+		}
+		name = name[:cut]
+	}
+	if name == "" {
+		name = "attachment"
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil || !strings.Contains(mt, "/") || strings.HasPrefix(mt, "multipart/") || strings.HasPrefix(mt, "message/") {
+		mt = "application/octet-stream"
+	}
+	ct := mime.FormatMediaType(mt, map[string]string{"name": name})
+	cd := mime.FormatMediaType("attachment", map[string]string{"filename": name})
+	if ct == "" || cd == "" {
+		ct, cd = "application/octet-stream", "attachment"
+	}
+	return Part{header: []string{
+		"Content-Type: " + ct,
+		"Content-Disposition: " + cd,
+		"Content-Transfer-Encoding: base64",
+	}, body: base64Lines(data)}
 }

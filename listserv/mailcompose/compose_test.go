@@ -145,3 +145,39 @@ func TestIDs(t *testing.T) {
 func base64Reader(r io.Reader) io.Reader {
 	return base64.NewDecoder(base64.StdEncoding, r)
 }
+
+// TestFileAttachment: an attachment from the web keeps its name (also
+// one with quotes or letters beyond ASCII) and bytes, and a type that
+// could break the structure becomes application/octet-stream.
+func TestFileAttachment(t *testing.T) {
+	for _, c := range []struct{ name, ct, wantType string }{
+		{"notes.txt", "text/plain", "text/plain"},
+		{`résumé "final".pdf`, "application/pdf", "application/pdf"},
+		{"x.eml", "message/rfc822", "application/octet-stream"},
+		{"evil", "text/plain\r\nX-Evil: 1", "application/octet-stream"},
+		{"", "", "application/octet-stream"},
+	} {
+		raw := Compose(Header{From: "a@example.org", Subject: "s", MessageID: "1@example.org"},
+			Multipart("mixed", Text("see file"), File(c.name, c.ct, []byte("the bytes"))))
+		m, err := mail.ReadMessage(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, params, _ := mime.ParseMediaType(m.Header.Get("Content-Type"))
+		mr := multipart.NewReader(m.Body, params["boundary"])
+		mr.NextPart()
+		p, err := mr.NextPart()
+		if err != nil {
+			t.Fatalf("%q: %v", c.name, err)
+		}
+		mt, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		want := c.name
+		if want == "" {
+			want = "attachment"
+		}
+		body, _ := io.ReadAll(base64.NewDecoder(base64.StdEncoding, p))
+		if mt != c.wantType || p.FileName() != want || string(body) != "the bytes" || strings.Contains(string(raw), "X-Evil") {
+			t.Errorf("%q %q: type %q name %q body %q", c.name, c.ct, mt, p.FileName(), body)
+		}
+	}
+}

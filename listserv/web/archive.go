@@ -61,6 +61,8 @@ func (h *handler) archiveFail(w http.ResponseWriter, r *http.Request, err error)
 	switch {
 	case errors.Is(err, listserv.ErrNoMessage):
 		h.notFound(w, r)
+	case errors.Is(err, listserv.ErrNotFound):
+		h.hiddenOrSignIn(w, r, true)
 	case errors.Is(err, listserv.ErrSearchOff):
 		w.Header().Set("Retry-After", "60")
 		h.message(w, r, http.StatusServiceUnavailable, "Search is starting", sentence(err.Error()))

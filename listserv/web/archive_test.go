@@ -47,6 +47,17 @@ func (c *archiveFake) Message(_ context.Context, _ listserv.Actor, list string, 
 		Body: listserv.TextBlocks("hello <script>alert(1)</script> https://example.net/x\n> quoted\n-- \nsig")}, nil
 }
 func (c *archiveFake) CanRedact(listserv.Actor, string) bool { return false }
+
+// ListPage knows "open" and "members" (whose archive only members read)
+// as lists anyone may know of; every other list is hidden or missing.
+func (c *archiveFake) ListPage(_ context.Context, _ listserv.Actor, name string) (listserv.ListView, error) {
+	if name != "open" && name != "members" {
+		return listserv.ListView{}, listserv.ErrNotFound
+	}
+	var v listserv.ListView
+	v.Name = name
+	return v, nil
+}
 func (c *archiveFake) SearchOrdered(_ context.Context, _ listserv.Actor, q, list string, page int, order listserv.SearchOrder) (listserv.SearchResults, error) {
 	c.asked = append(c.asked, fmt.Sprintf("search %s|%s|%d", q, list, order))
 	if q == "busy" {
@@ -113,6 +124,15 @@ func TestArchivePagesFakeCore(t *testing.T) {
 	_, missing := fetch(t, srv, "/lists/nope/archive")
 	if resp, body := fetch(t, srv, "/lists/hidden/archive"); resp.StatusCode != 404 || body != missing {
 		t.Errorf("hidden list: %d", resp.StatusCode)
+	}
+	// A list anyone may know of, whose archive the visitor may not read
+	// yet: sign in and come back.
+	if resp, body := fetch(t, srv, "/lists/members/m/3"); resp.Request.URL.RequestURI() != "/login?next=%2Flists%2Fmembers%2Fm%2F3" ||
+		!strings.Contains(body, `name="next" value="/lists/members/m/3"`) {
+		t.Errorf("members-only message, signed out: landed on %q\n%s", resp.Request.URL.RequestURI(), body)
+	}
+	if resp, body := fetch(t, srv, "/lists/members/feed.atom"); resp.StatusCode != 404 || body != missing {
+		t.Errorf("members-only feed, signed out: %d (a feed reader cannot sign in)", resp.StatusCode)
 	}
 	_, body = fetch(t, srv, "/lists/open/m/1")
 	if strings.Contains(body, "<script>") || !strings.Contains(body, "&lt;script&gt;") || !strings.Contains(body, `<details class="quote">`) ||

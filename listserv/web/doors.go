@@ -45,9 +45,9 @@ type DirectoryCore interface {
 
 // LoginCore is what signing in by mail needs.
 type LoginCore interface {
-	StartLogin(addr string) error
+	StartLogin(addr, next string) error
 	LoginAddress(token string) (string, bool)
-	FinishLogin(token string, endOthers bool) (sid, addr string, err error)
+	FinishLogin(token string, endOthers bool) (sid, addr, next string, err error)
 	Logout(sid string, everywhere bool) error
 }
 
@@ -74,7 +74,7 @@ type CalendarCore interface {
 type VolumeCore interface {
 	SelfVolume(ctx context.Context, a listserv.Actor) (map[string]listserv.MyVolume, error)
 	SetDigestFrequency(ctx context.Context, a listserv.Actor, list, addr string, f store.DigestFrequency) error
-	SetTopics(ctx context.Context, a listserv.Actor, list, addr string, topics []string) error
+	SetTopics(ctx context.Context, a listserv.Actor, list, addr string, topics []string) (string, error)
 	MutedThreads(ctx context.Context, a listserv.Actor) ([]listserv.MutedThread, error)
 	SetThreadMuted(ctx context.Context, a listserv.Actor, list, addr string, thread uint64, mute bool) error
 }
@@ -148,6 +148,7 @@ type Core interface {
 	ArchiveCore // the web archive, search and resource hub (archive.go)
 	AlertCore   // action alerts: the I-did-it page and the counts (alerts.go)
 	OrgCore     // partner organizations of coalition lists (orgs.go)
+	PostCore    // posting and replying from the browser (post.go)
 }
 
 // doors are the page groups' interfaces, all taken from Options.Core.
@@ -164,8 +165,9 @@ type doors struct {
 	siteAdmin SiteAdminCore
 	held      HeldCore
 	roster    RosterCore
+	post      PostCore
 }
 
 func doorsOf(c Core) doors {
-	return doors{site: c, tokens: c, directory: c, login: c, me: c, calendar: c, volume: c, console: c, sessions: c, siteAdmin: c, held: c, roster: c}
+	return doors{site: c, tokens: c, directory: c, login: c, me: c, calendar: c, volume: c, console: c, sessions: c, siteAdmin: c, held: c, roster: c, post: c}
 }

@@ -19,7 +19,7 @@ type loginCore struct {
 	release chan struct{}
 }
 
-func (c *loginCore) StartLogin(addr string) error {
+func (c *loginCore) StartLogin(addr, _ string) error {
 	c.started <- addr
 	<-c.release
 	return nil

@@ -159,28 +159,33 @@ func volumeValues(v url.Values) (volumeForm, error) {
 }
 
 // saveVolume applies the frequency and topics of a /me list form; it
-// returns a problem to show the person, or an error for fail.
-func (h *handler) saveVolume(r *http.Request, v Viewer, list string) (problem string, err error) {
+// returns the domain's answer about topics (what they change, or why
+// they change nothing in digest mode), a problem to show the person, or
+// an error for fail.
+func (h *handler) saveVolume(r *http.Request, v Viewer, list string) (answer, problem string, err error) {
 	f, err := volumeValues(r.PostForm)
 	if err != nil {
-		return sentence(err.Error()), nil
+		return "", sentence(err.Error()), nil
 	}
 	if f.Frequency != "" {
 		if err := h.d.volume.SetDigestFrequency(r.Context(), v.Actor(), list, v.Address, f.Frequency); err != nil {
-			return "", err
+			return "", "", err
 		}
 	}
 	if f.SetTopics {
-		err := h.d.volume.SetTopics(r.Context(), v.Actor(), list, v.Address, f.Topics)
+		answer, err = h.d.volume.SetTopics(r.Context(), v.Actor(), list, v.Address, f.Topics)
 		var unknown listserv.UnknownTopicError
 		if errors.As(err, &unknown) {
-			return sentence(unknown.Error()), nil
+			return "", sentence(unknown.Error()), nil
 		}
 		if err != nil {
-			return "", err
+			return "", "", err
+		}
+		if len(f.Topics) == 0 {
+			answer = "" // every topic: nothing to explain
 		}
 	}
-	return "", nil
+	return answer, "", nil
 }
 
 // meVolumeData adds the digest frequency, topics and muted threads to

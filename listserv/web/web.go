@@ -42,6 +42,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -176,6 +177,7 @@ func Handler(o Options) http.Handler {
 	h.consoleModRoutes(mux)
 	h.alertRoutes(mux)
 	h.orgRoutes(mux)
+	h.postRoutes(mux)
 	mux.HandleFunc("/", h.notFoundOrMoved)
 	return behindProxies(o.TrustedProxies, secure(mux, h))
 }
@@ -216,6 +218,8 @@ func secure(next http.Handler, h *handler) http.Handler {
 		limit := int64(64 << 10)
 		if n, ok := consoleBodyLimit(r.Method, r.URL.Path); ok {
 			limit = n
+		} else if n, ok := postBodyLimit(r.Method, r.URL.Path); ok {
+			limit = n
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		inner.ServeHTTP(w, r)
@@ -254,7 +258,7 @@ var funcs = template.FuncMap{
 		case store.PostingOpen:
 			return "Anyone may post."
 		}
-		return "Members post by email."
+		return "Members post."
 	},
 	"statusName": func(s listserv.Status) string {
 		switch s {
@@ -401,13 +405,45 @@ func (h *handler) signedIn(w http.ResponseWriter, r *http.Request) (Viewer, bool
 	v := h.viewer(r)
 	if v.Address == "" {
 		if r.Method == http.MethodGet {
-			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			h.toSignIn(w, r)
 		} else {
 			h.message(w, r, http.StatusUnauthorized, "Please sign in", "You are not signed in (or your session ended). Sign in and try again.")
 		}
 		return v, false
 	}
 	return v, true
+}
+
+// toSignIn sends a visitor who is not signed in to the sign-in form,
+// which brings them back to this page once the mailed link is used.
+func (h *handler) toSignIn(w http.ResponseWriter, r *http.Request) {
+	to := "/login"
+	if next := listserv.SafeNext(r.URL.RequestURI()); next != "" {
+		to += "?next=" + url.QueryEscape(next)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// hiddenOrSignIn answers a page of list NAME that the domain would not
+// show: a visitor who is not signed in, asking with GET for a list
+// whose existence is public (the domain shows its page to anyone), is
+// sent to sign in and back; everyone else, and every list the domain
+// hides (a caucus, a missing list), gets "Page not found".
+//
+// For an archive page (archive true), only when the list keeps an
+// archive: signing in cannot show one that is off.
+func (h *handler) hiddenOrSignIn(w http.ResponseWriter, r *http.Request, archive bool) {
+	name, ok := listName(r.PathValue("name"))
+	// A feed reader cannot sign in: it gets the plain answer.
+	feed := strings.HasSuffix(r.URL.Path, ".atom")
+	if ok && !feed && (r.Method == http.MethodGet || r.Method == http.MethodHead) && h.viewer(r).Address == "" {
+		lv, err := h.d.directory.ListPage(r.Context(), listserv.Actor{Door: listserv.DoorWeb}, name)
+		if err == nil && (!archive || lv.Archive != store.ArchiveOff) {
+			h.toSignIn(w, r)
+			return
+		}
+	}
+	h.notFound(w, r)
 }
 
 // logPath is the request's path for the log, without the secret of a
@@ -567,13 +603,14 @@ func (h *handler) join(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) loginPage(w http.ResponseWriter, r *http.Request) {
-	h.page(w, r, http.StatusOK, "login", map[string]any{"Title": "Sign in", "Address": ""})
+	h.page(w, r, http.StatusOK, "login", map[string]any{"Title": "Sign in", "Address": "", "Next": listserv.SafeNext(r.URL.Query().Get("next"))})
 }
 
 func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	addr, err := parseEmailForm(r)
+	next := listserv.SafeNext(r.PostForm.Get("next"))
 	if err != nil {
-		h.page(w, r, http.StatusBadRequest, "login", map[string]any{"Title": "Sign in", "Problem": sentence(err.Error()), "Address": ""})
+		h.page(w, r, http.StatusBadRequest, "login", map[string]any{"Title": "Sign in", "Problem": sentence(err.Error()), "Address": "", "Next": next})
 		return
 	}
 	if !h.limit(w, r, "login", addr) {
@@ -594,7 +631,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	go func() {
 		defer func() { <-h.loginSlots }()
-		if err := h.d.login.StartLogin(addr); err != nil && !errors.Is(err, listserv.ErrBadAddress) {
+		if err := h.d.login.StartLogin(addr, next); err != nil && !errors.Is(err, listserv.ErrBadAddress) {
 			h.o.Logger.Error("sign-in link not sent", "err", err)
 		}
 	}()
@@ -629,7 +666,7 @@ func (h *handler) loginConfirm(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err == nil {
 		endOthers = r.PostForm.Get("others") == "end"
 	}
-	sid, _, err := h.d.login.FinishLogin(tok, endOthers)
+	sid, _, next, err := h.d.login.FinishLogin(tok, endOthers)
 	if errors.Is(err, listserv.ErrBadLogin) {
 		h.badLoginLink(w, r)
 		return
@@ -639,7 +676,10 @@ func (h *handler) loginConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.setSession(w, sid, listserv.SessionTTL)
-	http.Redirect(w, r, "/me", http.StatusSeeOther)
+	if next == "" {
+		next = "/me"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 func (h *handler) setSession(w http.ResponseWriter, sid string, ttl time.Duration) {
@@ -754,7 +794,8 @@ func (h *handler) meList(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if problem, err := h.saveVolume(r, v, name); err != nil || problem != "" {
+	topics, problem, err := h.saveVolume(r, v, name)
+	if err != nil || problem != "" {
 		if err != nil {
 			h.fail(w, r, err)
 			return
@@ -762,7 +803,7 @@ func (h *handler) meList(w http.ResponseWriter, r *http.Request) {
 		h.renderMe(w, r, v, http.StatusBadRequest, "", problem)
 		return
 	}
-	h.renderMe(w, r, v, http.StatusOK, "Saved: "+modeSentence(f.Mode), "")
+	h.renderMe(w, r, v, http.StatusOK, strings.TrimSpace("Saved: "+modeSentence(f.Mode)+" "+topics), "")
 }
 
 func modeSentence(mode string) string {
