@@ -37,7 +37,9 @@ func TestMailPointsAtTheWeb(t *testing.T) {
 	}
 	// Decided by reply: the same.
 	e.send("ann@example.org", "team@lists.example.org", msg("ann@example.org", "team@lists.example.org", "second", "two"))
-	held, _ = e.svc.HeldItems(bg, op, "team")
+	if held, _ = e.svc.HeldItems(bg, op, "team"); len(held) != 1 {
+		t.Fatalf("second post: %d held, want 1", len(held))
+	}
 	ownBefore, modBefore = len(e.mailsTo("own@example.org")), len(e.mailsTo("mod@example.org"))
 	e.replyTo("mod@example.org", "team", RoleConfirm, e.lastToken("mod@example.org", "team"), "discard")
 	for _, m := range e.mailsTo("mod@example.org")[modBefore:] {
