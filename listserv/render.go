@@ -3,8 +3,13 @@ package listserv
 // Render renders one of the mail texts in templates/ (name without
 // ".txt") for packages that write their own mail, such as digest, with
 // the owner's overrides in DATA_DIR/templates applied like for every other
-// mail minyan sends. It returns the Subject from the template's first
-// line and the body after it.
+// mail minyan sends, in the list's language. It returns the Subject from
+// the template's first line and the body after it.
 func (s *Service) Render(list, name string, data any) (subject, body string, err error) {
 	return s.render(list, name, data)
+}
+
+// RenderTo is Render for mail to one person, in their language.
+func (s *Service) RenderTo(addr, list, name string, data any) (subject, body string, err error) {
+	return s.renderTo(addr, list, name, data)
 }

@@ -8,20 +8,56 @@ import (
 	"os"
 	"path/filepath"
 	"text/template"
+
+	"minyan/store"
 )
 
-// render renders a mail text for a list. An owner can replace any
-// built-in template without rebuilding minyan by putting a file of the
-// same name in DATA_DIR/templates/LIST/NAME.txt (that list only) or
-// DATA_DIR/templates/NAME.txt (every list). A broken override is logged
-// and the built-in text is used, so a typo never stops mail.
+// render renders a mail text for a list in English. It opens no
+// transaction, so it is safe inside one; the texts converted to the
+// catalogues are rendered with renderTx (inside a transaction) or
+// renderTo (outside one), in their reader's language.
 func (s *Service) render(list, name string, data any) (subject, body string, err error) {
+	return s.renderIn(LangEnglish, list, name, data)
+}
+
+// renderTo renders a mail text for the person at addr, in their
+// language (LanguageFor). It reads the store, so it must not be called
+// inside a transaction: use renderTx there.
+func (s *Service) renderTo(addr, list, name string, data any) (subject, body string, err error) {
+	return s.renderIn(s.LanguageFor(addr, list), list, name, data)
+}
+
+// renderTx is renderTo inside transaction tx.
+func (s *Service) renderTx(tx *store.Tx, addr, list, name string, data any) (subject, body string, err error) {
+	return s.renderIn(languageFor(tx, NormalizeAddress(addr), list), list, name, data)
+}
+
+// renderIn renders a mail text in language l. An owner can replace any
+// built-in template without rebuilding minyan by putting a file of the
+// same name in DATA_DIR/templates; the most particular file wins:
+//
+//	LIST/LANG/NAME.txt   that list, that language
+//	LANG/NAME.txt        every list, that language
+//	LIST/NAME.txt        that list, every language
+//	NAME.txt             every list, every language
+//
+// A broken override is logged and the built-in text is used, so a typo
+// never stops mail. The built-in text is the one of language l (its
+// {{t}} texts from l's catalogue, English where l lacks one).
+func (s *Service) renderIn(l Lang, list, name string, data any) (subject, body string, err error) {
+	l = l.Or(LangEnglish)
 	if s.o.TemplateDir != "" {
-		for _, p := range []string{filepath.Join(s.o.TemplateDir, list, name+".txt"), filepath.Join(s.o.TemplateDir, name+".txt")} {
-			if list == "" && p == filepath.Join(s.o.TemplateDir, list, name+".txt") {
-				continue
-			}
-			subject, body, err := renderFile(p, name, data)
+		var paths []string
+		if list != "" {
+			paths = append(paths, filepath.Join(s.o.TemplateDir, list, string(l), name+".txt"))
+		}
+		paths = append(paths, filepath.Join(s.o.TemplateDir, string(l), name+".txt"))
+		if list != "" {
+			paths = append(paths, filepath.Join(s.o.TemplateDir, list, name+".txt"))
+		}
+		paths = append(paths, filepath.Join(s.o.TemplateDir, name+".txt"))
+		for _, p := range paths {
+			subject, body, err := renderFile(p, name, l, data)
 			if errors.Is(err, fs.ErrNotExist) {
 				continue
 			}
@@ -32,26 +68,26 @@ func (s *Service) render(list, name string, data any) (subject, body string, err
 			return subject, body, nil
 		}
 	}
-	return builtinText(name, data)
+	return builtinText(l, name, data)
 }
 
 // builtinText renders the built-in text of a template. Only render calls
 // it: every mail minyan writes goes through render, so an owner's
 // replacement applies to every text.
-func builtinText(name string, data any) (subject, body string, err error) {
+func builtinText(l Lang, name string, data any) (subject, body string, err error) {
 	var buf bytes.Buffer
-	if err := templates.ExecuteTemplate(&buf, name+".txt", data); err != nil {
+	if err := templates[l].ExecuteTemplate(&buf, name+".txt", data); err != nil {
 		return "", "", fmt.Errorf("template %s: %w", name, err)
 	}
 	return splitSubject(name, buf.String())
 }
 
-func renderFile(path, name string, data any) (subject, body string, err error) {
+func renderFile(path, name string, l Lang, data any) (subject, body string, err error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return "", "", err
 	}
-	t, err := template.New(name).Funcs(templateFuncs).Option("missingkey=error").Parse(string(src))
+	t, err := template.New(name).Funcs(mailFuncs(l)).Option("missingkey=error").Parse(string(src))
 	if err != nil {
 		return "", "", fmt.Errorf("parse: %w", err)
 	}

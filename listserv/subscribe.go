@@ -78,9 +78,10 @@ func (s *Service) requestJoin(tx *store.Tx, a Actor, list store.List, addr strin
 	if err != nil {
 		return "", false, err
 	}
-	subj, body, err := s.render(list.Name, "join-confirm", map[string]any{
+	subj, body, err := s.renderTx(tx, addr, list.Name, "join-confirm", map[string]any{
 		"Title": title, "Address": addr, "ListAddress": s.addr(list.Name, RolePost, ""), "URL": s.o.PublicURL + "/confirm/" + tok,
 		"Approve": subscribePolicy(list) == SubscribeApprove, "Expires": s.clock.Now().Add(confirmTTL).Format("Mon 2 Jan 2006"),
+		"ExpiresAt": s.clock.Now().Add(confirmTTL),
 	})
 	if err != nil {
 		return "", false, err
@@ -138,7 +139,7 @@ func (s *Service) activate(tx *store.Tx, list store.List, mb store.Membership) (
 	if mb.Status == StatusWaitlist {
 		tmpl = "waitlisted"
 	}
-	subj, body, err := s.render(list.Name, tmpl, map[string]any{
+	subj, body, err := s.renderTx(tx, mb.Address, list.Name, tmpl, map[string]any{
 		"Title": list.Settings.Title, "Name": name, "Description": list.Settings.Description,
 		"ListAddress": s.addr(list.Name, RolePost, ""), "RequestAddress": s.addr(list.Name, RoleRequest, ""),
 		"Capacity": list.Settings.Capacity,

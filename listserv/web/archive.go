@@ -134,8 +134,10 @@ func (h *handler) archivePage(w http.ResponseWriter, r *http.Request, v Viewer, 
 	data["Site"] = h.o.Core.Domain()
 	data["Viewer"] = v.Address
 	data["ArchiveOn"] = true
+	l := h.pageLang(r, v.Address)
+	data["Lang"], data["Dir"], data["Path"] = string(l), l.Dir(), backPath(r)
 	var buf bytes.Buffer
-	if err := h.pages.ExecuteTemplate(&buf, name+".html", data); err != nil {
+	if err := h.pages.get(l).ExecuteTemplate(&buf, name+".html", data); err != nil {
 		h.o.Logger.Error("render page", "page", name, "err", err)
 		h.message(w, r, http.StatusInternalServerError, "Something went wrong",
 			"Sorry, that did not work because of a problem on our side. Please try again in a few minutes.")
@@ -278,8 +280,10 @@ func (h *handler) renderMessage(w http.ResponseWriter, r *http.Request, v Viewer
 		data["Site"], data["Viewer"], data["ArchiveOn"] = h.o.Core.Domain(), v.Address, true
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "private, no-store")
+		l := h.pageLang(r, v.Address)
+		data["Lang"], data["Dir"], data["Path"] = string(l), l.Dir(), "/"
 		w.WriteHeader(status)
-		if err := h.pages.ExecuteTemplate(w, "archive-message.html", data); err != nil {
+		if err := h.pages.get(l).ExecuteTemplate(w, "archive-message.html", data); err != nil {
 			h.o.Logger.Error("render page", "page", "archive-message", "err", err)
 		}
 		return
