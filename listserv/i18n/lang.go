@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"golang.org/x/text/language"
+	"golang.org/x/text/unicode/bidi"
 )
 
 // Lang is a language minyan writes in.
@@ -82,4 +83,21 @@ func FromAcceptLanguage(header string) Lang {
 		return English
 	}
 	return Langs[i]
+}
+
+// TextDir is the direction of someone's words: "rtl" when their first
+// letter is of a right-to-left script (Hebrew, Arabic), "ltr" when it is
+// of a left-to-right one, "" when they have no letters. A mail program
+// that ignores dir="auto" still lays a post out right with it.
+func TextDir(s string) string {
+	for _, r := range s {
+		p, _ := bidi.LookupRune(r)
+		switch p.Class() {
+		case bidi.L:
+			return "ltr"
+		case bidi.R, bidi.AL:
+			return "rtl"
+		}
+	}
+	return ""
 }

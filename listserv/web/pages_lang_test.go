@@ -3,6 +3,7 @@ package web
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -60,6 +61,22 @@ func TestPageKeysExist(t *testing.T) {
 		for _, k := range i18n.KeysUsed(string(src)) {
 			if !i18n.Builtin().Has(i18n.English, k) && !strings.HasSuffix(k, "_") {
 				t.Errorf("%s names %q, which the catalogue lacks", f, k)
+			}
+		}
+	}
+}
+
+// TestStyleSheetsUseLogicalProperties: a page in Hebrew is the mirror of
+// one in English only when the style sheets say start and end, never
+// left and right.
+func TestStyleSheetsUseLogicalProperties(t *testing.T) {
+	physical := regexp.MustCompile(`(?i)(margin|padding|border)-(left|right)|(^|[;{\s])(left|right)\s*:|text-align\s*:\s*(left|right)|float\s*:\s*(left|right)`)
+	files, _ := filepath.Glob("pages/*.css")
+	for _, f := range files {
+		src, _ := os.ReadFile(f)
+		for i, line := range strings.Split(string(src), "\n") {
+			if m := physical.FindString(line); m != "" {
+				t.Errorf("%s:%d uses %q; use the logical property (inline-start, inline-end)", f, i+1, m)
 			}
 		}
 	}
