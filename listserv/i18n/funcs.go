@@ -13,6 +13,7 @@ import (
 //	{{tn "key" N ARG...}}   the plural text of key for the count N
 //	{{date TIME}}           a day as the language writes it
 //	{{datetime TIME}}       a day and the time of day
+//	{{month MONTH}}         a month's name
 //	{{lang}}, {{dir}}       the language code and its direction (ltr, rtl)
 func (c *Catalogue) Funcs(l Lang) map[string]any {
 	return map[string]any{
@@ -20,6 +21,7 @@ func (c *Catalogue) Funcs(l Lang) map[string]any {
 		"tn":       func(key string, n int, args ...any) string { return c.N(l, key, n, args...) },
 		"date":     func(v any) string { return when(v, func(t time.Time) string { return c.Date(l, t) }) },
 		"datetime": func(v any) string { return when(v, func(t time.Time) string { return c.DateTime(l, t) }) },
+		"month":    func(m time.Month) string { return c.T(l, "date.month."+strconv.Itoa(int(m))) },
 		"lang":     func() string { return string(l) },
 		"dir":      func() string { return l.Dir() },
 	}

@@ -14,19 +14,21 @@ import (
 // the list only grows. Allowed words are names that are the same in
 // every language.
 var convertedPages = map[string][]string{
-	"layout":        {"English", "Español"},
-	"directory":     nil,
-	"list":          nil,
-	"login":         nil,
-	"login-sent":    nil,
-	"login-confirm": nil,
-	"confirm":       nil,
-	"confirmed":     nil,
-	"message":       nil,
-	"invalid":       nil,
-	"joined":        nil,
-	"me":            nil,
-	"rsvp":          nil,
+	"layout":          {"English", "Español"},
+	"directory":       nil,
+	"list":            nil,
+	"login":           nil,
+	"login-sent":      nil,
+	"login-confirm":   nil,
+	"confirm":         nil,
+	"confirmed":       nil,
+	"message":         nil,
+	"invalid":         nil,
+	"joined":          nil,
+	"me":              nil,
+	"rsvp":            nil,
+	"archive-message": nil,
+	"archive":         nil,
 }
 
 // TestConvertedPagesHaveNoEnglishOutsideTheCatalogue fails when a
