@@ -160,6 +160,13 @@ func pageFuncs(l i18n.Lang) template.FuncMap {
 		}
 		return cat.T(l, "post_how.members")
 	}
+	f["roleName"] = func(r listserv.ListRole) string {
+		switch r {
+		case store.ListMember, store.ListFacilitator, store.ListModerator, store.ListOwner:
+			return cat.T(l, "role."+string(r))
+		}
+		return string(r)
+	}
 	f["statusName"] = func(s listserv.Status) string {
 		switch s {
 		case listserv.StatusOK, listserv.StatusPending, listserv.StatusWaitlist, listserv.StatusBouncing, listserv.StatusBanned:
