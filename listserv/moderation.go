@@ -167,7 +167,7 @@ func (s *Service) withdrawByReply(ctx context.Context, r *Reply) (string, error)
 	}
 	s.markTokenUsed(r.Token.Token, r.From)
 	list, _ := s.loadList(h.List)
-	subj, body, err := s.render(h.List, "held-withdrawn", map[string]any{
+	subj, body, err := s.renderTo(r.From, h.List, "held-withdrawn", map[string]any{
 		"Subject": h.Subject, "ListAddress": s.addr(h.List, RolePost, ""), "Title": list.Settings.Title})
 	if err != nil {
 		return "", err

@@ -161,7 +161,7 @@ func (s *Service) refuseJoin(tx *store.Tx, list store.List, addr, reason string)
 			reason = strings.ReplaceAll(reason, list.Settings.Title, title)
 		}
 	}
-	subj, body, err := s.render(list.Name, "join-refused", map[string]any{
+	subj, body, err := s.renderTx(tx, addr, list.Name, "join-refused", map[string]any{
 		"Title": title, "Name": "", "Reason": reason, "OwnerAddress": s.addr(list.Name, RoleOwner, ""),
 	})
 	if err != nil {
@@ -187,7 +187,7 @@ func (s *Service) requestLeave(tx *store.Tx, list store.List, addr string) (answ
 	if err != nil {
 		return "", false, err
 	}
-	subj, body, err := s.render(list.Name, "leave-confirm", map[string]any{
+	subj, body, err := s.renderTx(tx, addr, list.Name, "leave-confirm", map[string]any{
 		"Title": list.Settings.Title, "Address": addr, "ListAddress": s.addr(list.Name, RolePost, ""), "URL": s.o.PublicURL + "/confirm/" + tok,
 	})
 	if err != nil {
@@ -352,7 +352,7 @@ func (s *Service) leave(tx *store.Tx, list store.List, addr string) (string, err
 	if _, err := s.removeMember(tx, list.Name, addr); err != nil {
 		return "", err
 	}
-	subj, body, err := s.render(list.Name, "goodbye", map[string]any{
+	subj, body, err := s.renderTx(tx, addr, list.Name, "goodbye", map[string]any{
 		"Title": list.Settings.Title, "Address": addr, "JoinAddress": s.addr(list.Name, RoleJoin, ""),
 	})
 	if err != nil {

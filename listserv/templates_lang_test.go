@@ -21,6 +21,13 @@ var convertedMails = map[string][]string{
 	"web-login":       nil,
 	"held-author":     nil,
 	"command-confirm": nil,
+	"leave-confirm":   nil,
+	"goodbye":         nil,
+	"waitlisted":      nil,
+	"join-refused":    nil,
+	"post-rejected":   nil,
+	"held-withdrawn":  nil,
+	"password":        {"IMAP"},
 }
 
 // TestConvertedMailsHaveNoEnglishOutsideTheCatalogue fails when a

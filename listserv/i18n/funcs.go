@@ -18,7 +18,7 @@ import (
 func (c *Catalogue) Funcs(l Lang) map[string]any {
 	return map[string]any{
 		"t":        func(key string, args ...any) string { return c.T(l, key, args...) },
-		"tn":       func(key string, n int, args ...any) string { return c.N(l, key, n, args...) },
+		"tn":       func(key string, n any, args ...any) string { return c.N(l, key, count(n), args...) },
 		"date":     func(v any) string { return when(v, func(t time.Time) string { return c.Date(l, t) }) },
 		"datetime": func(v any) string { return when(v, func(t time.Time) string { return c.DateTime(l, t) }) },
 		"month":    func(m time.Month) string { return c.T(l, "date.month."+strconv.Itoa(int(m))) },
@@ -55,4 +55,25 @@ func when(v any, f func(time.Time) string) string {
 		return f(t)
 	}
 	return fmt.Sprint(v)
+}
+
+// count reads the count of a plural text: any integer, or a string of
+// digits (a sample value in a template preview); anything else is 0.
+func count(v any) int {
+	switch n := v.(type) {
+	case int:
+		return n
+	case int64:
+		return int(n)
+	case uint64:
+		return int(n)
+	case int32:
+		return int(n)
+	case uint:
+		return int(n)
+	case string:
+		i, _ := strconv.Atoi(n)
+		return i
+	}
+	return 0
 }
