@@ -56,6 +56,16 @@ func (h *handler) t(r *http.Request, key string, args ...any) string {
 	return i18n.Builtin().T(h.lang(r), key, args...)
 }
 
+// tFor is t for a page about addr reached by a link in a mail (no one
+// need be signed in): in addr's own language when no one is.
+func (h *handler) tFor(r *http.Request, addr, key string, args ...any) string {
+	who := h.viewer(r).Address
+	if who == "" {
+		who = addr
+	}
+	return i18n.Builtin().T(h.pageLang(r, who), key, args...)
+}
+
 // setLang is the footer's language switch: it keeps the choice in a
 // cookie for a year and sends the visitor back to the page they were on
 // (a path on this site only, never another site).

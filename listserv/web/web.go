@@ -336,7 +336,13 @@ func (h *handler) page(w http.ResponseWriter, r *http.Request, status int, name 
 	if _, ok := data["Path"]; !ok {
 		data["Path"] = backPath(r)
 	}
-	b, err := h.render(h.pageLang(r, vv), name, data)
+	// A page reached by a link in a mail (confirm, unsubscribe, mute)
+	// speaks the language of the person the link is for.
+	who := vv
+	if a, ok := data["LangFor"].(string); ok && who == "" {
+		who = a
+	}
+	b, err := h.render(h.pageLang(r, who), name, data)
 	if err != nil {
 		h.o.Logger.Error("render page", "page", name, "err", err)
 	}
@@ -782,7 +788,7 @@ func (h *handler) mePassword(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		host, port = server, "143"
 	}
-	h.page(w, r, http.StatusOK, "password", map[string]any{"Title": "Your app password", "Viewer": v.Address,
+	h.page(w, r, http.StatusOK, "password", map[string]any{"Title": h.t(r, "password_page.title"), "Viewer": v.Address,
 		"Password": pw, "Host": host, "Port": port})
 }
 
@@ -796,7 +802,7 @@ func (h *handler) meCalendar(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.page(w, r, http.StatusOK, "calendar", map[string]any{"Title": "Your calendar link", "Viewer": v.Address,
+	h.page(w, r, http.StatusOK, "calendar", map[string]any{"Title": h.t(r, "calendar_page.title"), "Viewer": v.Address,
 		"URL": h.o.PublicURL + "/me/calendar.ics?key=" + key})
 }
 
@@ -804,8 +810,8 @@ func (h *handler) calendarFeed(w http.ResponseWriter, r *http.Request) {
 	key, ok := token(r.URL.Query().Get("key"))
 	addr, known := h.d.calendar.CalendarOwner(key)
 	if !ok || !known {
-		h.page(w, r, http.StatusNotFound, "message", map[string]any{"Title": "Link not valid", "Viewer": "",
-			"Message": "This calendar link is not valid any more. Make a new one on your page.", "Back": "/me"})
+		h.page(w, r, http.StatusNotFound, "message", map[string]any{"Title": h.t(r, "page.bad_link_title"), "Viewer": "",
+			"Message": h.t(r, "calendar_page.bad_link"), "Back": "/me"})
 		return
 	}
 	ics, err := h.d.calendar.CalendarFeed(addr)
@@ -821,13 +827,13 @@ func (h *handler) calendarFeed(w http.ResponseWriter, r *http.Request) {
 func (h *handler) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 	list, addr, ok := h.d.tokens.UnsubscribeInfo(r.PathValue("token"))
 	if !ok {
-		h.page(w, r, http.StatusNotFound, "invalid", map[string]any{"Title": "Link not valid",
-			"Message": "This unsubscribe link is not valid any more. You may already be unsubscribed."})
+		h.page(w, r, http.StatusNotFound, "invalid", map[string]any{"Title": h.t(r, "page.bad_link_title"),
+			"Message": h.t(r, "unsubscribe.bad_link")})
 		return
 	}
 	d := h.d.site.Domain()
-	h.page(w, r, http.StatusOK, "unsubscribe", map[string]any{"Title": "Unsubscribe", "List": list + "@" + d, "Address": addr,
-		"Request": list + "-request@" + d, "Owner": list + "-owner@" + d})
+	h.page(w, r, http.StatusOK, "unsubscribe", map[string]any{"Title": h.tFor(r, addr, "unsubscribe.title"), "List": list + "@" + d, "Address": addr,
+		"Request": list + "-request@" + d, "Owner": list + "-owner@" + d, "LangFor": addr})
 }
 
 // unsubscribe acts on RFC 8058 one-click POSTs (List-Unsubscribe=One-Click
@@ -835,8 +841,8 @@ func (h *handler) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 // page, which sends the same field.
 func (h *handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	if err := oneClickRequested(r); err != nil {
-		h.page(w, r, http.StatusBadRequest, "invalid", map[string]any{"Title": "Not understood",
-			"Message": "This request did not ask to unsubscribe (List-Unsubscribe=One-Click is missing)."})
+		h.page(w, r, http.StatusBadRequest, "invalid", map[string]any{"Title": h.t(r, "page.not_understood"),
+			"Message": h.t(r, "unsubscribe.not_one_click")})
 		return
 	}
 	list, addr, err := h.d.tokens.Unsubscribe(r.PathValue("token"))
@@ -844,8 +850,8 @@ func (h *handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 		h.page(w, r, http.StatusNotFound, "invalid", map[string]any{"Title": h.t(r, "page.bad_link_title"), "Message": err.Error()})
 		return
 	}
-	h.page(w, r, http.StatusOK, "unsubscribed", map[string]any{"Title": "Unsubscribed",
-		"List": list + "@" + h.d.site.Domain(), "Address": addr, "Join": list + "-join@" + h.d.site.Domain()})
+	h.page(w, r, http.StatusOK, "unsubscribed", map[string]any{"Title": h.tFor(r, addr, "unsubscribe.done_title"),
+		"List": list + "@" + h.d.site.Domain(), "Address": addr, "Join": list + "-join@" + h.d.site.Domain(), "LangFor": addr})
 }
 
 func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {
@@ -865,15 +871,15 @@ func (h *handler) confirmPage(w http.ResponseWriter, r *http.Request) {
 			"Message": h.t(r, "confirm.bad_link")})
 		return
 	}
-	title := h.t(r, "confirm.title_change")
+	title := h.tFor(r, addr, "confirm.title_change")
 	switch action {
 	case "join":
-		title = h.t(r, "confirm.title_join")
+		title = h.tFor(r, addr, "confirm.title_join")
 	case "leave":
-		title = h.t(r, "confirm.title_leave")
+		title = h.tFor(r, addr, "confirm.title_leave")
 	}
 	h.page(w, r, http.StatusOK, "confirm", map[string]any{"Title": title, "Action": action,
-		"List": list + "@" + h.d.site.Domain(), "Address": addr})
+		"List": list + "@" + h.d.site.Domain(), "Address": addr, "LangFor": addr})
 }
 
 // confirm acts only on POST, so mail scanners that open links cannot
