@@ -177,6 +177,23 @@ func pageFuncs(l i18n.Lang) template.FuncMap {
 		}
 		return string(r)
 	}
+	// profileRole names a profile's role (a store.ProfileRole, or the
+	// form's choice of one) in the page's language.
+	f["profileRole"] = func(v any) string {
+		var r store.ProfileRole
+		switch x := v.(type) {
+		case store.ProfileRole:
+			r = x
+		case roleChoice:
+			r = store.ProfileRole(x.Value)
+		default:
+			return fmt.Sprint(v)
+		}
+		if cat.Has(i18n.English, "profile_role."+string(r)) {
+			return cat.T(l, "profile_role."+string(r))
+		}
+		return r.Label()
+	}
 	f["statusName"] = func(s listserv.Status) string {
 		switch s {
 		case listserv.StatusOK, listserv.StatusPending, listserv.StatusWaitlist, listserv.StatusBouncing, listserv.StatusBanned:
