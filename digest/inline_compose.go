@@ -203,7 +203,7 @@ func setLead(data *weeklyData, chars int) {
 // title, else titles for as many as fit and the rest counted.
 func (s *Scheduler) renderWeeklyHTML(list string, data *weeklyData) (string, error) {
 	render := func() (string, bool, error) {
-		out, err := s.svc.RenderHTML(list, data.template(), data)
+		out, err := s.svc.RenderHTMLIn(data.lang, list, data.template(), data)
 		// Sent with CRLF line ends: count them.
 		return out, len(out)+strings.Count(out, "\n") <= htmlBudget, err
 	}

@@ -99,3 +99,33 @@ func TestDigestDirectionInBrowser(t *testing.T) {
 	}
 	checkInBrowser(t, "digest in two directions", doc)
 }
+
+// TestDigestFrameInListLanguage: a list whose language is he sends its
+// digest's frame in Hebrew, right to left, while an English post in it
+// keeps its own direction.
+func TestDigestFrameInListLanguage(t *testing.T) {
+	e := newEnv(t, t0)
+	e.list("talk", "discussion", []string{"digest_day=monday", "digest_time=08:00", "timezone=America/New_York", "language=he"}, "bob@example.net::digest:Bob")
+	e.run(t0)
+	slot := bidiWeek(t, e)
+	e.run(slot.Add(time.Minute))
+	ds := e.ofKind(kindWeekly)
+	if len(ds) != 1 {
+		t.Fatalf("%d digests", len(ds))
+	}
+	parts := clientParts(t, ds[0].Raw)
+	doc, text := string(parts["text/html"][0]), string(parts["text/plain"][0])
+	for _, want := range []string{`<html lang="he" dir="rtl">`, "לקט שבועי", "שתי הודעות בשני שרשורים", `<article dir="ltr">`, "בנובמבר 2026"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("HTML part lacks %q", want)
+		}
+	}
+	for _, want := range []string{"לקט שבועי", "סוף הלקט השבועי של Study Circle", "digest off"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text part lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(doc, "weekly digest") || strings.Contains(text, "weekly digest") {
+		t.Error("the Hebrew digest still has English in its frame")
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"minyan/listserv"
+	"minyan/listserv/i18n"
 	"minyan/listserv/mailcompose"
 	"minyan/listserv/outbox"
 	"minyan/store"
@@ -183,6 +184,9 @@ type weeklyData struct {
 	inlineData
 	// period is how often this digest comes (daily or weekly).
 	period store.DigestFrequency
+	// lang is the language of the digest's frame: the list's language
+	// (one digest goes to every member; their posts keep their own).
+	lang listserv.Lang
 }
 
 // template is the name of the digest's templates: digest-weekly or
@@ -276,6 +280,7 @@ func (s *Scheduler) queueDigestGroup(tx *store.Tx, l store.List, period store.Di
 		return 0, nil
 	}
 	loc := listZone(l, "UTC")
+	lang := listserv.Lang(l.Settings.Language).Or(listserv.LangEnglish)
 	var (
 		threads []*digestThread
 		byID    = map[uint64]*digestThread{}
@@ -301,7 +306,7 @@ func (s *Scheduler) queueDigestGroup(tx *store.Tx, l store.List, period store.Di
 		t.Posts = append(t.Posts, &digestPost{
 			Subject:   subject,
 			Author:    author,
-			Date:      m.Archived.In(loc).Format("Mon Jan 2, 2006 15:04 MST"),
+			Date:      postDate(lang, m.Archived.In(loc)),
 			ReplyLink: s.replyLink(l.Name, subject, m.MessageID),
 			raw:       pp.raw,
 			meta:      m,
@@ -326,7 +331,7 @@ func (s *Scheduler) queueDigestGroup(tx *store.Tx, l store.List, period store.Di
 		from = first
 	}
 	data := weeklyData{
-		List: l.Name, Title: l.Settings.Title, Range: formatDateRange(from.In(loc), upTo.In(loc)), Count: count,
+		List: l.Name, Title: l.Settings.Title, Range: dateRange(lang, from.In(loc), upTo.In(loc)), Count: count, lang: lang,
 		Threads: threads, PostAddress: s.svc.Address(l.Name, listserv.RolePost, ""),
 		RequestAddress: s.svc.Address(l.Name, listserv.RoleRequest, ""),
 		LeaveAddress:   s.svc.Address(l.Name, listserv.RoleLeave, ""),
@@ -334,13 +339,13 @@ func (s *Scheduler) queueDigestGroup(tx *store.Tx, l store.List, period store.Di
 		period:         period,
 	}
 	if period == store.DigestDaily {
-		data.Range = upTo.In(loc).Format("Mon Jan 2, 2006")
+		data.Range = dayOf(lang, upTo.In(loc))
 	}
 	if data.Title == "" {
 		data.Title = l.Name
 	}
 	s.prepareInline(l, &data)
-	subject, toc, err := s.svc.Render(l.Name, data.template(), data)
+	subject, toc, err := s.svc.RenderIn(lang, l.Name, data.template(), data)
 	if err != nil {
 		return 0, err
 	}
@@ -404,4 +409,32 @@ func cleanSubjectKeepCase(s string) string {
 // not decode).
 func mailtoEscape(v string) string {
 	return strings.ReplaceAll(url.QueryEscape(v), "+", "%20")
+}
+
+// The digest's dates in its language: in English as they always were
+// ("Mon Nov 2, 2026 10:00 EST"), in Hebrew and Spanish as the catalogue
+// writes them.
+func postDate(l listserv.Lang, t time.Time) string {
+	if l == listserv.LangEnglish {
+		return t.Format("Mon Jan 2, 2006 15:04 MST")
+	}
+	return i18n.Builtin().DateTime(l, t)
+}
+
+func dayOf(l listserv.Lang, t time.Time) string {
+	if l == listserv.LangEnglish {
+		return t.Format("Mon Jan 2, 2006")
+	}
+	return i18n.Builtin().Date(l, t)
+}
+
+func dateRange(l listserv.Lang, from, to time.Time) string {
+	if l == listserv.LangEnglish {
+		return formatDateRange(from, to)
+	}
+	c := i18n.Builtin()
+	if from.Year() == to.Year() && from.YearDay() == to.YearDay() {
+		return c.Date(l, to)
+	}
+	return c.Date(l, from) + " – " + c.Date(l, to)
 }

@@ -13,3 +13,9 @@ func (s *Service) Render(list, name string, data any) (subject, body string, err
 func (s *Service) RenderTo(addr, list, name string, data any) (subject, body string, err error) {
 	return s.renderTo(addr, list, name, data)
 }
+
+// RenderIn is Render in language l (for a text that goes to many people
+// at once in the list's language, such as a digest).
+func (s *Service) RenderIn(l Lang, list, name string, data any) (subject, body string, err error) {
+	return s.renderIn(l, list, name, data)
+}

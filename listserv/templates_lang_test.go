@@ -28,6 +28,9 @@ var convertedMails = map[string][]string{
 	"post-rejected":   nil,
 	"held-withdrawn":  nil,
 	"password":        {"IMAP"},
+	// RFC 1153 digests keep their header words, which programs read.
+	"digest-daily":  {"Message", "Date", "From", "Archive"},
+	"digest-weekly": {"Message", "Date", "From", "Archive"},
 }
 
 // TestConvertedMailsHaveNoEnglishOutsideTheCatalogue fails when a
