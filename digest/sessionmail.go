@@ -74,7 +74,8 @@ func (s *Scheduler) queueSessionMail(tx *store.Tx, l store.List, si SessionInfo,
 	if err != nil || len(members) == 0 {
 		return 0, err
 	}
-	subject, body, err := s.svc.Render(l.Name, m.template, sessionMailData{s.view(l, si), m.was, m.rsvp})
+	// One message for every member: in the list's language.
+	subject, body, err := s.svc.RenderIn(listLang(l), l.Name, m.template, sessionMailData{s.view(l, si), m.was, m.rsvp})
 	if err != nil {
 		return 0, err
 	}

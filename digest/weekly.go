@@ -280,7 +280,7 @@ func (s *Scheduler) queueDigestGroup(tx *store.Tx, l store.List, period store.Di
 		return 0, nil
 	}
 	loc := listZone(l, "UTC")
-	lang := listserv.Lang(l.Settings.Language).Or(listserv.LangEnglish)
+	lang := listLang(l)
 	var (
 		threads []*digestThread
 		byID    = map[uint64]*digestThread{}
@@ -437,4 +437,11 @@ func dateRange(l listserv.Lang, from, to time.Time) string {
 		return c.Date(l, to)
 	}
 	return c.Date(l, from) + " – " + c.Date(l, to)
+}
+
+// listLang is the language of mail that goes to a whole list at once
+// (digests, session announcements and reminders): the list's language
+// setting, else English.
+func listLang(l store.List) listserv.Lang {
+	return listserv.Lang(l.Settings.Language).Or(listserv.LangEnglish)
 }

@@ -31,6 +31,11 @@ var convertedMails = map[string][]string{
 	// RFC 1153 digests keep their header words, which programs read.
 	"digest-daily":  {"Message", "Date", "From", "Archive"},
 	"digest-weekly": {"Message", "Date", "From", "Archive"},
+	// Answers people type stay English: the RSVP parser reads them.
+	"reminder-session":  {"yes"},
+	"session-announce":  {"yes"},
+	"session-cancelled": nil,
+	"session-moved":     nil,
 }
 
 // TestConvertedMailsHaveNoEnglishOutsideTheCatalogue fails when a
