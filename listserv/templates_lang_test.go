@@ -36,6 +36,7 @@ var convertedMails = map[string][]string{
 	"session-announce":  {"yes"},
 	"session-cancelled": nil,
 	"session-moved":     nil,
+	"waitlist-promoted": nil,
 }
 
 // TestConvertedMailsHaveNoEnglishOutsideTheCatalogue fails when a
