@@ -1,5 +1,7 @@
 package listserv
 
+import "minyan/store"
+
 // Render renders one of the mail texts in templates/ (name without
 // ".txt") for packages that write their own mail, such as digest, with
 // the owner's overrides in DATA_DIR/templates applied like for every other
@@ -18,4 +20,9 @@ func (s *Service) RenderTo(addr, list, name string, data any) (subject, body str
 // at once in the list's language, such as a digest).
 func (s *Service) RenderIn(l Lang, list, name string, data any) (subject, body string, err error) {
 	return s.renderIn(l, list, name, data)
+}
+
+// RenderTx is RenderTo inside transaction tx (it opens none of its own).
+func (s *Service) RenderTx(tx *store.Tx, addr, list, name string, data any) (subject, body string, err error) {
+	return s.renderTx(tx, addr, list, name, data)
 }

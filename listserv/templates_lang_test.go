@@ -32,11 +32,16 @@ var convertedMails = map[string][]string{
 	"digest-daily":  {"Message", "Date", "From", "Archive"},
 	"digest-weekly": {"Message", "Date", "From", "Archive"},
 	// Answers people type stay English: the RSVP parser reads them.
-	"reminder-session":  {"yes"},
-	"session-announce":  {"yes"},
-	"session-cancelled": nil,
-	"session-moved":     nil,
-	"waitlist-promoted": nil,
+	"reminder-session":        {"yes"},
+	"session-announce":        {"yes"},
+	"session-cancelled":       nil,
+	"session-moved":           nil,
+	"waitlist-promoted":       nil,
+	"session-rsvp-noted":      nil,
+	"session-rsvp-waitlisted": nil,
+	"session-rsvp-promoted":   nil,
+	"session-rsvp-closed":     nil,
+	"session-rsvp-unclear":    nil,
 }
 
 // TestConvertedMailsHaveNoEnglishOutsideTheCatalogue fails when a
