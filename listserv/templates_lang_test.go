@@ -42,6 +42,8 @@ var convertedMails = map[string][]string{
 	"session-rsvp-promoted":   nil,
 	"session-rsvp-closed":     nil,
 	"session-rsvp-unclear":    nil,
+	"alert-thanks":            nil,
+	"alert-followup":          nil,
 }
 
 // TestConvertedMailsHaveNoEnglishOutsideTheCatalogue fails when a
