@@ -44,6 +44,11 @@ var convertedMails = map[string][]string{
 	"session-rsvp-unclear":    nil,
 	"alert-thanks":            nil,
 	"alert-followup":          nil,
+	"bounce-disabled":         nil,
+	"bounce-probe":            nil,
+	"standing-lapsed":         nil,
+	"standing-restored":       nil,
+	"people-message":          nil,
 }
 
 // TestConvertedMailsHaveNoEnglishOutsideTheCatalogue fails when a
