@@ -244,7 +244,7 @@ func (s *Service) tellExpired(tx *store.Tx, list store.List, h store.Held) error
 	if h.EnvelopeFrom == "" {
 		return nil
 	}
-	subj, body, err := s.render(list.Name, "held-expired", map[string]any{
+	subj, body, err := s.renderTx(tx, h.From, list.Name, "held-expired", map[string]any{
 		"Name": "", "Subject": h.Subject, "ListAddress": s.addr(list.Name, RolePost, ""), "Title": list.Settings.Title,
 		"Days": int(list.Settings.HoldExpireAfter.Hours() / 24), "OwnerAddress": s.addr(list.Name, RoleOwner, ""),
 	})

@@ -49,6 +49,7 @@ var convertedMails = map[string][]string{
 	"standing-lapsed":         nil,
 	"standing-restored":       nil,
 	"people-message":          nil,
+	"held-expired":            nil,
 }
 
 // TestConvertedMailsHaveNoEnglishOutsideTheCatalogue fails when a
