@@ -28,7 +28,7 @@ func sessionMembers(tx *store.Tx, l store.List) ([]store.Membership, error) {
 // DESCRIPTION come from the session-invite template.
 func (s *Scheduler) invite(l store.List, si SessionInfo, method string, now time.Time) ([]byte, error) {
 	v := s.view(l, si)
-	summary, desc, err := s.svc.Render(l.Name, "session-invite", v)
+	summary, desc, err := s.svc.RenderIn(listLang(l), l.Name, "session-invite", v)
 	if err != nil {
 		return nil, err
 	}

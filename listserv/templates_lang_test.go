@@ -50,6 +50,7 @@ var convertedMails = map[string][]string{
 	"standing-restored":       nil,
 	"people-message":          nil,
 	"held-expired":            nil,
+	"session-invite":          nil,
 }
 
 // TestConvertedMailsHaveNoEnglishOutsideTheCatalogue fails when a
