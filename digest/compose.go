@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"minyan/listserv"
+	"minyan/listserv/i18n"
 	"minyan/listserv/mailcompose"
 	"minyan/listserv/outbox"
 	"minyan/store"
@@ -54,6 +55,9 @@ type digestData struct {
 	// digest template words itself by it.
 	Period store.DigestFrequency
 	inlineData
+	// lang is the language of the digest's frame: the list's language
+	// (one digest goes to every member; their posts keep their own).
+	lang listserv.Lang
 }
 
 // template is the name owners replace the digest's texts by: its
@@ -136,6 +140,7 @@ func (s *Scheduler) queueDigestGroup(tx *store.Tx, l store.List, period store.Di
 		return 0, nil
 	}
 	loc := listZone(l, "UTC")
+	lang := listLang(l)
 	var (
 		threads []*digestThread
 		byID    = map[uint64]*digestThread{}
@@ -161,7 +166,7 @@ func (s *Scheduler) queueDigestGroup(tx *store.Tx, l store.List, period store.Di
 		t.Posts = append(t.Posts, &digestPost{
 			Subject:   subject,
 			Author:    author,
-			Date:      m.Archived.In(loc).Format("Mon Jan 2, 2006 15:04 MST"),
+			Date:      postDate(lang, m.Archived.In(loc)),
 			ReplyLink: s.replyLink(l.Name, subject, m.MessageID),
 			raw:       pp.raw,
 			meta:      m,
@@ -186,7 +191,7 @@ func (s *Scheduler) queueDigestGroup(tx *store.Tx, l store.List, period store.Di
 		from = first
 	}
 	data := digestData{
-		List: l.Name, Title: l.Settings.Title, Range: formatDateRange(from.In(loc), upTo.In(loc)), Count: count,
+		List: l.Name, Title: l.Settings.Title, Range: dateRange(lang, from.In(loc), upTo.In(loc)), Count: count, lang: lang,
 		Threads: threads, PostAddress: s.svc.Address(l.Name, listserv.RolePost, ""),
 		RequestAddress: s.svc.Address(l.Name, listserv.RoleRequest, ""),
 		LeaveAddress:   s.svc.Address(l.Name, listserv.RoleLeave, ""),
@@ -194,13 +199,13 @@ func (s *Scheduler) queueDigestGroup(tx *store.Tx, l store.List, period store.Di
 		Period:         period,
 	}
 	if period == store.DigestDaily {
-		data.Range = upTo.In(loc).Format("Mon Jan 2, 2006")
+		data.Range = dayOf(lang, upTo.In(loc))
 	}
 	if data.Title == "" {
 		data.Title = l.Name
 	}
 	s.prepareInline(l, &data)
-	subject, toc, err := s.svc.Render(l.Name, data.template(), data)
+	subject, toc, err := s.svc.RenderIn(lang, l.Name, data.template(), data)
 	if err != nil {
 		return 0, err
 	}
@@ -264,4 +269,39 @@ func cleanSubjectKeepCase(s string) string {
 // not decode).
 func mailtoEscape(v string) string {
 	return strings.ReplaceAll(url.QueryEscape(v), "+", "%20")
+}
+
+// The digest's dates in its language: in English as they always were
+// ("Mon Nov 2, 2026 10:00 EST"), in Hebrew and Spanish as the catalogue
+// writes them.
+func postDate(l listserv.Lang, t time.Time) string {
+	if l == listserv.LangEnglish {
+		return t.Format("Mon Jan 2, 2006 15:04 MST")
+	}
+	return i18n.Builtin().DateTime(l, t)
+}
+
+func dayOf(l listserv.Lang, t time.Time) string {
+	if l == listserv.LangEnglish {
+		return t.Format("Mon Jan 2, 2006")
+	}
+	return i18n.Builtin().Date(l, t)
+}
+
+func dateRange(l listserv.Lang, from, to time.Time) string {
+	if l == listserv.LangEnglish {
+		return formatDateRange(from, to)
+	}
+	c := i18n.Builtin()
+	if from.Year() == to.Year() && from.YearDay() == to.YearDay() {
+		return c.Date(l, to)
+	}
+	return c.Date(l, from) + " – " + c.Date(l, to)
+}
+
+// listLang is the language of mail that goes to a whole list at once
+// (digests, session announcements and reminders): the list's language
+// setting, else English.
+func listLang(l store.List) listserv.Lang {
+	return listserv.Lang(l.Settings.Language).Or(listserv.LangEnglish)
 }

@@ -336,7 +336,7 @@ func (s *Scheduler) note(tx *store.Tx, l store.List, addr, template string, data
 	if err != nil {
 		return nil
 	}
-	subject, body, err := s.svc.Render(l.Name, template, data)
+	subject, body, err := s.svc.RenderTx(tx, addr, l.Name, template, data)
 	if err != nil {
 		return err
 	}

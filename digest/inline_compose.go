@@ -3,9 +3,10 @@ package digest
 import (
 	"fmt"
 	"html/template"
-	"minyan/listserv/mailcompose"
 	"strings"
 
+	"minyan/listserv/i18n"
+	"minyan/listserv/mailcompose"
 	"minyan/store"
 )
 
@@ -67,6 +68,16 @@ func (p inlinePost) Full() bool      { return p.level == showFull }
 func (p inlinePost) Lead() bool      { return p.level == showLead }
 func (p inlinePost) TitleOnly() bool { return p.level == showTitle }
 func (p inlinePost) Hidden() bool    { return p.level == showNone }
+
+// Dir is the direction of the post's words (rtl for a post in Hebrew,
+// ltr for one in English), so each post of a digest reads right whatever
+// the digest's own language; "auto" when the words have no letters.
+func (p inlinePost) Dir() string {
+	if d := i18n.TextDir(p.Body.Text); d != "" {
+		return d
+	}
+	return "auto"
+}
 
 // EndsCut tells whether the first lines already end in "…".
 func (p inlinePost) EndsCut() bool {
@@ -192,7 +203,7 @@ func setLead(data *digestData, chars int) {
 // title, else titles for as many as fit and the rest counted.
 func (s *Scheduler) renderDigestHTML(list string, data *digestData) (string, error) {
 	render := func() (string, bool, error) {
-		out, err := s.svc.RenderHTML(list, data.template(), data)
+		out, err := s.svc.RenderHTMLIn(data.lang, list, data.template(), data)
 		// Sent with CRLF line ends: count them.
 		return out, len(out)+strings.Count(out, "\n") <= htmlBudget, err
 	}

@@ -338,7 +338,7 @@ func TestInlineDigestAsClientsReadIt(t *testing.T) {
 		`href="https://lists.example.org/lists/talk/m/1">Curriculum`, // the thread
 		`href="https://lists.example.org/lists/talk/m/4/att/1"`,
 		`href="mailto:talk@lists.example.org?subject=Re%3A%20Curriculum%20ideas&amp;In-Reply-To=%3Cp2%40example.net%3E"`,
-		`<html lang="en">`, `name="color-scheme"`, `name="viewport"`, `<h2 id="t1"><a href="https://lists.example.org/lists/talk/m/1">Curriculum ideas</a></h2>`,
+		`<html lang="en" dir="ltr">`, `name="color-scheme"`, `name="viewport"`, `<h2 id="t1" dir="auto"><a href="https://lists.example.org/lists/talk/m/1">Curriculum ideas</a></h2>`,
 	} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("HTML lacks %s", want)

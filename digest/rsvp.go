@@ -167,13 +167,13 @@ func (s *Scheduler) handleRSVP(ctx context.Context, r *listserv.Reply) (string, 
 		data := rsvpData{SessionView: s.view(l, si), Answer: answer, Who: tok.Address}
 		switch {
 		case ss.Status == store.SessionCancelled:
-			_, reply, err = s.svc.Render(l.Name, "session-rsvp-closed", data)
+			_, reply, err = s.svc.RenderTx(tx, tok.Address, l.Name, "session-rsvp-closed", data)
 			return err
 		case !now.Before(si.End):
-			_, reply, err = s.svc.Render(l.Name, "session-rsvp-closed", data)
+			_, reply, err = s.svc.RenderTx(tx, tok.Address, l.Name, "session-rsvp-closed", data)
 			return err
 		case answer == "":
-			_, reply, err = s.svc.Render(l.Name, "session-rsvp-unclear", data)
+			_, reply, err = s.svc.RenderTx(tx, tok.Address, l.Name, "session-rsvp-unclear", data)
 			return err
 		}
 		if out, err = s.respond(tx, l, si, tok.Address, answer, answers, now); err != nil {

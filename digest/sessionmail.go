@@ -28,7 +28,7 @@ func sessionMembers(tx *store.Tx, l store.List) ([]store.Membership, error) {
 // DESCRIPTION come from the session-invite template.
 func (s *Scheduler) invite(l store.List, si SessionInfo, method string, now time.Time) ([]byte, error) {
 	v := s.view(l, si)
-	summary, desc, err := s.svc.Render(l.Name, "session-invite", v)
+	summary, desc, err := s.svc.RenderIn(listLang(l), l.Name, "session-invite", v)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,8 @@ func (s *Scheduler) queueSessionMail(tx *store.Tx, l store.List, si SessionInfo,
 	if err != nil || len(members) == 0 {
 		return 0, err
 	}
-	subject, body, err := s.svc.Render(l.Name, m.template, sessionMailData{s.view(l, si), m.was, m.rsvp})
+	// One message for every member: in the list's language.
+	subject, body, err := s.svc.RenderIn(listLang(l), l.Name, m.template, sessionMailData{s.view(l, si), m.was, m.rsvp})
 	if err != nil {
 		return 0, err
 	}

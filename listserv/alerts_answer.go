@@ -99,7 +99,7 @@ func (s *Service) receiveAlertReply(ctx context.Context, env Envelope, la ListAd
 		if err != nil {
 			return err
 		}
-		subj, body, err := s.render(l.Name, "alert-thanks", map[string]any{"Title": listTitle(l), "Subject": a.Subject, "Already": !first})
+		subj, body, err := s.renderTx(tx, r.Address, l.Name, "alert-thanks", map[string]any{"Title": listTitle(l), "Subject": a.Subject, "Already": !first})
 		if err != nil {
 			return err
 		}

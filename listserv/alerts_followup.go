@@ -73,7 +73,7 @@ func (s *Service) followUpAlert(tx *store.Tx, id uint64, now time.Time) error {
 	if a.Seq != 0 && l.Settings.Archive != store.ArchiveOff {
 		archive = s.ArchiveURL(l.Name, a.Seq)
 	}
-	subj, body, err := s.render(l.Name, "alert-followup", map[string]any{"Title": listTitle(l), "Subject": a.Subject, "Link": s.alertLink(mark), "Archive": archive})
+	subj, body, err := s.renderTx(tx, "", l.Name, "alert-followup", map[string]any{"Title": listTitle(l), "Subject": a.Subject, "Link": s.alertLink(mark), "Archive": archive})
 	if err != nil {
 		return err
 	}

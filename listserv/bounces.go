@@ -303,7 +303,7 @@ func (s *Service) tellDisabled(tx *store.Tx, list store.List, mb store.Membershi
 		"Score": score, "Window": FormatDuration(list.Settings.BounceWindow), "Reason": reason,
 		"ProbeAfter": FormatDuration(probeFirstAfter),
 	}
-	subj, body, err := s.render(list.Name, "bounce-disabled", data)
+	subj, body, err := s.renderTx(tx, mb.Address, list.Name, "bounce-disabled", data)
 	if err != nil {
 		return err
 	}
@@ -467,7 +467,7 @@ func (s *Service) sendProbe(tx *store.Tx, list store.List, mb store.Membership, 
 	if err != nil {
 		return err
 	}
-	subj, body, err := s.render(list.Name, "bounce-probe", map[string]any{
+	subj, body, err := s.renderTx(tx, mb.Address, list.Name, "bounce-probe", map[string]any{
 		"List": list.Name, "Title": list.Settings.Title, "Address": mb.Address,
 		"ListAddress": s.addr(list.Name, RolePost, ""), "OwnerAddress": s.addr(list.Name, RoleOwner, ""),
 	})

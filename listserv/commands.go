@@ -112,7 +112,7 @@ func (s *Service) receiveCommand(ctx context.Context, env Envelope, la ListAddre
 	if err != nil {
 		return err
 	}
-	subj, body, err := s.render(la.List, "command-results", map[string]any{
+	subj, body, err := s.renderTo(from, la.List, "command-results", map[string]any{
 		"Subject": or(m.Subject, "your commands"), "RequestAddress": s.addr(la.List, RoleRequest, ""),
 		"Results": results, "Ignored": ignored, "Title": list.Settings.Title,
 	})
@@ -214,7 +214,7 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, sender 
 			}
 			wantPassword = true
 		case "help":
-			_, answer, err = s.render(listName, "help", s.helpData(list))
+			_, answer, err = s.renderTx(tx, from, listName, "help", s.helpData(list))
 		case "info":
 			answer, err = s.info(tx, list)
 		case "who":
@@ -280,9 +280,10 @@ func (s *Service) askToConfirmCommand(tx *store.Tx, list store.List, mb store.Me
 	if err != nil {
 		return "", err
 	}
-	subj, body, err := s.render(list.Name, "command-confirm", map[string]any{
+	subj, body, err := s.renderTx(tx, mb.Address, list.Name, "command-confirm", map[string]any{
 		"Title": list.Settings.Title, "Address": mb.Address, "Command": line,
 		"URL": s.o.PublicURL + "/confirm/" + tok, "Expires": s.clock.Now().Add(confirmTTL).Format("Mon 2 Jan 2006"),
+		"ExpiresAt": s.clock.Now().Add(confirmTTL),
 	})
 	if err != nil {
 		return "", err

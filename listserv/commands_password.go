@@ -14,7 +14,7 @@ func (s *Service) mailPassword(listName, addr string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	subj, body, err := s.render(listName, "password", map[string]any{
+	subj, body, err := s.renderTo(addr, listName, "password", map[string]any{
 		"Title": list.Settings.Title, "Address": addr, "Password": pw,
 		"IMAPServer": or(s.o.IMAPServer, "(ask the list owners)"), "RequestAddress": s.addr(listName, RoleRequest, ""),
 	})

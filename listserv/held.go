@@ -253,7 +253,7 @@ func (s *Service) holdItem(tx *store.Tx, list store.List, h store.Held, authorNa
 	if h.WithdrawToken != "" {
 		mb, err := tx.Membership(list.Name, h.From)
 		nonMember := err != nil || !Deliverable(mb)
-		subj, body, err := s.render(list.Name, "held-author", map[string]any{
+		subj, body, err := s.renderTx(tx, h.From, list.Name, "held-author", map[string]any{
 			"Name": authorName, "Subject": h.Subject, "ListAddress": s.addr(list.Name, RolePost, ""),
 			"Title": titleFor(tx, list, h.From, s.addr(list.Name, RolePost, "")), "Reason": h.Reason,
 			"NonMember": nonMember && list.Settings.Subscribe != SubscribeClosed, "JoinAddress": s.addr(list.Name, RoleJoin, ""),

@@ -314,7 +314,7 @@ func (s *Service) promoteWaitlist(tx *store.Tx, list string) error {
 			return err
 		}
 		seats++
-		subj, body, err := s.render(list, "waitlist-promoted", map[string]any{
+		subj, body, err := s.renderTx(tx, first.Address, list, "waitlist-promoted", map[string]any{
 			"ListAddress": s.addr(list, RolePost, ""), "Title": l.Settings.Title,
 		})
 		if err != nil {

@@ -191,7 +191,7 @@ func (s *Service) withdrawByReply(ctx context.Context, r *Reply) (string, error)
 	}
 	s.markTokenUsed(r.Token.Token, r.From)
 	list, _ := s.loadList(h.List)
-	subj, body, err := s.render(h.List, "held-withdrawn", map[string]any{
+	subj, body, err := s.renderTo(r.From, h.List, "held-withdrawn", map[string]any{
 		"Subject": h.Subject, "ListAddress": s.addr(h.List, RolePost, ""), "Title": list.Settings.Title})
 	if err != nil {
 		return "", err
@@ -268,7 +268,7 @@ func (s *Service) tellExpired(tx *store.Tx, list store.List, h store.Held) error
 	if h.EnvelopeFrom == "" {
 		return nil
 	}
-	subj, body, err := s.render(list.Name, "held-expired", map[string]any{
+	subj, body, err := s.renderTx(tx, h.From, list.Name, "held-expired", map[string]any{
 		"Name": "", "Subject": h.Subject, "ListAddress": s.addr(list.Name, RolePost, ""), "Title": list.Settings.Title,
 		"Days": int(list.Settings.HoldExpireAfter.Hours() / 24), "OwnerAddress": s.addr(list.Name, RoleOwner, ""),
 	})

@@ -7,6 +7,7 @@ import (
 	"text/template"
 	"time"
 
+	"minyan/listserv/i18n"
 	"minyan/listserv/mailcompose"
 	"minyan/listserv/outbox"
 	"minyan/store"
@@ -18,9 +19,29 @@ import (
 //go:embed templates/*.txt
 var templateFS embed.FS
 
-var templateFuncs = template.FuncMap{"lower": strings.ToLower}
+// templateFuncs are the functions every mail text may use: lower, and
+// the catalogue's t, tn, date and datetime (here in English; a text is
+// executed with the functions of its reader's language, mailFuncs).
+var templateFuncs = mailFuncs(LangEnglish)
 
-var templates = template.Must(template.New("").Funcs(templateFuncs).Option("missingkey=error").ParseFS(templateFS, "templates/*.txt"))
+// mailFuncs are the template functions of a mail text written in l.
+func mailFuncs(l Lang) template.FuncMap {
+	f := template.FuncMap{"lower": strings.ToLower}
+	for k, v := range i18n.Builtin().Funcs(l) {
+		f[k] = v
+	}
+	return f
+}
+
+// templates are the built-in texts, parsed once per language so each
+// renders its {{t}} texts from that language's catalogue.
+var templates = func() map[Lang]*template.Template {
+	m := map[Lang]*template.Template{}
+	for _, l := range i18n.Langs {
+		m[l] = template.Must(template.New("").Funcs(mailFuncs(l)).Option("missingkey=error").ParseFS(templateFS, "templates/*.txt"))
+	}
+	return m
+}()
 
 // splitSubject takes the "Subject: " first line off a rendered template.
 func splitSubject(name, text string) (subject, body string, err error) {

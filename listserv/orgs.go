@@ -629,9 +629,10 @@ func (s *Service) askToConfirmOrgCommand(tx *store.Tx, list store.List, from str
 	if err != nil {
 		return "", err
 	}
-	subj, body, err := s.render(list.Name, "command-confirm", map[string]any{
+	subj, body, err := s.renderTx(tx, from, list.Name, "command-confirm", map[string]any{
 		"Title": list.Settings.Title, "Address": from, "Command": line,
 		"URL": s.o.PublicURL + "/confirm/" + tok, "Expires": s.clock.Now().Add(confirmTTL).Format("Mon 2 Jan 2006"),
+		"ExpiresAt": s.clock.Now().Add(confirmTTL),
 	})
 	if err != nil {
 		return "", err

@@ -232,7 +232,7 @@ func (s *Service) replyRefused(tx *store.Tx, list store.List, role AddrRole, m *
 	if env.From == "" {
 		return nil
 	}
-	subj, body, err := s.render(list.Name, "post-rejected", map[string]any{
+	subj, body, err := s.renderTx(tx, m.From.Address, list.Name, "post-rejected", map[string]any{
 		"Name": m.From.Name, "Subject": m.Subject, "ListAddress": s.addr(list.Name, role, ""),
 		"Reason": reason, "OwnerAddress": s.addr(list.Name, RoleOwner, ""),
 		"Title": titleFor(tx, list, m.From.Address, s.addr(list.Name, RolePost, "")),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"minyan/listserv/i18n"
 	"slices"
 	"strings"
 	"unicode"
@@ -28,14 +29,15 @@ const (
 	maxProfileOffers = 1000
 )
 
-// Lang is a language minyan writes in.
-type Lang string
+// Lang is a language minyan writes in (the i18n package holds its
+// catalogues and rules).
+type Lang = i18n.Lang
 
 // The languages of pages and mail.
 const (
-	LangEnglish Lang = "en"
-	LangHebrew  Lang = "he"
-	LangSpanish Lang = "es"
+	LangEnglish = i18n.English
+	LangHebrew  = i18n.Hebrew
+	LangSpanish = i18n.Spanish
 )
 
 // ParseLang reads en, he or es ("" stays "": no choice made).

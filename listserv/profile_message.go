@@ -95,7 +95,7 @@ func (s *Service) MessagePerson(ctx context.Context, a Actor, id, body string) (
 		if pr, err := tx.Person(a.Address); err == nil {
 			sender = pr.Name
 		}
-		subj, text, err := s.render("", "people-message", map[string]any{
+		subj, text, err := s.renderTx(tx, p.Address, "", "people-message", map[string]any{
 			"Domain": s.o.Domain, "SenderName": sender, "SenderAddress": a.Address,
 			"RecipientName": name, "Body": body, "ProfileURL": s.o.PublicURL + "/me/profile",
 		})

@@ -10,15 +10,31 @@ import (
 	"os"
 	"strings"
 
+	"minyan/listserv/i18n"
 	"minyan/store"
 )
 
 //go:embed templates/*.html
 var htmlTemplateFS embed.FS
 
-var htmlFuncs = template.FuncMap{"lower": strings.ToLower}
+// htmlFuncs are the functions of an HTML mail part written in l: lower
+// and the catalogue's (t, tn, date, …).
+func htmlFuncs(l Lang) template.FuncMap {
+	f := template.FuncMap{"lower": strings.ToLower}
+	for k, v := range i18n.Builtin().Funcs(l) {
+		f[k] = v
+	}
+	return f
+}
 
-var htmlTemplates = template.Must(template.New("").Funcs(htmlFuncs).Option("missingkey=error").ParseFS(htmlTemplateFS, "templates/*.html"))
+// htmlTemplates are the built-in HTML parts, parsed once per language.
+var htmlTemplates = func() map[Lang]*template.Template {
+	m := map[Lang]*template.Template{}
+	for _, l := range i18n.Langs {
+		m[l] = template.Must(template.New("").Funcs(htmlFuncs(l)).Option("missingkey=error").ParseFS(htmlTemplateFS, "templates/*.html"))
+	}
+	return m
+}()
 
 // RenderHTML renders the HTML part of a mail (templates/NAME.html) with
 // html/template, so every value is escaped for where it stands. Owners
@@ -26,8 +42,15 @@ var htmlTemplates = template.Must(template.New("").Funcs(htmlFuncs).Option("miss
 // list, DATA_DIR/templates/NAME.html for every list. A broken override is
 // logged and the built-in page is used.
 func (s *Service) RenderHTML(list, name string, data any) (string, error) {
-	for _, p := range s.overrideFiles(list, name, ".html") {
-		out, err := renderHTMLFile(p, name, data)
+	return s.RenderHTMLIn(LangEnglish, list, name, data)
+}
+
+// RenderHTMLIn is RenderHTML in language l, with the owner's overrides
+// for that language first (overrideFiles), as for the texts.
+func (s *Service) RenderHTMLIn(l Lang, list, name string, data any) (string, error) {
+	l = l.Or(LangEnglish)
+	for _, p := range s.overrideFiles(l, list, name, ".html") {
+		out, err := renderHTMLFile(p, name, l, data)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -38,18 +61,18 @@ func (s *Service) RenderHTML(list, name string, data any) (string, error) {
 		return out, nil
 	}
 	var buf bytes.Buffer
-	if err := htmlTemplates.ExecuteTemplate(&buf, builtinTemplate(name)+".html", data); err != nil {
+	if err := htmlTemplates[l].ExecuteTemplate(&buf, builtinTemplate(name)+".html", data); err != nil {
 		return "", fmt.Errorf("template %s.html: %w", name, err)
 	}
 	return buf.String(), nil
 }
 
-func renderHTMLFile(path, name string, data any) (string, error) {
+func renderHTMLFile(path, name string, l Lang, data any) (string, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return "", err
 	}
-	t, err := template.New(name).Funcs(htmlFuncs).Option("missingkey=error").Parse(string(src))
+	t, err := template.New(name).Funcs(htmlFuncs(l)).Option("missingkey=error").Parse(string(src))
 	if err != nil {
 		return "", fmt.Errorf("parse: %w", err)
 	}

@@ -399,7 +399,7 @@ func (s *Service) Promote(ctx context.Context, a Actor, list, addr string, front
 		if err := s.giveSeat(tx, mb); err != nil {
 			return err
 		}
-		subj, body, err := s.render(list, "waitlist-promoted", map[string]any{
+		subj, body, err := s.renderTx(tx, addr, list, "waitlist-promoted", map[string]any{
 			"ListAddress": s.addr(list, RolePost, ""), "Title": l.Settings.Title,
 		})
 		if err != nil {

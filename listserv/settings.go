@@ -3,6 +3,8 @@ package listserv
 import (
 	"fmt"
 	"slices"
+
+	"minyan/listserv/i18n"
 	"sort"
 	"strconv"
 	"strings"
@@ -291,6 +293,17 @@ var settingsTable = map[string]setting{
 	},
 	"capacity":              count(func(s *store.Settings) *int { return &s.Capacity }),
 	"require_good_standing": boolean(func(s *store.Settings) *bool { return &s.RequireGoodStanding }),
+	"language": {
+		get: func(s *store.Settings) string { return string(Lang(s.Language).Or(LangEnglish)) },
+		set: func(s *store.Settings, v string, _ ServerDefaults) error {
+			l, ok := i18n.Parse(v)
+			if !ok {
+				return fmt.Errorf("must be en, he or es")
+			}
+			s.Language = string(l)
+			return nil
+		},
+	},
 	"timezone": {
 		get: func(s *store.Settings) string { return s.Timezone },
 		set: func(s *store.Settings, v string, _ ServerDefaults) error {

@@ -68,6 +68,7 @@ func SettingGroups() []SettingGroup {
 			{Key: "footer", Label: "Footer", Help: "Text added at the end of every post.", Long: true},
 			{Key: "topics", Label: "Topics", Help: "The #tags a subject may carry, comma-separated, e.g. housing,training (empty: any tag). Members can follow only some topics."},
 			{Key: "personalize", Label: "Personal copies", Help: "true gives each member their own bounce address, unsubscribe link and mute-this-thread link.", Choices: []string{"true", "false"}},
+			{Key: "language", Label: "Language", Help: "What minyan writes in to people who chose no language themselves: en (English), he (Hebrew) or es (Spanish).", Choices: []string{"en", "he", "es"}},
 			{Key: "dmarc_mitigation", Label: "Rewrite From for strict domains", Help: "auto: only when the author's domain asks for it (DMARC); always; never.", Choices: []string{"auto", "always", "never"}},
 		}},
 		{"Archive", []SettingHelp{

@@ -95,7 +95,7 @@ func (s *Service) standingChanged(tx *store.Tx, addr string, good bool) error {
 		if tmpl == "" {
 			continue
 		}
-		subj, body, err := s.render(ln, tmpl, data)
+		subj, body, err := s.renderTx(tx, addr, ln, tmpl, data)
 		if err != nil {
 			return fmt.Errorf("standing note for %s: %w", ln, err)
 		}

@@ -78,9 +78,10 @@ func (s *Service) requestJoin(tx *store.Tx, a Actor, list store.List, addr strin
 	if err != nil {
 		return "", false, err
 	}
-	subj, body, err := s.render(list.Name, "join-confirm", map[string]any{
+	subj, body, err := s.renderTx(tx, addr, list.Name, "join-confirm", map[string]any{
 		"Title": title, "Address": addr, "ListAddress": s.addr(list.Name, RolePost, ""), "URL": s.o.PublicURL + "/confirm/" + tok,
 		"Approve": subscribePolicy(list) == SubscribeApprove, "Expires": s.clock.Now().Add(confirmTTL).Format("Mon 2 Jan 2006"),
+		"ExpiresAt": s.clock.Now().Add(confirmTTL),
 	})
 	if err != nil {
 		return "", false, err
@@ -138,7 +139,7 @@ func (s *Service) activate(tx *store.Tx, list store.List, mb store.Membership) (
 	if mb.Status == StatusWaitlist {
 		tmpl = "waitlisted"
 	}
-	subj, body, err := s.render(list.Name, tmpl, map[string]any{
+	subj, body, err := s.renderTx(tx, mb.Address, list.Name, tmpl, map[string]any{
 		"Title": list.Settings.Title, "Name": name, "Description": list.Settings.Description,
 		"ListAddress": s.addr(list.Name, RolePost, ""), "RequestAddress": s.addr(list.Name, RoleRequest, ""),
 		"Capacity": list.Settings.Capacity,
@@ -161,7 +162,7 @@ func (s *Service) refuseJoin(tx *store.Tx, list store.List, addr, reason string)
 			reason = strings.ReplaceAll(reason, list.Settings.Title, title)
 		}
 	}
-	subj, body, err := s.render(list.Name, "join-refused", map[string]any{
+	subj, body, err := s.renderTx(tx, addr, list.Name, "join-refused", map[string]any{
 		"Title": title, "Name": "", "Reason": reason, "OwnerAddress": s.addr(list.Name, RoleOwner, ""),
 	})
 	if err != nil {
@@ -187,7 +188,7 @@ func (s *Service) requestLeave(tx *store.Tx, list store.List, addr string) (answ
 	if err != nil {
 		return "", false, err
 	}
-	subj, body, err := s.render(list.Name, "leave-confirm", map[string]any{
+	subj, body, err := s.renderTx(tx, addr, list.Name, "leave-confirm", map[string]any{
 		"Title": list.Settings.Title, "Address": addr, "ListAddress": s.addr(list.Name, RolePost, ""), "URL": s.o.PublicURL + "/confirm/" + tok,
 	})
 	if err != nil {
@@ -361,7 +362,7 @@ func (s *Service) leave(tx *store.Tx, list store.List, addr string) (string, err
 	if _, err := s.removeMember(tx, list.Name, addr); err != nil {
 		return "", err
 	}
-	subj, body, err := s.render(list.Name, "goodbye", map[string]any{
+	subj, body, err := s.renderTx(tx, addr, list.Name, "goodbye", map[string]any{
 		"Title": list.Settings.Title, "Address": addr, "JoinAddress": s.addr(list.Name, RoleJoin, ""),
 	})
 	if err != nil {

@@ -42,8 +42,8 @@ type ownerText struct{ t *template.Template }
 
 // parseOwnerText parses src as the renderer will and applies the
 // owners' rules (checkOwnerTree).
-func parseOwnerText(name, src string) (*ownerText, error) {
-	t, err := template.New(name).Funcs(templateFuncs).Option("missingkey=error").Parse(src)
+func parseOwnerText(name, src string, l Lang) (*ownerText, error) {
+	t, err := template.New(name).Funcs(mailFuncs(l)).Option("missingkey=error").Parse(src)
 	if err != nil {
 		return nil, &TemplateError{Reason: err.Error()}
 	}

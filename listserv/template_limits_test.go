@@ -80,7 +80,7 @@ func TestOwnerTextOutputBounded(t *testing.T) {
 
 func mustParseOwner(t *testing.T, src string) *ownerText {
 	t.Helper()
-	ot, err := parseOwnerText("welcome", src)
+	ot, err := parseOwnerText("welcome", src, LangEnglish)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func FuzzOwnerTemplate(f *testing.F) {
 		if CheckTemplate("welcome", src) != nil {
 			return
 		}
-		ot, err := parseOwnerText("welcome", src)
+		ot, err := parseOwnerText("welcome", src, LangEnglish)
 		if err != nil {
 			t.Fatalf("CheckTemplate accepted what parseOwnerText refuses: %v", err)
 		}

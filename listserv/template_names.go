@@ -33,10 +33,17 @@ func overrideNames(builtin string) []string {
 }
 
 // overrideFiles returns the files that may replace template name (with
-// extension ext) for list, the most specific first: the list's files
-// before the server-wide ones, and, within each, the period's own name
-// before the shared digest template's. list "" looks only server-wide.
-func (s *Service) overrideFiles(list, name, ext string) []string {
+// extension ext) for list in language l, the most particular first:
+//
+//	LIST/LANG/NAME   that list, that language
+//	LANG/NAME        every list, that language
+//	LIST/NAME        that list, every language
+//	NAME             every list, every language
+//
+// and, at each of those places, the period's own digest name before the
+// shared digest template's. list "" looks only server-wide, and so do the
+// texts carrying a network-wide secret (siteOnlyTemplates).
+func (s *Service) overrideFiles(l Lang, list, name, ext string) []string {
 	if s.o.TemplateDir == "" {
 		return nil
 	}
@@ -44,14 +51,21 @@ func (s *Service) overrideFiles(list, name, ext string) []string {
 	if b := builtinTemplate(name); b != name {
 		names = append(names, b)
 	}
-	var out []string
-	if list != "" && !siteOnlyTemplates[name] {
-		for _, n := range names {
-			out = append(out, filepath.Join(s.o.TemplateDir, list, n+ext))
-		}
+	perList := list != "" && !siteOnlyTemplates[name]
+	var dirs []string
+	if perList {
+		dirs = append(dirs, filepath.Join(s.o.TemplateDir, list, string(l)))
 	}
-	for _, n := range names {
-		out = append(out, filepath.Join(s.o.TemplateDir, n+ext))
+	dirs = append(dirs, filepath.Join(s.o.TemplateDir, string(l)))
+	if perList {
+		dirs = append(dirs, filepath.Join(s.o.TemplateDir, list))
+	}
+	dirs = append(dirs, s.o.TemplateDir)
+	var out []string
+	for _, d := range dirs {
+		for _, n := range names {
+			out = append(out, filepath.Join(d, n+ext))
+		}
 	}
 	return out
 }

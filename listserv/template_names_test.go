@@ -61,7 +61,7 @@ func TestDigestTemplateOnePerFormatPeriodAsData(t *testing.T) {
 		t.Errorf("the console offers %v; want the digest texts by their period's names", names)
 	}
 	tpl, err := s.readTemplate("team", "digest-daily")
-	if err != nil || !strings.Contains(tpl.Builtin, "{{.Period}}") {
+	if err != nil || !strings.Contains(tpl.Builtin, ".Period") {
 		t.Errorf("digest-daily's built-in text: %v\n%s", err, tpl.Builtin)
 	}
 }
@@ -104,7 +104,7 @@ func TestDigestOverridesByPeriodName(t *testing.T) {
 	if got := renderHTML("team", "digest-weekly"); got != "<p>team weekly html</p>" {
 		t.Errorf("weekly HTML with the list's digest-weekly.html: %q", got)
 	}
-	if got := renderHTML("other", "digest-weekly"); !strings.Contains(got, "<h1>Team: weekly digest</h1>") {
+	if got := renderHTML("other", "digest-weekly"); !strings.Contains(got, "<h1><bdi>Team</bdi>: weekly digest</h1>") {
 		t.Errorf("another list's weekly HTML is not the built-in one:\n%.300s", got)
 	}
 

@@ -140,7 +140,7 @@ func CheckTemplate(name, src string) error {
 	if !strings.HasPrefix(src, "Subject:") {
 		return &TemplateError{Reason: `the first line must be the subject, starting with "Subject:"`}
 	}
-	_, err := parseOwnerText(name, src)
+	_, err := parseOwnerText(name, src, LangEnglish)
 	return err
 }
 
@@ -239,7 +239,7 @@ func (s *Service) PreviewMailTemplate(ctx context.Context, a Actor, list, name, 
 // previewOwnerText fills in src with sample values, within the owners'
 // limits.
 func previewOwnerText(name, src string) (subject, body string, err error) {
-	ot, err := parseOwnerText(name, src)
+	ot, err := parseOwnerText(name, src, LangEnglish)
 	if err != nil {
 		return "", "", err
 	}

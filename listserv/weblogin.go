@@ -58,7 +58,7 @@ func (s *Service) StartLogin(addr, next string) error {
 		if err := tx.PutWebLogin(store.WebLogin{Hash: store.HashSecret(tok), Address: addr, Created: now, Expires: now.Add(LoginTTL), Next: next}); err != nil {
 			return err
 		}
-		subj, body, err := s.render("", "web-login", map[string]any{
+		subj, body, err := s.renderTx(tx, addr, "", "web-login", map[string]any{
 			"Domain": s.o.Domain, "Address": addr, "URL": s.o.PublicURL + "/login/" + tok,
 		})
 		if err != nil {

@@ -32,6 +32,9 @@ type Settings struct {
 	BounceScoreThreshold int             `json:"bounce_score_threshold"`
 	BounceWindow         time.Duration   `json:"bounce_window"`
 	Emergency            bool            `json:"emergency"`
+	// Language is what the list writes in to people who chose none
+	// (en, he, es; "" is English).
+	Language string `json:"language,omitempty"`
 	// Advertised shows the list in the web directory; nil (lists made
 	// before the setting existed) means the kind's default.
 	Advertised    *bool  `json:"advertised,omitempty"`

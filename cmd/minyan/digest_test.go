@@ -189,7 +189,7 @@ func TestDigestMemberOverSMTP(t *testing.T) {
 			t.Errorf("text part lacks %q:\n%s", want, toc)
 		}
 	}
-	for _, want := range []string{"Text of Curriculum ideas.", "Text of Meeting notes.", `href="http://127.0.0.1:8080/lists/team/m/2"`, `<html lang="en">`} {
+	for _, want := range []string{"Text of Curriculum ideas.", "Text of Meeting notes.", `href="http://127.0.0.1:8080/lists/team/m/2"`, `<html lang="en" dir="ltr">`} {
 		if !bytes.Contains(bodies[1], []byte(want)) {
 			t.Errorf("HTML part lacks %q:\n%s", want, bodies[1])
 		}

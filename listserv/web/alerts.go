@@ -44,7 +44,7 @@ func alertToken(s string) (string, bool) {
 }
 
 func (h *handler) badAlertLink(w http.ResponseWriter, r *http.Request) {
-	h.page(w, r, http.StatusNotFound, "invalid", map[string]any{"Title": "Link not valid", "Message": sentence(listserv.ErrBadAlertLink.Error())})
+	h.page(w, r, http.StatusNotFound, "invalid", map[string]any{"Title": h.t(r, "page.bad_link_title"), "Message": sentence(listserv.ErrBadAlertLink.Error())})
 }
 
 // paragraphs splits a text into paragraphs of lines, for pages that show
@@ -76,7 +76,7 @@ func (h *handler) alertPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.page(w, r, http.StatusOK, "alert", map[string]any{"Title": "Did you act?", "Alert": v, "Paras": paragraphs(v.Text)})
+	h.page(w, r, http.StatusOK, "alert", map[string]any{"Title": h.t(r, "alert.title"), "Alert": v, "Paras": paragraphs(v.Text)})
 }
 
 // alertAct is POST /a/TOKEN, the button: the link's holder is recorded
@@ -96,11 +96,11 @@ func (h *handler) alertAct(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	msg := "Thank you! " + v.Title + " has noted that you acted on “" + v.Subject + "”."
+	msg := h.t(r, "alert.noted", v.Title, v.Subject)
 	if !v.First {
-		msg = "You had already told " + v.Title + " that you acted on “" + v.Subject + "”. Thank you!"
+		msg = h.t(r, "alert.already", v.Title, v.Subject)
 	}
-	h.page(w, r, http.StatusOK, "confirmed", map[string]any{"Title": "Thank you", "Message": msg})
+	h.page(w, r, http.StatusOK, "confirmed", map[string]any{"Title": h.t(r, "alert.thank_you"), "Message": msg})
 }
 
 // alertsPage is GET /lists/NAME/admin/alerts: every alert of the list

@@ -142,8 +142,10 @@ func (h *handler) archivePage(w http.ResponseWriter, r *http.Request, v Viewer, 
 	data["Site"] = h.o.Core.Domain()
 	data["Viewer"] = v.Address
 	data["ArchiveOn"] = true
+	l := h.pageLang(r, v.Address)
+	data["Lang"], data["Dir"], data["Path"] = string(l), l.Dir(), backPath(r)
 	var buf bytes.Buffer
-	if err := h.pages.ExecuteTemplate(&buf, name+".html", data); err != nil {
+	if err := h.pages.get(l).ExecuteTemplate(&buf, name+".html", data); err != nil {
 		h.o.Logger.Error("render page", "page", name, "err", err)
 		h.message(w, r, http.StatusInternalServerError, "Something went wrong",
 			"Sorry, that did not work because of a problem on our side. Please try again in a few minutes.")
@@ -205,7 +207,7 @@ func (h *handler) archiveThreads(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
-	h.archivePage(w, r, v, "archive", map[string]any{"Title": "Archive of " + tp.List, "List": tp.List,
+	h.archivePage(w, r, v, "archive", map[string]any{"Title": h.t(r, "archive.title", tp.List), "List": tp.List,
 		"Threads": tp.Threads, "Total": tp.Total, "Months": months,
 		"Pager": makePager("/lists/"+tp.List+"/archive", tp.Page, tp.Pages)}, last)
 }
@@ -235,7 +237,7 @@ func (h *handler) archiveMonth(w http.ResponseWriter, r *http.Request) {
 			last = t.Last
 		}
 	}
-	h.archivePage(w, r, v, "archive", map[string]any{"Title": fmt.Sprintf("%s in %s %d", tp.List, m, y), "List": tp.List,
+	h.archivePage(w, r, v, "archive", map[string]any{"Title": h.t(r, "archive.month_title", tp.List, h.t(r, fmt.Sprintf("date.month.%d", int(m))), y), "List": tp.List,
 		"Threads": tp.Threads, "Total": tp.Total, "Months": months, "Month": fmt.Sprintf("%04d-%02d", y, int(m)),
 		"Pager": pager{Page: 1, Pages: 1}}, last)
 }
@@ -274,7 +276,7 @@ func (h *handler) renderMessage(w http.ResponseWriter, r *http.Request, v Viewer
 	}
 	subject := mv.Subject
 	if strings.TrimSpace(subject) == "" {
-		subject = "(no subject)"
+		subject = h.t(r, "archive.no_subject")
 	}
 	var sizes []string
 	for _, at := range mv.Attachments {
@@ -286,8 +288,10 @@ func (h *handler) renderMessage(w http.ResponseWriter, r *http.Request, v Viewer
 		data["Site"], data["Viewer"], data["ArchiveOn"] = h.o.Core.Domain(), v.Address, true
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "private, no-store")
+		l := h.pageLang(r, v.Address)
+		data["Lang"], data["Dir"], data["Path"] = string(l), l.Dir(), "/"
 		w.WriteHeader(status)
-		if err := h.pages.ExecuteTemplate(w, "archive-message.html", data); err != nil {
+		if err := h.pages.get(l).ExecuteTemplate(w, "archive-message.html", data); err != nil {
 			h.o.Logger.Error("render page", "page", "archive-message", "err", err)
 		}
 		return
@@ -373,20 +377,19 @@ func (h *handler) archiveRedact(w http.ResponseWriter, r *http.Request) {
 	v := h.viewer(r)
 	reason, ok := parseRedactForm(r)
 	if !ok {
-		h.message(w, r, http.StatusBadRequest, "Please shorten the reason",
-			"The reason can be at most 500 characters. Nothing was removed.")
+		h.message(w, r, http.StatusBadRequest, h.t(r, "archive.reason_long_title"), h.t(r, "archive.reason_long"))
 		return
 	}
 	err := h.o.Core.RedactMessage(r.Context(), v.Actor(), name, seq, reason)
 	switch {
 	case err == nil:
-		h.page(w, r, http.StatusOK, "message", map[string]any{"Title": "Message removed", "Viewer": v.Address,
-			"Message": fmt.Sprintf("Message %d is removed from the archive of %s: from its pages, search, the resource hub, the feed and mail apps. The removal is recorded with your reason.", seq, name),
+		h.page(w, r, http.StatusOK, "message", map[string]any{"Title": h.t(r, "archive.removed_title"), "Viewer": v.Address,
+			"Message": h.t(r, "archive.removed", seq, name),
 			"Back":    "/lists/" + name + "/archive"})
 	case errors.Is(err, listserv.ErrNotFound), errors.Is(err, listserv.ErrNoMessage):
 		h.notFound(w, r)
 	case errors.Is(err, listserv.ErrForbidden):
-		h.message(w, r, http.StatusForbidden, "Not possible", "Only the list's owners can remove a message from its archive.")
+		h.message(w, r, http.StatusForbidden, h.t(r, "page.not_possible"), h.t(r, "archive.owners_only"))
 	default:
 		h.fail(w, r, err)
 	}

@@ -28,8 +28,8 @@ func TestConfirmPageNamesTheAction(t *testing.T) {
 		want       []string
 		mustNotSay []string
 	}{
-		{"join", []string{"Confirm joining", "Add <strong>sam@example.net</strong>", "Yes, confirm joining"}, []string{"leaving"}},
-		{"leave", []string{"Confirm leaving", "Remove <strong>sam@example.net</strong>", "Yes, confirm leaving"}, []string{"joining"}},
+		{"join", []string{"Confirm joining", "Add <strong><bdi>sam@example.net</bdi></strong>", "Yes, confirm joining"}, []string{"leaving"}},
+		{"leave", []string{"Confirm leaving", "Remove <strong><bdi>sam@example.net</bdi></strong>", "Yes, confirm leaving"}, []string{"joining"}},
 		{"digest on", []string{"Confirm a change", "digest on", "Yes, go ahead"}, []string{"leaving", "joining", "Remove"}},
 	} {
 		t.Run(tc.action, func(t *testing.T) {

@@ -44,7 +44,7 @@ func muteChoice(v url.Values) (mute bool, err error) {
 }
 
 func (h *handler) badMuteLink(w http.ResponseWriter, r *http.Request) {
-	h.page(w, r, http.StatusNotFound, "invalid", map[string]any{"Title": "Link not valid", "Message": listserv.ErrBadMuteLink.Error()})
+	h.page(w, r, http.StatusNotFound, "invalid", map[string]any{"Title": h.t(r, "page.bad_link_title"), "Message": listserv.ErrBadMuteLink.Error()})
 }
 
 // mutePage shows what the link would do and one button; opening the
@@ -60,8 +60,8 @@ func (h *handler) mutePage(w http.ResponseWriter, r *http.Request) {
 		h.badMuteLink(w, r)
 		return
 	}
-	h.page(w, r, http.StatusOK, "mute", map[string]any{"Title": "Mute a conversation", "List": title, "Address": addr,
-		"Subject": subject, "Muted": muted})
+	h.page(w, r, http.StatusOK, "mute", map[string]any{"Title": h.tFor(r, addr, "mute.title"), "List": title, "Address": addr,
+		"Subject": subject, "Muted": muted, "LangFor": addr})
 }
 
 // muteLink acts on the mute page's button.
@@ -73,12 +73,12 @@ func (h *handler) muteLink(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := postForm(r)
 	if err != nil {
-		h.message(w, r, http.StatusBadRequest, "Not understood", sentence(err.Error()))
+		h.message(w, r, http.StatusBadRequest, h.t(r, "page.not_understood"), sentence(err.Error()))
 		return
 	}
 	mute, err := muteChoice(v)
 	if err != nil {
-		h.message(w, r, http.StatusBadRequest, "Not understood", sentence(err.Error()))
+		h.message(w, r, http.StatusBadRequest, h.t(r, "page.not_understood"), sentence(err.Error()))
 		return
 	}
 	answer, err := h.d.tokens.MuteByLink(token, thread, mute)
@@ -90,9 +90,9 @@ func (h *handler) muteLink(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	title := "Conversation muted"
+	title := h.t(r, "mute.muted_title")
 	if !mute {
-		title = "Conversation unmuted"
+		title = h.t(r, "mute.unmuted_title")
 	}
 	h.message(w, r, http.StatusOK, title, answer)
 }

@@ -41,7 +41,7 @@ func (h *handler) peopleRoutes(mux *http.ServeMux) {
 var langChoices = []struct{ Value, Label string }{{"", "No preference"}, {"en", "English"}, {"he", "עברית (Hebrew)"}, {"es", "Español (Spanish)"}}
 
 func (h *handler) renderProfile(w http.ResponseWriter, r *http.Request, v Viewer, status int, pv listserv.ProfileView, notice, problem string) {
-	h.page(w, r, status, "me-profile", map[string]any{"Title": "My profile", "Viewer": v.Address, "P": pv,
+	h.page(w, r, status, "me-profile", map[string]any{"Title": h.t(r, "profile.title"), "Viewer": v.Address, "P": pv,
 		"Roles": roleChoices(pv.HasRole), "Langs": langChoices, "Directory": h.o.People.MayUseDirectory(v.Actor()),
 		"Notice": notice, "Problem": problem})
 }
@@ -125,7 +125,7 @@ func overlay(pv *listserv.ProfileView, c listserv.ProfileChange) {
 // directoryRefused answers someone who may not use the directory.
 func (h *handler) directoryRefused(w http.ResponseWriter, r *http.Request, err error) bool {
 	if errors.Is(err, listserv.ErrDirectoryClosed) {
-		h.page(w, r, http.StatusForbidden, "message", map[string]any{"Title": "People of the network",
+		h.page(w, r, http.StatusForbidden, "message", map[string]any{"Title": h.t(r, "people.title"),
 			"Message": sentence(err.Error()), "Back": "/"})
 		return true
 	}
@@ -160,7 +160,7 @@ func (h *handler) peoplePage(w http.ResponseWriter, r *http.Request) {
 		u.Set("page", strconv.Itoa(n))
 		return "/people?" + u.Encode()
 	}
-	data := map[string]any{"Title": "People of the network", "Viewer": v.Address, "Q": q, "Res": res, "Problem": problem,
+	data := map[string]any{"Title": h.t(r, "people.title"), "Viewer": v.Address, "Q": q, "Res": res, "Problem": problem,
 		"Roles":    roleChoices(func(r store.ProfileRole) bool { return r == q.Role }),
 		"Searched": q.Q != "" || q.Region != "" || q.Role != ""}
 	if res.Page > 1 {
@@ -200,7 +200,7 @@ func (h *handler) renderPerson(w http.ResponseWriter, r *http.Request, v Viewer,
 	}
 	title := pv.Name
 	if title == "" {
-		title = "A person of the network"
+		title = h.t(r, "people.someone")
 	}
 	h.page(w, r, status, "person", map[string]any{"Title": title, "Viewer": v.Address, "P": pv, "Notice": notice,
 		"Problem": problem, "Body": body, "PerPerson": listserv.RelayPerPersonPerDay, "PerDay": listserv.RelayPerDay})
@@ -227,14 +227,14 @@ func (h *handler) messagePerson(w http.ResponseWriter, r *http.Request) {
 	var pe *listserv.ProfileError
 	switch {
 	case err == nil:
-		name := card.Name
-		if name == "" {
-			name = "them"
+		msg := h.t(r, "person.sent_someone")
+		if card.Name != "" {
+			msg = h.t(r, "person.sent", card.Name)
 		}
-		h.page(w, r, http.StatusOK, "message", map[string]any{"Title": "Message sent", "Viewer": v.Address,
-			"Message": "Your message is on its way to " + name + ". Their answer comes to your own address.", "Back": "/people/" + id})
+		h.page(w, r, http.StatusOK, "message", map[string]any{"Title": h.t(r, "person.sent_title"), "Viewer": v.Address,
+			"Message": msg, "Back": "/people/" + id})
 	case errors.As(err, &limit):
-		h.page(w, r, http.StatusTooManyRequests, "message", map[string]any{"Title": "Not sent", "Viewer": v.Address,
+		h.page(w, r, http.StatusTooManyRequests, "message", map[string]any{"Title": h.t(r, "person.not_sent"), "Viewer": v.Address,
 			"Message": sentence(limit.Error()), "Back": "/people/" + id})
 	case h.directoryRefused(w, r, err):
 	case errors.Is(err, listserv.ErrNotFound), errors.Is(err, listserv.ErrForbidden):
@@ -247,7 +247,7 @@ func (h *handler) messagePerson(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) badNotNowLink(w http.ResponseWriter, r *http.Request) {
-	h.page(w, r, http.StatusNotFound, "message", map[string]any{"Title": "Link not valid", "Message": sentence(listserv.ErrBadIntroLink.Error()), "Back": "/me/profile"})
+	h.page(w, r, http.StatusNotFound, "message", map[string]any{"Title": h.t(r, "page.bad_link_title"), "Message": sentence(listserv.ErrBadIntroLink.Error()), "Back": "/me/profile"})
 }
 
 // notNowPage shows whose "not now" link this is and one button; opening
@@ -259,7 +259,7 @@ func (h *handler) notNowPage(w http.ResponseWriter, r *http.Request) {
 		h.badNotNowLink(w, r)
 		return
 	}
-	h.page(w, r, http.StatusOK, "intro-not-now", map[string]any{"Title": "Not now", "Who": who})
+	h.page(w, r, http.StatusOK, "intro-not-now", map[string]any{"Title": h.t(r, "intro.not_now"), "Who": who})
 }
 
 func (h *handler) notNow(w http.ResponseWriter, r *http.Request) {

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"minyan/listserv"
+	"minyan/listserv/i18n"
 )
 
 // Rendering: pages are executed into a pooled buffer and sent with their
@@ -46,11 +47,16 @@ func (r *renderer) release(b *bytes.Buffer) {
 	}
 }
 
-// render executes pages/NAME.html with data into a buffer the caller
-// must release.
-func (h *handler) render(name string, data map[string]any) (*bytes.Buffer, error) {
+// render executes pages/NAME.html in language l with data into a
+// buffer the caller must release. It sets Lang, Dir and Path (for the
+// footer's language switch to come back to) in data.
+func (h *handler) render(l i18n.Lang, name string, data map[string]any) (*bytes.Buffer, error) {
+	data["Lang"], data["Dir"] = string(l), l.Dir()
+	if _, ok := data["Path"]; !ok {
+		data["Path"] = ""
+	}
 	b := h.rend.buffer()
-	err := h.pages.ExecuteTemplate(b, name+".html", data)
+	err := h.pages.get(l).ExecuteTemplate(b, name+".html", data)
 	return b, err
 }
 

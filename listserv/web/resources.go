@@ -45,9 +45,9 @@ func (h *handler) resourcesPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	data := map[string]any{"Title": "Shared resources", "F": f, "Fixed": fixed, "Lists": lists, "Kinds": search.Kinds()}
+	data := map[string]any{"Title": h.t(r, "resources.title"), "F": f, "Fixed": fixed, "Lists": lists, "Kinds": search.Kinds()}
 	if fixed != "" {
-		data["Title"] = "Resources shared on " + fixed
+		data["Title"] = h.t(r, "resources.title_on", fixed)
 	}
 	if !ok {
 		data["Problem"] = problem

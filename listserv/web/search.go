@@ -37,7 +37,7 @@ func (h *handler) searchPage(w http.ResponseWriter, r *http.Request) {
 	if qs.Get("sort") == "relevance" {
 		order = listserv.SearchByRelevance
 	}
-	data := map[string]any{"Title": "Search the archives", "Q": q, "List": list, "Lists": lists,
+	data := map[string]any{"Title": h.t(r, "layout.search_label"), "Q": q, "List": list, "Lists": lists,
 		"Relevance": order == listserv.SearchByRelevance}
 	if !okq || !okp {
 		data["Problem"] = "That search is too long (at most 500 characters) or its page number is not one of its pages."

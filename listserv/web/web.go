@@ -43,7 +43,6 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -55,6 +54,7 @@ import (
 
 	"minyan/digest"
 	"minyan/listserv"
+	"minyan/listserv/i18n"
 	"minyan/store"
 )
 
@@ -125,7 +125,7 @@ func Handler(o Options) http.Handler {
 		o.Limits = DefaultLimits
 	}
 	o.PublicURL = strings.TrimRight(o.PublicURL, "/")
-	h := &handler{o: o, d: doorsOf(o.Core), pages: loadPages(o.TemplateDir, o.Logger), limiter: newLimiter(o.Now), loginSlots: make(chan struct{}, loginsAtOnce)}
+	h := &handler{o: o, d: doorsOf(o.Core), pages: loadPageSet(o.TemplateDir, o.Logger), limiter: newLimiter(o.Now), loginSlots: make(chan struct{}, loginsAtOnce)}
 	for _, a := range o.Admins {
 		h.admins = append(h.admins, listserv.NormalizeAddress(a))
 	}
@@ -151,6 +151,7 @@ func Handler(o Options) http.Handler {
 	mux.HandleFunc("GET /confirm/{token}", h.confirmPage)
 	mux.HandleFunc("POST /confirm/{token}", h.confirm)
 	mux.HandleFunc("GET /healthz", h.healthz)
+	mux.HandleFunc("POST /lang", h.setLang)
 	if o.Gatherer != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}))
 	}
@@ -185,7 +186,7 @@ func Handler(o Options) http.Handler {
 type handler struct {
 	o       Options
 	d       doors
-	pages   *template.Template
+	pages   pageSet
 	admins  []string
 	limiter *limiter
 	// loginSlots holds one token per sign-in mail being prepared.
@@ -206,8 +207,7 @@ func secure(next http.Handler, h *handler) http.Handler {
 	cop.AddInsecureBypassPattern("POST /u/{token}")
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.o.Logger.Warn("cross-site request refused", "path", logPath(r), "origin", r.Header.Get("Origin"), "client", clientIP(r))
-		h.message(w, r, http.StatusForbidden, "Not accepted",
-			"This form was sent from another web site, so nothing was done. Please use the form on this site.")
+		h.message(w, r, http.StatusForbidden, h.t(r, "page.cross_site_title"), h.t(r, "page.cross_site"))
 	}))
 	inner := cop.Handler(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -280,28 +280,27 @@ var funcs = template.FuncMap{
 	},
 }
 
-// loadPages parses the built-in pages, then the owner's replacements in
-// DIR/web/*.html. A replacement that does not parse is logged and left
-// out, so a typo never takes the site down.
-func loadPages(dir string, log *slog.Logger) *template.Template {
-	t := template.Must(template.New("").Funcs(funcs).ParseFS(pageFS, "pages/*.html"))
+// loadPages parses the built-in pages of language l, then the owner's
+// replacements (overrideFiles). A replacement that does not parse is
+// logged and left out, so a typo never takes the site down.
+func loadPages(dir string, l i18n.Lang, log *slog.Logger) *template.Template {
+	t := template.Must(template.New("").Funcs(pageFuncs(l)).ParseFS(pageFS, "pages/*.html"))
 	if dir == "" {
 		return t
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "web", "*.html"))
-	for _, f := range files {
-		src, err := os.ReadFile(f)
+	for _, f := range overrideFiles(dir, l) {
+		src, err := readOverride(f)
 		if err != nil {
 			log.Error("page override unreadable; using the built-in page", "file", f, "err", err)
 			continue
 		}
 		try := template.Must(t.Clone())
-		if _, err := try.New(filepath.Base(f)).Parse(string(src)); err != nil {
+		if _, err := try.New(filepath.Base(f)).Parse(src); err != nil {
 			log.Error("page override is broken; using the built-in page", "file", f, "err", err)
 			continue
 		}
 		t = try
-		log.Info("page override loaded", "file", f)
+		log.Info("page override loaded", "file", f, "lang", l)
 	}
 	return t
 }
@@ -353,7 +352,17 @@ func (h *handler) page(w http.ResponseWriter, r *http.Request, status int, name 
 			data["SiteAdmin"] = h.viewer(r).SiteAdmin
 		}
 	}
-	b, err := h.render(name, data)
+	vv, _ := data["Viewer"].(string)
+	if _, ok := data["Path"]; !ok {
+		data["Path"] = backPath(r)
+	}
+	// A page reached by a link in a mail (confirm, unsubscribe, mute)
+	// speaks the language of the person the link is for.
+	who := vv
+	if a, ok := data["LangFor"].(string); ok && who == "" {
+		who = a
+	}
+	b, err := h.render(h.pageLang(r, who), name, data)
 	if err != nil {
 		h.o.Logger.Error("render page", "page", name, "err", err)
 	}
@@ -369,8 +378,8 @@ func (h *handler) message(w http.ResponseWriter, r *http.Request, status int, ti
 // notFound is the one answer for a missing page or list, and for a list
 // the viewer may not know of.
 func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
-	h.page(w, r, http.StatusNotFound, "message", map[string]any{"Title": "Page not found",
-		"Message": "There is no page here. The list may have a different name; the list of lists is on the front page.", "Back": "/"})
+	h.page(w, r, http.StatusNotFound, "message", map[string]any{"Title": h.t(r, "page.not_found_title"),
+		"Message": h.t(r, "page.not_found"), "Back": "/", "Path": "/"})
 }
 
 // fail answers a domain error: ErrNotFound as notFound, other domain
@@ -381,11 +390,10 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, listserv.ErrNotFound):
 		h.notFound(w, r)
 	case errors.Is(err, listserv.ErrForbidden), errors.Is(err, listserv.ErrNotMember), errors.Is(err, digest.ErrSessionClosed):
-		h.message(w, r, http.StatusForbidden, "Not possible", sentence(err.Error()))
+		h.message(w, r, http.StatusForbidden, h.t(r, "page.not_possible"), sentence(err.Error()))
 	default:
 		h.o.Logger.Error("web request failed", "path", logPath(r), "err", err)
-		h.message(w, r, http.StatusInternalServerError, "Something went wrong",
-			"Sorry, that did not work because of a problem on our side. Please try again in a few minutes.")
+		h.message(w, r, http.StatusInternalServerError, h.t(r, "page.oops_title"), h.t(r, "page.oops"))
 	}
 }
 
@@ -407,7 +415,7 @@ func (h *handler) signedIn(w http.ResponseWriter, r *http.Request) (Viewer, bool
 		if r.Method == http.MethodGet {
 			h.toSignIn(w, r)
 		} else {
-			h.message(w, r, http.StatusUnauthorized, "Please sign in", "You are not signed in (or your session ended). Sign in and try again.")
+			h.message(w, r, http.StatusUnauthorized, h.t(r, "page.sign_in_title"), h.t(r, "page.sign_in"))
 		}
 		return v, false
 	}
@@ -513,8 +521,7 @@ func (h *handler) limit(w http.ResponseWriter, r *http.Request, what string, tar
 	if !ok {
 		h.o.Logger.Warn("rate limit", "form", what, "client", clientIP(r))
 		w.Header().Set("Retry-After", strconv.Itoa(int(l.Window.Seconds())))
-		h.message(w, r, http.StatusTooManyRequests, "Please wait a little",
-			"This form was used many times in a short while, so we paused it for you. Please try again in a quarter of an hour.")
+		h.message(w, r, http.StatusTooManyRequests, h.t(r, "page.wait_title"), h.t(r, "page.wait"))
 	}
 	return ok
 }
@@ -526,14 +533,16 @@ func (h *handler) directory(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	// The page depends only on the cards and the viewer: keep it rendered.
-	key := directoryKey(v.Address, lists)
+	// The page depends only on the cards, the viewer and the language:
+	// keep it rendered.
+	l := h.pageLang(r, v.Address)
+	key := string(l) + "\x00" + directoryKey(v.Address, lists)
 	if page, ok := h.rend.cachedDirectory(key); ok {
 		send(w, http.StatusOK, page)
 		return
 	}
-	data := map[string]any{"Title": "Mailing lists", "Lists": lists, "Viewer": v.Address, "Site": h.d.site.Domain()}
-	b, err := h.render("directory", data)
+	data := map[string]any{"Title": i18n.Builtin().T(l, "directory.title"), "Lists": lists, "Viewer": v.Address, "Site": h.d.site.Domain(), "Path": "/"}
+	b, err := h.render(l, "directory", data)
 	if err != nil {
 		h.rend.release(b)
 		h.fail(w, r, err)
@@ -581,7 +590,7 @@ func (h *handler) join(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := parseJoinForm(r)
 	if err != nil {
-		h.page(w, r, http.StatusBadRequest, "message", map[string]any{"Title": "Please check the address",
+		h.page(w, r, http.StatusBadRequest, "message", map[string]any{"Title": h.t(r, "page.check_address"),
 			"Message": sentence(err.Error()), "Back": "/lists/" + name + "#join", "Viewer": v.Address})
 		return
 	}
@@ -590,7 +599,7 @@ func (h *handler) join(w http.ResponseWriter, r *http.Request) {
 	}
 	answer, err := h.d.directory.SelfJoin(r.Context(), v.Actor(), name, f.Email, f.Name)
 	if errors.Is(err, listserv.ErrBadAddress) {
-		h.page(w, r, http.StatusBadRequest, "message", map[string]any{"Title": "Please check the address",
+		h.page(w, r, http.StatusBadRequest, "message", map[string]any{"Title": h.t(r, "page.check_address"),
 			"Message": sentence(err.Error()), "Back": "/lists/" + name + "#join", "Viewer": v.Address})
 		return
 	}
@@ -598,19 +607,19 @@ func (h *handler) join(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.page(w, r, http.StatusOK, "joined", map[string]any{"Title": "Almost there", "List": lv, "Address": f.Email,
+	h.page(w, r, http.StatusOK, "joined", map[string]any{"Title": h.t(r, "joined.title"), "List": lv, "Address": f.Email,
 		"Answer": answer, "Viewer": v.Address})
 }
 
 func (h *handler) loginPage(w http.ResponseWriter, r *http.Request) {
-	h.page(w, r, http.StatusOK, "login", map[string]any{"Title": "Sign in", "Address": "", "Next": listserv.SafeNext(r.URL.Query().Get("next"))})
+	h.page(w, r, http.StatusOK, "login", map[string]any{"Title": h.t(r, "login.title"), "Address": "", "Next": listserv.SafeNext(r.URL.Query().Get("next"))})
 }
 
 func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	addr, err := parseEmailForm(r)
 	next := listserv.SafeNext(r.PostForm.Get("next"))
 	if err != nil {
-		h.page(w, r, http.StatusBadRequest, "login", map[string]any{"Title": "Sign in", "Problem": sentence(err.Error()), "Address": "", "Next": next})
+		h.page(w, r, http.StatusBadRequest, "login", map[string]any{"Title": h.t(r, "login.title"), "Problem": sentence(err.Error()), "Address": "", "Next": next})
 		return
 	}
 	if !h.limit(w, r, "login", addr) {
@@ -635,15 +644,15 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 			h.o.Logger.Error("sign-in link not sent", "err", err)
 		}
 	}()
-	h.page(w, r, http.StatusOK, "login-sent", map[string]any{"Title": "Check your mail", "Address": addr})
+	h.page(w, r, http.StatusOK, "login-sent", map[string]any{"Title": h.t(r, "login_sent.title"), "Address": addr})
 }
 
 // loginsAtOnce bounds the sign-in mails being prepared at once.
 const loginsAtOnce = 32
 
 func (h *handler) badLoginLink(w http.ResponseWriter, r *http.Request) {
-	h.page(w, r, http.StatusNotFound, "message", map[string]any{"Title": "Link not valid",
-		"Message": "This sign-in link is not valid any more: it works once, for 30 minutes. You can ask for a new one.", "Back": "/login"})
+	h.page(w, r, http.StatusNotFound, "message", map[string]any{"Title": h.t(r, "page.bad_link_title"),
+		"Message": h.t(r, "page.bad_link"), "Back": "/login"})
 }
 
 func (h *handler) loginConfirmPage(w http.ResponseWriter, r *http.Request) {
@@ -653,7 +662,7 @@ func (h *handler) loginConfirmPage(w http.ResponseWriter, r *http.Request) {
 		h.badLoginLink(w, r)
 		return
 	}
-	h.page(w, r, http.StatusOK, "login-confirm", map[string]any{"Title": "Sign in", "Address": addr})
+	h.page(w, r, http.StatusOK, "login-confirm", map[string]any{"Title": h.t(r, "login.title"), "Address": addr})
 }
 
 func (h *handler) loginConfirm(w http.ResponseWriter, r *http.Request) {
@@ -704,8 +713,8 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.setSession(w, "", 0)
-	h.page(w, r, http.StatusOK, "message", map[string]any{"Title": "Signed out", "Viewer": "",
-		"Message": "You are signed out. Thank you for stopping by.", "Back": "/"})
+	h.page(w, r, http.StatusOK, "message", map[string]any{"Title": h.t(r, "page.signed_out_title"), "Viewer": "",
+		"Message": h.t(r, "page.signed_out"), "Back": "/"})
 }
 
 func (h *handler) me(w http.ResponseWriter, r *http.Request) {
@@ -753,11 +762,11 @@ func (h *handler) renderMe(w http.ResponseWriter, r *http.Request, v Viewer, sta
 		h.fail(w, r, err)
 		return
 	}
-	calMade := ""
+	var calMade time.Time
 	if t, ok := h.d.calendar.CalendarKeyMade(r.Context(), a); ok {
-		calMade = t.Format("January 2, 2006")
+		calMade = t
 	}
-	data := map[string]any{"Title": "My lists", "Viewer": v.Address, "Mine": mine, "Sessions": sessions,
+	data := map[string]any{"Title": h.t(r, "me.title"), "Viewer": v.Address, "Mine": mine, "Sessions": sessions,
 		"Partners": partners, "Joinable": joinable, "CalMade": calMade, "Notice": notice, "Problem": problem, "Orgs": orgs}
 	if err := h.meVolumeData(r, v, data); err != nil {
 		h.fail(w, r, err)
@@ -803,17 +812,19 @@ func (h *handler) meList(w http.ResponseWriter, r *http.Request) {
 		h.renderMe(w, r, v, http.StatusBadRequest, "", problem)
 		return
 	}
-	h.renderMe(w, r, v, http.StatusOK, strings.TrimSpace("Saved: "+modeSentence(f.Mode)+" "+topics), "")
+	h.renderMe(w, r, v, http.StatusOK, strings.TrimSpace(h.t(r, "me.saved", h.t(r, modeSentence(f.Mode)))+" "+topics), "")
 }
 
+// modeSentence is the catalogue key of the sentence that says what a
+// delivery mode means.
 func modeSentence(mode string) string {
 	switch listserv.Mode(mode) {
 	case listserv.ModeDigest:
-		return "you will get the digest."
+		return "me.mode_saved_digest"
 	case listserv.ModeNomail:
-		return "no mail from this list until you switch it back."
+		return "me.mode_saved_nomail"
 	}
-	return "you will get every message."
+	return "me.mode_saved_each"
 }
 
 func (h *handler) meJoin(w http.ResponseWriter, r *http.Request) {
@@ -870,7 +881,7 @@ func (h *handler) mePassword(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		host, port = server, "143"
 	}
-	h.page(w, r, http.StatusOK, "password", map[string]any{"Title": "Your app password", "Viewer": v.Address,
+	h.page(w, r, http.StatusOK, "password", map[string]any{"Title": h.t(r, "password_page.title"), "Viewer": v.Address,
 		"Password": pw, "Host": host, "Port": port})
 }
 
@@ -884,7 +895,7 @@ func (h *handler) meCalendar(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.page(w, r, http.StatusOK, "calendar", map[string]any{"Title": "Your calendar link", "Viewer": v.Address,
+	h.page(w, r, http.StatusOK, "calendar", map[string]any{"Title": h.t(r, "calendar_page.title"), "Viewer": v.Address,
 		"URL": h.o.PublicURL + "/me/calendar.ics?key=" + key})
 }
 
@@ -892,8 +903,8 @@ func (h *handler) calendarFeed(w http.ResponseWriter, r *http.Request) {
 	key, ok := token(r.URL.Query().Get("key"))
 	addr, known := h.d.calendar.CalendarOwner(key)
 	if !ok || !known {
-		h.page(w, r, http.StatusNotFound, "message", map[string]any{"Title": "Link not valid", "Viewer": "",
-			"Message": "This calendar link is not valid any more. Make a new one on your page.", "Back": "/me"})
+		h.page(w, r, http.StatusNotFound, "message", map[string]any{"Title": h.t(r, "page.bad_link_title"), "Viewer": "",
+			"Message": h.t(r, "calendar_page.bad_link"), "Back": "/me"})
 		return
 	}
 	ics, err := h.d.calendar.CalendarFeed(addr)
@@ -909,13 +920,13 @@ func (h *handler) calendarFeed(w http.ResponseWriter, r *http.Request) {
 func (h *handler) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 	list, addr, ok := h.d.tokens.UnsubscribeInfo(r.PathValue("token"))
 	if !ok {
-		h.page(w, r, http.StatusNotFound, "invalid", map[string]any{"Title": "Link not valid",
-			"Message": "This unsubscribe link is not valid any more. You may already be unsubscribed."})
+		h.page(w, r, http.StatusNotFound, "invalid", map[string]any{"Title": h.t(r, "page.bad_link_title"),
+			"Message": h.t(r, "unsubscribe.bad_link")})
 		return
 	}
 	d := h.d.site.Domain()
-	h.page(w, r, http.StatusOK, "unsubscribe", map[string]any{"Title": "Unsubscribe", "List": list + "@" + d, "Address": addr,
-		"Request": list + "-request@" + d, "Owner": list + "-owner@" + d})
+	h.page(w, r, http.StatusOK, "unsubscribe", map[string]any{"Title": h.tFor(r, addr, "unsubscribe.title"), "List": list + "@" + d, "Address": addr,
+		"Request": list + "-request@" + d, "Owner": list + "-owner@" + d, "LangFor": addr})
 }
 
 // unsubscribe acts on RFC 8058 one-click POSTs (List-Unsubscribe=One-Click
@@ -923,17 +934,17 @@ func (h *handler) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 // page, which sends the same field.
 func (h *handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	if err := oneClickRequested(r); err != nil {
-		h.page(w, r, http.StatusBadRequest, "invalid", map[string]any{"Title": "Not understood",
-			"Message": "This request did not ask to unsubscribe (List-Unsubscribe=One-Click is missing)."})
+		h.page(w, r, http.StatusBadRequest, "invalid", map[string]any{"Title": h.t(r, "page.not_understood"),
+			"Message": h.t(r, "unsubscribe.not_one_click")})
 		return
 	}
 	list, addr, err := h.d.tokens.Unsubscribe(r.PathValue("token"))
 	if err != nil {
-		h.page(w, r, http.StatusNotFound, "invalid", map[string]any{"Title": "Link not valid", "Message": err.Error()})
+		h.page(w, r, http.StatusNotFound, "invalid", map[string]any{"Title": h.t(r, "page.bad_link_title"), "Message": err.Error()})
 		return
 	}
-	h.page(w, r, http.StatusOK, "unsubscribed", map[string]any{"Title": "Unsubscribed",
-		"List": list + "@" + h.d.site.Domain(), "Address": addr, "Join": list + "-join@" + h.d.site.Domain()})
+	h.page(w, r, http.StatusOK, "unsubscribed", map[string]any{"Title": h.tFor(r, addr, "unsubscribe.done_title"),
+		"List": list + "@" + h.d.site.Domain(), "Address": addr, "Join": list + "-join@" + h.d.site.Domain(), "LangFor": addr})
 }
 
 func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {
@@ -949,19 +960,19 @@ func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {
 func (h *handler) confirmPage(w http.ResponseWriter, r *http.Request) {
 	action, list, addr, ok := h.d.tokens.ConfirmInfo(r.PathValue("token"))
 	if !ok {
-		h.page(w, r, http.StatusNotFound, "invalid", map[string]any{"Title": "Link not valid",
-			"Message": "This confirmation link is not valid any more: it expired or was already used."})
+		h.page(w, r, http.StatusNotFound, "invalid", map[string]any{"Title": h.t(r, "page.bad_link_title"),
+			"Message": h.t(r, "confirm.bad_link")})
 		return
 	}
-	title := "Confirm a change"
+	title := h.tFor(r, addr, "confirm.title_change")
 	switch action {
 	case "join":
-		title = "Confirm joining"
+		title = h.tFor(r, addr, "confirm.title_join")
 	case "leave":
-		title = "Confirm leaving"
+		title = h.tFor(r, addr, "confirm.title_leave")
 	}
 	h.page(w, r, http.StatusOK, "confirm", map[string]any{"Title": title, "Action": action,
-		"List": list + "@" + h.d.site.Domain(), "Address": addr})
+		"List": list + "@" + h.d.site.Domain(), "Address": addr, "LangFor": addr})
 }
 
 // confirm acts only on POST, so mail scanners that open links cannot
@@ -969,8 +980,8 @@ func (h *handler) confirmPage(w http.ResponseWriter, r *http.Request) {
 func (h *handler) confirm(w http.ResponseWriter, r *http.Request) {
 	msg, err := h.d.tokens.Confirm(r.Context(), r.PathValue("token"))
 	if err != nil {
-		h.page(w, r, http.StatusNotFound, "invalid", map[string]any{"Title": "Link not valid", "Message": err.Error()})
+		h.page(w, r, http.StatusNotFound, "invalid", map[string]any{"Title": h.t(r, "page.bad_link_title"), "Message": err.Error()})
 		return
 	}
-	h.page(w, r, http.StatusOK, "confirmed", map[string]any{"Title": "Done", "Message": msg})
+	h.page(w, r, http.StatusOK, "confirmed", map[string]any{"Title": h.t(r, "confirm.done_title"), "Message": msg})
 }

@@ -152,6 +152,20 @@ func (s *Session) Do(where string, actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// Screenshot saves a screenshot of the whole page as a PNG at path.
+func (s *Session) Screenshot(path string) {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(s.ctx, StepTimeout)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		s.t.Fatalf("screenshot %s: %v", path, err)
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
 // Step runs actions that lead to a page (and wait for it), then checks
 // that page.
 func (s *Session) Step(where string, actions ...chromedp.Action[chromedp.Void]) {
