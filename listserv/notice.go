@@ -19,11 +19,6 @@ import (
 //go:embed templates/*.txt
 var templateFS embed.FS
 
-// templateFuncs are the functions every mail text may use: lower, and
-// the catalogue's t, tn, date and datetime (here in English; a text is
-// executed with the functions of its reader's language, mailFuncs).
-var templateFuncs = mailFuncs(LangEnglish)
-
 // mailFuncs are the template functions of a mail text written in l.
 func mailFuncs(l Lang) template.FuncMap {
 	f := template.FuncMap{"lower": strings.ToLower}
