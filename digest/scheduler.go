@@ -152,6 +152,11 @@ func (s *Scheduler) RunDue(ctx context.Context, now time.Time) (time.Time, error
 		if err != nil {
 			errs = append(errs, fmt.Errorf("sessions of %s: %w", l.Name, err))
 		}
+		n, err = s.runCohort(l, now)
+		note(n)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("cohort of %s: %w", l.Name, err))
+		}
 	}
 	return next, errors.Join(errs...)
 }

@@ -132,6 +132,10 @@ type ListView struct {
 	// CanManage: the viewer may open the list's console (facilitators and
 	// above, site admins): the page links to it.
 	CanManage bool
+	// CohortFinished is the last day of a community whose cohort ended
+	// and closed ("" otherwise); CohortNext names the next cohort's list.
+	CohortFinished string
+	CohortNext     string
 }
 
 // activeMember tells whether a membership counts as being on the list:
@@ -166,6 +170,9 @@ func viewList(tx *store.Tx, a Actor, l store.List) (ListView, error) {
 		v.CanReadArchive = l.Settings.Archive != store.ArchiveOff
 	}
 	v.CanManage = (activeMember(mb) && RoleAllows(mb.Role, PermSeeHeld)) || isSiteAdmin(tx, a)
+	if CohortClosed(l) {
+		v.CohortFinished, v.CohortNext = l.Cohort.Finished, l.Cohort.Next
+	}
 	return v, nil
 }
 

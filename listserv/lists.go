@@ -75,6 +75,13 @@ func (s *Service) SetList(ctx context.Context, a Actor, name string, pairs []str
 	return l, err
 }
 
+// putCohort records a community's cohort state (its end, the next
+// cohort): the one writer of store.List.Cohort.
+func (s *Service) putCohort(tx *store.Tx, l store.List, c store.CohortState) (store.List, error) {
+	l.Cohort = &c
+	return l, tx.PutList(l)
+}
+
 // GetList returns a list.
 func (s *Service) GetList(name string) (store.List, error) {
 	var l store.List

@@ -77,6 +77,7 @@ const (
 	StatusWaitlist = store.StatusWaitlist
 	StatusPending  = store.StatusPending
 	StatusBanned   = store.StatusBanned
+	StatusAlumni   = store.StatusAlumni
 )
 
 // RoleRank orders roles so "at least moderator" is a comparison; unknown
@@ -343,6 +344,8 @@ var settingsTable = map[string]setting{
 	"emergency":              boolean(func(s *store.Settings) *bool { return &s.Emergency }),
 	"advertised":             advertisedSetting,
 	"alert_followup_after":   optionalDuration(func(s *store.Settings) *time.Duration { return &s.AlertFollowupAfter }),
+	"cohort_end":             cohortEndSetting,
+	"after_end":              afterEndSetting,
 	"lapsed_members":         enum(func(s *store.Settings) *string { return &s.LapsedMembers }, LapseKeep, LapseNotify, LapseNomail),
 }
 

@@ -79,6 +79,8 @@ func SettingGroups() []SettingGroup {
 			{Key: "digest_time", Label: "Digest time", Help: "HH:MM, 24-hour clock, in the list's zone."},
 			{Key: "reminder_offsets", Label: "Session reminders", Help: "How long before a session reminders go out, comma-separated (e.g. 24h,1h)."},
 			{Key: "session_digest_before", Label: "Session digest", Help: "How long before a session its digest of recent threads goes out (e.g. 48h)."},
+			{Key: "cohort_end", Label: "Cohort's last day", Help: "A community's last day as YYYY-MM-DD; empty for the day of its last session."},
+			{Key: "after_end", Label: "After the cohort ends", Help: "close: members become alumni who keep the archive, new posts are answered and not sent; continue: the list goes on.", Choices: []string{AfterEndClose, AfterEndContinue}},
 		}},
 		{"Moderation", []SettingHelp{
 			{Key: "hold_remind_after", Label: "Remind moderators after", Help: "A duration such as 48h; d for days works."},

@@ -252,6 +252,8 @@ var funcs = template.FuncMap{
 			return "mail to you is bouncing"
 		case listserv.StatusBanned:
 			return "removed"
+		case listserv.StatusAlumni:
+			return "alumni: the cohort finished; you keep the archive"
 		}
 		return string(s)
 	},

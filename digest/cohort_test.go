@@ -1,0 +1,133 @@
+package digest
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"minyan/listserv"
+	"minyan/store"
+)
+
+func (e *env) membership(list, addr string) store.Membership {
+	e.t.Helper()
+	var mb store.Membership
+	if err := e.st.View(func(tx *store.Tx) error {
+		var err error
+		mb, err = tx.Membership(list, addr)
+		return err
+	}); err != nil {
+		e.t.Fatal(err)
+	}
+	return mb
+}
+
+func (e *env) auditCount(list, contains string) int {
+	e.t.Helper()
+	n := 0
+	if err := e.st.View(func(tx *store.Tx) error {
+		log, err := tx.AuditLog(list, 0)
+		for _, a := range log {
+			if strings.Contains(a.What, contains) {
+				n++
+			}
+		}
+		return err
+	}); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// A community with three monthly sessions ends at the end of the last
+// session's day, once across a restart: members become alumni who keep
+// the archive, and a later post gets the kind note and goes nowhere.
+func TestCohortEndsOnceAndCloses(t *testing.T) {
+	e := newEnv(t, t0)
+	e.list("circle", "community", []string{"session_digest_before=0", "reminder_offsets="},
+		"fay@example.net:owner::Fay", "alice@example.net::each:Alice", "bob@example.net")
+	e.addSession(AddRequest{List: "circle", Zone: "America/New_York", Start: "2026-11-05 19:00", Every: EveryMonthly, Count: 3, Duration: 90 * time.Minute})
+	// The last session is 2027-01-07 19:00 New York; the cohort ends at
+	// the start of the next day in the list's zone (America/New_York).
+	end := time.Date(2027, 1, 8, 5, 0, 0, 0, time.UTC)
+	if next := e.run(end.Add(-time.Minute)); !next.Equal(end) {
+		t.Fatalf("next = %v, want the cohort's end %v", next, end)
+	}
+	if mb := e.membership("circle", "alice@example.net"); mb.Status != listserv.StatusOK {
+		t.Fatalf("before the end alice is %s", mb.Status)
+	}
+	e.run(end)
+	for _, a := range []string{"alice@example.net", "bob@example.net"} {
+		if mb := e.membership("circle", a); mb.Status != listserv.StatusAlumni {
+			t.Errorf("%s is %s after the end, want alumni", a, mb.Status)
+		}
+	}
+	if mb := e.membership("circle", "fay@example.net"); mb.Status != listserv.StatusOK {
+		t.Errorf("the owner is %s after the end, want ok", mb.Status)
+	}
+	if !e.jobDone(fmt.Sprintf("cohort-end/circle/%d", e.mustList("circle").UIDValidity)) {
+		t.Error("the cohort's end is not marked")
+	}
+	// A restarted scheduler does not end it again.
+	s2 := New(e.svc, e.st, Options{Rand: rand.New(rand.NewPCG(3, 4))})
+	if _, err := s2.RunDue(context.Background(), end.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.auditCount("circle", "the cohort ended"); n != 1 {
+		t.Errorf("cohort end audited %d times, want 1", n)
+	}
+	l := e.mustList("circle")
+	if l.Cohort == nil || !l.Cohort.Closed || l.Cohort.Finished != "2027-01-07" {
+		t.Fatalf("cohort state = %+v", l.Cohort)
+	}
+	// Alumni read the archive.
+	mb := e.membership("circle", "alice@example.net")
+	if !listserv.CanReadArchive(l, &mb) {
+		t.Error("an alumna cannot read the archive")
+	}
+	if v, err := e.svc.ListPage(context.Background(), listserv.Person("alice@example.net", listserv.DoorWeb), "circle"); err != nil || v.CohortFinished != "2027-01-07" || v.Status != listserv.StatusAlumni {
+		t.Errorf("list page: finished %q, status %s, err %v", v.CohortFinished, v.Status, err)
+	}
+	// A later post: the kind note, no distribution.
+	before := len(e.ofKind("post"))
+	e.mailReply("alice@example.net", "circle@"+domain, "One more thought after the end.")
+	if n := len(e.ofKind("post")); n != before {
+		t.Errorf("a post after the end was distributed (%d posts queued, %d before)", n, before)
+	}
+	notes := e.noticesTo("alice@example.net")
+	if len(notes) != 1 || !strings.Contains(notes[0], "finished on 2027-01-07") || !strings.Contains(notes[0], "/lists/circle/archive") {
+		t.Fatalf("notes to alice = %q", notes)
+	}
+}
+
+// With after_end=continue the end is recorded and the list goes on.
+func TestCohortContinues(t *testing.T) {
+	e := newEnv(t, t0)
+	e.list("circle", "community", []string{"cohort_end=2026-12-01", "after_end=continue"}, "alice@example.net")
+	e.run(time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC))
+	l := e.mustList("circle")
+	if l.Cohort == nil || l.Cohort.Closed {
+		t.Fatalf("cohort state = %+v", l.Cohort)
+	}
+	if mb := e.membership("circle", "alice@example.net"); mb.Status != listserv.StatusOK {
+		t.Errorf("alice is %s, want ok", mb.Status)
+	}
+	if _, err := e.svc.SetList(context.Background(), listserv.Operator(listserv.DoorCLI), "circle", []string{"after_end=later"}); err == nil {
+		t.Error("after_end=later accepted")
+	}
+	if _, err := e.svc.SetList(context.Background(), listserv.Operator(listserv.DoorCLI), "circle", []string{"cohort_end=12/01/2026"}); err == nil {
+		t.Error("cohort_end=12/01/2026 accepted")
+	}
+}
+
+func (e *env) mustList(name string) store.List {
+	e.t.Helper()
+	l, err := e.svc.GetList(name)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return l
+}
