@@ -1,7 +1,10 @@
 package listserv
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -166,4 +169,137 @@ func replyTarget(env Envelope, m *rewrite.Message) string {
 		return ""
 	}
 	return NormalizeAddress(m.From.Address)
+}
+
+// dataInvited marks a join confirmation sent by NextCohort: the owner
+// who ran it already chose the person, so confirming is enough.
+const dataInvited = "invited"
+
+// NextCohortResult is what `minyan cohort next` did.
+type NextCohortResult struct {
+	List store.List
+	// Invited are the old list's waitlisted people, in waitlist order,
+	// each sent a confirmation to join the new list.
+	Invited []string
+	// Skipped are waitlisted people who were not invited, with why.
+	Skipped map[string]string
+}
+
+// NextCohort starts the next cohort of a community: a new community list
+// with the old one's settings (its own cohort_end left to its sessions),
+// the old list's facilitators, moderators and owners in their roles, and
+// the old waitlist invited in order: each gets a confirmation to join
+// and, on confirming, a seat while the new list's capacity lasts, else
+// its waitlist. Only site admins (and the operator) may, as for any new
+// list.
+func (s *Service) NextCohort(ctx context.Context, a Actor, name, next, title string) (NextCohortResult, error) {
+	var res NextCohortResult
+	next = strings.TrimSpace(next)
+	if err := ValidListName(next); err != nil {
+		return res, fmt.Errorf("list name %q: %w", next, err)
+	}
+	err := s.st.Update(func(tx *store.Tx) error {
+		res = NextCohortResult{Skipped: map[string]string{}}
+		if err := authorizeSite(tx, a); err != nil {
+			return err
+		}
+		old, err := s.authorize(tx, a, name, PermAdmin)
+		if err != nil {
+			return err
+		}
+		if old.Kind != KindCommunity {
+			return fmt.Errorf("%s is a %s list; only a community has cohorts", name, old.Kind)
+		}
+		set := old.Settings
+		set.CohortEnd = ""
+		set.ReminderOffsets = append([]time.Duration(nil), set.ReminderOffsets...)
+		if set.Advertised != nil {
+			set.Advertised = new(*set.Advertised)
+		}
+		if title != "" {
+			set.Title = title
+		}
+		if set.SubjectPrefix == "["+old.Name+"] " {
+			set.SubjectPrefix = "[" + next + "] "
+		}
+		now := s.clock.Now()
+		nl := store.List{Name: next, Kind: KindCommunity, Created: now, UIDValidity: uint32(now.Unix()), Settings: set}
+		if nl.UIDValidity == 0 {
+			nl.UIDValidity = 1
+		}
+		if err := s.createList(tx, a, nl); err != nil {
+			return err
+		}
+		var leaders, waiting []store.Membership
+		err = tx.EachMember(name, func(mb store.Membership) error {
+			switch {
+			case mb.Status == StatusWaitlist:
+				waiting = append(waiting, mb)
+			case mb.Role != ListMember && mb.Status != StatusPending && mb.Status != StatusBanned:
+				leaders = append(leaders, mb)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, mb := range leaders {
+			if _, err := s.admit(tx, nl, store.Membership{List: next, Address: mb.Address, Role: mb.Role, Mode: mb.Mode}, nil); err != nil {
+				return err
+			}
+		}
+		sort.SliceStable(waiting, func(i, j int) bool { return waiting[i].Joined.Before(waiting[j].Joined) })
+		for _, mb := range waiting {
+			why, err := s.invite(tx, nl, mb.Address)
+			if err != nil {
+				return err
+			}
+			if why != "" {
+				res.Skipped[mb.Address] = why
+				continue
+			}
+			res.Invited = append(res.Invited, mb.Address)
+		}
+		if old.Cohort != nil {
+			c := *old.Cohort
+			c.Next = next
+			if _, err := s.putCohort(tx, old, c); err != nil {
+				return err
+			}
+		}
+		res.List = nl
+		return s.AuditChange(tx, a, name, fmt.Sprintf("started the next cohort %s and invited %d from the waitlist", next, len(res.Invited)))
+	})
+	return res, err
+}
+
+// invite sends addr a confirmation to join list l that needs no
+// moderator after it (dataInvited). why says why addr was not invited
+// (not in good standing, banned, already on the list).
+func (s *Service) invite(tx *store.Tx, l store.List, addr string) (why string, err error) {
+	mb, err := tx.Membership(l.Name, addr)
+	switch {
+	case err == nil && mb.Status != StatusPending:
+		return "already on " + l.Name + " (" + string(mb.Status) + ")", nil
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return "", err
+	case err != nil:
+		mb = store.Membership{List: l.Name, Address: addr, Role: ListMember, Mode: ModeEach, Status: StatusPending, Joined: s.clock.Now()}
+	}
+	if reason := s.standingProblem(tx, l, addr); reason != "" {
+		return reason, nil
+	}
+	tok, err := s.newConfirmation(tx, &mb, TokenConfirmJoin, dataInvited)
+	if err != nil {
+		return "", err
+	}
+	subj, body, err := s.render(l.Name, "cohort-invite", map[string]any{
+		"Title": l.Settings.Title, "Address": addr, "ListAddress": s.addr(l.Name, RolePost, ""),
+		"URL": s.o.PublicURL + "/confirm/" + tok, "Expires": s.clock.Now().Add(confirmTTL).Format("Mon 2 Jan 2006"),
+	})
+	if err != nil {
+		return "", err
+	}
+	return "", s.queueNotice(tx, notice{List: l.Name, To: []string{addr}, From: s.addr(l.Name, RoleRequest, ""),
+		ReplyTo: s.addr(l.Name, RoleConfirm, tok), Subject: subj, Body: body})
 }

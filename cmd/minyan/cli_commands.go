@@ -62,6 +62,7 @@ func commands() []*command {
 	out = append(out, apiCommands()...)
 	out = append(out, alertCommands()...)
 	out = append(out, peopleCommands()...)
+	out = append(out, cohortCommands()...)
 	return append(out, tailCommands()...)
 }
 
