@@ -70,6 +70,7 @@ func New(svc *listserv.Service, st *store.Store, o Options) *Scheduler {
 		rand:   o.Rand,
 	}
 	svc.HandleTokenKind(TokenRSVP, s.handleRSVP)
+	svc.HandleTokenKind(TokenFeedback, s.handleFeedback)
 	return s
 }
 
@@ -279,6 +280,12 @@ func (s *Scheduler) send(l store.List, j job, now time.Time) error {
 			}, now)
 		case kindCheckin, kindShare:
 			rcpts, err = s.queuePairMail(tx, fresh.list, fresh.s, j, now)
+		case kindStillComing:
+			rcpts, err = s.queueSessionMail(tx, fresh.list, fresh.s, sessionMail{
+				kind: kindStillComing, template: "session-still-coming", method: MethodPublish, rsvp: true, key: j.Key, registered: true,
+			}, now)
+		case kindFeedback:
+			rcpts, err = s.queueFeedback(tx, fresh.list, fresh.s, j.Key, now)
 		default:
 			err = fmt.Errorf("unknown job kind %q", j.Kind)
 		}

@@ -303,3 +303,7 @@ func (s *Service) invite(tx *store.Tx, l store.List, addr string) (why string, e
 	return "", s.queueNotice(tx, notice{List: l.Name, To: []string{addr}, From: s.addr(l.Name, RoleRequest, ""),
 		ReplyTo: s.addr(l.Name, RoleConfirm, tok), Subject: subj, Body: body})
 }
+
+// PublicURL is where the web pages are reached, for links in the mail
+// the scheduler writes.
+func (s *Service) PublicURL() string { return s.o.PublicURL }

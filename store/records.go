@@ -48,6 +48,12 @@ type Settings struct {
 	// AfterEnd is what happens after the cohort's end: close (the
 	// default, also when empty) or continue.
 	AfterEnd string `json:"after_end,omitempty"`
+	// ConfirmBefore is how long before a session with registration its
+	// registered people are asked "still coming?" (0: never).
+	ConfirmBefore time.Duration `json:"confirm_before,omitempty"`
+	// FeedbackAfter is how long after a session's end the people who
+	// attended are asked for feedback (0: never).
+	FeedbackAfter time.Duration `json:"feedback_after,omitempty"`
 }
 
 // List is one mailing list. UIDValidity is fixed at creation so IMAP

@@ -1,0 +1,151 @@
+package digest
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"minyan/listserv"
+)
+
+var reFeedbackReplyTo = regexp.MustCompile(`Reply-To: <(circle-confirm\+[a-z2-7]{32}@lists\.example\.org)>`)
+
+// A three-day convening with two seats: "still coming?" goes to the two
+// registered, one says no and the waitlisted one gets the seat; the
+// organizers mark attendance; the feedback mail goes to those present
+// and its answer lands in the CSV.
+func TestEventFollowThrough(t *testing.T) {
+	e := newEnv(t, t0)
+	e.list("circle", "community", []string{"session_digest_before=0", "reminder_offsets=", "confirm_before=72h", "feedback_after=24h"},
+		"fay@example.net:owner::Fay", "ann@example.net", "ben@example.net", "cy@example.net", "dee@example.net")
+	s := e.addSession(AddRequest{List: "circle", Zone: "America/New_York", Start: "2026-11-20", AllDay: true, Duration: 72 * time.Hour, Seats: 2, Topic: "Convening"})[0]
+	e.run(t0)
+	to := replyTo(t, e.ofKind(kindAnnounce)[0])
+	for i, a := range []string{"ann@example.net", "ben@example.net", "cy@example.net"} {
+		e.clock.Set(t0.Add(time.Duration(i+1) * time.Minute))
+		e.mailReply(a, to[a], "yes")
+	}
+	if r, _ := standings(t, e, s.ID); r.Registered != 2 || r.Waitlisted != 1 {
+		t.Fatalf("registered %d, waitlisted %d", r.Registered, r.Waitlisted)
+	}
+	ny, _ := time.LoadLocation("America/New_York")
+	due := time.Date(2026, 11, 17, 0, 0, 0, 0, ny)
+	e.run(due.Add(-time.Minute))
+	if n := len(e.ofKind(kindStillComing)); n != 0 {
+		t.Fatalf("still-coming sent early: %d", n)
+	}
+	e.run(due)
+	sc := e.ofKind(kindStillComing)
+	if len(sc) != 1 || strings.Join(sc[0].addrs(), ",") != "ann@example.net,ben@example.net" {
+		t.Fatalf("still coming: %+v", sc)
+	}
+	if txt := textOf(t, sc[0].Raw); !strings.Contains(txt, "Are you still coming?") || !strings.Contains(txt, "https://lists.example.org/lists/circle") {
+		t.Errorf("still-coming text:\n%s", txt)
+	}
+	e.run(due.Add(time.Hour)) // not twice
+	if n := len(e.ofKind(kindStillComing)); n != 1 {
+		t.Errorf("still-coming sent %d times", n)
+	}
+	// ann says no: cy gets the seat and is told.
+	e.mailReply("ann@example.net", replyTo(t, sc[0])["ann@example.net"], "no, sorry")
+	_, by := standings(t, e, s.ID)
+	if by["cy@example.net"].Standing != StandingRegistered || by["ann@example.net"].Standing != StandingDeclined {
+		t.Fatalf("after ann's no: %+v", by)
+	}
+	if notes := e.noticesTo("cy@example.net"); len(notes) == 0 {
+		t.Error("cy was not told of the seat")
+	}
+	// Attendance: ben and cy; dee never registered for a seated event.
+	e.clock.Set(time.Date(2026, 11, 22, 18, 0, 0, 0, ny))
+	res, err := e.s.Attend(context.Background(), listserv.Operator(listserv.DoorCLI), "circle", s.ID, []string{"ben@example.net", "CY@example.net", "dee@example.net", "zed@example.net"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(res.Marked, ",") != "ben@example.net,cy@example.net" || res.Refused["dee@example.net"] == "" || res.Refused["zed@example.net"] == "" {
+		t.Fatalf("attend: %+v", res)
+	}
+	if _, err := e.s.Attend(context.Background(), listserv.Person("ann@example.net", listserv.DoorWeb), "circle", s.ID, []string{"ann@example.net"}); err == nil {
+		t.Error("a member marked attendance")
+	}
+	// Feedback, 24h after the end (the end of the third day).
+	fbDue := time.Date(2026, 11, 24, 0, 0, 0, 0, ny)
+	e.run(fbDue)
+	fb := e.ofKind(kindFeedback)
+	if len(fb) != 2 {
+		t.Fatalf("feedback mails: %+v", fb)
+	}
+	var benTo string
+	for _, q := range fb {
+		if q.addrs()[0] == "ben@example.net" {
+			m := reFeedbackReplyTo.FindSubmatch(q.Raw)
+			if m == nil {
+				t.Fatalf("no Reply-To in feedback:\n%s", q.Raw)
+			}
+			benTo = string(m[1])
+		}
+	}
+	e.mailReply("ben@example.net", benTo, "Hmm, no number here")
+	e.mailReply("ben@example.net", benTo, "4 - great days, too short")
+	out, err := e.s.ExportRegistrations(context.Background(), listserv.Operator(listserv.DoorCLI), "circle", s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, r := range rows[1:] {
+		got[r[0]] = r[len(r)-3:]
+	}
+	if b := got["ben@example.net"]; len(b) < 3 || b[0] == "" || b[1] != "4" || b[2] != "great days, too short" {
+		t.Errorf("ben's row: %q\n%s", b, out)
+	}
+	if c := got["cy@example.net"]; c[0] == "" || c[1] != "" {
+		t.Errorf("cy's row: %q", c)
+	}
+	if a := got["ann@example.net"]; a[0] != "" {
+		t.Errorf("ann's row: %q", a)
+	}
+}
+
+func TestParseFeedback(t *testing.T) {
+	for _, c := range []struct {
+		in      string
+		rating  int
+		comment string
+	}{
+		{"5", 5, ""},
+		{"5.", 5, ""},
+		{"I'd say 3, the food was cold", 3, "I'd say the food was cold"},
+		{"10 out of 10", 0, "10 out of 10"},
+		{"", 0, ""},
+	} {
+		r, cm := ParseFeedback(strings.Split(c.in, "\n"))
+		if r != c.rating || cm != c.comment {
+			t.Errorf("%q: %d %q, want %d %q", c.in, r, cm, c.rating, c.comment)
+		}
+	}
+}
+
+// FuzzParseFeedback: any reply reads without a crash, a rating is 0 or
+// 1-5, and the comment is valid UTF-8 when the reply was.
+func FuzzParseFeedback(f *testing.F) {
+	for _, s := range []string{"5", "4 - good\nmore", "", "３", "1 2 3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, c := ParseFeedback(strings.Split(s, "\n"))
+		if r < 0 || r > 5 {
+			t.Fatalf("rating %d", r)
+		}
+		if utf8.ValidString(s) && !utf8.ValidString(c) {
+			t.Fatalf("comment %q is not UTF-8", c)
+		}
+	})
+}
