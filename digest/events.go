@@ -608,22 +608,23 @@ func (s *Scheduler) ExportRegistrations(ctx context.Context, a listserv.Actor, l
 
 // markAttended records that addr was present at a session: on their
 // answer when they gave one, else (a session without a cap) as a "yes"
-// registered now. It reports false when the session has seats and addr
-// holds no answer for it.
-func (s *Scheduler) markAttended(tx *store.Tx, l store.List, si SessionInfo, addr string, now time.Time) (bool, error) {
+// registered now. ok is false when the session has seats and addr holds
+// no answer for it; first is true when they were not marked before.
+func (s *Scheduler) markAttended(tx *store.Tx, l store.List, si SessionInfo, addr string, now time.Time) (ok, first bool, err error) {
 	r, found, err := rsvpOf(tx, l.Name, si.ID, addr)
 	switch {
 	case err != nil:
-		return false, err
+		return false, false, err
 	case !found && si.Seats > 0:
-		return false, nil
+		return false, false, nil
 	case !found:
 		r = store.RSVP{List: l.Name, Session: si.ID, Address: addr, Answer: AnswerYes, At: now, Registered: now}
 	}
-	if r.Attended.IsZero() {
-		r.Attended = now
+	if !r.Attended.IsZero() {
+		return true, false, nil
 	}
-	return true, tx.PutRSVP(r)
+	r.Attended = now
+	return true, true, tx.PutRSVP(r)
 }
 
 // recordFeedback keeps a person's answer to the feedback mail on their

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode"
 
+	"minyan/digest/certificate"
 	"minyan/listserv"
 	"minyan/listserv/mailcompose"
 	"minyan/listserv/outbox"
@@ -67,7 +68,7 @@ func (s *Scheduler) Attend(ctx context.Context, a listserv.Actor, list string, i
 				res.Refused[addr] = "not a member of " + l.Name
 				continue
 			}
-			ok, err := s.markAttended(tx, l, si, addr, now)
+			ok, first, err := s.markAttended(tx, l, si, addr, now)
 			if err != nil {
 				return err
 			}
@@ -76,6 +77,11 @@ func (s *Scheduler) Attend(ctx context.Context, a listserv.Actor, list string, i
 				continue
 			}
 			res.Marked = append(res.Marked, addr)
+			if first && (listserv.Deliverable(mb) || mb.Status == listserv.StatusAlumni) {
+				if err := s.mailCertificate(tx, l, si, addr, now); err != nil {
+					return err
+				}
+			}
 		}
 		if len(res.Marked) == 0 {
 			return nil
@@ -83,6 +89,96 @@ func (s *Scheduler) Attend(ctx context.Context, a listserv.Actor, list string, i
 		return s.svc.AuditChange(tx, a, l.Name, fmt.Sprintf("marked present at session %d: %s", id, strings.Join(res.Marked, ", ")))
 	})
 	return res, err
+}
+
+// certificateData is what the certificate and certificate-mail
+// templates see: the session and the person's name.
+type certificateData struct {
+	SessionView
+	Person string
+}
+
+// certificate draws addr's certificate of completion for a session. Its
+// words are the certificate template: the subject is the heading, the
+// first line of the body the name, the other lines go below it.
+func (s *Scheduler) certificate(tx *store.Tx, l store.List, si SessionInfo, addr string) ([]byte, error) {
+	heading, body, err := s.svc.Render(l.Name, "certificate", certificateData{SessionView: s.view(l, si), Person: personName(tx, addr)})
+	if err != nil {
+		return nil, err
+	}
+	var lines []string
+	for _, ln := range strings.Split(body, "\n") {
+		if ln = strings.TrimSpace(ln); ln != "" {
+			lines = append(lines, ln)
+		}
+	}
+	if len(lines) == 0 {
+		return nil, fmt.Errorf("the certificate template of %s has no name line", l.Name)
+	}
+	return certificate.Certificate{Heading: heading, Name: lines[0], Lines: lines[1:], Title: heading}.PDF()
+}
+
+// mailCertificate sends addr their certificate, attached to a short note.
+func (s *Scheduler) mailCertificate(tx *store.Tx, l store.List, si SessionInfo, addr string, now time.Time) error {
+	pdf, err := s.certificate(tx, l, si, addr)
+	if err != nil {
+		return err
+	}
+	data := certificateData{SessionView: s.view(l, si), Person: personName(tx, addr)}
+	subject, body, err := s.svc.Render(l.Name, "certificate-mail", struct {
+		certificateData
+		URL string
+	}{data, fmt.Sprintf("%s/me/certificates/%s/%d.pdf", s.svc.PublicURL(), l.Name, si.ID)})
+	if err != nil {
+		return err
+	}
+	raw := mailcompose.Compose(mailcompose.Header{
+		From:          s.listFrom(l, listserv.RoleOwner).String(),
+		To:            mailcompose.Addresses(personAddress(tx, addr)),
+		Subject:       subject,
+		MessageID:     mailcompose.StableID(fmt.Sprintf("certificate/%s/%d/%s", l.Name, si.ID, addr), s.svc.Domain()),
+		Date:          now,
+		Extra:         s.svc.ListHeaders(l),
+		AutoSubmitted: "auto-generated",
+	}, mailcompose.Multipart("mixed", mailcompose.Text(body), mailcompose.PDFFile(pdf, "certificate.pdf")))
+	rcpt := store.QueuedRcpt{Address: addr, EnvelopeFrom: s.svc.Address(l.Name, listserv.RoleBounces, "")}
+	_, err = s.outbox.Enqueue(tx, outbox.Message{List: l.Name, Raw: raw, At: now}, []store.QueuedRcpt{rcpt}, outbox.KindNotice)
+	return err
+}
+
+// Certificate is the signed-in person's certificate of completion for a
+// session they were marked present at. Anyone else, and any session
+// that is not theirs, gets ErrNotFound (the web door's 404), so the
+// answer tells nothing about the list or who attended.
+func (s *Scheduler) Certificate(ctx context.Context, a listserv.Actor, list string, id uint64) ([]byte, error) {
+	var pdf []byte
+	err := s.st.View(func(tx *store.Tx) error {
+		if a.Address == "" {
+			return listserv.ErrNotFound
+		}
+		l, err := tx.List(list)
+		if err != nil {
+			return listserv.ErrNotFound
+		}
+		ss, err := tx.Session(l.Name, id)
+		if err != nil || ss.ListUID != l.UIDValidity {
+			return listserv.ErrNotFound
+		}
+		r, found, err := rsvpOf(tx, l.Name, id, listserv.NormalizeAddress(a.Address))
+		if err != nil {
+			return err
+		}
+		if !found || r.Attended.IsZero() {
+			return listserv.ErrNotFound
+		}
+		si, err := sessionInfo(ss)
+		if err != nil {
+			return err
+		}
+		pdf, err = s.certificate(tx, l, si, r.Address)
+		return err
+	})
+	return pdf, err
 }
 
 // feedbackData is what session-feedback sees.

@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -22,7 +26,7 @@ var reFeedbackReplyTo = regexp.MustCompile(`Reply-To: <(circle-confirm\+[a-z2-7]
 func TestEventFollowThrough(t *testing.T) {
 	e := newEnv(t, t0)
 	e.list("circle", "community", []string{"session_digest_before=0", "reminder_offsets=", "confirm_before=72h", "feedback_after=24h"},
-		"fay@example.net:owner::Fay", "ann@example.net", "ben@example.net", "cy@example.net", "dee@example.net")
+		"fay@example.net:owner::Fay", "ann@example.net", "ben@example.net:member:each:Ben Núñez", "cy@example.net:member:each:שרה כהן", "dee@example.net")
 	s := e.addSession(AddRequest{List: "circle", Zone: "America/New_York", Start: "2026-11-20", AllDay: true, Duration: 72 * time.Hour, Seats: 2, Topic: "Convening"})[0]
 	e.run(t0)
 	to := replyTo(t, e.ofKind(kindAnnounce)[0])
@@ -69,6 +73,45 @@ func TestEventFollowThrough(t *testing.T) {
 	if strings.Join(res.Marked, ",") != "ben@example.net,cy@example.net" || res.Refused["dee@example.net"] == "" || res.Refused["zed@example.net"] == "" {
 		t.Fatalf("attend: %+v", res)
 	}
+	// Certificates: mailed to the two marked present, at their page for
+	// them only.
+	for _, who := range []struct{ addr, name string }{{"ben@example.net", "Ben Núñez"}, {"cy@example.net", "שרה כהן"}} {
+		var cert []queuedMail
+		for _, q := range e.ofKind("notice") {
+			if q.addrs()[0] == who.addr && strings.Contains(string(q.Raw), "certificate.pdf") {
+				cert = append(cert, q)
+			}
+		}
+		if len(cert) != 1 || !strings.Contains(string(cert[0].Raw), "Content-Type: application/pdf") {
+			t.Fatalf("certificate mails to %s: %d", who.addr, len(cert))
+		}
+		pdf, err := e.s.Certificate(context.Background(), listserv.Person(who.addr, listserv.DoorWeb), "circle", s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := pdfText(t, pdf)
+		for _, want := range []string{"Certificate of completion", who.name, "Convening", "Study Circle"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s's certificate lacks %q:\n%s", who.addr, want, text)
+			}
+		}
+	}
+	for _, a := range []listserv.Actor{listserv.Person("ann@example.net", listserv.DoorWeb), listserv.Person("dee@example.net", listserv.DoorWeb), listserv.Anonymous(listserv.DoorWeb), listserv.Person("fay@example.net", listserv.DoorWeb)} {
+		if _, err := e.s.Certificate(context.Background(), a, "circle", s.ID); !errors.Is(err, listserv.ErrNotFound) {
+			t.Errorf("certificate for %s: %v, want not found", a, err)
+		}
+	}
+	if _, err := e.s.Certificate(context.Background(), listserv.Person("ben@example.net", listserv.DoorWeb), "circle", s.ID+1); !errors.Is(err, listserv.ErrNotFound) {
+		t.Errorf("certificate of another session: %v", err)
+	}
+	// Marking again mails nothing more.
+	before := len(e.ofKind("notice"))
+	if _, err := e.s.Attend(context.Background(), listserv.Operator(listserv.DoorCLI), "circle", s.ID, []string{"ben@example.net"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.ofKind("notice")); n != before {
+		t.Errorf("marking again queued %d more notices", n-before)
+	}
 	if _, err := e.s.Attend(context.Background(), listserv.Person("ann@example.net", listserv.DoorWeb), "circle", s.ID, []string{"ann@example.net"}); err == nil {
 		t.Error("a member marked attendance")
 	}
@@ -112,6 +155,27 @@ func TestEventFollowThrough(t *testing.T) {
 	if a := got["ann@example.net"]; a[0] != "" {
 		t.Errorf("ann's row: %q", a)
 	}
+}
+
+// pdfText is what pdftotext (poppler) reads from a PDF.
+func pdfText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("pdftotext (poppler-utils) is needed in CI")
+		}
+		t.Skip("pdftotext (poppler-utils) is not installed")
+	}
+	p := filepath.Join(t.TempDir(), "c.pdf")
+	if err := os.WriteFile(p, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-enc", "UTF-8", p, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
 }
 
 func TestParseFeedback(t *testing.T) {

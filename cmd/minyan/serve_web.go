@@ -52,6 +52,6 @@ func webHandler(cfg *Config, svc *listserv.Service, st *store.Store, reg prometh
 	return web.Handler(web.Options{
 		Core: webCore{Service: svc, sched: sched}, Gatherer: reg, Logger: log,
 		PublicURL: cfg.Server.PublicURL, Admins: cfg.Web.Admins, Archive: cfg.Web.Archive,
-		TemplateDir: filepath.Join(cfg.Server.DataDir, "templates"), Now: clock.Now, People: svc,
+		TemplateDir: filepath.Join(cfg.Server.DataDir, "templates"), Now: clock.Now, People: svc, Certificates: sched,
 	})
 }

@@ -83,6 +83,9 @@ type Options struct {
 	// People serves /me/profile, /people and the introductions' links
 	// (people.go); nil leaves them out.
 	People PeopleCore
+	// Certificates serves /me/certificates/LIST/ID.pdf; nil leaves it
+	// out.
+	Certificates CertificateCore
 }
 
 // Limits bound how often the forms that send mail (join, sign-in) may be
@@ -156,6 +159,9 @@ func Handler(o Options) http.Handler {
 	mux.HandleFunc("POST /me/calendar", h.meCalendar)
 	mux.HandleFunc("GET /me/calendar.ics", h.calendarFeed)
 	h.volumeRoutes(mux)
+	if o.Certificates != nil {
+		h.certificateRoutes(mux)
+	}
 	if o.People != nil {
 		h.peopleRoutes(mux)
 	}
