@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -130,4 +131,82 @@ func (e *env) mustList(name string) store.List {
 		e.t.Fatal(err)
 	}
 	return l
+}
+
+var reHarvestReplyTo = regexp.MustCompile(`Reply-To: <?(circle-harvest\+[a-z2-7]{32}@lists\.example\.org)>?`)
+
+// At the end each pair gets the harvest mail; a reply with a link from
+// one of the pair is archived with #harvest and both names, the token
+// is spent, replies without a link or from someone else are answered
+// and kept nowhere; harvest_after later one "What we made" lists it.
+func TestCohortHarvest(t *testing.T) {
+	e := newEnv(t, t0)
+	e.list("circle", "community", []string{"cohort_end=2026-12-01", "timezone=UTC", "harvest_after=48h"},
+		"fay@example.net:owner::Fay", "alice@example.net::each:Alice Levi", "bob@example.net::each:Bob Katz", "cy@example.net", "dee@example.net")
+	if _, err := e.s.SetPairs(context.Background(), listserv.Operator(listserv.DoorCLI), "circle",
+		[][]string{{"alice@example.net", "bob@example.net"}, {"cy@example.net", "dee@example.net"}}); err != nil {
+		t.Fatal(err)
+	}
+	end := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	e.run(end)
+	hv := e.ofKind(kindHarvest)
+	if len(hv) != 2 {
+		t.Fatalf("harvest mails: %d", len(hv))
+	}
+	var to string
+	for _, q := range hv {
+		if strings.Join(q.addrs(), ",") == "alice@example.net,bob@example.net" {
+			m := reHarvestReplyTo.FindSubmatch(q.Raw)
+			if m == nil {
+				t.Fatalf("no harvest Reply-To:\n%s", q.Raw)
+			}
+			to = string(m[1])
+		}
+	}
+	if to == "" {
+		t.Fatal("no harvest mail to alice and bob")
+	}
+	archived := func() []store.ArchiveMeta {
+		var out []store.ArchiveMeta
+		e.st.View(func(tx *store.Tx) error {
+			return tx.EachArchived("circle", 1, 0, func(m store.ArchiveMeta, _ []byte) error { out = append(out, m); return nil })
+		})
+		return out
+	}
+	e.mailReply("cy@example.net", to, "https://example.org/not-ours")
+	e.mailReply("alice@example.net", to, "We wrote a lot but forgot the link.")
+	if n := len(archived()); n != 0 {
+		t.Fatalf("%d posts archived from replies without a link or from outside the pair", n)
+	}
+	if notes := e.noticesTo("cy@example.net"); len(notes) != 1 || !strings.Contains(notes[0], "Only alice@example.net and bob@example.net") {
+		t.Errorf("cy's answer: %q", notes)
+	}
+	e.mailReply("alice@example.net", to, "Our mini-curriculum: https://example.org/curriculum on Pirkei Avot.")
+	got := archived()
+	if len(got) != 1 || !strings.Contains(got[0].Subject, "#harvest") || !strings.Contains(got[0].Subject, "(Alice Levi and Bob Katz)") {
+		t.Fatalf("archived: %+v", got)
+	}
+	// The token is spent.
+	raw := "From: <bob@example.net>\r\nTo: <" + to + ">\r\nSubject: again\r\nMessage-ID: <x1@example.net>\r\n\r\nhttps://example.org/again\r\n"
+	if errs := e.svc.Receive(context.Background(), listserv.Envelope{From: "bob@example.net", Rcpts: []string{to}, RemoteAddr: "127.0.0.1:1"}, []byte(raw)); errs[0] == nil {
+		t.Error("a spent harvest address took a second reply")
+	}
+	if !strings.HasSuffix(strings.ToLower(to), "@lists.example.org") || listserv.ValidListName("x-harvest") == nil {
+		t.Error("-harvest is not reserved")
+	}
+	// What we made, once, to the whole cohort (alumni too).
+	e.run(end.Add(47 * time.Hour))
+	if n := len(e.ofKind(kindHarvest)); n != 2 {
+		t.Fatalf("what we made went early (%d harvest mails)", n)
+	}
+	e.run(end.Add(48 * time.Hour))
+	e.run(end.Add(49 * time.Hour))
+	hv = e.ofKind(kindHarvest)
+	if len(hv) != 3 {
+		t.Fatalf("harvest mails after harvest_after: %d", len(hv))
+	}
+	sum := textOf(t, hv[2].Raw)
+	if len(hv[2].Rcpts) != 5 || !strings.Contains(sum, "- Registration open (Alice Levi and Bob Katz)") || !strings.Contains(sum, "Alice Levi and Bob Katz") || !strings.Contains(sum, "/resources?list=circle&tag=harvest") {
+		t.Errorf("what we made to %d:\n%s", len(hv[2].Rcpts), sum)
+	}
 }

@@ -25,6 +25,8 @@ const (
 	// kindFeedback asks those who attended for a rating (followup.go).
 	kindStillComing = outbox.KindStillComing
 	kindFeedback    = outbox.KindFeedback
+	// kindHarvest is the cohort's harvest mail and its "What we made".
+	kindHarvest = outbox.KindHarvest
 )
 
 // defaultShareBefore is when the share reminder goes out before the last

@@ -27,6 +27,9 @@ const (
 	// RoleAct is NAME-act+TOKEN@: a member's reply to an action alert
 	// (alerts.go), recorded and never redistributed.
 	RoleAct AddrRole = "act"
+	// RoleHarvest is NAME-harvest+TOKEN@: a chevruta pair's answer to
+	// a cohort's harvest mail (cohort_harvest.go).
+	RoleHarvest AddrRole = "harvest"
 )
 
 var suffixRoles = []struct {
@@ -40,12 +43,13 @@ var suffixRoles = []struct {
 	{"-confirm", RoleConfirm},
 	{"-bounces", RoleBounces},
 	{"-act", RoleAct},
+	{"-harvest", RoleHarvest},
 }
 
 var listNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
 // ErrBadListName explains the naming rule in the words of the CLI.
-var ErrBadListName = errors.New("a list name is 1 to 64 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit, and may not end in -request, -join, -leave, -owner, -confirm, -bounces or -act")
+var ErrBadListName = errors.New("a list name is 1 to 64 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit, and may not end in -request, -join, -leave, -owner, -confirm, -bounces, -act or -harvest")
 
 // ValidListName checks the rule for list names (1 to 64 characters of
 // a-z, 0-9, '.', '_', '-', starting with a letter or digit), and refuses
@@ -103,10 +107,10 @@ func ParseListAddress(addr, domain string) (la ListAddress, ok bool) {
 			break
 		}
 	}
-	if la.Token != "" && la.Role != RoleConfirm && la.Role != RoleBounces && la.Role != RoleAct {
+	if la.Token != "" && la.Role != RoleConfirm && la.Role != RoleBounces && la.Role != RoleAct && la.Role != RoleHarvest {
 		return la, false
 	}
-	if (la.Role == RoleConfirm || la.Role == RoleAct) && la.Token == "" {
+	if (la.Role == RoleConfirm || la.Role == RoleAct || la.Role == RoleHarvest) && la.Token == "" {
 		return la, false
 	}
 	if ValidListName(local) != nil {

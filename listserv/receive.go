@@ -175,6 +175,8 @@ func (s *Service) route(ctx context.Context, env Envelope, la ListAddress, raw [
 		err = s.receiveBounce(ctx, env, la, raw)
 	case RoleAct:
 		err = s.receiveAlertReply(ctx, env, la, raw)
+	case RoleHarvest:
+		err = s.receiveHarvest(ctx, env, la, raw)
 	default:
 		err = s.receiveCommand(ctx, env, la, raw)
 	}

@@ -346,6 +346,7 @@ var settingsTable = map[string]setting{
 	"alert_followup_after":   optionalDuration(func(s *store.Settings) *time.Duration { return &s.AlertFollowupAfter }),
 	"cohort_end":             cohortEndSetting,
 	"after_end":              afterEndSetting,
+	"harvest_after":          harvestAfterSetting,
 	"confirm_before":         optionalDuration(func(s *store.Settings) *time.Duration { return &s.ConfirmBefore }),
 	"feedback_after":         optionalDuration(func(s *store.Settings) *time.Duration { return &s.FeedbackAfter }),
 	"lapsed_members":         enum(func(s *store.Settings) *string { return &s.LapsedMembers }, LapseKeep, LapseNotify, LapseNomail),

@@ -54,6 +54,9 @@ type Settings struct {
 	// FeedbackAfter is how long after a session's end the people who
 	// attended are asked for feedback (0: never).
 	FeedbackAfter time.Duration `json:"feedback_after,omitempty"`
+	// HarvestAfter is how long after a cohort's end the "What we made"
+	// mail goes (0: the default, 168h).
+	HarvestAfter time.Duration `json:"harvest_after,omitempty"`
 }
 
 // List is one mailing list. UIDValidity is fixed at creation so IMAP

@@ -76,6 +76,9 @@ const (
 	// KindFeedback asks the people who attended a session for a rating
 	// and words (feedback_after).
 	KindFeedback Kind = "feedback"
+	// KindHarvest asks a cohort's chevruta pairs what they made, and
+	// later lists it ("What we made").
+	KindHarvest Kind = "harvest"
 )
 
 // Message is one outgoing message whose bytes all its recipients share.
