@@ -158,6 +158,9 @@ func TestEndToEndCohortAndEvent(t *testing.T) {
 	}
 	waitFor(t, "the post to reach bob", func() bool { return len(sinkMails(sink, "bob@example.net", "Our chevruta notes")) == 1 })
 
+	if out := e.mustRun("pairs", "make", "circle"); !strings.Contains(out, "ann@example.net") || !strings.Contains(out, "bob@example.net") {
+		t.Fatalf("pairs make: %q", out)
+	}
 	// The cohort's last day was yesterday; the restart's catch-up pass
 	// ends it before the admin socket opens, and a second restart does
 	// not end it again.
@@ -171,6 +174,28 @@ func TestEndToEndCohortAndEvent(t *testing.T) {
 	e.stop()
 	e.start()
 	e.runWhenUp("list", "show", "circle")
+
+	// The harvest mail reached the pair; ann's answer with a link is on
+	// the hub under #harvest, credited to both.
+	harvestRE := regexp.MustCompile(`Reply-To: <?(circle-harvest\+[a-z2-7]{32}@lists\.example\.org)>?`)
+	var harvestTo string
+	waitFor(t, "the harvest mail", func() bool {
+		ms := sinkMails(sink, "ann@example.net", "What did your pair make?")
+		if len(ms) == 1 {
+			if m := harvestRE.FindSubmatch(ms[0].Data); m != nil {
+				harvestTo = string(m[1])
+			}
+		}
+		return harvestTo != ""
+	})
+	if err := sendSMTP(e.smtp, false, "ann@example.net", []string{harvestTo},
+		rawPost("Ann <ann@example.net>", harvestTo, "Re: [circle] What did your pair make?", "Our study guide: https://example.org/guide")); err != nil {
+		t.Fatal(err)
+	}
+	if err := sendSMTP(e.smtp, false, "ann@example.net", []string{harvestTo},
+		rawPost("Ann <ann@example.net>", harvestTo, "again", "https://example.org/again")); smtpCode(err) != 550 {
+		t.Errorf("a spent harvest address: %v, want 550", err)
+	}
 
 	// A later post: the kind note to ann, nothing to bob.
 	if err := sendSMTP(e.smtp, false, "ann@example.net", []string{"circle@lists.example.org"},
@@ -192,6 +217,14 @@ func TestEndToEndCohortAndEvent(t *testing.T) {
 	}
 	if code, page := ann.get("/lists/circle/archive"); code != 200 || !strings.Contains(page, "Our chevruta notes") {
 		t.Errorf("archive for an alumna: %d\n%s", code, page)
+	}
+
+	waitFor(t, "the harvest on the hub", func() bool {
+		code, page := ann.get("/resources?tag=harvest")
+		return code == 200 && strings.Contains(page, "example.org/guide")
+	})
+	if _, page := ann.get("/resources?tag=harvest"); !regexp.MustCompile(`#harvest What we made \([^)]*ann@example\.net[^)]*\)`).MatchString(page) || !regexp.MustCompile(`#harvest What we made \([^)]*bob@example\.net[^)]*\)`).MatchString(page) {
+		t.Errorf("the hub entry does not credit the pair:\n%s", page)
 	}
 
 	// The next cohort invites the waitlist in order; wl1 confirms.
