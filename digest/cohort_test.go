@@ -166,6 +166,17 @@ func TestCohortHarvest(t *testing.T) {
 	if to == "" {
 		t.Fatal("no harvest mail to alice and bob")
 	}
+	// The store keeps the token's hash only.
+	tok := strings.TrimSuffix(strings.TrimPrefix(to, "circle-harvest+"), "@lists.example.org")
+	e.st.View(func(tx *store.Tx) error {
+		if _, err := tx.Token(tok); err == nil {
+			t.Error("the harvest token is stored as it is")
+		}
+		if tk, err := tx.Token(listserv.TokenHash(tok)); err != nil || tk.Kind != listserv.TokenHarvest {
+			t.Errorf("the harvest token's hash: %+v %v", tk, err)
+		}
+		return nil
+	})
 	archived := func() []store.ArchiveMeta {
 		var out []store.ArchiveMeta
 		e.st.View(func(tx *store.Tx) error {

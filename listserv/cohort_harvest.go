@@ -21,8 +21,9 @@ import (
 // under /resources?tag=harvest credited to the pair; harvest_after later
 // one "What we made" mail lists every such post (HarvestEntries).
 
-// TokenHarvest is the token kind of a pair's harvest address; its Data
-// holds the pair's addresses, comma-separated.
+// TokenHarvest is the token kind of a pair's harvest address (stored
+// hashed, IssueHashedToken); its Data holds the pair's addresses,
+// comma-separated.
 const TokenHarvest = "harvest"
 
 // HarvestTag is the #tag of harvest posts.
@@ -58,7 +59,7 @@ func HarvestAfter(s store.Settings) time.Duration {
 // transaction (the scheduler's, at the cohort's end). It lives until a
 // week after the "What we made" mail.
 func (s *Service) HarvestAddress(tx *store.Tx, l store.List, pair []string) (string, error) {
-	tok, err := s.IssueToken(tx, TokenHarvest, l.Name, pair[0], 0, strings.Join(pair, ","), HarvestAfter(l.Settings)+7*24*time.Hour)
+	tok, err := s.IssueHashedToken(tx, TokenHarvest, l.Name, pair[0], 0, strings.Join(pair, ","), HarvestAfter(l.Settings)+7*24*time.Hour)
 	if err != nil {
 		return "", err
 	}
@@ -86,7 +87,7 @@ func (s *Service) receiveHarvest(ctx context.Context, env Envelope, la ListAddre
 	from := NormalizeAddress(m.From.Address)
 	parsed := search.Parse(raw)
 	err = s.st.Update(func(tx *store.Tx) error {
-		t, err := tx.Token(la.Token)
+		t, err := tx.Token(TokenHash(la.Token))
 		now := s.clock.Now()
 		if err != nil || t.Kind != TokenHarvest || t.List != la.List || !t.Used.IsZero() || (!t.Expires.IsZero() && now.After(t.Expires)) {
 			return errBadHarvest
