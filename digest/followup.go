@@ -282,3 +282,47 @@ func (s *Scheduler) handleFeedback(ctx context.Context, r *listserv.Reply) (stri
 	})
 	return reply, err
 }
+
+// Session conversations (NAME-sID@) open sessionConversationOpens before
+// a session starts and close sessionConversationCloses after it ends.
+const (
+	sessionConversationOpens  = 48 * time.Hour
+	sessionConversationCloses = 7 * 24 * time.Hour
+)
+
+// sessionAudience tells listserv who session id's conversation reaches:
+// the people registered for it (a seat, or a "yes" where there is no
+// cap), while it is open.
+func (s *Scheduler) sessionAudience(tx *store.Tx, l store.List, id uint64, now time.Time) ([]string, string, error) {
+	ss, err := tx.Session(l.Name, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && ss.ListUID != l.UIDValidity) {
+		return nil, "", listserv.ErrNotFound
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	si, err := sessionInfo(ss)
+	if err != nil {
+		return nil, "", err
+	}
+	v := s.view(l, si)
+	switch {
+	case ss.Status == store.SessionCancelled:
+		return nil, "that session (" + v.Name + ") was cancelled", nil
+	case now.Before(si.Start.Add(-sessionConversationOpens)):
+		return nil, "the conversation of " + v.Name + " opens 48 hours before it starts (" + v.WhenShort + ")", nil
+	case !now.Before(si.End.Add(sessionConversationCloses)):
+		return nil, "the conversation of " + v.Name + " closed a week after it ended", nil
+	}
+	rs, err := tx.RSVPs(l.Name, id)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []string
+	for _, r := range rs {
+		if standingOf(r) == StandingRegistered && counted(tx, l.Name, r.Address) {
+			out = append(out, r.Address)
+		}
+	}
+	return out, "", nil
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"minyan/listserv"
+	"minyan/store"
 )
 
 var reFeedbackReplyTo = regexp.MustCompile(`Reply-To: <(circle-confirm\+[a-z2-7]{32}@lists\.example\.org)>`)
@@ -212,4 +214,58 @@ func FuzzParseFeedback(f *testing.F) {
 			t.Fatalf("comment %q is not UTF-8", c)
 		}
 	})
+}
+
+// NAME-sID@ reaches only the people registered for the session, from
+// 48 hours before it starts, and only members may write.
+func TestSessionConversation(t *testing.T) {
+	e := newEnv(t, t0)
+	e.list("circle", "community", []string{"session_digest_before=0", "reminder_offsets=", "timezone=UTC"},
+		"fay@example.net:owner", "ann@example.net", "ben@example.net", "cy@example.net", "dee@example.net")
+	s := e.addSession(AddRequest{List: "circle", Zone: "UTC", Start: "2026-11-20 10:00", Duration: 2 * time.Hour, Seats: 2, Topic: "Convening"})[0]
+	e.run(t0)
+	to := replyTo(t, e.ofKind(kindAnnounce)[0])
+	for _, a := range []string{"ann@example.net", "ben@example.net", "cy@example.net"} {
+		e.mailReply(a, to[a], "yes")
+	}
+	addr := fmt.Sprintf("circle-s%d@%s", s.ID, domain)
+	if err := e.svc.CheckRecipient(addr); err != nil {
+		t.Fatalf("RCPT %s: %v", addr, err)
+	}
+	if err := e.svc.CheckRecipient(fmt.Sprintf("circle-s%d@%s", s.ID+1, domain)); err == nil {
+		t.Error("RCPT of a session that does not exist was accepted")
+	}
+	if err := listserv.ValidListName("class-s12"); err == nil {
+		t.Error("a list name ending in -s12 was accepted")
+	}
+	start := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	posts := func() int { return len(e.ofKind("post")) }
+	// Too early: refused with the reason, nothing archived or sent.
+	e.clock.Set(start.Add(-49 * time.Hour))
+	e.mailReply("dee@example.net", addr, "Who is bringing the urn?")
+	if posts() != 0 {
+		t.Fatal("a post before the conversation opened went out")
+	}
+	if n := e.noticesTo("dee@example.net"); len(n) != 1 || !strings.Contains(n[0], "opens 48 hours before") {
+		t.Errorf("dee's early answer: %q", n)
+	}
+	// Open: dee (a member, not registered) writes; ann and ben get it,
+	// cy (waitlisted) and the others do not.
+	e.clock.Set(start.Add(-47 * time.Hour))
+	e.mailReply("dee@example.net", addr, "Who is bringing the urn?")
+	ps := e.ofKind("post")
+	if len(ps) != 1 || strings.Join(ps[0].addrs(), ",") != "ann@example.net,ben@example.net" {
+		t.Fatalf("session post went to %+v", ps)
+	}
+	var archived int
+	e.st.View(func(tx *store.Tx) error { archived, _, _ = tx.ArchiveStats("circle"); return nil })
+	if archived != 1 {
+		t.Errorf("archived %d, want the one post", archived)
+	}
+	// Not a member: refused.
+	raw := "From: <zed@example.com>\r\nTo: <" + addr + ">\r\nSubject: hi\r\nMessage-ID: <z1@example.com>\r\n\r\nhello\r\n"
+	e.svc.Receive(context.Background(), listserv.Envelope{From: "zed@example.com", Rcpts: []string{addr}, RemoteAddr: "127.0.0.1:1"}, []byte(raw))
+	if len(e.ofKind("post")) != 1 {
+		t.Error("a non-member's post to the session went out")
+	}
 }

@@ -71,6 +71,7 @@ func New(svc *listserv.Service, st *store.Store, o Options) *Scheduler {
 	}
 	svc.HandleTokenKind(TokenRSVP, s.handleRSVP)
 	svc.HandleTokenKind(TokenFeedback, s.handleFeedback)
+	svc.HandleSessionAudience(s.sessionAudience)
 	return s
 }
 

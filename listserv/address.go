@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -30,6 +31,9 @@ const (
 	// RoleHarvest is NAME-harvest+TOKEN@: a chevruta pair's answer to
 	// a cohort's harvest mail (cohort_harvest.go).
 	RoleHarvest AddrRole = "harvest"
+	// RoleSession is NAME-sID@: the conversation of the people
+	// registered for session ID (session_conversation.go).
+	RoleSession AddrRole = "session"
 )
 
 var suffixRoles = []struct {
@@ -73,6 +77,9 @@ func ValidListName(name string) error {
 			return ErrBadListName
 		}
 	}
+	if sessionSuffixRE.MatchString(name) {
+		return fmt.Errorf("%q cannot be a list name: a name ending in -s and digits is the address of a session's conversation; choose another name", name)
+	}
 	return nil
 }
 
@@ -81,7 +88,13 @@ type ListAddress struct {
 	List  string
 	Role  AddrRole
 	Token string // after '+' for confirm and bounces
+	// Session is the session ID of NAME-sID@ (RoleSession).
+	Session uint64
 }
+
+// sessionSuffixRE is the reserved suffix of session addresses: "-s" and
+// a session ID.
+var sessionSuffixRE = regexp.MustCompile(`^(.+)-s([1-9][0-9]{0,8})$`)
 
 // ParseListAddress splits a recipient into list, role and token. ok is
 // false for addresses that are not at domain or not shaped like a list
@@ -107,6 +120,13 @@ func ParseListAddress(addr, domain string) (la ListAddress, ok bool) {
 			break
 		}
 	}
+	if m := sessionSuffixRE.FindStringSubmatch(local); la.Role == RolePost && m != nil {
+		id, err := strconv.ParseUint(m[2], 10, 64)
+		if err != nil {
+			return la, false
+		}
+		la.Role, la.Session, local = RoleSession, id, m[1]
+	}
 	if la.Token != "" && la.Role != RoleConfirm && la.Role != RoleBounces && la.Role != RoleAct && la.Role != RoleHarvest {
 		return la, false
 	}
@@ -123,7 +143,11 @@ func ParseListAddress(addr, domain string) (la ListAddress, ok bool) {
 // Address renders a list address back.
 func (la ListAddress) Address(domain string) string {
 	local := la.List
-	if la.Role != RolePost {
+	switch la.Role {
+	case RolePost:
+	case RoleSession:
+		local += "-s" + strconv.FormatUint(la.Session, 10)
+	default:
 		local += "-" + string(la.Role)
 	}
 	if la.Token != "" {
