@@ -298,6 +298,20 @@ func TestEndToEndCohortAndEvent(t *testing.T) {
 		return strings.Contains(out, "\tc@example.net\t") && strings.Contains(out, "c@example.net\tשרה כהן\tregistered")
 	})
 
+	// The session's conversation reaches the registered (b, and c who
+	// got the seat), not a, who wrote it and is no longer coming.
+	if err := sendSMTP(e.smtp, false, "a@example.net", []string{"conv-s1@lists.example.org"},
+		rawPost("a@example.net", "conv-s1@lists.example.org", "Directions to the venue", "Take the second exit.")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the session post to b and c", func() bool {
+		return len(sinkMails(sink, "b@example.net", "Directions to the venue")) == 1 && len(sinkMails(sink, "c@example.net", "Directions to the venue")) == 1
+	})
+	if err := sendSMTP(e.smtp, false, "a@example.net", []string{"conv-s9@lists.example.org"},
+		rawPost("a@example.net", "conv-s9@lists.example.org", "Nowhere", "x")); smtpCode(err) != 550 {
+		t.Errorf("a session that does not exist: %v, want 550", err)
+	}
+
 	// Attendance for b and c: certificates by mail and on the web.
 	if out := e.mustRun("session", "attend", "conv", "1", "b@example.net", "c@example.net"); out != "attended b@example.net\nattended c@example.net\n" {
 		t.Fatalf("session attend said %q", out)
@@ -319,6 +333,10 @@ func TestEndToEndCohortAndEvent(t *testing.T) {
 	}
 	if code, _ := anon.get("/me/certificates/conv/1.pdf"); code != 404 {
 		t.Errorf("anonymous certificate: %d, want 404", code)
+	}
+	waitFor(t, "the queue to drain", func() bool { out, err := e.run("queue", "ls"); return err == nil && strings.TrimSpace(out) == "" })
+	if n := len(sinkMails(sink, "a@example.net", "Directions to the venue")); n != 0 {
+		t.Errorf("the session post reached a, who is not registered (%d)", n)
 	}
 	if csv := e.mustRun("session", "export", "conv", "1"); !strings.Contains(csv, ",attended,rating,comment\n") ||
 		!regexp.MustCompile(`(?m)^b@example\.net,Bea Núñez,registered,,[^,]+,[0-9T:-]+Z,,$`).MatchString(csv) ||
