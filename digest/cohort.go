@@ -42,10 +42,18 @@ func lastSessionDay(sessions []SessionInfo) string {
 }
 
 // cohortEndKey is the job mark of a cohort's end: one per incarnation of
-// the list.
-func cohortEndKey(l store.List) string {
-	return fmt.Sprintf("cohort-end/%s/%d", l.Name, l.UIDValidity)
+// the list and last day (a new cohort_end re-arms an end that was
+// skipped).
+func cohortEndKey(l store.List, day string) string {
+	return fmt.Sprintf("cohort-end/%s/%d/%s", l.Name, l.UIDValidity, day)
 }
+
+// cohortCatchUp is how long after its moment a cohort's end is still
+// carried out (after downtime). An end further back is skipped and
+// logged: a community whose sessions ended long before this server knew
+// of cohorts (an upgrade) is not closed under its members' feet; its
+// owners set cohort_end to end it.
+const cohortCatchUp = 30 * 24 * time.Hour
 
 // runCohort ends a community's cohort when its end has come, and returns
 // when it will (zero when it has no end or has ended).
@@ -56,17 +64,14 @@ func (s *Scheduler) runCohort(l store.List, now time.Time) (time.Time, error) {
 	if l.Cohort != nil {
 		return s.runHarvestSummary(l, now)
 	}
-	key := cohortEndKey(l)
 	var (
 		day  string
 		at   time.Time
 		ok   bool
 		done bool
+		key  string
 	)
 	err := s.st.View(func(tx *store.Tx) error {
-		if done = tx.JobDone(key); done {
-			return nil
-		}
 		var last string
 		if l.Settings.CohortEnd == "" {
 			sessions, err := loadSessions(tx, l, s.log)
@@ -76,6 +81,8 @@ func (s *Scheduler) runCohort(l store.List, now time.Time) (time.Time, error) {
 			last = lastSessionDay(sessions)
 		}
 		day, at, ok = listserv.CohortEndAt(l, last)
+		key = cohortEndKey(l, day)
+		done = ok && tx.JobDone(key)
 		return nil
 	})
 	if err != nil || done || !ok {
@@ -83,6 +90,18 @@ func (s *Scheduler) runCohort(l store.List, now time.Time) (time.Time, error) {
 	}
 	if now.Before(at) {
 		return at, nil
+	}
+	if now.Sub(at) > cohortCatchUp {
+		err := s.st.Update(func(tx *store.Tx) error {
+			if tx.JobDone(key) {
+				return nil
+			}
+			return tx.MarkJob(key, now)
+		})
+		if err == nil {
+			s.log.Warn("cohort end long past: not carried out; set cohort_end to end it", "list", l.Name, "day", day)
+		}
+		return time.Time{}, err
 	}
 	ended := false
 	err = s.st.Update(func(tx *store.Tx) error {

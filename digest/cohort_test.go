@@ -69,7 +69,7 @@ func TestCohortEndsOnceAndCloses(t *testing.T) {
 	if mb := e.membership("circle", "fay@example.net"); mb.Status != listserv.StatusOK {
 		t.Errorf("the owner is %s after the end, want ok", mb.Status)
 	}
-	if !e.jobDone(fmt.Sprintf("cohort-end/circle/%d", e.mustList("circle").UIDValidity)) {
+	if !e.jobDone(fmt.Sprintf("cohort-end/circle/%d/2027-01-07", e.mustList("circle").UIDValidity)) {
 		t.Error("the cohort's end is not marked")
 	}
 	// A restarted scheduler does not end it again.
@@ -219,5 +219,26 @@ func TestCohortHarvest(t *testing.T) {
 	sum := textOf(t, hv[2].Raw)
 	if len(hv[2].Rcpts) != 5 || !strings.Contains(sum, "- Registration open (Alice Levi and Bob Katz)") || !strings.Contains(sum, "Alice Levi and Bob Katz") || !strings.Contains(sum, "/resources?list=circle&tag=harvest") {
 		t.Errorf("what we made to %d:\n%s", len(hv[2].Rcpts), sum)
+	}
+}
+
+// A cohort whose end is long past when the scheduler first sees it (an
+// upgrade) is not closed; a new cohort_end re-arms the end.
+func TestCohortEndLongPastIsSkipped(t *testing.T) {
+	e := newEnv(t, t0)
+	e.list("circle", "community", []string{"cohort_end=2026-09-01", "timezone=UTC"}, "alice@example.net")
+	e.run(t0)
+	if l := e.mustList("circle"); l.Cohort != nil {
+		t.Fatalf("a cohort that ended two months ago was closed: %+v", l.Cohort)
+	}
+	if !strings.Contains(e.logs.String(), "cohort end long past") {
+		t.Error("the skip was not logged")
+	}
+	if _, err := e.svc.SetList(context.Background(), listserv.Operator(listserv.DoorCLI), "circle", []string{"cohort_end=2026-11-01"}); err != nil {
+		t.Fatal(err)
+	}
+	e.run(t0.Add(time.Hour))
+	if l := e.mustList("circle"); l.Cohort == nil || l.Cohort.Finished != "2026-11-01" {
+		t.Fatalf("after a new cohort_end: %+v", l.Cohort)
 	}
 }

@@ -105,7 +105,9 @@ func (s *Service) receiveHarvest(ctx context.Context, env Envelope, la ListAddre
 		}
 		var names []string
 		for _, a := range pair {
-			name := a
+			// A name, else the address's local part: the subject is
+			// shown wherever the archive is, which may be public.
+			name, _, _ := strings.Cut(a, "@")
 			if p, err := tx.Person(a); err == nil && p.Name != "" {
 				name = p.Name
 			}
