@@ -193,7 +193,9 @@ func (o Outcome) Sentence() string {
 // holds a seat.
 func counted(tx *store.Tx, list, addr string) bool {
 	mb, err := tx.Membership(list, addr)
-	return err == nil && listserv.Counts(mb)
+	// Alumni (a cohort that ended) keep their registrations and
+	// attendance on the record.
+	return err == nil && (listserv.Counts(mb) || mb.Status == listserv.StatusAlumni)
 }
 
 // respond records addr's answer for a session, inside the caller's
@@ -437,6 +439,11 @@ type Registration struct {
 	Position int
 	Answers  []string
 	At       time.Time
+	// Attended is when they were marked present (zero: not); Rating
+	// (1-5, 0: none) and Comment are their feedback.
+	Attended time.Time
+	Rating   int
+	Comment  string
 }
 
 // Registrations is a session's registration sheet.
@@ -494,7 +501,8 @@ func (s *Scheduler) Registrations(ctx context.Context, a listserv.Actor, list st
 			if !counted(tx, l.Name, r.Address) {
 				continue // no longer a member (a seat is freed on the next pass)
 			}
-			p := Registration{Address: r.Address, Name: personName(tx, r.Address), Standing: standingOf(r), Answers: r.Answers, At: r.At}
+			p := Registration{Address: r.Address, Name: personName(tx, r.Address), Standing: standingOf(r), Answers: r.Answers, At: r.At,
+				Attended: r.Attended, Rating: r.Rating, Comment: r.Comment}
 			if p.Name == r.Address {
 				p.Name = ""
 			}
@@ -532,6 +540,19 @@ func (r Registrations) Row(p Registration) []string {
 	return row
 }
 
+// FollowUp is what came after the session for one person: attended
+// (RFC 3339, "" when not marked), rating ("" for none) and comment.
+func (r Registrations) FollowUp(p Registration) []string {
+	attended, rating := "", ""
+	if !p.Attended.IsZero() {
+		attended = p.Attended.UTC().Format(time.RFC3339)
+	}
+	if p.Rating > 0 {
+		rating = strconv.Itoa(p.Rating)
+	}
+	return []string{attended, rating, p.Comment}
+}
+
 // Header names the fields of Row.
 func (r Registrations) Header() []string {
 	return append([]string{"address", "name", "status", "waitlist", "answered"}, r.Questions...)
@@ -543,11 +564,11 @@ func (r Registrations) Header() []string {
 func (r Registrations) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	safe := SafeCSV
-	if err := cw.Write(safe(r.Header())); err != nil {
+	if err := cw.Write(safe(append(r.Header(), "attended", "rating", "comment"))); err != nil {
 		return fmt.Errorf("registrations csv: %w", err)
 	}
 	for _, p := range r.People {
-		if err := cw.Write(safe(r.Row(p))); err != nil {
+		if err := cw.Write(safe(append(r.Row(p), r.FollowUp(p)...))); err != nil {
 			return fmt.Errorf("registrations csv: %w", err)
 		}
 	}
@@ -575,4 +596,46 @@ func (s *Scheduler) ExportRegistrations(ctx context.Context, a listserv.Actor, l
 		return nil, err
 	}
 	return []byte(b.String()), nil
+}
+
+// markAttended records that addr was present at a session: on their
+// answer when they gave one, else (a session without a cap) as a "yes"
+// registered now. ok is false when the session has seats and addr holds
+// no answer for it; first is true when they were not marked before.
+func (s *Scheduler) markAttended(tx *store.Tx, l store.List, si SessionInfo, addr string, now time.Time) (ok, first bool, err error) {
+	r, found, err := rsvpOf(tx, l.Name, si.ID, addr)
+	switch {
+	case err != nil:
+		return false, false, err
+	case !found && si.Seats > 0:
+		return false, false, nil
+	case !found:
+		r = store.RSVP{List: l.Name, Session: si.ID, Address: addr, Answer: AnswerYes, At: now, Registered: now}
+	}
+	if !r.Attended.IsZero() {
+		return true, false, nil
+	}
+	r.Attended = now
+	return true, true, tx.PutRSVP(r)
+}
+
+// recordFeedback keeps a person's answer to the feedback mail on their
+// answer for the session.
+func (s *Scheduler) recordFeedback(tx *store.Tx, r store.RSVP, rating int, comment string) error {
+	r.Rating, r.Comment = rating, comment
+	return tx.PutRSVP(r)
+}
+
+// rsvpOf is addr's answer for a session, if any.
+func rsvpOf(tx *store.Tx, list string, id uint64, addr string) (store.RSVP, bool, error) {
+	rs, err := tx.RSVPs(list, id)
+	if err != nil {
+		return store.RSVP{}, false, err
+	}
+	for _, r := range rs {
+		if r.Address == addr {
+			return r, true, nil
+		}
+	}
+	return store.RSVP{}, false, nil
 }

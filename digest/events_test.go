@@ -218,7 +218,7 @@ func TestConveningRegistrationByReply(t *testing.T) {
 	if err != nil {
 		t.Fatalf("csv: %v\n%s", err, out)
 	}
-	if strings.Join(rows[0], ",") != "address,name,status,waitlist,answered,Dietary needs?,Access needs?" || len(rows) != 1+11 {
+	if strings.Join(rows[0], ",") != "address,name,status,waitlist,answered,Dietary needs?,Access needs?,attended,rating,comment" || len(rows) != 1+11 {
 		t.Fatalf("csv:\n%s", out)
 	}
 	if r := rows[1]; r[0] != "m02@example.net" || r[2] != "registered" || r[5] != "diet 2" || r[6] != "step-free entrance" {

@@ -21,6 +21,12 @@ const (
 	// kindAnnounce opens registration for a session with seats or
 	// questions: session news to every member, like an update.
 	kindAnnounce = outbox.KindSessionUpdate
+	// kindStillComing asks registered people whether they still come;
+	// kindFeedback asks those who attended for a rating (followup.go).
+	kindStillComing = outbox.KindStillComing
+	kindFeedback    = outbox.KindFeedback
+	// kindHarvest is the cohort's harvest mail and its "What we made".
+	kindHarvest = outbox.KindHarvest
 )
 
 // defaultShareBefore is when the share reminder goes out before the last
@@ -130,6 +136,19 @@ func planSessions(l store.List, sessions []SessionInfo, hasPairs bool) []job {
 			jobs = append(jobs, job{
 				Key:  fmt.Sprintf("reminder/%s/%d/%s/s%d", l.Name, si.ID, listserv.FormatDuration(off), si.Sequence),
 				Kind: kindReminder, Due: before(si, off), Deadline: si.Start, S: si, Offset: off,
+			})
+		}
+		if set.ConfirmBefore > 0 && si.Seats > 0 {
+			jobs = append(jobs, job{
+				Key:  fmt.Sprintf("still-coming/%s/%d/s%d", l.Name, si.ID, si.Sequence),
+				Kind: kindStillComing, Due: before(si, set.ConfirmBefore), Deadline: si.Start, S: si,
+			})
+		}
+		if set.FeedbackAfter > 0 {
+			due := si.End.Add(set.FeedbackAfter)
+			jobs = append(jobs, job{
+				Key:  fmt.Sprintf("feedback/%s/%d/s%d", l.Name, si.ID, si.Sequence),
+				Kind: kindFeedback, Due: due, Deadline: due.Add(feedbackWindow), S: si,
 			})
 		}
 		if set.SessionDigestBefore > 0 {

@@ -70,6 +70,8 @@ func New(svc *listserv.Service, st *store.Store, o Options) *Scheduler {
 		rand:   o.Rand,
 	}
 	svc.HandleTokenKind(TokenRSVP, s.handleRSVP)
+	svc.HandleTokenKind(TokenFeedback, s.handleFeedback)
+	svc.HandleSessionAudience(s.sessionAudience)
 	return s
 }
 
@@ -151,6 +153,11 @@ func (s *Scheduler) RunDue(ctx context.Context, now time.Time) (time.Time, error
 		note(n)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("sessions of %s: %w", l.Name, err))
+		}
+		n, err = s.runCohort(l, now)
+		note(n)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("cohort of %s: %w", l.Name, err))
 		}
 	}
 	return next, errors.Join(errs...)
@@ -274,6 +281,12 @@ func (s *Scheduler) send(l store.List, j job, now time.Time) error {
 			}, now)
 		case kindCheckin, kindShare:
 			rcpts, err = s.queuePairMail(tx, fresh.list, fresh.s, j, now)
+		case kindStillComing:
+			rcpts, err = s.queueSessionMail(tx, fresh.list, fresh.s, sessionMail{
+				kind: kindStillComing, template: "session-still-coming", method: MethodPublish, rsvp: true, key: j.Key, registered: true,
+			}, now)
+		case kindFeedback:
+			rcpts, err = s.queueFeedback(tx, fresh.list, fresh.s, j.Key, now)
 		default:
 			err = fmt.Errorf("unknown job kind %q", j.Kind)
 		}

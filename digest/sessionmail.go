@@ -52,6 +52,8 @@ type sessionMail struct {
 	key  string // idempotency key (and Message-ID)
 	// was is the session's previous time, for the update mail.
 	was string
+	// registered sends only to the people registered for the session.
+	registered bool
 }
 
 // sessionMailData is what reminder-session, session-moved and
@@ -68,7 +70,7 @@ type sessionMailData struct {
 // unsubscribe header. It returns the number of recipients.
 func (s *Scheduler) queueSessionMail(tx *store.Tx, l store.List, si SessionInfo, m sessionMail, now time.Time) (int, error) {
 	members, err := sessionMembers(tx, l)
-	if err == nil && m.kind == kindReminder && si.Registration() {
+	if err == nil && (m.registered || m.kind == kindReminder && si.Registration()) {
 		members, err = registeredMembers(tx, l, si, members) // the others had the announcement
 	}
 	if err != nil || len(members) == 0 {

@@ -52,6 +52,8 @@ type SessionView struct {
 	Numbered     []string
 	ListAddress  string
 	OwnerAddress string
+	// ListURL is the list's web page (its RSVP buttons).
+	ListURL string
 }
 
 // listZone is the list's timezone, falling back to the session's own.
@@ -78,6 +80,7 @@ func (s *Scheduler) view(l store.List, si SessionInfo) SessionView {
 		Index:     si.Index, Count: si.Count,
 		ListAddress:  s.svc.Address(l.Name, listserv.RolePost, ""),
 		OwnerAddress: s.svc.Address(l.Name, listserv.RoleOwner, ""),
+		ListURL:      s.svc.PublicURL() + "/lists/" + l.Name,
 	}
 	if v.Title == "" {
 		v.Title = l.Name

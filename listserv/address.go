@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -27,6 +28,12 @@ const (
 	// RoleAct is NAME-act+TOKEN@: a member's reply to an action alert
 	// (alerts.go), recorded and never redistributed.
 	RoleAct AddrRole = "act"
+	// RoleHarvest is NAME-harvest+TOKEN@: a chevruta pair's answer to
+	// a cohort's harvest mail (cohort_harvest.go).
+	RoleHarvest AddrRole = "harvest"
+	// RoleSession is NAME-sID@: the conversation of the people
+	// registered for session ID (session_conversation.go).
+	RoleSession AddrRole = "session"
 )
 
 var suffixRoles = []struct {
@@ -40,12 +47,13 @@ var suffixRoles = []struct {
 	{"-confirm", RoleConfirm},
 	{"-bounces", RoleBounces},
 	{"-act", RoleAct},
+	{"-harvest", RoleHarvest},
 }
 
 var listNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
 // ErrBadListName explains the naming rule in the words of the CLI.
-var ErrBadListName = errors.New("a list name is 1 to 64 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit, and may not end in -request, -join, -leave, -owner, -confirm, -bounces or -act")
+var ErrBadListName = errors.New("a list name is 1 to 64 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit, and may not end in -request, -join, -leave, -owner, -confirm, -bounces, -act or -harvest")
 
 // ValidListName checks the rule for list names (1 to 64 characters of
 // a-z, 0-9, '.', '_', '-', starting with a letter or digit), and refuses
@@ -69,6 +77,9 @@ func ValidListName(name string) error {
 			return ErrBadListName
 		}
 	}
+	if sessionSuffixRE.MatchString(name) {
+		return fmt.Errorf("%q cannot be a list name: a name ending in -s and digits is the address of a session's conversation; choose another name", name)
+	}
 	return nil
 }
 
@@ -77,7 +88,13 @@ type ListAddress struct {
 	List  string
 	Role  AddrRole
 	Token string // after '+' for confirm and bounces
+	// Session is the session ID of NAME-sID@ (RoleSession).
+	Session uint64
 }
+
+// sessionSuffixRE is the reserved suffix of session addresses: "-s" and
+// a session ID.
+var sessionSuffixRE = regexp.MustCompile(`^(.+)-s([1-9][0-9]{0,8})$`)
 
 // ParseListAddress splits a recipient into list, role and token. ok is
 // false for addresses that are not at domain or not shaped like a list
@@ -103,10 +120,17 @@ func ParseListAddress(addr, domain string) (la ListAddress, ok bool) {
 			break
 		}
 	}
-	if la.Token != "" && la.Role != RoleConfirm && la.Role != RoleBounces && la.Role != RoleAct {
+	if m := sessionSuffixRE.FindStringSubmatch(local); la.Role == RolePost && m != nil {
+		id, err := strconv.ParseUint(m[2], 10, 64)
+		if err != nil {
+			return la, false
+		}
+		la.Role, la.Session, local = RoleSession, id, m[1]
+	}
+	if la.Token != "" && la.Role != RoleConfirm && la.Role != RoleBounces && la.Role != RoleAct && la.Role != RoleHarvest {
 		return la, false
 	}
-	if (la.Role == RoleConfirm || la.Role == RoleAct) && la.Token == "" {
+	if (la.Role == RoleConfirm || la.Role == RoleAct || la.Role == RoleHarvest) && la.Token == "" {
 		return la, false
 	}
 	if ValidListName(local) != nil {
@@ -119,7 +143,11 @@ func ParseListAddress(addr, domain string) (la ListAddress, ok bool) {
 // Address renders a list address back.
 func (la ListAddress) Address(domain string) string {
 	local := la.List
-	if la.Role != RolePost {
+	switch la.Role {
+	case RolePost:
+	case RoleSession:
+		local += "-s" + strconv.FormatUint(la.Session, 10)
+	default:
 		local += "-" + string(la.Role)
 	}
 	if la.Token != "" {

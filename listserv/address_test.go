@@ -71,7 +71,8 @@ func TestValidListName(t *testing.T) {
 func FuzzParseListAddress(f *testing.F) {
 	for _, s := range []string{"team@lists.example.org", "team-confirm+abc@lists.example.org", "x-bounces+t@LISTS.example.org",
 		"<a@lists.example.org>", "a@b@lists.example.org", "team-request-request@lists.example.org", "\x00@lists.example.org", "+@lists.example.org",
-		"0@lists.eXAmple.org\n>", " <team@lists.example.org\t> ", "postmaster@lists.example.org", "team-act+abc@lists.example.org", "team-act-act+x@lists.example.org"} {
+		"0@lists.eXAmple.org\n>", " <team@lists.example.org\t> ", "postmaster@lists.example.org", "team-act+abc@lists.example.org", "team-act-act+x@lists.example.org",
+		"team-harvest+abc@lists.example.org", "team-s12@lists.example.org", "team-s0@lists.example.org", "team-s12+x@lists.example.org"} {
 		f.Add(s)
 	}
 	const d = "lists.example.org"
@@ -162,4 +163,38 @@ func FuzzIsPostmasterAddress(f *testing.F) {
 			t.Fatalf("recognised %q (%q)", in, a)
 		}
 	})
+}
+
+// TestSessionAndHarvestAddresses: NAME-sID@ and NAME-harvest+TOKEN@
+// parse to their roles and back; their suffixes are reserved.
+func TestSessionAndHarvestAddresses(t *testing.T) {
+	const d = "lists.example.org"
+	for in, want := range map[string]ListAddress{
+		"circle-s12@lists.example.org":         {List: "circle", Role: RoleSession, Session: 12},
+		"my-circle-s3@LISTS.example.org":       {List: "my-circle", Role: RoleSession, Session: 3},
+		"circle-harvest+abc@lists.example.org": {List: "circle", Role: RoleHarvest, Token: "abc"},
+		"circle-s1-request@lists.example.org":  {List: "circle-s1", Role: RoleRequest},
+	} {
+		got, ok := ParseListAddress(in, d)
+		if in == "circle-s1-request@lists.example.org" {
+			// A list cannot be named circle-s1, so its -request is no address.
+			if ok {
+				t.Errorf("%s parsed as %+v", in, got)
+			}
+			continue
+		}
+		if !ok || got != want || got.Address(d) != strings.ToLower(strings.Replace(in, "LISTS", "lists", 1)) {
+			t.Errorf("%s: %+v %v (back %s)", in, got, ok, got.Address(d))
+		}
+	}
+	for _, in := range []string{"circle-harvest@lists.example.org", "circle-s0@lists.example.org", "circle-s12+tok@lists.example.org"} {
+		if la, ok := ParseListAddress(in, d); ok && (la.Role == RoleHarvest || la.Role == RoleSession) {
+			t.Errorf("%s parsed as %+v", in, la)
+		}
+	}
+	for _, name := range []string{"circle-harvest", "circle-s7"} {
+		if ValidListName(name) == nil {
+			t.Errorf("list name %q accepted", name)
+		}
+	}
 }

@@ -135,6 +135,10 @@ type ListView struct {
 	// CanPost: the viewer is signed in and may post (MayPost): the page
 	// offers "Start a topic".
 	CanPost bool
+	// CohortFinished is the last day of a community whose cohort ended
+	// and closed ("" otherwise); CohortNext names the next cohort's list.
+	CohortFinished string
+	CohortNext     string
 }
 
 // activeMember tells whether a membership counts as being on the list:
@@ -170,6 +174,9 @@ func viewList(tx *store.Tx, a Actor, l store.List) (ListView, error) {
 	}
 	v.CanManage = (activeMember(mb) && RoleAllows(mb.Role, PermSeeHeld)) || isSiteAdmin(tx, a)
 	v.CanPost = a.Address != "" && MayPost(l, mb)
+	if CohortClosed(l) {
+		v.CohortFinished, v.CohortNext = l.Cohort.Finished, l.Cohort.Next
+	}
 	return v, nil
 }
 

@@ -37,6 +37,13 @@ func (s *Service) shouldMunge(ctx context.Context, list store.List, author strin
 // is a door's request for one) is archived without its tag and fanned
 // out by fanOutAlert instead.
 func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, munge, asAlert bool) (uint64, error) {
+	return s.distributeTo(tx, list, m, munge, asAlert, nil)
+}
+
+// distributeTo is distribute for a post with an audience of its own: a
+// session's conversation (NAME-sID@) goes to audience only; nil is every
+// member as usual.
+func (s *Service) distributeTo(tx *store.Tx, list store.List, m *rewrite.Message, munge, asAlert bool, audience []string) (uint64, error) {
 	set := list.Settings
 	_, seq, err := tx.ArchiveStats(list.Name)
 	if err != nil {
@@ -129,6 +136,9 @@ func (s *Service) distribute(tx *store.Tx, list store.List, m *rewrite.Message, 
 		thread = am.Thread
 	}
 	rcpts, err := s.postRecipients(tx, list, thread, m.Subject)
+	if audience != nil {
+		rcpts, err = s.audienceRecipients(tx, list, audience)
+	}
 	if err != nil {
 		return 0, err
 	}

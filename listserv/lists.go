@@ -38,15 +38,21 @@ func (s *Service) CreateList(ctx context.Context, a Actor, name, kind, title, de
 		if err := authorizeSite(tx, a); err != nil {
 			return err
 		}
-		if err := tx.CreateList(l); err != nil {
-			return err
-		}
-		return s.AuditChange(tx, a, name, "created the list (kind "+kind+")")
+		return s.createList(tx, a, l)
 	})
-	if errors.Is(err, store.ErrExists) {
-		return l, fmt.Errorf("a list named %s already exists", name)
-	}
 	return l, err
+}
+
+// createList stores a new list and audits it: the one writer of new
+// list records (CreateList, NextCohort).
+func (s *Service) createList(tx *store.Tx, a Actor, l store.List) error {
+	if err := tx.CreateList(l); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return fmt.Errorf("a list named %s already exists", l.Name)
+		}
+		return err
+	}
+	return s.AuditChange(tx, a, l.Name, "created the list (kind "+string(l.Kind)+")")
 }
 
 // SetList applies KEY=VALUE settings: all of them or, if any is wrong,
@@ -73,6 +79,13 @@ func (s *Service) SetList(ctx context.Context, a Actor, name string, pairs []str
 		return s.AuditChange(tx, a, name, "changed settings: "+strings.Join(pairs, " "))
 	})
 	return l, err
+}
+
+// putCohort records a community's cohort state (its end, the next
+// cohort): the one writer of store.List.Cohort.
+func (s *Service) putCohort(tx *store.Tx, l store.List, c store.CohortState) (store.List, error) {
+	l.Cohort = &c
+	return l, tx.PutList(l)
 }
 
 // GetList returns a list.

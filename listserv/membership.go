@@ -147,6 +147,13 @@ func (s *Service) ban(tx *store.Tx, list, addr string) error {
 	return tx.PutMembership(mb)
 }
 
+// makeAlumni turns a member of a community whose cohort closed into an
+// alumnus: they keep reading, get no mail and do not post.
+func (s *Service) makeAlumni(tx *store.Tx, mb store.Membership) error {
+	mb.Status = StatusAlumni
+	return tx.PutMembership(mb)
+}
+
 // giveSeat moves a waitlisted member onto the list.
 func (s *Service) giveSeat(tx *store.Tx, mb store.Membership) error {
 	mb.Status = StatusOK

@@ -40,6 +40,9 @@ const (
 	RuleNewMember     Rule = "new-member"
 	RuleMember        Rule = "member"
 	RuleNone          Rule = "none"
+	// RuleCohortFinished refuses posts to a community whose cohort
+	// ended and closed; the author gets a kind note (cohort.go).
+	RuleCohortFinished Rule = "cohort-finished"
 )
 
 // Decision is the result of the posting chain: the action, the rule that
@@ -103,6 +106,9 @@ var postingChain = []rule{
 		}
 		return Hold, fmt.Sprintf("%s is a member only as the envelope sender, and that domain did not confirm it sent this post (SPF %s); the From address is %s",
 			f.member.Address, f.verdict.Result.SPF, f.sender), true
+	}},
+	{RuleCohortFinished, func(f *postFacts) (Action, string, bool) {
+		return Refuse, "the community finished; its archive stays open", CohortClosed(f.list)
 	}},
 	{RuleEmergency, func(f *postFacts) (Action, string, bool) {
 		return Hold, "the list is in emergency moderation, so every post is reviewed first", f.list.Settings.Emergency

@@ -180,6 +180,9 @@ func (s *Service) postTo(tx *store.Tx, p *inbound, name string) (Decision, error
 		_, err := s.holdItem(tx, list, h, m.From.Name)
 		return d, err
 	case Refuse:
+		if d.Rule == RuleCohortFinished {
+			return d, s.replyCohortFinished(tx, list, replyTarget(p.env, m), m.From.Name, m.Subject, m.MessageID)
+		}
 		return d, s.replyRejected(tx, list, m, p.env, d.Reason)
 	}
 	return d, nil

@@ -29,7 +29,10 @@ func (s *Service) CheckRecipient(addr string) error {
 		return ErrNoSuchAddress
 	}
 	err := s.st.View(func(tx *store.Tx) error {
-		_, err := tx.List(la.List)
+		l, err := tx.List(la.List)
+		if err == nil && la.Role == RoleSession && !sessionExists(tx, l, la.Session) {
+			return store.ErrNotFound
+		}
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {
@@ -175,6 +178,10 @@ func (s *Service) route(ctx context.Context, env Envelope, la ListAddress, raw [
 		err = s.receiveBounce(ctx, env, la, raw)
 	case RoleAct:
 		err = s.receiveAlertReply(ctx, env, la, raw)
+	case RoleHarvest:
+		err = s.receiveHarvest(ctx, env, la, raw)
+	case RoleSession:
+		err = s.receiveSessionPost(ctx, env, la, raw)
 	default:
 		err = s.receiveCommand(ctx, env, la, raw)
 	}

@@ -43,7 +43,7 @@ type RosterFilter struct {
 	Standing Standing
 }
 
-var statuses = []Status{StatusOK, StatusBouncing, StatusDisabled, StatusWaitlist, StatusPending, StatusBanned}
+var statuses = []Status{StatusOK, StatusBouncing, StatusDisabled, StatusWaitlist, StatusPending, StatusBanned, StatusAlumni}
 
 // Validate checks a filter's choices.
 func (f RosterFilter) Validate() error {

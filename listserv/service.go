@@ -90,6 +90,9 @@ type Service struct {
 	outbox   *outbox.Outbox
 	metrics  *Metrics
 	handlers tokenHandlers
+	// audience answers who a session's conversation reaches (set by the
+	// scheduler, which owns sessions and registrations).
+	audience sessionAudienceHook
 	events   events
 	// archive holds the derived views of the archive (search, hub, thread lists).
 	archive archiveState

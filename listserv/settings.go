@@ -81,6 +81,7 @@ const (
 	StatusWaitlist = store.StatusWaitlist
 	StatusPending  = store.StatusPending
 	StatusBanned   = store.StatusBanned
+	StatusAlumni   = store.StatusAlumni
 )
 
 // RoleRank orders roles so "at least moderator" is a comparison; unknown
@@ -379,6 +380,11 @@ var settingsTable = map[string]setting{
 	"emergency":              boolean(func(s *store.Settings) *bool { return &s.Emergency }),
 	"advertised":             advertisedSetting,
 	"alert_followup_after":   optionalDuration(func(s *store.Settings) *time.Duration { return &s.AlertFollowupAfter }),
+	"cohort_end":             cohortEndSetting,
+	"after_end":              afterEndSetting,
+	"harvest_after":          harvestAfterSetting,
+	"confirm_before":         optionalDuration(func(s *store.Settings) *time.Duration { return &s.ConfirmBefore }),
+	"feedback_after":         optionalDuration(func(s *store.Settings) *time.Duration { return &s.FeedbackAfter }),
 	"lapsed_members":         enum(func(s *store.Settings) *string { return &s.LapsedMembers }, LapseKeep, LapseNotify, LapseNomail),
 }
 

@@ -80,6 +80,11 @@ func SettingGroups() []SettingGroup {
 			{Key: "digest_time", Label: "Digest time", Help: "HH:MM, 24-hour clock, in the list's zone."},
 			{Key: "reminder_offsets", Label: "Session reminders", Help: "How long before a session reminders go out, comma-separated (e.g. 24h,1h)."},
 			{Key: "session_digest_before", Label: "Session digest", Help: "How long before a session its digest of recent threads goes out (e.g. 48h)."},
+			{Key: "confirm_before", Label: "Ask \"still coming?\"", Help: "How long before a session with seats its registered people are asked whether they still come (e.g. 72h); empty for never."},
+			{Key: "feedback_after", Label: "Ask for feedback", Help: "How long after a session ends the people marked present are asked for a rating and words (e.g. 24h); empty for never."},
+			{Key: "cohort_end", Label: "Cohort's last day", Help: "A community's last day as YYYY-MM-DD; empty for the day of its last session."},
+			{Key: "harvest_after", Label: "\"What we made\" after", Help: "How long after the cohort's end the mail listing every pair's harvest goes out (default 168h)."},
+			{Key: "after_end", Label: "After the cohort ends", Help: "close: members become alumni who keep the archive, new posts are answered and not sent; continue: the list goes on.", Choices: []string{AfterEndClose, AfterEndContinue}},
 		}},
 		{"Moderation", []SettingHelp{
 			{Key: "hold_remind_after", Label: "Remind moderators after", Help: "A duration such as 48h; d for days works."},

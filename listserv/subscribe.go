@@ -251,7 +251,7 @@ func (s *Service) confirm(ctx context.Context, tok string, door Door) (string, e
 			answer, err = s.runConfirmedCommand(tx, a, list, c)
 			return err
 		}
-		answer, err = s.confirmedJoin(tx, list, t.Address)
+		answer, err = s.confirmedJoin(tx, list, t.Address, t.Data == dataInvited)
 		if err == nil && list.Kind == KindCaucus && list.Settings.Title != "" && roleOn(tx, list.Name, t.Address) == "" {
 			// Still outside the caucus (a moderator decides): its
 			// address only, never its title.
@@ -270,7 +270,9 @@ func (s *Service) confirm(ctx context.Context, tok string, door Door) (string, e
 
 // confirmedJoin continues a join after the address confirmed: straight
 // in, or to the moderators on an approve list.
-func (s *Service) confirmedJoin(tx *store.Tx, list store.List, addr string) (string, error) {
+// invited: an owner invited addr (the next cohort's waitlist), so an
+// approve list does not ask the moderators again.
+func (s *Service) confirmedJoin(tx *store.Tx, list store.List, addr string, invited bool) (string, error) {
 	mb, err := tx.Membership(list.Name, addr)
 	if list.Kind == KindCoalition && (err != nil || mb.Org == "") {
 		// A coalition's members are its organizations' delegates: a
@@ -287,7 +289,7 @@ func (s *Service) confirmedJoin(tx *store.Tx, list store.List, addr string) (str
 	if reason := s.standingProblem(tx, list, addr); reason != "" {
 		return reason, nil
 	}
-	if subscribePolicy(list) == SubscribeApprove {
+	if subscribePolicy(list) == SubscribeApprove && !invited {
 		if err := s.keepPending(tx, mb); err != nil {
 			return "", err
 		}

@@ -2,6 +2,9 @@ package listserv
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
 	"sync"
 	"time"
 
@@ -70,6 +73,29 @@ func (s *Service) IssueToken(tx *store.Tx, kind, list, addr string, ref uint64, 
 		t.Expires = now.Add(ttl)
 	}
 	return t.Token, tx.PutToken(t)
+}
+
+// IssueHashedToken is IssueToken for a token that only its holder's
+// mail carries (a harvest address): the store keeps its hash
+// (TokenHash), so a copy of the store does not hold a usable address.
+// Look it up with tx.Token(TokenHash(tok)), never with the token as
+// given.
+func (s *Service) IssueHashedToken(tx *store.Tx, kind, list, addr string, ref uint64, data string, ttl time.Duration) (string, error) {
+	now := s.clock.Now()
+	tok := store.NewToken()
+	t := store.Token{Token: TokenHash(tok), Kind: kind, List: list, Address: NormalizeAddress(addr), Ref: ref, Data: data, Created: now}
+	if ttl > 0 {
+		t.Expires = now.Add(ttl)
+	}
+	return tok, tx.PutToken(t)
+}
+
+// TokenHash is the key a hashed token is stored under: "h" and 128 bits
+// of its SHA-256, in hex (never the shape of a plain token, which is
+// base32).
+func TokenHash(tok string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(tok)))
+	return "h" + hex.EncodeToString(sum[:16])
 }
 
 // useToken marks a token used by whom (the first use wins; a token used

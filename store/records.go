@@ -45,6 +45,21 @@ type Settings struct {
 	// AlertFollowupAfter is how long after an action alert its one
 	// follow-up goes to the members who have not acted (0: never).
 	AlertFollowupAfter time.Duration `json:"alert_followup_after,omitempty"`
+	// CohortEnd is a community's last day (YYYY-MM-DD); empty means the
+	// day of its last scheduled session.
+	CohortEnd string `json:"cohort_end,omitempty"`
+	// AfterEnd is what happens after the cohort's end: close (the
+	// default, also when empty) or continue.
+	AfterEnd string `json:"after_end,omitempty"`
+	// ConfirmBefore is how long before a session with registration its
+	// registered people are asked "still coming?" (0: never).
+	ConfirmBefore time.Duration `json:"confirm_before,omitempty"`
+	// FeedbackAfter is how long after a session's end the people who
+	// attended are asked for feedback (0: never).
+	FeedbackAfter time.Duration `json:"feedback_after,omitempty"`
+	// HarvestAfter is how long after a cohort's end the "What we made"
+	// mail goes (0: the default, 168h).
+	HarvestAfter time.Duration `json:"harvest_after,omitempty"`
 }
 
 // List is one mailing list. UIDValidity is fixed at creation so IMAP
@@ -55,6 +70,21 @@ type List struct {
 	Created     time.Time `json:"created"`
 	UIDValidity uint32    `json:"uid_validity"`
 	Settings    Settings  `json:"settings"`
+	// Cohort records that a community's cohort ended (nil: it has not).
+	Cohort *CohortState `json:"cohort,omitempty"`
+}
+
+// CohortState is what a community keeps of its cohort's end.
+type CohortState struct {
+	// Finished is the cohort's last day (YYYY-MM-DD), for people.
+	Finished string `json:"finished"`
+	// At is the instant the end was carried out.
+	At time.Time `json:"at"`
+	// Closed: after_end was close, so members became alumni and
+	// later posts are answered and not distributed.
+	Closed bool `json:"closed"`
+	// Next names the list of the next cohort, once made.
+	Next string `json:"next,omitempty"`
 }
 
 // Person holds the network-wide facts about an address, shared by all of

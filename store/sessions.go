@@ -93,6 +93,13 @@ type RSVP struct {
 	Waitlist int `json:"waitlist,omitempty"`
 	// Registered is when the "yes" got its seat (zero when it has none).
 	Registered time.Time `json:"registered,omitzero"`
+	// Attended is when an organizer marked the person as present (zero:
+	// not marked).
+	Attended time.Time `json:"attended,omitzero"`
+	// Rating (1-5, 0: none) and Comment are the person's answer to the
+	// feedback mail.
+	Rating  int    `json:"rating,omitempty"`
+	Comment string `json:"comment,omitempty"`
 }
 
 // Pairing is a list's current chevruta pairs (one group of three when the

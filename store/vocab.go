@@ -39,6 +39,10 @@ const (
 	StatusWaitlist Status = "waitlist"
 	StatusPending  Status = "pending"
 	StatusBanned   Status = "banned"
+	// StatusAlumni is a member of a community whose cohort ended and
+	// closed: they read the archive and the hub, get no mail and do
+	// not post.
+	StatusAlumni Status = "alumni"
 )
 
 // ListKind is a kind of list (List.Kind): a preset of settings.

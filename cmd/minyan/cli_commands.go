@@ -65,6 +65,7 @@ func commands() []*command {
 	out = append(out, doctorCommands()...)
 	out = append(out, importCommands()...)
 	out = append(out, orgCommands()...)
+	out = append(out, cohortCommands()...)
 	return append(out, tailCommands()...)
 }
 

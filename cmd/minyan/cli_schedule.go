@@ -23,8 +23,11 @@ func scheduleCommands() []*command {
 			summary: "show a list's sessions (ID<TAB>START (RFC 3339)<TAB>STATUS<TAB>TOPIC<TAB>RSVP counts<TAB>RSVP answers), or with --registrations who registered (ID<TAB>ADDRESS<TAB>NAME<TAB>STATUS<TAB>WAITLIST<TAB>ANSWERED<TAB>ANSWERS...)",
 			minArgs: 1, maxArgs: 1, setup: setupSessionLs},
 		{name: "session export", args: "LIST ID",
-			summary: "a session's registrations as CSV (address, name, status, waitlist place, answered, one column per question)",
+			summary: "a session's registrations as CSV (address, name, status, waitlist place, answered, one column per question, attended, rating, comment)",
 			minArgs: 2, maxArgs: 2, setup: setupSessionExport},
+		{name: "session attend", args: "LIST ID ADDRESS...",
+			summary: "mark people present at a session (attendance, feedback and certificates follow); prints each ADDRESS marked",
+			minArgs: 3, maxArgs: -1, setup: setupSessionAttend},
 		{name: "session move", args: `--start "YYYY-MM-DD HH:MM" LIST ID`,
 			summary: "move a session (in its own zone) and mail members a calendar update",
 			minArgs: 2, maxArgs: 2, setup: setupSessionMove},
@@ -293,5 +296,33 @@ func setupSessionExport(fs *flag.FlagSet) action {
 		}
 		_, err = env.io.Stdout.Write(out)
 		return err
+	}
+}
+
+// setupSessionAttend builds `minyan session attend LIST ID ADDRESS...`:
+// one line per address marked, and ADDRESS<TAB>REASON on stderr for
+// those refused (then the exit status is 1).
+func setupSessionAttend(fs *flag.FlagSet) action {
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
+		id, err := parseSessionID(env, args[1])
+		if err != nil {
+			return err
+		}
+		res, err := schedulerFor(env.app).Attend(ctx, env.actor(), args[0], id, args[2:])
+		if err != nil {
+			return fmt.Errorf("session attend: %w", err)
+		}
+		for _, a := range res.Marked {
+			fmt.Fprintf(env.io.Stdout, "attended %s\n", a)
+		}
+		if len(res.Refused) == 0 {
+			return nil
+		}
+		for _, a := range args[2:] {
+			if why, ok := res.Refused[listserv.NormalizeAddress(a)]; ok {
+				row(env.io.Stderr, a, why)
+			}
+		}
+		return fmt.Errorf("session attend: %d address(es) not marked", len(res.Refused))
 	}
 }

@@ -127,6 +127,17 @@ func TestConsoleBrowserSettingsSessionsPairsAdmin(t *testing.T) {
 	if n := chrome.Eval[int](b, "session cards", `document.querySelectorAll("li[id^=session-]").length`); n != 3 {
 		t.Errorf("%d sessions shown, want 3", n)
 	}
+	// Attendance: mark a member present at the first session.
+	first := sessions[0].ID
+	for _, ss := range sessions {
+		first = min(first, ss.ID)
+	}
+	b.Follow("attendance marked", ".notice",
+		chromedp.SetValue(chromedp.CSS(fmt.Sprintf("#present-%d", first)), "ana@example.org"),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#session-%d button[value=attend]`, first))))
+	if s := b.Text(".notice"); !strings.Contains(s, "Marked 1 present") {
+		t.Errorf("attendance notice: %q", s)
+	}
 
 	// Pairs: at random, then by hand.
 	b.Follow("pairs", "#groups-text", chromedp.Click(chromedp.CSS(`nav a[href="/lists/circle/admin/pairs"]`)))

@@ -51,7 +51,7 @@ func TestSessionEventCommands(t *testing.T) {
 		t.Errorf("--csv:\n%s%s", r.stdout, r.stderr)
 	}
 	r = cliRun(t, app, "session", "export", "circle", "1")
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "address,name,status,waitlist,answered,Dietary needs?,Access needs?\nalice@example.net,,registered,,") {
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "address,name,status,waitlist,answered,Dietary needs?,Access needs?,attended,rating,comment\nalice@example.net,,registered,,") {
 		t.Errorf("export:\n%s%s", r.stdout, r.stderr)
 	}
 	if r := cliRun(t, app, "session", "export", "circle", "9"); r.code == 0 {

@@ -20,6 +20,9 @@ func (c webCore) AddSessions(ctx context.Context, a listserv.Actor, req digest.A
 func (c webCore) MoveSession(ctx context.Context, a listserv.Actor, list string, id uint64, start string) (digest.SessionInfo, int, error) {
 	return c.sched.MoveSession(ctx, a, list, id, start)
 }
+func (c webCore) Attend(ctx context.Context, a listserv.Actor, list string, id uint64, addrs []string) (digest.AttendResult, error) {
+	return c.sched.Attend(ctx, a, list, id, addrs)
+}
 func (c webCore) CancelSession(ctx context.Context, a listserv.Actor, list string, id uint64) (digest.SessionInfo, int, error) {
 	return c.sched.CancelSession(ctx, a, list, id)
 }

@@ -56,7 +56,7 @@ func webHandler(cfg *Config, svc *listserv.Service, st *store.Store, reg prometh
 	return web.Handler(web.Options{
 		Core: webCore{Service: svc, sched: sched}, Gatherer: reg, Logger: log,
 		PublicURL: cfg.Server.PublicURL, Admins: cfg.Web.Admins, Archive: cfg.Web.Archive,
-		TemplateDir: filepath.Join(cfg.Server.DataDir, "templates"), Now: clock.Now, People: svc, Counter: svc,
+		TemplateDir: filepath.Join(cfg.Server.DataDir, "templates"), Now: clock.Now, People: svc, Counter: svc, Certificates: sched,
 		TrustedProxies: proxies,
 	})
 }

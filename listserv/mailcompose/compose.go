@@ -303,3 +303,13 @@ func File(name, contentType string, data []byte) Part {
 		"Content-Transfer-Encoding: base64",
 	}, body: base64Lines(data)}
 }
+
+// PDFFile is a PDF attachment (a certificate) named filename, which
+// must be plain ASCII without quotes.
+func PDFFile(pdf []byte, filename string) Part {
+	return Part{header: []string{
+		`Content-Type: application/pdf; name="` + filename + `"`,
+		`Content-Disposition: attachment; filename="` + filename + `"`,
+		"Content-Transfer-Encoding: base64",
+	}, body: base64Lines(pdf)}
+}

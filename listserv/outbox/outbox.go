@@ -70,6 +70,15 @@ const (
 	// KindAlertFollowup is the one follow-up of an alert, to the
 	// members who have not acted.
 	KindAlertFollowup Kind = "alert-followup"
+	// KindStillComing asks the people registered for a session whether
+	// they still come (confirm_before).
+	KindStillComing Kind = "still-coming"
+	// KindFeedback asks the people who attended a session for a rating
+	// and words (feedback_after).
+	KindFeedback Kind = "feedback"
+	// KindHarvest asks a cohort's chevruta pairs what they made, and
+	// later lists it ("What we made").
+	KindHarvest Kind = "harvest"
 )
 
 // Message is one outgoing message whose bytes all its recipients share.

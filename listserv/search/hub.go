@@ -773,7 +773,15 @@ func (h *Hub) Tags(readable []string) map[string]int {
 // SharesOf builds the hub shares of one parsed post.
 func SharesOf(r Ref, thread uint64, subject, from, fromName string, when time.Time, p *Parsed) []Share {
 	var out []Share
-	base := Share{List: r.List, Seq: r.Seq, Thread: thread, Subject: subject, From: from, FromName: fromName, When: when, Tags: p.Tags}
+	// A subject's #tags are the list's topics (listserv/topics.go): they
+	// tag what the post shares as well as the body's.
+	tags := p.Tags
+	for _, t := range Tags(subject) {
+		if !slices.Contains(tags, t) {
+			tags = append(slices.Clip(tags), t)
+		}
+	}
+	base := Share{List: r.List, Seq: r.Seq, Thread: thread, Subject: subject, From: from, FromName: fromName, When: when, Tags: tags}
 	for _, l := range p.Links {
 		s := base
 		s.URL, s.Title, s.Kind, s.Key = l.URL, l.Title, KindOfURL(l.URL), "url:"+NormalizeURL(l.URL)

@@ -145,6 +145,10 @@ func (c *consoleFakeCore) CancelSession(_ context.Context, a listserv.Actor, lis
 	return digest.SessionInfo{}, 3, c.ask("CancelSession", a)
 }
 
+func (c *consoleFakeCore) Attend(_ context.Context, a listserv.Actor, list string, id uint64, addrs []string) (digest.AttendResult, error) {
+	return digest.AttendResult{Marked: addrs}, c.ask("Attend", a)
+}
+
 func (c *consoleFakeCore) ConsolePairs(_ context.Context, a listserv.Actor, list string) (store.Pairing, []string, error) {
 	return store.Pairing{}, []string{"ana@example.org", "ben@example.org"}, c.ask("ConsolePairs", a)
 }
@@ -190,6 +194,7 @@ func consoleRoutesTable() []consoleRoute {
 		{"POST", "/lists/circle/admin/sessions", url.Values{"start": {"2027-01-07 19:00"}, "every": {"weekly"}, "count": {"4"}}, "AddSessions"},
 		{"POST", "/lists/circle/admin/sessions/7", url.Values{"action": {"move"}, "start": {"2027-01-08 19:00"}}, "MoveSession"},
 		{"POST", "/lists/circle/admin/sessions/7", url.Values{"action": {"cancel"}}, "CancelSession"},
+		{"POST", "/lists/circle/admin/sessions/7", url.Values{"action": {"attend"}, "present": {"ana@example.org\nben@example.org"}}, "Attend"},
 		{"GET", "/lists/circle/admin/pairs", nil, "ConsolePairs"},
 		{"POST", "/lists/circle/admin/pairs", url.Values{"action": {"make"}}, "MakePairs"},
 		{"POST", "/lists/circle/admin/pairs", url.Values{"action": {"set"}, "groups": {"ana@example.org, ben@example.org"}}, "SetPairs"},

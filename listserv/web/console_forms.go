@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"minyan/digest"
@@ -107,7 +108,12 @@ func sessionValues(list string, v url.Values) (sessionForm, error) {
 type sessionChange struct {
 	Action string
 	Start  string
+	// Present are the addresses marked present (action attend).
+	Present []string
 }
+
+// maxPresent bounds the addresses one attendance form marks.
+const maxPresent = 500
 
 func sessionChangeValues(v url.Values) (sessionChange, error) {
 	c := sessionChange{Action: v.Get("action")}
@@ -122,8 +128,22 @@ func sessionChangeValues(v url.Values) (sessionChange, error) {
 			return c, errors.New("new time: write it as YYYY-MM-DD HH:MM, e.g. 2026-12-10 19:00")
 		}
 		c.Start = s
+	case "attend":
+		text := v.Get("present")
+		if len(text) > maxPresent*256 {
+			return c, errors.New("present: too many addresses for one form")
+		}
+		for _, a := range strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) }) {
+			if !listserv.ValidAddress(a) {
+				return c, fmt.Errorf("present: %q is not an email address", a)
+			}
+			c.Present = append(c.Present, a)
+		}
+		if len(c.Present) == 0 || len(c.Present) > maxPresent {
+			return c, fmt.Errorf("present: give 1 to %d addresses, one per line", maxPresent)
+		}
 	default:
-		return c, errors.New("choose move or cancel")
+		return c, errors.New("choose move, cancel or attend")
 	}
 	return c, nil
 }

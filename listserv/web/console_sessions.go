@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"minyan/digest"
 	"minyan/listserv"
 )
 
@@ -92,7 +93,10 @@ func (h *handler) consoleSessionPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var told int
+	var attended digest.AttendResult
 	switch c.Action {
+	case "attend":
+		attended, err = h.d.sessions.Attend(r.Context(), v.Actor(), rights.List.Name, id, c.Present)
 	case "move":
 		_, told, err = h.d.sessions.MoveSession(r.Context(), v.Actor(), rights.List.Name, id, c.Start)
 	case "cancel":
@@ -104,6 +108,17 @@ func (h *handler) consoleSessionPost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		h.renderSessions(w, r, v, rights, http.StatusBadRequest, nil, "", "Nothing was changed: "+sentence(formText(err.Error())), nil)
+		return
+	}
+	if c.Action == "attend" {
+		msg := fmt.Sprintf("Marked %d present at session %d; each was mailed a certificate the first time.", len(attended.Marked), id)
+		var problem string
+		for _, a := range c.Present {
+			if why, ok := attended.Refused[listserv.NormalizeAddress(a)]; ok {
+				problem += a + ": " + why + ". "
+			}
+		}
+		h.renderSessions(w, r, v, rights, http.StatusOK, nil, msg, strings.TrimSpace(problem), nil)
 		return
 	}
 	verb := "Moved"

@@ -91,6 +91,9 @@ type Options struct {
 	// Counter keeps the rate limits' counts where a restart does not
 	// reset them (the store); nil keeps them in memory.
 	Counter FormCounter
+	// Certificates serves /me/certificates/LIST/ID.pdf; nil leaves it
+	// out.
+	Certificates CertificateCore
 }
 
 // FormCounter counts uses of a form that sends mail (listserv's
@@ -171,6 +174,9 @@ func Handler(o Options) http.Handler {
 	mux.HandleFunc("POST /me/calendar", h.meCalendar)
 	mux.HandleFunc("GET /me/calendar.ics", h.calendarFeed)
 	h.volumeRoutes(mux)
+	if o.Certificates != nil {
+		h.certificateRoutes(mux)
+	}
 	if o.People != nil {
 		h.peopleRoutes(mux)
 	}
@@ -272,6 +278,8 @@ var funcs = template.FuncMap{
 			return "mail to you is bouncing"
 		case listserv.StatusBanned:
 			return "removed"
+		case listserv.StatusAlumni:
+			return "alumni: the cohort finished; you keep the archive"
 		}
 		return string(s)
 	},
