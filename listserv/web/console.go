@@ -18,6 +18,7 @@ func (h *handler) consoleRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /lists/{name}/admin/sessions", h.consoleSessions)
 	mux.HandleFunc("POST /lists/{name}/admin/sessions", h.consoleSessionsPost)
 	mux.HandleFunc("POST /lists/{name}/admin/sessions/{id}", h.consoleSessionPost)
+	mux.HandleFunc("POST /lists/{name}/admin/cohort/next", h.consoleCohortNext)
 	mux.HandleFunc("GET /lists/{name}/admin/pairs", h.consolePairs)
 	mux.HandleFunc("POST /lists/{name}/admin/pairs", h.consolePairsPost)
 	mux.HandleFunc("GET /admin", h.siteAdmin)

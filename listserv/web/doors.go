@@ -148,6 +148,7 @@ type Core interface {
 	RosterCore
 	ArchiveCore // the web archive, search and resource hub (archive.go)
 	AlertCore   // action alerts: the I-did-it page and the counts (alerts.go)
+	CohortCore  // the console's next cohort (console_cohort.go)
 	OrgCore     // partner organizations of coalition lists (orgs.go)
 	PostCore    // posting and replying from the browser (post.go)
 }
@@ -167,8 +168,9 @@ type doors struct {
 	held      HeldCore
 	roster    RosterCore
 	post      PostCore
+	cohorts   CohortCore
 }
 
 func doorsOf(c Core) doors {
-	return doors{site: c, tokens: c, directory: c, login: c, me: c, calendar: c, volume: c, console: c, sessions: c, siteAdmin: c, held: c, roster: c, post: c}
+	return doors{site: c, tokens: c, directory: c, login: c, me: c, calendar: c, volume: c, console: c, sessions: c, siteAdmin: c, held: c, roster: c, post: c, cohorts: c}
 }
