@@ -121,10 +121,16 @@ func startDaemon(bin, sinkAddr, resolver string) (*daemon, error) {
 	if err := d.cmd.Start(); err != nil {
 		return nil, err
 	}
-	for i := 0; i < 500; i++ {
+	// Up means both doors the runs use answer: SMTP, and the admin
+	// socket the CLI talks to (opened last, after the listeners).
+	sock := filepath.Join(dir, "data", "admin.sock")
+	for i := 0; i < 1000; i++ {
 		if c, err := net.Dial("tcp", d.smtp); err == nil {
 			c.Close()
-			return d, nil
+			if a, err := net.Dial("unix", sock); err == nil {
+				a.Close()
+				return d, nil
+			}
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
