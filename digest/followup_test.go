@@ -1,14 +1,13 @@
 package digest
 
 import (
+	"minyan/listserv/testkit"
+
 	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -91,7 +90,7 @@ func TestEventFollowThrough(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		text := pdfText(t, pdf)
+		text := testkit.PDFText(t, pdf)
 		for _, want := range []string{"Certificate of completion", who.name, "Convening", "Study Circle"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("%s's certificate lacks %q:\n%s", who.addr, want, text)
@@ -157,27 +156,6 @@ func TestEventFollowThrough(t *testing.T) {
 	if a := got["ann@example.net"]; a[0] != "" {
 		t.Errorf("ann's row: %q", a)
 	}
-}
-
-// pdfText is what pdftotext (poppler) reads from a PDF.
-func pdfText(t *testing.T, pdf []byte) string {
-	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("pdftotext (poppler-utils) is needed in CI")
-		}
-		t.Skip("pdftotext (poppler-utils) is not installed")
-	}
-	p := filepath.Join(t.TempDir(), "c.pdf")
-	if err := os.WriteFile(p, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "-enc", "UTF-8", p, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return string(out)
 }
 
 func TestParseFeedback(t *testing.T) {

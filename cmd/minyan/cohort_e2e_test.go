@@ -1,6 +1,8 @@
 package main
 
 import (
+	"minyan/listserv/testkit"
+
 	"bytes"
 	"encoding/base64"
 	"io"
@@ -11,9 +13,6 @@ import (
 	"net/http/cookiejar"
 	"net/mail"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -68,27 +67,6 @@ func pdfAttachment(t *testing.T, raw []byte) []byte {
 			return b
 		}
 	}
-}
-
-// pdfToText is what pdftotext (poppler) reads from a PDF.
-func pdfToText(t *testing.T, pdf []byte) string {
-	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("pdftotext (poppler-utils) is needed in CI")
-		}
-		t.Skip("pdftotext (poppler-utils) is not installed")
-	}
-	p := filepath.Join(t.TempDir(), "c.pdf")
-	if err := os.WriteFile(p, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "-enc", "UTF-8", p, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return string(out)
 }
 
 // rawPost is a plain message with a Message-ID of its own.
@@ -320,13 +298,13 @@ func TestEndToEndCohortAndEvent(t *testing.T) {
 	}
 	for who, name := range map[string]string{"b@example.net": "Bea Núñez", "c@example.net": "שרה כהן"} {
 		waitFor(t, "the certificate to "+who, func() bool { return len(sinkMails(sink, who, "certificate.pdf")) == 1 })
-		if text := pdfToText(t, pdfAttachment(t, sinkMails(sink, who, "certificate.pdf")[0].Data)); !strings.Contains(text, name) || !strings.Contains(text, "Convening") {
+		if text := testkit.PDFText(t, pdfAttachment(t, sinkMails(sink, who, "certificate.pdf")[0].Data)); !strings.Contains(text, name) || !strings.Contains(text, "Convening") {
 			t.Errorf("mailed certificate of %s:\n%s", who, text)
 		}
 	}
 	b := binarySignIn(t, e, sink, "b@example.net")
 	code, pdf := b.get("/me/certificates/conv/1.pdf")
-	if code != 200 || !strings.Contains(pdfToText(t, []byte(pdf)), "Bea Núñez") {
+	if code != 200 || !strings.Contains(testkit.PDFText(t, []byte(pdf)), "Bea Núñez") {
 		t.Errorf("b's certificate: %d", code)
 	}
 	a := binarySignIn(t, e, sink, "a@example.net")

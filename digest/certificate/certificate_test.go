@@ -1,9 +1,8 @@
 package certificate
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
+	"minyan/listserv/testkit"
+
 	"strings"
 	"testing"
 )
@@ -23,27 +22,6 @@ func TestVisual(t *testing.T) {
 	}
 }
 
-// pdfText is what pdftotext (poppler) reads from a PDF.
-func pdfText(t *testing.T, pdf []byte) string {
-	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("pdftotext (poppler-utils) is needed in CI")
-		}
-		t.Skip("pdftotext (poppler-utils) is not installed")
-	}
-	p := filepath.Join(t.TempDir(), "c.pdf")
-	if err := os.WriteFile(p, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "-enc", "UTF-8", p, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return string(out)
-}
-
 // TestPDFReadsBack: a PDF parser finds the heading, an accented name, a
 // Hebrew name (in reading order) and the event lines.
 func TestPDFReadsBack(t *testing.T) {
@@ -56,7 +34,7 @@ func TestPDFReadsBack(t *testing.T) {
 		if !strings.HasPrefix(string(pdf), "%PDF-") {
 			t.Fatalf("not a PDF: %q", pdf[:16])
 		}
-		text := pdfText(t, pdf)
+		text := testkit.PDFText(t, pdf)
 		for _, want := range []string{"Certificate of completion", name, "attended Regional convening", "November 20–22, 2026", "Study Circle"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("PDF text lacks %q:\n%s", want, text)
