@@ -173,6 +173,8 @@ func TestConsoleBrowserSettingsSessionsPairsAdmin(t *testing.T) {
 	// A site admin, still on the phone: make a list, then remove it.
 	b.Follow("signed out", `a[href="/login"]`, chromedp.Click(chromedp.CSS(`header form button`)))
 	signInChrome(b, e, "root@example.org", 0)
+	// The community's console offers the site admin the next cohort.
+	b.Visit("next cohort form", "/lists/circle/admin", "#cohort-name")
 	b.Visit("site admin", "/admin", "#name")
 	if s := b.Text("main table"); !strings.Contains(s, "circle") || !strings.Contains(s, "office") {
 		t.Errorf("the overview lacks a list:\n%s", s)
