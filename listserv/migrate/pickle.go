@@ -124,6 +124,25 @@ func (d *unpickler) readLine() (string, error) {
 	return line[:len(line)-1], nil
 }
 
+// memoIndex reads the memo index of a PUT or GET opcode: a decimal line
+// (p, g), one byte (q, h) or four little-endian bytes (r, j).
+func (d *unpickler) memoIndex(op byte) (uint32, error) {
+	switch op {
+	case 'p', 'g':
+		line, err := d.readLine()
+		if err != nil {
+			return 0, err
+		}
+		n, err := strconv.ParseUint(line, 10, 32)
+		return uint32(n), err
+	case 'q', 'h':
+		n, err := d.readUint(1)
+		return uint32(n), err
+	}
+	n, err := d.readUint(4)
+	return uint32(n), err
+}
+
 func (d *unpickler) readUint(n int) (uint64, error) {
 	b, err := d.readN(uint64(n))
 	if err != nil {
@@ -485,53 +504,21 @@ func (d *unpickler) step(op byte) error {
 			return err
 		}
 		return d.setItems(items)
-	case 'p':
-		line, err := d.readLine()
+	case 'p', 'q', 'r': // PUT, BINPUT, LONG_BINPUT
+		n, err := d.memoIndex(op)
 		if err != nil {
 			return err
 		}
-		n, err := strconv.ParseUint(line, 10, 32)
-		if err != nil {
-			return err
-		}
-		return d.memoize(uint32(n))
-	case 'q':
-		n, err := d.readUint(1)
-		if err != nil {
-			return err
-		}
-		return d.memoize(uint32(n))
-	case 'r':
-		n, err := d.readUint(4)
-		if err != nil {
-			return err
-		}
-		return d.memoize(uint32(n))
+		return d.memoize(n)
 	case 0x94: // MEMOIZE
 		d.nmemo++
 		return d.memoize(d.nmemo - 1)
-	case 'g':
-		line, err := d.readLine()
+	case 'g', 'h', 'j': // GET, BINGET, LONG_BINGET
+		n, err := d.memoIndex(op)
 		if err != nil {
 			return err
 		}
-		n, err := strconv.ParseUint(line, 10, 32)
-		if err != nil {
-			return err
-		}
-		return d.recall(uint32(n))
-	case 'h':
-		n, err := d.readUint(1)
-		if err != nil {
-			return err
-		}
-		return d.recall(uint32(n))
-	case 'j':
-		n, err := d.readUint(4)
-		if err != nil {
-			return err
-		}
-		return d.recall(uint32(n))
+		return d.recall(n)
 	case 'c': // GLOBAL module\nname\n
 		mod, err := d.readLine()
 		if err != nil {
