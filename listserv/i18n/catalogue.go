@@ -3,6 +3,7 @@ package i18n
 import (
 	"embed"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,7 +12,7 @@ import (
 	"golang.org/x/text/feature/plural"
 )
 
-//go:embed catalogue/*.toml
+//go:embed catalogue/*/*.toml
 var catalogueFS embed.FS
 
 // Catalogue holds every text of every language. A text is either a plain
@@ -34,21 +35,49 @@ var formNames = map[string]plural.Form{"zero": plural.Zero, "one": plural.One, "
 func Load() (*Catalogue, error) {
 	c := &Catalogue{texts: map[Lang]map[string]text{}}
 	for _, l := range Langs {
-		src, err := catalogueFS.ReadFile("catalogue/" + string(l) + ".toml")
+		m, err := loadLang(catalogueFS, l)
 		if err != nil {
-			return nil, fmt.Errorf("catalogue %s: %w", l, err)
-		}
-		var raw map[string]any
-		if _, err := toml.Decode(string(src), &raw); err != nil {
-			return nil, fmt.Errorf("catalogue %s: %w", l, err)
-		}
-		m := map[string]text{}
-		if err := flatten(m, "", raw); err != nil {
 			return nil, fmt.Errorf("catalogue %s: %w", l, err)
 		}
 		c.texts[l] = m
 	}
 	return c, nil
+}
+
+// loadLang reads every file of one language's catalogue
+// (catalogue/LANG/*.toml). The texts of an area of minyan may live in a
+// file of their own, so that work on one area does not touch another's
+// file; a key defined in two files is an error, not a silent override.
+func loadLang(fsys fs.FS, l Lang) (map[string]text, error) {
+	dir := "catalogue/" + string(l)
+	files, err := fs.Glob(fsys, dir+"/*.toml")
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("no files in %s", dir)
+	}
+	m := map[string]text{}
+	from := map[string]string{}
+	for _, f := range files {
+		src, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		var raw map[string]any
+		if _, err := toml.Decode(string(src), &raw); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		part := map[string]text{}
+		if err := flatten(part, "", raw); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		for k, v := range part {
+			if prev, ok := from[k]; ok {
+				return nil, fmt.Errorf("%s: key %q is also in %s", f, k, prev)
+			}
+			from[k] = f
+			m[k] = v
+		}
+	}
+	return m, nil
 }
 
 // flatten turns nested tables into dotted keys; a table whose keys are

@@ -1,7 +1,9 @@
 package i18n
 
 import (
+	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 )
 
@@ -103,5 +105,22 @@ func TestWordsOutside(t *testing.T) {
 	got := WordsOutside(`<p class="x">{{t "a.b"}} Hello <a href="/">{{.X}}</a> IMAP</p>`, true, "IMAP")
 	if len(got) != 1 || got[0] != "Hello" {
 		t.Errorf("got %q", got)
+	}
+}
+
+// TestCatalogueFilesMerge: a language's catalogue may span several files;
+// a key defined in two of them is refused, naming both files.
+func TestCatalogueFilesMerge(t *testing.T) {
+	fsys := fstest.MapFS{
+		"catalogue/en/main.toml":   {Data: []byte("[a]\nx = \"one\"\n")},
+		"catalogue/en/roster.toml": {Data: []byte("[b]\ny = \"two\"\n")},
+	}
+	m, err := loadLang(fsys, "en")
+	if err != nil || m["a.x"].plain != "one" || m["b.y"].plain != "two" {
+		t.Fatalf("merged = %v, %v", m, err)
+	}
+	fsys["catalogue/en/dup.toml"] = &fstest.MapFile{Data: []byte("[a]\nx = \"again\"\n")}
+	if _, err := loadLang(fsys, "en"); err == nil || !strings.Contains(err.Error(), `"a.x"`) {
+		t.Fatalf("a key in two files: err = %v", err)
 	}
 }

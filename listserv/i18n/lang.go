@@ -1,5 +1,5 @@
 // Package i18n holds the languages minyan writes in (English, Hebrew,
-// Spanish), one message catalogue per language (catalogue/LANG.toml,
+// Spanish), one message catalogue per language (catalogue/LANG/*.toml,
 // embedded), plural rules from CLDR, dates written the way each
 // language writes them, and the choice of a language for an anonymous
 // web visitor from Accept-Language. Pages and mail templates reach the
