@@ -48,9 +48,9 @@ func (s *Service) receiveCommand(ctx context.Context, env Envelope, la ListAddre
 	ignored := ""
 	switch la.Role {
 	case RoleJoin:
-		items = []item{{cmd: &Command{Name: "subscribe", Line: "(email to " + s.addr(la.List, RoleJoin, "") + ")"}}}
+		items = []item{{cmd: &Command{Name: cmdSubscribe, Line: "(email to " + s.addr(la.List, RoleJoin, "") + ")"}}}
 	case RoleLeave:
-		items = []item{{cmd: &Command{Name: "unsubscribe", Line: "(email to " + s.addr(la.List, RoleLeave, "") + ")"}}}
+		items = []item{{cmd: &Command{Name: cmdUnsubscribe, Line: "(email to " + s.addr(la.List, RoleLeave, "") + ")"}}}
 	default:
 		if c, ok := ParseCommand(stripReplyPrefixes(m.Subject)); ok {
 			items = append(items, item{cmd: &c})
@@ -65,13 +65,13 @@ func (s *Service) receiveCommand(ctx context.Context, env Envelope, la ListAddre
 				items = append(items, item{line: l})
 				continue
 			}
-			if c.Name == "end" {
+			if c.Name == cmdEnd {
 				break
 			}
 			items = append(items, item{cmd: &c})
 		}
 		if len(items) == 0 {
-			items = []item{{cmd: &Command{Name: "help", Line: "(empty message)"}}}
+			items = []item{{cmd: &Command{Name: cmdHelp, Line: "(empty message)"}}}
 		}
 	}
 	for _, it := range items {
@@ -88,7 +88,7 @@ func (s *Service) receiveCommand(ctx context.Context, env Envelope, la ListAddre
 			results = append(results, commandResult{Line: it.line, Answer: "I do not know this command, so I skipped it." + suggestCommand(it.line)})
 			continue
 		}
-		key := it.cmd.Name + " " + it.cmd.Arg
+		key := it.cmd.text()
 		if done[key] {
 			continue // "help" in the Subject and again in the body: one answer
 		}
@@ -139,7 +139,7 @@ const TokenConfirmCommand = "confirm-cmd"
 // at once only when the sender check vouches for the From address, and
 // otherwise only after a confirmation round trip to that address.
 func changesState(c Command) bool {
-	return c.Name == "digest" || c.Name == "nomail" || c.Name == "password" || volumeChangesState(c) || orgCommand(c)
+	return c.Name == cmdDigest || c.Name == cmdNomail || c.Name == cmdPassword || volumeChangesState(c) || orgCommand(c)
 }
 
 // runCommand carries out one email command for the sender and says what
@@ -155,7 +155,7 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, sender 
 		title := list.Settings.Title
 		mb, merr := tx.Membership(listName, from)
 		member := merr == nil && holdsRole(mb)
-		if list.Kind == KindCaucus && !member && (c.Name == "info" || c.Name == "who") {
+		if list.Kind == KindCaucus && !member && (c.Name == cmdInfo || c.Name == cmdWho) {
 			// A caucus's outsiders learn nothing, as for a list that
 			// does not exist.
 			answer = "There is no list at " + s.addr(listName, RolePost, "") + "."
@@ -185,8 +185,8 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, sender 
 			// link, so confirming never applies a command the member did
 			// not send. A few confirmations a day at most, so forged
 			// commands cannot flood the member's mailbox.
-			if s.confirmOutstanding(tx, mb) && s.pendingCommand(tx, mb) == commandLine(c) {
-				answer = "A confirmation of \"" + commandLine(c) + "\" was already sent to " + from + " today; reply to it to go ahead."
+			if s.confirmOutstanding(tx, mb) && s.pendingCommand(tx, mb) == c.text() {
+				answer = "A confirmation of \"" + c.text() + "\" was already sent to " + from + " today; reply to it to go ahead."
 				return nil
 			}
 			if !s.mayAskToConfirm(tx, mb) {
@@ -197,27 +197,27 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, sender 
 			return err
 		}
 		switch c.Name {
-		case "subscribe":
+		case cmdSubscribe:
 			answer, mailed, err = s.requestJoin(tx, a, list, from)
-		case "unsubscribe":
+		case cmdUnsubscribe:
 			answer, mailed, err = s.requestLeave(tx, list, from)
-		case "digest", "nomail", cmdMute, cmdUnmute, cmdTopics:
+		case cmdDigest, cmdNomail, cmdMute, cmdUnmute, cmdTopics:
 			if !member {
 				answer = from + " is not a member of " + title + "."
 				return nil
 			}
 			answer, err = s.runConfirmedCommand(tx, a, list, c)
-		case "password":
+		case cmdPassword:
 			if !member {
 				answer = "Only members can get an archive password."
 				return nil
 			}
 			wantPassword = true
-		case "help":
+		case cmdHelp:
 			_, answer, err = s.renderTx(tx, from, listName, "help", s.helpData(list))
-		case "info":
+		case cmdInfo:
 			answer, err = s.info(tx, list)
-		case "who":
+		case cmdWho:
 			if list.Kind == KindCoalition && (member || isContact(tx, listName, from)) {
 				answer, err = s.whoCoalition(tx, list, from)
 				return err
@@ -246,7 +246,7 @@ func (s *Service) runConfirmedCommand(tx *store.Tx, a Actor, list store.List, c 
 	if volumeCommand(c) {
 		return s.runVolumeCommand(tx, a, list, mb, c)
 	}
-	if f, ok := store.ParseDigestFormat(c.Arg); ok && c.Name == string(ModeDigest) {
+	if f, ok := store.ParseDigestFormat(c.Arg); ok && c.Name == cmdDigest {
 		answer, err := s.setDigestFormat(tx, mb, f)
 		if err != nil {
 			return "", err
@@ -254,10 +254,11 @@ func (s *Service) runConfirmedCommand(tx *store.Tx, a Actor, list store.List, c 
 		return answer, s.AuditChange(tx, a, list.Name, "digest format of "+mb.Address+" set to "+string(f))
 	}
 	mode := mb.Mode
-	switch {
-	case c.Arg == "on":
-		mode = Mode(c.Name)
-	case mb.Mode == Mode(c.Name):
+	chosen := commandMode[c.Name]
+	switch on, _ := switchArg(c.Arg); {
+	case on:
+		mode = chosen
+	case mb.Mode == chosen:
 		mode = ModeEach
 	}
 	period := "weekly"
@@ -275,7 +276,7 @@ func (s *Service) runConfirmedCommand(tx *store.Tx, a Actor, list store.List, c 
 // askToConfirmCommand mails the member a confirmation for a command whose
 // sender could not be verified; the change happens only when they answer.
 func (s *Service) askToConfirmCommand(tx *store.Tx, list store.List, mb store.Membership, c Command) (string, error) {
-	line := commandLine(c)
+	line := c.text()
 	tok, err := s.newConfirmation(tx, &mb, TokenConfirmCommand, line)
 	if err != nil {
 		return "", err
@@ -295,13 +296,8 @@ func (s *Service) askToConfirmCommand(tx *store.Tx, list store.List, mb store.Me
 	return "Your mail could not be verified as coming from " + mb.Address + ", so I sent a confirmation request there first. Reply to it (or open its link) to go ahead.", nil
 }
 
-// commandLine is a command as its confirmation names and stores it.
-func commandLine(c Command) string {
-	if c.Arg != "" {
-		return c.Name + " " + c.Arg
-	}
-	return c.Name
-}
+// commandMode is the delivery mode "digest on" and "nomail on" choose.
+var commandMode = map[CommandName]Mode{cmdDigest: ModeDigest, cmdNomail: ModeNomail}
 
 // pendingCommand is the command mb's outstanding confirmation would
 // carry out ("" when it confirms something else, or is gone).
@@ -420,7 +416,7 @@ var commandWords = []string{"subscribe", "unsubscribe", "digest on", "digest off
 // be ("digets on" -> "digest on"), or "".
 func suggestCommand(line string) string {
 	l := strings.ToLower(strings.TrimSpace(line))
-	if strings.HasPrefix(l, cmdDelegate) {
+	if strings.HasPrefix(l, string(cmdDelegate)) {
 		return ` Write "delegate add ADDRESS" or "delegate rm ADDRESS", one address per line.`
 	}
 	if len(l) < 3 || len(l) > 20 {

@@ -16,6 +16,36 @@ const (
 	DecideWithdraw      = "withdraw"
 )
 
+// replyWord is what one word at the start of a moderator's answer
+// decides. A casual word (yes, no, drop, ignore, block, cancel) decides
+// only when it is the whole line, so "No problem, I'll look tonight"
+// decides nothing.
+type replyWord struct {
+	decision string
+	alone    bool // counts only as the whole line
+}
+
+// replyWords is the table of decision words (lower case, punctuation
+// trimmed) ParseDecision reads.
+var replyWords = map[string]replyWord{
+	"approve": {DecideApprove, false}, "approved": {DecideApprove, false},
+	"accept": {DecideApprove, false}, "accepted": {DecideApprove, false}, "yes": {DecideApprove, true},
+	"reject": {DecideReject, false}, "rejected": {DecideReject, false}, "deny": {DecideReject, false},
+	"denied": {DecideReject, false}, "decline": {DecideReject, false}, "declined": {DecideReject, false},
+	"no":      {DecideReject, true},
+	"discard": {DecideDiscard, false}, "discarded": {DecideDiscard, false}, "delete": {DecideDiscard, false},
+	"drop": {DecideDiscard, true}, "ignore": {DecideDiscard, true},
+	"ban": {DecideBan, false}, "banned": {DecideBan, false}, "block": {DecideBan, true},
+	"withdraw": {DecideWithdraw, false}, "withdrawn": {DecideWithdraw, false}, "retract": {DecideWithdraw, false},
+	"cancel": {DecideWithdraw, true},
+}
+
+// replyQualifiers are the second words that turn a decision into a
+// stronger one ("approve always").
+var replyQualifiers = map[string]map[string]string{
+	DecideApprove: {"always": DecideApproveAlways},
+}
+
 // ParseDecision reads a moderator's answer: the first line they wrote,
 // or, when that is no decision, the Subject. The decision words may be
 // followed by more ("Approved!", "Reject: off topic", "approve always");
@@ -51,30 +81,83 @@ func decisionWords(line string) (decision, reason string, ok bool) {
 		}
 		return strings.TrimSpace(r)
 	}
-	alone := len(fields) == 1
-	switch w := word(0); {
-	case w == "approve" || w == "approved" || w == "accept" || w == "accepted" || (w == "yes" && alone):
-		if word(1) == "always" {
-			return DecideApproveAlways, "", true
-		}
-		return DecideApprove, "", true
-	case w == "reject" || w == "rejected" || w == "deny" || w == "denied" || w == "decline" || w == "declined" || (w == "no" && alone):
-		return DecideReject, rest(1), true
-	case w == "discard" || w == "discarded" || w == "delete" || ((w == "drop" || w == "ignore") && alone):
-		return DecideDiscard, "", true
-	case w == "ban" || w == "banned" || (w == "block" && alone):
-		return DecideBan, "", true
-	case w == "withdraw" || w == "withdrawn" || w == "retract" || (w == "cancel" && alone):
-		return DecideWithdraw, "", true
+	rw, known := replyWords[word(0)]
+	if !known || (rw.alone && len(fields) > 1) {
+		return "", "", false
 	}
-	return "", "", false
+	if stronger, ok := replyQualifiers[rw.decision][word(1)]; ok {
+		return stronger, "", true
+	}
+	if rw.decision == DecideReject {
+		return DecideReject, rest(1), true
+	}
+	return rw.decision, "", true
+}
+
+// CommandName is an email command to NAME-request@, as ParseCommand
+// names it whatever spelling the person used.
+type CommandName string
+
+// The email commands.
+const (
+	cmdSubscribe   CommandName = "subscribe"
+	cmdUnsubscribe CommandName = "unsubscribe"
+	cmdDigest      CommandName = "digest"
+	cmdNomail      CommandName = "nomail"
+	cmdPassword    CommandName = "password"
+	cmdHelp        CommandName = "help"
+	cmdInfo        CommandName = "info"
+	cmdWho         CommandName = "who"
+	cmdEnd         CommandName = "end"
+	// The commands that choose how much mail comes: "digest daily",
+	// "digest weekly", "mute", "unmute", "topics housing,training",
+	// "topics all".
+	cmdMute   CommandName = "mute"
+	cmdUnmute CommandName = "unmute"
+	cmdTopics CommandName = "topics"
+	// The commands of an organization's contacts on a coalition list.
+	cmdDelegate CommandName = "delegate"
+	cmdOrg      CommandName = "org"
+)
+
+// commandSpellings maps each word a command line may start with (lower
+// case, punctuation trimmed) to the command it names.
+var commandSpellings = map[string]CommandName{
+	"subscribe": cmdSubscribe, "join": cmdSubscribe, "sub": cmdSubscribe,
+	"unsubscribe": cmdUnsubscribe, "leave": cmdUnsubscribe, "unsub": cmdUnsubscribe,
+	"signoff": cmdUnsubscribe, "remove": cmdUnsubscribe,
+	"mute": cmdMute, "unmute": cmdUnmute, "topics": cmdTopics, "topic": cmdTopics,
+	"digest": cmdDigest, "nomail": cmdNomail, "vacation": cmdNomail,
+	"delegate": cmdDelegate, "org": cmdOrg,
+	"password": cmdPassword, "passwd": cmdPassword,
+	"help": cmdHelp, "info": cmdInfo, "who": cmdWho,
+	"end": cmdEnd, "stop": cmdEnd, "thanks": cmdEnd,
+}
+
+// onOff reads the argument of "digest on|off" and "nomail on|off".
+var onOff = map[string]bool{"on": true, "off": false}
+
+// switchArg tells whether arg is "on" (on), and whether it is "on" or
+// "off" at all (ok).
+func switchArg(arg string) (on, ok bool) {
+	on, ok = onOff[arg]
+	return on, ok
 }
 
 // Command is one email command to NAME-request@ with its argument.
 type Command struct {
-	Name string // subscribe, unsubscribe, digest, nomail, password, help, info, who, end, delegate, org
+	Name CommandName
 	Arg  string // on/off for digest and nomail; "add ADDRESS", "rm ADDRESS" for delegate; "leave" for org
 	Line string // the line as written, for the answer
+}
+
+// text is the command as its confirmation names and stores it, and as
+// ParseCommand reads it back.
+func (c Command) text() string {
+	if c.Arg != "" {
+		return string(c.Name) + " " + c.Arg
+	}
+	return string(c.Name)
 }
 
 // ParseCommand reads one line of an email to NAME-request@. ok is false
@@ -90,68 +173,65 @@ func ParseCommand(line string) (c Command, ok bool) {
 	if len(f) > 1 {
 		arg = strings.Trim(f[1], ".,;:!?")
 	}
-	switch w {
-	case "subscribe", "join", "sub":
-		c.Name = "subscribe"
-	case "unsubscribe", "leave", "unsub", "signoff", "remove":
-		c.Name = "unsubscribe"
-	case "mute", "unmute", "topics", "topic":
-		return parseVolumeCommand(c, w, f)
-	case "digest", "nomail", "vacation":
-		if _, format := store.ParseDigestFormat(arg); arg != "on" && arg != "off" && !(w == "digest" && (format || isFrequency(arg))) {
-			return c, false
-		}
-		c.Name, c.Arg = w, arg
-		if w == "vacation" {
-			c.Name = "nomail"
-		}
-	case cmdDelegate, cmdOrg:
-		return parseOrgCommand(c, w, f)
-	case "password", "passwd":
-		c.Name = "password"
-	case "help", "info", "who", "end", "stop", "thanks":
-		c.Name = w
-		if w == "stop" || w == "thanks" {
-			c.Name = "end"
-		}
-	default:
+	name, known := commandSpellings[w]
+	if !known {
 		return c, false
 	}
-	if len(f) > 2 || (len(f) == 2 && c.Arg == "" && c.Name != "end") {
+	switch name {
+	case cmdMute, cmdUnmute, cmdTopics:
+		return parseVolumeCommand(c, name, f)
+	case cmdDelegate, cmdOrg:
+		return parseOrgCommand(c, name, f)
+	case cmdDigest, cmdNomail:
+		_, onOrOff := switchArg(arg)
+		_, format := store.ParseDigestFormat(arg)
+		if !onOrOff && !(name == cmdDigest && (format || isFrequency(arg))) {
+			return c, false
+		}
+		c.Arg = arg
+	}
+	c.Name = name
+	if len(f) > 2 || (len(f) == 2 && c.Arg == "" && c.Name != cmdEnd) {
 		return c, false // "help me with the meeting" is a sentence, not a command
 	}
 	return c, true
 }
 
-// The commands of an organization's contacts on a coalition list.
+// delegateVerb is what "delegate add|rm ADDRESS" does.
+type delegateVerb string
+
+// The delegate verbs.
 const (
-	cmdDelegate = "delegate"
-	cmdOrg      = "org"
+	delegateAdd delegateVerb = "add"
+	delegateRm  delegateVerb = "rm"
 )
+
+// delegateVerbs maps the words after "delegate" to their verbs.
+var delegateVerbs = map[string]delegateVerb{"add": delegateAdd, "rm": delegateRm, "remove": delegateRm}
+
+// orgLeave is the one argument of "org".
+const orgLeave = "leave"
 
 // parseOrgCommand reads "delegate add ADDRESS", "delegate rm ADDRESS"
 // (also "remove") and "org leave". The address is kept as written
 // (lowercased with the line); the domain normalizes and checks it.
-func parseOrgCommand(c Command, w string, f []string) (Command, bool) {
+func parseOrgCommand(c Command, name CommandName, f []string) (Command, bool) {
 	arg := func(i int) string {
 		if i >= len(f) {
 			return ""
 		}
 		return strings.Trim(f[i], ".,;:!?")
 	}
+	verb, isVerb := delegateVerbs[arg(1)]
 	switch {
-	case w == cmdDelegate && len(f) == 3 && (arg(1) == "add" || arg(1) == "rm" || arg(1) == "remove"):
-		verb := arg(1)
-		if verb == "remove" {
-			verb = "rm"
-		}
+	case name == cmdDelegate && len(f) == 3 && isVerb:
 		addr := strings.Trim(f[2], "<>,;")
 		if !strings.Contains(addr, "@") {
 			return c, false
 		}
-		c.Name, c.Arg = cmdDelegate, verb+" "+addr
-	case w == cmdOrg && len(f) == 2 && arg(1) == "leave":
-		c.Name, c.Arg = cmdOrg, "leave"
+		c.Name, c.Arg = cmdDelegate, string(verb)+" "+addr
+	case name == cmdOrg && len(f) == 2 && arg(1) == orgLeave:
+		c.Name, c.Arg = cmdOrg, orgLeave
 	default:
 		return c, false
 	}

@@ -165,10 +165,12 @@ func FuzzParseDecision(f *testing.F) {
 	})
 }
 
-// FuzzParseCommand: command lines never panic, and a parsed command has a
-// known name and, for digest/nomail, on or off.
+// FuzzParseCommand: command lines never panic, a parsed command has a
+// known name and an argument that command takes, and its text parses
+// back to the same command (a confirmation stores that text).
 func FuzzParseCommand(f *testing.F) {
-	for _, s := range []string{"subscribe", "digest on", "nomail off", "who", "help me", "end", "digest\ton", "digest plain", "DIGEST html", "delegate add a@example.org", "delegate rm <b@example.org>", "org leave", "delegate add me"} {
+	for _, s := range []string{"subscribe", "digest on", "nomail off", "who", "help me", "end", "digest\ton", "digest plain", "DIGEST html",
+		"digest daily", "mute", "unmute 7", "topics all", "delegate add a@example.org", "delegate rm <b@example.org>", "org leave", "delegate add me"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
@@ -176,30 +178,81 @@ func FuzzParseCommand(f *testing.F) {
 		if !ok {
 			return
 		}
+		if again, ok := ParseCommand(c.text()); !ok || again.Name != c.Name || again.Arg != c.Arg {
+			t.Fatalf("%q: %q does not parse back (%+v)", line, c.text(), again)
+		}
 		switch c.Name {
-		case "subscribe", "unsubscribe", "password", "help", "info", "who", "end":
+		case cmdSubscribe, cmdUnsubscribe, cmdPassword, cmdHelp, cmdInfo, cmdWho, cmdEnd:
+			if c.Arg != "" {
+				t.Fatalf("%q: %s with argument %q", line, c.Name, c.Arg)
+			}
 		case cmdDelegate:
 			verb, addr, _ := strings.Cut(c.Arg, " ")
-			if (verb != "add" && verb != "rm") || !strings.Contains(addr, "@") || strings.ContainsAny(addr, " \t") {
+			if _, ok := delegateVerbs[verb]; !ok || !strings.Contains(addr, "@") || strings.ContainsAny(addr, " \t") {
 				t.Fatalf("%q: delegate %q", line, c.Arg)
 			}
-			// The confirmation keeps the line as Name+" "+Arg: it must
-			// read back the same.
-			if again, ok := ParseCommand(c.Name + " " + c.Arg); !ok || again.Name != c.Name || again.Arg != c.Arg {
-				t.Fatalf("%q: %q does not parse back (%+v)", line, c.Name+" "+c.Arg, again)
-			}
 		case cmdOrg:
-			if c.Arg != "leave" {
+			if c.Arg != orgLeave {
 				t.Fatalf("%q: org %q", line, c.Arg)
 			}
-		case "digest", "nomail":
-			if c.Arg != "on" && c.Arg != "off" && !(c.Name == "digest" && (c.Arg == "plain" || c.Arg == "html")) {
-				t.Fatalf("%q: %s without on/off (or plain/html for digest)", line, c.Name)
+		case cmdDigest, cmdNomail:
+			_, onOrOff := switchArg(c.Arg)
+			_, format := store.ParseDigestFormat(c.Arg)
+			if !onOrOff && !(c.Name == cmdDigest && (format || isFrequency(c.Arg))) {
+				t.Fatalf("%q: %s without on/off (or plain/html/daily/weekly for digest)", line, c.Name)
 			}
+		case cmdMute, cmdUnmute:
+			if _, ok := ParseThreadNumber(c.Arg); c.Arg != "" && !ok {
+				t.Fatalf("%q: %s %q", line, c.Name, c.Arg)
+			}
+		case cmdTopics:
 		default:
 			t.Fatalf("%q: unknown command %q", line, c.Name)
 		}
 	})
+}
+
+// TestCommandSpellings: every spelling in the table is a command on its
+// own (or with the argument its command needs), and names what the
+// table says.
+func TestCommandSpellings(t *testing.T) {
+	args := map[CommandName]string{cmdDigest: " on", cmdNomail: " off", cmdTopics: " all", cmdDelegate: " add a@example.org", cmdOrg: " leave"}
+	for word, name := range commandSpellings {
+		c, ok := ParseCommand(strings.ToUpper(word) + args[name])
+		if !ok || c.Name != name {
+			t.Errorf("ParseCommand(%q) = %+v %v, want %s", word+args[name], c, ok, name)
+		}
+	}
+}
+
+// TestReplyWords: every word in the reply table decides what the table
+// says when it is the whole line, and the casual ones decide nothing in
+// a sentence.
+func TestReplyWords(t *testing.T) {
+	for word, rw := range replyWords {
+		if d, _, ok := ParseDecision([]string{word + "!"}, ""); !ok || d != rw.decision {
+			t.Errorf("%q alone: %q %v, want %q", word, d, ok, rw.decision)
+		}
+		d, _, ok := ParseDecision([]string{word + " this one, thanks"}, "")
+		if rw.alone && ok {
+			t.Errorf("%q in a sentence decided %q", word, d)
+		}
+		if !rw.alone && (!ok || d != rw.decision) {
+			t.Errorf("%q in a sentence: %q %v, want %q", word, d, ok, rw.decision)
+		}
+	}
+}
+
+// TestSwitchArg reads the on/off argument of digest and nomail.
+func TestSwitchArg(t *testing.T) {
+	for _, c := range []struct {
+		arg    string
+		on, ok bool
+	}{{"on", true, true}, {"off", false, true}, {"", false, false}, {"On", false, false}, {"plain", false, false}, {"of", false, false}} {
+		if on, ok := switchArg(c.arg); on != c.on || ok != c.ok {
+			t.Errorf("switchArg(%q) = %v %v, want %v %v", c.arg, on, ok, c.on, c.ok)
+		}
+	}
 }
 
 // TestBanSurvivesOldLinks: the unsubscribe link a banned person already

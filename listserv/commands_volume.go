@@ -9,15 +9,6 @@ import (
 	"minyan/store"
 )
 
-// The email commands that choose how much mail comes: "digest daily",
-// "digest weekly", "mute", "unmute", "topics housing,training",
-// "topics all".
-const (
-	cmdMute   = "mute"
-	cmdUnmute = "unmute"
-	cmdTopics = "topics"
-)
-
 func isFrequency(arg string) bool {
 	_, ok := store.ParseDigestFrequency(arg)
 	return ok
@@ -25,7 +16,7 @@ func isFrequency(arg string) bool {
 
 // volumeCommand tells the commands runVolumeCommand carries out.
 func volumeCommand(c Command) bool {
-	return c.Name == cmdMute || c.Name == cmdUnmute || c.Name == cmdTopics || (c.Name == string(ModeDigest) && isFrequency(c.Arg))
+	return c.Name == cmdMute || c.Name == cmdUnmute || c.Name == cmdTopics || (c.Name == cmdDigest && isFrequency(c.Arg))
 }
 
 // volumeChangesState tells the volume commands that change something (a
@@ -39,12 +30,12 @@ func volumeChangesState(c Command) bool {
 }
 
 // parseVolumeCommand reads "mute", "unmute" (optionally with a thread
-// number) and "topics LIST" once ParseCommand saw the first word w; f
+// number) and "topics LIST" once ParseCommand saw the command name; f
 // are the line's lower-cased words.
-func parseVolumeCommand(c Command, w string, f []string) (Command, bool) {
-	switch w {
+func parseVolumeCommand(c Command, name CommandName, f []string) (Command, bool) {
+	switch name {
 	case cmdMute, cmdUnmute:
-		c.Name = w
+		c.Name = name
 		switch len(f) {
 		case 1:
 			return c, true
@@ -94,8 +85,8 @@ func (s *Service) runVolumeCommand(tx *store.Tx, a Actor, list store.List, mb st
 	case cmdMute, cmdUnmute:
 		thread, ok := ParseThreadNumber(c.Arg)
 		if !ok {
-			return "I could not tell which conversation to " + c.Name + ". Reply to one of its messages, send the reply to " +
-				s.addr(list.Name, RoleRequest, "") + " and write \"" + c.Name + "\" as the first line.", nil
+			return "I could not tell which conversation to " + string(c.Name) + ". Reply to one of its messages, send the reply to " +
+				s.addr(list.Name, RoleRequest, "") + " and write \"" + string(c.Name) + "\" as the first line.", nil
 		}
 		return s.setMute(tx, a, list, mb, thread, c.Name == cmdMute)
 	case cmdTopics:

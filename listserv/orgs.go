@@ -570,13 +570,13 @@ func (s *Service) runOrgCommand(tx *store.Tx, a Actor, list store.List, c Comman
 		// An owner who is no contact names the organization by the
 		// delegate's own record on removal; adding needs the web or CLI.
 		mb, err := tx.Membership(list.Name, NormalizeAddress(addr))
-		if verb != "rm" || err != nil || mb.Org == "" {
+		if delegateVerb(verb) != delegateRm || err != nil || mb.Org == "" {
 			return "Owners name delegates with `minyan org` or at " + s.o.PublicURL + "/lists/" + list.Name + "/orgs. Nothing changed.", nil
 		}
 		o.Slug = mb.Org
 	}
 	var answer string
-	if verb == "add" {
+	if delegateVerb(verb) == delegateAdd {
 		answer, err = s.addDelegateTx(tx, a, list.Name, o.Slug, addr)
 	} else {
 		answer, err = s.removeDelegateTx(tx, a, list.Name, o.Slug, addr)
@@ -615,7 +615,7 @@ func (s *Service) askToConfirmOrgCommand(tx *store.Tx, list store.List, from str
 	if list.Kind != KindCoalition || !(isContact(tx, list.Name, from) || ownsCoalition(tx, Person(from, DoorMail), list.Name)) {
 		return "Only the contacts of a partner organization on " + list.Settings.Title + " can manage its delegates. Nothing changed.", nil
 	}
-	line := c.Name + " " + c.Arg
+	line := c.text()
 	// One confirmation a day per contact, list and command: a stream of forged
 	// commands must not become a stream of mail to the contact.
 	key := "org-confirm/" + list.Name + "/" + from + "/" + line + "/" + s.clock.Now().UTC().Format("2006-01-02")

@@ -240,7 +240,7 @@ func (s *Service) confirm(ctx context.Context, tok string, door Door) (string, e
 			if !ok {
 				return ErrBadToken
 			}
-			if c.Name == "password" {
+			if c.Name == cmdPassword {
 				password = &t
 				return nil
 			}
