@@ -377,6 +377,13 @@ func (s *Service) leave(tx *store.Tx, list store.List, addr string) (string, err
 	return addr + " has left " + list.Settings.Title + ".", s.promoteWaitlist(tx, list.Name)
 }
 
+// The actions ConfirmInfo names besides an email command's text (whose
+// command names are never these words).
+const (
+	ConfirmActionJoin  = "join"
+	ConfirmActionLeave = "leave"
+)
+
 // ConfirmInfo tells the web page what a confirmation token is for,
 // without using it.
 func (s *Service) ConfirmInfo(token string) (action, list, addr string, ok bool) {
@@ -387,9 +394,9 @@ func (s *Service) ConfirmInfo(token string) (action, list, addr string, ok bool)
 		}
 		switch t.Kind {
 		case TokenConfirmJoin:
-			action = "join"
+			action = ConfirmActionJoin
 		case TokenConfirmLeave:
-			action = "leave"
+			action = ConfirmActionLeave
 		case TokenConfirmCommand:
 			action = t.Data
 		default:

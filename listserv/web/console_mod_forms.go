@@ -185,12 +185,10 @@ func memberActionValues(v url.Values) (memberAction, error) {
 		return memberAction{}, err
 	}
 	m := memberAction{Email: email, What: v.Get("action"), Role: v.Get("role"), Mode: v.Get("mode")}
-	if m.Role != "" && listserv.RoleRank(m.Role) < 0 {
+	if _, ok := listserv.ParseRole(m.Role); m.Role != "" && !ok {
 		return m, errors.New("please choose member, facilitator, moderator or owner")
 	}
-	switch m.Mode {
-	case "", "each", "digest", "nomail":
-	default:
+	if _, ok := listserv.ParseMode(m.Mode); m.Mode != "" && !ok {
 		return m, errors.New("please choose every message, digest or no mail")
 	}
 	switch m.What {

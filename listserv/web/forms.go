@@ -110,7 +110,7 @@ func parseEmailForm(r *http.Request) (string, error) {
 
 // memberForm is POST /me/lists/NAME: mode, or action=leave.
 type memberForm struct {
-	Mode  string
+	Mode  listserv.Mode
 	Leave bool
 }
 
@@ -129,10 +129,11 @@ func memberValues(v url.Values) (memberForm, error) {
 		}
 		return memberForm{Leave: true}, nil
 	}
-	switch m := v.Get("mode"); m {
-	case "each", "digest", "nomail":
-		return memberForm{Mode: m}, nil
-	case "":
+	m := v.Get("mode")
+	if mode, ok := listserv.ParseMode(m); ok {
+		return memberForm{Mode: mode}, nil
+	}
+	if m == "" {
 		return memberForm{}, errors.New("please choose how you want to get mail")
 	}
 	return memberForm{}, errors.New("please choose every message, a weekly digest, or no mail")

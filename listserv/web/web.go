@@ -807,7 +807,7 @@ func (h *handler) meList(w http.ResponseWriter, r *http.Request) {
 		h.renderMe(w, r, v, http.StatusOK, answer, "")
 		return
 	}
-	if err := h.d.me.SelfSetMode(r.Context(), v.Actor(), name, f.Mode); err != nil {
+	if err := h.d.me.SelfSetMode(r.Context(), v.Actor(), name, string(f.Mode)); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -825,8 +825,8 @@ func (h *handler) meList(w http.ResponseWriter, r *http.Request) {
 
 // modeSentence is the catalogue key of the sentence that says what a
 // delivery mode means.
-func modeSentence(mode string) string {
-	switch listserv.Mode(mode) {
+func modeSentence(mode listserv.Mode) string {
+	switch mode {
 	case listserv.ModeDigest:
 		return "me.mode_saved_digest"
 	case listserv.ModeNomail:
@@ -965,6 +965,10 @@ func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ok\n"))
 }
 
+// confirmTitles are the page titles of a join and a leave confirmation;
+// other confirmations (of an email command) share one.
+var confirmTitles = map[string]string{listserv.ConfirmActionJoin: "confirm.title_join", listserv.ConfirmActionLeave: "confirm.title_leave"}
+
 func (h *handler) confirmPage(w http.ResponseWriter, r *http.Request) {
 	action, list, addr, ok := h.d.tokens.ConfirmInfo(r.PathValue("token"))
 	if !ok {
@@ -972,13 +976,11 @@ func (h *handler) confirmPage(w http.ResponseWriter, r *http.Request) {
 			"Message": h.t(r, "confirm.bad_link")})
 		return
 	}
-	title := h.tFor(r, addr, "confirm.title_change")
-	switch action {
-	case "join":
-		title = h.tFor(r, addr, "confirm.title_join")
-	case "leave":
-		title = h.tFor(r, addr, "confirm.title_leave")
+	key, named := confirmTitles[action]
+	if !named {
+		key = "confirm.title_change"
 	}
+	title := h.tFor(r, addr, key)
 	h.page(w, r, http.StatusOK, "confirm", map[string]any{"Title": title, "Action": action,
 		"List": list + "@" + h.d.site.Domain(), "Address": addr, "LangFor": addr})
 }
