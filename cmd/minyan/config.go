@@ -49,10 +49,10 @@ type ServerConfig struct {
 	// Resolver is the DNS server for the sender and DMARC checks: ""
 	// uses the system's (/etc/resolv.conf), "host:port" a given one,
 	// "off" none (checks then report a temporary error).
-	Resolver        string `toml:"resolver"`
-	PublicURL       string `toml:"public_url"`
-	Timezone        string `toml:"timezone"`
-	MaxMessageBytes int64  `toml:"max_message_bytes"`
+	Resolver        ResolverSetting `toml:"resolver"`
+	PublicURL       string          `toml:"public_url"`
+	Timezone        string          `toml:"timezone"`
+	MaxMessageBytes int64           `toml:"max_message_bytes"`
 	// SkipStoreCheck opens minyan.db without reading it whole first
 	// (store.OpenOptions.SkipCheck): for stores of gigabytes, where the
 	// check slows every start and command (`serve --skip-check` for one
@@ -200,10 +200,8 @@ func (c *Config) validate() error {
 			return fmt.Errorf("server.lmtp_listen: %q is not host:port or unix:/path", v)
 		}
 	}
-	if r := s.Resolver; r != "" && r != "off" {
-		if _, _, err := net.SplitHostPort(r); err != nil {
-			return fmt.Errorf("server.resolver: %q must be empty (the system's DNS), \"off\", or host:port such as 127.0.0.1:53", r)
-		}
+	if err := s.Resolver.check(); err != nil {
+		return err
 	}
 	if _, err := web.ParseProxies(c.Web.TrustedProxies); err != nil {
 		return fmt.Errorf("web.trusted_proxies: %w (give addresses such as \"127.0.0.1\" or networks such as \"10.0.0.0/8\")", err)

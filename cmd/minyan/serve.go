@@ -326,16 +326,16 @@ func listenError(key, addr string, err error) error {
 }
 
 // configResolver builds the DNS resolver server.resolver names.
-func configResolver(setting string) dmarc.Resolver {
+func configResolver(setting ResolverSetting) dmarc.Resolver {
 	switch setting {
-	case "":
+	case ResolverSystem:
 		return net.DefaultResolver
-	case "off":
+	case ResolverOff:
 		return noDNS{}
 	}
 	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
 		var d net.Dialer
-		return d.DialContext(ctx, network, setting)
+		return d.DialContext(ctx, network, string(setting))
 	}}
 }
 
