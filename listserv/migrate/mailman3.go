@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"minyan/listserv"
+	"minyan/store"
 )
 
 // Mailman3 reads a list from Mailman 3 core's REST API (version 3.1):
@@ -126,7 +127,7 @@ func (m *Mailman3) Read(ctx context.Context, list string) (*Source, error) {
 						if err := m.get(ctx, "/members/"+url.PathEscape(id)+"/preferences", &prefs); err != nil {
 							return nil, err
 						}
-						if prefs.DeliveryStatus != "" && prefs.DeliveryStatus != "enabled" {
+						if prefs.DeliveryStatus != "" && prefs.DeliveryStatus != mm3DeliveryEnabled {
 							sp.Mode = listserv.ModeNomail
 						}
 					}
@@ -171,31 +172,19 @@ func mm3Settings(src *Source, cfg map[string]any) {
 	if p, ok := cfg["subject_prefix"].(string); ok {
 		src.set("subject_prefix", strings.TrimSpace(p), "subject_prefix")
 	}
-	switch v := str("subscription_policy"); v {
-	case "open", "confirm":
-		src.set("subscribe", v, "subscription_policy")
-	case "moderate":
-		src.set("subscribe", "approve", "subscription_policy")
-	case "confirm_then_moderate":
-		src.set("subscribe", "approve", "subscription_policy")
-		src.unmapped("subscription_policy", v, "imported as approve (a request still comes from the address itself)")
+	if v := mm3SubscriptionPolicy(str("subscription_policy")); mm3Subscribe[v] != "" {
+		src.set("subscribe", string(mm3Subscribe[v]), "subscription_policy")
+		if v == mm3SubscribeConfirmThenModerate {
+			src.unmapped("subscription_policy", string(v), "imported as approve (a request still comes from the address itself)")
+		}
 	}
-	switch v := str("archive_policy"); v {
-	case "public":
-		src.set("archive", "public", "archive_policy")
-	case "private":
-		src.set("archive", "members", "archive_policy")
-	case "never":
-		src.set("archive", "off", "archive_policy")
+	if a, ok := mm3Archive[mm3ArchivePolicy(str("archive_policy"))]; ok {
+		src.set("archive", string(a), "archive_policy")
 	}
-	switch v := str("reply_goes_to_list"); v {
-	case "no_munging":
-		src.set("reply_to", "sender", "reply_goes_to_list")
-	case "point_to_list":
-		src.set("reply_to", "list", "reply_goes_to_list")
-	case "":
-	default:
-		src.unmapped("reply_goes_to_list", v+" ("+str("reply_to_address")+")", "replies to an explicit address have no equivalent")
+	if v := mm3ReplyGoesToList(str("reply_goes_to_list")); mm3ReplyTo[v] != "" {
+		src.set("reply_to", mm3ReplyTo[v], "reply_goes_to_list")
+	} else if v != "" {
+		src.unmapped("reply_goes_to_list", string(v)+" ("+str("reply_to_address")+")", "replies to an explicit address have no equivalent")
 	}
 	if n, ok := cfg["max_message_size"].(float64); ok {
 		if n > 0 {
@@ -204,32 +193,30 @@ func mm3Settings(src *Source, cfg map[string]any) {
 			src.unmapped("max_message_size", "0", "no limit: the server's max_message_bytes applies")
 		}
 	}
-	switch v := str("default_nonmember_action"); v {
-	case "accept":
-		src.set("posting", "open", "default_nonmember_action")
-	case "hold", "defer":
-		src.set("nonmember_action", "hold", "default_nonmember_action")
-	case "reject", "discard":
-		src.set("nonmember_action", v, "default_nonmember_action")
+	nonmember := mm3Action(str("default_nonmember_action"))
+	if nonmember == mm3Accept {
+		src.set("posting", string(store.PostingOpen), "default_nonmember_action")
+	} else if a, ok := mm3NonmemberAction[nonmember]; ok {
+		src.set("nonmember_action", a, "default_nonmember_action")
 	}
-	if str("default_member_action") == "hold" {
-		src.set("posting", "moderated", "default_member_action")
-	} else if str("default_nonmember_action") != "accept" && str("default_nonmember_action") != "" {
-		src.set("posting", "members", "default_member_action")
+	if mm3Action(str("default_member_action")) == mm3Hold {
+		src.set("posting", string(store.PostingModerated), "default_member_action")
+	} else if nonmember != mm3Accept && nonmember != "" {
+		src.set("posting", string(store.PostingMembers), "default_member_action")
 	}
 	if b, ok := boolean("advertised"); ok {
 		src.set("advertised", strconv.FormatBool(b), "advertised")
 	}
 	if v := str("personalize"); v != "" {
-		src.set("personalize", strconv.FormatBool(v != "none"), "personalize")
+		src.set("personalize", strconv.FormatBool(mm3Personalize(v) != mm3PersonalizeNone), "personalize")
 	}
 	if b, ok := boolean("emergency"); ok {
 		src.set("emergency", strconv.FormatBool(b), "emergency")
 	}
-	switch v := str("dmarc_mitigate_action"); v {
-	case "no_mitigation":
+	switch v := mm3DMARCAction(str("dmarc_mitigate_action")); v {
+	case mm3NoMitigation:
 		src.set("dmarc_mitigation", "never", "dmarc_mitigate_action")
-	case "munge_from", "wrap_message":
+	case mm3MungeFrom, mm3WrapMessage:
 		if b, _ := boolean("dmarc_mitigate_unconditionally"); b {
 			src.set("dmarc_mitigation", "always", "dmarc_mitigate_action")
 		} else {
@@ -237,7 +224,7 @@ func mm3Settings(src *Source, cfg map[string]any) {
 		}
 	case "":
 	default:
-		src.unmapped("dmarc_mitigate_action", v, "refusing DMARC-strict senders has no equivalent: their From is rewritten")
+		src.unmapped("dmarc_mitigate_action", string(v), "refusing DMARC-strict senders has no equivalent: their From is rewritten")
 	}
 	for _, k := range []string{"acceptable_aliases", "accept_these_nonmembers", "hold_these_nonmembers", "reject_these_nonmembers", "discard_these_nonmembers"} {
 		if l, ok := cfg[k].([]any); ok && len(l) > 0 {
