@@ -84,6 +84,15 @@ func (d *unpickler) pop() (any, error) {
 	return v, nil
 }
 
+// pop2 pops the top two items: below is the one that was pushed first.
+func (d *unpickler) pop2() (below, top any, err error) {
+	if top, err = d.pop(); err != nil {
+		return nil, nil, err
+	}
+	below, err = d.pop()
+	return below, top, err
+}
+
 func (d *unpickler) top() (any, error) {
 	if len(d.stack) == 0 {
 		return nil, errors.New("stack underflow")
@@ -122,6 +131,55 @@ func (d *unpickler) readLine() (string, error) {
 		return "", err
 	}
 	return line[:len(line)-1], nil
+}
+
+// readGlobal reads the "module\nname\n" of GLOBAL and INST as
+// "module.name".
+func (d *unpickler) readGlobal() (string, error) {
+	mod, err := d.readLine()
+	if err != nil {
+		return "", err
+	}
+	name, err := d.readLine()
+	return mod + "." + name, err
+}
+
+// pushLine reads a text opcode's line and pushes what read makes of it.
+func (d *unpickler) pushLine(read func(string) (any, error)) error {
+	line, err := d.readLine()
+	if err != nil {
+		return err
+	}
+	v, err := read(line)
+	if err != nil {
+		return err
+	}
+	d.push(v)
+	return nil
+}
+
+// pushUint reads an n-byte little-endian integer and pushes it as an
+// int64 (signed for the 4-byte BININT).
+func (d *unpickler) pushUint(n int, signed bool) error {
+	v, err := d.readUint(n)
+	if err != nil {
+		return err
+	}
+	if signed {
+		d.push(int64(int32(uint32(v))))
+	} else {
+		d.push(int64(v))
+	}
+	return nil
+}
+
+// readSized reads a length of size bytes and then that many bytes.
+func (d *unpickler) readSized(size int) ([]byte, error) {
+	n, err := d.readUint(size)
+	if err != nil {
+		return nil, err
+	}
+	return d.readN(n)
 }
 
 // memoIndex reads the memo index of a PUT or GET opcode: a decimal line
@@ -342,66 +400,38 @@ func (d *unpickler) step(op byte) error {
 	case 0x89:
 		d.push(false)
 	case 'I', 'L': // INT, LONG (text)
-		line, err := d.readLine()
-		if err != nil {
-			return err
-		}
-		if op == 'I' && (line == "00" || line == "01") {
-			d.push(line == "01")
-			return nil
-		}
-		line = strings.TrimSuffix(line, "L")
-		n, ok := new(big.Int).SetString(line, 10)
-		if !ok {
-			return fmt.Errorf("bad integer %q", line)
-		}
-		if n.IsInt64() {
-			d.push(n.Int64())
-		} else {
-			d.push(n)
-		}
+		return d.pushLine(func(line string) (any, error) {
+			if op == 'I' && (line == "00" || line == "01") {
+				return line == "01", nil
+			}
+			line = strings.TrimSuffix(line, "L")
+			n, ok := new(big.Int).SetString(line, 10)
+			if !ok {
+				return nil, fmt.Errorf("bad integer %q", line)
+			}
+			if n.IsInt64() {
+				return n.Int64(), nil
+			}
+			return n, nil
+		})
 	case 'J':
-		v, err := d.readUint(4)
-		if err != nil {
-			return err
-		}
-		d.push(int64(int32(uint32(v))))
+		return d.pushUint(4, true)
 	case 'K':
-		v, err := d.readUint(1)
-		if err != nil {
-			return err
-		}
-		d.push(int64(v))
+		return d.pushUint(1, false)
 	case 'M':
-		v, err := d.readUint(2)
-		if err != nil {
-			return err
-		}
-		d.push(int64(v))
+		return d.pushUint(2, false)
 	case 0x8a, 0x8b: // LONG1, LONG4
 		size := 1
 		if op == 0x8b {
 			size = 4
 		}
-		n, err := d.readUint(size)
-		if err != nil {
-			return err
-		}
-		b, err := d.readN(n)
+		b, err := d.readSized(size)
 		if err != nil {
 			return err
 		}
 		d.push(longFromBytes(b))
 	case 'F':
-		line, err := d.readLine()
-		if err != nil {
-			return err
-		}
-		f, err := strconv.ParseFloat(line, 64)
-		if err != nil {
-			return err
-		}
-		d.push(f)
+		return d.pushLine(func(line string) (any, error) { return strconv.ParseFloat(line, 64) })
 	case 'G':
 		b, err := d.readN(8)
 		if err != nil {
@@ -409,22 +439,10 @@ func (d *unpickler) step(op byte) error {
 		}
 		d.push(math.Float64frombits(binary.BigEndian.Uint64(b)))
 	case 'S':
-		line, err := d.readLine()
-		if err != nil {
-			return err
-		}
-		s, err := pyQuoted(line)
-		if err != nil {
-			return err
-		}
-		d.push(s)
+		return d.pushLine(func(line string) (any, error) { return pyQuoted(line) })
 	case 'T', 'U', 'B', 'C', 'X', 0x8c, 0x8d, 0x8e: // strings and bytes with a length
 		size := map[byte]int{'T': 4, 'U': 1, 'B': 4, 'C': 1, 'X': 4, 0x8c: 1, 0x8d: 8, 0x8e: 8}[op]
-		n, err := d.readUint(size)
-		if err != nil {
-			return err
-		}
-		b, err := d.readN(n)
+		b, err := d.readSized(size)
 		if err != nil {
 			return err
 		}
@@ -433,11 +451,7 @@ func (d *unpickler) step(op byte) error {
 		}
 		d.push(string(b))
 	case 'V': // UNICODE (raw-unicode-escape, one line)
-		line, err := d.readLine()
-		if err != nil {
-			return err
-		}
-		d.push(rawUnicodeUnescape(line))
+		return d.pushLine(func(line string) (any, error) { return rawUnicodeUnescape(line), nil })
 	case ')':
 		d.push(pyTuple{})
 	case 't':
@@ -489,11 +503,7 @@ func (d *unpickler) step(op byte) error {
 		d.push(map[any]any{})
 		return d.setItems(items)
 	case 's':
-		v, err := d.pop()
-		if err != nil {
-			return err
-		}
-		k, err := d.pop()
+		k, v, err := d.pop2()
 		if err != nil {
 			return err
 		}
@@ -520,52 +530,32 @@ func (d *unpickler) step(op byte) error {
 		}
 		return d.recall(n)
 	case 'c': // GLOBAL module\nname\n
-		mod, err := d.readLine()
+		g, err := d.readGlobal()
 		if err != nil {
 			return err
 		}
-		name, err := d.readLine()
-		if err != nil {
-			return err
-		}
-		d.push(pyGlobal(mod + "." + name))
+		d.push(pyGlobal(g))
 	case 0x93: // STACK_GLOBAL
-		name, err := d.pop()
-		if err != nil {
-			return err
-		}
-		mod, err := d.pop()
+		mod, name, err := d.pop2()
 		if err != nil {
 			return err
 		}
 		d.push(pyGlobal(fmt.Sprint(mod) + "." + fmt.Sprint(name)))
 	case 'R': // REDUCE
-		args, err := d.pop()
-		if err != nil {
-			return err
-		}
-		fn, err := d.pop()
+		fn, args, err := d.pop2()
 		if err != nil {
 			return err
 		}
 		return d.call(fn, args)
 	case 0x81: // NEWOBJ
-		args, err := d.pop()
-		if err != nil {
-			return err
-		}
-		cls, err := d.pop()
+		cls, args, err := d.pop2()
 		if err != nil {
 			return err
 		}
 		t, _ := args.(pyTuple)
 		d.push(&pyObject{Class: fmt.Sprint(cls), Args: t})
 	case 'i': // INST module\nname\n after a mark with the args
-		mod, err := d.readLine()
-		if err != nil {
-			return err
-		}
-		name, err := d.readLine()
+		class, err := d.readGlobal()
 		if err != nil {
 			return err
 		}
@@ -573,7 +563,7 @@ func (d *unpickler) step(op byte) error {
 		if err != nil {
 			return err
 		}
-		d.push(&pyObject{Class: mod + "." + name, Args: items})
+		d.push(&pyObject{Class: class, Args: items})
 	case 'o': // OBJ: mark, class, args...
 		items, err := d.popMark()
 		if err != nil {
