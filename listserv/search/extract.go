@@ -102,21 +102,7 @@ func parse(raw []byte, textOnly int) Parsed {
 		if part.MultipartReader() != nil {
 			return nil
 		}
-		ct, ctParams, _ := part.Header.ContentType()
-		ct = strings.ToLower(ct)
-		if ct == "" {
-			ct = "text/plain"
-		}
-		disp, dParams, _ := part.Header.ContentDisposition()
-		name := dParams["filename"]
-		if name == "" {
-			name = ctParams["name"]
-		}
-		if name != "" {
-			if dec, err := new(mime.WordDecoder).DecodeHeader(name); err == nil {
-				name = dec
-			}
-		}
+		ct, disp, name := partShape(part)
 		inline := disp != "attachment" && name == ""
 		if textOnly > 0 {
 			if inline && (ct == "text/plain" && p.Text == "" || ct == "text/html" && p.HTML == "") {
@@ -192,21 +178,7 @@ func AttachmentBody(raw []byte, n int) (Attachment, []byte, bool) {
 		if ok || part.MultipartReader() != nil {
 			return nil
 		}
-		ct, ctParams, _ := part.Header.ContentType()
-		ct = strings.ToLower(ct)
-		if ct == "" {
-			ct = "text/plain"
-		}
-		disp, dParams, _ := part.Header.ContentDisposition()
-		name := dParams["filename"]
-		if name == "" {
-			name = ctParams["name"]
-		}
-		if name != "" {
-			if dec, err := new(mime.WordDecoder).DecodeHeader(name); err == nil {
-				name = dec
-			}
-		}
+		ct, disp, name := partShape(part)
 		if disp != "attachment" && name == "" && (ct == "text/plain" || ct == "text/html") {
 			return nil
 		}
@@ -530,4 +502,27 @@ func isBlock(a atom.Atom) bool {
 
 func collapseSpace(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// partShape reads a part's content type (lower case, text/plain when
+// missing), its disposition and its file name (filename, else the
+// type's name, RFC 2047 words decoded), as Extract and Attachment both
+// judge a part by them.
+func partShape(part *message.Entity) (ct, disp, name string) {
+	ct, ctParams, _ := part.Header.ContentType()
+	ct = strings.ToLower(ct)
+	if ct == "" {
+		ct = "text/plain"
+	}
+	disp, dParams, _ := part.Header.ContentDisposition()
+	name = dParams["filename"]
+	if name == "" {
+		name = ctParams["name"]
+	}
+	if name != "" {
+		if dec, err := new(mime.WordDecoder).DecodeHeader(name); err == nil {
+			name = dec
+		}
+	}
+	return ct, disp, name
 }

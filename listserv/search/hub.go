@@ -345,27 +345,34 @@ func (h *Hub) removeLocked(s Share) {
 // refreshLocked derives an entry's title, tags and date from its shares:
 // the oldest share that gave a title names it.
 func (h *Hub) refreshLocked(e *Entry) {
-	e.Title, e.Tags = "", nil
-	seen := map[string]bool{}
-	for i := len(e.Shares) - 1; i >= 0; i-- {
-		s := e.Shares[i]
-		if e.Title == "" && s.Title != "" {
-			e.Title = s.Title
-		}
-		for _, t := range s.Tags {
-			if !seen[t] {
-				seen[t] = true
-				e.Tags = append(e.Tags, t)
-			}
-		}
-	}
-	if e.Title == "" {
-		e.Title = fallbackTitle(e.Shares[0])
-	}
+	e.Title, e.Tags = titleAndTags(e.Shares)
 	e.Latest = e.Shares[0].When
 	if e.URL == "" && e.Shares[0].URL != "" {
 		e.URL = e.Shares[0].URL
 	}
+}
+
+// titleAndTags derives a title and tags from shares (newest first, at
+// least one): the oldest share that gave a title names it, else
+// fallbackTitle; the tags are all the shares', oldest first, each once.
+func titleAndTags(shares []Share) (title string, tags []string) {
+	seen := map[string]bool{}
+	for i := len(shares) - 1; i >= 0; i-- {
+		s := shares[i]
+		if title == "" && s.Title != "" {
+			title = s.Title
+		}
+		for _, t := range s.Tags {
+			if !seen[t] {
+				seen[t] = true
+				tags = append(tags, t)
+			}
+		}
+	}
+	if title == "" {
+		title = fallbackTitle(shares[0])
+	}
+	return title, tags
 }
 
 // fallbackTitle names a resource nobody titled: a file's name, or a
@@ -405,23 +412,7 @@ func visible(e *Entry, readable func(string) bool) (Entry, bool) {
 	if e.URL != "" {
 		out.URL = out.Shares[0].URL
 	}
-	out.Title, out.Tags = "", nil
-	seen := map[string]bool{}
-	for i := len(out.Shares) - 1; i >= 0; i-- {
-		s := out.Shares[i]
-		if out.Title == "" && s.Title != "" {
-			out.Title = s.Title
-		}
-		for _, t := range s.Tags {
-			if !seen[t] {
-				seen[t] = true
-				out.Tags = append(out.Tags, t)
-			}
-		}
-	}
-	if out.Title == "" {
-		out.Title = fallbackTitle(out.Shares[0])
-	}
+	out.Title, out.Tags = titleAndTags(out.Shares)
 	return out, true
 }
 
