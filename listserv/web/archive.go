@@ -178,6 +178,27 @@ func makePager(base string, page, pages int) pager {
 	return p
 }
 
+// threadsAndMonths loads a page of threads and the list's months for an
+// archive page, with last the newest post among those threads (for
+// Last-Modified); on a failure it has answered already and ok is false.
+func (h *handler) threadsAndMonths(w http.ResponseWriter, r *http.Request, a listserv.Actor, name string,
+	threads func(listserv.Actor) (listserv.ThreadPage, error)) (tp listserv.ThreadPage, months []listserv.MonthCount, last time.Time, ok bool) {
+	tp, err := threads(a)
+	if err == nil {
+		months, err = h.o.Core.ArchiveMonths(r.Context(), a, name)
+	}
+	if err != nil {
+		h.archiveFail(w, r, err)
+		return tp, nil, last, false
+	}
+	for _, t := range tp.Threads {
+		if t.Last.After(last) {
+			last = t.Last
+		}
+	}
+	return tp, months, last, true
+}
+
 func (h *handler) archiveThreads(w http.ResponseWriter, r *http.Request) {
 	name, ok := listName(r.PathValue("name"))
 	page, okp := parsePage(r.URL.Query().Get("page"))
@@ -186,22 +207,11 @@ func (h *handler) archiveThreads(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := h.viewer(r)
-	a := v.Actor()
-	tp, err := h.o.Core.Threads(r.Context(), a, name, page)
-	if err != nil {
-		h.archiveFail(w, r, err)
+	tp, months, last, ok := h.threadsAndMonths(w, r, v.Actor(), name, func(a listserv.Actor) (listserv.ThreadPage, error) {
+		return h.o.Core.Threads(r.Context(), a, name, page)
+	})
+	if !ok {
 		return
-	}
-	months, err := h.o.Core.ArchiveMonths(r.Context(), a, name)
-	if err != nil {
-		h.archiveFail(w, r, err)
-		return
-	}
-	var last time.Time
-	for _, t := range tp.Threads {
-		if t.Last.After(last) {
-			last = t.Last
-		}
 	}
 	if tp.Page > tp.Pages {
 		h.notFound(w, r)
@@ -220,22 +230,11 @@ func (h *handler) archiveMonth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := h.viewer(r)
-	a := v.Actor()
-	tp, err := h.o.Core.ThreadsInMonth(r.Context(), a, name, y, m)
-	if err != nil {
-		h.archiveFail(w, r, err)
+	tp, months, last, ok := h.threadsAndMonths(w, r, v.Actor(), name, func(a listserv.Actor) (listserv.ThreadPage, error) {
+		return h.o.Core.ThreadsInMonth(r.Context(), a, name, y, m)
+	})
+	if !ok {
 		return
-	}
-	months, err := h.o.Core.ArchiveMonths(r.Context(), a, name)
-	if err != nil {
-		h.archiveFail(w, r, err)
-		return
-	}
-	var last time.Time
-	for _, t := range tp.Threads {
-		if t.Last.After(last) {
-			last = t.Last
-		}
 	}
 	h.archivePage(w, r, v, "archive", map[string]any{"Title": h.t(r, "archive.month_title", tp.List, h.t(r, fmt.Sprintf("date.month.%d", int(m))), y), "List": tp.List,
 		"Threads": tp.Threads, "Total": tp.Total, "Months": months, "Month": fmt.Sprintf("%04d-%02d", y, int(m)),
