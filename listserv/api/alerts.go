@@ -71,12 +71,7 @@ func (h *handler) alerts(w http.ResponseWriter, r *http.Request, a listserv.Acto
 	if err != nil {
 		return err
 	}
-	out := make([]alertJSON, 0, len(alerts))
-	for _, al := range alerts {
-		out = append(out, alertOut(al))
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return writeEach(w, http.StatusOK, alerts, alertOut)
 }
 
 func (h *handler) alert(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {

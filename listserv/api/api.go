@@ -259,6 +259,17 @@ func isInternal(err error) bool {
 	return errors.As(err, &ne) || errors.Is(err, context.Canceled) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
+// writeEach answers a listing: each item as conv makes it, an empty
+// array for none.
+func writeEach[T, J any](w http.ResponseWriter, code int, items []T, conv func(T) J) error {
+	out := make([]J, 0, len(items))
+	for _, it := range items {
+		out = append(out, conv(it))
+	}
+	writeJSON(w, code, out)
+	return nil
+}
+
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
@@ -369,13 +380,10 @@ func (h *handler) lists(w http.ResponseWriter, r *http.Request, a listserv.Actor
 	if err != nil {
 		return err
 	}
-	out := make([]listJSON, 0, len(ls))
-	for _, l := range ls {
+	return writeEach(w, http.StatusOK, ls, func(l ListSummary) listJSON {
 		n := l.Members
-		out = append(out, listJSON{Name: l.List.Name, Kind: string(l.List.Kind), Title: l.List.Settings.Title, Description: l.List.Settings.Description, Members: &n})
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+		return listJSON{Name: l.List.Name, Kind: string(l.List.Kind), Title: l.List.Settings.Title, Description: l.List.Settings.Description, Members: &n}
+	})
 }
 
 // CreateListIn is the body of POST /api/v1/lists.
@@ -697,12 +705,9 @@ func (h *handler) held(w http.ResponseWriter, r *http.Request, a listserv.Actor)
 	if err != nil {
 		return err
 	}
-	out := make([]heldJSON, 0, len(items))
-	for _, it := range items {
-		out = append(out, heldJSON{ID: it.ID, From: it.From, Subject: it.Subject, Reason: it.Reason, Received: it.Received.UTC()})
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return writeEach(w, http.StatusOK, items, func(it store.Held) heldJSON {
+		return heldJSON{ID: it.ID, From: it.From, Subject: it.Subject, Reason: it.Reason, Received: it.Received.UTC()}
+	})
 }
 
 // DecideIn is the body of POST /api/v1/lists/NAME/held/ID.
@@ -748,9 +753,11 @@ type sessionJSON struct {
 	Questions []string `json:"questions,omitempty"`
 }
 
-func eventJSON(j sessionJSON, si digest.SessionInfo) sessionJSON {
-	j.AllDay, j.Location, j.Seats, j.Questions = si.AllDay, si.Location, si.Seats, si.Questions
-	return j
+// eventJSON is a session as the API shows it, with its state and its
+// answers so far.
+func eventJSON(s digest.SessionInfo, state string, rsvp map[string]int) sessionJSON {
+	return sessionJSON{ID: s.ID, Start: s.Start.UTC(), Duration: listserv.FormatDuration(s.Duration), Status: state,
+		Topic: s.Topic, Link: s.Link, RSVP: rsvp, AllDay: s.AllDay, Location: s.Location, Seats: s.Seats, Questions: s.Questions}
 }
 
 func (h *handler) sessions(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
@@ -758,13 +765,9 @@ func (h *handler) sessions(w http.ResponseWriter, r *http.Request, a listserv.Ac
 	if err != nil {
 		return err
 	}
-	out := make([]sessionJSON, 0, len(ls))
-	for _, s := range ls {
-		out = append(out, eventJSON(sessionJSON{ID: s.ID, Start: s.Start.UTC(), Duration: listserv.FormatDuration(s.Duration), Status: s.State,
-			Topic: s.Topic, Link: s.Link, RSVP: map[string]int{"yes": s.RSVP.Yes, "no": s.RSVP.No, "maybe": s.RSVP.Maybe}}, s.SessionInfo))
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return writeEach(w, http.StatusOK, ls, func(s digest.Listed) sessionJSON {
+		return eventJSON(s.SessionInfo, s.State, map[string]int{"yes": s.RSVP.Yes, "no": s.RSVP.No, "maybe": s.RSVP.Maybe})
+	})
 }
 
 // AddSessionsIn is the body of POST /api/v1/lists/NAME/sessions.
@@ -803,13 +806,9 @@ func (h *handler) addSessions(w http.ResponseWriter, r *http.Request, a listserv
 	if err != nil {
 		return err
 	}
-	out := make([]sessionJSON, 0, len(added.Sessions))
-	for _, s := range added.Sessions {
-		out = append(out, eventJSON(sessionJSON{ID: s.ID, Start: s.Start.UTC(), Duration: listserv.FormatDuration(s.Duration), Status: "scheduled",
-			Topic: s.Topic, Link: s.Link, RSVP: map[string]int{"yes": 0, "no": 0, "maybe": 0}}, s))
-	}
-	writeJSON(w, http.StatusCreated, out)
-	return nil
+	return writeEach(w, http.StatusCreated, added.Sessions, func(s digest.SessionInfo) sessionJSON {
+		return eventJSON(s, "scheduled", map[string]int{"yes": 0, "no": 0, "maybe": 0})
+	})
 }
 
 // RSVPIn is the body of POST /api/v1/lists/NAME/sessions/ID/rsvp: a
@@ -879,12 +878,9 @@ func (h *handler) messages(w http.ResponseWriter, r *http.Request, a listserv.Ac
 	if err != nil {
 		return err
 	}
-	out := make([]messageJSON, 0, len(ms))
-	for _, m := range ms {
-		out = append(out, messageJSON{Seq: m.Seq, MessageID: m.MessageID, From: m.From, Subject: m.Subject, Date: m.Date.UTC(), Thread: m.Thread})
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return writeEach(w, http.StatusOK, ms, func(m store.ArchiveMeta) messageJSON {
+		return messageJSON{Seq: m.Seq, MessageID: m.MessageID, From: m.From, Subject: m.Subject, Date: m.Date.UTC(), Thread: m.Thread}
+	})
 }
 
 type hitJSON struct {
@@ -909,14 +905,11 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request, a listserv.Acto
 	if err != nil {
 		return err
 	}
-	out := make([]hitJSON, 0, len(hits))
-	for _, hit := range hits {
+	return writeEach(w, http.StatusOK, hits, func(hit listserv.SearchHit) hitJSON {
 		var snip strings.Builder
 		for _, seg := range hit.Snippet {
 			snip.WriteString(seg.Text)
 		}
-		out = append(out, hitJSON{List: hit.List, Seq: hit.Seq, Subject: hit.Subject, From: hit.Author, Date: hit.Date.UTC(), Snippet: snip.String()})
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+		return hitJSON{List: hit.List, Seq: hit.Seq, Subject: hit.Subject, From: hit.Author, Date: hit.Date.UTC(), Snippet: snip.String()}
+	})
 }

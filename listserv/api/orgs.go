@@ -97,12 +97,7 @@ func (h *handler) orgs(w http.ResponseWriter, r *http.Request, a listserv.Actor)
 	if err != nil {
 		return err
 	}
-	out := make([]orgJSON, 0, len(views))
-	for _, v := range views {
-		out = append(out, orgOut(v))
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return writeEach(w, http.StatusOK, views, orgOut)
 }
 
 func (h *handler) addOrg(w http.ResponseWriter, r *http.Request, a listserv.Actor) error {
