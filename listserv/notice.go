@@ -30,13 +30,18 @@ func mailFuncs(l Lang) template.FuncMap {
 
 // templates are the built-in texts, parsed once per language so each
 // renders its {{t}} texts from that language's catalogue.
-var templates = func() map[Lang]*template.Template {
-	m := map[Lang]*template.Template{}
+var templates = perLang(func(l Lang) *template.Template {
+	return template.Must(template.New("").Funcs(mailFuncs(l)).Option("missingkey=error").ParseFS(templateFS, "templates/*.txt"))
+})
+
+// perLang builds one value for each language minyan speaks.
+func perLang[T any](build func(Lang) T) map[Lang]T {
+	m := map[Lang]T{}
 	for _, l := range i18n.Langs {
-		m[l] = template.Must(template.New("").Funcs(mailFuncs(l)).Option("missingkey=error").ParseFS(templateFS, "templates/*.txt"))
+		m[l] = build(l)
 	}
 	return m
-}()
+}
 
 // splitSubject takes the "Subject: " first line off a rendered template.
 func splitSubject(name, text string) (subject, body string, err error) {

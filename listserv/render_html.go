@@ -8,9 +8,7 @@ import (
 	"html/template"
 	"io/fs"
 	"os"
-	"strings"
 
-	"minyan/listserv/i18n"
 	"minyan/store"
 )
 
@@ -19,22 +17,12 @@ var htmlTemplateFS embed.FS
 
 // htmlFuncs are the functions of an HTML mail part written in l: lower
 // and the catalogue's (t, tn, date, …).
-func htmlFuncs(l Lang) template.FuncMap {
-	f := template.FuncMap{"lower": strings.ToLower}
-	for k, v := range i18n.Builtin().Funcs(l) {
-		f[k] = v
-	}
-	return f
-}
+func htmlFuncs(l Lang) template.FuncMap { return template.FuncMap(mailFuncs(l)) }
 
 // htmlTemplates are the built-in HTML parts, parsed once per language.
-var htmlTemplates = func() map[Lang]*template.Template {
-	m := map[Lang]*template.Template{}
-	for _, l := range i18n.Langs {
-		m[l] = template.Must(template.New("").Funcs(htmlFuncs(l)).Option("missingkey=error").ParseFS(htmlTemplateFS, "templates/*.html"))
-	}
-	return m
-}()
+var htmlTemplates = perLang(func(l Lang) *template.Template {
+	return template.Must(template.New("").Funcs(htmlFuncs(l)).Option("missingkey=error").ParseFS(htmlTemplateFS, "templates/*.html"))
+})
 
 // RenderHTML renders the HTML part of a mail (templates/NAME.html) with
 // html/template, so every value is escaped for where it stands. Owners
