@@ -173,15 +173,8 @@ func (t *Tx) deleteListAlerts(list string) error {
 	ab, rb := t.tx.Bucket(bAlerts), t.tx.Bucket(bAlertRcpts)
 	for _, a := range alerts {
 		prefix := u64(a.ID)
-		var dead [][]byte
-		c := rb.Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			dead = append(dead, append([]byte(nil), k...))
-		}
-		for _, k := range dead {
-			if err := rb.Delete(k); err != nil {
-				return err
-			}
+		if err := deletePrefix(rb, prefix); err != nil {
+			return err
 		}
 		if err := ab.Delete(prefix); err != nil {
 			return err

@@ -104,37 +104,19 @@ func (t *Tx) DeleteList(name string) error {
 	if err := t.tx.Bucket(bArchive).DeleteBucket([]byte(name)); err != nil {
 		return fmt.Errorf("delete archive %s: %w", name, err)
 	}
-	var dead [][]byte
 	hb := t.tx.Bucket(bHeld)
-	if err := hb.ForEach(func(k, v []byte) error {
+	if _, err := deleteWhere(hb, func(k, _ []byte) (bool, error) {
 		var h Held
-		if err := getJSON(hb, k, &h); err == nil && h.List == name {
-			dead = append(dead, append([]byte(nil), k...))
-		}
-		return nil
+		return getJSON(hb, k, &h) == nil && h.List == name, nil
 	}); err != nil {
 		return err
 	}
-	for _, k := range dead {
-		if err := hb.Delete(k); err != nil {
-			return err
-		}
-	}
-	dead = dead[:0]
 	tb := t.tx.Bucket(bTokens)
-	if err := tb.ForEach(func(k, v []byte) error {
+	if _, err := deleteWhere(tb, func(k, _ []byte) (bool, error) {
 		var tok Token
-		if err := getJSON(tb, k, &tok); err == nil && tok.List == name {
-			dead = append(dead, append([]byte(nil), k...))
-		}
-		return nil
+		return getJSON(tb, k, &tok) == nil && tok.List == name, nil
 	}); err != nil {
 		return err
-	}
-	for _, k := range dead {
-		if err := tb.Delete(k); err != nil {
-			return err
-		}
 	}
 	return t.tx.Bucket(bLists).Delete([]byte(name))
 }

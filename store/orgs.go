@@ -86,15 +86,8 @@ func (t *Tx) DeleteOrg(list, slug string) error {
 func (t *Tx) deleteListOrgs(list string) error {
 	b := t.tx.Bucket(bOrgs)
 	prefix := []byte(list + "\x00")
-	var dead [][]byte
-	c := b.Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		dead = append(dead, append([]byte(nil), k...))
-	}
-	for _, k := range dead {
-		if err := b.Delete(k); err != nil {
-			return fmt.Errorf("delete organizations of %s: %w", list, err)
-		}
+	if err := deletePrefix(b, prefix); err != nil {
+		return fmt.Errorf("delete organizations of %s: %w", list, err)
 	}
 	return nil
 }

@@ -214,23 +214,12 @@ func (t *Tx) IntroToken(hash string) (IntroToken, error) {
 
 // PruneIntroTokens removes links that expired before now.
 func (t *Tx) PruneIntroTokens(now time.Time) error {
-	b := t.tx.Bucket(bIntroTokens)
-	var dead [][]byte
-	if err := b.ForEach(func(k, v []byte) error {
+	_, err := deleteWhere(t.tx.Bucket(bIntroTokens), func(_, v []byte) (bool, error) {
 		var it IntroToken
-		if err := jsonUnmarshal(v, &it); err != nil || now.After(it.Expires) {
-			dead = append(dead, append([]byte(nil), k...))
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	for _, k := range dead {
-		if err := b.Delete(k); err != nil {
-			return err
-		}
-	}
-	return nil
+		err := jsonUnmarshal(v, &it)
+		return err != nil || now.After(it.Expires), nil
+	})
+	return err
 }
 
 // IntrosLastRun is when introductions last ran (zero for never).

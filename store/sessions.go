@@ -263,16 +263,8 @@ func (t *Tx) PutDigestState(d DigestState) error {
 func (t *Tx) DeleteListSchedule(list string) error {
 	prefix := []byte(list + "\x00")
 	for _, name := range [][]byte{bSessions, bRSVPs, bPairHistory} {
-		b := t.tx.Bucket(name)
-		var dead [][]byte
-		c := b.Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			dead = append(dead, append([]byte(nil), k...))
-		}
-		for _, k := range dead {
-			if err := b.Delete(k); err != nil {
-				return fmt.Errorf("delete schedule of %s: %w", list, err)
-			}
+		if err := deletePrefix(t.tx.Bucket(name), prefix); err != nil {
+			return fmt.Errorf("delete schedule of %s: %w", list, err)
 		}
 	}
 	for _, name := range [][]byte{bPairs, bDigestState} {

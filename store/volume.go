@@ -150,16 +150,8 @@ func (t *Tx) deleteMemberMutes(list, addr string) error {
 func (t *Tx) deleteListVolume(list string) error {
 	prefix := []byte(list + "\x00")
 	for _, name := range [][]byte{bMutes, bMutesOf, bDigestPeriod} {
-		b := t.tx.Bucket(name)
-		var dead [][]byte
-		c := b.Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			dead = append(dead, append([]byte(nil), k...))
-		}
-		for _, k := range dead {
-			if err := b.Delete(k); err != nil {
-				return fmt.Errorf("delete mutes and digests of %s: %w", list, err)
-			}
+		if err := deletePrefix(t.tx.Bucket(name), prefix); err != nil {
+			return fmt.Errorf("delete mutes and digests of %s: %w", list, err)
 		}
 	}
 	return nil

@@ -108,24 +108,14 @@ func (t *Tx) DeleteWebhook(id uint64) error {
 		return fmt.Errorf("webhook %d: %w", id, ErrNotFound)
 	}
 	q := t.tx.Bucket(bWebhookQueue)
-	var drop [][]byte
-	err := q.ForEach(func(k, _ []byte) error {
+	if _, err := deleteWhere(q, func(k, _ []byte) (bool, error) {
 		var d WebhookDelivery
 		if err := getJSON(q, k, &d); err != nil {
-			return err
+			return false, err
 		}
-		if d.Hook == id {
-			drop = append(drop, append([]byte(nil), k...))
-		}
-		return nil
-	})
-	if err != nil {
+		return d.Hook == id, nil
+	}); err != nil {
 		return err
-	}
-	for _, k := range drop {
-		if err := q.Delete(k); err != nil {
-			return err
-		}
 	}
 	return b.Delete(u64(id))
 }

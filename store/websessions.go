@@ -73,23 +73,11 @@ func (t *Tx) WebLogin(hash string) (WebLogin, error) {
 
 // PruneWebLogins removes sign-in links that expired before now.
 func (t *Tx) PruneWebLogins(now time.Time) (int, error) {
-	b := t.tx.Bucket(bWebLogins)
-	var dead [][]byte
-	if err := b.ForEach(func(k, v []byte) error {
+	return deleteWhere(t.tx.Bucket(bWebLogins), func(_, v []byte) (bool, error) {
 		var l WebLogin
-		if err := jsonUnmarshal(v, &l); err != nil || now.After(l.Expires) {
-			dead = append(dead, append([]byte(nil), k...))
-		}
-		return nil
-	}); err != nil {
-		return 0, err
-	}
-	for _, k := range dead {
-		if err := b.Delete(k); err != nil {
-			return 0, err
-		}
-	}
-	return len(dead), nil
+		err := jsonUnmarshal(v, &l)
+		return err != nil || now.After(l.Expires), nil
+	})
 }
 
 // PutWebSession stores a signed-in session.
