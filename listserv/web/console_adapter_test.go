@@ -219,34 +219,13 @@ func consoleServer(t *testing.T, admins ...string) (*httptest.Server, *consoleFa
 func consoleDo(t *testing.T, srv *httptest.Server, sid string, r consoleRoute, header ...string) (int, string) {
 	t.Helper()
 	var body io.Reader
+	var defaults []string
 	if r.method == "POST" {
 		body = strings.NewReader(r.form.Encode())
+		defaults = []string{"Content-Type", formType, "Sec-Fetch-Site", "same-origin"}
 	}
-	req, err := http.NewRequest(r.method, srv.URL+r.path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.method == "POST" {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Sec-Fetch-Site", "same-origin")
-	}
-	if sid != "" {
-		req.AddCookie(&http.Cookie{Name: cookieName, Value: sid})
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		if header[i+1] == "" {
-			req.Header.Del(header[i])
-		} else {
-			req.Header.Set(header[i], header[i+1])
-		}
-	}
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	code, _, page := roundTrip(t, r.method, srv.URL+r.path, body, sid, true, append(defaults, header...)...)
+	return code, page
 }
 
 // The console follows the domain's answer on every route and never

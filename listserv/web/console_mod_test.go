@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -99,27 +98,12 @@ func modServer(t *testing.T) (*httptest.Server, *modCore) {
 func modDo(t *testing.T, srv *httptest.Server, method, path, sid string, form url.Values, site string) (int, string) {
 	t.Helper()
 	var body io.Reader
+	ctype := ""
 	if form != nil {
-		body = strings.NewReader(form.Encode())
+		body, ctype = strings.NewReader(form.Encode()), formType
 	}
-	req, _ := http.NewRequest(method, srv.URL+path, body)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if site != "" {
-		req.Header.Set("Sec-Fetch-Site", site)
-	}
-	if sid != "" {
-		req.AddCookie(&http.Cookie{Name: cookieName, Value: sid})
-	}
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	code, _, page := roundTrip(t, method, srv.URL+path, body, sid, false, "Content-Type", ctype, "Sec-Fetch-Site", site)
+	return code, page
 }
 
 func TestConsoleModHandlers(t *testing.T) {

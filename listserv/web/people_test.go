@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -177,24 +176,15 @@ func peopleServer(t *testing.T) (*httptest.Server, *fakePeople) {
 
 func call(t *testing.T, srv *httptest.Server, method, path, form string, signedIn bool, hdr ...string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(form))
-	if form != "" {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
+	sid, ctype := "", ""
 	if signedIn {
-		req.AddCookie(&http.Cookie{Name: cookieName, Value: "sid-of-ann-0000000"})
+		sid = "sid-of-ann-0000000"
 	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
+	if form != "" {
+		ctype = formType
 	}
-	cl := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := cl.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	code, _, page := roundTrip(t, method, srv.URL+path, strings.NewReader(form), sid, false, append([]string{"Content-Type", ctype}, hdr...)...)
+	return code, page
 }
 
 // TestPeoplePages: the adapter passes forms and queries through, answers

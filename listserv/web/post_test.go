@@ -80,27 +80,7 @@ func newPostServer(t *testing.T, core *postFake) postClient {
 // the status, the Location and the page.
 func (c postClient) do(method, path, sid, ctype string, body io.Reader, hdr ...string) (int, string, string) {
 	c.t.Helper()
-	req, err := http.NewRequest(method, c.srv.URL+path, body)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	if sid != "" {
-		req.AddCookie(&http.Cookie{Name: cookieName, Value: sid})
-	}
-	cl := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := cl.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header.Get("Location"), string(b)
+	return roundTrip(c.t, method, c.srv.URL+path, body, sid, false, append([]string{"Content-Type", ctype}, hdr...)...)
 }
 
 // postMultipart builds a compose form with fields and an optional file.
