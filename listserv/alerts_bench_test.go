@@ -3,14 +3,10 @@ package listserv
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
 	"minyan/listserv/testkit"
-	"minyan/store"
 )
 
 // BenchmarkFanOutCommit10k measures what a post to 10,000 members costs
@@ -30,15 +26,9 @@ func BenchmarkFanOutCommit10k(b *testing.B) {
 		{"alert-batched", "Tenant meeting #alert", "false"},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			st, err := store.Open(b.TempDir(), time.Second)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer st.Close()
-			svc := New(st, Options{Domain: "lists.example.org", PublicURL: "https://lists.example.org",
-				Defaults: ServerDefaults{MaxMessageBytes: 1 << 20, Timezone: "UTC"},
-				Clock:    testkit.NewClock(time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)),
-				Resolver: testkit.NewDNS(nil), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			svc, _ := newServiceWith(b, func(o *Options) {
+				o.PublicURL, o.Resolver = "https://lists.example.org", testkit.NewDNS(nil)
+			})
 			ctx, op := context.Background(), Operator(DoorCLI)
 			if _, err := svc.CreateList(ctx, op, "net", "announce", "", ""); err != nil {
 				b.Fatal(err)

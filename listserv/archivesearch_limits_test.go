@@ -9,8 +9,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"minyan/store"
 )
 
 // TestSearchFarDates: dates bleve cannot hold (before 1678, after 2262)
@@ -151,12 +149,7 @@ func TestSearchLargePostSnippet(t *testing.T) {
 // BenchmarkSearchLargePosts is a page of 20 hits that are 2 MB posts
 // each (a search page cost seconds of CPU when snippets read whole posts).
 func BenchmarkSearchLargePosts(b *testing.B) {
-	st, err := store.Open(b.TempDir(), time.Second)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	s := New(st, Options{Domain: "lists.example.org", PublicURL: "http://127.0.0.1", Logger: slog.New(slog.DiscardHandler)})
+	s := New(testStore(b), Options{Domain: "lists.example.org", PublicURL: "http://127.0.0.1", Logger: slog.New(slog.DiscardHandler)})
 	ctx := context.Background()
 	if _, err := s.CreateList(ctx, Operator(DoorCLI), "lab", "discussion", "", ""); err != nil {
 		b.Fatal(err)

@@ -144,11 +144,7 @@ func TestThreadViewsKeptIncrementally(t *testing.T) {
 func BenchmarkArchiveMonths(b *testing.B) {
 	for _, size := range []int{1_000, 100_000} {
 		b.Run(fmt.Sprintf("posts=%d", size), func(b *testing.B) {
-			st, err := store.Open(b.TempDir(), time.Second)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer st.Close()
+			st := testStore(b)
 			s := New(st, Options{Domain: "lists.example.org", PublicURL: "http://127.0.0.1"})
 			ctx := context.Background()
 			if _, err := s.CreateList(ctx, Operator(DoorCLI), "big", "discussion", "", ""); err != nil {

@@ -2,15 +2,11 @@ package listserv
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"minyan/listserv/testkit"
 	"minyan/store"
 )
 
@@ -290,20 +286,6 @@ func TestBanSurvivesOldLinks(t *testing.T) {
 	if !strings.Contains(answer, "cannot join") {
 		t.Fatalf("banned person asking to join: %q", answer)
 	}
-}
-
-// newTestService is a Service over a fresh store, with no network.
-func newTestService(t *testing.T) (*Service, *store.Store) {
-	t.Helper()
-	st, err := store.Open(t.TempDir(), time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return New(st, Options{Domain: "lists.example.org", PublicURL: "http://127.0.0.1:8080",
-		Defaults: ServerDefaults{MaxMessageBytes: 1 << 20, Timezone: "UTC"},
-		Clock:    testkit.NewClock(time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)),
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil))}), st
 }
 
 func TestLooksAutomatic(t *testing.T) {

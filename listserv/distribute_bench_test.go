@@ -2,13 +2,7 @@ package listserv
 
 import (
 	"fmt"
-	"io"
-	"log/slog"
 	"testing"
-	"time"
-
-	"minyan/listserv/testkit"
-	"minyan/store"
 )
 
 // BenchmarkDistributePost measures accepting one ~4 KB HTML-only post
@@ -18,15 +12,7 @@ import (
 //
 //	go test ./listserv -run '^$' -bench DistributePost -benchtime 20x
 func BenchmarkDistributePost(b *testing.B) {
-	st, err := store.Open(b.TempDir(), time.Second)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	svc := New(st, Options{Domain: "lists.example.org", PublicURL: "https://lists.example.org",
-		Defaults: ServerDefaults{MaxMessageBytes: 1 << 20, Timezone: "UTC"},
-		Clock:    testkit.NewClock(time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)),
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil))})
+	svc, _ := newServiceWith(b, publicURL("https://lists.example.org"))
 	if _, err := svc.CreateList(bg, op, "net", "discussion", "", ""); err != nil {
 		b.Fatal(err)
 	}

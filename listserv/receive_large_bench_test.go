@@ -1,14 +1,10 @@
 package listserv
 
 import (
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
 	"minyan/listserv/testkit"
-	"minyan/store"
 )
 
 // BenchmarkReceiveLargePost accepts one 10 MB post to a three-member
@@ -18,14 +14,9 @@ import (
 //
 //	go test ./listserv -run '^$' -bench ReceiveLargePost -benchtime 5x -benchmem
 func BenchmarkReceiveLargePost(b *testing.B) {
-	st, err := store.Open(b.TempDir(), time.Second)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	svc := New(st, Options{Domain: "lists.example.org", PublicURL: "https://lists.example.org",
-		Defaults: ServerDefaults{MaxMessageBytes: 30 << 20, Timezone: "UTC"},
-		Clock:    testkit.NewClock(time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)), Resolver: testkit.NewDNS(nil), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	svc, _ := newServiceWith(b, func(o *Options) {
+		o.PublicURL, o.Resolver, o.Defaults.MaxMessageBytes = "https://lists.example.org", testkit.NewDNS(nil), 30<<20
+	})
 	if _, err := svc.CreateList(bg, op, "team", "discussion", "", ""); err != nil {
 		b.Fatal(err)
 	}

@@ -3,15 +3,11 @@ package listserv
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"minyan/listserv/testkit"
 	"minyan/store"
 )
 
@@ -20,16 +16,8 @@ import (
 // role, and "other" owned by someone else.
 func consoleService(t *testing.T) (*Service, *store.Store, string) {
 	t.Helper()
-	st, err := store.Open(t.TempDir(), time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
 	dir := t.TempDir()
-	s := New(st, Options{Domain: "lists.example.org", PublicURL: "http://127.0.0.1:8080", TemplateDir: dir,
-		Defaults: ServerDefaults{MaxMessageBytes: 1 << 20, Timezone: "UTC"},
-		Clock:    testkit.NewClock(time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)),
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil))})
+	s, st := newServiceWith(t, func(o *Options) { o.TemplateDir = dir })
 	op := Operator(DoorCLI)
 	ctx := context.Background()
 	for _, l := range [][2]string{{"team", "discussion"}, {"circle", "caucus"}, {"other", "discussion"}} {

@@ -3,12 +3,9 @@ package listserv
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
-	"minyan/listserv/testkit"
 	"minyan/store"
 )
 
@@ -34,15 +31,7 @@ func (s *Service) baseRecipients(tx *store.Tx, list store.List) ([]store.QueuedR
 //
 //	go test ./listserv -run XXX -bench PostRecipients -benchmem
 func BenchmarkPostRecipients(b *testing.B) {
-	st, err := store.Open(b.TempDir(), time.Second)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	svc := New(st, Options{Domain: "lists.example.org", PublicURL: "https://lists.example.org",
-		Defaults: ServerDefaults{MaxMessageBytes: 1 << 20, Timezone: "UTC"},
-		Clock:    testkit.NewClock(time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)),
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil))})
+	svc, st := newServiceWith(b, publicURL("https://lists.example.org"))
 	ctx, op := context.Background(), Operator(DoorCLI)
 	if _, err := svc.CreateList(ctx, op, "net", "discussion", "", ""); err != nil {
 		b.Fatal(err)

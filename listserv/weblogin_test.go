@@ -1,14 +1,10 @@
 package listserv
 
 import (
-	"io"
-	"log/slog"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
-	"minyan/listserv/testkit"
 	"minyan/store"
 )
 
@@ -16,16 +12,7 @@ import (
 // no person record; the sign-in link must still reach them, while an
 // unknown address gets nothing (and the same answer).
 func TestSignInReachesConfiguredAdmins(t *testing.T) {
-	st, err := store.Open(t.TempDir(), time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	s := New(st, Options{Domain: "lists.example.org", PublicURL: "http://127.0.0.1:8080",
-		Defaults:    ServerDefaults{MaxMessageBytes: 1 << 20, Timezone: "UTC"},
-		Clock:       testkit.NewClock(time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)),
-		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Postmasters: []string{"Admin@Example.org"}})
+	s, st := newServiceWith(t, func(o *Options) { o.Postmasters = []string{"Admin@Example.org"} })
 	for _, addr := range []string{"admin@example.org", "stranger@example.org"} {
 		if err := s.StartLogin(addr, ""); err != nil {
 			t.Fatalf("%s: %v", addr, err)
