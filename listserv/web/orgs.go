@@ -85,21 +85,6 @@ func orgValues(v url.Values) (orgForm, error) {
 	return f, nil
 }
 
-// orgStart reads the signed-in viewer and the list name of an
-// organization page.
-func (h *handler) orgStart(w http.ResponseWriter, r *http.Request) (Viewer, string, bool) {
-	v, ok := h.signedIn(w, r)
-	if !ok {
-		return v, "", false
-	}
-	name, ok := listName(r.PathValue("name"))
-	if !ok {
-		h.notFound(w, r)
-		return v, "", false
-	}
-	return v, name, true
-}
-
 func (h *handler) orgFail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, listserv.ErrNoOrg) {
 		h.notFound(w, r)
@@ -115,7 +100,7 @@ func (h *handler) orgFail(w http.ResponseWriter, r *http.Request, err error) {
 // orgsPage is GET /lists/NAME/orgs: every organization with its
 // contacts, seats, partner type and note, and the form to add one.
 func (h *handler) orgsPage(w http.ResponseWriter, r *http.Request) {
-	v, name, ok := h.orgStart(w, r)
+	v, name, ok := h.signedInOnList(w, r)
 	if !ok {
 		return
 	}
@@ -135,7 +120,7 @@ func (h *handler) renderOrgs(w http.ResponseWriter, r *http.Request, v Viewer, n
 // orgsPost is POST /lists/NAME/orgs: action add (the form) or remove
 // (field org).
 func (h *handler) orgsPost(w http.ResponseWriter, r *http.Request) {
-	v, name, ok := h.orgStart(w, r)
+	v, name, ok := h.signedInOnList(w, r)
 	if !ok {
 		return
 	}
@@ -182,7 +167,7 @@ func (h *handler) orgsPost(w http.ResponseWriter, r *http.Request) {
 // orgPage is GET /lists/NAME/orgs/ORG: its delegates (pending ones
 // marked) with a remove button each, and the form to name one.
 func (h *handler) orgPage(w http.ResponseWriter, r *http.Request) {
-	v, name, ok := h.orgStart(w, r)
+	v, name, ok := h.signedInOnList(w, r)
 	if !ok {
 		return
 	}
@@ -211,7 +196,7 @@ func (h *handler) renderOrg(w http.ResponseWriter, r *http.Request, v Viewer, na
 // orgPost is POST /lists/NAME/orgs/ORG: action add or remove with field
 // email.
 func (h *handler) orgPost(w http.ResponseWriter, r *http.Request) {
-	v, name, ok := h.orgStart(w, r)
+	v, name, ok := h.signedInOnList(w, r)
 	if !ok {
 		return
 	}

@@ -28,13 +28,8 @@ func (h *handler) postRoutes(mux *http.ServeMux) {
 
 // postPage shows the form to start a topic.
 func (h *handler) postPage(w http.ResponseWriter, r *http.Request) {
-	v, ok := h.signedIn(w, r)
+	v, name, ok := h.signedInOnList(w, r)
 	if !ok {
-		return
-	}
-	name, ok := listName(r.PathValue("name"))
-	if !ok {
-		h.notFound(w, r)
 		return
 	}
 	h.postForm(w, r, v, name, http.StatusOK, "", "", "")
@@ -55,13 +50,8 @@ func (h *handler) postForm(w http.ResponseWriter, r *http.Request, v Viewer, nam
 
 // post takes the compose form.
 func (h *handler) post(w http.ResponseWriter, r *http.Request) {
-	v, ok := h.signedIn(w, r)
+	v, name, ok := h.signedInOnList(w, r)
 	if !ok {
-		return
-	}
-	name, ok := listName(r.PathValue("name"))
-	if !ok {
-		h.notFound(w, r)
 		return
 	}
 	vals, att, err := readPostFields(r)

@@ -430,6 +430,19 @@ func (h *handler) signedIn(w http.ResponseWriter, r *http.Request) (Viewer, bool
 	return v, true
 }
 
+// signedInOnList reads the signed-in viewer and the list name of a page
+// under /lists/NAME/ that needs a sign-in; when either is missing it has
+// answered already and ok is false.
+func (h *handler) signedInOnList(w http.ResponseWriter, r *http.Request) (v Viewer, name string, ok bool) {
+	if v, ok = h.signedIn(w, r); !ok {
+		return v, "", false
+	}
+	if name, ok = listName(r.PathValue("name")); !ok {
+		h.notFound(w, r)
+	}
+	return v, name, ok
+}
+
 // toSignIn sends a visitor who is not signed in to the sign-in form,
 // which brings them back to this page once the mailed link is used.
 func (h *handler) toSignIn(w http.ResponseWriter, r *http.Request) {
@@ -784,13 +797,8 @@ func (h *handler) renderMe(w http.ResponseWriter, r *http.Request, v Viewer, sta
 }
 
 func (h *handler) meList(w http.ResponseWriter, r *http.Request) {
-	v, ok := h.signedIn(w, r)
+	v, name, ok := h.signedInOnList(w, r)
 	if !ok {
-		return
-	}
-	name, ok := listName(r.PathValue("name"))
-	if !ok {
-		h.notFound(w, r)
 		return
 	}
 	f, err := parseMemberForm(r)
