@@ -467,16 +467,14 @@ func (s *Scheduler) Registrations(ctx context.Context, a listserv.Actor, list st
 		if err != nil {
 			return err
 		}
-		ss, err := tx.Session(l.Name, id)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && ss.ListUID != l.UIDValidity) {
+		ss, si, err := listSession(tx, l, id)
+		if errors.Is(err, ErrNoSession) {
 			return fmt.Errorf("%s has no session %d: %w", list, id, listserv.ErrNotFound)
 		}
 		if err != nil {
 			return err
 		}
-		if out.Session, err = sessionInfo(ss); err != nil {
-			return err
-		}
+		out.Session = si
 		out.Seats, out.Questions = ss.Seats, ss.Questions
 		rs, err := tx.RSVPs(l.Name, id)
 		if err != nil {

@@ -50,14 +50,10 @@ func (s *Scheduler) Attend(ctx context.Context, a listserv.Actor, list string, i
 		if err != nil {
 			return err
 		}
-		ss, err := tx.Session(l.Name, id)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && ss.ListUID != l.UIDValidity) {
+		_, si, err := listSession(tx, l, id)
+		if errors.Is(err, ErrNoSession) {
 			return fmt.Errorf("%s has no session %d: %w", list, id, listserv.ErrNotFound)
 		}
-		if err != nil {
-			return err
-		}
-		si, err := sessionInfo(ss)
 		if err != nil {
 			return err
 		}
@@ -294,14 +290,10 @@ const (
 // the people registered for it (a seat, or a "yes" where there is no
 // cap), while it is open.
 func (s *Scheduler) sessionAudience(tx *store.Tx, l store.List, id uint64, now time.Time) ([]string, string, error) {
-	ss, err := tx.Session(l.Name, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && ss.ListUID != l.UIDValidity) {
+	ss, si, err := listSession(tx, l, id)
+	if errors.Is(err, ErrNoSession) {
 		return nil, "", listserv.ErrNotFound
 	}
-	if err != nil {
-		return nil, "", err
-	}
-	si, err := sessionInfo(ss)
 	if err != nil {
 		return nil, "", err
 	}

@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -38,6 +39,21 @@ const defaultShareBefore = 48 * time.Hour
 type SessionInfo struct {
 	store.Session
 	Start, End time.Time
+}
+
+// listSession reads session id of list l with its instants, or
+// ErrNoSession when l has no such session (none, or one of an earlier
+// list of the same name: sessions keep the UIDValidity of their list).
+func listSession(tx *store.Tx, l store.List, id uint64) (store.Session, SessionInfo, error) {
+	ss, err := tx.Session(l.Name, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && ss.ListUID != l.UIDValidity) {
+		return ss, SessionInfo{}, ErrNoSession
+	}
+	if err != nil {
+		return ss, SessionInfo{}, err
+	}
+	si, err := sessionInfo(ss)
+	return ss, si, err
 }
 
 func sessionInfo(ss store.Session) (SessionInfo, error) {

@@ -147,15 +147,11 @@ func (s *Scheduler) handleRSVP(ctx context.Context, r *listserv.Reply) (string, 
 		if err != nil {
 			return err
 		}
-		ss, err := tx.Session(tok.List, tok.Ref)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && ss.ListUID != l.UIDValidity) {
+		ss, si, err := listSession(tx, l, tok.Ref)
+		if errors.Is(err, ErrNoSession) {
 			reply = "That session is no longer on the calendar."
 			return nil
 		}
-		if err != nil {
-			return err
-		}
-		si, err := sessionInfo(ss)
 		if err != nil {
 			return err
 		}

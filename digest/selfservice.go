@@ -251,13 +251,7 @@ func (s *Scheduler) record(a listserv.Actor, list string, id uint64, addr, answe
 		if err != nil {
 			return err
 		}
-		ss, err := tx.Session(list, id)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && ss.ListUID != l.UIDValidity) {
-			return ErrNoSession
-		} else if err != nil {
-			return err
-		}
-		si, err := sessionInfo(ss)
+		ss, si, err := listSession(tx, l, id)
 		if err != nil {
 			return err
 		}

@@ -214,14 +214,10 @@ func (s *Scheduler) changeSession(a listserv.Actor, list string, id uint64, verb
 		if err != nil {
 			return err
 		}
-		ss, err := tx.Session(list, id)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && ss.ListUID != l.UIDValidity) {
+		ss, before, err := listSession(tx, l, id)
+		if errors.Is(err, ErrNoSession) {
 			return fmt.Errorf("%s has no session %d", list, id)
 		}
-		if err != nil {
-			return err
-		}
-		before, err := sessionInfo(ss)
 		if err != nil {
 			return err
 		}
