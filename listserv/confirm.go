@@ -129,13 +129,14 @@ func (s *Service) dispatchReplyText(ctx context.Context, la ListAddress, r *Repl
 // the confirmation did (reply-done), so a kept promise never reads as a
 // failure.
 func (s *Service) answerDone(list, to string, m *rewrite.Message, done string) error {
-	subj, body, err := s.render(list, "reply-done", map[string]any{
-		"Subject": m.Subject, "ListAddress": s.addr(list, RolePost, ""), "Done": done,
-	})
-	if err != nil {
-		return err
-	}
+	// The answer is in the language of the person it goes to.
 	return s.st.Update(func(tx *store.Tx) error {
+		subj, body, err := s.renderTx(tx, to, list, "reply-done", map[string]any{
+			"Subject": m.Subject, "ListAddress": s.addr(list, RolePost, ""), "Done": done,
+		})
+		if err != nil {
+			return err
+		}
 		return s.queueNotice(tx, notice{List: list, To: []string{to}, From: s.addr(list, RoleRequest, ""),
 			Subject: subj, Body: body, InReplyTo: m.MessageID})
 	})
@@ -144,13 +145,14 @@ func (s *Service) answerDone(list, to string, m *rewrite.Message, done string) e
 // answer mails a short reply to a person who wrote to a list's
 // request or confirm address.
 func (s *Service) answer(list, to string, m *rewrite.Message, text string) error {
-	subj, body, err := s.render(list, "reply-problem", map[string]any{
-		"Subject": m.Subject, "ListAddress": s.addr(list, RolePost, ""), "Problem": text, "Help": "",
-	})
-	if err != nil {
-		return err
-	}
+	// The answer is in the language of the person it goes to.
 	return s.st.Update(func(tx *store.Tx) error {
+		subj, body, err := s.renderTx(tx, to, list, "reply-problem", map[string]any{
+			"Subject": m.Subject, "ListAddress": s.addr(list, RolePost, ""), "Problem": text, "Help": "",
+		})
+		if err != nil {
+			return err
+		}
 		return s.queueNotice(tx, notice{List: list, To: []string{to}, From: s.addr(list, RoleRequest, ""),
 			Subject: subj, Body: body, InReplyTo: m.MessageID})
 	})

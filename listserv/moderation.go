@@ -29,25 +29,22 @@ func (s *Service) notifyModerators(tx *store.Tx, list store.List, h store.Held, 
 		s.log.Warn("held item has nobody to moderate it; use `minyan held`", "list", list.Name, "id", h.ID)
 		return nil
 	}
-	name, standing := "", "not marked in good standing"
+	// Standing is "unknown" (no record), "good" (dues paid) or "not"
+	// (a record not marked in good standing); each moderator reads it
+	// in their own language.
+	name, standing := "", "unknown"
 	if p, err := tx.Person(h.From); err == nil {
-		name = p.Name
+		name, standing = p.Name, "not"
 		if p.GoodStanding {
-			standing = "in good standing (dues paid)"
+			standing = "good"
 		}
 	}
-	if list.Settings.RequireGoodStanding && standing != "in good standing (dues paid)" {
-		standing += "; this list requires good standing, so approving will not add them until their record is updated"
-	}
-	subj, body, err := s.render(list.Name, "held-moderator", map[string]any{
-		"Standing": standing,
-		"List":     list.Name, "Title": list.Settings.Title, "ListAddress": s.addr(list.Name, RolePost, ""),
+	data := map[string]any{
+		"Standing": standing, "RequiresStanding": list.Settings.RequireGoodStanding,
+		"List": list.Name, "Title": list.Settings.Title, "ListAddress": s.addr(list.Name, RolePost, ""),
 		"Join": h.Kind == store.HeldJoin, "From": h.From, "Name": name, "Subject": h.Subject, "Reason": h.Reason,
-		"Reminder": reminder, "Expires": h.Received.Add(list.Settings.HoldExpireAfter).Format("Mon 2 Jan 2006"),
+		"Reminder": reminder, "Expires": h.Received.Add(list.Settings.HoldExpireAfter),
 		"HeldURL": s.webURL("/lists/" + list.Name + "/admin/held"),
-	})
-	if err != nil {
-		return err
 	}
 	tok := h.Token
 	if reminder {
@@ -62,12 +59,11 @@ func (s *Service) notifyModerators(tx *store.Tx, list store.List, h store.Held, 
 			return err
 		}
 	}
-	n := notice{List: list.Name, To: mods, From: s.addr(list.Name, RoleRequest, ""),
-		ReplyTo: s.addr(list.Name, RoleConfirm, tok), Subject: subj, Body: body}
+	n := notice{List: list.Name, From: s.addr(list.Name, RoleRequest, ""), ReplyTo: s.addr(list.Name, RoleConfirm, tok)}
 	if h.Kind == store.HeldPost {
 		n.Attached = h.Raw
 	}
-	return s.queueNotice(tx, n)
+	return s.queueNoticeIn(tx, list.Name, mods, "held-moderator", data, n)
 }
 
 // echoDecision tells every moderator who decided what, so nobody acts
@@ -87,20 +83,17 @@ func (s *Service) echoDecision(tx *store.Tx, list store.List, h store.Held, deci
 	if len(mods) == 0 {
 		return nil
 	}
-	outcome := map[store.HeldStatus]string{store.HeldApproved: "Approved", store.HeldRejected: "Rejected", store.HeldDiscarded: "Discarded",
-		store.HeldWithdrawn: "Withdrawn", store.HeldBanned: "Banned", store.HeldExpired: "Expired"}[h.Status]
+	// Outcome is the held item's status (approved, rejected, …): the
+	// text names it in each moderator's language. ByAuthor is a
+	// withdrawal, which the author made.
 	by := h.DecidedBy
 	if h.Status == store.HeldWithdrawn {
-		by = "the author"
+		by = ""
 	}
-	subj, body, err := s.render(list.Name, "held-decided", map[string]any{
-		"List": list.Name, "Outcome": outcome, "By": by, "Join": h.Kind == store.HeldJoin, "From": h.From,
-		"Subject": h.Subject, "Note": h.Note,
-	})
-	if err != nil {
-		return err
-	}
-	return s.queueNotice(tx, notice{List: list.Name, To: mods, From: s.addr(list.Name, RoleRequest, ""), Subject: subj, Body: body})
+	return s.queueNoticeIn(tx, list.Name, mods, "held-decided", map[string]any{
+		"List": list.Name, "Outcome": string(h.Status), "By": by, "ByAuthor": h.Status == store.HeldWithdrawn,
+		"Join": h.Kind == store.HeldJoin, "From": h.From, "Subject": h.Subject, "Note": h.Note,
+	}, notice{List: list.Name, From: s.addr(list.Name, RoleRequest, "")})
 }
 
 // decideByReply handles a moderator's reply to a held-item notification.
