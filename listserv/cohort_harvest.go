@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"mime"
-	"minyan/listserv/i18n"
 	"slices"
 	"strings"
 	"time"
 
+	"minyan/listserv/i18n"
 	"minyan/listserv/search"
 	"minyan/store"
 )
@@ -99,7 +99,7 @@ func (s *Service) receiveHarvest(ctx context.Context, env Envelope, la ListAddre
 		}
 		pair := strings.Split(t.Data, ",")
 		if !slices.Contains(pair, from) {
-			return s.harvestAnswer(tx, l, from, m.MessageID, "cohort_harvest.answer_only", strings.Join(pair, ", "))
+			return s.harvestAnswer(tx, l, from, m.MessageID, "cohort_harvest.answer_only", strings.Join(pair[:len(pair)-1], ", "), pair[len(pair)-1])
 		}
 		if len(parsed.Links) == 0 && len(parsed.Attachments) == 0 {
 			return s.harvestAnswer(tx, l, from, m.MessageID, "cohort_harvest.answer_empty")

@@ -38,11 +38,12 @@ func (c *consoleMod) renderHeld(w http.ResponseWriter, r *http.Request, v Viewer
 	}
 	now := c.o.Now()
 	items := make([]heldItem, len(q))
+	l := c.lang(r)
 	for i, h := range q {
-		items[i] = heldItem{HeldPreview: h, Age: ago(now, h.Received), SafeHTML: template.HTML(h.HTML)}
+		items[i] = heldItem{HeldPreview: h, Age: ago(l, now, h.Received), SafeHTML: template.HTML(h.HTML)}
 	}
 	c.consolePage(w, r, v, status, "console-held", name, "held", map[string]any{
-		"Title": "Held for approval: " + name, "Items": items, "Notices": notices, "Problem": problem})
+		"Title": c.t(r, "console_go.held_title", name), "Items": items, "Notices": notices, "Problem": problem})
 }
 
 // decideOne is POST /lists/NAME/admin/held/ID: field action, optional
