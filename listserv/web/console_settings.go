@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 
 	"minyan/listserv"
 	"minyan/listserv/i18n"
@@ -20,14 +21,15 @@ type settingRow struct {
 }
 
 type settingGroupRows struct {
-	Title string
-	Rows  []settingRow
+	// Title is the group's English title, Key its name in the catalogue.
+	Title, Key string
+	Rows       []settingRow
 }
 
 func settingRows(values, presets, errs map[string]string) []settingGroupRows {
 	var out []settingGroupRows
 	for _, g := range listserv.SettingGroups() {
-		gr := settingGroupRows{Title: g.Title}
+		gr := settingGroupRows{Title: g.Title, Key: settingGroupKey(g.Title)}
 		for _, s := range g.Settings {
 			v := values[s.Key]
 			gr.Rows = append(gr.Rows, settingRow{SettingHelp: s, Value: v, Preset: presets[s.Key], Error: errs[s.Key],
@@ -217,4 +219,12 @@ func (h *handler) consoleTemplatePost(w http.ResponseWriter, r *http.Request) {
 		}
 		h.renderTemplate(w, r, v, rights, name, http.StatusOK, "", h.t(r, "console_go.template_saved"), "", false)
 	}
+}
+
+// settingGroupKey names a group of settings in the catalogue
+// (setting_group.KEY): its English title in lower case, words joined by
+// "_" ("Sessions and digests" is sessions_and_digests). The labels and
+// help of the settings themselves are setting.KEY.label and .help.
+func settingGroupKey(title string) string {
+	return strings.ReplaceAll(strings.ToLower(title), " ", "_")
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"minyan/listserv"
 	"minyan/listserv/i18n"
 )
 
@@ -40,5 +41,23 @@ func TestGoKeysExist(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("found no keys named in Go: the pattern is out of date")
+	}
+}
+
+// TestSettingTextsExist: every setting the console shows has its label
+// and help, and every group its title, in the catalogue.
+func TestSettingTextsExist(t *testing.T) {
+	cat := i18n.Builtin()
+	for _, g := range listserv.SettingGroups() {
+		if k := "setting_group." + settingGroupKey(g.Title); !cat.Has(i18n.English, k) {
+			t.Errorf("the catalogue lacks %s", k)
+		}
+		for _, s := range g.Settings {
+			for _, k := range []string{"setting." + s.Key + ".label", "setting." + s.Key + ".help"} {
+				if !cat.Has(i18n.English, k) {
+					t.Errorf("the catalogue lacks %s", k)
+				}
+			}
+		}
 	}
 }
