@@ -99,21 +99,21 @@ func (s *Service) echoDecision(tx *store.Tx, list store.List, h store.Held, deci
 // decideByReply handles a moderator's reply to a held-item notification.
 // The decision counts only if the token is valid, unexpired and unused
 // and the reply comes from someone who may moderate the list.
-func (s *Service) decideByReply(ctx context.Context, r *Reply) (string, error) {
+func (s *Service) decideByReply(ctx context.Context, r *Reply) (Said, error) {
 	if r.Sender.Forged() {
 		s.log.Warn("moderation reply refused: the sender check failed", "list", r.List, "from", r.From)
-		return "The reply's sender could not be verified (its domain says it did not send it). Please reply from your own mailbox, or use `minyan held`.", nil
+		return say("reply_go.mod_forged"), nil
 	}
 	if !r.Sender.Vouched() && r.EnvelopeFrom != "" && NormalizeAddress(r.EnvelopeFrom) != r.From && !s.isModerator(r.List, r.EnvelopeFrom) {
 		s.log.Warn("moderation reply refused: envelope sender differs from From", "list", r.List, "from", r.From, "envelope", r.EnvelopeFrom)
-		return "The reply's sender could not be checked (its envelope sender differs from its From address). Please reply from your own mailbox, or use `minyan held`.", nil
+		return say("reply_go.mod_envelope"), nil
 	}
 	decision, reason, ok := ParseDecision(r.Lines, r.Subject)
 	if !ok || decision == DecideWithdraw {
 		if !s.isModerator(r.List, r.From) {
 			return notModerator(s, r), nil
 		}
-		return "I could not find a decision in your reply. Please reply with one word on the first line: approve, approve always, reject (with a reason), discard or ban.", nil
+		return say("reply_go.no_decision"), nil
 	}
 	h, err := s.Decide(ctx, Person(r.From, DoorMail), r.Token.List, r.Token.Ref, decision, reason)
 	switch {
@@ -122,25 +122,24 @@ func (s *Service) decideByReply(ctx context.Context, r *Reply) (string, error) {
 	case errors.Is(err, ErrForbidden), errors.Is(err, ErrNotFound):
 		return notModerator(s, r), nil
 	case err != nil:
-		return "", err
+		return Said{}, err
 	}
 	s.markTokenUsed(r.Token.Token, r.From)
-	return "", nil // the echo to all moderators confirms it
+	return Said{}, nil // the echo to all moderators confirms it
 }
 
-func notModerator(s *Service, r *Reply) string {
-	return fmt.Sprintf("%s is not a moderator of %s, so the reply cannot decide anything.", r.From, s.addr(r.List, RolePost, ""))
+func notModerator(s *Service, r *Reply) Said {
+	return say("reply_go.not_moderator", r.From, s.addr(r.List, RolePost, ""))
 }
 
-func alreadyText(h store.Held) string {
-	by := h.DecidedBy
+func alreadyText(h store.Held) Said {
+	var by any = h.DecidedBy
 	if h.Status == store.HeldWithdrawn {
-		by = "the author"
+		by = say("reply_go.the_author")
+	} else if h.DecidedBy == "" {
+		by = say("reply_go.nobody_in_time")
 	}
-	if by == "" {
-		by = "nobody in time"
-	}
-	return fmt.Sprintf("This was already handled: %s by %s on %s. Your reply changed nothing.", h.Status, by, h.DecidedAt.Format("Mon 2 Jan 2006 15:04 MST"))
+	return say("reply_go.already", say("console_history.status_"+string(h.Status)), by, h.DecidedAt)
 }
 
 func (s *Service) isModerator(list, addr string) bool {
@@ -168,28 +167,28 @@ func (s *Service) markTokenUsed(token, by string) {
 
 // withdrawByReply lets an author take back a held post by replying
 // "withdraw" to the notice they got.
-func (s *Service) withdrawByReply(ctx context.Context, r *Reply) (string, error) {
+func (s *Service) withdrawByReply(ctx context.Context, r *Reply) (Said, error) {
 	if r.From != r.Token.Address && NormalizeAddress(r.EnvelopeFrom) != r.Token.Address {
-		return "Only the author of the held message can withdraw it.", nil
+		return say("reply_go.only_author"), nil
 	}
 	if d, _, ok := ParseDecision(r.Lines, r.Subject); !ok || d != DecideWithdraw {
-		return `To withdraw your message, reply with the single word "withdraw".`, nil
+		return say("reply_go.withdraw_how"), nil
 	}
 	h, err := s.Decide(ctx, Person(r.Token.Address, DoorMail), r.Token.List, r.Token.Ref, DecideWithdraw, "")
 	if errors.Is(err, ErrAlreadyDecided) {
 		return alreadyText(h), nil
 	}
 	if err != nil {
-		return "", err
+		return Said{}, err
 	}
 	s.markTokenUsed(r.Token.Token, r.From)
 	list, _ := s.loadList(h.List)
 	subj, body, err := s.renderTo(r.From, h.List, "held-withdrawn", map[string]any{
 		"Subject": h.Subject, "ListAddress": s.addr(h.List, RolePost, ""), "Title": list.Settings.Title})
 	if err != nil {
-		return "", err
+		return Said{}, err
 	}
-	return "", s.st.Update(func(tx *store.Tx) error {
+	return Said{}, s.st.Update(func(tx *store.Tx) error {
 		return s.queueNotice(tx, notice{List: h.List, To: []string{r.From}, From: s.addr(h.List, RoleRequest, ""), Subject: subj, Body: body})
 	})
 }
