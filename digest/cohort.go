@@ -169,7 +169,7 @@ func (s *Scheduler) queueHarvest(tx *store.Tx, l store.List, key string, now tim
 		if title == "" {
 			title = l.Name
 		}
-		subject, body, err := s.svc.Render(l.Name, "cohort-harvest", harvestData{Title: title, List: l.Name, Names: joinNames(names),
+		subject, body, err := s.svc.RenderIn(listLang(l), l.Name, "cohort-harvest", harvestData{Title: title, List: l.Name, Names: joinNames(names),
 			ListAddress: s.svc.Address(l.Name, listserv.RolePost, ""), HarvestAfter: listserv.FormatDuration(listserv.HarvestAfter(l.Settings))})
 		if err != nil {
 			return err
@@ -238,7 +238,7 @@ func (s *Scheduler) runHarvestSummary(l store.List, now time.Time) (time.Time, e
 			title = fresh.Name
 		}
 		if len(rcpts) > 0 && len(entries) > 0 {
-			subject, body, err := s.svc.Render(l.Name, "cohort-what-we-made", harvestSummaryData{Title: title, List: l.Name, Entries: entries,
+			subject, body, err := s.svc.RenderIn(listLang(l), l.Name, "cohort-what-we-made", harvestSummaryData{Title: title, List: l.Name, Entries: entries,
 				HubURL: s.svc.PublicURL() + "/resources?list=" + l.Name + "&tag=" + listserv.HarvestTag})
 			if err != nil {
 				return err

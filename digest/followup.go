@@ -98,6 +98,9 @@ type certificateData struct {
 // words are the certificate template: the subject is the heading, the
 // first line of the body the name, the other lines go below it.
 func (s *Scheduler) certificate(tx *store.Tx, l store.List, si SessionInfo, addr string) ([]byte, error) {
+	// The certificate itself stays in English (or the owner's override):
+	// the PDF writer lays out lines left to right only, so Hebrew would
+	// come out mirrored. The mail around it is in the person's language.
 	heading, body, err := s.svc.Render(l.Name, "certificate", certificateData{SessionView: s.view(l, si), Person: personName(tx, addr)})
 	if err != nil {
 		return nil, err
@@ -121,7 +124,7 @@ func (s *Scheduler) mailCertificate(tx *store.Tx, l store.List, si SessionInfo, 
 		return err
 	}
 	data := certificateData{SessionView: s.view(l, si), Person: personName(tx, addr)}
-	subject, body, err := s.svc.Render(l.Name, "certificate-mail", struct {
+	subject, body, err := s.svc.RenderTx(tx, addr, l.Name, "certificate-mail", struct {
 		certificateData
 		URL string
 	}{data, fmt.Sprintf("%s/me/certificates/%s/%d.pdf", s.svc.PublicURL(), l.Name, si.ID)})
@@ -199,7 +202,7 @@ func (s *Scheduler) queueFeedback(tx *store.Tx, l store.List, si SessionInfo, ke
 		if err != nil || !(listserv.Deliverable(mb) || mb.Status == listserv.StatusAlumni) {
 			continue
 		}
-		subject, body, err := s.svc.Render(l.Name, "session-feedback", feedbackData{SessionView: s.view(l, si), Person: personName(tx, r.Address)})
+		subject, body, err := s.svc.RenderTx(tx, r.Address, l.Name, "session-feedback", feedbackData{SessionView: s.view(l, si), Person: personName(tx, r.Address)})
 		if err != nil {
 			return n, err
 		}

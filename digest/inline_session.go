@@ -52,7 +52,7 @@ func (s *Scheduler) sessionDigestCopies(l store.List, members []store.Membership
 	}
 	var out []sessionDigestCopy
 	if ms := byFormat[store.DigestHTML]; len(ms) > 0 {
-		doc, err := s.svc.RenderHTML(l.Name, "session-digest", sessionDigestHTMLData{data, subject, s.svc.WebArchiveURL(l.Name, l.Settings.Archive)})
+		doc, err := s.svc.RenderHTMLIn(listLang(l), l.Name, "session-digest", sessionDigestHTMLData{data, subject, s.svc.WebArchiveURL(l.Name, l.Settings.Archive)})
 		if err != nil {
 			return nil, err
 		}

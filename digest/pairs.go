@@ -225,7 +225,7 @@ func (s *Scheduler) queuePairMail(tx *store.Tx, l store.List, si SessionInfo, j 
 			pv := s.view(l, *j.Prev)
 			data.Previous = &pv
 		}
-		subject, body, err := s.svc.Render(l.Name, template, data)
+		subject, body, err := s.svc.RenderIn(listLang(l), l.Name, template, data)
 		if err != nil {
 			return 0, err
 		}

@@ -144,10 +144,12 @@ func (s *Scheduler) sessionRecipients(tx *store.Tx, l store.List, si SessionInfo
 // sessionDigestData is what session-digest sees.
 type sessionDigestData struct {
 	SessionView
-	// Since says where the thread list starts ("the session of Oct 1").
-	Since       string
-	Threads     []ThreadView
-	MoreThreads int
+	// SinceSession is the start of the previous session, where the
+	// thread list starts; zero when there was none and the list covers
+	// the last four weeks. The template words it in the list's language.
+	SinceSession time.Time
+	Threads      []ThreadView
+	MoreThreads  int
 	// Pairs are the current chevruta pairs, "Alice and Bob" each.
 	Pairs []string
 	RSVP  RSVPSummary
@@ -176,10 +178,10 @@ func (s *Scheduler) queueSessionDigest(tx *store.Tx, l store.List, si SessionInf
 		return 0, err
 	}
 	loc := listZone(l, si.Zone)
-	since, sinceText := now.Add(-sessionDigestWindow), "the last four weeks"
+	since, sinceSession := now.Add(-sessionDigestWindow), time.Time{}
 	for _, o := range sessions {
 		if o.Status == store.SessionScheduled && o.ID != si.ID && o.Start.Before(si.Start) {
-			since, sinceText = o.Start, "the session of "+o.Start.In(loc).Format("Monday, January 2")
+			since, sinceSession = o.Start, o.Start.In(loc)
 		}
 	}
 	threads, more, err := summarizeThreads(tx, l.Name, since, now)
@@ -222,9 +224,9 @@ func (s *Scheduler) queueSessionDigest(tx *store.Tx, l store.List, si SessionInf
 		if len(audience.members) == 0 {
 			continue
 		}
-		data := sessionDigestData{SessionView: s.view(l, si), Since: sinceText, Threads: threads, MoreThreads: more,
+		data := sessionDigestData{SessionView: s.view(l, si), SinceSession: sinceSession, Threads: threads, MoreThreads: more,
 			Pairs: pairs, RSVP: rsvp, Staff: audience.staff}
-		subject, body, err := s.svc.Render(l.Name, "session-digest", data)
+		subject, body, err := s.svc.RenderIn(listLang(l), l.Name, "session-digest", data)
 		if err != nil {
 			return 0, err
 		}

@@ -184,7 +184,8 @@ func (s *Service) fanOutAlert(tx *store.Tx, list store.List, m *rewrite.Message,
 		return err
 	}
 	mark := newAlertMark()
-	_, part, err := s.render(list.Name, "alert-link", map[string]any{"Title": listTitle(list), "List": list.Name, "Link": s.alertLink(mark)})
+	// The part is the same in every copy: in the list's language.
+	_, part, err := s.renderIn(Lang(list.Settings.Language), list.Name, "alert-link", map[string]any{"Title": listTitle(list), "List": list.Name, "Link": s.alertLink(mark)})
 	if err != nil {
 		return err
 	}

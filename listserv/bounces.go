@@ -321,14 +321,7 @@ func (s *Service) tellDisabled(tx *store.Tx, list store.List, mb store.Membershi
 	if len(owners) == 0 {
 		return nil
 	}
-	subj, body, err = s.render(list.Name, "bounce-owner-disabled", data)
-	if err != nil {
-		return err
-	}
-	return s.queueNotice(tx, notice{
-		List: list.Name, To: owners, From: s.addr(list.Name, RoleOwner, ""),
-		Subject: subj, Body: body,
-	})
+	return s.queueNoticeIn(tx, list.Name, owners, "bounce-owner-disabled", data, notice{List: list.Name, From: s.addr(list.Name, RoleOwner, "")})
 }
 
 func without(addrs []string, drop string) []string {
@@ -355,17 +348,10 @@ func (s *Service) deliverabilityProblem(tx *store.Tx, list store.List, rcpt, rea
 			return err
 		}
 		if len(owners) > 0 {
-			subj, body, err := s.render(list.Name, "bounce-policy", map[string]any{
+			if err := s.queueNoticeIn(tx, list.Name, owners, "bounce-policy", map[string]any{
 				"List": list.Name, "Title": list.Settings.Title, "Recipient": rcpt, "Reason": reason,
 				"Domain": s.o.Domain,
-			})
-			if err != nil {
-				return err
-			}
-			if err := s.queueNotice(tx, notice{
-				List: list.Name, To: owners, From: s.addr(list.Name, RoleOwner, ""),
-				Subject: subj, Body: body,
-			}); err != nil {
+			}, notice{List: list.Name, From: s.addr(list.Name, RoleOwner, "")}); err != nil {
 				return err
 			}
 		}

@@ -152,7 +152,7 @@ func (s *Service) replyCohortFinished(tx *store.Tx, list store.List, from, name,
 	if list.Cohort.Next != "" {
 		data["NextAddress"] = s.addr(list.Cohort.Next, RolePost, "")
 	}
-	subj, body, err := s.render(list.Name, "cohort-finished", data)
+	subj, body, err := s.renderTx(tx, from, list.Name, "cohort-finished", data)
 	if err != nil {
 		return err
 	}
@@ -293,9 +293,9 @@ func (s *Service) invite(tx *store.Tx, l store.List, addr string) (why string, e
 	if err != nil {
 		return "", err
 	}
-	subj, body, err := s.render(l.Name, "cohort-invite", map[string]any{
+	subj, body, err := s.renderTx(tx, addr, l.Name, "cohort-invite", map[string]any{
 		"Title": l.Settings.Title, "Address": addr, "ListAddress": s.addr(l.Name, RolePost, ""),
-		"URL": s.o.PublicURL + "/confirm/" + tok, "Expires": s.clock.Now().Add(confirmTTL).Format("Mon 2 Jan 2006"),
+		"URL": s.o.PublicURL + "/confirm/" + tok, "Expires": s.clock.Now().Add(confirmTTL),
 	})
 	if err != nil {
 		return "", err

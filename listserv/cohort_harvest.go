@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"minyan/listserv/i18n"
 	"minyan/listserv/search"
 	"minyan/store"
 )
@@ -98,10 +99,10 @@ func (s *Service) receiveHarvest(ctx context.Context, env Envelope, la ListAddre
 		}
 		pair := strings.Split(t.Data, ",")
 		if !slices.Contains(pair, from) {
-			return s.harvestAnswer(tx, l, from, m.MessageID, "Only "+strings.Join(pair, " and ")+" can answer this harvest mail; nothing was kept.")
+			return s.harvestAnswer(tx, l, from, m.MessageID, "cohort_harvest.answer_only", strings.Join(pair[:len(pair)-1], ", "), pair[len(pair)-1])
 		}
 		if len(parsed.Links) == 0 && len(parsed.Attachments) == 0 {
-			return s.harvestAnswer(tx, l, from, m.MessageID, "Thank you! To share what your pair made, reply again with a link to it or with it attached; this reply had neither, so nothing was kept yet.")
+			return s.harvestAnswer(tx, l, from, m.MessageID, "cohort_harvest.answer_empty")
 		}
 		var names []string
 		for _, a := range pair {
@@ -135,7 +136,7 @@ func (s *Service) receiveHarvest(ctx context.Context, env Envelope, la ListAddre
 		if err := s.AuditChange(tx, Person(from, DoorMail), l.Name, fmt.Sprintf("harvest of %s archived (message %d)", joinAnd(pair), seq)); err != nil {
 			return err
 		}
-		return s.harvestAnswer(tx, l, from, m.MessageID, "Thank you! What your pair made is on the list's resource hub: "+s.o.PublicURL+"/resources?list="+l.Name+"&tag="+HarvestTag)
+		return s.harvestAnswer(tx, l, from, m.MessageID, "cohort_harvest.answer_kept", s.o.PublicURL+"/resources?list="+l.Name+"&tag="+HarvestTag)
 	})
 	switch {
 	case errors.Is(err, errBadHarvest):
@@ -151,8 +152,10 @@ func (s *Service) receiveHarvest(ctx context.Context, env Envelope, la ListAddre
 }
 
 // harvestAnswer mails the sender of a harvest reply one sentence.
-func (s *Service) harvestAnswer(tx *store.Tx, l store.List, to, inReplyTo, text string) error {
-	subj, body, err := s.render(l.Name, "cohort-harvest-answer", map[string]any{"Title": l.Settings.Title, "Text": text})
+// The sentence is the catalogue's key, written in the sender's language.
+func (s *Service) harvestAnswer(tx *store.Tx, l store.List, to, inReplyTo, key string, args ...any) error {
+	text := i18n.Builtin().T(languageFor(tx, NormalizeAddress(to), l.Name), key, args...)
+	subj, body, err := s.renderTx(tx, to, l.Name, "cohort-harvest-answer", map[string]any{"Title": l.Settings.Title, "Text": text})
 	if err != nil {
 		return err
 	}

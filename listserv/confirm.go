@@ -51,7 +51,7 @@ func (s *Service) receiveConfirm(ctx context.Context, env Envelope, la ListAddre
 	if err != nil {
 		return tempFail(err)
 	}
-	if answer.text == "" {
+	if answer.text.IsZero() {
 		return nil
 	}
 	if answer.done {
@@ -64,7 +64,7 @@ func (s *Service) receiveConfirm(ctx context.Context, env Envelope, la ListAddre
 // (nothing changed), or with done the sentence of what a confirmation
 // did. An empty text answers nothing.
 type replyAnswer struct {
-	text string
+	text Said
 	done bool
 }
 
@@ -73,7 +73,10 @@ func (s *Service) dispatchReply(ctx context.Context, la ListAddress, r *Reply) (
 	return replyAnswer{text: a, done: done}, err
 }
 
-func (s *Service) dispatchReplyText(ctx context.Context, la ListAddress, r *Reply) (string, bool, error) {
+// dispatchReplyText decides what a reply to a token address does and
+// what to answer; the answer is written in the sender's language when
+// it is mailed (answer, answerDone).
+func (s *Service) dispatchReplyText(ctx context.Context, la ListAddress, r *Reply) (Said, bool, error) {
 	var tok store.Token
 	err := s.st.View(func(tx *store.Tx) error {
 		var err error
@@ -81,10 +84,10 @@ func (s *Service) dispatchReplyText(ctx context.Context, la ListAddress, r *Repl
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) || (err == nil && tok.List != la.List) {
-		return "The address you replied to is not known here. It may belong to a request that was already finished.", false, nil
+		return say("reply_go.unknown_finished"), false, nil
 	}
 	if err != nil {
-		return "", false, err
+		return Said{}, false, err
 	}
 	r.Token = tok
 	now := s.clock.Now()
@@ -92,50 +95,51 @@ func (s *Service) dispatchReplyText(ctx context.Context, la ListAddress, r *Repl
 	switch tok.Kind {
 	case TokenModerate:
 		if expired {
-			return "This held item expired, so it can no longer be decided. Nothing changed.", false, nil
+			return say("reply_go.held_expired"), false, nil
 		}
 		a, err := s.decideByReply(ctx, r)
 		return a, false, err
 	case TokenWithdraw:
 		if expired {
-			return "This held message expired already; it was not sent to the list.", false, nil
+			return say("reply_go.withdraw_expired"), false, nil
 		}
 		a, err := s.withdrawByReply(ctx, r)
 		return a, false, err
 	case TokenConfirmJoin, TokenConfirmLeave, TokenConfirmCommand:
 		if r.Sender.Forged() {
-			return "This reply's sender could not be verified (its domain says it did not send it). Nothing changed.", false, nil
+			return say("reply_go.forged"), false, nil
 		}
 		if r.From != tok.Address && NormalizeAddress(r.EnvelopeFrom) != tok.Address {
-			return "Only " + tok.Address + " can confirm this request. Nothing changed.", false, nil
+			return say("reply_go.only_owner", tok.Address), false, nil
 		}
 		answer, err := s.confirm(ctx, tok.Token, DoorMail)
 		if errors.Is(err, ErrBadToken) {
-			return "This request expired or was already confirmed. Nothing changed; you can send a new request any time.", false, nil
+			return say("reply_go.confirm_expired"), false, nil
 		}
-		return answer, err == nil, err
+		return verbatim(answer), err == nil, err
 	}
 	if h := s.handlers.get(tok.Kind); h != nil {
 		if expired {
-			return "This request expired. Nothing changed.", false, nil
+			return say("reply_go.expired"), false, nil
 		}
 		a, err := h(ctx, r)
-		return a, false, err
+		return verbatim(a), false, err
 	}
-	return "The address you replied to is not known here.", false, nil
+	return say("reply_go.unknown"), false, nil
 }
 
 // answerDone mails the person who confirmed a request by reply what
 // the confirmation did (reply-done), so a kept promise never reads as a
 // failure.
-func (s *Service) answerDone(list, to string, m *rewrite.Message, done string) error {
-	subj, body, err := s.render(list, "reply-done", map[string]any{
-		"Subject": m.Subject, "ListAddress": s.addr(list, RolePost, ""), "Done": done,
-	})
-	if err != nil {
-		return err
-	}
+func (s *Service) answerDone(list, to string, m *rewrite.Message, done Said) error {
+	// The answer is in the language of the person it goes to.
 	return s.st.Update(func(tx *store.Tx) error {
+		subj, body, err := s.renderTx(tx, to, list, "reply-done", map[string]any{
+			"Subject": m.Subject, "ListAddress": s.addr(list, RolePost, ""), "Done": done.In(languageFor(tx, NormalizeAddress(to), list)),
+		})
+		if err != nil {
+			return err
+		}
 		return s.queueNotice(tx, notice{List: list, To: []string{to}, From: s.addr(list, RoleRequest, ""),
 			Subject: subj, Body: body, InReplyTo: m.MessageID})
 	})
@@ -143,14 +147,15 @@ func (s *Service) answerDone(list, to string, m *rewrite.Message, done string) e
 
 // answer mails a short reply to a person who wrote to a list's
 // request or confirm address.
-func (s *Service) answer(list, to string, m *rewrite.Message, text string) error {
-	subj, body, err := s.render(list, "reply-problem", map[string]any{
-		"Subject": m.Subject, "ListAddress": s.addr(list, RolePost, ""), "Problem": text, "Help": "",
-	})
-	if err != nil {
-		return err
-	}
+func (s *Service) answer(list, to string, m *rewrite.Message, text Said) error {
+	// The answer is in the language of the person it goes to.
 	return s.st.Update(func(tx *store.Tx) error {
+		subj, body, err := s.renderTx(tx, to, list, "reply-problem", map[string]any{
+			"Subject": m.Subject, "ListAddress": s.addr(list, RolePost, ""), "Problem": text.In(languageFor(tx, NormalizeAddress(to), list)), "Help": "",
+		})
+		if err != nil {
+			return err
+		}
 		return s.queueNotice(tx, notice{List: list, To: []string{to}, From: s.addr(list, RoleRequest, ""),
 			Subject: subj, Body: body, InReplyTo: m.MessageID})
 	})

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"minyan/listserv/i18n"
 	"minyan/store"
 )
 
@@ -279,6 +280,12 @@ func (s *Service) introduce(tx *store.Tx, x, y *introCandidate, now time.Time) e
 	if err := tx.PutIntro(store.Intro{A: x.p.Address, B: y.p.Address, Time: now}); err != nil {
 		return err
 	}
+	// One mail goes to both: in their language when they share one,
+	// else in English.
+	lang := Lang(x.p.Lang).Or(LangEnglish)
+	if Lang(y.p.Lang).Or(LangEnglish) != lang {
+		lang = LangEnglish
+	}
 	var people []introPerson
 	var to []string
 	for _, c := range []*introCandidate{x, y} {
@@ -292,14 +299,14 @@ func (s *Service) introduce(tx *store.Tx, x, y *introCandidate, now time.Time) e
 		}
 		var roles []string
 		for _, r := range c.p.Roles {
-			roles = append(roles, r.Label())
+			roles = append(roles, roleLabel(lang, r))
 		}
 		people = append(people, introPerson{Name: name, Address: c.p.Address, Pronouns: c.p.Pronouns, Region: c.p.Region,
 			Roles: strings.Join(roles, ", "), About: oneParagraph(c.p.About), Offers: oneParagraph(c.p.Offers),
 			NotNowURL: s.o.PublicURL + "/intros/not-now/" + tok})
 		to = append(to, (&mail.Address{Name: c.name, Address: c.p.Address}).String())
 	}
-	subj, body, err := s.render("", "intro", map[string]any{
+	subj, body, err := s.renderIn(lang, "", "intro", map[string]any{
 		"Domain": s.o.Domain, "A": people[0], "B": people[1], "People": people, "ProfileURL": s.o.PublicURL + "/me/profile",
 	})
 	if err != nil {
@@ -372,4 +379,13 @@ func (s *Service) NotNow(ctx context.Context, token string) error {
 		}
 		return s.AuditChange(tx, Person(it.Address, DoorWeb), "", "profile of "+it.Address+": skip_next_intro=true (not now link)")
 	})
+}
+
+// roleLabel names a profile role in language l (the catalogue's
+// profile_role texts, the role's own label for one it lacks).
+func roleLabel(l Lang, r store.ProfileRole) string {
+	if key := "profile_role." + string(r); i18n.Builtin().Has(LangEnglish, key) {
+		return i18n.Builtin().T(l, key)
+	}
+	return r.Label()
 }

@@ -29,25 +29,22 @@ func (s *Service) notifyModerators(tx *store.Tx, list store.List, h store.Held, 
 		s.log.Warn("held item has nobody to moderate it; use `minyan held`", "list", list.Name, "id", h.ID)
 		return nil
 	}
-	name, standing := "", "not marked in good standing"
+	// Standing is "unknown" (no record), "good" (dues paid) or "not"
+	// (a record not marked in good standing); each moderator reads it
+	// in their own language.
+	name, standing := "", "unknown"
 	if p, err := tx.Person(h.From); err == nil {
-		name = p.Name
+		name, standing = p.Name, "not"
 		if p.GoodStanding {
-			standing = "in good standing (dues paid)"
+			standing = "good"
 		}
 	}
-	if list.Settings.RequireGoodStanding && standing != "in good standing (dues paid)" {
-		standing += "; this list requires good standing, so approving will not add them until their record is updated"
-	}
-	subj, body, err := s.render(list.Name, "held-moderator", map[string]any{
-		"Standing": standing,
-		"List":     list.Name, "Title": list.Settings.Title, "ListAddress": s.addr(list.Name, RolePost, ""),
+	data := map[string]any{
+		"Standing": standing, "RequiresStanding": list.Settings.RequireGoodStanding,
+		"List": list.Name, "Title": list.Settings.Title, "ListAddress": s.addr(list.Name, RolePost, ""),
 		"Join": h.Kind == store.HeldJoin, "From": h.From, "Name": name, "Subject": h.Subject, "Reason": h.Reason,
-		"Reminder": reminder, "Expires": h.Received.Add(list.Settings.HoldExpireAfter).Format("Mon 2 Jan 2006"),
+		"Reminder": reminder, "Expires": h.Received.Add(list.Settings.HoldExpireAfter),
 		"HeldURL": s.webURL("/lists/" + list.Name + "/admin/held"),
-	})
-	if err != nil {
-		return err
 	}
 	tok := h.Token
 	if reminder {
@@ -62,12 +59,11 @@ func (s *Service) notifyModerators(tx *store.Tx, list store.List, h store.Held, 
 			return err
 		}
 	}
-	n := notice{List: list.Name, To: mods, From: s.addr(list.Name, RoleRequest, ""),
-		ReplyTo: s.addr(list.Name, RoleConfirm, tok), Subject: subj, Body: body}
+	n := notice{List: list.Name, From: s.addr(list.Name, RoleRequest, ""), ReplyTo: s.addr(list.Name, RoleConfirm, tok)}
 	if h.Kind == store.HeldPost {
 		n.Attached = h.Raw
 	}
-	return s.queueNotice(tx, n)
+	return s.queueNoticeIn(tx, list.Name, mods, "held-moderator", data, n)
 }
 
 // echoDecision tells every moderator who decided what, so nobody acts
@@ -87,40 +83,37 @@ func (s *Service) echoDecision(tx *store.Tx, list store.List, h store.Held, deci
 	if len(mods) == 0 {
 		return nil
 	}
-	outcome := map[store.HeldStatus]string{store.HeldApproved: "Approved", store.HeldRejected: "Rejected", store.HeldDiscarded: "Discarded",
-		store.HeldWithdrawn: "Withdrawn", store.HeldBanned: "Banned", store.HeldExpired: "Expired"}[h.Status]
+	// Outcome is the held item's status (approved, rejected, …): the
+	// text names it in each moderator's language. ByAuthor is a
+	// withdrawal, which the author made.
 	by := h.DecidedBy
 	if h.Status == store.HeldWithdrawn {
-		by = "the author"
+		by = ""
 	}
-	subj, body, err := s.render(list.Name, "held-decided", map[string]any{
-		"List": list.Name, "Outcome": outcome, "By": by, "Join": h.Kind == store.HeldJoin, "From": h.From,
-		"Subject": h.Subject, "Note": h.Note,
-	})
-	if err != nil {
-		return err
-	}
-	return s.queueNotice(tx, notice{List: list.Name, To: mods, From: s.addr(list.Name, RoleRequest, ""), Subject: subj, Body: body})
+	return s.queueNoticeIn(tx, list.Name, mods, "held-decided", map[string]any{
+		"List": list.Name, "Outcome": string(h.Status), "By": by, "ByAuthor": h.Status == store.HeldWithdrawn,
+		"Join": h.Kind == store.HeldJoin, "From": h.From, "Subject": h.Subject, "Note": h.Note,
+	}, notice{List: list.Name, From: s.addr(list.Name, RoleRequest, "")})
 }
 
 // decideByReply handles a moderator's reply to a held-item notification.
 // The decision counts only if the token is valid, unexpired and unused
 // and the reply comes from someone who may moderate the list.
-func (s *Service) decideByReply(ctx context.Context, r *Reply) (string, error) {
+func (s *Service) decideByReply(ctx context.Context, r *Reply) (Said, error) {
 	if r.Sender.Forged() {
 		s.log.Warn("moderation reply refused: the sender check failed", "list", r.List, "from", r.From)
-		return "The reply's sender could not be verified (its domain says it did not send it). Please reply from your own mailbox, or use `minyan held`.", nil
+		return say("reply_go.mod_forged"), nil
 	}
 	if !r.Sender.Vouched() && r.EnvelopeFrom != "" && NormalizeAddress(r.EnvelopeFrom) != r.From && !s.isModerator(r.List, r.EnvelopeFrom) {
 		s.log.Warn("moderation reply refused: envelope sender differs from From", "list", r.List, "from", r.From, "envelope", r.EnvelopeFrom)
-		return "The reply's sender could not be checked (its envelope sender differs from its From address). Please reply from your own mailbox, or use `minyan held`.", nil
+		return say("reply_go.mod_envelope"), nil
 	}
 	decision, reason, ok := ParseDecision(r.Lines, r.Subject)
 	if !ok || decision == DecideWithdraw {
 		if !s.isModerator(r.List, r.From) {
 			return notModerator(s, r), nil
 		}
-		return "I could not find a decision in your reply. Please reply with one word on the first line: approve, approve always, reject (with a reason), discard or ban.", nil
+		return say("reply_go.no_decision"), nil
 	}
 	h, err := s.Decide(ctx, Person(r.From, DoorMail), r.Token.List, r.Token.Ref, decision, reason)
 	switch {
@@ -129,25 +122,24 @@ func (s *Service) decideByReply(ctx context.Context, r *Reply) (string, error) {
 	case errors.Is(err, ErrForbidden), errors.Is(err, ErrNotFound):
 		return notModerator(s, r), nil
 	case err != nil:
-		return "", err
+		return Said{}, err
 	}
 	s.markTokenUsed(r.Token.Token, r.From)
-	return "", nil // the echo to all moderators confirms it
+	return Said{}, nil // the echo to all moderators confirms it
 }
 
-func notModerator(s *Service, r *Reply) string {
-	return fmt.Sprintf("%s is not a moderator of %s, so the reply cannot decide anything.", r.From, s.addr(r.List, RolePost, ""))
+func notModerator(s *Service, r *Reply) Said {
+	return say("reply_go.not_moderator", r.From, s.addr(r.List, RolePost, ""))
 }
 
-func alreadyText(h store.Held) string {
-	by := h.DecidedBy
+func alreadyText(h store.Held) Said {
+	var by any = h.DecidedBy
 	if h.Status == store.HeldWithdrawn {
-		by = "the author"
+		by = say("reply_go.the_author")
+	} else if h.DecidedBy == "" {
+		by = say("reply_go.nobody_in_time")
 	}
-	if by == "" {
-		by = "nobody in time"
-	}
-	return fmt.Sprintf("This was already handled: %s by %s on %s. Your reply changed nothing.", h.Status, by, h.DecidedAt.Format("Mon 2 Jan 2006 15:04 MST"))
+	return say("reply_go.already", say("console_history.status_"+string(h.Status)), by, h.DecidedAt)
 }
 
 func (s *Service) isModerator(list, addr string) bool {
@@ -175,28 +167,28 @@ func (s *Service) markTokenUsed(token, by string) {
 
 // withdrawByReply lets an author take back a held post by replying
 // "withdraw" to the notice they got.
-func (s *Service) withdrawByReply(ctx context.Context, r *Reply) (string, error) {
+func (s *Service) withdrawByReply(ctx context.Context, r *Reply) (Said, error) {
 	if r.From != r.Token.Address && NormalizeAddress(r.EnvelopeFrom) != r.Token.Address {
-		return "Only the author of the held message can withdraw it.", nil
+		return say("reply_go.only_author"), nil
 	}
 	if d, _, ok := ParseDecision(r.Lines, r.Subject); !ok || d != DecideWithdraw {
-		return `To withdraw your message, reply with the single word "withdraw".`, nil
+		return say("reply_go.withdraw_how"), nil
 	}
 	h, err := s.Decide(ctx, Person(r.Token.Address, DoorMail), r.Token.List, r.Token.Ref, DecideWithdraw, "")
 	if errors.Is(err, ErrAlreadyDecided) {
 		return alreadyText(h), nil
 	}
 	if err != nil {
-		return "", err
+		return Said{}, err
 	}
 	s.markTokenUsed(r.Token.Token, r.From)
 	list, _ := s.loadList(h.List)
 	subj, body, err := s.renderTo(r.From, h.List, "held-withdrawn", map[string]any{
 		"Subject": h.Subject, "ListAddress": s.addr(h.List, RolePost, ""), "Title": list.Settings.Title})
 	if err != nil {
-		return "", err
+		return Said{}, err
 	}
-	return "", s.st.Update(func(tx *store.Tx) error {
+	return Said{}, s.st.Update(func(tx *store.Tx) error {
 		return s.queueNotice(tx, notice{List: h.List, To: []string{r.From}, From: s.addr(h.List, RoleRequest, ""), Subject: subj, Body: body})
 	})
 }

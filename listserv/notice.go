@@ -131,3 +131,32 @@ func bareAddress(a string) string {
 	}
 	return NormalizeAddress(a)
 }
+
+// queueNoticeIn sends one notice to several people (a list's moderators
+// or owners) each in their own language: the recipients are grouped by
+// languageFor, name is rendered once per language present, and one
+// notice per language is queued with n's other fields. Languages come in
+// the fixed order of i18n.Langs, so the mail queued is the same on
+// every run.
+func (s *Service) queueNoticeIn(tx *store.Tx, list string, to []string, name string, data any, n notice) error {
+	groups := map[Lang][]string{}
+	for _, a := range to {
+		l := languageFor(tx, bareAddress(a), list)
+		groups[l] = append(groups[l], a)
+	}
+	for _, l := range i18n.Langs {
+		if len(groups[l]) == 0 {
+			continue
+		}
+		subj, body, err := s.renderIn(l, list, name, data)
+		if err != nil {
+			return err
+		}
+		m := n
+		m.To, m.Subject, m.Body = groups[l], subj, body
+		if err := s.queueNotice(tx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}

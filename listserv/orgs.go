@@ -301,14 +301,10 @@ func (s *Service) dropOrg(tx *store.Tx, a Actor, l store.List, o store.Org, how 
 	if err := s.AuditChange(tx, a, l.Name, fmt.Sprintf("organization %s %s with %d delegate(s): %s", o.Slug, how, len(removed), strings.Join(removed, ", "))); err != nil {
 		return nil, err
 	}
-	subj, body, err := s.render(l.Name, "org-removed", map[string]any{
+	if err := s.queueNoticeIn(tx, l.Name, o.Contacts, "org-removed", map[string]any{
 		"Title": l.Settings.Title, "Org": o.Slug, "Left": how == "left", "Delegates": removed,
 		"OwnerAddress": s.addr(l.Name, RoleOwner, ""),
-	})
-	if err != nil {
-		return nil, err
-	}
-	if err := s.queueNotice(tx, notice{List: l.Name, To: o.Contacts, From: s.addr(l.Name, RoleRequest, ""), Subject: subj, Body: body}); err != nil {
+	}, notice{List: l.Name, From: s.addr(l.Name, RoleRequest, "")}); err != nil {
 		return nil, err
 	}
 	return removed, s.promoteWaitlist(tx, l.Name)
@@ -425,10 +421,10 @@ func (s *Service) addDelegateTx(tx *store.Tx, a Actor, list, slug, addr string) 
 	if err != nil {
 		return "", err
 	}
-	subj, body, err := s.render(list, "delegate-confirm", map[string]any{
-		"Title": l.Settings.Title, "Address": addr, "Org": o.Slug, "OrgName": or(o.Name, o.Slug), "By": or(a.Address, "the list's owners"),
+	subj, body, err := s.renderTx(tx, addr, list, "delegate-confirm", map[string]any{
+		"Title": l.Settings.Title, "Address": addr, "Org": o.Slug, "OrgName": or(o.Name, o.Slug), "By": a.Address,
 		"ListAddress": s.addr(list, RolePost, ""), "URL": s.o.PublicURL + "/confirm/" + tok,
-		"Expires": s.clock.Now().Add(confirmTTL).Format("Mon 2 Jan 2006"),
+		"Expires": s.clock.Now().Add(confirmTTL),
 	})
 	if err != nil {
 		return "", err

@@ -27,17 +27,10 @@ func (s *Service) receiveOwner(ctx context.Context, env Envelope, la ListAddress
 		if err != nil || len(to) == 0 {
 			return err
 		}
-		subj, body, err := s.render(list.Name, "owner-forward", map[string]any{
+		return s.queueNoticeIn(tx, list.Name, to, "owner-forward", map[string]any{
 			"List": list.Name, "Subject": m.Subject, "ListAddress": s.addr(list.Name, RolePost, ""),
 			"From": m.From.String(),
-		})
-		if err != nil {
-			return err
-		}
-		return s.queueNotice(tx, notice{
-			List: list.Name, To: to, From: s.addr(list.Name, RoleOwner, ""), ReplyTo: m.From.Address,
-			Subject: subj, Body: body, Attached: raw,
-		})
+		}, notice{List: list.Name, From: s.addr(list.Name, RoleOwner, ""), ReplyTo: m.From.Address, Attached: raw})
 	})
 	if err != nil {
 		return tempFail(err)

@@ -65,17 +65,11 @@ func (s *Service) receivePostmaster(_ context.Context, env Envelope, rcpt string
 	if envFrom == "" {
 		envFrom = "<> (a delivery report)"
 	}
-	subj, body, err := s.render("", "postmaster-forward", map[string]any{
-		"Subject": subject, "From": from, "EnvelopeFrom": envFrom, "To": NormalizeAddress(rcpt),
-	})
-	if err != nil {
-		return tempFail(err)
-	}
-	err = s.st.Batch(func(tx *store.Tx) error {
-		return s.queueNotice(tx, notice{
-			To: s.o.Postmasters, From: "postmaster@" + s.o.Domain, ReplyTo: from,
-			Subject: subj, Body: body, Attached: raw,
-		})
+	// Each site admin reads it in their own language.
+	err := s.st.Batch(func(tx *store.Tx) error {
+		return s.queueNoticeIn(tx, "", s.o.Postmasters, "postmaster-forward", map[string]any{
+			"Subject": subject, "From": from, "EnvelopeFrom": envFrom, "To": NormalizeAddress(rcpt),
+		}, notice{From: "postmaster@" + s.o.Domain, ReplyTo: from, Attached: raw})
 	})
 	if err != nil {
 		return tempFail(err)

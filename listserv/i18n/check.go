@@ -8,6 +8,7 @@ import (
 var (
 	actionRE  = regexp.MustCompile(`(?s)\{\{.*?\}\}`)
 	commentRE = regexp.MustCompile(`(?s)<!--.*?-->`)
+	styleRE   = regexp.MustCompile(`(?is)<style[^>]*>.*?</style>`)
 	tagRE     = regexp.MustCompile(`(?s)<[^>]*>`)
 	entityRE  = regexp.MustCompile(`&[a-zA-Z]+;|&#[0-9]+;`)
 	wordRE    = regexp.MustCompile(`\p{Latin}[\p{Latin}'’-]*\p{Latin}`)
@@ -24,6 +25,7 @@ func WordsOutside(src string, html bool, allowed ...string) []string {
 	text := actionRE.ReplaceAllString(src, " ")
 	if html {
 		text = commentRE.ReplaceAllString(text, " ")
+		text = styleRE.ReplaceAllString(text, " ")
 		text = tagRE.ReplaceAllString(text, " ")
 		text = entityRE.ReplaceAllString(text, " ")
 	}

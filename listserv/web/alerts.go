@@ -116,7 +116,7 @@ func (c *consoleMod) alertsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.consolePage(w, r, v, http.StatusOK, "console-alerts", name, "alerts", map[string]any{
-		"Title": "Action alerts of " + name, "Alerts": alerts})
+		"Title": c.t(r, "console_go.alerts_title", name), "Alerts": alerts})
 }
 
 // alertDetailPage is GET /lists/NAME/admin/alerts/ID: one alert and, per
@@ -137,5 +137,5 @@ func (c *consoleMod) alertDetailPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.consolePage(w, r, v, http.StatusOK, "console-alert", name, "alerts", map[string]any{
-		"Title": "Alert: " + sum.Subject, "Alert": sum, "Rcpts": rcpts})
+		"Title": c.t(r, "console_go.alert_title", sum.Subject), "Alert": sum, "Rcpts": rcpts})
 }

@@ -149,7 +149,7 @@ func TestConsoleAlertPages(t *testing.T) {
 	srv := httptest.NewServer(Handler(Options{Core: core, Logger: slog.New(slog.DiscardHandler)}))
 	t.Cleanup(srv.Close)
 	code, page := modDo(t, srv, "GET", "/lists/team/admin/alerts", "s-mod", nil, "")
-	for _, want := range []string{"Call &lt;now&gt;", "to 3; done: <strong>2</strong> (66%)", "Follow-up: due", `href="/lists/team/admin/alerts/4"`, `aria-current="page">Alerts`} {
+	for _, want := range []string{"Call &lt;now&gt;", "to 3 members · done: <strong>2</strong> (66%)", "Follow-up: due", `href="/lists/team/admin/alerts/4"`, `aria-current="page">Alerts`} {
 		if code != 200 || !strings.Contains(page, want) {
 			t.Errorf("alerts page (%d) lacks %q:\n%s", code, want, page)
 		}

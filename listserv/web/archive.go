@@ -65,10 +65,10 @@ func (h *handler) archiveFail(w http.ResponseWriter, r *http.Request, err error)
 		h.hiddenOrSignIn(w, r, true)
 	case errors.Is(err, listserv.ErrSearchOff):
 		w.Header().Set("Retry-After", "60")
-		h.message(w, r, http.StatusServiceUnavailable, "Search is starting", sentence(err.Error()))
+		h.message(w, r, http.StatusServiceUnavailable, h.t(r, "search_go.starting_title"), h.t(r, "search_go.starting"))
 	case errors.Is(err, listserv.ErrSearchBusy):
 		w.Header().Set("Retry-After", "5")
-		h.message(w, r, http.StatusServiceUnavailable, "Search is busy", sentence(err.Error()))
+		h.message(w, r, http.StatusServiceUnavailable, h.t(r, "search_go.busy_title"), h.t(r, "search_go.busy"))
 	case errors.Is(err, context.Canceled):
 		// The person left: nobody reads an answer.
 		w.WriteHeader(499)
@@ -147,8 +147,7 @@ func (h *handler) archivePage(w http.ResponseWriter, r *http.Request, v Viewer, 
 	var buf bytes.Buffer
 	if err := h.pages.get(l).ExecuteTemplate(&buf, name+".html", data); err != nil {
 		h.o.Logger.Error("render page", "page", name, "err", err)
-		h.message(w, r, http.StatusInternalServerError, "Something went wrong",
-			"Sorry, that did not work because of a problem on our side. Please try again in a few minutes.")
+		h.message(w, r, http.StatusInternalServerError, h.t(r, "page.oops_title"), h.t(r, "page.oops"))
 		return
 	}
 	h.serveArchive(w, r, v, "text/html; charset=utf-8", buf.Bytes(), lastMod)

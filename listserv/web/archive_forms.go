@@ -119,26 +119,27 @@ type resourceQuery struct {
 }
 
 // parseResourceQuery reads ?tag=T&q=Q&kind=K&list=L&page=N. A bad field
-// is an error for the person (ok false, with the field named).
+// is an error for the person (ok false, with the catalogue key of the
+// sentence naming the field).
 func parseResourceQuery(get func(string) string) (resourceQuery, string, bool) {
 	var f resourceQuery
 	var ok bool
 	if f.Tag, ok = parseTag(get("tag")); !ok {
-		return f, "That tag is not one this site uses: tags are letters, digits, - and _.", false
+		return f, "resources_go.bad_tag", false
 	}
 	if f.Kind, ok = parseKindFilter(get("kind")); !ok {
-		return f, "That kind of resource is not known; choose one from the list.", false
+		return f, "resources_go.bad_kind", false
 	}
 	if f.Q, ok = cleanQuery(get("q")); !ok || len(f.Q) > 200 {
-		return f, "The words to look for are too long (at most 200 characters).", false
+		return f, "resources_go.too_long", false
 	}
 	if l := get("list"); l != "" {
 		if f.List, ok = listName(l); !ok {
-			return f, "There is no list of that name.", false
+			return f, noSuchList, false
 		}
 	}
 	if f.Page, ok = parsePage(get("page")); !ok {
-		return f, "That page number is not one of this list's pages.", false
+		return f, "resources_go.bad_page", false
 	}
 	return f, "", true
 }
@@ -152,3 +153,6 @@ func parseRedactForm(r interface{ FormValue(string) string }) (string, bool) {
 	}
 	return reason, true
 }
+
+// noSuchList is the key of the problem of a ?list= naming no list.
+const noSuchList = "resources_go.no_list"

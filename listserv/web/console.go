@@ -33,11 +33,11 @@ func (h *handler) consoleRoutes(mux *http.ServeMux) {
 // in when nobody is.
 func (h *handler) consoleFail(w http.ResponseWriter, r *http.Request, v Viewer, err error) {
 	if errors.Is(err, listserv.ErrForbidden) {
-		msg := "This page is for the people who run this list. Your role on it does not include this."
+		msg := h.t(r, "console_go.forbidden")
 		if v.Address == "" {
-			msg = "This page is for the people who run this list. If that is you, please sign in first."
+			msg = h.t(r, "console_go.forbidden_sign_in")
 		}
-		h.page(w, r, http.StatusForbidden, "message", map[string]any{"Title": "Not possible", "Message": msg, "Back": "/me", "Viewer": v.Address})
+		h.page(w, r, http.StatusForbidden, "message", map[string]any{"Title": h.t(r, "page.not_possible"), "Message": msg, "Back": "/me", "Viewer": v.Address})
 		return
 	}
 	h.fail(w, r, err)
@@ -74,5 +74,5 @@ func (h *handler) consoleHome(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.consolePage(w, r, v, rights, http.StatusOK, "console", "", map[string]any{"Title": "Running " + rights.List.Settings.Title})
+	h.consolePage(w, r, v, rights, http.StatusOK, "console", "", map[string]any{"Title": h.t(r, "console_go.running", rights.List.Settings.Title)})
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"minyan/listserv"
+	"minyan/listserv/i18n"
 )
 
 // isRefusal tells a permission answer from the domain (shown as 403 or
@@ -24,7 +25,7 @@ func (h *handler) renderSiteAdmin(w http.ResponseWriter, r *http.Request, v View
 		h.consoleFail(w, r, v, err)
 		return
 	}
-	h.page(w, r, status, "admin", map[string]any{"Title": "Site admin", "Viewer": v.Address, "Lists": lists,
+	h.page(w, r, status, "admin", map[string]any{"Title": h.t(r, "layout.site_admin"), "Viewer": v.Address, "Lists": lists,
 		"Form": f, "Notice": notice, "Problem": problem,
 		"Kinds": []listserv.Kind{listserv.KindDiscussion, listserv.KindCommunity, listserv.KindCaucus, listserv.KindAnnounce, listserv.KindCoalition}})
 }
@@ -40,7 +41,7 @@ func (h *handler) siteAdminCreate(w http.ResponseWriter, r *http.Request) {
 		if form != nil {
 			f = createListForm{Name: form.Get("name"), Kind: form.Get("kind"), Title: form.Get("title"), Description: form.Get("description")}
 		}
-		h.renderSiteAdmin(w, r, v, http.StatusBadRequest, f, "", "No list was made: "+sentence(err.Error()))
+		h.renderSiteAdmin(w, r, v, http.StatusBadRequest, f, "", h.t(r, "console_go.no_list_made", sentence(err.Error())))
 		return
 	}
 	l, err := h.d.siteAdmin.CreateList(r.Context(), v.Actor(), f.Name, f.Kind, f.Title, f.Description)
@@ -49,11 +50,11 @@ func (h *handler) siteAdminCreate(w http.ResponseWriter, r *http.Request) {
 			h.consoleFail(w, r, v, err)
 			return
 		}
-		h.renderSiteAdmin(w, r, v, http.StatusBadRequest, f, "", "No list was made: "+sentence(err.Error()))
+		h.renderSiteAdmin(w, r, v, http.StatusBadRequest, f, "", h.t(r, "console_go.no_list_made", sentence(err.Error())))
 		return
 	}
 	h.renderSiteAdmin(w, r, v, http.StatusOK, createListForm{Kind: string(listserv.KindDiscussion)},
-		"Made the list "+l.Name+"@"+h.d.site.Domain()+" with the "+string(l.Kind)+" preset. Add its first owner on its console.", "")
+		h.t(r, "console_go.list_made", l.Name+"@"+h.d.site.Domain(), i18n.Builtin().T(h.lang(r), "kind."+string(l.Kind))), "")
 }
 
 func (h *handler) siteAdminRemovePage(w http.ResponseWriter, r *http.Request) {
@@ -65,7 +66,7 @@ func (h *handler) siteAdminRemovePage(w http.ResponseWriter, r *http.Request) {
 		h.consoleFail(w, r, v, listserv.ErrForbidden)
 		return
 	}
-	h.consolePage(w, r, v, rights, http.StatusOK, "admin-remove", "", map[string]any{"Title": "Remove " + rights.List.Name})
+	h.consolePage(w, r, v, rights, http.StatusOK, "admin-remove", "", map[string]any{"Title": h.t(r, "admin.remove_button", rights.List.Name)})
 }
 
 // siteAdminRemove removes a list once the name typed in the confirmation
@@ -84,13 +85,13 @@ func (h *handler) siteAdminRemove(w http.ResponseWriter, r *http.Request) {
 			h.consoleFail(w, r, v, err)
 			return
 		}
-		h.consolePage(w, r, v, rights, http.StatusBadRequest, "admin-remove", "", map[string]any{"Title": "Remove " + name,
-			"Problem": "Nothing was removed: type the list's name, " + name + ", to confirm."})
+		h.consolePage(w, r, v, rights, http.StatusBadRequest, "admin-remove", "", map[string]any{"Title": h.t(r, "admin.remove_button", name),
+			"Problem": h.t(r, "console_go.not_removed", name)})
 		return
 	}
 	if err := h.d.siteAdmin.DeleteList(r.Context(), v.Actor(), name); err != nil {
 		h.consoleFail(w, r, v, err)
 		return
 	}
-	h.renderSiteAdmin(w, r, v, http.StatusOK, createListForm{Kind: string(listserv.KindDiscussion)}, "Removed the list "+name+", its roster and its archive.", "")
+	h.renderSiteAdmin(w, r, v, http.StatusOK, createListForm{Kind: string(listserv.KindDiscussion)}, h.t(r, "console_go.removed", name), "")
 }

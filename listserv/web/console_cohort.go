@@ -45,7 +45,7 @@ func (h *handler) consoleCohortNext(w http.ResponseWriter, r *http.Request) {
 	}
 	problem := func(status int, msg string) {
 		h.consolePage(w, r, v, rights, status, "console", "", map[string]any{
-			"Title": "Running " + rights.List.Settings.Title, "Problem": "The next cohort was not started: " + msg})
+			"Title": h.t(r, "console_go.running", rights.List.Settings.Title), "Problem": h.t(r, "console_go.cohort_not_started", msg)})
 	}
 	form, err := postForm(r)
 	var f cohortForm

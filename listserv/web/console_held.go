@@ -2,12 +2,13 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"html/template"
 	"net/http"
 	"strings"
 
 	"minyan/listserv"
+	"minyan/listserv/i18n"
+	"minyan/store"
 )
 
 // heldPage is GET /lists/NAME/admin/held: the queue, oldest first, each
@@ -38,11 +39,12 @@ func (c *consoleMod) renderHeld(w http.ResponseWriter, r *http.Request, v Viewer
 	}
 	now := c.o.Now()
 	items := make([]heldItem, len(q))
+	l := c.lang(r)
 	for i, h := range q {
-		items[i] = heldItem{HeldPreview: h, Age: ago(now, h.Received), SafeHTML: template.HTML(h.HTML)}
+		items[i] = heldItem{HeldPreview: h, Age: ago(l, now, h.Received), SafeHTML: template.HTML(h.HTML)}
 	}
 	c.consolePage(w, r, v, status, "console-held", name, "held", map[string]any{
-		"Title": "Held for approval: " + name, "Items": items, "Notices": notices, "Problem": problem})
+		"Title": c.t(r, "console_go.held_title", name), "Items": items, "Notices": notices, "Problem": problem})
 }
 
 // decideOne is POST /lists/NAME/admin/held/ID: field action, optional
@@ -99,11 +101,11 @@ func (c *consoleMod) decide(w http.ResponseWriter, r *http.Request, v Viewer, na
 		h, err := c.d.held.Decide(r.Context(), v.Actor(), name, id, f.Action, f.Reason)
 		switch {
 		case err == nil:
-			notices = append(notices, fmt.Sprintf("%q from %s: %s.", h.Subject, h.From, h.Status))
+			notices = append(notices, c.t(r, "console_go.held_decided", h.Subject, h.From, c.t(r, "console_history.status_"+string(h.Status))))
 		case errors.Is(err, listserv.ErrAlreadyDecided):
-			problems = append(problems, fmt.Sprintf("%q from %s was already handled: %s. Your decision changed nothing.", h.Subject, h.From, listserv.DecisionText(h)))
+			problems = append(problems, c.t(r, "console_go.held_already", h.Subject, h.From, c.decisionText(r, h)))
 		case errors.Is(err, listserv.ErrNoHeld):
-			problems = append(problems, fmt.Sprintf("Item #%d: %s.", id, listserv.ErrNoHeld))
+			problems = append(problems, c.t(r, "console_go.held_no_item", id))
 		case errors.Is(err, listserv.ErrNotFound), errors.Is(err, listserv.ErrForbidden):
 			c.fail(w, r, err)
 			return
@@ -120,4 +122,18 @@ func (c *consoleMod) decide(w http.ResponseWriter, r *http.Request, v Viewer, na
 		status = http.StatusConflict
 	}
 	c.renderHeld(w, r, v, name, status, notices, strings.Join(problems, " "))
+}
+
+// decisionText says who decided a held item and when, in the page's
+// language ("approved by ann@… on …").
+func (c *consoleMod) decisionText(r *http.Request, h store.Held) string {
+	by := h.DecidedBy
+	switch {
+	case h.Status == store.HeldWithdrawn:
+		by = c.t(r, "reply_go.the_author")
+	case by == "":
+		by = c.t(r, "reply_go.nobody_in_time")
+	}
+	l := c.lang(r)
+	return c.t(r, "console_go.decision", c.t(r, "console_history.status_"+string(h.Status)), by, i18n.Builtin().DateTime(l, h.DecidedAt))
 }

@@ -39,5 +39,5 @@ func (c *consoleMod) historyPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	c.consolePage(w, r, v, http.StatusOK, "console-history", name, "history", map[string]any{
-		"Title": "History of " + name, "Changes": changes, "Decided": decided})
+		"Title": c.t(r, "console_go.history_title", name), "Changes": changes, "Decided": decided})
 }

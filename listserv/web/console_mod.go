@@ -3,12 +3,12 @@ package web
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"net/http"
 	"sync"
 	"time"
 
 	"minyan/listserv"
+	"minyan/listserv/i18n"
 )
 
 // The owner console's moderation half: held items (console_held.go), the
@@ -80,17 +80,17 @@ var (
 )
 
 // ago says how long ago t was, for people.
-func ago(now, t time.Time) string {
-	d := now.Sub(t)
+func ago(l i18n.Lang, now, t time.Time) string {
+	d, cat := now.Sub(t), i18n.Builtin()
 	switch {
 	case d < 2*time.Minute:
-		return "just now"
+		return cat.T(l, "console_go.just_now")
 	case d < 2*time.Hour:
-		return fmt.Sprintf("%d minutes ago", int(d.Minutes()))
+		return cat.N(l, "console_go.minutes_ago", int(d.Minutes()))
 	case d < 48*time.Hour:
-		return fmt.Sprintf("%d hours ago", int(d.Hours()))
+		return cat.N(l, "console_go.hours_ago", int(d.Hours()))
 	}
-	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
+	return cat.N(l, "console_go.days_ago", int(d.Hours()/24))
 }
 
 // newJobID is a 128-bit random name of an import.

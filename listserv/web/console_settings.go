@@ -4,9 +4,10 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strconv"
+	"strings"
 
 	"minyan/listserv"
+	"minyan/listserv/i18n"
 )
 
 // settingRow is one field of the settings form. Unlisted marks a choice
@@ -20,14 +21,15 @@ type settingRow struct {
 }
 
 type settingGroupRows struct {
-	Title string
-	Rows  []settingRow
+	// Title is the group's English title, Key its name in the catalogue.
+	Title, Key string
+	Rows       []settingRow
 }
 
 func settingRows(values, presets, errs map[string]string) []settingGroupRows {
 	var out []settingGroupRows
 	for _, g := range listserv.SettingGroups() {
-		gr := settingGroupRows{Title: g.Title}
+		gr := settingGroupRows{Title: g.Title, Key: settingGroupKey(g.Title)}
 		for _, s := range g.Settings {
 			v := values[s.Key]
 			gr.Rows = append(gr.Rows, settingRow{SettingHelp: s, Value: v, Preset: presets[s.Key], Error: errs[s.Key],
@@ -49,7 +51,7 @@ func (h *handler) consoleSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.consolePage(w, r, v, rights, http.StatusOK, "console-settings", "settings", map[string]any{
-		"Title": "Settings of " + rights.List.Settings.Title, "Groups": settingRows(sv.Values, sv.Presets, nil)})
+		"Title": h.t(r, "console_go.settings_title", rights.List.Settings.Title), "Groups": settingRows(sv.Values, sv.Presets, nil)})
 }
 
 // consoleSettingsPost applies the settings that differ from the list's
@@ -68,7 +70,7 @@ func (h *handler) consoleSettingsPost(w http.ResponseWriter, r *http.Request) {
 	}
 	render := func(status int, values, errs map[string]string, notice, problem string) {
 		h.consolePage(w, r, v, rights, status, "console-settings", "settings", map[string]any{
-			"Title": "Settings of " + rights.List.Settings.Title, "Groups": settingRows(values, sv.Presets, errs),
+			"Title": h.t(r, "console_go.settings_title", rights.List.Settings.Title), "Groups": settingRows(values, sv.Presets, errs),
 			"Notice": notice, "Problem": problem})
 	}
 	form, err := postForm(r)
@@ -77,7 +79,7 @@ func (h *handler) consoleSettingsPost(w http.ResponseWriter, r *http.Request) {
 		posted, err = settingsValues(form)
 	}
 	if err != nil {
-		render(http.StatusBadRequest, sv.Values, nil, "", "Nothing was changed: "+sentence(err.Error()))
+		render(http.StatusBadRequest, sv.Values, nil, "", h.t(r, "console_go.nothing_changed", sentence(err.Error())))
 		return
 	}
 	var pairs []string
@@ -96,14 +98,14 @@ func (h *handler) consoleSettingsPost(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(pairs) == 0 {
-		render(http.StatusOK, sv.Values, nil, "Nothing to save: every setting is as it was.", "")
+		render(http.StatusOK, sv.Values, nil, h.t(r, "console_go.nothing_to_save"), "")
 		return
 	}
 	_, err = h.d.console.SetList(r.Context(), a, rights.List.Name, pairs)
 	var se *listserv.SettingError
 	if errors.As(err, &se) {
 		render(http.StatusBadRequest, typed, map[string]string{se.Key: sentence(se.Reason)}, "",
-			"Nothing was changed: "+sentence(se.Error())+" Correct it and save again.")
+			h.t(r, "console_go.correct_it", sentence(se.Error())))
 		return
 	}
 	if err != nil {
@@ -116,7 +118,7 @@ func (h *handler) consoleSettingsPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rights.List = sv.List
-	render(http.StatusOK, sv.Values, nil, "Saved "+strconv.Itoa(len(pairs))+" change(s).", "")
+	render(http.StatusOK, sv.Values, nil, i18n.Builtin().N(h.lang(r), "console_go.saved_changes", len(pairs)), "")
 }
 
 func (h *handler) consoleTemplates(w http.ResponseWriter, r *http.Request) {
@@ -130,7 +132,7 @@ func (h *handler) consoleTemplates(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.consolePage(w, r, v, rights, http.StatusOK, "console-templates", "templates", map[string]any{
-		"Title": "Mail texts of " + rights.List.Settings.Title, "Templates": ts})
+		"Title": h.t(r, "console_go.templates_title", rights.List.Settings.Title), "Templates": ts})
 }
 
 func (h *handler) consoleTemplate(w http.ResponseWriter, r *http.Request) {
@@ -163,7 +165,7 @@ func (h *handler) renderTemplate(w http.ResponseWriter, r *http.Request, v Viewe
 			text = t.Override
 		}
 	}
-	data := map[string]any{"Title": "Mail text " + name, "T": t, "Text": text, "Notice": notice, "Problem": problem}
+	data := map[string]any{"Title": h.t(r, "console_go.template_title", name), "T": t, "Text": text, "Notice": notice, "Problem": problem}
 	if problem == "" {
 		subj, body, err := h.d.console.PreviewMailTemplate(r.Context(), a, rights.List.Name, name, text)
 		if err != nil {
@@ -197,24 +199,32 @@ func (h *handler) consoleTemplatePost(w http.ResponseWriter, r *http.Request) {
 	a := v.Actor()
 	switch f.Action {
 	case "preview":
-		h.renderTemplate(w, r, v, rights, name, http.StatusOK, f.Text, "Preview below; nothing is saved yet.", "", true)
+		h.renderTemplate(w, r, v, rights, name, http.StatusOK, f.Text, h.t(r, "console_go.preview_below"), "", true)
 	case "reset":
 		if err := h.d.console.ResetMailTemplate(r.Context(), a, rights.List.Name, name); err != nil {
 			h.consoleFail(w, r, v, err)
 			return
 		}
-		h.renderTemplate(w, r, v, rights, name, http.StatusOK, "", "The built-in text applies again.", "", false)
+		h.renderTemplate(w, r, v, rights, name, http.StatusOK, "", h.t(r, "console_go.builtin_again"), "", false)
 	case "save":
 		err := h.d.console.SetMailTemplate(r.Context(), a, rights.List.Name, name, f.Text)
 		var te *listserv.TemplateError
 		if errors.As(err, &te) {
-			h.renderTemplate(w, r, v, rights, name, http.StatusBadRequest, f.Text, "", "Not saved: "+sentence(te.Error()), true)
+			h.renderTemplate(w, r, v, rights, name, http.StatusBadRequest, f.Text, "", h.t(r, "console_go.not_saved", sentence(te.Error())), true)
 			return
 		}
 		if err != nil {
 			h.consoleFail(w, r, v, err)
 			return
 		}
-		h.renderTemplate(w, r, v, rights, name, http.StatusOK, "", "Saved: this list's mail uses your text from now on.", "", false)
+		h.renderTemplate(w, r, v, rights, name, http.StatusOK, "", h.t(r, "console_go.template_saved"), "", false)
 	}
+}
+
+// settingGroupKey names a group of settings in the catalogue
+// (setting_group.KEY): its English title in lower case, words joined by
+// "_" ("Sessions and digests" is sessions_and_digests). The labels and
+// help of the settings themselves are setting.KEY.label and .help.
+func settingGroupKey(title string) string {
+	return strings.ReplaceAll(strings.ToLower(title), " ", "_")
 }

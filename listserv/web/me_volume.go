@@ -124,9 +124,9 @@ func (h *handler) meMute(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	notice := "Saved: you will get that conversation again."
+	notice := h.t(r, "me_go.unmuted")
 	if mute {
-		notice = "Saved: that conversation is muted."
+		notice = h.t(r, "me_go.muted")
 	}
 	h.renderMe(w, r, v, http.StatusOK, notice, "")
 }

@@ -91,7 +91,7 @@ func (h *handler) orgFail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	if errors.Is(err, listserv.ErrNotCoalition) {
-		h.message(w, r, http.StatusNotFound, "No organizations here", sentence(err.Error()))
+		h.message(w, r, http.StatusNotFound, h.t(r, "coalition_go.none_here"), sentence(err.Error()))
 		return
 	}
 	h.fail(w, r, err)
@@ -113,7 +113,7 @@ func (h *handler) renderOrgs(w http.ResponseWriter, r *http.Request, v Viewer, n
 		h.orgFail(w, r, err)
 		return
 	}
-	h.page(w, r, status, "orgs", map[string]any{"Title": "Partner organizations of " + name, "List": name, "Orgs": views,
+	h.page(w, r, status, "orgs", map[string]any{"Title": h.t(r, "coalition_go.title", name), "List": name, "Orgs": views,
 		"Types": listserv.PartnerTypes(), "Notice": notice, "Problem": problem})
 }
 
@@ -132,7 +132,7 @@ func (h *handler) orgsPost(w http.ResponseWriter, r *http.Request) {
 	if vals.Get("action") == "remove" {
 		slug, ok := orgSlug(vals.Get("org"))
 		if !ok {
-			h.renderOrgs(w, r, v, name, http.StatusBadRequest, "", "That organization is not on this list.")
+			h.renderOrgs(w, r, v, name, http.StatusBadRequest, "", h.t(r, "coalition_go.not_on_list"))
 			return
 		}
 		removed, err := h.o.Core.RemoveOrg(r.Context(), v.Actor(), name, slug)
@@ -189,7 +189,7 @@ func (h *handler) renderOrg(w http.ResponseWriter, r *http.Request, v Viewer, na
 	if o.Seats > 0 {
 		free = max(0, o.Seats-len(o.Delegates))
 	}
-	h.page(w, r, status, "org", map[string]any{"Title": o.Slug + " on " + name, "List": name, "Org": o, "Free": free,
+	h.page(w, r, status, "org", map[string]any{"Title": h.t(r, "coalition_go.org_title", o.Slug, name), "List": name, "Org": o, "Free": free,
 		"Pending": listserv.StatusPending, "Notice": notice, "Problem": problem})
 }
 

@@ -10,36 +10,44 @@ import (
 	"minyan/listserv/i18n"
 )
 
-// convertedPages are the pages whose words all come from the catalogues;
-// the list only grows. Allowed words are names that are the same in
-// every language.
-var convertedPages = map[string][]string{
-	"layout":          {"English", "Español"},
-	"directory":       nil,
-	"list":            nil,
-	"login":           nil,
-	"login-sent":      nil,
-	"login-confirm":   nil,
-	"confirm":         nil,
-	"confirmed":       nil,
-	"message":         nil,
-	"invalid":         nil,
-	"joined":          nil,
-	"me":              nil,
-	"rsvp":            nil,
-	"archive-message": nil,
-	"archive":         nil,
+// pageAllowed are the words a page may have outside the catalogue:
+// names that are the same in every language. Every page in pages/ is
+// checked, so a page added later in English fails
+// TestPagesHaveNoEnglishOutsideTheCatalogue.
+var pageAllowed = map[string][]string{
+	"layout": {"English", "Español"},
+	// A subject tag and a setting's name, typed as they are.
+	"console-alerts":   {"alert", "followup", "after"},
+	"console-template": {"Name"},
+	// The search syntax: operators and sample words, typed as they are.
+	"archive-search": {"chevruta", "guide", "study", "budget", "from", "rivka", "Rivka", "Cohen", "list", "organizers", "after", "before"},
 }
 
-// TestConvertedPagesHaveNoEnglishOutsideTheCatalogue fails when a
-// converted page has words of its own, outside its tags and actions.
-func TestConvertedPagesHaveNoEnglishOutsideTheCatalogue(t *testing.T) {
-	for name, allowed := range convertedPages {
-		src, err := os.ReadFile(filepath.Join("pages", name+".html"))
+// pagesConvertedElsewhere are pages other work is converting with its
+// own catalogue files (the roster's and the sessions' console pages);
+// they leave this list when that work lands.
+var pagesConvertedElsewhere = map[string]bool{
+	"console-members":  true,
+	"console-sessions": true,
+}
+
+// TestPagesHaveNoEnglishOutsideTheCatalogue fails when a page has words
+// of its own, outside its tags and actions.
+func TestPagesHaveNoEnglishOutsideTheCatalogue(t *testing.T) {
+	files, err := filepath.Glob("pages/*.html")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no pages: %v", err)
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".html")
+		if pagesConvertedElsewhere[name] {
+			continue
+		}
+		src, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if words := i18n.WordsOutside(string(src), true, allowed...); len(words) > 0 {
+		if words := i18n.WordsOutside(string(src), true, pageAllowed[name]...); len(words) > 0 {
 			t.Errorf("%s.html has words outside the catalogue: %s", name, strings.Join(words, " "))
 		}
 		// An attribute a reader sees (placeholder, aria-label, title,

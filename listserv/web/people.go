@@ -218,7 +218,7 @@ func (h *handler) messagePerson(w http.ResponseWriter, r *http.Request) {
 	}
 	vals, err := postForm(r)
 	if err != nil {
-		h.message(w, r, http.StatusBadRequest, "Not understood", sentence(err.Error()))
+		h.message(w, r, http.StatusBadRequest, h.t(r, "page.not_understood"), sentence(err.Error()))
 		return
 	}
 	body := vals.Get("body")
@@ -277,6 +277,5 @@ func (h *handler) notNow(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.message(w, r, http.StatusOK, "Noted",
-		"The next round of introductions passes you over; the one after includes you again. To stop introductions altogether, untick them on your profile.")
+	h.message(w, r, http.StatusOK, h.t(r, "people_go.noted"), h.t(r, "people_go.not_now"))
 }

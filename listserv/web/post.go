@@ -43,7 +43,7 @@ func (h *handler) postForm(w http.ResponseWriter, r *http.Request, v Viewer, nam
 		h.fail(w, r, err)
 		return
 	}
-	h.page(w, r, status, "post", map[string]any{"Title": "Start a topic on " + lv.Title, "List": lv,
+	h.page(w, r, status, "post", map[string]any{"Title": h.t(r, "post_go.title", lv.Title), "List": lv,
 		"CanAlert": listserv.RoleRank(lv.Role) >= listserv.RoleRank(listserv.ListModerator),
 		"Subject":  subject, "Body": body, "Problem": problem, "Viewer": v.Address})
 }
@@ -131,7 +131,7 @@ func (h *handler) postProblem(w http.ResponseWriter, r *http.Request, v Viewer, 
 		return
 	}
 	if seq != 0 {
-		h.page(w, r, status, "post-done", map[string]any{"Title": "Your reply was not sent", "Problem": sentence(err.Error()),
+		h.page(w, r, status, "post-done", map[string]any{"Title": h.t(r, "post_go.reply_not_sent"), "Problem": sentence(err.Error()),
 			"Back": "/lists/" + name + "/m/" + strconv.FormatUint(seq, 10) + "#reply", "Viewer": v.Address})
 		return
 	}
@@ -149,11 +149,11 @@ func (h *handler) posted(w http.ResponseWriter, r *http.Request, name string, se
 	status := http.StatusOK
 	switch out.Action {
 	case listserv.Accept:
-		data["Title"] = "Your message is on its way"
+		data["Title"] = h.t(r, "post_go.on_its_way")
 	case listserv.Hold:
-		data["Title"] = "Your message is waiting for a moderator"
+		data["Title"] = h.t(r, "post_go.waiting")
 	default:
-		data["Title"] = "Your message was not accepted"
+		data["Title"] = h.t(r, "post_go.not_accepted")
 		status = http.StatusForbidden
 	}
 	h.page(w, r, status, "post-done", data)

@@ -36,7 +36,7 @@ func (h *handler) resourcesPage(w http.ResponseWriter, r *http.Request) {
 		}
 		f.List = fixed
 	}
-	if !ok && problem == "There is no list of that name." {
+	if !ok && problem == noSuchList {
 		h.notFound(w, r)
 		return
 	}
@@ -50,7 +50,7 @@ func (h *handler) resourcesPage(w http.ResponseWriter, r *http.Request) {
 		data["Title"] = h.t(r, "resources.title_on", fixed)
 	}
 	if !ok {
-		data["Problem"] = problem
+		data["Problem"] = h.t(r, problem)
 		f = resourceQuery{List: fixed, Page: 1}
 		data["F"] = f
 	}

@@ -40,7 +40,7 @@ func (h *handler) searchPage(w http.ResponseWriter, r *http.Request) {
 	data := map[string]any{"Title": h.t(r, "layout.search_label"), "Q": q, "List": list, "Lists": lists,
 		"Relevance": order == listserv.SearchByRelevance}
 	if !okq || !okp {
-		data["Problem"] = "That search is too long (at most 500 characters) or its page number is not one of its pages."
+		data["Problem"] = h.t(r, "search_go.bad_query")
 		h.archivePage(w, r, v, "archive-search", data, time.Time{})
 		return
 	}

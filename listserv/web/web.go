@@ -655,8 +655,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	case h.loginSlots <- struct{}{}:
 	default:
 		w.Header().Set("Retry-After", "60")
-		h.message(w, r, http.StatusServiceUnavailable, "Please wait a little",
-			"Many people are signing in just now. Please try again in a minute.")
+		h.message(w, r, http.StatusServiceUnavailable, h.t(r, "page.wait_title"), h.t(r, "login_go.busy"))
 		return
 	}
 	go func() {
@@ -849,7 +848,7 @@ func (h *handler) meJoin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		h.renderMe(w, r, v, http.StatusBadRequest, "", "That form could not be read.")
+		h.renderMe(w, r, v, http.StatusBadRequest, "", h.t(r, "me_go.unreadable"))
 		return
 	}
 	name, ok := listName(r.PostForm.Get("list"))
