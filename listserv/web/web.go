@@ -139,12 +139,6 @@ func Handler(o Options) http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Write(css)
 	})
-	archiveCSS, _ := pageFS.ReadFile("pages/archive.css")
-	mux.HandleFunc("GET /static/archive.css", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/css; charset=utf-8")
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		w.Write(archiveCSS)
-	})
 	mux.HandleFunc("GET /favicon.ico", faviconHandler())
 	if o.Archive {
 		h.archiveRoutes(mux)
