@@ -266,32 +266,38 @@ func TestEveryPageAt320(t *testing.T) {
 	}
 
 	t.Logf("set up: %v", time.Since(began))
-	b := chrome.Open(t, base, 320, 640)
-	t.Logf("browser: %v", time.Since(began))
-	setCookie := func(name, value string) {
-		t.Helper()
-		b.Do("cookie "+name, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-			if value == "" {
-				_, err := chromedp.Call(ctx, network.DeleteCookies, network.DeleteCookiesParams{Name: name, URL: base})
-				return err
+
+	// English in the light scheme and Hebrew (right to left) in the dark
+	// one, side by side, each in its own browser.
+	for _, run := range []struct{ lang, scheme string }{{"en", "light"}, {"he", "dark"}} {
+		t.Run(run.lang+"-"+run.scheme, func(t *testing.T) {
+			t.Parallel()
+			b := chrome.Open(t, base, 320, 640)
+			b.ColorScheme(run.scheme)
+			setCookie := func(name, value string) {
+				t.Helper()
+				b.Do("cookie "+name, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+					if value == "" {
+						_, err := chromedp.Call(ctx, network.DeleteCookies, network.DeleteCookiesParams{Name: name, URL: base})
+						return err
+					}
+					_, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: name, Value: value, URL: base, Path: "/"})
+					return err
+				}))
 			}
-			_, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: name, Value: value, URL: base, Path: "/"})
-			return err
-		}))
-	}
-	for _, lang := range []string{"en", "he"} {
-		setCookie("minyan_lang", lang)
-		who := "-"
-		for _, v := range visits {
-			if v.who != who {
-				who = v.who
-				setCookie("minyan_session", sids[who])
+			setCookie("minyan_lang", run.lang)
+			who := "-"
+			for _, v := range visits {
+				if v.who != who {
+					who = v.who
+					setCookie("minyan_session", sids[who])
+				}
+				b.Visit(v.path+" as "+orNobody(who), v.path, v.sel)
+				if got := chrome.Eval[string](b, "lang", `document.documentElement.lang`); got != run.lang {
+					t.Errorf("%s as %s: the page is in %q, want %q", v.path, who, got, run.lang)
+				}
 			}
-			b.Visit(lang+" "+v.path+" as "+orNobody(who), v.path, v.sel)
-			if got := chrome.Eval[string](b, "lang", `document.documentElement.lang`); got != lang {
-				t.Errorf("%s as %s: the page is in %q, want %q", v.path, who, got, lang)
-			}
-		}
+		})
 	}
 }
 
