@@ -340,7 +340,9 @@ func writePaletted(path string, shotPNG []byte) error {
 	for k := range count {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool { return count[keys[i]] > count[keys[j]] || count[keys[i]] == count[keys[j]] && keys[i] < keys[j] })
+	sort.Slice(keys, func(i, j int) bool {
+		return count[keys[i]] > count[keys[j]] || count[keys[i]] == count[keys[j]] && keys[i] < keys[j]
+	})
 	keys = keys[:min(len(keys), 255)]
 	pal := make(color.Palette, 0, len(keys))
 	for _, k := range keys {

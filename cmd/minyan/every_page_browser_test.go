@@ -66,9 +66,10 @@ func webGETRoutes(t *testing.T) []string {
 }
 
 // everyPageVisit is one page to open: as whom ("" for signed out), where,
-// and an element that shows the page is there.
+// an element that shows the page is there, and optionally a text the
+// page's main part must contain.
 type everyPageVisit struct {
-	who, path, sel string
+	who, path, sel, want string
 }
 
 // TestEveryPageAt320 opens every page of the web, signed out, as a
@@ -121,6 +122,11 @@ func TestEveryPageAt320(t *testing.T) {
 	yes := true
 	name, about := "Bob Baker", "Cantor and organizer."
 	if _, err := svc.SetProfile(ctx, op, bob, listserv.ProfileChange{Name: &name, About: &about, Listed: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	// Ann reads times in Jerusalem; the list's are in New York.
+	jerusalem := "Asia/Jerusalem"
+	if _, err := svc.SetProfile(ctx, op, ann, listserv.ProfileChange{Zone: &jerusalem}); err != nil {
 		t.Fatal(err)
 	}
 	pv, err := svc.Profile(ctx, op, bob)
@@ -201,51 +207,51 @@ func TestEveryPageAt320(t *testing.T) {
 	}
 
 	visits := []everyPageVisit{
-		{"", "/", "main h1"},
-		{"", "/login", "#email"},
-		{"", loginLink, "main form"},
-		{"", "/lists/circle", "main h1"},
-		{"", "/lists/circle/archive", "main h1"},
-		{"", "/lists/open/archive", "main h1"},
-		{"", confirm, "main h1"},
-		{"", unsub, "main h1"},
-		{"", mute, "main h1"},
-		{"", "/a/" + alertTok, "main h1"},
-		{"", "/intros/not-now/notatoken", "main h1"},
-		{"", "/no/such/page", "main h1"},
-		{ann, "/", "main h1"},
-		{ann, "/me", "main h1"},
-		{ann, "/me/profile", "#pf-name"},
-		{ann, "/people", "main h1"},
-		{ann, "/people/" + pv.ID, "main h1"},
-		{ann, "/lists/circle", "main h1"},
-		{ann, "/lists/circle?tz=Asia/Jerusalem", "main h1"},
-		{ann, "/lists/circle/post", "#subject"},
-		{ann, "/lists/circle/archive", "main h1"},
-		{ann, "/lists/circle/archive/2026-11", "main h1"},
-		{ann, "/lists/circle/m/1", "main h1"},
-		{ann, "/lists/circle/m/2", "main h1"},
-		{ann, "/lists/circle/m/3", "main h1"},
-		{ann, "/search?q=tea", "main h1"},
-		{ann, "/resources", "main h1"},
-		{ann, "/lists/circle/resources", "main h1"},
-		{fac, "/lists/circle/admin", "main h1"},
-		{fac, "/lists/circle/admin/held", "main h1"},
-		{fac, "/lists/circle/admin/members", "main h1"},
-		{fac, importJob, "main h1"},
-		{fac, "/lists/circle/admin/sessions", "main h1"},
-		{fac, "/lists/circle/admin/pairs", "main h1"},
-		{fac, "/lists/circle/admin/bounces", "main h1"},
-		{fac, "/lists/circle/admin/history", "main h1"},
-		{fac, "/lists/circle/admin/settings", "main h1"},
-		{fac, "/lists/circle/admin/templates", "main h1"},
-		{fac, "/lists/circle/admin/templates/" + tpls[0].Name, "main h1"},
-		{fac, "/lists/act/admin/alerts", "main h1"},
-		{fac, "/lists/act/admin/alerts/1", "main h1"},
-		{fac, "/lists/co/orgs", "main h1"},
-		{fac, "/lists/co/orgs/ACME", "main h1"},
-		{root, "/admin", "main h1"},
-		{root, "/admin/lists/open/remove", "main h1"},
+		{"", "/", "main h1", ""},
+		{"", "/login", "#email", ""},
+		{"", loginLink, "main form", ""},
+		{"", "/lists/circle", "main h1", "(America/New_York)"},
+		{"", "/lists/circle/archive", "main h1", ""},
+		{"", "/lists/open/archive", "main h1", ""},
+		{"", confirm, "main h1", ""},
+		{"", unsub, "main h1", ""},
+		{"", mute, "main h1", ""},
+		{"", "/a/" + alertTok, "main h1", ""},
+		{"", "/intros/not-now/notatoken", "main h1", ""},
+		{"", "/no/such/page", "main h1", ""},
+		{ann, "/", "main h1", ""},
+		{ann, "/me", "main h1", ""},
+		{ann, "/me/profile", "#pf-name", ""},
+		{ann, "/people", "main h1", ""},
+		{ann, "/people/" + pv.ID, "main h1", ""},
+		{ann, "/lists/circle", "main h1", ""},
+		{ann, "/lists/circle?tz=Asia/Jerusalem", "main h1", ""},
+		{ann, "/lists/circle/post", "#subject", ""},
+		{ann, "/lists/circle/archive", "main h1", ""},
+		{ann, "/lists/circle/archive/2026-11", "main h1", ""},
+		{ann, "/lists/circle/m/1", "main h1", "(Asia/Jerusalem)"},
+		{ann, "/lists/circle/m/2", "main h1", ""},
+		{ann, "/lists/circle/m/3", "main h1", ""},
+		{ann, "/search?q=tea", "main h1", ""},
+		{ann, "/resources", "main h1", ""},
+		{ann, "/lists/circle/resources", "main h1", ""},
+		{fac, "/lists/circle/admin", "main h1", ""},
+		{fac, "/lists/circle/admin/held", "main h1", ""},
+		{fac, "/lists/circle/admin/members", "main h1", ""},
+		{fac, importJob, "main h1", ""},
+		{fac, "/lists/circle/admin/sessions", "main h1", ""},
+		{fac, "/lists/circle/admin/pairs", "main h1", ""},
+		{fac, "/lists/circle/admin/bounces", "main h1", ""},
+		{fac, "/lists/circle/admin/history", "main h1", ""},
+		{fac, "/lists/circle/admin/settings", "main h1", ""},
+		{fac, "/lists/circle/admin/templates", "main h1", ""},
+		{fac, "/lists/circle/admin/templates/" + tpls[0].Name, "main h1", ""},
+		{fac, "/lists/act/admin/alerts", "main h1", ""},
+		{fac, "/lists/act/admin/alerts/1", "main h1", ""},
+		{fac, "/lists/co/orgs", "main h1", ""},
+		{fac, "/lists/co/orgs/ACME", "main h1", ""},
+		{root, "/admin", "main h1", ""},
+		{root, "/admin/lists/open/remove", "main h1", ""},
 	}
 
 	// Every GET route is visited or excused.
@@ -293,6 +299,9 @@ func TestEveryPageAt320(t *testing.T) {
 					setCookie("minyan_session", sids[who])
 				}
 				b.Visit(v.path+" as "+orNobody(who), v.path, v.sel)
+				if v.want != "" && !strings.Contains(b.Text("main"), v.want) {
+					t.Errorf("%s as %s does not say %q:\n%s", v.path, who, v.want, b.Text("main"))
+				}
 				if got := chrome.Eval[string](b, "lang", `document.documentElement.lang`); got != run.lang {
 					t.Errorf("%s as %s: the page is in %q, want %q", v.path, who, got, run.lang)
 				}

@@ -355,6 +355,9 @@ func (h *handler) page(w http.ResponseWriter, r *http.Request, status int, name 
 		}
 	}
 	vv, _ := data["Viewer"].(string)
+	if _, ok := data["ViewerZone"]; !ok {
+		data["ViewerZone"] = h.zone(r, vv)
+	}
 	if _, ok := data["Path"]; !ok {
 		data["Path"] = backPath(r)
 	}
