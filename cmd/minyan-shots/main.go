@@ -43,6 +43,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"minyan/listserv/smtpsink"
@@ -76,18 +77,26 @@ const maxScreens = 3
 func main() {
 	bin := flag.String("bin", "", "the minyan binary to run (required)")
 	out := flag.String("out", "", "directory to write the screenshots to (required)")
-	browser := flag.String("chromium", "", "Chromium to use (default: chromium on PATH, else /usr/bin/chromium)")
+	browserPath := flag.String("chromium", "", "Chromium to use (default: chromium on PATH, else /usr/bin/chromium)")
+	scheme := flag.String("scheme", "light", "the colour scheme the pages see (prefers-color-scheme): light or dark")
+	lang := flag.String("lang", "", "the pages' language (en, he, es; default: the browser's, English)")
 	flag.Parse()
 	if *bin == "" || *out == "" {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*bin, *out, *browser); err != nil {
+	if *scheme != "light" && *scheme != "dark" {
+		log.Fatalf("-scheme %q: light or dark", *scheme)
+	}
+	if err := run(*bin, *out, browser{path: *browserPath, scheme: *scheme, lang: *lang}); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(bin, out, browser string) error {
+// browser is how Chromium is run: which, and what the pages see.
+type browser struct{ path, scheme, lang string }
+
+func run(bin, out string, browser browser) error {
 	bin, err := filepath.Abs(bin)
 	if err != nil {
 		return err
@@ -215,12 +224,12 @@ archive = true
 	return screenshots(browser, base, sink, out)
 }
 
-func screenshots(browser, base string, sink *smtpsink.Sink, out string) error {
-	if browser == "" {
+func screenshots(br browser, base string, sink *smtpsink.Sink, out string) error {
+	if br.path == "" {
 		if p, err := exec.LookPath("chromium"); err == nil {
-			browser = p
+			br.path = p
 		} else {
-			browser = "/usr/bin/chromium"
+			br.path = "/usr/bin/chromium"
 		}
 	}
 	dir, err := os.MkdirTemp("", "minyan-shots-chromium-")
@@ -229,7 +238,7 @@ func screenshots(browser, base string, sink *smtpsink.Sink, out string) error {
 	}
 	defer os.RemoveAll(dir)
 	actx, cancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(browser), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.ExecPath(br.path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-sync", true), chromedp.Flag("hide-scrollbars", true),
 		chromedp.UserDataDir(dir), chromedp.WindowSize(1280, 800))
 	defer cancel()
@@ -240,8 +249,23 @@ func screenshots(browser, base string, sink *smtpsink.Sink, out string) error {
 		defer cancel()
 		return chromedp.Do(c, actions...)
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/login")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: br.scheme}}})
+		return err
+	})); err != nil {
 		return fmt.Errorf("start chromium: %w", err)
+	}
+	if br.lang != "" {
+		if err := step(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: "minyan_lang", Value: br.lang, URL: base, Path: "/"})
+			return err
+		})); err != nil {
+			return err
+		}
+	}
+	if err := step(chromedp.Navigate(base + "/login")); err != nil {
+		return err
 	}
 	// Sign in as the owner with the link the relay receives.
 	if err := step(chromedp.WaitVisible(chromedp.CSS("#email")), chromedp.SetValue(chromedp.CSS("#email"), owner), chromedp.Submit(chromedp.CSS("#email"))); err != nil {

@@ -80,6 +80,7 @@ type everyPageVisit struct {
 // axe-core violation. It fails when a GET route of listserv/web is
 // neither visited here nor named in notPages.
 func TestEveryPageAt320(t *testing.T) {
+	t.Parallel()
 	const (
 		ann   = "ann@example.org"  // a member
 		bob   = "bob@example.org"  // a member with a listed profile
