@@ -221,7 +221,7 @@ func TestEveryPageAt320(t *testing.T) {
 		{"", "/intros/not-now/notatoken", "main h1", ""},
 		{"", "/no/such/page", "main h1", ""},
 		{ann, "/", "main h1", ""},
-		{ann, "/me", "main h1", ""},
+		{ann, "/me", "main h1", "(Asia/Jerusalem)"},
 		{ann, "/me/profile", "#pf-name", ""},
 		{ann, "/people", "main h1", ""},
 		{ann, "/people/" + pv.ID, "main h1", ""},

@@ -356,7 +356,7 @@ func (h *handler) page(w http.ResponseWriter, r *http.Request, status int, name 
 	}
 	vv, _ := data["Viewer"].(string)
 	if _, ok := data["ViewerZone"]; !ok {
-		data["ViewerZone"] = h.zone(r, vv)
+		data["ViewerZone"], data["OwnZone"] = h.zone(r, vv), h.ownZone(vv)
 	}
 	if _, ok := data["Path"]; !ok {
 		data["Path"] = backPath(r)
@@ -546,7 +546,7 @@ func (h *handler) directory(w http.ResponseWriter, r *http.Request) {
 		send(w, http.StatusOK, page)
 		return
 	}
-	data := map[string]any{"Title": i18n.Builtin().T(l, "directory.title"), "Lists": lists, "Viewer": v.Address, "Site": h.d.site.Domain(), "Path": "/"}
+	data := map[string]any{"Title": i18n.Builtin().T(l, "directory.title"), "Lists": lists, "Viewer": v.Address, "Site": h.d.site.Domain(), "Path": "/", "ArchiveOn": h.o.Archive}
 	b, err := h.render(l, "directory", data)
 	if err != nil {
 		h.rend.release(b)

@@ -14,7 +14,8 @@ import (
 // timezone of the list the page is about (the {name} in its path), else
 // UTC. Pages write {{when $.ViewerZone TIME}} (a day, a time and the zone) or
 // {{whenDate $.ViewerZone TIME}} (the day alone, in that zone); h.page puts
-// the zone in every page's data as ViewerZone.
+// the zone in every page's data as ViewerZone, and the person's own
+// choice (nil for none) as OwnZone.
 
 // ZoneCore tells the zones times are shown in: a person's own choice and
 // a list's timezone setting ("" for none). A Core without it shows UTC.
@@ -23,16 +24,27 @@ type ZoneCore interface {
 	ListZone(name string) string
 }
 
+// ownZone is the zone viewer chose, nil when they chose none (or no one
+// is signed in). A page about many lists (/me) shows each list's times
+// in that list's zone when it is nil: {{when (or $.OwnZone (zone
+// .Zone)) .Start}}.
+func (h *handler) ownZone(viewer string) *time.Location {
+	zc, ok := h.o.Core.(ZoneCore)
+	if !ok || viewer == "" {
+		return nil
+	}
+	loc, _ := listserv.ParseZone(zc.PersonZone(viewer))
+	return loc
+}
+
 // zone is the zone times on the page for r are shown in, for viewer.
 func (h *handler) zone(r *http.Request, viewer string) *time.Location {
+	if loc := h.ownZone(viewer); loc != nil {
+		return loc
+	}
 	zc, ok := h.o.Core.(ZoneCore)
 	if !ok {
 		return time.UTC
-	}
-	if viewer != "" {
-		if loc, ok := listserv.ParseZone(zc.PersonZone(viewer)); ok && loc != nil {
-			return loc
-		}
 	}
 	if name, ok := listName(r.PathValue("name")); ok {
 		if loc, ok := listserv.ParseZone(zc.ListZone(name)); ok && loc != nil {
@@ -81,6 +93,14 @@ func zoneFuncs(l i18n.Lang, f template.FuncMap) {
 		}
 		lt := t.In(loc)
 		return cat.T(l, "date.time", cat.Date(l, lt), lt.Format(cat.T(l, "date.clock")), "("+loc.String()+")")
+	}
+	// zone is the location of a zone name (a list's timezone setting),
+	// UTC for one that is not a zone.
+	f["zone"] = func(name string) *time.Location {
+		if loc, ok := listserv.ParseZone(name); ok && loc != nil {
+			return loc
+		}
+		return time.UTC
 	}
 	f["whenDate"] = func(loc *time.Location, v any) string {
 		t, ok := v.(time.Time)
