@@ -11,7 +11,7 @@
 // 8-bit PNG screenshots of the directory, the list page, a thread, /me,
 // the roster and the held queue at 1280 and 375 px wide, with an index
 // (shots.tsv: file, page, width, the page's full height). Long pages are
-// cut at a few screens; the index keeps their full height.
+// cut at maxHeight; the index keeps their full height.
 //
 // It is a program rather than a test because it drives any built binary
 // (an old commit's too) and writes files meant to be committed. It uses
@@ -69,10 +69,15 @@ var shots = []shot{
 }
 
 // widths are the screens: a laptop and a phone, with their heights; a
-// screenshot is cut at maxScreens screens.
+// screenshot is cut at maxHeight pixels (the index keeps the full
+// height).
 var widths = []struct{ w, h int64 }{{1280, 800}, {375, 740}}
 
-const maxScreens = 3
+const maxHeight = 1400
+
+// paletteSize is how many colours a screenshot keeps: pages are flat
+// colour and text, and fewer colours keep the committed files small.
+const paletteSize = 16
 
 func main() {
 	bin := flag.String("bin", "", "the minyan binary to run (required)")
@@ -313,7 +318,7 @@ func screenshots(br browser, base string, sink *smtpsink.Sink, out string) error
 				cancel()
 				return err
 			}
-			clip := min(height, maxScreens*sz.h)
+			clip := min(height, maxHeight)
 			// The screen is made as tall as the part kept, so the
 			// screenshot shows it the way a person scrolling would.
 			var shotPNG []byte
@@ -341,7 +346,7 @@ func screenshots(br browser, base string, sink *smtpsink.Sink, out string) error
 	return os.WriteFile(filepath.Join(out, "shots.tsv"), []byte(index.String()), 0o644)
 }
 
-// writePaletted saves a screenshot as an 8-bit PNG: its 255 most common
+// writePaletted saves a screenshot as an 8-bit PNG: its paletteSize most common
 // colours (to 5 bits a channel; pages are mostly flat colour and text),
 // every pixel drawn with the nearest of them.
 func writePaletted(path string, shotPNG []byte) error {
@@ -367,7 +372,7 @@ func writePaletted(path string, shotPNG []byte) error {
 	sort.Slice(keys, func(i, j int) bool {
 		return count[keys[i]] > count[keys[j]] || count[keys[i]] == count[keys[j]] && keys[i] < keys[j]
 	})
-	keys = keys[:min(len(keys), 255)]
+	keys = keys[:min(len(keys), paletteSize)]
 	pal := make(color.Palette, 0, len(keys))
 	for _, k := range keys {
 		pal = append(pal, color.RGBA{widen(k >> 10), widen(k >> 5 & 31), widen(k & 31), 0xff})
