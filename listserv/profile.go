@@ -111,6 +111,8 @@ type ProfileChange struct {
 	Listed   *bool
 	Intros   *bool
 	Lang     *Lang
+	// Zone is an IANA time zone name, "" to choose none.
+	Zone *string
 	// SkipNextIntro is the "not now" for the next round of
 	// introductions.
 	SkipNextIntro *bool
@@ -193,6 +195,13 @@ func cleanChange(c *ProfileChange) error {
 			return err
 		}
 		c.Lang = &l
+	}
+	if c.Zone != nil {
+		z := strings.TrimSpace(*c.Zone)
+		if _, ok := ParseZone(z); !ok {
+			return profileErr("%q is not a time zone (a name like America/New_York)", z)
+		}
+		c.Zone = &z
 	}
 	return nil
 }
@@ -287,6 +296,7 @@ func (s *Service) SetProfile(ctx context.Context, a Actor, addr string, c Profil
 			p.Lang = string(*c.Lang)
 			what = append(what, "lang="+p.Lang)
 		}
+		set("zone", &p.Zone, c.Zone)
 		setB("listed", &p.Listed, c.Listed)
 		setB("intros", &p.Intros, c.Intros)
 		setB("skip_next_intro", &p.SkipNextIntro, c.SkipNextIntro)

@@ -61,6 +61,9 @@ type Profile struct {
 	Intros   bool          `json:"intros"`
 	// Lang is the person's language (en, he, es; "" for none chosen).
 	Lang string `json:"lang,omitempty"`
+	// Zone is the IANA time zone the person reads times in on the web
+	// ("" for none chosen: the list's, else UTC).
+	Zone string `json:"zone,omitempty"`
 	// SkipNextIntro is the "not now" of an introduction: the next round
 	// passes the person over, then clears it.
 	SkipNextIntro bool      `json:"skip_next_intro,omitempty"`

@@ -142,6 +142,7 @@ func (h *handler) archivePage(w http.ResponseWriter, r *http.Request, v Viewer, 
 	data["Site"] = h.o.Core.Domain()
 	data["Viewer"] = v.Address
 	data["ArchiveOn"] = true
+	data["ViewerZone"] = h.zone(r, v.Address)
 	l := h.pageLang(r, v.Address)
 	data["Lang"], data["Dir"], data["Path"] = string(l), l.Dir(), backPath(r)
 	var buf bytes.Buffer
@@ -283,7 +284,7 @@ func (h *handler) renderMessage(w http.ResponseWriter, r *http.Request, v Viewer
 	data := map[string]any{"Title": subject, "M": mv, "Blocks": pageBlocks(mv.Body), "Sizes": sizes, "HTML": template.HTML(mv.HTML), //nolint:gosec // sanitised by the domain (SanitizeHTML)
 		"Images": images, "CanRedact": v.Address != "" && h.o.Core.CanRedact(v.Actor(), mv.List), "Problem": problem}
 	if status != http.StatusOK {
-		data["Site"], data["Viewer"], data["ArchiveOn"] = h.o.Core.Domain(), v.Address, true
+		data["Site"], data["Viewer"], data["ArchiveOn"], data["ViewerZone"] = h.o.Core.Domain(), v.Address, true, h.zone(r, v.Address)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "private, no-store")
 		l := h.pageLang(r, v.Address)

@@ -12,16 +12,32 @@ import (
 // faviconSize is the icon's width and height in pixels.
 const faviconSize = 32
 
-// favicon draws the site's icon, a white "m" on the pages' accent colour
-// (style.css --accent), and packs it as a one-image ICO file holding a
-// PNG, which every browser reads at /favicon.ico. Browsers ask for that
-// path whatever the page says; a 404 there filled the logs.
+// favicon draws the site's icon, a white "m" on a rounded tile of the
+// pages' accent colour (style.css --accent), and packs it as a one-image
+// ICO file holding a PNG, which every browser reads at /favicon.ico.
+// Browsers ask for that path whatever the page says; a 404 there filled
+// the logs. The tile's corners are transparent and its edge a lighter
+// ring, so it stands out on a light and on a dark tab bar alike (an
+// icon file cannot follow prefers-color-scheme itself).
 func favicon() []byte {
-	accent := color.RGBA{0x1f, 0x5f, 0x8b, 0xff}
+	accent := color.RGBA{0x0d, 0x5f, 0x63, 0xff}
+	rim := color.RGBA{0x72, 0xc7, 0xc4, 0xff}
 	img := image.NewRGBA(image.Rect(0, 0, faviconSize, faviconSize))
+	const radius = 7
 	for y := range faviconSize {
 		for x := range faviconSize {
-			img.Set(x, y, accent)
+			// Distance outside the rounded rectangle's inner corner box.
+			dx := max(radius-x, x-(faviconSize-1-radius), 0)
+			dy := max(radius-y, y-(faviconSize-1-radius), 0)
+			d := dx*dx + dy*dy
+			switch {
+			case d > radius*radius:
+				// transparent corner
+			case d > (radius-2)*(radius-2) || x < 1 || y < 1 || x > faviconSize-2 || y > faviconSize-2:
+				img.Set(x, y, rim)
+			default:
+				img.Set(x, y, accent)
+			}
 		}
 	}
 	// The "m": three stems joined by a bar, 3 pixels thick.

@@ -125,6 +125,7 @@ func pageFuncs(l i18n.Lang) template.FuncMap {
 	for k, v := range cat.Funcs(l) {
 		f[k] = v
 	}
+	zoneFuncs(l, f)
 	// th is t for a sentence with markup in its arguments: the text is
 	// escaped, and arguments made with strong or bdi keep their tags.
 	f["th"] = func(key string, args ...any) template.HTML {

@@ -61,6 +61,7 @@ func profileValues(v url.Values) (listserv.ProfileChange, error) {
 		}
 		c.Lang = &l
 	}
+	c.Zone = text("zone")
 	return c, nil
 }
 

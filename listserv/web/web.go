@@ -139,12 +139,6 @@ func Handler(o Options) http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Write(css)
 	})
-	archiveCSS, _ := pageFS.ReadFile("pages/archive.css")
-	mux.HandleFunc("GET /static/archive.css", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/css; charset=utf-8")
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		w.Write(archiveCSS)
-	})
 	mux.HandleFunc("GET /favicon.ico", faviconHandler())
 	if o.Archive {
 		h.archiveRoutes(mux)
@@ -361,6 +355,9 @@ func (h *handler) page(w http.ResponseWriter, r *http.Request, status int, name 
 		}
 	}
 	vv, _ := data["Viewer"].(string)
+	if _, ok := data["ViewerZone"]; !ok {
+		data["ViewerZone"], data["OwnZone"] = h.zone(r, vv), h.ownZone(vv)
+	}
 	if _, ok := data["Path"]; !ok {
 		data["Path"] = backPath(r)
 	}
@@ -562,7 +559,7 @@ func (h *handler) directory(w http.ResponseWriter, r *http.Request) {
 		send(w, http.StatusOK, page)
 		return
 	}
-	data := map[string]any{"Title": i18n.Builtin().T(l, "directory.title"), "Lists": lists, "Viewer": v.Address, "Site": h.d.site.Domain(), "Path": "/"}
+	data := map[string]any{"Title": i18n.Builtin().T(l, "directory.title"), "Lists": lists, "Viewer": v.Address, "Site": h.d.site.Domain(), "Path": "/", "ArchiveOn": h.o.Archive}
 	b, err := h.render(l, "directory", data)
 	if err != nil {
 		h.rend.release(b)
