@@ -74,7 +74,7 @@ func TestConsoleBrowserSettingsSessionsPairsAdmin(t *testing.T) {
 		t.Errorf("a refused form changed the list: title %q, capacity %d", after.Settings.Title, after.Settings.Capacity)
 	}
 	b.Follow("settings saved", ".notice", chromedp.SetValue(chromedp.CSS("#s-capacity"), "20"), chromedp.Click(button))
-	if s := b.Text(".notice"); !strings.Contains(s, "Saved 2 change(s)") {
+	if s := b.Text(".notice"); !strings.Contains(s, "Saved 2 changes") {
 		t.Errorf("saved notice: %q", s)
 	}
 	after, _ = svc.GetList("circle")
