@@ -128,19 +128,6 @@ func TestConsoleBrowserSettingsSessionsPairsAdmin(t *testing.T) {
 	if n := chrome.Eval[int](b, "session cards", `document.querySelectorAll("tr[id^=session-]").length`); n != 3 {
 		t.Errorf("%d sessions shown, want 3", n)
 	}
-	// Attendance: mark a member present at the first session.
-	first := sessions[0].ID
-	for _, ss := range sessions {
-		first = min(first, ss.ID)
-	}
-	b.Follow("session page", fmt.Sprintf("#present-%d", first), chromedp.Click(chromedp.CSS(fmt.Sprintf(`#session-%d a`, first))))
-	b.Follow("attendance marked", ".notice",
-		chromedp.SetValue(chromedp.CSS(fmt.Sprintf("#present-%d", first)), "ana@example.org"),
-		chromedp.Click(chromedp.CSS(fmt.Sprintf(`form:has(#present-%d) button[value=attend]`, first))))
-	if s := b.Text(".notice"); !strings.Contains(s, "Marked one person present") {
-		t.Errorf("attendance notice: %q", s)
-	}
-
 	// Pairs: at random, then by hand.
 	b.Follow("pairs", "#groups-text", chromedp.Click(chromedp.CSS(`nav a[href="/lists/circle/admin/pairs"]`)))
 	b.Follow("pairs made", "#groups", chromedp.Click(chromedp.CSS(`main form:has(input[value=make]) button`)))
