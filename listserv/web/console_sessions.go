@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -125,13 +126,32 @@ func (h *handler) consoleSessionsPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var lines []string
-	if added.Rule != "" {
-		lines = append(lines, h.t(r, "events.series_rule", added.Rule))
-	}
-	if added.Note != "" {
-		lines = append(lines, h.t(r, "events.series_note", sentence(added.Note)))
+	if added.Rule != "" && len(added.Sessions) > 0 {
+		lines = append(lines, h.monthlyRule(r, added.Sessions[0].Local, added.Note != "")...)
 	}
 	h.renderSessions(w, r, v, rights, http.StatusOK, nil, h.countText(r, "events.scheduled", len(added.Sessions)), "", lines)
+}
+
+// monthlyRule says in the viewer's language how a monthly series from
+// the wall-clock start first recurs (digest.MonthlyRule's rule: the
+// same weekday of the month, the nth of it), and, for a fifth weekday,
+// that months without one are skipped.
+func (h *handler) monthlyRule(r *http.Request, first string, fifth bool) []string {
+	w, err := time.Parse(digest.LocalLayout, first)
+	if err != nil {
+		return nil
+	}
+	n, wd := (w.Day()-1)/7+1, int(w.Weekday())
+	nth := fmt.Sprintf("events.nth_%d", n)
+	if w.Weekday() == time.Saturday {
+		nth = fmt.Sprintf("events.nth_sat_%d", n) // Hebrew: Shabbat takes the feminine ordinal
+	}
+	day := h.t(r, fmt.Sprintf("date.weekday.%d", wd))
+	out := []string{h.t(r, "events.series_rule", h.t(r, nth), day)}
+	if fifth {
+		out = append(out, h.t(r, "events.series_fifth", day))
+	}
+	return out
 }
 
 // formText turns the command line's flag names in a domain sentence into
