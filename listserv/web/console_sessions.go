@@ -97,7 +97,7 @@ func (h *handler) countText(r *http.Request, key string, n int, args ...any) str
 func (h *handler) formError(r *http.Request, err error) string {
 	var p formProblem
 	if errors.As(err, &p) {
-		return h.t(r, p.Key, p.Args...)
+		return p.In(h.lang(r))
 	}
 	return sentence(formText(err.Error()))
 }

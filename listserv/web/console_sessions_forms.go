@@ -18,22 +18,58 @@ import (
 // makes; the domain (digest.Scheduler) checks every rule.
 
 // formProblem is a form's answer to the person: a catalogue key and its
-// arguments, put in the viewer's language by the page.
+// arguments, put in the viewer's language by the page. Field, when set,
+// names the form field the answer is about; its label comes first among
+// the arguments.
 type formProblem struct {
-	Key  string
-	Args []any
+	Key   string
+	Field string
+	Args  []any
+}
+
+// In writes the problem in language l.
+func (p formProblem) In(l i18n.Lang) string {
+	c := i18n.Builtin()
+	args := p.Args
+	if p.Field != "" {
+		key, n := fieldLabel(p.Field)
+		label := c.T(l, key)
+		if n > 0 {
+			label = c.T(l, key, n)
+		}
+		args = append([]any{label}, args...)
+	}
+	return c.T(l, p.Key, args...)
 }
 
 // Error is the English sentence, for logs and tests.
-func (p formProblem) Error() string { return i18n.Builtin().T(i18n.English, p.Key, p.Args...) }
+func (p formProblem) Error() string { return p.In(i18n.English) }
 
 func problem(key string, args ...any) error { return formProblem{Key: key, Args: args} }
+
+// fieldLabel is the catalogue key of a session form field's label (and
+// the number of a question field).
+func fieldLabel(field string) (string, int) {
+	switch field {
+	case "q1", "q2", "q3":
+		return "events.f_question", int(field[1] - '0')
+	}
+	key, ok := map[string]string{
+		"topic": "events.f_topic", "date": "events.f_date", "start": "events.f_date", "time": "events.f_time",
+		"end_date": "events.f_end_date", "end_time": "events.f_end_time", "duration": "events.f_length",
+		"zone": "events.f_zone", "location": "events.f_place", "link": "events.f_link",
+	}[field]
+	if !ok {
+		return "events.f_topic", 0
+	}
+	return key, 0
+}
 
 // sessionField reads one line of at most max bytes.
 func sessionField(v url.Values, key string, max int) (string, error) {
 	s, err := oneLineField(v, key, max)
 	if err != nil {
-		return "", problem("events.err_line", key, max)
+		return "", formProblem{Key: "events.err_line", Field: key, Args: []any{max}}
 	}
 	return s, nil
 }

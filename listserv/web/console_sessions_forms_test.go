@@ -96,3 +96,23 @@ func TestSessionFormReadsAnEvent(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionFormProblemNamesTheField: a problem with one field names it
+// by its label, in the viewer's language.
+func TestSessionFormProblemNamesTheField(t *testing.T) {
+	_, err := sessionValues("team", url.Values{"date": {"2027-05-04"}, "time": {"19:00"}, "location": {"a\nb"}})
+	p, ok := err.(formProblem)
+	if !ok {
+		t.Fatalf("%v is not a form problem", err)
+	}
+	if s := p.In("en"); !strings.HasPrefix(s, "Place (address, room, town): ") {
+		t.Errorf("English: %q", s)
+	}
+	if s := p.In("he"); !strings.HasPrefix(s, "מקום (כתובת, חדר, עיר): ") {
+		t.Errorf("Hebrew: %q", s)
+	}
+	_, err = sessionValues("team", url.Values{"date": {"2027-05-04"}, "time": {"19:00"}, "q2": {"a\nb"}})
+	if p, _ := err.(formProblem); !strings.HasPrefix(p.In("es"), "Pregunta 2 ") {
+		t.Errorf("Spanish, question 2: %q", p.In("es"))
+	}
+}
