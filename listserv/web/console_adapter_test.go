@@ -34,6 +34,7 @@ type consoleFakeCore struct {
 	values      map[string]string // the list's settings
 	calls       []consoleCall
 	setList     [][]string
+	regs        digest.Registrations // what Registrations answers
 }
 
 type consoleCall struct {
@@ -138,7 +139,10 @@ func (c *consoleFakeCore) ConsoleSessions(_ context.Context, a listserv.Actor, l
 }
 
 func (c *consoleFakeCore) Registrations(_ context.Context, a listserv.Actor, list string, id uint64) (digest.Registrations, error) {
-	return digest.Registrations{}, c.ask("Registrations", a)
+	c.mu.Lock()
+	regs := c.regs
+	c.mu.Unlock()
+	return regs, c.ask("Registrations", a)
 }
 
 func (c *consoleFakeCore) ExportRegistrations(_ context.Context, a listserv.Actor, list string, id uint64) ([]byte, error) {
