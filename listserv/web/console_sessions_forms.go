@@ -151,8 +151,8 @@ func sessionValues(list string, v url.Values) (sessionForm, error) {
 		}
 		f.Req.Count = n
 	}
-	if f.Req.Every == "" {
-		f.Req.Count = 1
+	if f.Req.Every == "" || f.Req.Count == 0 {
+		f.Req.Count = 1 // the form's default: one session
 	}
 	end, err := sessionField(v, "end_date", 10)
 	if err != nil {
