@@ -410,6 +410,29 @@ func (s *Scheduler) reconcile(l store.List, si SessionInfo, now time.Time) error
 	})
 }
 
+// seatCounts counts the members of list holding a seat at session id
+// and those on its waitlist.
+func seatCounts(tx *store.Tx, list string, id uint64) (registered, waitlisted int, err error) {
+	rs, err := tx.RSVPs(list, id)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, r := range rs {
+		switch standingOf(r) {
+		case StandingRegistered, StandingWaitlisted:
+			if !counted(tx, list, r.Address) {
+				continue
+			}
+			if standingOf(r) == StandingRegistered {
+				registered++
+			} else {
+				waitlisted++
+			}
+		}
+	}
+	return registered, waitlisted, nil
+}
+
 // registeredMembers keeps the members registered for a session.
 func registeredMembers(tx *store.Tx, l store.List, si SessionInfo, members []store.Membership) ([]store.Membership, error) {
 	rs, err := tx.RSVPs(l.Name, si.ID)

@@ -141,6 +141,11 @@ func TestConveningRegistrationByReply(t *testing.T) {
 	if r.Registered != 10 || r.Waitlisted != 2 {
 		t.Fatalf("registered %d, waitlisted %d: %+v", r.Registered, r.Waitlisted, r.People)
 	}
+	// The session listing (the console's table) counts the same.
+	ls, err := e.s.Sessions(context.Background(), listserv.Operator(listserv.DoorCLI), "circle")
+	if err != nil || len(ls) != 1 || ls[0].Registered != 10 || ls[0].Waitlisted != 2 {
+		t.Fatalf("listed: %+v, %v", ls, err)
+	}
 	if p := by["m01@example.net"]; p.Standing != StandingRegistered || strings.Join(p.Answers, "|") != "diet 1|step-free entrance" {
 		t.Errorf("m01: %+v", p)
 	}

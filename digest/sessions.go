@@ -168,6 +168,9 @@ type Listed struct {
 	SessionInfo
 	State string
 	RSVP  RSVPSummary
+	// Registered and Waitlisted count the members holding a seat and
+	// waiting for one (the console's seats column).
+	Registered, Waitlisted int
 }
 
 // Sessions returns a list's sessions by start time, with their state at
@@ -191,7 +194,11 @@ func (s *Scheduler) Sessions(ctx context.Context, a listserv.Actor, list string)
 			if err != nil {
 				return err
 			}
-			out = append(out, Listed{SessionInfo: si, State: si.State(now), RSVP: r})
+			reg, wait, err := seatCounts(tx, list, si.ID)
+			if err != nil {
+				return err
+			}
+			out = append(out, Listed{SessionInfo: si, State: si.State(now), RSVP: r, Registered: reg, Waitlisted: wait})
 		}
 		return nil
 	})

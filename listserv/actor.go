@@ -80,7 +80,11 @@ const (
 	PermModerate
 	// PermSessions: schedule, move and cancel sessions; make pairs.
 	PermSessions
-	// PermRoster: add, remove and change members; decide join requests.
+	// PermDecideJoin: approve, reject or discard a held join request
+	// (SPEC "Roles": facilitators decide join requests; banning the
+	// person still changes the roster and needs PermRoster).
+	PermDecideJoin
+	// PermRoster: add, remove, ban and change members.
 	PermRoster
 	// PermSettings: change list settings, templates and roles.
 	PermSettings
@@ -90,13 +94,14 @@ const (
 
 // minRole is the least role holding each permission.
 var minRole = [...]ListRole{
-	PermRead:     ListMember,
-	PermSeeHeld:  ListFacilitator,
-	PermModerate: ListFacilitator,
-	PermSessions: ListFacilitator,
-	PermRoster:   ListModerator,
-	PermSettings: ListOwner,
-	PermAdmin:    "", // no list role suffices
+	PermRead:       ListMember,
+	PermSeeHeld:    ListFacilitator,
+	PermModerate:   ListFacilitator,
+	PermSessions:   ListFacilitator,
+	PermDecideJoin: ListFacilitator,
+	PermRoster:     ListModerator,
+	PermSettings:   ListOwner,
+	PermAdmin:      "", // no list role suffices
 }
 
 // RoleAllows tells whether a role on a list grants p.

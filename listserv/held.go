@@ -64,7 +64,8 @@ var ErrAlreadyDecided = errors.New("already handled")
 // back). For join requests: approve adds the person (or waitlists them
 // at capacity), reject tells them why, discard drops the request, ban
 // blocks them. Deciding a held post needs PermModerate, a join request
-// or a ban PermRoster; a withdrawal is the author's alone. A door that
+// PermDecideJoin (facilitators too), a ban PermRoster; a withdrawal is
+// the author's alone. A door that
 // names the list (list != "") gets ErrNoHeld for an item of another
 // list, so a console address never acts across lists. The first
 // decision wins: a later one gets ErrAlreadyDecided with the item as it
@@ -112,8 +113,10 @@ func (s *Service) Decide(ctx context.Context, a Actor, list string, id uint64, a
 		switch {
 		case missing:
 			perm = PermSeeHeld
-		case cur.Kind == store.HeldJoin || action == DecideBan:
+		case action == DecideBan:
 			perm = PermRoster // a ban changes the roster
+		case cur.Kind == store.HeldJoin:
+			perm = PermDecideJoin
 		}
 		l, err := s.authorize(tx, a, target, perm)
 		if !missing && action == DecideWithdraw && !a.Operator {

@@ -45,6 +45,9 @@ func (s *Service) notifyModerators(tx *store.Tx, list store.List, h store.Held, 
 		"Join": h.Kind == store.HeldJoin, "From": h.From, "Name": name, "Subject": h.Subject, "Reason": h.Reason,
 		"Reminder": reminder, "Expires": h.Received.Add(list.Settings.HoldExpireAfter),
 		"HeldURL": s.webURL("/lists/" + list.Name + "/admin/held"),
+		// Deciders: everyone this notice goes to may decide (facilitators
+		// included, SPEC "Roles"), so nobody waits for someone else.
+		"Deciders": strings.Join(mods, ", "),
 	}
 	tok := h.Token
 	if reminder {

@@ -430,22 +430,10 @@ func ParseBool(v string) (bool, error) {
 	return false, fmt.Errorf("must be true or false")
 }
 
-// ParseDuration is time.ParseDuration plus a "d" unit for days, since
-// owners think of hold expiry in days.
-func ParseDuration(v string) (time.Duration, error) {
-	v = strings.TrimSpace(v)
-	if strings.HasSuffix(v, "d") {
-		n, err := strconv.Atoi(strings.TrimSuffix(v, "d"))
-		if err == nil && n >= 0 {
-			return time.Duration(n) * 24 * time.Hour, nil
-		}
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("must be a duration such as 90m, 24h or 14d, not %q", v)
-	}
-	return d, nil
-}
+// ParseDuration reads a duration of a setting or a form: Go's syntax,
+// whole days ("14d", since owners think of hold expiry in days) or words
+// ("1 hour", "2 days"); see ParseHumanDuration.
+func ParseDuration(v string) (time.Duration, error) { return ParseHumanDuration(v) }
 
 // FormatDuration prints durations the way people wrote them ("48h", not
 // "48h0m0s").

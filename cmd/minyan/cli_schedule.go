@@ -58,7 +58,7 @@ func setupSessionAdd(fs *flag.FlagSet) action {
 	tz := fs.String("tz", "", "IANA time `ZONE` of the start time (default: the list's timezone)")
 	every := fs.String("every", "", "recurrence: `weekly`, biweekly or monthly (monthly = same weekday of the month as the first, e.g. first Thursday; a fifth-weekday series skips months without one)")
 	count := fs.Int("count", 0, "number of sessions in the series (`N`; required with --every)")
-	dur := fs.String("duration", "", "`DURATION` of each session, such as 90m or 2h (default 90m)")
+	dur := fs.String("duration", "", "`DURATION` of each session, such as 90m, 2h, \"1 hour 30 minutes\" or \"3 days\" (default 90 minutes)")
 	link := fs.String("link", "", "meeting `URL`")
 	allDay := fs.Bool("all-day", false, "whole days: --start takes a date (\"YYYY-MM-DD\"), --duration whole days such as 72h (default one day)")
 	location := fs.String("location", "", "`PLACE` where people meet, such as \"Auburn, MA\" (besides or instead of --link)")

@@ -20,7 +20,8 @@ func TestCaucusSweep(t *testing.T) {
 		"/lists/%s/m/1", "/lists/%s/m/1?images=1", "/lists/%s/m/1/raw", "/lists/%s/m/1/att/1",
 		"/lists/%s/feed.atom", "/lists/%s/resources", "/resources?list=%s", "/search?q=zebra&list=%s",
 		"/search?q=zebra+list:%s", "/lists/%s/admin", "/lists/%s/admin/settings", "/lists/%s/admin/templates",
-		"/lists/%s/admin/templates/welcome", "/lists/%s/admin/sessions", "/lists/%s/admin/pairs",
+		"/lists/%s/admin/templates/welcome", "/lists/%s/admin/sessions", "/lists/%s/admin/sessions/1",
+		"/lists/%s/admin/sessions/1/registrations.csv", "/lists/%s/admin/pairs",
 		"/admin/lists/%s/remove",
 	}
 	posts := []struct {

@@ -26,6 +26,12 @@ func (c webCore) Attend(ctx context.Context, a listserv.Actor, list string, id u
 func (c webCore) CancelSession(ctx context.Context, a listserv.Actor, list string, id uint64) (digest.SessionInfo, int, error) {
 	return c.sched.CancelSession(ctx, a, list, id)
 }
+func (c webCore) Registrations(ctx context.Context, a listserv.Actor, list string, id uint64) (digest.Registrations, error) {
+	return c.sched.Registrations(ctx, a, list, id)
+}
+func (c webCore) ExportRegistrations(ctx context.Context, a listserv.Actor, list string, id uint64) ([]byte, error) {
+	return c.sched.ExportRegistrations(ctx, a, list, id)
+}
 func (c webCore) ConsolePairs(ctx context.Context, a listserv.Actor, list string) (store.Pairing, []string, error) {
 	return c.sched.ConsolePairs(ctx, a, list)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"minyan/digest"
 	"minyan/listserv"
@@ -33,6 +34,7 @@ type consoleFakeCore struct {
 	values      map[string]string // the list's settings
 	calls       []consoleCall
 	setList     [][]string
+	regs        digest.Registrations // what Registrations answers
 }
 
 type consoleCall struct {
@@ -130,7 +132,21 @@ func (c *consoleFakeCore) ResetMailTemplate(_ context.Context, a listserv.Actor,
 }
 
 func (c *consoleFakeCore) ConsoleSessions(_ context.Context, a listserv.Actor, list string) ([]digest.Listed, error) {
-	return nil, c.ask("ConsoleSessions", a)
+	// Session 7, which the routes below change.
+	at := time.Date(2027, 1, 7, 19, 0, 0, 0, time.UTC)
+	s := digest.Listed{SessionInfo: digest.SessionInfo{Session: store.Session{ID: 7, List: list, Zone: "UTC", Local: "2027-01-07 19:00"}, Start: at, End: at.Add(time.Hour)}, State: "scheduled"}
+	return []digest.Listed{s}, c.ask("ConsoleSessions", a)
+}
+
+func (c *consoleFakeCore) Registrations(_ context.Context, a listserv.Actor, list string, id uint64) (digest.Registrations, error) {
+	c.mu.Lock()
+	regs := c.regs
+	c.mu.Unlock()
+	return regs, c.ask("Registrations", a)
+}
+
+func (c *consoleFakeCore) ExportRegistrations(_ context.Context, a listserv.Actor, list string, id uint64) ([]byte, error) {
+	return []byte("address\n"), c.ask("ExportRegistrations", a)
 }
 
 func (c *consoleFakeCore) AddSessions(_ context.Context, a listserv.Actor, req digest.AddRequest) (digest.Added, error) {
@@ -195,6 +211,10 @@ func consoleRoutesTable() []consoleRoute {
 		{"POST", "/lists/circle/admin/sessions/7", url.Values{"action": {"move"}, "start": {"2027-01-08 19:00"}}, "MoveSession"},
 		{"POST", "/lists/circle/admin/sessions/7", url.Values{"action": {"cancel"}}, "CancelSession"},
 		{"POST", "/lists/circle/admin/sessions/7", url.Values{"action": {"attend"}, "present": {"ana@example.org\nben@example.org"}}, "Attend"},
+		{"POST", "/lists/circle/admin/sessions/7", url.Values{"action": {"attend"}, "present": {"ana@example.org", "ben@example.org"}}, "Attend"},
+		{"POST", "/lists/circle/admin/sessions", url.Values{"date": {"2027-01-07"}, "time": {"19:00"}, "end_date": {"2027-01-09"}, "location": {"Auburn"}, "seats": {"12"}, "q1": {"Diet?"}}, "AddSessions"},
+		{"GET", "/lists/circle/admin/sessions/7", nil, "Registrations"},
+		{"GET", "/lists/circle/admin/sessions/7/registrations.csv", nil, "ExportRegistrations"},
 		{"GET", "/lists/circle/admin/pairs", nil, "ConsolePairs"},
 		{"POST", "/lists/circle/admin/pairs", url.Values{"action": {"make"}}, "MakePairs"},
 		{"POST", "/lists/circle/admin/pairs", url.Values{"action": {"set"}, "groups": {"ana@example.org, ben@example.org"}}, "SetPairs"},
@@ -402,7 +422,7 @@ func TestConsoleAdapterBadFormAsksFirst(t *testing.T) {
 	}
 	core.reset(map[string]error{})
 	code, body := consoleDo(t, srv, "sid-own", consoleRoute{"POST", "/lists/circle/admin/sessions", url.Values{"start": {"tomorrow"}}, ""})
-	if code != http.StatusBadRequest || !strings.Contains(body, "Nothing was scheduled: Start: write the first session") {
+	if code != http.StatusBadRequest || !strings.Contains(body, "Nothing was scheduled: Please give the first session&#39;s date") {
 		t.Errorf("bad start: %d\n%s", code, body)
 	}
 }

@@ -5,13 +5,9 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
-	"unicode"
 	"unicode/utf8"
 
-	"minyan/digest"
 	"minyan/listserv"
 )
 
@@ -50,111 +46,6 @@ func settingsValues(v url.Values) (map[string]string, error) {
 		out[k] = s
 	}
 	return out, nil
-}
-
-// sessionForm is POST /lists/NAME/admin/sessions: a session or a series,
-// as `minyan session add` takes it.
-type sessionForm struct{ Req digest.AddRequest }
-
-func sessionValues(list string, v url.Values) (sessionForm, error) {
-	var f sessionForm
-	f.Req.List = list
-	start, err := oneLineField(v, "start", 16)
-	if err != nil {
-		return f, err
-	}
-	if _, err := time.Parse(digest.LocalLayout, start); err != nil {
-		return f, errors.New("start: write the first session's date and time as YYYY-MM-DD HH:MM, e.g. 2026-12-03 19:00")
-	}
-	f.Req.Start = start
-	switch every := v.Get("every"); every {
-	case "", "once":
-	case digest.EveryWeekly, digest.EveryBiweekly, digest.EveryMonthly:
-		f.Req.Every = every
-	default:
-		return f, errors.New("every: choose once, weekly, biweekly or monthly")
-	}
-	if c := strings.TrimSpace(v.Get("count")); c != "" {
-		n, err := strconv.Atoi(c)
-		if err != nil || n < 1 || n > digest.MaxSeries {
-			return f, fmt.Errorf("count: a number from 1 to %d", digest.MaxSeries)
-		}
-		f.Req.Count = n
-	}
-	if f.Req.Every == "" {
-		f.Req.Count = 1
-	}
-	if d := strings.TrimSpace(v.Get("duration")); d != "" {
-		dur, err := listserv.ParseDuration(d)
-		if err != nil {
-			return f, errors.New("duration: write it like 90m or 2h")
-		}
-		f.Req.Duration = dur
-	}
-	if f.Req.Zone, err = oneLineField(v, "zone", 64); err != nil {
-		return f, err
-	}
-	if f.Req.Link, err = oneLineField(v, "link", 500); err != nil {
-		return f, err
-	}
-	if f.Req.Topic, err = oneLineField(v, "topic", 200); err != nil {
-		return f, err
-	}
-	return f, nil
-}
-
-// sessionChange is POST /lists/NAME/admin/sessions/ID: action move (with
-// start) or cancel.
-type sessionChange struct {
-	Action string
-	Start  string
-	// Present are the addresses marked present (action attend).
-	Present []string
-}
-
-// maxPresent bounds the addresses one attendance form marks.
-const maxPresent = 500
-
-func sessionChangeValues(v url.Values) (sessionChange, error) {
-	c := sessionChange{Action: v.Get("action")}
-	switch c.Action {
-	case "cancel":
-	case "move":
-		s, err := oneLineField(v, "start", 16)
-		if err != nil {
-			return c, err
-		}
-		if _, err := time.Parse(digest.LocalLayout, s); err != nil {
-			return c, errors.New("new time: write it as YYYY-MM-DD HH:MM, e.g. 2026-12-10 19:00")
-		}
-		c.Start = s
-	case "attend":
-		text := v.Get("present")
-		if len(text) > maxPresent*256 {
-			return c, errors.New("present: too many addresses for one form")
-		}
-		for _, a := range strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) }) {
-			if !listserv.ValidAddress(a) {
-				return c, fmt.Errorf("present: %q is not an email address", a)
-			}
-			c.Present = append(c.Present, a)
-		}
-		if len(c.Present) == 0 || len(c.Present) > maxPresent {
-			return c, fmt.Errorf("present: give 1 to %d addresses, one per line", maxPresent)
-		}
-	default:
-		return c, errors.New("choose move, cancel or attend")
-	}
-	return c, nil
-}
-
-// sessionID reads a session number from the path.
-func sessionID(s string) (uint64, bool) {
-	if len(s) == 0 || len(s) > 19 {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	return n, err == nil && n > 0
 }
 
 // pairsForm is POST /lists/NAME/admin/pairs: action make (at random) or

@@ -34,20 +34,6 @@ func FuzzSettingsForm(f *testing.F) {
 		})
 }
 
-func FuzzSessionForm(f *testing.F) {
-	fuzzValues(f, []string{"start=2026-12-03+19:00&every=monthly&count=6", "start=2026-13-40+25:00", "start=x&every=daily",
-		"start=2026-12-03+19:00&link=https://meet.example.org/a%0A", "start=2026-12-03+19:00&count=-1&every=weekly"},
-		func(t *testing.T, v url.Values) {
-			f, err := sessionValues("team", v)
-			if err != nil {
-				return
-			}
-			if f.Req.Count < 1 || strings.ContainsAny(f.Req.Link+f.Req.Topic+f.Req.Zone, "\r\n") || f.Req.List != "team" {
-				t.Errorf("unclean request %+v", f.Req)
-			}
-		})
-}
-
 func FuzzTemplateForm(f *testing.F) {
 	fuzzValues(f, []string{"action=save&text=Subject:+x%0A%0Ahi", "action=reset", "action=delete", "action=preview&text=%00"},
 		func(t *testing.T, v url.Values) {
@@ -92,17 +78,6 @@ func FuzzPairsForm(f *testing.F) {
 				}
 			}
 		})
-}
-
-func TestSessionFormReadsASeries(t *testing.T) {
-	v, _ := url.ParseQuery("start=2026-12-03+19:00&every=monthly&count=6&duration=2h&topic=Pirkei+Avot")
-	f, err := sessionValues("team", v)
-	if err != nil || f.Req.Every != "monthly" || f.Req.Count != 6 || f.Req.Duration.Hours() != 2 || f.Req.Start != "2026-12-03 19:00" {
-		t.Errorf("%+v %v", f.Req, err)
-	}
-	if _, err := sessionValues("team", url.Values{"start": {"next thursday"}}); err == nil {
-		t.Errorf("a vague start was accepted")
-	}
 }
 
 // FuzzOrgForm: the organization form and path names never panic; what

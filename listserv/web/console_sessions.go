@@ -1,14 +1,62 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"minyan/digest"
 	"minyan/listserv"
+	"minyan/listserv/i18n"
 )
+
+// The console's sessions pages: the list of sessions with the form that
+// schedules one (GET and POST /lists/NAME/admin/sessions) and one
+// session's page with its registrations, waitlist and attendance (GET
+// and POST /lists/NAME/admin/sessions/ID, CSV at
+// /lists/NAME/admin/sessions/ID/registrations.csv). Every change is a
+// domain operation of digest.Scheduler, the same one `minyan session`
+// calls; permissions are the domain's (PermSessions: facilitators too).
+
+// sessionRow is one session as the pages show it: its times in its own
+// zone, written in the viewer's language with the zone named.
+type sessionRow struct {
+	digest.Listed
+	// When is the start (a date for all-day sessions), Until the last
+	// day of a session that spans several ("" otherwise).
+	When, Until string
+	// ZoneName is the zone for people ("America/New York").
+	ZoneName string
+	// Open tells whether the session can still be moved or cancelled.
+	Open bool
+}
+
+func (h *handler) sessionRow(r *http.Request, l digest.Listed) sessionRow {
+	lang := h.lang(r)
+	c := i18n.Builtin()
+	loc, err := time.LoadLocation(l.Zone)
+	if err != nil {
+		loc = time.UTC
+	}
+	start, end := l.Start.In(loc), l.End.In(loc)
+	row := sessionRow{Listed: l, ZoneName: strings.ReplaceAll(l.Zone, "_", " "),
+		Open: l.State == "scheduled" || l.State == "moved"}
+	last := end
+	if l.AllDay {
+		last = end.Add(-time.Minute) // an all-day session ends at midnight after its last day
+		row.When = c.Date(lang, start)
+	} else {
+		row.When = c.DateTime(lang, start)
+	}
+	if y, m, d := last.Date(); y != start.Year() || m != start.Month() || d != start.Day() {
+		row.Until = c.Date(lang, last)
+	}
+	return row
+}
 
 func (h *handler) consoleSessions(w http.ResponseWriter, r *http.Request) {
 	v, rights, ok := h.consoleStart(w, r)
@@ -25,11 +73,33 @@ func (h *handler) renderSessions(w http.ResponseWriter, r *http.Request, v Viewe
 		return
 	}
 	if form == nil {
-		form = url.Values{"duration": {"90m"}, "count": {"1"}}
+		form = url.Values{"count": {"1"}}
+	}
+	rows := make([]sessionRow, 0, len(ss))
+	for _, s := range ss {
+		rows = append(rows, h.sessionRow(r, s))
 	}
 	h.consolePage(w, r, v, rights, status, "console-sessions", "sessions", map[string]any{
-		"Title": "Sessions of " + rights.List.Settings.Title, "Sessions": ss, "Form": form,
-		"Zone": rights.List.Settings.Timezone, "Notice": notice, "Problem": problem, "Added": added})
+		"Title": h.t(r, "events.title", rights.List.Settings.Title), "Sessions": rows, "Form": form,
+		"Zones":  zoneChoices(rights.List.Settings.Timezone, form.Get("zone"), h.o.Now()),
+		"Notice": notice, "Problem": problem, "Added": added})
+}
+
+// countText is the plural text key for the count n in the language of
+// the page for r.
+func (h *handler) countText(r *http.Request, key string, n int, args ...any) string {
+	return i18n.Builtin().N(h.lang(r), key, n, args...)
+}
+
+// formError is a form's problem in the viewer's language; a domain
+// sentence is shown as the domain wrote it, with the command line's
+// flag names turned into the form's.
+func (h *handler) formError(r *http.Request, err error) string {
+	var p formProblem
+	if errors.As(err, &p) {
+		return p.In(h.lang(r))
+	}
+	return sentence(formText(err.Error()))
 }
 
 func (h *handler) consoleSessionsPost(w http.ResponseWriter, r *http.Request) {
@@ -43,7 +113,7 @@ func (h *handler) consoleSessionsPost(w http.ResponseWriter, r *http.Request) {
 		f, err = sessionValues(rights.List.Name, form)
 	}
 	if err != nil {
-		h.renderSessions(w, r, v, rights, http.StatusBadRequest, form, "", "Nothing was scheduled: "+sentence(err.Error()), nil)
+		h.renderSessions(w, r, v, rights, http.StatusBadRequest, form, "", h.t(r, "events.nothing_scheduled", h.formError(r, err)), nil)
 		return
 	}
 	added, err := h.d.sessions.AddSessions(r.Context(), v.Actor(), f.Req)
@@ -52,25 +122,121 @@ func (h *handler) consoleSessionsPost(w http.ResponseWriter, r *http.Request) {
 			h.consoleFail(w, r, v, err)
 			return
 		}
-		h.renderSessions(w, r, v, rights, http.StatusBadRequest, form, "", "Nothing was scheduled: "+sentence(formText(err.Error())), nil)
+		h.renderSessions(w, r, v, rights, http.StatusBadRequest, form, "", h.t(r, "events.nothing_scheduled", h.formError(r, err)), nil)
 		return
 	}
-	notice := fmt.Sprintf("Scheduled %d session(s).", len(added.Sessions))
 	var lines []string
-	if added.Rule != "" {
-		lines = append(lines, "The series meets on "+added.Rule+".")
+	if added.Rule != "" && len(added.Sessions) > 0 {
+		lines = append(lines, h.monthlyRule(r, added.Sessions[0].Local, added.Note != "")...)
 	}
-	if added.Note != "" {
-		lines = append(lines, "Note: "+sentence(added.Note))
+	h.renderSessions(w, r, v, rights, http.StatusOK, nil, h.countText(r, "events.scheduled", len(added.Sessions)), "", lines)
+}
+
+// monthlyRule says in the viewer's language how a monthly series from
+// the wall-clock start first recurs (digest.MonthlyRule's rule: the
+// same weekday of the month, the nth of it), and, for a fifth weekday,
+// that months without one are skipped.
+func (h *handler) monthlyRule(r *http.Request, first string, fifth bool) []string {
+	w, err := time.Parse(digest.LocalLayout, first)
+	if err != nil {
+		return nil
 	}
-	h.renderSessions(w, r, v, rights, http.StatusOK, nil, notice, "", lines)
+	n, wd := (w.Day()-1)/7+1, int(w.Weekday())
+	nth := fmt.Sprintf("events.nth_%d", n)
+	if w.Weekday() == time.Saturday {
+		nth = fmt.Sprintf("events.nth_sat_%d", n) // Hebrew: Shabbat takes the feminine ordinal
+	}
+	day := h.t(r, fmt.Sprintf("date.weekday.%d", wd))
+	out := []string{h.t(r, "events.series_rule", h.t(r, nth), day)}
+	if fifth {
+		out = append(out, h.t(r, "events.series_fifth", day))
+	}
+	return out
 }
 
 // formText turns the command line's flag names in a domain sentence into
 // the form's field names.
 func formText(s string) string {
-	return strings.NewReplacer("--start", "start", "--count", "count", "--every", "repeat", "--duration", "duration",
-		"--link", "link", "--topic", "topic", "--tz", "time zone").Replace(s)
+	return strings.NewReplacer("--start", "start", "--count", "count", "--every", "repeat", "--duration", "length",
+		"--link", "link", "--topic", "topic", "--tz", "time zone", "--all-day", "all day", "--location", "place",
+		"--seats", "seats", "--question", "question").Replace(s)
+}
+
+// consoleSession is GET /lists/NAME/admin/sessions/ID: one session with
+// everyone who answered, the waitlist in order and attendance.
+func (h *handler) consoleSession(w http.ResponseWriter, r *http.Request) {
+	v, rights, ok := h.consoleStart(w, r)
+	if !ok {
+		return
+	}
+	id, ok := sessionID(r.PathValue("id"))
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	h.renderSession(w, r, v, rights, id, http.StatusOK, "", "")
+}
+
+// registrant is one person on a session's page.
+type registrant struct {
+	digest.Registration
+	// Answered is when they answered, in the session's zone.
+	Answered string
+	// QA pairs each question with their answer.
+	QA []digest.QA
+}
+
+func (h *handler) renderSession(w http.ResponseWriter, r *http.Request, v Viewer, rights listserv.ConsoleRights, id uint64, status int, notice, problem string) {
+	ss, err := h.d.sessions.ConsoleSessions(r.Context(), v.Actor(), rights.List.Name)
+	if err != nil {
+		h.consoleFail(w, r, v, err)
+		return
+	}
+	var row *sessionRow
+	for _, s := range ss {
+		if s.ID == id {
+			sr := h.sessionRow(r, s)
+			row = &sr
+		}
+	}
+	if row == nil {
+		h.notFound(w, r)
+		return
+	}
+	regs, err := h.d.sessions.Registrations(r.Context(), v.Actor(), rights.List.Name, id)
+	if err != nil {
+		h.consoleFail(w, r, v, err)
+		return
+	}
+	loc, err := time.LoadLocation(row.Zone)
+	if err != nil {
+		loc = time.UTC
+	}
+	var registered, waiting, others []registrant
+	for _, p := range regs.People {
+		rg := registrant{Registration: p, Answered: i18n.Builtin().DateTime(h.lang(r), p.At.In(loc))}
+		for i, q := range regs.Questions {
+			a := ""
+			if i < len(p.Answers) {
+				a = p.Answers[i]
+			}
+			rg.QA = append(rg.QA, digest.QA{Question: q, Answer: a})
+		}
+		switch p.Standing {
+		case digest.StandingRegistered:
+			registered = append(registered, rg)
+		case digest.StandingWaitlisted:
+			waiting = append(waiting, rg)
+		default:
+			others = append(others, rg)
+		}
+	}
+	start := row.Start.In(loc)
+	h.consolePage(w, r, v, rights, status, "console-session", "sessions", map[string]any{
+		"Title": h.t(r, "events.session_title", row.When), "S": row, "Questions": regs.Questions,
+		"Registered": registered, "Waiting": waiting, "Others": others,
+		"MoveDate": start.Format(dateLayout), "MoveTime": start.Format(timeLayout),
+		"Notice": notice, "Problem": problem})
 }
 
 func (h *handler) consoleSessionPost(w http.ResponseWriter, r *http.Request) {
@@ -89,7 +255,7 @@ func (h *handler) consoleSessionPost(w http.ResponseWriter, r *http.Request) {
 		c, err = sessionChangeValues(form)
 	}
 	if err != nil {
-		h.renderSessions(w, r, v, rights, http.StatusBadRequest, nil, "", "Nothing was changed: "+sentence(err.Error()), nil)
+		h.renderSession(w, r, v, rights, id, http.StatusBadRequest, "", h.t(r, "events.nothing_changed", h.formError(r, err)))
 		return
 	}
 	var told int
@@ -107,25 +273,47 @@ func (h *handler) consoleSessionPost(w http.ResponseWriter, r *http.Request) {
 			h.consoleFail(w, r, v, err)
 			return
 		}
-		h.renderSessions(w, r, v, rights, http.StatusBadRequest, nil, "", "Nothing was changed: "+sentence(formText(err.Error())), nil)
+		h.renderSession(w, r, v, rights, id, http.StatusBadRequest, "", h.t(r, "events.nothing_changed", h.formError(r, err)))
 		return
 	}
-	if c.Action == "attend" {
-		msg := fmt.Sprintf("Marked %d present at session %d; each was mailed a certificate the first time.", len(attended.Marked), id)
-		var problem string
+	switch c.Action {
+	case "attend":
+		var refused []string
 		for _, a := range c.Present {
 			if why, ok := attended.Refused[listserv.NormalizeAddress(a)]; ok {
-				problem += a + ": " + why + ". "
+				refused = append(refused, h.t(r, "events.not_marked", a, why))
 			}
 		}
-		h.renderSessions(w, r, v, rights, http.StatusOK, nil, msg, strings.TrimSpace(problem), nil)
+		h.renderSession(w, r, v, rights, id, http.StatusOK, h.countText(r, "events.marked", len(attended.Marked)), strings.Join(refused, " "))
+	case "move":
+		h.renderSession(w, r, v, rights, id, http.StatusOK, h.countText(r, "events.moved", told), "")
+	case "cancel":
+		h.renderSession(w, r, v, rights, id, http.StatusOK, h.countText(r, "events.cancelled", told), "")
+	}
+}
+
+// consoleSessionCSV is GET /lists/NAME/admin/sessions/ID/registrations.csv:
+// `minyan session export` on the web (attended, rating and comment
+// included).
+func (h *handler) consoleSessionCSV(w http.ResponseWriter, r *http.Request) {
+	v, rights, ok := h.consoleStart(w, r)
+	if !ok {
 		return
 	}
-	verb := "Moved"
-	if c.Action == "cancel" {
-		verb = "Cancelled"
+	id, ok := sessionID(r.PathValue("id"))
+	if !ok {
+		h.notFound(w, r)
+		return
 	}
-	h.renderSessions(w, r, v, rights, http.StatusOK, nil, fmt.Sprintf("%s session %d; %d member(s) told.", verb, id, told), "", nil)
+	out, err := h.d.sessions.ExportRegistrations(r.Context(), v.Actor(), rights.List.Name, id)
+	if err != nil {
+		h.consoleFail(w, r, v, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+rights.List.Name+"-session-"+strconv.FormatUint(id, 10)+`.csv"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(out)
 }
 
 func (h *handler) consolePairs(w http.ResponseWriter, r *http.Request) {
@@ -150,7 +338,7 @@ func (h *handler) renderPairs(w http.ResponseWriter, r *http.Request, v Viewer, 
 		groupsText = strings.Join(lines, "\n")
 	}
 	h.consolePage(w, r, v, rights, status, "console-pairs", "pairs", map[string]any{
-		"Title": "Study pairs of " + rights.List.Settings.Title, "Pairs": p, "People": people, "GroupsText": groupsText,
+		"Title": h.t(r, "events.pairs_title", rights.List.Settings.Title), "Pairs": p, "People": people, "GroupsText": groupsText,
 		"Notice": notice, "Problem": problem})
 }
 
@@ -165,7 +353,7 @@ func (h *handler) consolePairsPost(w http.ResponseWriter, r *http.Request) {
 		f, err = pairsValues(form)
 	}
 	if err != nil {
-		h.renderPairs(w, r, v, rights, http.StatusBadRequest, form.Get("groups"), "", "Nothing was changed: "+sentence(err.Error()))
+		h.renderPairs(w, r, v, rights, http.StatusBadRequest, form.Get("groups"), "", h.t(r, "events.nothing_changed", sentence(err.Error())))
 		return
 	}
 	switch f.Action {
@@ -176,12 +364,12 @@ func (h *handler) consolePairsPost(w http.ResponseWriter, r *http.Request) {
 				h.consoleFail(w, r, v, err)
 				return
 			}
-			h.renderPairs(w, r, v, rights, http.StatusBadRequest, "", "", "No pairs were made: "+sentence(err.Error()))
+			h.renderPairs(w, r, v, rights, http.StatusBadRequest, "", "", h.t(r, "events.pairs_not_made", sentence(err.Error())))
 			return
 		}
-		msg := fmt.Sprintf("Made %d group(s) (round %d).", len(p.Groups), p.Round)
+		msg := h.countText(r, "events.pairs_made", len(p.Groups), p.Round)
 		if repeats > 0 {
-			msg += fmt.Sprintf(" %d pair(s) studied together before; there was no way around it.", repeats)
+			msg += " " + h.countText(r, "events.pairs_repeats", repeats)
 		}
 		h.renderPairs(w, r, v, rights, http.StatusOK, "", msg, "")
 	case "set":
@@ -191,9 +379,9 @@ func (h *handler) consolePairsPost(w http.ResponseWriter, r *http.Request) {
 				h.consoleFail(w, r, v, err)
 				return
 			}
-			h.renderPairs(w, r, v, rights, http.StatusBadRequest, form.Get("groups"), "", "Nothing was changed: "+sentence(err.Error()))
+			h.renderPairs(w, r, v, rights, http.StatusBadRequest, form.Get("groups"), "", h.t(r, "events.nothing_changed", sentence(err.Error())))
 			return
 		}
-		h.renderPairs(w, r, v, rights, http.StatusOK, "", fmt.Sprintf("Saved %d group(s) (round %d).", len(p.Groups), p.Round), "")
+		h.renderPairs(w, r, v, rights, http.StatusOK, "", h.countText(r, "events.pairs_saved", len(p.Groups), p.Round), "")
 	}
 }

@@ -98,6 +98,8 @@ type SessionsCore interface {
 	MoveSession(ctx context.Context, a listserv.Actor, list string, id uint64, start string) (digest.SessionInfo, int, error)
 	CancelSession(ctx context.Context, a listserv.Actor, list string, id uint64) (digest.SessionInfo, int, error)
 	Attend(ctx context.Context, a listserv.Actor, list string, id uint64, addrs []string) (digest.AttendResult, error)
+	Registrations(ctx context.Context, a listserv.Actor, list string, id uint64) (digest.Registrations, error)
+	ExportRegistrations(ctx context.Context, a listserv.Actor, list string, id uint64) ([]byte, error)
 	ConsolePairs(ctx context.Context, a listserv.Actor, list string) (store.Pairing, []string, error)
 	MakePairs(ctx context.Context, a listserv.Actor, list string) (store.Pairing, int, error)
 	SetPairs(ctx context.Context, a listserv.Actor, list string, groups [][]string) (store.Pairing, error)

@@ -42,7 +42,7 @@ var langChoices = []struct{ Value, Label string }{{"", "No preference"}, {"en", 
 
 func (h *handler) renderProfile(w http.ResponseWriter, r *http.Request, v Viewer, status int, pv listserv.ProfileView, notice, problem string) {
 	h.page(w, r, status, "me-profile", map[string]any{"Title": h.t(r, "profile.title"), "Viewer": v.Address, "P": pv,
-		"Roles": roleChoices(pv.HasRole), "Langs": langChoices, "Zones": zoneChoices(pv.Zone), "Directory": h.o.People.MayUseDirectory(v.Actor()),
+		"Roles": roleChoices(pv.HasRole), "Langs": langChoices, "Zones": zoneChoices("", pv.Zone, h.o.Now()), "Directory": h.o.People.MayUseDirectory(v.Actor()),
 		"Notice": notice, "Problem": problem})
 }
 

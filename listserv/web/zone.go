@@ -54,32 +54,6 @@ func (h *handler) zone(r *http.Request, viewer string) *time.Location {
 	return time.UTC
 }
 
-// commonZones are the zones the profile form offers, west to east: the
-// places the network's people live in, one city per offset or region.
-var commonZones = []string{
-	"Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles", "America/Vancouver", "America/Phoenix", "America/Denver",
-	"America/Mexico_City", "America/Chicago", "America/Toronto", "America/New_York", "America/Bogota", "America/Halifax",
-	"America/Santiago", "America/Buenos_Aires", "America/Sao_Paulo", "Atlantic/Azores", "UTC", "Europe/London", "Europe/Lisbon",
-	"Africa/Lagos", "Europe/Madrid", "Europe/Paris", "Europe/Berlin", "Europe/Rome", "Europe/Warsaw", "Africa/Johannesburg",
-	"Europe/Athens", "Africa/Cairo", "Asia/Jerusalem", "Europe/Kyiv", "Europe/Istanbul", "Europe/Moscow", "Asia/Dubai",
-	"Asia/Tehran", "Asia/Karachi", "Asia/Kolkata", "Asia/Bangkok", "Asia/Shanghai", "Asia/Singapore", "Asia/Tokyo",
-	"Australia/Perth", "Australia/Adelaide", "Australia/Sydney", "Pacific/Auckland",
-}
-
-// zoneChoices are the form's zones, with the person's own first when it
-// is not among the common ones.
-func zoneChoices(current string) []string {
-	if current == "" {
-		return commonZones
-	}
-	for _, z := range commonZones {
-		if z == current {
-			return commonZones
-		}
-	}
-	return append([]string{current}, commonZones...)
-}
-
 // zoneFuncs are when and whenDate in language l.
 func zoneFuncs(l i18n.Lang, f template.FuncMap) {
 	cat := i18n.Builtin()
