@@ -26,16 +26,17 @@ import (
 // notPages are the GET routes of listserv/web that are not HTML pages, so
 // TestEveryPageAt320 does not open them in the browser; each says why.
 var notPages = map[string]string{
-	"GET /static/style.css":               "the stylesheet itself",
-	"GET /favicon.ico":                    "an icon",
-	"GET /healthz":                        "plain text for monitors",
-	"GET /metrics":                        "Prometheus text",
-	"GET /lists/{name}/m/{seq}/raw":       "the original message (message/rfc822)",
-	"GET /lists/{name}/m/{seq}/att/{n}":   "an attachment, downloaded",
-	"GET /lists/{name}/feed.atom":         "an Atom feed",
-	"GET /lists/{name}/admin/members.csv": "a CSV file, downloaded",
-	"GET /me/calendar.ics":                "an iCalendar feed",
-	"GET /me/certificates/{list}/{file}":  "a PDF certificate",
+	"GET /static/style.css":                                   "the stylesheet itself",
+	"GET /favicon.ico":                                        "an icon",
+	"GET /healthz":                                            "plain text for monitors",
+	"GET /metrics":                                            "Prometheus text",
+	"GET /lists/{name}/m/{seq}/raw":                           "the original message (message/rfc822)",
+	"GET /lists/{name}/m/{seq}/att/{n}":                       "an attachment, downloaded",
+	"GET /lists/{name}/feed.atom":                             "an Atom feed",
+	"GET /lists/{name}/admin/members.csv":                     "a CSV file, downloaded",
+	"GET /lists/{name}/admin/sessions/{id}/registrations.csv": "a CSV file, downloaded",
+	"GET /me/calendar.ics":                                    "an iCalendar feed",
+	"GET /me/certificates/{list}/{file}":                      "a PDF certificate",
 }
 
 // webGETRoutes reads the GET routes listserv/web registers (web.go's
@@ -241,6 +242,7 @@ func TestEveryPageAt320(t *testing.T) {
 		{fac, "/lists/circle/admin/members", "main h1", ""},
 		{fac, importJob, "main h1", ""},
 		{fac, "/lists/circle/admin/sessions", "main h1", ""},
+		{fac, "/lists/circle/admin/sessions/1", "main h1", ""},
 		{fac, "/lists/circle/admin/pairs", "main h1", ""},
 		{fac, "/lists/circle/admin/bounces", "main h1", ""},
 		{fac, "/lists/circle/admin/history", "main h1", ""},
