@@ -268,6 +268,11 @@ func TestEveryPageAt320(t *testing.T) {
 			t.Errorf("route %q is neither visited by TestEveryPageAt320 nor named in notPages", r)
 		}
 	}
+	for r := range notPages {
+		if !slices.Contains(routes, r) {
+			t.Errorf("notPages names %q, which listserv/web no longer registers", r)
+		}
+	}
 
 	t.Logf("set up: %v", time.Since(began))
 
