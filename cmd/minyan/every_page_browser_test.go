@@ -305,8 +305,11 @@ func TestEveryPageAt320(t *testing.T) {
 				if v.want != "" && !strings.Contains(b.Text("main"), v.want) {
 					t.Errorf("%s as %s does not say %q:\n%s", v.path, who, v.want, b.Text("main"))
 				}
-				if got := chrome.Eval[string](b, "lang", `document.documentElement.lang`); got != run.lang {
-					t.Errorf("%s as %s: the page is in %q, want %q", v.path, who, got, run.lang)
+				// The page's language, and the icon it links (the 404
+				// page too: every page shares the layout).
+				want := run.lang + " /favicon.ico"
+				if got := chrome.Eval[string](b, "lang and icon", `document.documentElement.lang + " " + (document.querySelector("link[rel=icon]") ? new URL(document.querySelector("link[rel=icon]").href).pathname : "no icon")`); got != want {
+					t.Errorf("%s as %s: language and icon %q, want %q", v.path, who, got, want)
 				}
 			}
 		})
