@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -296,12 +297,14 @@ func TestEveryPageAt320(t *testing.T) {
 			}
 			setCookie("minyan_lang", run.lang)
 			who := "-"
-			for _, v := range visits {
+			for i, v := range visits {
 				if v.who != who {
 					who = v.who
 					setCookie("minyan_session", sids[who])
 				}
 				b.Visit(v.path+" as "+orNobody(who), v.path, v.sel)
+				// MINYAN_SHOTS=DIR keeps a screenshot of every page.
+				shot(b, fmt.Sprintf("%s-%s-%02d%s.png", run.lang, run.scheme, i, strings.NewReplacer("/", "_", "?", "_", "=", "_").Replace(v.path)))
 				if v.want != "" && !strings.Contains(b.Text("main"), v.want) {
 					t.Errorf("%s as %s does not say %q:\n%s", v.path, who, v.want, b.Text("main"))
 				}
