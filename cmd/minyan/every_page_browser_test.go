@@ -234,6 +234,8 @@ func TestEveryPageAt320(t *testing.T) {
 		{ann, "/search?q=tea", "main h1", ""},
 		{ann, "/resources", "main h1", ""},
 		{ann, "/lists/circle/resources", "main h1", ""},
+		// The owner chose no zone: sessions in the list's.
+		{fac, "/me", "main h1", "(America/New_York)"},
 		{fac, "/lists/circle/admin", "main h1", ""},
 		{fac, "/lists/circle/admin/held", "main h1", ""},
 		{fac, "/lists/circle/admin/members", "main h1", ""},
