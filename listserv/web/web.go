@@ -578,7 +578,7 @@ func (h *handler) listPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.page(w, r, http.StatusOK, "list", map[string]any{"Title": lv.Title, "List": lv, "Sessions": sessions,
-		"CanArchive": lv.CanReadArchive && h.o.Archive, "CanManage": lv.CanManage, "TZ": tzName, "Zones": zoneChoices(tzName), "Viewer": v.Address})
+		"CanArchive": lv.CanReadArchive && h.o.Archive, "CanManage": lv.CanManage, "TZ": tzName, "Viewer": v.Address})
 }
 
 func (h *handler) join(w http.ResponseWriter, r *http.Request) {
