@@ -322,10 +322,7 @@ func screenshots(br browser, base string, sink *smtpsink.Sink, out string) error
 			// The screen is made as tall as the part kept, so the
 			// screenshot shows it the way a person scrolling would.
 			var shotPNG []byte
-			err = chromedp.Do(c, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-				_, err := cdpCall(ctx, t, sz.w, clip)
-				return err
-			}))
+			err = chromedp.Do(c, screen(sz.w, clip))
 			if err == nil {
 				shotPNG, err = chromedp.Run(c, chromedp.CaptureScreenshot())
 			}
@@ -398,11 +395,13 @@ func writePaletted(path string, shotPNG []byte) error {
 	return os.WriteFile(path, buf.Bytes(), 0o644)
 }
 
-// cdpCall sets the emulated screen to width×height.
-func cdpCall(ctx context.Context, _ *chromedp.Target, width, height int64) (struct{}, error) {
-	_, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
-		Width: width, Height: height, DeviceScaleFactor: 1, Mobile: width < 600})
-	return struct{}{}, err
+// screen sets the emulated screen to width×height pixels.
+func screen(width, height int64) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
+			Width: width, Height: height, DeviceScaleFactor: 1, Mobile: width < 600})
+		return err
+	})
 }
 
 // freeAddr is a free 127.0.0.1 port for the daemon to listen on.

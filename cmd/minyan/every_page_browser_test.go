@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -221,22 +222,21 @@ func TestEveryPageAt320(t *testing.T) {
 		{"", "/a/" + alertTok, "main h1", ""},
 		{"", "/intros/not-now/notatoken", "main h1", ""},
 		{"", "/no/such/page", "main h1", ""},
-		{ann, "/", "main h1", ""},
 		{ann, "/me", "main h1", "(Asia/Jerusalem)"},
 		{ann, "/me/profile", "#pf-name", ""},
 		{ann, "/people", "main h1", ""},
 		{ann, "/people/" + pv.ID, "main h1", ""},
 		{ann, "/lists/circle", "main h1", ""},
-		{ann, "/lists/circle?tz=Asia/Jerusalem", "main h1", ""},
 		{ann, "/lists/circle/post", "#subject", ""},
 		{ann, "/lists/circle/archive", "main h1", ""},
 		{ann, "/lists/circle/archive/2026-11", "main h1", ""},
-		{ann, "/lists/circle/m/1", "main h1", "(Asia/Jerusalem)"},
-		{ann, "/lists/circle/m/2", "main h1", ""},
+		{ann, "/lists/circle/m/2", "main h1", "(Asia/Jerusalem)"},
 		{ann, "/lists/circle/m/3", "main h1", ""},
 		{ann, "/search?q=tea", "main h1", ""},
 		{ann, "/resources", "main h1", ""},
 		{ann, "/lists/circle/resources", "main h1", ""},
+		// The owner chose no zone: sessions in the list's.
+		{fac, "/me", "main h1", "(America/New_York)"},
 		{fac, "/lists/circle/admin", "main h1", ""},
 		{fac, "/lists/circle/admin/held", "main h1", ""},
 		{fac, "/lists/circle/admin/members", "main h1", ""},
@@ -273,6 +273,11 @@ func TestEveryPageAt320(t *testing.T) {
 			t.Errorf("route %q is neither visited by TestEveryPageAt320 nor named in notPages", r)
 		}
 	}
+	for r := range notPages {
+		if !slices.Contains(routes, r) {
+			t.Errorf("notPages names %q, which listserv/web no longer registers", r)
+		}
+	}
 
 	t.Logf("set up: %v", time.Since(began))
 
@@ -296,17 +301,22 @@ func TestEveryPageAt320(t *testing.T) {
 			}
 			setCookie("minyan_lang", run.lang)
 			who := "-"
-			for _, v := range visits {
+			for i, v := range visits {
 				if v.who != who {
 					who = v.who
 					setCookie("minyan_session", sids[who])
 				}
 				b.Visit(v.path+" as "+orNobody(who), v.path, v.sel)
+				// MINYAN_SHOTS=DIR keeps a screenshot of every page.
+				shot(b, fmt.Sprintf("%s-%s-%02d%s.png", run.lang, run.scheme, i, strings.NewReplacer("/", "_", "?", "_", "=", "_").Replace(v.path)))
 				if v.want != "" && !strings.Contains(b.Text("main"), v.want) {
 					t.Errorf("%s as %s does not say %q:\n%s", v.path, who, v.want, b.Text("main"))
 				}
-				if got := chrome.Eval[string](b, "lang", `document.documentElement.lang`); got != run.lang {
-					t.Errorf("%s as %s: the page is in %q, want %q", v.path, who, got, run.lang)
+				// The page's language, and the icon it links (the 404
+				// page too: every page shares the layout).
+				want := run.lang + " /favicon.ico"
+				if got := chrome.Eval[string](b, "lang and icon", `document.documentElement.lang + " " + (document.querySelector("link[rel=icon]") ? new URL(document.querySelector("link[rel=icon]").href).pathname : "no icon")`); got != want {
+					t.Errorf("%s as %s: language and icon %q, want %q", v.path, who, got, want)
 				}
 			}
 		})
