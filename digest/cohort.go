@@ -169,7 +169,7 @@ func (s *Scheduler) queueHarvest(tx *store.Tx, l store.List, key string, now tim
 		if title == "" {
 			title = l.Name
 		}
-		subject, body, err := s.svc.Render(l.Name, "cohort-harvest", harvestData{Title: title, List: l.Name, Names: joinNames(names),
+		subject, body, err := s.svc.Render(l.Name, "cohort-harvest", harvestData{Title: title, List: l.Name, Names: listserv.JoinNames(names),
 			ListAddress: s.svc.Address(l.Name, listserv.RolePost, ""), HarvestAfter: listserv.FormatDuration(listserv.HarvestAfter(l.Settings))})
 		if err != nil {
 			return err

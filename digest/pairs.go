@@ -220,7 +220,7 @@ func (s *Scheduler) queuePairMail(tx *store.Tx, l store.List, si SessionInfo, j 
 		if len(rcpts) < 2 {
 			continue
 		}
-		data := pairData{SessionView: s.view(l, si), Names: joinNames(names)}
+		data := pairData{SessionView: s.view(l, si), Names: listserv.JoinNames(names)}
 		if j.Prev != nil {
 			pv := s.view(l, *j.Prev)
 			data.Previous = &pv

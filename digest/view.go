@@ -3,7 +3,6 @@ package digest
 import (
 	"fmt"
 	"net/mail"
-	"strings"
 	"time"
 
 	"minyan/listserv"
@@ -186,17 +185,6 @@ func (s *Scheduler) listFrom(l store.List, role listserv.AddrRole) *mail.Address
 		title = l.Name
 	}
 	return &mail.Address{Name: title, Address: s.svc.Address(l.Name, role, "")}
-}
-
-// joinNames is "a, b and c".
-func joinNames(names []string) string {
-	switch len(names) {
-	case 0:
-		return ""
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // oneLine keeps user-supplied text (topics, names) on one line.
