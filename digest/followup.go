@@ -46,14 +46,7 @@ func (s *Scheduler) Attend(ctx context.Context, a listserv.Actor, list string, i
 	now := s.svc.Now()
 	err := s.st.Update(func(tx *store.Tx) error {
 		res = AttendResult{Refused: map[string]string{}}
-		l, err := s.svc.Authorize(tx, a, list, listserv.PermSessions)
-		if err != nil {
-			return err
-		}
-		_, si, err := listSession(tx, l, id)
-		if errors.Is(err, ErrNoSession) {
-			return fmt.Errorf("%s has no session %d: %w", list, id, listserv.ErrNotFound)
-		}
+		l, _, si, err := s.organizerSession(tx, a, list, id)
 		if err != nil {
 			return err
 		}
