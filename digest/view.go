@@ -187,5 +187,14 @@ func (s *Scheduler) listFrom(l store.List, role listserv.AddrRole) *mail.Address
 	return &mail.Address{Name: title, Address: s.svc.Address(l.Name, role, "")}
 }
 
+// ownerMail is the header of a mail from list l's organizers (its owner
+// address) with the list's headers; id is the key of its stable
+// Message-ID, so a pass run again makes the same mail. Callers add To
+// and Reply-To.
+func (s *Scheduler) ownerMail(l store.List, subject, id string, now time.Time) mailcompose.Header {
+	return mailcompose.Header{From: s.listFrom(l, listserv.RoleOwner).String(), Subject: subject,
+		MessageID: mailcompose.StableID(id, s.svc.Domain()), Date: now, Extra: s.svc.ListHeaders(l), AutoSubmitted: "auto-generated"}
+}
+
 // oneLine keeps user-supplied text (topics, names) on one line.
 func oneLine(s string) string { return mailcompose.OneLine(s) }
