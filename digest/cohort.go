@@ -169,21 +169,14 @@ func (s *Scheduler) queueHarvest(tx *store.Tx, l store.List, key string, now tim
 		if title == "" {
 			title = l.Name
 		}
-		subject, body, err := s.svc.RenderIn(listLang(l), l.Name, "cohort-harvest", harvestData{Title: title, List: l.Name, Names: joinNames(names),
+		subject, body, err := s.svc.RenderIn(listLang(l), l.Name, "cohort-harvest", harvestData{Title: title, List: l.Name, Names: listserv.JoinNames(names),
 			ListAddress: s.svc.Address(l.Name, listserv.RolePost, ""), HarvestAfter: listserv.FormatDuration(listserv.HarvestAfter(l.Settings))})
 		if err != nil {
 			return err
 		}
-		raw := mailcompose.Compose(mailcompose.Header{
-			From:          s.listFrom(l, listserv.RoleOwner).String(),
-			To:            mailcompose.Addresses(addrs...),
-			ReplyTo:       []string{replyTo},
-			Subject:       subject,
-			MessageID:     mailcompose.StableID(fmt.Sprintf("%s/r%d/g%d", key, p.Round, gi+1), s.svc.Domain()),
-			Date:          now,
-			Extra:         s.svc.ListHeaders(l),
-			AutoSubmitted: "auto-generated",
-		}, mailcompose.Text(body))
+		h := s.ownerMail(l, subject, fmt.Sprintf("%s/r%d/g%d", key, p.Round, gi+1), now)
+		h.To, h.ReplyTo = mailcompose.Addresses(addrs...), []string{replyTo}
+		raw := mailcompose.Compose(h, mailcompose.Text(body))
 		if _, err := s.outbox.Enqueue(tx, outbox.Message{List: l.Name, Raw: raw, At: now}, rcpts, kindHarvest); err != nil {
 			return err
 		}
@@ -243,15 +236,9 @@ func (s *Scheduler) runHarvestSummary(l store.List, now time.Time) (time.Time, e
 			if err != nil {
 				return err
 			}
-			raw := mailcompose.Compose(mailcompose.Header{
-				From:          s.listFrom(fresh, listserv.RoleOwner).String(),
-				To:            mailcompose.Addresses(&mail.Address{Name: title, Address: s.svc.Address(l.Name, listserv.RolePost, "")}),
-				Subject:       subject,
-				MessageID:     mailcompose.StableID(key, s.svc.Domain()),
-				Date:          now,
-				Extra:         s.svc.ListHeaders(fresh),
-				AutoSubmitted: "auto-generated",
-			}, mailcompose.Text(body))
+			h := s.ownerMail(fresh, subject, key, now)
+			h.To = mailcompose.Addresses(&mail.Address{Name: title, Address: s.svc.Address(l.Name, listserv.RolePost, "")})
+			raw := mailcompose.Compose(h, mailcompose.Text(body))
 			if _, err := s.outbox.Enqueue(tx, outbox.Message{List: l.Name, Raw: raw, At: now}, rcpts, kindHarvest); err != nil {
 				return err
 			}

@@ -3,7 +3,6 @@ package digest
 import (
 	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"minyan/listserv/mailcompose"
@@ -486,14 +485,7 @@ type Registrations struct {
 func (s *Scheduler) Registrations(ctx context.Context, a listserv.Actor, list string, id uint64) (Registrations, error) {
 	var out Registrations
 	err := s.st.View(func(tx *store.Tx) error {
-		l, err := s.svc.Authorize(tx, a, list, listserv.PermSessions)
-		if err != nil {
-			return err
-		}
-		ss, si, err := listSession(tx, l, id)
-		if errors.Is(err, ErrNoSession) {
-			return fmt.Errorf("%s has no session %d: %w", list, id, listserv.ErrNotFound)
-		}
+		l, ss, si, err := s.organizerSession(tx, a, list, id)
 		if err != nil {
 			return err
 		}

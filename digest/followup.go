@@ -46,14 +46,7 @@ func (s *Scheduler) Attend(ctx context.Context, a listserv.Actor, list string, i
 	now := s.svc.Now()
 	err := s.st.Update(func(tx *store.Tx) error {
 		res = AttendResult{Refused: map[string]string{}}
-		l, err := s.svc.Authorize(tx, a, list, listserv.PermSessions)
-		if err != nil {
-			return err
-		}
-		_, si, err := listSession(tx, l, id)
-		if errors.Is(err, ErrNoSession) {
-			return fmt.Errorf("%s has no session %d: %w", list, id, listserv.ErrNotFound)
-		}
+		l, _, si, err := s.organizerSession(tx, a, list, id)
 		if err != nil {
 			return err
 		}
@@ -131,15 +124,9 @@ func (s *Scheduler) mailCertificate(tx *store.Tx, l store.List, si SessionInfo, 
 	if err != nil {
 		return err
 	}
-	raw := mailcompose.Compose(mailcompose.Header{
-		From:          s.listFrom(l, listserv.RoleOwner).String(),
-		To:            mailcompose.Addresses(personAddress(tx, addr)),
-		Subject:       subject,
-		MessageID:     mailcompose.StableID(fmt.Sprintf("certificate/%s/%d/%s", l.Name, si.ID, addr), s.svc.Domain()),
-		Date:          now,
-		Extra:         s.svc.ListHeaders(l),
-		AutoSubmitted: "auto-generated",
-	}, mailcompose.Multipart("mixed", mailcompose.Text(body), mailcompose.PDFFile(pdf, "certificate.pdf")))
+	h := s.ownerMail(l, subject, fmt.Sprintf("certificate/%s/%d/%s", l.Name, si.ID, addr), now)
+	h.To = mailcompose.Addresses(personAddress(tx, addr))
+	raw := mailcompose.Compose(h, mailcompose.Multipart("mixed", mailcompose.Text(body), mailcompose.PDFFile(pdf, "certificate.pdf")))
 	rcpt := store.QueuedRcpt{Address: addr, EnvelopeFrom: s.svc.Address(l.Name, listserv.RoleBounces, "")}
 	_, err = s.outbox.Enqueue(tx, outbox.Message{List: l.Name, Raw: raw, At: now}, []store.QueuedRcpt{rcpt}, outbox.KindNotice)
 	return err
@@ -210,16 +197,10 @@ func (s *Scheduler) queueFeedback(tx *store.Tx, l store.List, si SessionInfo, ke
 		if err != nil {
 			return n, err
 		}
-		raw := mailcompose.Compose(mailcompose.Header{
-			From:          s.listFrom(l, listserv.RoleOwner).String(),
-			To:            mailcompose.Addresses(personAddress(tx, r.Address)),
-			ReplyTo:       mailcompose.Addresses(&mail.Address{Address: s.svc.Address(l.Name, listserv.RoleConfirm, tok)}),
-			Subject:       subject,
-			MessageID:     mailcompose.StableID(key+"/"+r.Address, s.svc.Domain()),
-			Date:          now,
-			Extra:         s.svc.ListHeaders(l),
-			AutoSubmitted: "auto-generated",
-		}, mailcompose.Text(body))
+		h := s.ownerMail(l, subject, key+"/"+r.Address, now)
+		h.To = mailcompose.Addresses(personAddress(tx, r.Address))
+		h.ReplyTo = mailcompose.Addresses(&mail.Address{Address: s.svc.Address(l.Name, listserv.RoleConfirm, tok)})
+		raw := mailcompose.Compose(h, mailcompose.Text(body))
 		rcpt := store.QueuedRcpt{Address: r.Address, EnvelopeFrom: s.svc.Address(l.Name, listserv.RoleBounces, "")}
 		if _, err := s.outbox.Enqueue(tx, outbox.Message{List: l.Name, Raw: raw, At: now}, []store.QueuedRcpt{rcpt}, kindFeedback); err != nil {
 			return n, err

@@ -9,6 +9,8 @@ import (
 
 	gomessage "github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // decode ISO-8859-x and friends
+
+	"minyan/listserv"
 )
 
 // A digest shows each post's own words: the text a member would read in
@@ -70,7 +72,7 @@ func trimNote(what []string) string {
 	if len(what) == 0 {
 		return ""
 	}
-	s := joinNames(what) + " trimmed."
+	s := listserv.JoinNames(what) + " trimmed."
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 

@@ -220,7 +220,7 @@ func (s *Scheduler) queuePairMail(tx *store.Tx, l store.List, si SessionInfo, j 
 		if len(rcpts) < 2 {
 			continue
 		}
-		data := pairData{SessionView: s.view(l, si), Names: joinNames(names)}
+		data := pairData{SessionView: s.view(l, si), Names: listserv.JoinNames(names)}
 		if j.Prev != nil {
 			pv := s.view(l, *j.Prev)
 			data.Previous = &pv
@@ -229,16 +229,9 @@ func (s *Scheduler) queuePairMail(tx *store.Tx, l store.List, si SessionInfo, j 
 		if err != nil {
 			return 0, err
 		}
-		raw := mailcompose.Compose(mailcompose.Header{
-			From:          s.listFrom(l, listserv.RoleOwner).String(),
-			To:            mailcompose.Addresses(addrs...),
-			ReplyTo:       mailcompose.Addresses(addrs...),
-			Subject:       subject,
-			MessageID:     mailcompose.StableID(fmt.Sprintf("%s/r%d/g%d", j.Key, p.Round, gi+1), s.svc.Domain()),
-			Date:          now,
-			Extra:         s.svc.ListHeaders(l),
-			AutoSubmitted: "auto-generated",
-		}, mailcompose.Text(body))
+		h := s.ownerMail(l, subject, fmt.Sprintf("%s/r%d/g%d", j.Key, p.Round, gi+1), now)
+		h.To, h.ReplyTo = mailcompose.Addresses(addrs...), mailcompose.Addresses(addrs...)
+		raw := mailcompose.Compose(h, mailcompose.Text(body))
 		if _, err := s.outbox.Enqueue(tx, outbox.Message{List: l.Name, Raw: raw, At: now}, rcpts, j.Kind); err != nil {
 			return 0, err
 		}

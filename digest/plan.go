@@ -56,6 +56,20 @@ func listSession(tx *store.Tx, l store.List, id uint64) (store.Session, SessionI
 	return ss, si, err
 }
 
+// organizerSession authorizes a for PermSessions on list and reads its
+// session id, a missing one being listserv.ErrNotFound.
+func (s *Scheduler) organizerSession(tx *store.Tx, a listserv.Actor, list string, id uint64) (store.List, store.Session, SessionInfo, error) {
+	l, err := s.svc.Authorize(tx, a, list, listserv.PermSessions)
+	if err != nil {
+		return l, store.Session{}, SessionInfo{}, err
+	}
+	ss, si, err := listSession(tx, l, id)
+	if errors.Is(err, ErrNoSession) {
+		return l, ss, si, fmt.Errorf("%s has no session %d: %w", list, id, listserv.ErrNotFound)
+	}
+	return l, ss, si, err
+}
+
 func sessionInfo(ss store.Session) (SessionInfo, error) {
 	start, err := Instant(ss.Zone, ss.Local)
 	if err != nil {

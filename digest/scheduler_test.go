@@ -514,7 +514,7 @@ func TestSessionDigest(t *testing.T) {
 		for _, a := range g {
 			names = append(names, map[string]string{"fay@example.net": "Fay", "alice@example.net": "Alice", "bob@example.net": "Bob", "carol@example.net": "Carol"}[a])
 		}
-		if !strings.Contains(text, "* "+joinNames(names)) {
+		if !strings.Contains(text, "* "+listserv.JoinNames(names)) {
 			t.Errorf("pair %v missing:\n%s", names, text)
 		}
 	}

@@ -196,7 +196,7 @@ func (s *Scheduler) queueSessionDigest(tx *store.Tx, l store.List, si SessionInf
 			for i, a := range g {
 				names[i] = personName(tx, a)
 			}
-			pairs = append(pairs, joinNames(names))
+			pairs = append(pairs, listserv.JoinNames(names))
 		}
 	}
 	rsvp, err := rsvpSummary(tx, l.Name, si.ID)

@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"minyan/listserv"
 	"minyan/store"
 )
 
@@ -130,7 +131,7 @@ func summarizeThreads(tx *store.Tx, list string, since, until time.Time) ([]Thre
 			break
 		}
 		a := threads[id]
-		a.view.Participants = joinNames(a.names)
+		a.view.Participants = listserv.JoinNames(a.names)
 		out = append(out, a.view)
 	}
 	return out, max(len(order)-maxThreads, 0), nil

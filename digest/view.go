@@ -3,7 +3,6 @@ package digest
 import (
 	"fmt"
 	"net/mail"
-	"strings"
 	"time"
 
 	"minyan/listserv"
@@ -188,15 +187,13 @@ func (s *Scheduler) listFrom(l store.List, role listserv.AddrRole) *mail.Address
 	return &mail.Address{Name: title, Address: s.svc.Address(l.Name, role, "")}
 }
 
-// joinNames is "a, b and c".
-func joinNames(names []string) string {
-	switch len(names) {
-	case 0:
-		return ""
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+// ownerMail is the header of a mail from list l's organizers (its owner
+// address) with the list's headers; id is the key of its stable
+// Message-ID, so a pass run again makes the same mail. Callers add To
+// and Reply-To.
+func (s *Scheduler) ownerMail(l store.List, subject, id string, now time.Time) mailcompose.Header {
+	return mailcompose.Header{From: s.listFrom(l, listserv.RoleOwner).String(), Subject: subject,
+		MessageID: mailcompose.StableID(id, s.svc.Domain()), Date: now, Extra: s.svc.ListHeaders(l), AutoSubmitted: "auto-generated"}
 }
 
 // oneLine keeps user-supplied text (topics, names) on one line.

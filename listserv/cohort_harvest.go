@@ -118,7 +118,7 @@ func (s *Service) receiveHarvest(ctx context.Context, env Envelope, la ListAddre
 		if subject == "" || strings.EqualFold(subject, "What did your pair make?") {
 			subject = "What we made"
 		}
-		credited, err := withSubject(raw, "#"+HarvestTag+" "+subject+" ("+joinAnd(names)+")")
+		credited, err := withSubject(raw, "#"+HarvestTag+" "+subject+" ("+JoinNames(names)+")")
 		if err != nil {
 			return err
 		}
@@ -133,7 +133,7 @@ func (s *Service) receiveHarvest(ctx context.Context, env Envelope, la ListAddre
 		if err := s.useToken(tx, t, from+" via mail"); err != nil {
 			return err
 		}
-		if err := s.AuditChange(tx, Person(from, DoorMail), l.Name, fmt.Sprintf("harvest of %s archived (message %d)", joinAnd(pair), seq)); err != nil {
+		if err := s.AuditChange(tx, Person(from, DoorMail), l.Name, fmt.Sprintf("harvest of %s archived (message %d)", JoinNames(pair), seq)); err != nil {
 			return err
 		}
 		return s.harvestAnswer(tx, l, from, m.MessageID, "cohort_harvest.answer_kept", s.o.PublicURL+"/resources?list="+l.Name+"&tag="+HarvestTag)
@@ -216,8 +216,8 @@ func (s *Service) HarvestEntries(tx *store.Tx, l store.List) ([]HarvestEntry, er
 	return out, err
 }
 
-// joinAnd joins names as "A and B" or "A, B and C".
-func joinAnd(names []string) string {
+// JoinNames joins names as "A and B" or "A, B and C".
+func JoinNames(names []string) string {
 	switch len(names) {
 	case 0:
 		return ""

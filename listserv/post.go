@@ -57,20 +57,26 @@ func (s *Service) preparePost(ctx context.Context, env Envelope, raw []byte) (*i
 	return p, nil
 }
 
+// preparePostTo is preparePost for a post to list, refused with
+// ErrTooBig first when it is over the list's max_message_bytes.
+func (s *Service) preparePostTo(ctx context.Context, env Envelope, list string, raw []byte) (*inbound, error) {
+	l, err := s.loadList(list)
+	if err != nil {
+		return nil, err
+	}
+	if max := l.Settings.MaxMessageBytes; max > 0 && int64(len(raw)) > max {
+		return nil, ErrTooBig
+	}
+	return s.preparePost(ctx, env, raw)
+}
+
 // receivePost handles a message for one list's posting address.
 func (s *Service) receivePost(ctx context.Context, env Envelope, la ListAddress, raw []byte) error {
 	return s.receivePostWith(ctx, env, la, raw, PostOptions{})
 }
 
 func (s *Service) receivePostWith(ctx context.Context, env Envelope, la ListAddress, raw []byte, o PostOptions) error {
-	list, err := s.loadList(la.List)
-	if err != nil {
-		return err
-	}
-	if max := list.Settings.MaxMessageBytes; max > 0 && int64(len(raw)) > max {
-		return ErrTooBig
-	}
-	p, err := s.preparePost(ctx, env, raw)
+	p, err := s.preparePostTo(ctx, env, la.List, raw)
 	if err != nil {
 		return err
 	}

@@ -58,14 +58,7 @@ func sessionExists(tx *store.Tx, l store.List, id uint64) bool {
 // conversation is open, archived with the list and sent to the people
 // registered for the session only.
 func (s *Service) receiveSessionPost(ctx context.Context, env Envelope, la ListAddress, raw []byte) error {
-	list, err := s.loadList(la.List)
-	if err != nil {
-		return err
-	}
-	if max := list.Settings.MaxMessageBytes; max > 0 && int64(len(raw)) > max {
-		return ErrTooBig
-	}
-	p, err := s.preparePost(ctx, env, raw)
+	p, err := s.preparePostTo(ctx, env, la.List, raw)
 	if err != nil {
 		return err
 	}

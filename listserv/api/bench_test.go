@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"minyan/listserv"
+	"minyan/listserv/testkit"
 	"minyan/store"
 )
 
@@ -58,20 +59,7 @@ func BenchmarkGetMembers100k(b *testing.B) {
 	runtime.GC()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
-	var peak uint64
-	stop := make(chan struct{})
-	go func() {
-		var ms runtime.MemStats
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(5 * time.Millisecond):
-				runtime.ReadMemStats(&ms)
-				peak = max(peak, ms.HeapAlloc)
-			}
-		}
-	}()
+	stopPeak := testkit.HeapPeak(5 * time.Millisecond)
 	b.ResetTimer()
 	for b.Loop() {
 		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/lists/big/members", nil)
@@ -86,8 +74,7 @@ func BenchmarkGetMembers100k(b *testing.B) {
 			b.Fatalf("status %d, %d bytes", resp.StatusCode, n)
 		}
 	}
-	close(stop)
-	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(stopPeak())/(1<<20), "peak-heap-MiB")
 	b.ReportMetric(float64(before.HeapAlloc)/(1<<20), "heap-before-MiB")
 }
 

@@ -1,12 +1,10 @@
 package imapd
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/tls"
 	"io"
 	"log/slog"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -20,13 +18,7 @@ import (
 // READ-ONLY, so mail apps do not offer to delete.
 func TestFetchmailSeen(t *testing.T) {
 	ts, pw := teamServer(t)
-	conn, err := net.Dial("tcp", ts.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	r := &rawConn{t: t, c: conn, br: bufio.NewReader(conn)}
-	r.until("* OK")
+	r, _ := dialRaw(t, ts)
 	r.cmd("a1", "LOGIN alice@example.org "+pw)
 	out := r.cmd("a2", "SELECT team")
 	if !strings.Contains(out, "a2 OK [READ-ONLY]") || strings.Contains(out, "READ-WRITE") {
@@ -96,13 +88,7 @@ func TestBadInputAnsweredAtOnce(t *testing.T) {
 	ts.list(t, "team", "discussion", "alice@example.org")
 	pw := ts.password(t, "alice@example.org")
 	dial := func() *rawConn {
-		conn, err := net.Dial("tcp", ts.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { conn.Close() })
-		r := &rawConn{t: t, c: conn, br: bufio.NewReader(conn)}
-		r.until("* OK")
+		r, _ := dialRaw(t, ts)
 		return r
 	}
 	r := dial()

@@ -601,6 +601,19 @@ func TestDeletedListSaysBye(t *testing.T) {
 
 // rawConn is a scripted IMAP conversation over a plain connection,
 // independent of go-imap's client.
+// dialRaw opens a raw connection to the test server (closed when the
+// test ends) and reads its greeting.
+func dialRaw(t *testing.T, ts *testServer) (r *rawConn, greeting string) {
+	t.Helper()
+	conn, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	r = &rawConn{t: t, c: conn, br: bufio.NewReader(conn)}
+	return r, r.until("* OK")
+}
+
 type rawConn struct {
 	t  *testing.T
 	c  net.Conn
@@ -647,13 +660,8 @@ func (r *rawConn) cmd(tag, line string) string {
 
 func TestRawConversation(t *testing.T) {
 	ts, pw := teamServer(t)
-	conn, err := net.Dial("tcp", ts.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	r := &rawConn{t: t, c: conn, br: bufio.NewReader(conn)}
-	if g := r.until("* OK"); !strings.Contains(g, "IMAP4rev1") {
+	r, g := dialRaw(t, ts)
+	if !strings.Contains(g, "IMAP4rev1") {
 		t.Errorf("greeting %q", g)
 	}
 	// LOGIN with a synchronizing literal for the password.

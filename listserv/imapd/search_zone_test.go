@@ -1,9 +1,7 @@
 package imapd
 
 import (
-	"bufio"
 	"context"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -12,13 +10,7 @@ import (
 )
 
 func rawLogin(t *testing.T, ts *testServer, addr, pw string) *rawConn {
-	conn, err := net.Dial("tcp", ts.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	r := &rawConn{t: t, c: conn, br: bufio.NewReader(conn)}
-	r.until("* OK")
+	r, _ := dialRaw(t, ts)
 	r.cmd("a0", "LOGIN "+addr+" "+pw)
 	return r
 }

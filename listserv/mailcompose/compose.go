@@ -91,7 +91,7 @@ func Calendar(ics []byte, method string) Part {
 	return Part{header: []string{
 		"Content-Type: text/calendar; charset=utf-8; method=" + method,
 		"Content-Transfer-Encoding: base64",
-	}, body: base64Lines(ics)}
+	}, body: Base64Lines(ics)}
 }
 
 // CalendarFile is the same object as an attachment named invite.ics, for
@@ -101,7 +101,7 @@ func CalendarFile(ics []byte, method string) Part {
 		`Content-Type: application/ics; name="invite.ics"; method=` + method,
 		`Content-Disposition: attachment; filename="invite.ics"`,
 		"Content-Transfer-Encoding: base64",
-	}, body: base64Lines(ics)}
+	}, body: Base64Lines(ics)}
 }
 
 // Message wraps a whole message (a post in a digest, the original of a
@@ -247,9 +247,9 @@ func has8bit(b []byte) bool {
 	return false
 }
 
-// base64Lines encodes b in lines of 76 characters, the longest MIME
-// allows.
-func base64Lines(b []byte) []byte {
+// Base64Lines encodes b in lines of 76 characters, the longest MIME
+// allows, each ended by CRLF.
+func Base64Lines(b []byte) []byte {
 	enc := base64.StdEncoding.EncodeToString(b)
 	var out bytes.Buffer
 	for len(enc) > 76 {
@@ -301,7 +301,7 @@ func File(name, contentType string, data []byte) Part {
 		"Content-Type: " + ct,
 		"Content-Disposition: " + cd,
 		"Content-Transfer-Encoding: base64",
-	}, body: base64Lines(data)}
+	}, body: Base64Lines(data)}
 }
 
 // PDFFile is a PDF attachment (a certificate) named filename, which
@@ -311,5 +311,5 @@ func PDFFile(pdf []byte, filename string) Part {
 		`Content-Type: application/pdf; name="` + filename + `"`,
 		`Content-Disposition: attachment; filename="` + filename + `"`,
 		"Content-Transfer-Encoding: base64",
-	}, body: base64Lines(pdf)}
+	}, body: Base64Lines(pdf)}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"minyan/listserv"
+	"minyan/store"
 )
 
 // ReadMailman2 reads a Mailman 2.1 list's config.pck (lists/NAME/
@@ -53,54 +54,43 @@ func ReadMailman2(r io.Reader) (*Source, error) {
 	if p := c.text("subject_prefix"); p != "" {
 		src.set("subject_prefix", strings.TrimSpace(subst("subject_prefix", p)), "subject_prefix")
 	}
-	switch c.int("generic_nonmember_action") {
-	case 0:
-		src.set("posting", "open", "generic_nonmember_action=accept")
-	case 1:
-		src.set("nonmember_action", "hold", "generic_nonmember_action")
-	case 2:
-		src.set("nonmember_action", "reject", "generic_nonmember_action")
-	case 3:
-		src.set("nonmember_action", "discard", "generic_nonmember_action")
+	nonmember := mm2NonmemberAction[c.int("generic_nonmember_action")]
+	if nonmember == mm3Accept {
+		src.set("posting", string(store.PostingOpen), "generic_nonmember_action=accept")
+	} else if a, ok := mm3NonmemberAction[nonmember]; ok {
+		src.set("nonmember_action", a, "generic_nonmember_action")
 	}
 	if c.int("default_member_moderation") == 1 {
-		src.set("posting", "moderated", "default_member_moderation")
-	} else if c.int("generic_nonmember_action") != 0 {
-		src.set("posting", "members", "default_member_moderation")
+		src.set("posting", string(store.PostingModerated), "default_member_moderation")
+	} else if nonmember != mm3Accept {
+		src.set("posting", string(store.PostingMembers), "default_member_moderation")
 	}
 	if kb := c.int("max_message_size"); kb > 0 {
 		src.set("max_message_bytes", strconv.FormatInt(kb*1024, 10), "max_message_size")
 	} else if c.has("max_message_size") {
 		src.unmapped("max_message_size", "0", "no limit: the server's max_message_bytes applies")
 	}
+	archive, from := mm3ArchivePublic, "archive_private"
 	switch {
 	case c.has("archive") && c.int("archive") == 0:
-		src.set("archive", "off", "archive")
+		archive, from = mm3ArchiveNever, "archive"
 	case c.int("archive_private") == 1:
-		src.set("archive", "members", "archive_private")
-	default:
-		src.set("archive", "public", "archive_private")
+		archive = mm3ArchivePrivate
 	}
+	src.set("archive", string(mm3Archive[archive]), from)
 	if c.has("advertised") {
 		src.set("advertised", strconv.FormatBool(c.int("advertised") != 0), "advertised")
 	}
-	switch c.int("subscribe_policy") {
-	case 0:
-		src.set("subscribe", "open", "subscribe_policy")
-	case 1:
-		src.set("subscribe", "confirm", "subscribe_policy")
-	case 2:
-		src.set("subscribe", "approve", "subscribe_policy")
-	case 3:
-		src.set("subscribe", "approve", "subscribe_policy")
-		src.unmapped("subscribe_policy", "3", "confirm and approve: imported as approve (a request still comes from the address itself by mail or the web form)")
+	if p, ok := mm2SubscribePolicy[c.int("subscribe_policy")]; ok {
+		src.set("subscribe", string(mm3Subscribe[p]), "subscribe_policy")
+		if p == mm3SubscribeConfirmThenModerate {
+			src.unmapped("subscribe_policy", "3", "confirm and approve: imported as approve (a request still comes from the address itself by mail or the web form)")
+		}
 	}
-	switch c.int("reply_goes_to_list") {
-	case 0:
-		src.set("reply_to", "sender", "reply_goes_to_list")
-	case 1:
-		src.set("reply_to", "list", "reply_goes_to_list")
-	case 2:
+	switch r, ok := mm2ReplyGoesToList[c.int("reply_goes_to_list")]; {
+	case mm3ReplyTo[r] != "":
+		src.set("reply_to", mm3ReplyTo[r], "reply_goes_to_list")
+	case ok:
 		src.unmapped("reply_goes_to_list", "2 ("+c.text("reply_to_address")+")", "replies to an explicit address have no equivalent; reply_to left as it was")
 	}
 	if f := c.text("msg_footer"); f != "" {

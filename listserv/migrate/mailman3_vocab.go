@@ -4,6 +4,16 @@ import "minyan/store"
 
 // The words Mailman 3 core's REST API exports for the settings the
 // import maps, typed so each is read by a table instead of compared.
+// Mailman 2 keeps the same policies as numbers; its tables below name
+// them with these words, so both formats map them the same way.
+
+// Mailman 2's numbered policies (config.pck), as Mailman 3's words.
+var (
+	mm2SubscribePolicy = map[int64]mm3SubscriptionPolicy{0: mm3SubscribeOpen, 1: mm3SubscribeConfirm,
+		2: mm3SubscribeModerate, 3: mm3SubscribeConfirmThenModerate}
+	mm2NonmemberAction = map[int64]mm3Action{0: mm3Accept, 1: mm3Hold, 2: mm3Reject, 3: mm3Discard}
+	mm2ReplyGoesToList = map[int64]mm3ReplyGoesToList{0: "no_munging", 1: "point_to_list", 2: "explicit_header"}
+)
 
 // mm3SubscriptionPolicy is config.subscription_policy.
 type mm3SubscriptionPolicy string

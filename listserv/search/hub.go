@@ -272,14 +272,7 @@ func (h *Hub) Delete(refs ...Ref) error {
 	if err != nil {
 		return fmt.Errorf("resource hub: %w", err)
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	touched := map[string]bool{}
-	for _, s := range gone {
-		h.removeLocked(s)
-		touched[s.Key] = true
-	}
-	h.changedLocked(touched)
+	h.forget(gone)
 	return nil
 }
 
@@ -304,6 +297,12 @@ func (h *Hub) DropList(list string) error {
 	if err != nil {
 		return fmt.Errorf("resource hub %s: %w", list, err)
 	}
+	h.forget(gone)
+	return nil
+}
+
+// forget takes shares that left the store out of the entries in memory.
+func (h *Hub) forget(gone []Share) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	touched := map[string]bool{}
@@ -312,7 +311,6 @@ func (h *Hub) DropList(list string) error {
 		touched[s.Key] = true
 	}
 	h.changedLocked(touched)
-	return nil
 }
 
 func (h *Hub) addLocked(s Share) {

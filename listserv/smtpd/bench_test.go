@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"net/textproto"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"minyan/listserv/testkit"
 )
 
 // BenchmarkConcurrentLargePosts posts 20 messages of 10 MB at once and
@@ -35,22 +36,7 @@ func BenchmarkConcurrentLargePosts(b *testing.B) {
 	line := strings.Repeat("z", 998) + "\r\n"
 	body := []byte("Subject: big\r\n\r\n" + strings.Repeat(line, size/len(line)))
 
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	go func() {
-		var ms runtime.MemStats
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(2 * time.Millisecond):
-			}
-			runtime.ReadMemStats(&ms)
-			if ms.HeapAlloc > peak.Load() {
-				peak.Store(ms.HeapAlloc)
-			}
-		}
-	}()
+	stopPeak := testkit.HeapPeak(2 * time.Millisecond)
 	var refused atomic.Int64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -71,8 +57,7 @@ func BenchmarkConcurrentLargePosts(b *testing.B) {
 		wg.Wait()
 	}
 	b.StopTimer()
-	close(stop)
-	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(stopPeak())/(1<<20), "peak-heap-MB")
 	b.ReportMetric(float64(refused.Load())/float64(b.N), "retried/op")
 }
 

@@ -59,6 +59,18 @@ func paragraphs(text string) [][]string {
 	return out
 }
 
+// alertFailed answers an alert link the domain refused (the page for a
+// bad link) or could not read; true when it answered.
+func (h *handler) alertFailed(w http.ResponseWriter, r *http.Request, err error) bool {
+	switch {
+	case errors.Is(err, listserv.ErrBadAlertLink):
+		h.badAlertLink(w, r)
+	case err != nil:
+		h.fail(w, r, err)
+	}
+	return err != nil
+}
+
 // alertPage is GET /a/TOKEN: the alert and one button. It records
 // nothing, so link scanners in mail filters cannot act for anyone.
 func (h *handler) alertPage(w http.ResponseWriter, r *http.Request) {
@@ -68,12 +80,7 @@ func (h *handler) alertPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := h.o.Core.AlertByToken(tok)
-	if errors.Is(err, listserv.ErrBadAlertLink) {
-		h.badAlertLink(w, r)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
+	if h.alertFailed(w, r, err) {
 		return
 	}
 	h.page(w, r, http.StatusOK, "alert", map[string]any{"Title": h.t(r, "alert.title"), "Alert": v, "Paras": paragraphs(v.Text)})
@@ -88,12 +95,7 @@ func (h *handler) alertAct(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := h.o.Core.ActOnAlert(r.Context(), tok)
-	if errors.Is(err, listserv.ErrBadAlertLink) {
-		h.badAlertLink(w, r)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
+	if h.alertFailed(w, r, err) {
 		return
 	}
 	msg := h.t(r, "alert.noted", v.Title, v.Subject)

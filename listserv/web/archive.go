@@ -245,11 +245,22 @@ func (h *handler) archiveMonth(w http.ResponseWriter, r *http.Request) {
 // images: the same as every page, with images from anywhere.
 const imagesCSP = "default-src 'self'; img-src 'self' https: http:; script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-func (h *handler) archiveMessage(w http.ResponseWriter, r *http.Request) {
-	name, ok := listName(r.PathValue("name"))
-	seq, oks := parseSeq(r.PathValue("seq"))
-	if !ok || !oks {
+// messagePath reads the list and message number of a path under
+// /lists/NAME/m/SEQ; when either is malformed it has answered the
+// missing page and ok is false.
+func (h *handler) messagePath(w http.ResponseWriter, r *http.Request) (name string, seq uint64, ok bool) {
+	name, okName := listName(r.PathValue("name"))
+	seq, okSeq := parseSeq(r.PathValue("seq"))
+	if !okName || !okSeq {
 		h.notFound(w, r)
+		return "", 0, false
+	}
+	return name, seq, true
+}
+
+func (h *handler) archiveMessage(w http.ResponseWriter, r *http.Request) {
+	name, seq, ok := h.messagePath(w, r)
+	if !ok {
 		return
 	}
 	images := r.URL.Query().Get("images") == "1"
@@ -299,10 +310,8 @@ func (h *handler) renderMessage(w http.ResponseWriter, r *http.Request, v Viewer
 }
 
 func (h *handler) archiveRaw(w http.ResponseWriter, r *http.Request) {
-	name, ok := listName(r.PathValue("name"))
-	seq, oks := parseSeq(r.PathValue("seq"))
-	if !ok || !oks {
-		h.notFound(w, r)
+	name, seq, ok := h.messagePath(w, r)
+	if !ok {
 		return
 	}
 	v := h.viewer(r)
@@ -317,10 +326,12 @@ func (h *handler) archiveRaw(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) archiveAttachment(w http.ResponseWriter, r *http.Request) {
-	name, ok := listName(r.PathValue("name"))
-	seq, oks := parseSeq(r.PathValue("seq"))
-	n, okn := parseAttachment(r.PathValue("n"))
-	if !ok || !oks || !okn {
+	name, seq, ok := h.messagePath(w, r)
+	if !ok {
+		return
+	}
+	n, ok := parseAttachment(r.PathValue("n"))
+	if !ok {
 		h.notFound(w, r)
 		return
 	}
@@ -367,10 +378,8 @@ func feedUpdated(feed []byte) time.Time {
 }
 
 func (h *handler) archiveRedact(w http.ResponseWriter, r *http.Request) {
-	name, ok := listName(r.PathValue("name"))
-	seq, oks := parseSeq(r.PathValue("seq"))
-	if !ok || !oks {
-		h.notFound(w, r)
+	name, seq, ok := h.messagePath(w, r)
+	if !ok {
 		return
 	}
 	v := h.viewer(r)

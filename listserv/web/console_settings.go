@@ -50,8 +50,16 @@ func (h *handler) consoleSettings(w http.ResponseWriter, r *http.Request) {
 		h.consoleFail(w, r, v, err)
 		return
 	}
-	h.consolePage(w, r, v, rights, http.StatusOK, "console-settings", "settings", map[string]any{
-		"Title": h.t(r, "console_go.settings_title", rights.List.Settings.Title), "Groups": settingRows(sv.Values, sv.Presets, nil)})
+	h.settingsPage(w, r, v, rights, sv, http.StatusOK, sv.Values, nil, "", "")
+}
+
+// settingsPage renders the settings form with values (as typed, after a
+// refusal), errs beside their fields, and a notice or problem above.
+func (h *handler) settingsPage(w http.ResponseWriter, r *http.Request, v Viewer, rights listserv.ConsoleRights, sv listserv.SettingsView,
+	status int, values, errs map[string]string, notice, problem string) {
+	h.consolePage(w, r, v, rights, status, "console-settings", "settings", map[string]any{
+		"Title": h.t(r, "console_go.settings_title", rights.List.Settings.Title), "Groups": settingRows(values, sv.Presets, errs),
+		"Notice": notice, "Problem": problem})
 }
 
 // consoleSettingsPost applies the settings that differ from the list's
@@ -69,9 +77,7 @@ func (h *handler) consoleSettingsPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	render := func(status int, values, errs map[string]string, notice, problem string) {
-		h.consolePage(w, r, v, rights, status, "console-settings", "settings", map[string]any{
-			"Title": h.t(r, "console_go.settings_title", rights.List.Settings.Title), "Groups": settingRows(values, sv.Presets, errs),
-			"Notice": notice, "Problem": problem})
+		h.settingsPage(w, r, v, rights, sv, status, values, errs, notice, problem)
 	}
 	form, err := postForm(r)
 	var posted map[string]string

@@ -167,16 +167,24 @@ func (h *handler) orgsPost(w http.ResponseWriter, r *http.Request) {
 // orgPage is GET /lists/NAME/orgs/ORG: its delegates (pending ones
 // marked) with a remove button each, and the form to name one.
 func (h *handler) orgPage(w http.ResponseWriter, r *http.Request) {
-	v, name, ok := h.signedInOnList(w, r)
+	v, name, slug, ok := h.orgStart(w, r)
 	if !ok {
-		return
-	}
-	slug, ok := orgSlug(r.PathValue("org"))
-	if !ok {
-		h.notFound(w, r)
 		return
 	}
 	h.renderOrg(w, r, v, name, slug, http.StatusOK, "", "")
+}
+
+// orgStart reads the signed-in viewer, the list and the organization of
+// a page under /lists/NAME/orgs/ORG; when one is missing it has
+// answered already and ok is false.
+func (h *handler) orgStart(w http.ResponseWriter, r *http.Request) (v Viewer, name, slug string, ok bool) {
+	if v, name, ok = h.signedInOnList(w, r); !ok {
+		return v, name, "", false
+	}
+	if slug, ok = orgSlug(r.PathValue("org")); !ok {
+		h.notFound(w, r)
+	}
+	return v, name, slug, ok
 }
 
 func (h *handler) renderOrg(w http.ResponseWriter, r *http.Request, v Viewer, name, slug string, status int, notice, problem string) {
@@ -196,13 +204,8 @@ func (h *handler) renderOrg(w http.ResponseWriter, r *http.Request, v Viewer, na
 // orgPost is POST /lists/NAME/orgs/ORG: action add or remove with field
 // email.
 func (h *handler) orgPost(w http.ResponseWriter, r *http.Request) {
-	v, name, ok := h.signedInOnList(w, r)
+	v, name, slug, ok := h.orgStart(w, r)
 	if !ok {
-		return
-	}
-	slug, ok := orgSlug(r.PathValue("org"))
-	if !ok {
-		h.notFound(w, r)
 		return
 	}
 	vals, err := postForm(r)

@@ -78,10 +78,8 @@ func (h *handler) reply(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	name, ok := listName(r.PathValue("name"))
-	seq, oks := parseSeq(r.PathValue("seq"))
-	if !ok || !oks {
-		h.notFound(w, r)
+	name, seq, ok := h.messagePath(w, r)
+	if !ok {
 		return
 	}
 	vals, att, err := readPostFields(r)

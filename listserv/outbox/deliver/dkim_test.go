@@ -24,6 +24,21 @@ var (
 )
 
 // testRSAKey is one RSA-2048 key per test binary (generating is slow).
+// startSigningWorker starts a worker that signs for lists.example.org
+// (selector s1) and relays to a sink, with the DNS look-up that finds
+// its public key.
+func startSigningWorker(t testing.TB) (*sink, *harness, func(string) ([]string, error)) {
+	t.Helper()
+	s := startSink(t)
+	key := testRSAKey(t)
+	d, err := NewDKIM("lists.example.org", "s1", key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := startWorker(t, relayTo(s), func(o *Options) { o.DKIM = d })
+	return s, h, keyDNS(t, "s1", "lists.example.org", &key.PublicKey)
+}
+
 func testRSAKey(t testing.TB) *rsa.PrivateKey {
 	rsaOnce.Do(func() {
 		k, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -169,14 +184,7 @@ func TestWireText(t *testing.T) {
 // personalized copies are each signed over their own header, batched
 // copies share one signature, and every copy verifies as received.
 func TestDKIMWorker(t *testing.T) {
-	s := startSink(t)
-	key := testRSAKey(t)
-	d, err := NewDKIM("lists.example.org", "s1", key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := startWorker(t, relayTo(s), func(o *Options) { o.DKIM = d })
-	lookup := keyDNS(t, "s1", "lists.example.org", &key.PublicKey)
+	s, h, lookup := startSigningWorker(t)
 
 	// A body with bare LFs and a line starting with a dot: what is
 	// signed must be what arrives after dot-stuffing and CRLF repair.

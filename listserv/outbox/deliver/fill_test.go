@@ -26,14 +26,7 @@ func fillOf(i int) string {
 // in its own copy (and only there), over SMTP with DKIM, and every
 // signature verifies for the copy it signs.
 func TestFillSplicedPerRecipient(t *testing.T) {
-	s := startSink(t)
-	key := testRSAKey(t)
-	d, err := NewDKIM("lists.example.org", "s1", key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := startWorker(t, relayTo(s), func(o *Options) { o.DKIM = d })
-	lookup := keyDNS(t, "s1", "lists.example.org", &key.PublicKey)
+	s, h, lookup := startSigningWorker(t)
 	var rs []store.QueuedRcpt
 	for i := range 3 {
 		rs = append(rs, store.QueuedRcpt{Address: addrN(i), EnvelopeFrom: "test-bounces@lists.example.org", Fill: fillOf(i)})

@@ -2,11 +2,12 @@ package deliver
 
 import (
 	"bytes"
-	"encoding/base64"
 	"mime"
 	"mime/quotedprintable"
 	"strings"
 	"unicode/utf8"
+
+	"minyan/listserv/mailcompose"
 )
 
 // SevenBit returns raw with every 8-bit body made 7-bit: a text part is
@@ -63,7 +64,7 @@ func convertEntity(ent []byte, depth int) []byte {
 		}
 		return join(withMIMEVersion(h, nl, depth), nl, b.Bytes())
 	default:
-		return join(withMIMEVersion(setCTE(head, nl, "base64"), nl, depth), nl, base64Body(body))
+		return join(withMIMEVersion(setCTE(head, nl, "base64"), nl, depth), nl, mailcompose.Base64Lines(body))
 	}
 	if hasEightBit(out) {
 		return join(head, nl, out) // could not convert all of it: keep the label
@@ -208,16 +209,4 @@ func join(head []byte, nl string, body []byte) []byte {
 	out = append(out, head...)
 	out = append(out, nl...)
 	return append(out, body...)
-}
-
-// base64Body encodes b in lines of 76 characters.
-func base64Body(b []byte) []byte {
-	enc := base64.StdEncoding.EncodeToString(b)
-	var out bytes.Buffer
-	for len(enc) > 76 {
-		out.WriteString(enc[:76] + "\r\n")
-		enc = enc[76:]
-	}
-	out.WriteString(enc + "\r\n")
-	return out.Bytes()
 }
