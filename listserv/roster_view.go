@@ -227,7 +227,14 @@ func rosterOrder(desc bool) func(x, y *rosterHit) int {
 func compareFold(a, b []byte) int {
 	for i := 0; i < len(a) && i < len(b); i++ {
 		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
 		if x >= 0x80 || y >= 0x80 {
+			// From the start of the letter where they differ.
+			for i > 0 && a[i]&0xC0 == 0x80 {
+				i--
+			}
 			return strings.Compare(strings.ToLower(string(a[i:])), strings.ToLower(string(b[i:])))
 		}
 		if 'A' <= x && x <= 'Z' {
@@ -349,10 +356,8 @@ func scanRoster(tx *store.Tx, list string, f RosterFilter, from int, out *Roster
 	if err != nil || inOrder {
 		return shown, waiting, err
 	}
-	for i, h := range top.sorted() {
-		if i >= from {
-			shown = append(shown, h.raw)
-		}
+	for _, h := range top.after(from) {
+		shown = append(shown, h.raw)
 	}
 	return shown, waiting, nil
 }
@@ -417,10 +422,23 @@ func (t *topK) down(i int) {
 	}
 }
 
-// sorted returns the kept hits in order.
-func (t *topK) sorted() []rosterHit {
-	slices.SortFunc(t.heap, func(x, y rosterHit) int { return t.cmp(&x, &y) })
-	return t.heap
+// after returns the kept hits after the first from, in order: the
+// page. They are the last of the heap, taken off its root one by one
+// (the last first), so the rows before the page are never sorted.
+func (t *topK) after(from int) []rosterHit {
+	n := len(t.heap) - from
+	if n <= 0 {
+		return nil
+	}
+	out := make([]rosterHit, n)
+	for i := n - 1; i >= 0; i-- {
+		out[i] = t.heap[0]
+		last := len(t.heap) - 1
+		t.heap[0] = t.heap[last]
+		t.heap = t.heap[:last]
+		t.down(0)
+	}
+	return out
 }
 
 // plainRosterPage is a page of an unfiltered roster by address without
