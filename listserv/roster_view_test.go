@@ -191,3 +191,32 @@ func TestCompareFold(t *testing.T) {
 		}
 	}
 }
+
+// TestJoinedNanos: the hand-read times are time.Parse's.
+func TestJoinedNanos(t *testing.T) {
+	for _, s := range []string{"2026-11-02T15:00:00Z", "2026-11-02T15:00:00.5Z", "2026-11-02T15:00:00.123456789+02:00",
+		"1999-12-31T23:59:59-05:30", "2026-02-30T10:00:00Z", "2026-11-02T15:00:00.Z", "2026-11-02 15:00:00Z", "x"} {
+		want := int64(0)
+		if tm, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			want = tm.UnixNano()
+		}
+		if got := joinedNanos([]byte(s)); got != want {
+			t.Errorf("%q: %d, want %d", s, got, want)
+		}
+	}
+}
+
+func FuzzJoinedNanos(f *testing.F) {
+	f.Add("2026-11-02T15:00:00.123456789+02:00")
+	f.Add("2026-11-02T15:00:00Z")
+	f.Add("2026-13-02T15:00:00Z")
+	f.Fuzz(func(t *testing.T, s string) {
+		want := int64(0)
+		if tm, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			want = tm.UnixNano()
+		}
+		if got := joinedNanos([]byte(s)); got != want {
+			t.Fatalf("%q: %d, want %d", s, got, want)
+		}
+	})
+}
