@@ -427,7 +427,7 @@ func (c *consoleMod) exportCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Check the right before the first byte, so a refusal is a page.
-	if _, err := c.d.roster.RosterPageOf(r.Context(), v.Actor(), name, listserv.RosterFilter{Role: listserv.ListOwner}, 1); err != nil {
+	if _, err := c.d.roster.RosterPageOf(r.Context(), v.Actor(), name, listserv.RosterFilter{Role: listserv.ListOwner, Sort: listserv.SortAddress}, 1); err != nil {
 		c.fail(w, r, err)
 		return
 	}
@@ -495,7 +495,7 @@ func (c *consoleMod) startImport(w http.ResponseWriter, r *http.Request) {
 	a := v.Actor()
 	// The right first: nobody uploads a file to a list they may not
 	// change, and a caucus stays a page not found.
-	if _, err := c.d.roster.RosterPageOf(r.Context(), a, name, listserv.RosterFilter{Role: listserv.ListOwner}, 1); err != nil {
+	if _, err := c.d.roster.RosterPageOf(r.Context(), a, name, listserv.RosterFilter{Role: listserv.ListOwner, Sort: listserv.SortAddress}, 1); err != nil {
 		c.fail(w, r, err)
 		return
 	}
