@@ -151,6 +151,16 @@ var bulkChoices = []bulkChoice{
 	{"standing-not", "roster.bulk.standing_not", listserv.MemberChange{Action: listserv.ChangeStanding, Good: false}},
 }
 
+// bulkChoicesFor are the choices offered to v: good standing holds on
+// every list, so only a site admin is offered it (the domain refuses it
+// to anyone else, person by person).
+func bulkChoicesFor(v Viewer) []bulkChoice {
+	if v.SiteAdmin {
+		return bulkChoices
+	}
+	return slices.DeleteFunc(slices.Clone(bulkChoices), func(b bulkChoice) bool { return b.Change.Action == listserv.ChangeStanding })
+}
+
 // bulkResult is what the page says after a change of many.
 type bulkResult struct {
 	Changed, Unchanged int
@@ -172,7 +182,7 @@ func (c *consoleMod) renderMembers(w http.ResponseWriter, r *http.Request, v Vie
 	l := c.lang(r)
 	num := message.NewPrinter(language.Make(string(l)))
 	data := map[string]any{"Title": c.t(r, "roster.title", name), "Roster": rp, "Filter": f, "Notice": notice, "Problem": problem,
-		"RowProblems": rowProblems, "Filtered": f.Narrows(), "Cols": rosterCols(f), "Actions": bulkChoices,
+		"RowProblems": rowProblems, "Filtered": f.Narrows(), "Cols": rosterCols(f), "Actions": bulkChoicesFor(v),
 		"Keep": rosterValues(f, rp.Page), "RoleChoices": rosterRoles,
 		"Range": i18n.Builtin().T(l, "roster.range", num.Sprint(rp.From), num.Sprint(rp.From+len(rp.Rows)-1), num.Sprint(rp.Matched)),
 		"Total": i18n.Builtin().N(l, "roster.total", rp.Total, num.Sprint(rp.Total))}

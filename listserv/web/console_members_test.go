@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -137,4 +138,17 @@ func FuzzRosterViewValues(f *testing.F) {
 			t.Fatalf("%q: %+v page %d came back as %+v page %d (%v)", q, flt, page, g, p2, err)
 		}
 	})
+}
+
+// TestBulkChoicesFor: good standing is offered to site admins only.
+func TestBulkChoicesFor(t *testing.T) {
+	has := func(cs []bulkChoice) bool {
+		return slices.ContainsFunc(cs, func(b bulkChoice) bool { return b.Value == "standing-good" })
+	}
+	if has(bulkChoicesFor(Viewer{Address: "mod@example.org"})) || !has(bulkChoicesFor(Viewer{Address: "boss@example.org", SiteAdmin: true})) {
+		t.Error("good standing offered to the wrong people")
+	}
+	if len(bulkChoices) != 10 {
+		t.Error("bulkChoicesFor changed the shared choices")
+	}
 }
