@@ -15,8 +15,7 @@ import (
 // tx.PutMembership or tx.DeleteMembership. The exported operations
 // (AddMembers, SyncRoster, SetMember, RemoveMembers, ChangeMembers,
 // Promote, the subscription and bounce paths) check permissions, audit
-// and answer;
-// they change the record only through these functions, so one rule
+// and answer; they change the record only through these functions, so one rule
 // (capacity, who holds a seat, what a mode change re-enables, which
 // event a webhook sees) cannot differ between two doors.
 
