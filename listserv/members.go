@@ -267,8 +267,8 @@ func (s *Service) RemoveMembers(ctx context.Context, a Actor, list string, addrs
 				res[i].Err = notFoundText(err, fmt.Sprintf("%s is not a member of %s", addr, list))
 				continue
 			}
-			if !mayRole && mb.Role != ListMember {
-				res[i].Err = fmt.Errorf("%s is a %s: %w", addr, mb.Role, ErrForbidden)
+			if err := mayRemove(mayRole, mb); err != nil {
+				res[i].Err = err
 				continue
 			}
 			if _, err := s.removeMember(tx, list, addr); err != nil {

@@ -13,9 +13,9 @@ import (
 // standing, digest preferences and topics, the post count — is one
 // function here, and no other file of the repository calls
 // tx.PutMembership or tx.DeleteMembership. The exported operations
-// (AddMembers, SyncRoster, SetMember, RemoveMembers, Promote, the
-// subscription and bounce paths) check permissions, audit and answer;
-// they change the record only through these functions, so one rule
+// (AddMembers, SyncRoster, SetMember, RemoveMembers, ChangeMembers,
+// Promote, the subscription and bounce paths) check permissions, audit
+// and answer; they change the record only through these functions, so one rule
 // (capacity, who holds a seat, what a mode change re-enables, which
 // event a webhook sees) cannot differ between two doors.
 

@@ -2,6 +2,7 @@ package listserv
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -32,7 +33,8 @@ const (
 	StandingNot  Standing = "not"
 )
 
-// RosterFilter narrows a roster. Empty fields match everyone.
+// RosterFilter narrows a roster and orders it. Empty fields match
+// everyone; the zero order is by name.
 type RosterFilter struct {
 	// Query is part of an address or a name, in any case.
 	Query string
@@ -41,7 +43,36 @@ type RosterFilter struct {
 	Mode     Mode
 	Status   Status
 	Standing Standing
+	// Sort is the column the page is ordered by ("" is SortName); Desc
+	// turns the order round.
+	Sort RosterSort
+	Desc bool
 }
+
+// RosterSort is a column a roster can be ordered by.
+type RosterSort string
+
+// The orders of a roster. Ties go by address, so every order is total
+// and a page never repeats or skips someone.
+const (
+	// SortName: by name, ignoring case; people without a name come
+	// after those with one, in either direction.
+	SortName    RosterSort = "name"
+	SortAddress RosterSort = "address"
+	// SortRole: member, facilitator, moderator, owner.
+	SortRole RosterSort = "role"
+	// SortMode: each, digest, nomail.
+	SortMode RosterSort = "mode"
+	// SortStatus: in the order of the statuses (active first).
+	SortStatus RosterSort = "status"
+	// SortStanding: in good standing first.
+	SortStanding RosterSort = "standing"
+	// SortJoined: who joined first, first.
+	SortJoined RosterSort = "joined"
+)
+
+// RosterSorts are the orders, in the roster's column order.
+var RosterSorts = []RosterSort{SortName, SortAddress, SortRole, SortMode, SortStatus, SortStanding, SortJoined}
 
 var statuses = []Status{StatusOK, StatusBouncing, StatusDisabled, StatusWaitlist, StatusPending, StatusBanned, StatusAlumni}
 
@@ -59,7 +90,16 @@ func (f RosterFilter) Validate() error {
 	if err := checkChoice("status", f.Status, statuses); err != nil {
 		return err
 	}
+	if err := checkChoice("sort", f.Sort, RosterSorts); err != nil {
+		return err
+	}
 	return checkChoice("standing", string(f.Standing), []string{string(StandingGood), string(StandingNot)})
+}
+
+// Narrows tells whether the filter leaves anyone out (its order aside).
+func (f RosterFilter) Narrows() bool {
+	f.Sort, f.Desc = "", false
+	return f != RosterFilter{}
 }
 
 // RosterRow is one person on a roster page.
@@ -84,8 +124,9 @@ type RosterPage struct {
 	Rows []RosterRow
 	// Matched people match the filter; Total are on the list.
 	Matched, Total int
-	// Page counts from 1; Pages is at least 1.
-	Page, Pages int
+	// Page counts from 1; Pages is at least 1. From is the place of the
+	// first row among the matched (from 1; 0 when none).
+	Page, Pages, From int
 	// Waitlist is everyone waiting for a seat, first in line first
 	// (only on the first page of an unfiltered roster).
 	Waitlist []RosterRow
@@ -93,63 +134,44 @@ type RosterPage struct {
 	Capacity, Seats int
 }
 
-// RosterPageOf returns one page (from 1) of a list's roster matching f, in
-// address order. It needs PermRoster.
+// RosterPageOf returns one page (from 1) of a list's roster matching f,
+// in f's order. It needs PermRoster.
+//
+// It is one pass over the list's memberships in one read transaction,
+// with the people records read along by a second cursor only when the
+// search, the standing or the order needs them; the role, mode and
+// status are read from the stored bytes without decoding, and only the
+// page's rows are decoded. An order other than by address keeps the
+// best page×50 rows in a bounded heap instead of sorting everyone.
 func (s *Service) RosterPageOf(ctx context.Context, a Actor, list string, f RosterFilter, page int) (RosterPage, error) {
 	var out RosterPage
 	if err := f.Validate(); err != nil {
 		return out, err
 	}
+	if f.Sort == "" {
+		f.Sort = SortName
+	}
 	page = max(page, 1)
-	q := strings.ToLower(strings.TrimSpace(f.Query))
+	from := (page - 1) * RosterPageSize
 	err := s.st.View(func(tx *store.Tx) error {
 		l, err := s.authorize(tx, a, list, PermRoster)
 		if err != nil {
 			return err
 		}
 		out.Capacity = l.Settings.Capacity
-		from := (page - 1) * RosterPageSize
-		if f == (RosterFilter{}) && l.Settings.Capacity == 0 {
-			// Everyone, on a list without seats to count: count the
-			// keys and decode only the page.
+		if !f.Narrows() && f.Sort == SortAddress && !f.Desc && l.Settings.Capacity == 0 {
+			// Everyone by address, on a list without seats to count:
+			// count the keys and decode only the page.
 			return s.plainRosterPage(tx, list, from, &out)
 		}
-		var shown, waiting [][]byte
-		err = tx.EachMemberRaw(list, func(addr string, raw []byte) error {
-			out.Total++
-			role, st := ListRole(store.RawString(raw, "role")), Status(store.RawString(raw, "status"))
-			if role == ListMember && st != StatusWaitlist && st != StatusPending && st != StatusBanned {
-				out.Seats++
-			}
-			if st == StatusWaitlist {
-				waiting = append(waiting, bytes.Clone(raw))
-			}
-			if (f.Role != "" && role != f.Role) || (f.Status != "" && st != f.Status) ||
-				(f.Mode != "" && Mode(store.RawString(raw, "mode")) != f.Mode) {
-				return nil
-			}
-			if q != "" || f.Standing != StandingAny {
-				p := tx.PersonRaw(addr)
-				if q != "" && !strings.Contains(addr, q) && !strings.Contains(strings.ToLower(store.RawString(p, "name")), q) {
-					return nil
-				}
-				if f.Standing != StandingAny && store.RawTrue(p, "good_standing") != (f.Standing == StandingGood) {
-					return nil
-				}
-			}
-			if out.Matched >= from && out.Matched < from+RosterPageSize {
-				shown = append(shown, bytes.Clone(raw))
-			}
-			out.Matched++
-			return nil
-		})
+		shown, waiting, err := scanRoster(tx, list, f, from, &out)
 		if err != nil {
 			return err
 		}
 		if out.Rows, err = rosterRows(tx, shown); err != nil {
 			return err
 		}
-		if page == 1 && f == (RosterFilter{}) {
+		if page == 1 && !f.Narrows() {
 			if out.Waitlist, err = rosterRows(tx, waiting); err != nil {
 				return err
 			}
@@ -158,19 +180,344 @@ func (s *Service) RosterPageOf(ctx context.Context, a Actor, list string, f Rost
 		return nil
 	})
 	out.Page, out.Pages = page, max(1, (out.Matched+RosterPageSize-1)/RosterPageSize)
+	if len(out.Rows) > 0 {
+		out.From = from + 1
+	}
 	return out, err
 }
 
-// plainRosterPage is a page of an unfiltered roster without a capacity:
-// the keys are counted and only the page's records decoded. (People left
-// on a waitlist after the capacity was removed show with the status
-// filter.)
+// rosterHit is a matching member while a roster is scanned: its sort
+// key and its stored record, as bytes of the transaction (no copy).
+type rosterHit struct {
+	// unnamed sorts after named in either direction (SortName).
+	unnamed bool
+	rank    int64
+	// name is compared ignoring case (SortName); addr breaks ties.
+	name []byte
+	addr []byte
+	raw  []byte
+}
+
+// rosterOrder compares two hits in f's order, ties by address.
+func rosterOrder(desc bool) func(x, y *rosterHit) int {
+	return func(x, y *rosterHit) int {
+		if x.unnamed != y.unnamed {
+			if x.unnamed {
+				return 1
+			}
+			return -1
+		}
+		c := cmp.Compare(x.rank, y.rank)
+		if c == 0 {
+			c = compareFold(x.name, y.name)
+		}
+		if c == 0 {
+			c = bytes.Compare(x.addr, y.addr)
+		}
+		if desc {
+			c = -c
+		}
+		return c
+	}
+}
+
+// compareFold compares two names ignoring case: byte by byte for ASCII
+// (no copy: it runs once per member of a large roster), by their lower
+// case otherwise.
+func compareFold(a, b []byte) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
+		if x >= 0x80 || y >= 0x80 {
+			// From the start of the letter where they differ.
+			for i > 0 && a[i]&0xC0 == 0x80 {
+				i--
+			}
+			return strings.Compare(strings.ToLower(string(a[i:])), strings.ToLower(string(b[i:])))
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return cmp.Compare(x, y)
+		}
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// containsFold tells whether s contains the lower-case q, ignoring case,
+// without a copy when s is ASCII.
+func containsFold(s []byte, q string) bool {
+	if len(q) == 0 {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return strings.Contains(strings.ToLower(string(s)), q)
+		}
+	}
+	for i := 0; i+len(q) <= len(s); i++ {
+		j := 0
+		for ; j < len(q); j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != q[j] {
+				break
+			}
+		}
+		if j == len(q) {
+			return true
+		}
+	}
+	return false
+}
+
+// scanRoster is RosterPageOf's pass over a roster: it counts the list,
+// the matches and the seats, and returns the records of the page's rows
+// (from is the index of the first) in order, and of the waitlist.
+func scanRoster(tx *store.Tx, list string, f RosterFilter, from int, out *RosterPage) (shown, waiting [][]byte, err error) {
+	q := strings.ToLower(strings.TrimSpace(f.Query))
+	qb := []byte(q)
+	needPerson := q != "" || f.Standing != StandingAny || f.Sort == SortName || f.Sort == SortStanding
+	inOrder := f.Sort == SortAddress && !f.Desc // the scan's own order
+	// Seats and the waitlist are counted on a list with a capacity
+	// (people left waiting after it was removed show with the status
+	// filter).
+	seats := out.Capacity > 0
+	top := topK{k: from + RosterPageSize, cmp: rosterOrder(f.Desc)}
+	err = tx.EachMemberWithPerson(list, needPerson, func(addr, raw, person []byte) error {
+		out.Total++
+		var role, st []byte
+		if seats || f.Role != "" || f.Sort == SortRole {
+			role = store.RawBytes(raw, "role")
+		}
+		if seats || f.Status != "" || f.Sort == SortStatus {
+			st = store.RawBytes(raw, "status")
+		}
+		if seats {
+			if string(role) == string(ListMember) && string(st) != string(StatusWaitlist) && string(st) != string(StatusPending) && string(st) != string(StatusBanned) {
+				out.Seats++
+			}
+			if string(st) == string(StatusWaitlist) {
+				waiting = append(waiting, raw)
+			}
+		}
+		if (f.Role != "" && string(role) != string(f.Role)) || (f.Status != "" && string(st) != string(f.Status)) ||
+			(f.Mode != "" && string(store.RawBytes(raw, "mode")) != string(f.Mode)) {
+			return nil
+		}
+		var name []byte
+		if person != nil && (q != "" || f.Sort == SortName) {
+			if name = store.RawBytes(person, "name"); name == nil {
+				name = []byte(store.RawString(person, "name")) // escaped: decoded
+			}
+		}
+		if q != "" && !bytes.Contains(addr, qb) && !containsFold(name, q) {
+			return nil
+		}
+		if f.Standing != StandingAny && (person != nil && store.RawTrue(person, "good_standing")) != (f.Standing == StandingGood) {
+			return nil
+		}
+		n := out.Matched
+		out.Matched++
+		if inOrder {
+			if n >= from && n < from+RosterPageSize {
+				shown = append(shown, raw)
+			}
+			return nil
+		}
+		h := rosterHit{addr: addr, raw: raw}
+		switch f.Sort {
+		case SortName:
+			h.unnamed, h.name = len(name) == 0, name
+		case SortRole:
+			h.rank = int64(RoleRank(string(role)))
+		case SortMode:
+			h.rank = int64(slices.Index(modes, Mode(store.RawBytes(raw, "mode"))))
+		case SortStatus:
+			h.rank = int64(slices.Index(statuses, Status(st)))
+		case SortStanding:
+			if person == nil || !store.RawTrue(person, "good_standing") {
+				h.rank = 1
+			}
+		case SortJoined:
+			h.rank = joinedNanos(store.RawBytes(raw, "joined"))
+		}
+		top.offer(h)
+		return nil
+	})
+	if err != nil || inOrder {
+		return shown, waiting, err
+	}
+	for _, h := range top.after(from) {
+		shown = append(shown, h.raw)
+	}
+	return shown, waiting, nil
+}
+
+// joinedNanos reads a stored time (RFC 3339, as encoding/json writes a
+// time.Time) as nanoseconds since 1970, 0 when it does not parse. The
+// usual shape is read by hand (time.Parse for each of 100,000 members
+// costs more than the rest of the scan); anything else goes to
+// time.Parse.
+func joinedNanos(b []byte) int64 {
+	if n, ok := fastRFC3339(b); ok {
+		return n
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(b))
+	if err != nil {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// fastRFC3339 reads YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM).
+func fastRFC3339(b []byte) (int64, bool) {
+	num := func(s []byte) (int, bool) {
+		n := 0
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n, true
+	}
+	if len(b) < 20 || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
+		return 0, false
+	}
+	var f [6]int
+	for i, r := range [][2]int{{0, 4}, {5, 7}, {8, 10}, {11, 13}, {14, 16}, {17, 19}} {
+		v, ok := num(b[r[0]:r[1]])
+		if !ok {
+			return 0, false
+		}
+		f[i] = v
+	}
+	rest, nanos := b[19:], 0
+	if rest[0] == '.' {
+		i := 1
+		for ; i < len(rest) && rest[i] >= '0' && rest[i] <= '9'; i++ {
+		}
+		digits := rest[1:i]
+		if len(digits) == 0 || len(digits) > 9 {
+			return 0, false
+		}
+		nanos, _ = num(digits)
+		for range 9 - len(digits) {
+			nanos *= 10
+		}
+		rest = rest[i:]
+	}
+	offset := 0
+	switch {
+	case len(rest) == 1 && rest[0] == 'Z':
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
+		h, ok1 := num(rest[1:3])
+		m, ok2 := num(rest[4:6])
+		if !ok1 || !ok2 || h > 23 || m > 59 {
+			return 0, false
+		}
+		offset = (h*60 + m) * 60
+		if rest[0] == '-' {
+			offset = -offset
+		}
+	default:
+		return 0, false
+	}
+	t := time.Date(f[0], time.Month(f[1]), f[2], f[3], f[4], f[5], nanos, time.UTC)
+	if t.Year() != f[0] || int(t.Month()) != f[1] || t.Day() != f[2] || t.Hour() != f[3] || t.Minute() != f[4] || t.Second() != f[5] {
+		return 0, false // out of range (the 30th of February): time.Parse says why
+	}
+	return t.UnixNano() - int64(offset)*int64(time.Second), true
+}
+
+// topK keeps the k first hits in cmp's order seen so far: a max-heap
+// whose root is the last of them, so a hit that does not belong costs
+// one comparison and the scan never sorts the whole roster.
+type topK struct {
+	k    int
+	cmp  func(x, y *rosterHit) int
+	heap []rosterHit
+}
+
+func (t *topK) offer(h rosterHit) {
+	if len(t.heap) < t.k {
+		t.heap = append(t.heap, h)
+		t.up(len(t.heap) - 1)
+		return
+	}
+	if t.cmp(&h, &t.heap[0]) >= 0 {
+		return
+	}
+	t.heap[0] = h
+	t.down(0)
+}
+
+func (t *topK) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if t.cmp(&t.heap[i], &t.heap[p]) <= 0 {
+			return
+		}
+		t.heap[i], t.heap[p] = t.heap[p], t.heap[i]
+		i = p
+	}
+}
+
+func (t *topK) down(i int) {
+	for {
+		l, big := 2*i+1, i
+		if l < len(t.heap) && t.cmp(&t.heap[l], &t.heap[big]) > 0 {
+			big = l
+		}
+		if r := l + 1; r < len(t.heap) && t.cmp(&t.heap[r], &t.heap[big]) > 0 {
+			big = r
+		}
+		if big == i {
+			return
+		}
+		t.heap[i], t.heap[big] = t.heap[big], t.heap[i]
+		i = big
+	}
+}
+
+// after returns the kept hits after the first from, in order: the
+// page. They are the last of the heap, taken off its root one by one
+// (the last first), so the rows before the page are never sorted.
+func (t *topK) after(from int) []rosterHit {
+	n := len(t.heap) - from
+	if n <= 0 {
+		return nil
+	}
+	out := make([]rosterHit, n)
+	for i := n - 1; i >= 0; i-- {
+		out[i] = t.heap[0]
+		last := len(t.heap) - 1
+		t.heap[0] = t.heap[last]
+		t.heap = t.heap[:last]
+		t.down(0)
+	}
+	return out
+}
+
+// plainRosterPage is a page of an unfiltered roster by address without
+// a capacity: the keys are counted and only the page's records decoded.
+// (People left on a waitlist after the capacity was removed show with
+// the status filter.)
 func (s *Service) plainRosterPage(tx *store.Tx, list string, from int, out *RosterPage) error {
 	var shown [][]byte
 	i := 0
 	err := tx.EachMemberRaw(list, func(_ string, raw []byte) error {
 		if i >= from && i < from+RosterPageSize {
-			shown = append(shown, bytes.Clone(raw))
+			shown = append(shown, raw)
 		}
 		i++
 		return nil

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // Reading a large roster without decoding every record: a roster page of
@@ -103,4 +105,70 @@ func RawTrue(raw []byte, key string) bool {
 	pat := make([]byte, 0, len(key)+8)
 	pat = append(append(append(pat, '"'), key...), `":true`...)
 	return bytes.Contains(raw, pat)
+}
+
+// EachMemberWithPerson is EachMemberRaw that also passes each member's
+// person record, undecoded (nil when there is none, and always nil
+// unless people is true), and the address as bytes: nothing is copied
+// or allocated per member, for a pass over a roster of 100,000. People
+// are kept in address order like a list's memberships, so one cursor
+// walks along with the roster (a few steps forward, else one seek)
+// instead of a lookup from the root for every member. addr, member and
+// person are valid for the transaction.
+func (t *Tx) EachMemberWithPerson(list string, people bool, fn func(addr, member, person []byte) error) error {
+	prefix := []byte(list + "\x00")
+	c := t.tx.Bucket(bMembers).Cursor()
+	var pc *bolt.Cursor
+	if people {
+		pc = t.tx.Bucket(bPeople).Cursor()
+	}
+	var pk, pv []byte
+	started := false
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		addr := k[len(prefix):]
+		var person []byte
+		if people {
+			if !started {
+				pk, pv = pc.Seek(addr)
+				started = true
+			} else {
+				// A few steps forward find the next member's person
+				// when most people of the site are on this list;
+				// otherwise seek.
+				for i := 0; pk != nil && bytes.Compare(pk, addr) < 0; i++ {
+					if i == 4 {
+						pk, pv = pc.Seek(addr)
+						break
+					}
+					pk, pv = pc.Next()
+				}
+			}
+			if pk != nil && bytes.Equal(pk, addr) {
+				person = pv
+			}
+		}
+		if err := fn(addr, v, person); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RawBytes is RawString for a field whose value has no escapes (a
+// role, a mode, a status, a time): the bytes inside the record, without
+// a copy; nil when the field is absent or escaped. They are valid as
+// long as raw is.
+func RawBytes(raw []byte, key string) []byte {
+	var pat [64]byte
+	p := append(append(append(pat[:0], '"'), key...), `":"`...)
+	i := bytes.Index(raw, p)
+	if i < 0 {
+		return nil
+	}
+	rest := raw[i+len(p):]
+	end := bytes.IndexByte(rest, '"')
+	if end < 0 || bytes.IndexByte(rest[:end], '\\') >= 0 {
+		return nil
+	}
+	return rest[:end]
 }

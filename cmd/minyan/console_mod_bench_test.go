@@ -109,11 +109,11 @@ func BenchmarkConsole(b *testing.B) {
 		return ds[len(ds)/2]
 	}
 	for _, c := range []struct{ name, path, want string }{
-		{"roster-first-ms", "/lists/big/admin/members", "100001 of 100001 people"},
-		{"roster-page-1500-ms", "/lists/big/admin/members?page=1500", "page 1500 of 2001"},
-		{"roster-search-ms", "/lists/big/admin/members?q=number+4242", "11 of 100001 people"},
-		{"roster-filter-ms", "/lists/big/admin/members?mode=digest&status=ok", "33333 of 100001 people"},
-		{"roster-standing-ms", "/lists/big/admin/members?standing=good", "50000 of 100001 people"},
+		{"roster-first-ms", "/lists/big/admin/members", "1–50 of 100,001"},
+		{"roster-page-1500-ms", "/lists/big/admin/members?page=1500", "Page 1500 of 2001"},
+		{"roster-search-ms", "/lists/big/admin/members?q=number+4242", "1–11 of 11 · 100,001 people on the list"},
+		{"roster-filter-ms", "/lists/big/admin/members?mode=digest&status=ok", "1–50 of 33,333"},
+		{"roster-standing-ms", "/lists/big/admin/members?standing=good", "1–50 of 50,000"},
 	} {
 		b.ReportMetric(float64(median(c.path, c.want).Microseconds())/1000, c.name)
 	}

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -13,54 +12,186 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
 	"minyan/listserv"
+	"minyan/listserv/i18n"
 )
 
-// membersPage is GET /lists/NAME/admin/members: the roster, searched and
-// filtered (q, role, mode, status, standing), 50 people a page, with the
-// forms to add, change, remove, import and export, and the waitlist in
-// the order seats are given.
+// membersPage is GET /lists/NAME/admin/members: the roster as a table,
+// searched and filtered (q, role, mode, status, standing), ordered by a
+// column (sort, order), 50 people a page (page), with a checkbox a row
+// for the changes of many at once (POST .../members/bulk), the forms to
+// add and import, the CSV export, and the waitlist in the order seats
+// are given.
 func (c *consoleMod) membersPage(w http.ResponseWriter, r *http.Request) {
 	v, name, ok := c.consoleList(w, r)
 	if !ok {
 		return
 	}
-	f, page, err := rosterFilterValues(r.URL.Query())
+	f, page, err := rosterViewValues(r.URL.Query())
 	if err != nil {
-		c.renderMembers(w, r, v, name, http.StatusBadRequest, listserv.RosterFilter{}, 1, "", sentence(err.Error()), nil)
+		c.renderMembers(w, r, v, name, http.StatusBadRequest, rosterView{}, "", sentence(err.Error()), nil, nil)
 		return
 	}
-	c.renderMembers(w, r, v, name, http.StatusOK, f, page, "", "", nil)
+	c.renderMembers(w, r, v, name, http.StatusOK, rosterView{f, page}, "", "", nil, nil)
 }
 
-// rosterNav is the query of a roster page, for links that keep the
-// filter.
+// rosterView is what a roster page shows: the filter with its order, and
+// the page.
+type rosterView struct {
+	f    listserv.RosterFilter
+	page int
+}
+
+// rosterViewValues reads a roster page's query: the filter
+// (rosterFilterValues), sort (a column) and order (asc or desc).
+func rosterViewValues(v url.Values) (listserv.RosterFilter, int, error) {
+	f, page, err := rosterFilterValues(v)
+	if err != nil {
+		return f, page, err
+	}
+	f.Sort = listserv.RosterSort(v.Get("sort"))
+	switch v.Get("order") {
+	case "", "asc":
+	case "desc":
+		f.Desc = true
+	default:
+		return f, page, errors.New("the order is asc or desc")
+	}
+	if err := f.Validate(); err != nil {
+		return f, page, errors.New(sentence(err.Error()))
+	}
+	return f, page, nil
+}
+
+// rosterQuery is the query of a roster page, for links that keep the
+// filter and the order ("" for the first page of everyone by name).
 func rosterQuery(f listserv.RosterFilter, page int) string {
-	q := url.Values{}
-	for k, v := range map[string]string{"q": f.Query, "role": string(f.Role), "mode": string(f.Mode), "status": string(f.Status), "standing": string(f.Standing)} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	if page > 1 {
-		q.Set("page", strconv.Itoa(page))
-	}
+	q := rosterValues(f, page)
 	if len(q) == 0 {
 		return ""
 	}
 	return "?" + q.Encode()
 }
 
-func (c *consoleMod) renderMembers(w http.ResponseWriter, r *http.Request, v Viewer, name string, status int, f listserv.RosterFilter, page int, notice, problem string, rowProblems []string) {
-	rp, err := c.d.roster.RosterPageOf(r.Context(), v.Actor(), name, f, page)
+// rosterValues are the query fields of a roster view.
+func rosterValues(f listserv.RosterFilter, page int) url.Values {
+	q := url.Values{}
+	for k, v := range map[string]string{"q": f.Query, "role": string(f.Role), "mode": string(f.Mode), "status": string(f.Status), "standing": string(f.Standing)} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if f.Sort != "" && f.Sort != listserv.SortName {
+		q.Set("sort", string(f.Sort))
+	}
+	if f.Desc {
+		q.Set("order", "desc")
+	}
+	if page > 1 {
+		q.Set("page", strconv.Itoa(page))
+	}
+	return q
+}
+
+// rosterCol is a column heading of the roster: a link that orders by it
+// (the other way round when it is the order already), and its aria-sort.
+type rosterCol struct {
+	Key, Href string
+	Sort      string // ascending | descending | ""
+}
+
+// rosterCols are the roster's sortable columns for the view f.
+func rosterCols(f listserv.RosterFilter) []rosterCol {
+	cur := f.Sort
+	if cur == "" {
+		cur = listserv.SortName
+	}
+	cols := make([]rosterCol, 0, len(listserv.RosterSorts))
+	for _, by := range listserv.RosterSorts {
+		g := f
+		g.Sort, g.Desc = by, false
+		col := rosterCol{Key: "roster.col." + string(by)}
+		if by == cur {
+			col.Sort = "ascending"
+			if f.Desc {
+				col.Sort = "descending"
+			}
+			g.Desc = !f.Desc
+		}
+		col.Href = rosterQuery(g, 1)
+		if col.Href == "" {
+			col.Href = "?"
+		}
+		cols = append(cols, col)
+	}
+	return cols
+}
+
+// bulkChoice is one choice of the roster's "with the ticked people"
+// select: its form value, its text and the change it makes.
+type bulkChoice struct {
+	Value, Key string
+	Change     listserv.MemberChange
+}
+
+// bulkChoices are the changes the roster offers for the ticked people.
+var bulkChoices = []bulkChoice{
+	{"mode-each", "roster.bulk.mode_each", listserv.MemberChange{Action: listserv.ChangeSet, Mode: listserv.ModeEach}},
+	{"mode-digest", "roster.bulk.mode_digest", listserv.MemberChange{Action: listserv.ChangeSet, Mode: listserv.ModeDigest}},
+	{"mode-nomail", "roster.bulk.mode_nomail", listserv.MemberChange{Action: listserv.ChangeSet, Mode: listserv.ModeNomail}},
+	{"role-member", "roster.bulk.role_member", listserv.MemberChange{Action: listserv.ChangeSet, Role: listserv.ListMember}},
+	{"role-facilitator", "roster.bulk.role_facilitator", listserv.MemberChange{Action: listserv.ChangeSet, Role: listserv.ListFacilitator}},
+	{"role-moderator", "roster.bulk.role_moderator", listserv.MemberChange{Action: listserv.ChangeSet, Role: listserv.ListModerator}},
+	{"role-owner", "roster.bulk.role_owner", listserv.MemberChange{Action: listserv.ChangeSet, Role: listserv.ListOwner}},
+	{"remove", "roster.bulk.remove", listserv.MemberChange{Action: listserv.ChangeRemove}},
+	{"standing-good", "roster.bulk.standing_good", listserv.MemberChange{Action: listserv.ChangeStanding, Good: true}},
+	{"standing-not", "roster.bulk.standing_not", listserv.MemberChange{Action: listserv.ChangeStanding, Good: false}},
+}
+
+// bulkChoicesFor are the choices offered to v: good standing holds on
+// every list, so only a site admin is offered it (the domain refuses it
+// to anyone else, person by person).
+func bulkChoicesFor(v Viewer) []bulkChoice {
+	if v.SiteAdmin {
+		return bulkChoices
+	}
+	return slices.DeleteFunc(slices.Clone(bulkChoices), func(b bulkChoice) bool { return b.Change.Action == listserv.ChangeStanding })
+}
+
+// bulkResult is what the page says after a change of many.
+type bulkResult struct {
+	Changed, Unchanged int
+	ChangedAddrs       []string
+	// Refused are sentences, one a person, saying why not.
+	Refused []string
+}
+
+// rosterRoles are the roles the roster's forms offer.
+var rosterRoles = []listserv.ListRole{listserv.ListMember, listserv.ListFacilitator, listserv.ListModerator, listserv.ListOwner}
+
+func (c *consoleMod) renderMembers(w http.ResponseWriter, r *http.Request, v Viewer, name string, status int, view rosterView, notice, problem string, rowProblems []string, result *bulkResult) {
+	f := view.f
+	rp, err := c.d.roster.RosterPageOf(r.Context(), v.Actor(), name, f, view.page)
 	if err != nil {
 		c.fail(w, r, err)
 		return
 	}
-	data := map[string]any{"Title": "Members of " + name, "Roster": rp, "Filter": f, "Notice": notice, "Problem": problem,
-		"RowProblems": rowProblems, "Filtered": f != (listserv.RosterFilter{}),
-		// Good standing holds on every list: only site admins set it.
-		"MayStanding": v.SiteAdmin}
+	l := c.lang(r)
+	num := message.NewPrinter(language.Make(string(l)))
+	data := map[string]any{"Title": c.t(r, "roster.title", name), "Roster": rp, "Filter": f, "Notice": notice, "Problem": problem,
+		"RowProblems": rowProblems, "Filtered": f.Narrows(), "Cols": rosterCols(f), "Actions": bulkChoicesFor(v),
+		"Keep": rosterValues(f, rp.Page), "RoleChoices": rosterRoles,
+		"Range": i18n.Builtin().T(l, "roster.range", num.Sprint(rp.From), num.Sprint(rp.From+len(rp.Rows)-1), num.Sprint(rp.Matched)),
+		"Total": i18n.Builtin().N(l, "roster.total", rp.Total, num.Sprint(rp.Total))}
+	if f.Sort != "" && f.Sort != listserv.SortName || f.Desc {
+		data["SortKeep"] = f // the search form keeps the order
+	}
+	if result != nil {
+		data["Result"] = result
+	}
 	if rp.Page > 1 {
 		data["Prev"] = rosterQuery(f, rp.Page-1)
 		if data["Prev"] == "" {
@@ -73,6 +204,100 @@ func (c *consoleMod) renderMembers(w http.ResponseWriter, r *http.Request, v Vie
 	c.consolePage(w, r, v, status, "console-members", name, "members", data)
 }
 
+// bulkMembers is POST /lists/NAME/admin/members/bulk: the ticked people
+// (email, repeated), the change (action, a bulkChoices value), and the
+// roster view to come back to (q, role, mode, status, standing, sort,
+// order, page). One ChangeMembers call; the page says who changed and
+// who was refused, and why.
+func (c *consoleMod) bulkMembers(w http.ResponseWriter, r *http.Request) {
+	v, name, ok := c.consoleList(w, r)
+	if !ok {
+		return
+	}
+	vals, err := postForm(r)
+	var view rosterView
+	if err == nil {
+		view.f, view.page, err = rosterViewValues(vals)
+	}
+	var form bulkForm
+	if err == nil {
+		form, err = bulkValues(vals)
+	}
+	if err != nil {
+		c.renderMembers(w, r, v, name, http.StatusBadRequest, view, "", c.t(r, bulkProblem(err)), nil, nil)
+		return
+	}
+	res, err := c.d.roster.ChangeMembers(r.Context(), v.Actor(), name, form.Emails, form.Change)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	c.renderMembers(w, r, v, name, http.StatusOK, view, "", "", nil, c.bulkView(r, res))
+}
+
+// bulkView is what the page says of a ChangeMembers result.
+func (c *consoleMod) bulkView(r *http.Request, res listserv.ChangeResult) *bulkResult {
+	out := &bulkResult{Changed: res.Changed, Unchanged: res.Unchanged}
+	for _, o := range res.Outcomes {
+		switch {
+		case o.Refused != "":
+			out.Refused = append(out.Refused, c.t(r, "roster.refused."+string(o.Refused), o.Address))
+		case o.Changed:
+			out.ChangedAddrs = append(out.ChangedAddrs, o.Address)
+		}
+	}
+	return out
+}
+
+// bulkForm is the roster's change of many, read.
+type bulkForm struct {
+	Emails []string
+	Change listserv.MemberChange
+}
+
+// The bulk form's mistakes, as catalogue keys.
+var (
+	errBulkAction = errors.New("roster.bulk.no_action")
+	errBulkNone   = errors.New("roster.bulk.no_one")
+	errBulkMany   = errors.New("roster.bulk.too_many")
+	errBulkEmail  = errors.New("roster.bulk.bad_address")
+)
+
+// bulkProblem is the catalogue key of a bulk form's mistake.
+func bulkProblem(err error) string {
+	for _, e := range []error{errBulkAction, errBulkNone, errBulkMany, errBulkEmail} {
+		if errors.Is(err, e) {
+			return e.Error()
+		}
+	}
+	return "roster.bad_query"
+}
+
+// bulkValues reads the bulk form: action (one of bulkChoices) and the
+// ticked addresses (email, at most listserv.MaxChangeMembers).
+func bulkValues(v url.Values) (bulkForm, error) {
+	var f bulkForm
+	i := slices.IndexFunc(bulkChoices, func(b bulkChoice) bool { return b.Value == v.Get("action") })
+	if i < 0 {
+		return f, errBulkAction
+	}
+	f.Change = bulkChoices[i].Change
+	if len(v["email"]) == 0 {
+		return f, errBulkNone
+	}
+	if len(v["email"]) > listserv.MaxChangeMembers {
+		return f, errBulkMany
+	}
+	for _, e := range v["email"] {
+		a, err := cleanEmail(e)
+		if err != nil {
+			return f, errBulkEmail
+		}
+		f.Emails = append(f.Emails, a)
+	}
+	return f, nil
+}
+
 // addMembers is POST /lists/NAME/admin/members: email (one, or many
 // pasted), optional name, role and mode.
 func (c *consoleMod) addMembers(w http.ResponseWriter, r *http.Request) {
@@ -82,17 +307,17 @@ func (c *consoleMod) addMembers(w http.ResponseWriter, r *http.Request) {
 	}
 	vals, err := postForm(r)
 	if err != nil {
-		c.renderMembers(w, r, v, name, http.StatusBadRequest, listserv.RosterFilter{}, 1, "", sentence(err.Error()), nil)
+		c.renderMembers(w, r, v, name, http.StatusBadRequest, rosterView{}, "", sentence(err.Error()), nil, nil)
 		return
 	}
 	f, err := addValues(vals)
 	if err != nil {
-		c.renderMembers(w, r, v, name, http.StatusBadRequest, listserv.RosterFilter{}, 1, "", sentence(err.Error()), nil)
+		c.renderMembers(w, r, v, name, http.StatusBadRequest, rosterView{}, "", sentence(err.Error()), nil, nil)
 		return
 	}
 	var problems []string
 	for _, b := range f.Bad {
-		problems = append(problems, fmt.Sprintf("%q is not an email address; nothing was done with it.", b))
+		problems = append(problems, c.t(r, "roster.add.not_address", b))
 	}
 	added := 0
 	if len(f.Specs) > 0 {
@@ -106,7 +331,7 @@ func (c *consoleMod) addMembers(w http.ResponseWriter, r *http.Request) {
 			case x.Err != nil:
 				problems = append(problems, sentence(x.Err.Error()))
 			case x.Status == string(listserv.StatusWaitlist):
-				problems = append(problems, x.Address+" is on the waitlist: the list is full.")
+				problems = append(problems, c.t(r, "roster.add.waitlisted", x.Address))
 				added++
 			default:
 				added++
@@ -114,25 +339,19 @@ func (c *consoleMod) addMembers(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	status := http.StatusOK
+	notice := ""
 	if added == 0 {
 		status = http.StatusBadRequest
+	} else {
+		notice = i18n.Builtin().N(c.lang(r), "roster.add.added", added)
 	}
-	c.renderMembers(w, r, v, name, status, listserv.RosterFilter{}, 1, addedSentence(added), "", problems)
+	c.renderMembers(w, r, v, name, status, rosterView{}, notice, "", problems, nil)
 }
 
-func addedSentence(n int) string {
-	switch n {
-	case 0:
-		return ""
-	case 1:
-		return "Added 1 person."
-	}
-	return fmt.Sprintf("Added %d people.", n)
-}
-
-// changeMember is POST /lists/NAME/admin/member: field email and action
-// set (role and/or mode), remove, standing (good=true|false), reenable
-// (mode), seat or front (the waitlist).
+// changeMember is POST /lists/NAME/admin/member: one person (email) and
+// action set (role and/or mode), reenable (mode), remove, standing
+// (good=true|false) — each the one ChangeMembers of the roster's bulk
+// form, for one — or seat or front (the waitlist).
 func (c *consoleMod) changeMember(w http.ResponseWriter, r *http.Request) {
 	v, name, ok := c.consoleList(w, r)
 	if !ok {
@@ -147,45 +366,48 @@ func (c *consoleMod) changeMember(w http.ResponseWriter, r *http.Request) {
 	if ferr != nil {
 		back = listserv.RosterFilter{}
 	}
+	view := rosterView{back, 1}
 	if err != nil {
-		c.renderMembers(w, r, v, name, http.StatusBadRequest, back, 1, "", sentence(err.Error()), nil)
+		c.renderMembers(w, r, v, name, http.StatusBadRequest, view, "", sentence(err.Error()), nil, nil)
 		return
 	}
 	a, ctx := v.Actor(), r.Context()
+	var ch listserv.MemberChange
 	var notice string
 	switch m.What {
 	case "set":
-		role := m.Role
-		if role != "" {
-			// A moderator may change the mode; a role change is the
-			// owners'. An unchanged role is not a change.
-			if cur, ok := c.currentRole(ctx, v, name, m.Email); ok && cur == role {
-				role = ""
-			}
-		}
-		err = c.d.roster.SetMember(ctx, a, name, m.Email, role, m.Mode)
-		notice = "Saved the changes for " + m.Email + "."
+		ch = listserv.MemberChange{Action: listserv.ChangeSet, Role: listserv.ListRole(m.Role), Mode: listserv.Mode(m.Mode)}
+		notice = c.t(r, "roster.one.saved", m.Email)
 	case "reenable":
-		err = c.d.roster.SetMember(ctx, a, name, m.Email, "", m.Mode)
-		notice = "Delivery to " + m.Email + " is on again."
+		ch = listserv.MemberChange{Action: listserv.ChangeSet, Mode: listserv.Mode(m.Mode)}
+		notice = c.t(r, "roster.one.reenabled", m.Email)
 	case "remove":
-		var res []listserv.AddResult
-		res, err = c.d.roster.RemoveMembers(ctx, a, name, []string{m.Email})
-		if err == nil && len(res) == 1 && res[0].Err != nil {
-			err = res[0].Err
-		}
-		notice = m.Email + " is no longer on the list."
+		ch = listserv.MemberChange{Action: listserv.ChangeRemove}
+		notice = c.t(r, "roster.one.removed", m.Email)
 	case "standing":
-		err = c.d.roster.SetStanding(ctx, a, name, m.Email, m.Good)
-		notice = m.Email + " is marked in good standing."
+		ch = listserv.MemberChange{Action: listserv.ChangeStanding, Good: m.Good}
+		notice = c.t(r, "roster.one.standing_good", m.Email)
 		if !m.Good {
-			notice = m.Email + " is marked as not in good standing."
+			notice = c.t(r, "roster.one.standing_not", m.Email)
 		}
 	case "seat", "front":
 		err = c.d.roster.Promote(ctx, a, name, m.Email, m.What == "front")
-		notice = m.Email + " has a seat now; we told them."
+		notice = c.t(r, "roster.one.seat", m.Email)
 		if m.What == "front" {
-			notice = m.Email + " is first on the waitlist now."
+			notice = c.t(r, "roster.one.front", m.Email)
+		}
+	}
+	if ch.Action != "" {
+		var res listserv.ChangeResult
+		res, err = c.d.roster.ChangeMembers(ctx, a, name, []string{m.Email}, ch)
+		if err == nil && res.Refused > 0 {
+			o := res.Outcomes[0]
+			status := http.StatusBadRequest
+			if errors.Is(o.Err, listserv.ErrForbidden) {
+				status = http.StatusForbidden
+			}
+			c.renderMembers(w, r, v, name, status, view, "", c.t(r, "roster.refused."+string(o.Refused), o.Address), nil, nil)
+			return
 		}
 	}
 	if errors.Is(err, listserv.ErrNotFound) {
@@ -193,10 +415,10 @@ func (c *consoleMod) changeMember(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		c.renderMembers(w, r, v, name, statusFor(err), back, 1, "", sentence(err.Error()), nil)
+		c.renderMembers(w, r, v, name, statusFor(err), view, "", sentence(err.Error()), nil, nil)
 		return
 	}
-	c.renderMembers(w, r, v, name, http.StatusOK, back, 1, notice, "", nil)
+	c.renderMembers(w, r, v, name, http.StatusOK, view, notice, "", nil, nil)
 }
 
 // statusFor is the status of a refused change.
@@ -207,20 +429,6 @@ func statusFor(err error) int {
 	return http.StatusBadRequest
 }
 
-// currentRole is the role of addr on the list as the roster shows it.
-func (c *consoleMod) currentRole(ctx context.Context, v Viewer, name, addr string) (string, bool) {
-	rp, err := c.d.roster.RosterPageOf(ctx, v.Actor(), name, listserv.RosterFilter{Query: addr}, 1)
-	if err != nil {
-		return "", false
-	}
-	for _, row := range rp.Rows {
-		if row.Address == addr {
-			return string(row.Role), true
-		}
-	}
-	return "", false
-}
-
 // exportCSV is GET /lists/NAME/admin/members.csv: the roster in the
 // import's columns.
 func (c *consoleMod) exportCSV(w http.ResponseWriter, r *http.Request) {
@@ -229,7 +437,7 @@ func (c *consoleMod) exportCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Check the right before the first byte, so a refusal is a page.
-	if _, err := c.d.roster.RosterPageOf(r.Context(), v.Actor(), name, listserv.RosterFilter{Role: listserv.ListOwner}, 1); err != nil {
+	if _, err := c.d.roster.RosterPageOf(r.Context(), v.Actor(), name, listserv.RosterFilter{Role: listserv.ListOwner, Sort: listserv.SortAddress}, 1); err != nil {
 		c.fail(w, r, err)
 		return
 	}
@@ -297,13 +505,13 @@ func (c *consoleMod) startImport(w http.ResponseWriter, r *http.Request) {
 	a := v.Actor()
 	// The right first: nobody uploads a file to a list they may not
 	// change, and a caucus stays a page not found.
-	if _, err := c.d.roster.RosterPageOf(r.Context(), a, name, listserv.RosterFilter{Role: listserv.ListOwner}, 1); err != nil {
+	if _, err := c.d.roster.RosterPageOf(r.Context(), a, name, listserv.RosterFilter{Role: listserv.ListOwner, Sort: listserv.SortAddress}, 1); err != nil {
 		c.fail(w, r, err)
 		return
 	}
 	data, err := uploadedCSV(r)
 	if err != nil {
-		c.renderMembers(w, r, v, name, http.StatusBadRequest, listserv.RosterFilter{}, 1, "", sentence(err.Error()), nil)
+		c.renderMembers(w, r, v, name, http.StatusBadRequest, rosterView{}, "", sentence(err.Error()), nil, nil)
 		return
 	}
 	job := &importJob{list: name, owner: v.Address, started: c.o.Now()}
@@ -311,7 +519,7 @@ func (c *consoleMod) startImport(w http.ResponseWriter, r *http.Request) {
 		job.bad = append(job.bad, listserv.ImportFailure{Line: line, Problem: msg})
 	}, func(msg string) { job.warnings = append(job.warnings, msg) })
 	if err != nil {
-		c.renderMembers(w, r, v, name, http.StatusBadRequest, listserv.RosterFilter{}, 1, "", "The file could not be imported: "+err.Error()+".", nil)
+		c.renderMembers(w, r, v, name, http.StatusBadRequest, rosterView{}, "", c.t(r, "roster.import.failed", err.Error()), nil, nil)
 		return
 	}
 	job.progress.Total = len(rows)

@@ -33,6 +33,7 @@ func (h *handler) consoleModRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /lists/{name}/admin/members", c.membersPage)
 	mux.HandleFunc("POST /lists/{name}/admin/members", c.addMembers)
 	mux.HandleFunc("POST /lists/{name}/admin/member", c.changeMember)
+	mux.HandleFunc("POST /lists/{name}/admin/members/bulk", c.bulkMembers)
 	mux.HandleFunc("GET /lists/{name}/admin/members.csv", c.exportCSV)
 	mux.HandleFunc("POST /lists/{name}/admin/members/import", c.startImport)
 	mux.HandleFunc("GET /lists/{name}/admin/members/import/{job}", c.importPage)

@@ -23,6 +23,7 @@ type modCore struct {
 	mu      sync.Mutex
 	decided []string
 	added   []listserv.MemberSpec
+	changes []changeCall // console_members_test.go
 }
 
 func (c *modCore) Domain() string { return "lists.example.org" }
@@ -71,7 +72,7 @@ func (c *modCore) RosterPageOf(ctx context.Context, a listserv.Actor, list strin
 		return listserv.RosterPage{}, err
 	}
 	return listserv.RosterPage{Rows: []listserv.RosterRow{{Address: "mem@example.org", Role: "member", Mode: "each", Status: "disabled", BounceError: "550 5.1.1 no such user"}},
-		Matched: 1, Total: 1, Page: 1, Pages: 1}, nil
+		Matched: 1, Total: 1, Page: 1, Pages: 1, From: 1}, nil
 }
 func (c *modCore) AddMembers(ctx context.Context, a listserv.Actor, list string, specs []listserv.MemberSpec, update bool) ([]listserv.AddResult, error) {
 	if err := c.check(a, list); err != nil {

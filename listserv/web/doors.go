@@ -126,9 +126,9 @@ type RosterCore interface {
 	RosterCSV(ctx context.Context, a listserv.Actor, list string, w io.Writer) error
 	ImportMembers(ctx context.Context, a listserv.Actor, list string, rows []listserv.MemberRow, progress func(listserv.ImportProgress)) (listserv.ImportProgress, error)
 	AddMembers(ctx context.Context, a listserv.Actor, list string, specs []listserv.MemberSpec, update bool) ([]listserv.AddResult, error)
-	SetMember(ctx context.Context, a listserv.Actor, list, addr, role, mode string) error
-	RemoveMembers(ctx context.Context, a listserv.Actor, list string, addrs []string) ([]listserv.AddResult, error)
-	SetStanding(ctx context.Context, a listserv.Actor, list, addr string, good bool) error
+	// ChangeMembers is every change of members the roster makes, of
+	// one person or many: mode, role, removal, good standing.
+	ChangeMembers(ctx context.Context, a listserv.Actor, list string, addrs []string, c listserv.MemberChange) (listserv.ChangeResult, error)
 	Promote(ctx context.Context, a listserv.Actor, list, addr string, front bool) error
 }
 
