@@ -83,9 +83,14 @@ func (s *Service) receiveCommand(ctx context.Context, env Envelope, la ListAddre
 	mailedAny := false
 	done := map[string]bool{}
 	ncmds := 0
+	lang := s.LanguageFor(from, la.List)
 	for _, it := range items {
 		if it.cmd == nil {
-			results = append(results, commandResult{Line: it.line, Answer: "I do not know this command, so I skipped it." + suggestCommand(it.line)})
+			answer := say("command_go.unknown").In(lang)
+			if hint := suggestCommand(it.line); !hint.IsZero() {
+				answer += " " + hint.In(lang)
+			}
+			results = append(results, commandResult{Line: it.line, Answer: answer})
 			continue
 		}
 		key := it.cmd.Name + " " + it.cmd.Arg
@@ -153,12 +158,13 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, sender 
 			return err
 		}
 		title := list.Settings.Title
+		lang := languageFor(tx, from, listName) // the answers are written in the sender's language
 		mb, merr := tx.Membership(listName, from)
 		member := merr == nil && holdsRole(mb)
 		if list.Kind == KindCaucus && !member && (c.Name == "info" || c.Name == "who") {
 			// A caucus's outsiders learn nothing, as for a list that
 			// does not exist.
-			answer = "There is no list at " + s.addr(listName, RolePost, "") + "."
+			answer = say("command_go.no_list", s.addr(listName, RolePost, "")).In(lang)
 			return nil
 		}
 		if list.Kind == KindCaucus && !member {
@@ -186,11 +192,11 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, sender 
 			// not send. A few confirmations a day at most, so forged
 			// commands cannot flood the member's mailbox.
 			if s.confirmOutstanding(tx, mb) && s.pendingCommand(tx, mb) == commandLine(c) {
-				answer = "A confirmation of \"" + commandLine(c) + "\" was already sent to " + from + " today; reply to it to go ahead."
+				answer = say("command_go.already_sent", commandLine(c), from).In(lang)
 				return nil
 			}
 			if !s.mayAskToConfirm(tx, mb) {
-				answer = "Several confirmation requests were sent to " + from + " today; please try again tomorrow, or use the web page of the list."
+				answer = say("command_go.too_many", from).In(lang)
 				return nil
 			}
 			answer, err = s.askToConfirmCommand(tx, list, mb, c)
@@ -203,13 +209,13 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, sender 
 			answer, mailed, err = s.requestLeave(tx, list, from)
 		case "digest", "nomail", cmdMute, cmdUnmute, cmdTopics:
 			if !member {
-				answer = from + " is not a member of " + title + "."
+				answer = say("command_go.not_member", from, title).In(lang)
 				return nil
 			}
 			answer, err = s.runConfirmedCommand(tx, a, list, c)
 		case "password":
 			if !member {
-				answer = "Only members can get an archive password."
+				answer = say("command_go.password_members").In(lang)
 				return nil
 			}
 			wantPassword = true
@@ -223,7 +229,7 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, sender 
 				return err
 			}
 			if !member && !s.isModeratorTx(tx, listName, from) {
-				answer = "The member list of " + title + " is only shown to its members."
+				answer = say("command_go.who_members", title).In(lang)
 				return nil
 			}
 			answer, err = s.who(tx, list)
@@ -240,8 +246,9 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, sender 
 // or "nomail on|off" once the sender is known to be the member.
 func (s *Service) runConfirmedCommand(tx *store.Tx, a Actor, list store.List, c Command) (string, error) {
 	mb, err := tx.Membership(list.Name, a.Address)
+	lang := languageFor(tx, a.Address, list.Name)
 	if err != nil || !holdsRole(mb) {
-		return a.Address + " is not a member of " + list.Settings.Title + ".", nil
+		return say("command_go.not_member", a.Address, list.Settings.Title).In(lang), nil
 	}
 	if volumeCommand(c) {
 		return s.runVolumeCommand(tx, a, list, mb, c)
@@ -260,15 +267,15 @@ func (s *Service) runConfirmedCommand(tx *store.Tx, a Actor, list store.List, c 
 	case mb.Mode == Mode(c.Name):
 		mode = ModeEach
 	}
-	period := "weekly"
+	digest := say("command_go.digest_weekly")
 	if mb.DigestFrequency == store.DigestDaily {
-		period = "daily"
+		digest = say("command_go.digest_daily")
 	}
-	answer := map[Mode]string{
-		ModeDigest: "You will now get one " + period + " digest instead of every message.",
-		ModeNomail: "Your mail from " + list.Settings.Title + " is paused. Send \"nomail off\" to resume.",
-		ModeEach:   "You will now get every message as it is sent.",
-	}[mode]
+	answer := map[Mode]Said{
+		ModeDigest: digest,
+		ModeNomail: say("command_go.nomail", list.Settings.Title),
+		ModeEach:   say("command_go.each"),
+	}[mode].In(lang)
 	return answer, s.setMember(tx, a, mb, "", mode)
 }
 
@@ -292,7 +299,7 @@ func (s *Service) askToConfirmCommand(tx *store.Tx, list store.List, mb store.Me
 		ReplyTo: s.addr(list.Name, RoleConfirm, tok), Subject: subj, Body: body}); err != nil {
 		return "", err
 	}
-	return "Your mail could not be verified as coming from " + mb.Address + ", so I sent a confirmation request there first. Reply to it (or open its link) to go ahead.", nil
+	return say("command_go.confirm_first", mb.Address).In(languageFor(tx, mb.Address, list.Name)), nil
 }
 
 // commandLine is a command as its confirmation names and stores it.
@@ -418,20 +425,20 @@ var commandWords = []string{"subscribe", "unsubscribe", "digest on", "digest off
 
 // suggestCommand offers the command a mistyped line was probably meant to
 // be ("digets on" -> "digest on"), or "".
-func suggestCommand(line string) string {
+func suggestCommand(line string) Said {
 	l := strings.ToLower(strings.TrimSpace(line))
 	if strings.HasPrefix(l, cmdDelegate) {
-		return ` Write "delegate add ADDRESS" or "delegate rm ADDRESS", one address per line.`
+		return say("command_go.delegate_how")
 	}
 	if len(l) < 3 || len(l) > 20 {
-		return ""
+		return Said{}
 	}
 	for _, w := range commandWords {
 		if editDistance(l, w) <= 2 {
-			return ` Did you mean "` + w + `"?`
+			return say("command_go.did_you_mean", w)
 		}
 	}
-	return ""
+	return Said{}
 }
 
 // editDistance is the Levenshtein distance of two short strings.
