@@ -204,9 +204,13 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, sender 
 		}
 		switch c.Name {
 		case "subscribe":
-			answer, mailed, err = s.requestJoin(tx, a, list, from)
+			var said Said
+			said, mailed, err = s.requestJoin(tx, a, list, from)
+			answer = said.In(lang)
 		case "unsubscribe":
-			answer, mailed, err = s.requestLeave(tx, list, from)
+			var said Said
+			said, mailed, err = s.requestLeave(tx, list, from)
+			answer = said.In(lang)
 		case "digest", "nomail", cmdMute, cmdUnmute, cmdTopics:
 			if !member {
 				answer = say("command_go.not_member", from, title).In(lang)
