@@ -205,12 +205,13 @@ func (s *Service) setDigestFrequency(tx *store.Tx, a Actor, list store.List, mb 
 		return "", err
 	}
 	mb.DigestFrequency = f
-	answer := "Your digest of " + list.Settings.Title + " will come once a week."
+	lang := languageFor(tx, mb.Address, list.Name) // the member reads the answer
+	answer := say("volume_go.weekly", list.Settings.Title).In(lang)
 	if f == store.DigestDaily {
-		answer = "Your digest of " + list.Settings.Title + " will come once a day, on the days there were messages."
+		answer = say("volume_go.daily", list.Settings.Title).In(lang)
 	}
 	if mb.Mode != ModeDigest && len(mb.Topics) == 0 {
-		answer += " You get every message as it is sent now; send \"digest on\" to get the digest instead."
+		answer += " " + say("volume_go.each_now").In(lang)
 	}
 	return answer, s.AuditChange(tx, a, list.Name, "digest frequency of "+mb.Address+" set to "+string(f))
 }
