@@ -226,7 +226,7 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, sender 
 		case "help":
 			_, answer, err = s.renderTx(tx, from, listName, "help", s.helpData(list))
 		case "info":
-			answer, err = s.info(tx, list)
+			answer, err = s.info(tx, list, lang)
 		case "who":
 			if list.Kind == KindCoalition && (member || isContact(tx, listName, from)) {
 				answer, err = s.whoCoalition(tx, list, from)
@@ -370,7 +370,7 @@ func (s *Service) helpData(list store.List) map[string]any {
 	}
 }
 
-func (s *Service) info(tx *store.Tx, list store.List) (string, error) {
+func (s *Service) info(tx *store.Tx, list store.List, lang Lang) (string, error) {
 	set := list.Settings
 	n, err := MemberCount(tx, list.Name)
 	if err != nil {
@@ -381,21 +381,19 @@ func (s *Service) info(tx *store.Tx, list store.List) (string, error) {
 	if set.Description != "" {
 		fmt.Fprintf(&b, "%s\n", set.Description)
 	}
-	who := map[store.PostingPolicy]string{store.PostingMembers: "members", store.PostingModerated: "members, after a moderator's review",
-		store.PostingOpen: "anyone", store.PostingAnnounce: "the moderators and owners"}[set.Posting]
-	join := map[SubscribePolicy]string{SubscribeOpen: "anyone can join", SubscribeConfirm: "anyone can join after confirming by email",
-		SubscribeApprove: "joining needs a moderator's approval", SubscribeClosed: "the owners add members"}[set.Subscribe]
+	who := say("info_go.post_" + string(set.Posting))
+	join := say("info_go.join_" + string(set.Subscribe))
 	if list.Kind == KindCoalition {
-		join = "each partner organization's contacts name its delegates"
+		join = say("info_go.join_coalition")
 	}
-	fmt.Fprintf(&b, "Who can post: %s. How to join: %s.\n", who, join)
+	b.WriteString(say("info_go.who_how", who, join).In(lang) + "\n")
 	if set.Capacity > 0 {
-		fmt.Fprintf(&b, "Seats: %d.\n", set.Capacity)
+		b.WriteString(say("info_go.seats", set.Capacity).In(lang) + "\n")
 	}
 	if set.RequireGoodStanding {
-		b.WriteString("Open to members of the network in good standing (dues paid).\n")
+		b.WriteString(say("info_go.standing").In(lang) + "\n")
 	}
-	fmt.Fprintf(&b, "Members: %d. Questions: %s", n, s.addr(list.Name, RoleOwner, ""))
+	b.WriteString(say("info_go.members", n, s.addr(list.Name, RoleOwner, "")).In(lang))
 	return b.String(), nil
 }
 
