@@ -236,7 +236,7 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, sender 
 				answer = say("command_go.who_members", title).In(lang)
 				return nil
 			}
-			answer, err = s.who(tx, list)
+			answer, err = s.who(tx, list, lang)
 		}
 		return err
 	})
@@ -400,7 +400,7 @@ func (s *Service) info(tx *store.Tx, list store.List, lang Lang) (string, error)
 // who lists the roster for a member who asked. It is only ever mailed to
 // the member's own address (the From of the request), so even a forged
 // request never shows a caucus roster to an outsider.
-func (s *Service) who(tx *store.Tx, list store.List) (string, error) {
+func (s *Service) who(tx *store.Tx, list store.List, lang Lang) (string, error) {
 	var b strings.Builder
 	n := 0
 	err := tx.EachMember(list.Name, func(m store.Membership) error {
@@ -414,12 +414,12 @@ func (s *Service) who(tx *store.Tx, list store.List) (string, error) {
 		n++
 		role := ""
 		if m.Role != ListMember {
-			role = " (" + string(m.Role) + ")"
+			role = " (" + say("role."+string(m.Role)).In(lang) + ")"
 		}
 		fmt.Fprintf(&b, "  %s%s\n", displayAddress(name, m.Address), role)
 		return nil
 	})
-	return fmt.Sprintf("%d members of %s:\n%s", n, list.Settings.Title, strings.TrimRight(b.String(), "\n")), err
+	return say("who_go.members", n, list.Settings.Title).In(lang) + "\n" + strings.TrimRight(b.String(), "\n"), err
 }
 
 // commandWords are the spellings suggestCommand compares a typo with.
