@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"minyan/listserv"
+	"minyan/listserv/i18n"
 	"minyan/store"
 )
 
@@ -134,13 +135,14 @@ func (s *Scheduler) handleRSVP(ctx context.Context, r *listserv.Reply) (string, 
 	tok := r.Token
 	if r.From != tok.Address && listserv.NormalizeAddress(r.EnvelopeFrom) != tok.Address {
 		// A forwarded reminder: the answer would count for someone else.
-		return "Only " + tok.Address + " can answer this reminder; nothing was recorded.", nil
+		return i18n.Builtin().T(s.svc.LanguageFor(r.From, tok.List), "rsvp_go.only", tok.Address), nil
 	}
 	now := s.svc.Now()
 	var (
 		reply  string
 		answer string
 		out    Outcome
+		gone   bool // the session is no longer on the calendar
 	)
 	err := s.st.Update(func(tx *store.Tx) error {
 		l, err := tx.List(tok.List)
@@ -149,7 +151,7 @@ func (s *Scheduler) handleRSVP(ctx context.Context, r *listserv.Reply) (string, 
 		}
 		ss, si, err := listSession(tx, l, tok.Ref)
 		if errors.Is(err, ErrNoSession) {
-			reply = "That session is no longer on the calendar."
+			gone = true
 			return nil
 		}
 		if err != nil {
@@ -190,6 +192,9 @@ func (s *Scheduler) handleRSVP(ctx context.Context, r *listserv.Reply) (string, 
 	})
 	if err != nil {
 		return "", fmt.Errorf("rsvp for session %d of %s: %w", tok.Ref, tok.List, err)
+	}
+	if gone {
+		return i18n.Builtin().T(s.svc.LanguageFor(tok.Address, tok.List), "rsvp_go.gone"), nil
 	}
 	if reply == "" {
 		s.log.Info("rsvp recorded", "list", tok.List, "session", tok.Ref, "member", tok.Address, "answer", answer, "standing", out.Standing, "promoted", len(out.Promoted))

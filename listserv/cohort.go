@@ -286,8 +286,8 @@ func (s *Service) invite(tx *store.Tx, l store.List, addr string) (why string, e
 	case err != nil:
 		mb = store.Membership{List: l.Name, Address: addr, Role: ListMember, Mode: ModeEach, Status: StatusPending, Joined: s.clock.Now()}
 	}
-	if reason := s.standingProblem(tx, l, addr); reason != "" {
-		return reason, nil
+	if reason := s.standingProblem(tx, l, addr); !reason.IsZero() {
+		return reason.In(languageFor(tx, addr, l.Name)), nil
 	}
 	tok, err := s.newConfirmation(tx, &mb, TokenConfirmJoin, dataInvited)
 	if err != nil {

@@ -83,9 +83,14 @@ func (s *Service) receiveCommand(ctx context.Context, env Envelope, la ListAddre
 	mailedAny := false
 	done := map[string]bool{}
 	ncmds := 0
+	lang := s.LanguageFor(from, la.List)
 	for _, it := range items {
 		if it.cmd == nil {
-			results = append(results, commandResult{Line: it.line, Answer: "I do not know this command, so I skipped it." + suggestCommand(it.line)})
+			answer := say("command_go.unknown").In(lang)
+			if hint := suggestCommand(it.line); !hint.IsZero() {
+				answer += " " + hint.In(lang)
+			}
+			results = append(results, commandResult{Line: it.line, Answer: answer})
 			continue
 		}
 		key := it.cmd.text()
@@ -153,12 +158,13 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, sender 
 			return err
 		}
 		title := list.Settings.Title
+		lang := languageFor(tx, from, listName) // the answers are written in the sender's language
 		mb, merr := tx.Membership(listName, from)
 		member := merr == nil && holdsRole(mb)
 		if list.Kind == KindCaucus && !member && (c.Name == cmdInfo || c.Name == cmdWho) {
 			// A caucus's outsiders learn nothing, as for a list that
 			// does not exist.
-			answer = "There is no list at " + s.addr(listName, RolePost, "") + "."
+			answer = say("command_go.no_list", s.addr(listName, RolePost, "")).In(lang)
 			return nil
 		}
 		if list.Kind == KindCaucus && !member {
@@ -186,11 +192,11 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, sender 
 			// not send. A few confirmations a day at most, so forged
 			// commands cannot flood the member's mailbox.
 			if s.confirmOutstanding(tx, mb) && s.pendingCommand(tx, mb) == c.text() {
-				answer = "A confirmation of \"" + c.text() + "\" was already sent to " + from + " today; reply to it to go ahead."
+				answer = say("command_go.already_sent", c.text(), from).In(lang)
 				return nil
 			}
 			if !s.mayAskToConfirm(tx, mb) {
-				answer = "Several confirmation requests were sent to " + from + " today; please try again tomorrow, or use the web page of the list."
+				answer = say("command_go.too_many", from).In(lang)
 				return nil
 			}
 			answer, err = s.askToConfirmCommand(tx, list, mb, c)
@@ -198,35 +204,39 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, sender 
 		}
 		switch c.Name {
 		case cmdSubscribe:
-			answer, mailed, err = s.requestJoin(tx, a, list, from)
+			var said Said
+			said, mailed, err = s.requestJoin(tx, a, list, from)
+			answer = said.In(lang)
 		case cmdUnsubscribe:
-			answer, mailed, err = s.requestLeave(tx, list, from)
+			var said Said
+			said, mailed, err = s.requestLeave(tx, list, from)
+			answer = said.In(lang)
 		case cmdDigest, cmdNomail, cmdMute, cmdUnmute, cmdTopics:
 			if !member {
-				answer = from + " is not a member of " + title + "."
+				answer = say("command_go.not_member", from, title).In(lang)
 				return nil
 			}
 			answer, err = s.runConfirmedCommand(tx, a, list, c)
 		case cmdPassword:
 			if !member {
-				answer = "Only members can get an archive password."
+				answer = say("command_go.password_members").In(lang)
 				return nil
 			}
 			wantPassword = true
 		case cmdHelp:
 			_, answer, err = s.renderTx(tx, from, listName, "help", s.helpData(list))
-		case cmdInfo:
-			answer, err = s.info(tx, list)
-		case cmdWho:
+		case "info":
+			answer, err = s.info(tx, list, lang)
+		case "who":
 			if list.Kind == KindCoalition && (member || isContact(tx, listName, from)) {
 				answer, err = s.whoCoalition(tx, list, from)
 				return err
 			}
 			if !member && !s.isModeratorTx(tx, listName, from) {
-				answer = "The member list of " + title + " is only shown to its members."
+				answer = say("command_go.who_members", title).In(lang)
 				return nil
 			}
-			answer, err = s.who(tx, list)
+			answer, err = s.who(tx, list, lang)
 		}
 		return err
 	})
@@ -240,8 +250,9 @@ func (s *Service) runCommand(ctx context.Context, listName, from string, sender 
 // or "nomail on|off" once the sender is known to be the member.
 func (s *Service) runConfirmedCommand(tx *store.Tx, a Actor, list store.List, c Command) (string, error) {
 	mb, err := tx.Membership(list.Name, a.Address)
+	lang := languageFor(tx, a.Address, list.Name)
 	if err != nil || !holdsRole(mb) {
-		return a.Address + " is not a member of " + list.Settings.Title + ".", nil
+		return say("command_go.not_member", a.Address, list.Settings.Title).In(lang), nil
 	}
 	if volumeCommand(c) {
 		return s.runVolumeCommand(tx, a, list, mb, c)
@@ -261,15 +272,15 @@ func (s *Service) runConfirmedCommand(tx *store.Tx, a Actor, list store.List, c 
 	case mb.Mode == chosen:
 		mode = ModeEach
 	}
-	period := "weekly"
+	digest := say("command_go.digest_weekly")
 	if mb.DigestFrequency == store.DigestDaily {
-		period = "daily"
+		digest = say("command_go.digest_daily")
 	}
-	answer := map[Mode]string{
-		ModeDigest: "You will now get one " + period + " digest instead of every message.",
-		ModeNomail: "Your mail from " + list.Settings.Title + " is paused. Send \"nomail off\" to resume.",
-		ModeEach:   "You will now get every message as it is sent.",
-	}[mode]
+	answer := map[Mode]Said{
+		ModeDigest: digest,
+		ModeNomail: say("command_go.nomail", list.Settings.Title),
+		ModeEach:   say("command_go.each"),
+	}[mode].In(lang)
 	return answer, s.setMember(tx, a, mb, "", mode)
 }
 
@@ -293,7 +304,7 @@ func (s *Service) askToConfirmCommand(tx *store.Tx, list store.List, mb store.Me
 		ReplyTo: s.addr(list.Name, RoleConfirm, tok), Subject: subj, Body: body}); err != nil {
 		return "", err
 	}
-	return "Your mail could not be verified as coming from " + mb.Address + ", so I sent a confirmation request there first. Reply to it (or open its link) to go ahead.", nil
+	return say("command_go.confirm_first", mb.Address).In(languageFor(tx, mb.Address, list.Name)), nil
 }
 
 // commandMode is the delivery mode "digest on" and "nomail on" choose.
@@ -355,7 +366,7 @@ func (s *Service) helpData(list store.List) map[string]any {
 	}
 }
 
-func (s *Service) info(tx *store.Tx, list store.List) (string, error) {
+func (s *Service) info(tx *store.Tx, list store.List, lang Lang) (string, error) {
 	set := list.Settings
 	n, err := MemberCount(tx, list.Name)
 	if err != nil {
@@ -366,28 +377,26 @@ func (s *Service) info(tx *store.Tx, list store.List) (string, error) {
 	if set.Description != "" {
 		fmt.Fprintf(&b, "%s\n", set.Description)
 	}
-	who := map[store.PostingPolicy]string{store.PostingMembers: "members", store.PostingModerated: "members, after a moderator's review",
-		store.PostingOpen: "anyone", store.PostingAnnounce: "the moderators and owners"}[set.Posting]
-	join := map[SubscribePolicy]string{SubscribeOpen: "anyone can join", SubscribeConfirm: "anyone can join after confirming by email",
-		SubscribeApprove: "joining needs a moderator's approval", SubscribeClosed: "the owners add members"}[set.Subscribe]
+	who := say("info_go.post_" + string(set.Posting))
+	join := say("info_go.join_" + string(set.Subscribe))
 	if list.Kind == KindCoalition {
-		join = "each partner organization's contacts name its delegates"
+		join = say("info_go.join_coalition")
 	}
-	fmt.Fprintf(&b, "Who can post: %s. How to join: %s.\n", who, join)
+	b.WriteString(say("info_go.who_how", who, join).In(lang) + "\n")
 	if set.Capacity > 0 {
-		fmt.Fprintf(&b, "Seats: %d.\n", set.Capacity)
+		b.WriteString(say("info_go.seats", set.Capacity).In(lang) + "\n")
 	}
 	if set.RequireGoodStanding {
-		b.WriteString("Open to members of the network in good standing (dues paid).\n")
+		b.WriteString(say("info_go.standing").In(lang) + "\n")
 	}
-	fmt.Fprintf(&b, "Members: %d. Questions: %s", n, s.addr(list.Name, RoleOwner, ""))
+	b.WriteString(say("info_go.members", n, s.addr(list.Name, RoleOwner, "")).In(lang))
 	return b.String(), nil
 }
 
 // who lists the roster for a member who asked. It is only ever mailed to
 // the member's own address (the From of the request), so even a forged
 // request never shows a caucus roster to an outsider.
-func (s *Service) who(tx *store.Tx, list store.List) (string, error) {
+func (s *Service) who(tx *store.Tx, list store.List, lang Lang) (string, error) {
 	var b strings.Builder
 	n := 0
 	err := tx.EachMember(list.Name, func(m store.Membership) error {
@@ -401,12 +410,12 @@ func (s *Service) who(tx *store.Tx, list store.List) (string, error) {
 		n++
 		role := ""
 		if m.Role != ListMember {
-			role = " (" + string(m.Role) + ")"
+			role = " (" + say("role."+string(m.Role)).In(lang) + ")"
 		}
 		fmt.Fprintf(&b, "  %s%s\n", displayAddress(name, m.Address), role)
 		return nil
 	})
-	return fmt.Sprintf("%d members of %s:\n%s", n, list.Settings.Title, strings.TrimRight(b.String(), "\n")), err
+	return say("who_go.members", n, list.Settings.Title).In(lang) + "\n" + strings.TrimRight(b.String(), "\n"), err
 }
 
 // commandWords are the spellings suggestCommand compares a typo with.
@@ -414,20 +423,20 @@ var commandWords = []string{"subscribe", "unsubscribe", "digest on", "digest off
 
 // suggestCommand offers the command a mistyped line was probably meant to
 // be ("digets on" -> "digest on"), or "".
-func suggestCommand(line string) string {
+func suggestCommand(line string) Said {
 	l := strings.ToLower(strings.TrimSpace(line))
 	if strings.HasPrefix(l, string(cmdDelegate)) {
-		return ` Write "delegate add ADDRESS" or "delegate rm ADDRESS", one address per line.`
+		return say("command_go.delegate_how")
 	}
 	if len(l) < 3 || len(l) > 20 {
-		return ""
+		return Said{}
 	}
 	for _, w := range commandWords {
 		if editDistance(l, w) <= 2 {
-			return ` Did you mean "` + w + `"?`
+			return say("command_go.did_you_mean", w)
 		}
 	}
-	return ""
+	return Said{}
 }
 
 // editDistance is the Levenshtein distance of two short strings.

@@ -280,7 +280,8 @@ func TestBanSurvivesOldLinks(t *testing.T) {
 	var answer string
 	st.Update(func(tx *store.Tx) error {
 		l, _ := tx.List("team")
-		answer, _, _ = s.requestJoin(tx, Person("troll@example.com", DoorMail), l, "troll@example.com")
+		said, _, _ := s.requestJoin(tx, Person("troll@example.com", DoorMail), l, "troll@example.com")
+		answer = said.In(LangEnglish)
 		return nil
 	})
 	if !strings.Contains(answer, "cannot join") {

@@ -27,5 +27,5 @@ func (s *Service) mailPassword(listName, addr string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return "I sent a new archive password to " + addr + " in a separate email.", nil
+	return say("command_go.password_sent", addr).In(s.LanguageFor(addr, listName)), nil
 }

@@ -85,8 +85,7 @@ func (s *Service) runVolumeCommand(tx *store.Tx, a Actor, list store.List, mb st
 	case cmdMute, cmdUnmute:
 		thread, ok := ParseThreadNumber(c.Arg)
 		if !ok {
-			return "I could not tell which conversation to " + string(c.Name) + ". Reply to one of its messages, send the reply to " +
-				s.addr(list.Name, RoleRequest, "") + " and write \"" + string(c.Name) + "\" as the first line.", nil
+			return say("command_go.which_thread", c.Name, s.addr(list.Name, RoleRequest, "")).In(languageFor(tx, a.Address, list.Name)), nil
 		}
 		return s.setMute(tx, a, list, mb, thread, c.Name == cmdMute)
 	case cmdTopics:

@@ -13,12 +13,13 @@ func (s *Service) setDigestFormat(tx *store.Tx, mb store.Membership, f store.Dig
 	if err := s.setDigestPrefs(tx, mb, f, mb.DigestFrequency, mb.Topics); err != nil {
 		return "", err
 	}
-	answer := "Your digests will come as plain text only: the table of contents, then each message, one after the other."
+	lang := languageFor(tx, mb.Address, mb.List) // the member reads the answer
+	answer := say("volume_go.plain").In(lang)
 	if f == store.DigestHTML {
-		answer = "Your digests will come formatted, with a plain-text version inside for mail programs that prefer it."
+		answer = say("volume_go.html").In(lang)
 	}
 	if mb.Mode != ModeDigest {
-		answer += " You get every message as it is sent now; send \"digest on\" to get the digest instead."
+		answer += " " + say("volume_go.each_now").In(lang)
 	}
 	return answer, nil
 }

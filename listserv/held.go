@@ -226,6 +226,13 @@ func actorName(a Actor) string {
 // (and, for posts, the author) in the same transaction, so a held item
 // never exists without its notification.
 func (s *Service) holdItem(tx *store.Tx, list store.List, h store.Held, authorName string) (store.Held, error) {
+	return s.holdItemWhy(tx, list, h, authorName, verbatim(h.Reason))
+}
+
+// holdItemWhy is holdItem with the reason as a sentence of the
+// catalogue, so the author's notice and the moderators' are each in
+// their reader's language (h.Reason keeps it in English).
+func (s *Service) holdItemWhy(tx *store.Tx, list store.List, h store.Held, authorName string, why Said) (store.Held, error) {
 	ttl := list.Settings.HoldExpireAfter
 	if ttl <= 0 {
 		ttl = 14 * 24 * time.Hour
@@ -250,7 +257,7 @@ func (s *Service) holdItem(tx *store.Tx, list store.List, h store.Held, authorNa
 	if err := s.emitIf(tx, h.Kind == store.HeldPost, EventPostHeld, list.Name, heldEvent(h)); err != nil {
 		return h, err
 	}
-	if err := s.notifyModerators(tx, list, h, false); err != nil {
+	if err := s.notifyModeratorsWhy(tx, list, h, false, why); err != nil {
 		return h, err
 	}
 	if h.WithdrawToken != "" {
@@ -258,7 +265,7 @@ func (s *Service) holdItem(tx *store.Tx, list store.List, h store.Held, authorNa
 		nonMember := err != nil || !Deliverable(mb)
 		subj, body, err := s.renderTx(tx, h.From, list.Name, "held-author", map[string]any{
 			"Name": authorName, "Subject": h.Subject, "ListAddress": s.addr(list.Name, RolePost, ""),
-			"Title": titleFor(tx, list, h.From, s.addr(list.Name, RolePost, "")), "Reason": h.Reason,
+			"Title": titleFor(tx, list, h.From, s.addr(list.Name, RolePost, "")), "Reason": why.In(languageFor(tx, h.From, list.Name)),
 			"NonMember": nonMember && list.Settings.Subscribe != SubscribeClosed, "JoinAddress": s.addr(list.Name, RoleJoin, ""),
 		})
 		if err != nil {

@@ -298,7 +298,7 @@ func (s *Service) promoteWaitlist(tx *store.Tx, list string) error {
 	for seats < l.Settings.Capacity {
 		var first *store.Membership
 		err := tx.EachMember(list, func(m store.Membership) error {
-			if m.Status != StatusWaitlist || s.standingProblem(tx, l, m.Address) != "" {
+			if m.Status != StatusWaitlist || !s.standingProblem(tx, l, m.Address).IsZero() {
 				return nil // dues lapsed while waiting: they keep their place, not a seat
 			}
 			if first == nil || m.Joined.Before(first.Joined) {

@@ -21,6 +21,13 @@ const (
 // notifyModerators sends the "held for approval" mail, with the held
 // message attached and a Reply-To carrying the item's token.
 func (s *Service) notifyModerators(tx *store.Tx, list store.List, h store.Held, reminder bool) error {
+	return s.notifyModeratorsWhy(tx, list, h, reminder, verbatim(h.Reason))
+}
+
+// notifyModeratorsWhy is notifyModerators with the reason the item was
+// held as a sentence each moderator reads in their own language (the
+// held item itself keeps it in English, so a reminder repeats that).
+func (s *Service) notifyModeratorsWhy(tx *store.Tx, list store.List, h store.Held, reminder bool, why Said) error {
 	mods, err := moderatorAddresses(tx, list.Name, ListFacilitator)
 	if err != nil {
 		return err
@@ -39,15 +46,17 @@ func (s *Service) notifyModerators(tx *store.Tx, list store.List, h store.Held, 
 			standing = "good"
 		}
 	}
-	data := map[string]any{
-		"Standing": standing, "RequiresStanding": list.Settings.RequireGoodStanding,
-		"List": list.Name, "Title": list.Settings.Title, "ListAddress": s.addr(list.Name, RolePost, ""),
-		"Join": h.Kind == store.HeldJoin, "From": h.From, "Name": name, "Subject": h.Subject, "Reason": h.Reason,
-		"Reminder": reminder, "Expires": h.Received.Add(list.Settings.HoldExpireAfter),
-		"HeldURL": s.webURL("/lists/" + list.Name + "/admin/held"),
-		// Deciders: everyone this notice goes to may decide (facilitators
-		// included, SPEC "Roles"), so nobody waits for someone else.
-		"Deciders": strings.Join(mods, ", "),
+	data := func(l Lang) any {
+		return map[string]any{
+			"Standing": standing, "RequiresStanding": list.Settings.RequireGoodStanding,
+			"List": list.Name, "Title": list.Settings.Title, "ListAddress": s.addr(list.Name, RolePost, ""),
+			"Join": h.Kind == store.HeldJoin, "From": h.From, "Name": name, "Subject": h.Subject, "Reason": why.In(l),
+			"Reminder": reminder, "Expires": h.Received.Add(list.Settings.HoldExpireAfter),
+			"HeldURL": s.webURL("/lists/" + list.Name + "/admin/held"),
+			// Deciders: everyone this notice goes to may decide (facilitators
+			// included, SPEC "Roles"), so nobody waits for someone else.
+			"Deciders": strings.Join(mods, ", "),
+		}
 	}
 	tok := h.Token
 	if reminder {

@@ -135,10 +135,11 @@ func reverseStrings(in []string) []string {
 
 // setMute mutes or unmutes a thread for a member and says what changed.
 func (s *Service) setMute(tx *store.Tx, a Actor, list store.List, mb store.Membership, thread uint64, mute bool) (string, error) {
+	lang := languageFor(tx, mb.Address, list.Name) // the member reads the answer
 	root, err := rootOf(tx, list.Name, thread)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return "I could not find that conversation in " + list.Settings.Title + ".", nil
+			return say("volume_go.no_thread", list.Settings.Title).In(lang), nil
 		}
 		return "", err
 	}
@@ -150,7 +151,7 @@ func (s *Service) setMute(tx *store.Tx, a Actor, list store.List, mb store.Membe
 		if err := s.AuditChange(tx, a, list.Name, fmt.Sprintf("%s muted thread %d", mb.Address, root.Seq)); err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("You will get no more messages of the conversation %q. To hear it again, send \"unmute\" the same way, or use the Unmute button on your page.", subject), nil
+		return say("volume_go.muted", subject).In(lang), nil
 	}
 	if err := tx.Unmute(list.Name, mb.Address, root.Seq); err != nil {
 		return "", err
@@ -158,7 +159,7 @@ func (s *Service) setMute(tx *store.Tx, a Actor, list store.List, mb store.Membe
 	if err := s.AuditChange(tx, a, list.Name, fmt.Sprintf("%s unmuted thread %d", mb.Address, root.Seq)); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("You will get the messages of the conversation %q again.", subject), nil
+	return say("volume_go.unmuted", subject).In(lang), nil
 }
 
 // SetThreadMuted mutes or unmutes a thread of a list for a member (the

@@ -137,7 +137,8 @@ func bareAddress(a string) string {
 // languageFor, name is rendered once per language present, and one
 // notice per language is queued with n's other fields. Languages come in
 // the fixed order of i18n.Langs, so the mail queued is the same on
-// every run.
+// every run. data may be a func(Lang) any, for a text whose data holds
+// a sentence of its own (a held post's reason) in the reader's language.
 func (s *Service) queueNoticeIn(tx *store.Tx, list string, to []string, name string, data any, n notice) error {
 	groups := map[Lang][]string{}
 	for _, a := range to {
@@ -148,7 +149,11 @@ func (s *Service) queueNoticeIn(tx *store.Tx, list string, to []string, name str
 		if len(groups[l]) == 0 {
 			continue
 		}
-		subj, body, err := s.renderIn(l, list, name, data)
+		d := data
+		if f, ok := data.(func(Lang) any); ok {
+			d = f(l)
+		}
+		subj, body, err := s.renderIn(l, list, name, d)
 		if err != nil {
 			return err
 		}

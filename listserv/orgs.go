@@ -542,8 +542,9 @@ func isContact(tx *store.Tx, list, addr string) bool {
 // the confirmation's address). Refusals are answers, not errors: the
 // mail reply says what happened and nothing changed.
 func (s *Service) runOrgCommand(tx *store.Tx, a Actor, list store.List, c Command) (string, error) {
+	lang := languageFor(tx, a.Address, list.Name) // the sender reads the answer
 	if list.Kind != KindCoalition {
-		return list.Settings.Title + " is not a coalition list: it has no organizations or delegates.", nil
+		return say("org_go.not_coalition", list.Settings.Title).In(lang), nil
 	}
 	o, ok, err := orgOfContact(tx, list.Name, a.Address)
 	if err != nil {
@@ -551,15 +552,14 @@ func (s *Service) runOrgCommand(tx *store.Tx, a Actor, list store.List, c Comman
 	}
 	owner := ownsCoalition(tx, a, list.Name)
 	if !ok && !(owner && c.Name == cmdDelegate) {
-		return "Only the contacts of a partner organization on " + list.Settings.Title + " can manage its delegates, and " +
-			a.Address + " is not one. Nothing changed.", nil
+		return say("org_go.not_contact", list.Settings.Title, a.Address).In(lang), nil
 	}
 	if c.Name == cmdOrg {
 		removed, _, err := s.orgLeaveTx(tx, a, list.Name)
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("%s has left %s; its %d delegate(s) no longer get the list's mail.", o.Slug, list.Settings.Title, len(removed)), nil
+		return say("org_go.left", o.Slug, list.Settings.Title, len(removed)).In(lang), nil
 	}
 	verb, addr, _ := strings.Cut(c.Arg, " ")
 	if !ok {
@@ -567,7 +567,7 @@ func (s *Service) runOrgCommand(tx *store.Tx, a Actor, list store.List, c Comman
 		// delegate's own record on removal; adding needs the web or CLI.
 		mb, err := tx.Membership(list.Name, NormalizeAddress(addr))
 		if delegateVerb(verb) != delegateRm || err != nil || mb.Org == "" {
-			return "Owners name delegates with `minyan org` or at " + s.o.PublicURL + "/lists/" + list.Name + "/orgs. Nothing changed.", nil
+			return say("org_go.owners_how", s.o.PublicURL+"/lists/"+list.Name+"/orgs").In(lang), nil
 		}
 		o.Slug = mb.Org
 	}
@@ -581,7 +581,7 @@ func (s *Service) runOrgCommand(tx *store.Tx, a Actor, list store.List, c Comman
 		return "", err
 	}
 	if err != nil {
-		return err.Error() + ". Nothing changed.", nil
+		return say("org_go.refused", err.Error()).In(lang), nil
 	}
 	return answer, nil
 }
@@ -608,15 +608,16 @@ func refuse(format string, args ...any) error { return orgRefusal{fmt.Errorf(for
 // contact's own address answers. A sender who is no contact is told so,
 // and nothing is mailed anywhere else.
 func (s *Service) askToConfirmOrgCommand(tx *store.Tx, list store.List, from string, c Command) (string, error) {
+	lang := languageFor(tx, from, list.Name) // the sender reads the answer
 	if list.Kind != KindCoalition || !(isContact(tx, list.Name, from) || ownsCoalition(tx, Person(from, DoorMail), list.Name)) {
-		return "Only the contacts of a partner organization on " + list.Settings.Title + " can manage its delegates. Nothing changed.", nil
+		return say("org_go.contacts_only", list.Settings.Title).In(lang), nil
 	}
 	line := c.text()
 	// One confirmation a day per contact, list and command: a stream of forged
 	// commands must not become a stream of mail to the contact.
 	key := "org-confirm/" + list.Name + "/" + from + "/" + line + "/" + s.clock.Now().UTC().Format("2006-01-02")
 	if tx.JobDone(key) {
-		return "A confirmation was already sent to " + from + " today; reply to it to go ahead. Nothing changed.", nil
+		return say("org_go.already_sent", from).In(lang), nil
 	}
 	if err := tx.MarkJob(key, s.clock.Now()); err != nil {
 		return "", err
@@ -637,7 +638,7 @@ func (s *Service) askToConfirmOrgCommand(tx *store.Tx, list store.List, from str
 		ReplyTo: s.addr(list.Name, RoleConfirm, tok), Subject: subj, Body: body}); err != nil {
 		return "", err
 	}
-	return "Your mail could not be verified as coming from " + from + ", so I sent a confirmation request there first. Reply to it (or open its link) to go ahead.", nil
+	return say("command_go.confirm_first", from).In(lang), nil
 }
 
 // orgName is the name the archive and digests show for a delegate's

@@ -1,10 +1,6 @@
 package listserv
 
-import (
-	"fmt"
-
-	"minyan/store"
-)
+import "minyan/store"
 
 // Action is what the posting policy decides for a post.
 type Action string
@@ -50,7 +46,11 @@ const (
 type Decision struct {
 	Action Action
 	Rule   Rule
+	// Reason is Why in English: what the log and the held item keep.
 	Reason string
+	// Why is the reason as a catalogue sentence, for the mail that tells
+	// the author and the moderators, each in their own language.
+	Why Said
 }
 
 // postFacts is what the rules look at.
@@ -70,89 +70,92 @@ type postFacts struct {
 
 type rule struct {
 	name  Rule
-	check func(f *postFacts) (Action, string, bool)
+	check func(f *postFacts) (Action, Said, bool)
 }
 
 // postingChain is the posting policy, first match wins. Reasons are
 // written for the people who will read them.
 var postingChain = []rule{
-	{RuleLoop, func(f *postFacts) (Action, string, bool) {
-		return Discard, "the post already carries this list's List-Id (a mail loop)", f.loop
+	{RuleLoop, func(f *postFacts) (Action, Said, bool) {
+		return Discard, say("hold_go.loop"), f.loop
 	}},
-	{RuleAutomatic, func(f *postFacts) (Action, string, bool) {
-		return Discard, "an automatic message (" + f.robot + ")", f.robot != ""
+	{RuleAutomatic, func(f *postFacts) (Action, Said, bool) {
+		return Discard, say("hold_go.automatic", f.robot), f.robot != ""
 	}},
-	{RuleDuplicate, func(f *postFacts) (Action, string, bool) {
-		return Discard, "a message with the same Message-ID is already in the archive", f.duplicate
+	{RuleDuplicate, func(f *postFacts) (Action, Said, bool) {
+		return Discard, say("hold_go.duplicate"), f.duplicate
 	}},
-	{RuleBanned, func(f *postFacts) (Action, string, bool) {
-		return Discard, "the sender is banned from this list", f.member != nil && f.member.Status == StatusBanned
+	{RuleBanned, func(f *postFacts) (Action, Said, bool) {
+		return Discard, say("hold_go.banned"), f.member != nil && f.member.Status == StatusBanned
 	}},
-	{RuleAuthorUnclear, func(f *postFacts) (Action, string, bool) {
+	{RuleAuthorUnclear, func(f *postFacts) (Action, Said, bool) {
 		why := f.verdict.Unclear()
-		return Hold, ReasonUnverified + ": " + why, why != "" && authGuarded(f.list, f.member)
+		return Hold, say("hold_go.unverified_why", why), why != "" && authGuarded(f.list, f.member)
 	}},
-	{RuleSenderCheck, func(f *postFacts) (Action, string, bool) {
+	{RuleSenderCheck, func(f *postFacts) (Action, Said, bool) {
 		if f.viaEnvelope {
-			return "", "", false
+			return "", Said{}, false
 		}
 		hold, reason := senderHold(f.list, f.member, f.verdict)
-		return Hold, reason, hold
+		why := say("hold_go.unverified")
+		if reason == ReasonUnverifiedDNS {
+			why = say("hold_go.unverified_dns")
+		}
+		return Hold, why, hold
 	}},
-	{RuleEnvelopeOnly, func(f *postFacts) (Action, string, bool) {
+	{RuleEnvelopeOnly, func(f *postFacts) (Action, Said, bool) {
 		open := f.list.Settings.Posting == store.PostingOpen && f.list.Kind != KindCaucus
 		if f.member == nil || !f.viaEnvelope || open || f.verdict.EnvelopeVouched() {
-			return "", "", false
+			return "", Said{}, false
 		}
-		return Hold, fmt.Sprintf("%s is a member only as the envelope sender, and that domain did not confirm it sent this post (SPF %s); the From address is %s",
-			f.member.Address, f.verdict.Result.SPF, f.sender), true
+		return Hold, say("hold_go.envelope_only", f.member.Address, f.verdict.Result.SPF, f.sender), true
 	}},
-	{RuleCohortFinished, func(f *postFacts) (Action, string, bool) {
-		return Refuse, "the community finished; its archive stays open", CohortClosed(f.list)
+	{RuleCohortFinished, func(f *postFacts) (Action, Said, bool) {
+		return Refuse, say("hold_go.cohort_finished"), CohortClosed(f.list)
 	}},
-	{RuleEmergency, func(f *postFacts) (Action, string, bool) {
-		return Hold, "the list is in emergency moderation, so every post is reviewed first", f.list.Settings.Emergency
+	{RuleEmergency, func(f *postFacts) (Action, Said, bool) {
+		return Hold, say("hold_go.emergency"), f.list.Settings.Emergency
 	}},
-	{RuleModerator, func(f *postFacts) (Action, string, bool) {
-		return Accept, "", f.member != nil && RoleRank(f.member.Role) >= RoleRank(ListModerator)
+	{RuleModerator, func(f *postFacts) (Action, Said, bool) {
+		return Accept, Said{}, f.member != nil && RoleRank(f.member.Role) >= RoleRank(ListModerator)
 	}},
-	{RuleAnnounce, func(f *postFacts) (Action, string, bool) {
-		return Hold, "only moderators and owners post to this announcement list", f.list.Settings.Posting == store.PostingAnnounce && f.member != nil
+	{RuleAnnounce, func(f *postFacts) (Action, Said, bool) {
+		return Hold, say("hold_go.announce"), f.list.Settings.Posting == store.PostingAnnounce && f.member != nil
 	}},
-	{RuleOpen, func(f *postFacts) (Action, string, bool) {
-		return Accept, "", f.list.Settings.Posting == store.PostingOpen
+	{RuleOpen, func(f *postFacts) (Action, Said, bool) {
+		return Accept, Said{}, f.list.Settings.Posting == store.PostingOpen
 	}},
-	{RuleNonmember, func(f *postFacts) (Action, string, bool) {
+	{RuleNonmember, func(f *postFacts) (Action, Said, bool) {
 		if f.member != nil {
-			return "", "", false
+			return "", Said{}, false
 		}
-		reason := fmt.Sprintf("%s is not a member of the list", f.sender)
 		switch f.list.Settings.NonmemberAction {
 		case "reject":
-			return Refuse, reason + "; only members may post here", true
+			return Refuse, say("hold_go.nonmember_reject", f.sender), true
 		case "discard":
-			return Discard, reason, true
+			return Discard, say("hold_go.nonmember", f.sender), true
 		}
-		return Hold, reason, true
+		return Hold, say("hold_go.nonmember", f.sender), true
 	}},
-	{RuleApproved, func(f *postFacts) (Action, string, bool) {
-		return Accept, "", f.member.PostFreely
+	{RuleApproved, func(f *postFacts) (Action, Said, bool) {
+		return Accept, Said{}, f.member.PostFreely
 	}},
-	{RuleModerated, func(f *postFacts) (Action, string, bool) {
-		return Hold, "every post to this list is reviewed by a moderator", f.list.Settings.Posting == store.PostingModerated
+	{RuleModerated, func(f *postFacts) (Action, Said, bool) {
+		return Hold, say("hold_go.moderated"), f.list.Settings.Posting == store.PostingModerated
 	}},
-	{RuleNewMember, func(f *postFacts) (Action, string, bool) {
+	{RuleNewMember, func(f *postFacts) (Action, Said, bool) {
 		n := f.list.Settings.ModerateNewMembers
-		return Hold, fmt.Sprintf("the first %d posts of a new member are reviewed by a moderator", n), n > 0 && f.member.Posts < n
+		return Hold, say("hold_go.new_member", n), n > 0 && f.member.Posts < n
 	}},
-	{RuleMember, func(f *postFacts) (Action, string, bool) { return Accept, "", true }},
+	{RuleMember, func(f *postFacts) (Action, Said, bool) { return Accept, Said{}, true }},
 }
 
 func decide(f *postFacts) Decision {
 	for _, r := range postingChain {
-		if a, reason, ok := r.check(f); ok {
-			return Decision{Action: a, Rule: r.name, Reason: reason}
+		if a, why, ok := r.check(f); ok {
+			return Decision{Action: a, Rule: r.name, Reason: why.In(LangEnglish), Why: why}
 		}
 	}
-	return Decision{Action: Hold, Rule: RuleNone, Reason: "no rule matched"}
+	why := say("hold_go.no_rule")
+	return Decision{Action: Hold, Rule: RuleNone, Reason: why.In(LangEnglish), Why: why}
 }

@@ -183,13 +183,13 @@ func (s *Service) postTo(tx *store.Tx, p *inbound, name string) (Decision, error
 	case Hold:
 		h := store.Held{List: list.Name, Kind: store.HeldPost, EnvelopeFrom: p.env.From, From: f.sender,
 			Subject: m.Subject, Reason: d.Reason, Raw: m.Raw}
-		_, err := s.holdItem(tx, list, h, m.From.Name)
+		_, err := s.holdItemWhy(tx, list, h, m.From.Name, d.Why)
 		return d, err
 	case Refuse:
 		if d.Rule == RuleCohortFinished {
 			return d, s.replyCohortFinished(tx, list, replyTarget(p.env, m), m.From.Name, m.Subject, m.MessageID)
 		}
-		return d, s.replyRejected(tx, list, m, p.env, d.Reason)
+		return d, s.replyRejected(tx, list, m, p.env, d.Why.In(languageFor(tx, NormalizeAddress(m.From.Address), list.Name)))
 	}
 	return d, nil
 }

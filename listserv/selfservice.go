@@ -55,9 +55,10 @@ func (s *Service) SelfJoin(ctx context.Context, a Actor, name, addr, display str
 		// The one join operation: it confirms by mail first whenever the
 		// actor is not addr (even on an open list), and it limits how
 		// often an address is mailed.
+		// The answer is shown only to addr: in their language.
 		msg, _, err := s.requestJoin(tx, a, l, addr)
 		if self {
-			answer = msg
+			answer = msg.In(languageFor(tx, addr, l.Name))
 		}
 		return err
 	})

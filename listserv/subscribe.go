@@ -28,46 +28,46 @@ const confirmResendAfter = 24 * time.Hour
 // starts a subscription for addr by the list's `subscribe` policy: open joins at once (when the actor is addr), confirm and
 // approve first ask the address to confirm (approve then asks the
 // moderators), closed refuses. It returns the sentence that answers the
-// request.
-func (s *Service) requestJoin(tx *store.Tx, a Actor, list store.List, addr string) (answer string, mailed bool, err error) {
+// request, to be written in the language of the person who asked.
+func (s *Service) requestJoin(tx *store.Tx, a Actor, list store.List, addr string) (answer Said, mailed bool, err error) {
 	set := list.Settings
 	title := set.Title
 	if !ValidAddress(addr) {
-		return "The address " + strconv.QuoteToASCII(addr) + " cannot be subscribed: it is not a plain email address (it has spaces or unusual characters).", false, nil
+		return say("join_go.bad_address", strconv.QuoteToASCII(addr)), false, nil
 	}
 	mb, err := tx.Membership(list.Name, addr)
 	exists := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return "", false, err
+		return Said{}, false, err
 	}
 	switch {
 	case exists && mb.Status == StatusBanned:
-		return "This address cannot join " + title + ". If you think that is a mistake, write to " + s.addr(list.Name, RoleOwner, "") + ".", false, nil
+		return say("join_go.banned", title, s.addr(list.Name, RoleOwner, "")), false, nil
 	case exists && mb.Status == StatusWaitlist:
-		return addr + " is already on the waitlist for " + title + "; you will be told when a seat opens.", false, nil
+		return say("join_go.on_waitlist", addr, title), false, nil
 	case exists && mb.Status != StatusPending:
-		return addr + " is already a member of " + title + ".", false, nil
+		return say("join_go.already_member", addr, title), false, nil
 	case subscribePolicy(list) == SubscribeClosed:
-		return title + " does not take requests to join. Write to " + s.addr(list.Name, RoleOwner, "") + " if you would like to be added.", false, nil
+		return say("join_go.closed", title, s.addr(list.Name, RoleOwner, "")), false, nil
 	}
-	if reason := s.standingProblem(tx, list, addr); reason != "" {
+	if reason := s.standingProblem(tx, list, addr); !reason.IsZero() {
 		return reason, false, nil
 	}
 	if subscribePolicy(list) == SubscribeOpen && a.Address == addr {
 		mb = store.Membership{List: list.Name, Address: addr, Role: ListMember, Mode: ModeEach}
 		status, err := s.activate(tx, list, mb)
 		if err != nil {
-			return "", false, err
+			return Said{}, false, err
 		}
 		if err := s.AuditChange(tx, a, list.Name, addr+" joined ("+string(status)+")"); err != nil {
-			return "", false, err
+			return Said{}, false, err
 		}
 		if status == StatusWaitlist {
-			return title + " is full, so " + addr + " is on the waitlist.", true, nil
+			return say("join_go.full", title, addr), true, nil
 		}
-		return addr + " is now a member of " + title + ". Welcome!", true, nil
+		return say("join_go.welcome", addr, title), true, nil
 	}
-	sent := "I sent a confirmation request to " + addr + ". Reply to it (or open its link) to finish joining."
+	sent := say("join_go.sent", addr)
 	if !exists {
 		mb = store.Membership{List: list.Name, Address: addr, Role: ListMember, Mode: ModeEach, Status: StatusPending, Joined: s.clock.Now()}
 	}
@@ -76,7 +76,7 @@ func (s *Service) requestJoin(tx *store.Tx, a Actor, list store.List, addr strin
 	}
 	tok, err := s.newConfirmation(tx, &mb, TokenConfirmJoin, "")
 	if err != nil {
-		return "", false, err
+		return Said{}, false, err
 	}
 	subj, body, err := s.renderTx(tx, addr, list.Name, "join-confirm", map[string]any{
 		"Title": title, "Address": addr, "ListAddress": s.addr(list.Name, RolePost, ""), "URL": s.o.PublicURL + "/confirm/" + tok,
@@ -84,11 +84,11 @@ func (s *Service) requestJoin(tx *store.Tx, a Actor, list store.List, addr strin
 		"ExpiresAt": s.clock.Now().Add(confirmTTL),
 	})
 	if err != nil {
-		return "", false, err
+		return Said{}, false, err
 	}
 	if err := s.queueNotice(tx, notice{List: list.Name, To: []string{addr}, From: s.addr(list.Name, RoleRequest, ""),
 		ReplyTo: s.addr(list.Name, RoleConfirm, tok), Subject: subj, Body: body}); err != nil {
-		return "", false, err
+		return Said{}, false, err
 	}
 	return sent, true, nil
 }
@@ -109,16 +109,14 @@ func (s *Service) confirmOutstanding(tx *store.Tx, mb store.Membership) bool {
 
 // standingProblem explains why a person may not join a list that requires
 // good standing (dues paid), or returns "".
-func (s *Service) standingProblem(tx *store.Tx, list store.List, addr string) string {
+func (s *Service) standingProblem(tx *store.Tx, list store.List, addr string) Said {
 	if !list.Settings.RequireGoodStanding {
-		return ""
+		return Said{}
 	}
 	if p, err := tx.Person(addr); err == nil && p.GoodStanding {
-		return ""
+		return Said{}
 	}
-	return list.Settings.Title + " is open to members of the network in good standing (dues paid), and " + addr +
-		" is not marked that way yet. If you have paid, or would like to, write to " + s.addr(list.Name, RoleOwner, "") +
-		" and they will update your record; then ask to join again."
+	return say("join_go.standing", list.Settings.Title, addr, s.addr(list.Name, RoleOwner, ""))
 }
 
 // activate makes a membership active, or puts it on the waitlist when a
@@ -172,31 +170,31 @@ func (s *Service) refuseJoin(tx *store.Tx, list store.List, addr, reason string)
 }
 
 // requestLeave asks a member to confirm leaving (at most once a day).
-func (s *Service) requestLeave(tx *store.Tx, list store.List, addr string) (answer string, mailed bool, err error) {
+func (s *Service) requestLeave(tx *store.Tx, list store.List, addr string) (answer Said, mailed bool, err error) {
 	mb, err := tx.Membership(list.Name, addr)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (mb.Status == StatusBanned || mb.Status == StatusPending)) {
-		return addr + " is not a member of " + list.Settings.Title + ", so there is nothing to leave.", false, nil
+		return say("join_go.not_member_leave", addr, list.Settings.Title), false, nil
 	}
 	if err != nil {
-		return "", false, err
+		return Said{}, false, err
 	}
-	sent := "I sent a confirmation request to " + addr + ". Reply to it (or open its link) to finish leaving."
+	sent := say("join_go.sent_leave", addr)
 	if s.confirmOutstanding(tx, mb) {
 		return sent, true, nil
 	}
 	tok, err := s.newConfirmation(tx, &mb, TokenConfirmLeave, "")
 	if err != nil {
-		return "", false, err
+		return Said{}, false, err
 	}
 	subj, body, err := s.renderTx(tx, addr, list.Name, "leave-confirm", map[string]any{
 		"Title": list.Settings.Title, "Address": addr, "ListAddress": s.addr(list.Name, RolePost, ""), "URL": s.o.PublicURL + "/confirm/" + tok,
 	})
 	if err != nil {
-		return "", false, err
+		return Said{}, false, err
 	}
 	if err := s.queueNotice(tx, notice{List: list.Name, To: []string{addr}, From: s.addr(list.Name, RoleRequest, ""),
 		ReplyTo: s.addr(list.Name, RoleConfirm, tok), Subject: subj, Body: body}); err != nil {
-		return "", false, err
+		return Said{}, false, err
 	}
 	return sent, true, nil
 }
@@ -286,8 +284,8 @@ func (s *Service) confirmedJoin(tx *store.Tx, list store.List, addr string, invi
 	} else if mb.Status != StatusPending {
 		return addr + " is already a member of " + list.Settings.Title + ".", nil
 	}
-	if reason := s.standingProblem(tx, list, addr); reason != "" {
-		return reason, nil
+	if reason := s.standingProblem(tx, list, addr); !reason.IsZero() {
+		return reason.In(languageFor(tx, addr, list.Name)), nil
 	}
 	if subscribePolicy(list) == SubscribeApprove && !invited {
 		if err := s.keepPending(tx, mb); err != nil {
@@ -328,7 +326,7 @@ func (s *Service) decideJoin(tx *store.Tx, list store.List, h *store.Held, actio
 		} else if mb.Status != StatusPending {
 			return nil // joined some other way meanwhile
 		}
-		if s.standingProblem(tx, list, h.From) != "" {
+		if !s.standingProblem(tx, list, h.From).IsZero() {
 			return fmt.Errorf("%s is not marked in good standing, which %s requires: %w", h.From, list.Settings.Title, ErrNotInGoodStanding)
 		}
 		_, err = s.activate(tx, list, mb)

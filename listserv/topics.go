@@ -132,18 +132,18 @@ func normalizeTopicsSetting(v string) (string, error) {
 }
 
 // topicsAnswer says what following topics means for the member.
-func topicsAnswer(list store.List, mb store.Membership) string {
+func topicsAnswer(list store.List, mb store.Membership) Said {
 	if len(mb.Topics) == 0 {
 		if mb.Mode == ModeDigest {
-			return "Your digest holds every topic of " + list.Settings.Title + "."
+			return say("topics_go.digest_all", list.Settings.Title)
 		}
-		return "You will get every message of " + list.Settings.Title + ", whatever its topic."
+		return say("topics_go.all", list.Settings.Title)
 	}
 	t := "#" + strings.Join(mb.Topics, ", #")
 	if mb.Mode == ModeDigest {
-		return "You follow " + t + ", but you get the digest, which holds every message: topics change nothing until you choose to get messages one by one (\"digest off\" by mail, or \"Every message\" on your page)."
+		return say("topics_go.digest_some", t)
 	}
-	return fmt.Sprintf("You follow %s: messages with these tags in the subject come one by one; the others come in your %s digest.", t, mb.Frequency())
+	return say("topics_go.some_"+string(mb.Frequency()), t)
 }
 
 // setTopics records the topics a member follows and says what changes.
@@ -163,7 +163,7 @@ func (s *Service) setTopics(tx *store.Tx, a Actor, list store.List, mb store.Mem
 	if len(topics) > 0 {
 		what = strings.Join(topics, ",")
 	}
-	return topicsAnswer(list, mb), s.AuditChange(tx, a, list.Name, "topics of "+mb.Address+" set to "+what)
+	return topicsAnswer(list, mb).In(languageFor(tx, mb.Address, list.Name)), s.AuditChange(tx, a, list.Name, "topics of "+mb.Address+" set to "+what)
 }
 
 // SetTopics sets the topics a member follows (`minyan member set
@@ -205,12 +205,13 @@ func (s *Service) setDigestFrequency(tx *store.Tx, a Actor, list store.List, mb 
 		return "", err
 	}
 	mb.DigestFrequency = f
-	answer := "Your digest of " + list.Settings.Title + " will come once a week."
+	lang := languageFor(tx, mb.Address, list.Name) // the member reads the answer
+	answer := say("volume_go.weekly", list.Settings.Title).In(lang)
 	if f == store.DigestDaily {
-		answer = "Your digest of " + list.Settings.Title + " will come once a day, on the days there were messages."
+		answer = say("volume_go.daily", list.Settings.Title).In(lang)
 	}
 	if mb.Mode != ModeDigest && len(mb.Topics) == 0 {
-		answer += " You get every message as it is sent now; send \"digest on\" to get the digest instead."
+		answer += " " + say("volume_go.each_now").In(lang)
 	}
 	return answer, s.AuditChange(tx, a, list.Name, "digest frequency of "+mb.Address+" set to "+string(f))
 }

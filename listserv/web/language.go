@@ -150,7 +150,7 @@ func pageFuncs(l i18n.Lang) template.FuncMap {
 	// The names of kinds, policies and states, in the page's language.
 	f["kindName"] = func(k listserv.Kind) string {
 		switch k {
-		case listserv.KindCommunity, listserv.KindAnnounce, listserv.KindDiscussion, listserv.KindCaucus:
+		case listserv.KindCommunity, listserv.KindAnnounce, listserv.KindDiscussion, listserv.KindCaucus, listserv.KindCoalition:
 			return cat.T(l, "kind."+string(k))
 		}
 		return string(k)
