@@ -119,6 +119,9 @@ func TestFacilitatorBrowserConveningAndJoin(t *testing.T) {
 		t.Fatalf("held: %+v, %v", held, err)
 	}
 	b.Visit("held", "/lists/trainers/admin/held", fmt.Sprintf("#held-%d", held[0].ID))
+	if n := chrome.Eval[int](b, "ban buttons", `document.querySelectorAll("button[value=ban]").length`); n != 0 {
+		t.Errorf("a facilitator is offered %d ban buttons; a ban is for moderators and owners", n)
+	}
 	b.Follow("join approved", ".notice", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#held-%d button[value=approve]`, held[0].ID))))
 	e.srv.App.Store.View(func(tx *storeTx) error {
 		mb, err := tx.Membership("trainers", dee)

@@ -37,6 +37,13 @@ func (c *consoleMod) renderHeld(w http.ResponseWriter, r *http.Request, v Viewer
 		c.fail(w, r, err)
 		return
 	}
+	// A ban changes the roster: only those who may change it are offered
+	// the button (a facilitator decides, but does not ban).
+	rights, err := c.d.console.Console(r.Context(), v.Actor(), name)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
 	now := c.o.Now()
 	items := make([]heldItem, len(q))
 	l := c.lang(r)
@@ -44,7 +51,7 @@ func (c *consoleMod) renderHeld(w http.ResponseWriter, r *http.Request, v Viewer
 		items[i] = heldItem{HeldPreview: h, Age: ago(l, now, h.Received), SafeHTML: template.HTML(h.HTML)}
 	}
 	c.consolePage(w, r, v, status, "console-held", name, "held", map[string]any{
-		"Title": c.t(r, "console_go.held_title", name), "Items": items, "Notices": notices, "Problem": problem})
+		"Title": c.t(r, "console_go.held_title", name), "Items": items, "Notices": notices, "Problem": problem, "MayBan": rights.Roster})
 }
 
 // decideOne is POST /lists/NAME/admin/held/ID: field action, optional

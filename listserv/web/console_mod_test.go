@@ -43,6 +43,12 @@ func (c *modCore) check(a listserv.Actor, list string) error {
 	}
 	return nil
 }
+func (c *modCore) Console(ctx context.Context, a listserv.Actor, list string) (listserv.ConsoleRights, error) {
+	if err := c.check(a, list); err != nil {
+		return listserv.ConsoleRights{}, err
+	}
+	return listserv.ConsoleRights{List: store.List{Name: list}, Role: listserv.ListModerator, SeeHeld: true, Sessions: true, Roster: true}, nil
+}
 func (c *modCore) HeldQueue(ctx context.Context, a listserv.Actor, list string) ([]listserv.HeldPreview, error) {
 	if err := c.check(a, list); err != nil {
 		return nil, err
