@@ -39,7 +39,7 @@ func TestAlertBrowser(t *testing.T) {
 	b.Visit("I-did-it page again", "/a/"+tok, "main time")
 
 	b.Viewport(1024, 768)
-	signInChrome(b, e, own, 0)
+	signInBrowser(b, e, own, 0)
 	b.Visit("alerts", "/lists/act/admin/alerts", `a[href="/lists/act/admin/alerts/1"]`)
 	if s := b.Text("main"); !strings.Contains(s, "to 3; done: 1 (33%)") || !strings.Contains(s, "Follow-up: due") {
 		t.Errorf("alerts page:\n%s", s)
