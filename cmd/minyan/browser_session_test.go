@@ -28,10 +28,9 @@ func signInChrome(b *chrome.Session, e *testEnv, addr string, skip int) {
 // signInChrome) and the session it starts is put in b's cookie, as the
 // web door's sign-in button does. Navigating and checking the four
 // sign-in pages costs about a second of CPU; a walk-through that is not
-// about signing in uses this, and the sign-in pages stay checked by the
-// tests that use signInChrome (TestWebBrowserWalkThrough,
-// TestHebrewPagesInBrowser, TestPeopleBrowserWalkThrough at 320 px,
-// TestConsoleModBrowser).
+// about signing in uses this; the sign-in pages stay checked by the
+// tests that walk them (TestWebBrowserWalkThrough, TestHebrewPagesInBrowser,
+// TestPeopleBrowserWalkThrough at 320 px, TestWebPostBrowser).
 func signInBrowser(b *chrome.Session, e *testEnv, addr string, skip int) {
 	e.t.Helper()
 	svc := e.srv.App.Svc
