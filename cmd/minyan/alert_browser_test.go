@@ -14,6 +14,7 @@ import (
 // console pages with the count. Every page is checked by axe-core and
 // for width (see chrome.Session).
 func TestAlertBrowser(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	own := "own@example.org"
 	e.setup("act", "announce", map[string]string{own: "owner", "ann@example.org": "member", "bob@example.org": "member"}, "alert_followup_after=48h")

@@ -16,6 +16,7 @@ import (
 // is refused a second one over the cap, and removes the first; the
 // owner removes the organization.
 func TestCoalitionBrowser(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	own, contact := "own@example.org", "ca@acme.example"
 	e.setup("co", "coalition", map[string]string{own: "owner"})

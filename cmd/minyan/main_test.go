@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(asMinyan) == "1" {
 		main()
 	}
-	os.Setenv(asMinyan, "1") // for the children that run minyanBinary
+	os.Setenv(asMinyan, "1") // for the children that run buildOnce's binary
 	flag.Parse()
 	set := false
 	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })

@@ -14,6 +14,7 @@ import (
 // from the author, threaded, with ids at the list's domain. Every page
 // is checked by axe-core and for width (chromeSession).
 func TestWebPostBrowser(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, func(c *Config) { c.Web.Archive = true })
 	ann, bob := "ann@example.org", "bob@example.org"
 	e.setup("talk", "discussion", map[string]string{ann: "member", bob: "member"}, "archive=members")
