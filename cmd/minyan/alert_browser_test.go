@@ -14,6 +14,7 @@ import (
 // console pages with the count. Every page is checked by axe-core and
 // for width (see chrome.Session).
 func TestAlertBrowser(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	own := "own@example.org"
 	e.setup("act", "announce", map[string]string{own: "owner", "ann@example.org": "member", "bob@example.org": "member"}, "alert_followup_after=48h")
@@ -39,7 +40,7 @@ func TestAlertBrowser(t *testing.T) {
 	b.Visit("I-did-it page again", "/a/"+tok, "main time")
 
 	b.Viewport(1024, 768)
-	signInChrome(b, e, own, 0)
+	signInBrowser(b, e, own, 0)
 	b.Visit("alerts", "/lists/act/admin/alerts", `a[href="/lists/act/admin/alerts/1"]`)
 	if s := b.Text("main"); !strings.Contains(s, "to 3 members · done: 1 (33%)") || !strings.Contains(s, "Follow-up: due") {
 		t.Errorf("alerts page:\n%s", s)

@@ -45,6 +45,7 @@ func alertTokens(t *testing.T, m smtpsink.Message) string {
 // replies record nothing; the digest leaves the alert out; the API
 // answers as docs/openapi.yaml says.
 func TestAlertEndToEnd(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("act", "announce", map[string]string{"own@example.net": "owner", "ann@example.net": "member",
 		"bob@example.net": "member", "cat@example.net": "member"}, "alert_followup_after=48h")

@@ -11,6 +11,7 @@ import (
 // default), PATCH changes any of its fields, all against
 // docs/openapi.yaml.
 func TestAPIProfile(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, func(c *Config) { c.Network.IntrosEvery = Duration{} })
 	e.setup("team", "discussion", map[string]string{"dana@example.org": "member"})
 	write, err := e.srv.App.Svc.CreateAPIToken("crm", store.ScopeWrite)

@@ -5,6 +5,7 @@ import "testing"
 // TestAlertCLIErrors: the alert commands' answers to a missing list, a
 // bad ID and a list without alerts, in direct mode.
 func TestAlertCLIErrors(t *testing.T) {
+	t.Parallel()
 	cfg := cliConfig(t)
 	app := cliApp(t, cfg)
 	cliSetupList(t, app, "team", "announce", "own@example.org")

@@ -11,6 +11,7 @@ import (
 // it copies (named directly, relatively or through a symlink), and never
 // replaces an existing file unless --force is given.
 func TestBackupRefusesTheLiveStore(t *testing.T) {
+	// Not parallel: it changes the working directory (t.Chdir).
 	cfg := cliConfig(t)
 	app := cliApp(t, cfg)
 	cliSetupList(t, app, "team", "discussion", "ann@example.org")

@@ -12,6 +12,7 @@ import (
 // flags (alone or with --name), refuses bad values with the reason, and
 // `intros run` prints the pairs.
 func TestCLIPersonSetProfile(t *testing.T) {
+	t.Parallel()
 	app := cliApp(t, cliConfig(t))
 	cliSetupList(t, app, "north", "discussion", "ann@example.org")
 	cliSetupList(t, app, "south", "discussion", "bob@example.org")

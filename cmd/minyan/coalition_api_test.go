@@ -14,6 +14,7 @@ import (
 // to the cap (409 past it), remove one, remove the organization with
 // its delegates; a read token cannot write.
 func TestCoalitionAPI(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("co", "coalition", map[string]string{"own@example.net": "owner"})
 	write, err := e.srv.App.Svc.CreateAPIToken("crm", store.ScopeWrite)
@@ -65,6 +66,7 @@ func TestCoalitionAPI(t *testing.T) {
 // forms, another organization's contact is refused this one's, and a
 // cross-site POST is refused even from the owner.
 func TestCoalitionWebRights(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("co", "coalition", map[string]string{"own@example.org": "owner", "mem@example.org": "member"})
 	e.mustCLI("org", "add", "--seats", "2", "co", "ACME", "ca@example.org")

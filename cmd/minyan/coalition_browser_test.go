@@ -16,12 +16,13 @@ import (
 // is refused a second one over the cap, and removes the first; the
 // owner removes the organization.
 func TestCoalitionBrowser(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	own, contact := "own@example.org", "ca@acme.example"
 	e.setup("co", "coalition", map[string]string{own: "owner"})
 
 	b := chrome.Open(t, "http://"+e.srv.HTTPAddr, 320, 640)
-	signInChrome(b, e, own, 0)
+	signInBrowser(b, e, own, 0)
 	b.Visit("console", "/lists/co/admin", `a[href="/lists/co/orgs"]`)
 	b.Follow("organizations (empty)", "#org-slug", chromedp.Click(chromedp.CSS(`a[href="/lists/co/orgs"]`)))
 	b.Follow("organization added", "main .notice", chromedp.SetValue(chromedp.CSS("#org-slug"), "ACME"),
@@ -33,7 +34,7 @@ func TestCoalitionBrowser(t *testing.T) {
 	}
 
 	c := chrome.Open(t, "http://"+e.srv.HTTPAddr, 320, 640)
-	signInChrome(c, e, contact, 0)
+	signInBrowser(c, e, contact, 0)
 	c.Visit("contact's own page", "/me", `a[href="/lists/co/orgs/ACME"]`)
 	c.Follow("organization page", "#delegate-email", chromedp.Click(chromedp.CSS(`a[href="/lists/co/orgs/ACME"]`)))
 	if s := c.Text("main"); strings.Contains(s, "met at the vigil") {

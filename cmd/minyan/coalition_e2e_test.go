@@ -26,6 +26,7 @@ func flatText(m smtpsink.Message) string {
 // `delegate add` from a non-contact does nothing; `org rm` removes both
 // delegates at once and tells the contact.
 func TestCoalitionThroughBinary(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	for _, d := range []string{"acme.example", "beta.example", "else.example"} {
 		e.dns.SetTXT(d, "v=spf1 ip4:127.0.0.0/8 -all") // their mail passes the sender check

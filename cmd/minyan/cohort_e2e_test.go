@@ -113,6 +113,7 @@ func binarySignIn(t *testing.T, e *e2e, sink *smtpsink.Sink, addr string) *webCl
 // marked and the certificate (a Hebrew name too) is mailed and served
 // to the attendee only.
 func TestEndToEndCohortAndEvent(t *testing.T) {
+	t.Parallel()
 	sink, err := smtpsink.Start()
 	if err != nil {
 		t.Fatal(err)

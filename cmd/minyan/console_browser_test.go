@@ -34,7 +34,7 @@ func TestConsoleBrowserSettingsSessionsPairsAdmin(t *testing.T) {
 	b := chrome.Open(t, "http://"+e.srv.HTTPAddr, 1024, 768)
 	button := chromedp.CSS(`main form button[type=submit]`)
 
-	signInChrome(b, e, own, 0)
+	signInBrowser(b, e, own, 0)
 	b.Visit("console", "/lists/circle/admin", `a[href="/lists/circle/admin/settings"]`)
 
 	// Settings: one refused value, nothing changes.
@@ -161,7 +161,7 @@ func TestConsoleBrowserSettingsSessionsPairsAdmin(t *testing.T) {
 
 	// A site admin, still on the phone: make a list, then remove it.
 	b.Follow("signed out", `a[href="/login"]`, chromedp.Click(chromedp.CSS(`header form button`)))
-	signInChrome(b, e, "root@example.org", 0)
+	signInBrowser(b, e, "root@example.org", 0)
 	// The community's console offers the site admin the next cohort.
 	b.Visit("next cohort form", "/lists/circle/admin", "#cohort-name")
 	b.Visit("site admin", "/admin", "#name")

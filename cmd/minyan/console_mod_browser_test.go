@@ -13,7 +13,7 @@ import (
 )
 
 // TestConsoleModBrowser drives headless Chromium through the console as
-// an owner: sign in by mail, approve a held post (a member receives it
+// an owner (signed in by mail through the domain): approve a held post (a member receives it
 // from the relay sink), reject another with a reason (the author
 // receives it), add a member, import a 2,000-row CSV with 3 bad rows
 // (shown with their lines); axe-core checks every page on the way.
@@ -31,15 +31,9 @@ func TestConsoleModBrowser(t *testing.T) {
 	b := chrome.Open(t, base, 390, 844)
 	step, text := b.Step, b.Text
 	own := "own@example.org"
-	step("sign-in page", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("#email")))
-	step("sign-in sent", chromedp.SendKeys(chromedp.CSS("#email"), own), chromedp.Submit(chromedp.CSS("#email")),
-		chromedp.WaitNotPresent(chromedp.CSS("#email")))
-	login := mailLink(t, e, own, "login", 0)
-	step("sign-in button", chromedp.Navigate(base+login), chromedp.WaitVisible(chromedp.CSS("#others")))
-	// Signed in, the header holds the sign-out form: wait for it (the
-	// sign-in page has a main h1 too, so that would not wait for /me).
-	b.Follow("my lists", `header form[action="/logout"]`, chromedp.Click(chromedp.CSS(`main form button[type=submit]`)))
-
+	// Signed in by the domain: the sign-in pages at this width are
+	// TestWebBrowserWalkThrough's.
+	signInBrowser(b, e, own, 0)
 	step("held queue", chromedp.Navigate(base+"/lists/team/admin/held"), chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#held-%d", first))))
 	b.Follow("approved", ".notice", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#held-%d button[value=approve]`, first))),
 		chromedp.WaitNotPresent(chromedp.CSS(fmt.Sprintf("#held-%d", first))))

@@ -46,6 +46,7 @@ func dockerInstructions(t *testing.T, path string) [][2]string {
 }
 
 func TestDockerfileEssentials(t *testing.T) {
+	t.Parallel()
 	ins := dockerInstructions(t, filepath.Join(deployDir, "Dockerfile"))
 	var froms []string
 	lastFrom := -1
@@ -127,6 +128,7 @@ func unitDirectives(t *testing.T, path string) map[string][]string {
 }
 
 func TestSystemdUnitSandboxed(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(deployDir, "minyan.service")
 	d := unitDirectives(t, path)
 	for k, want := range map[string]string{
@@ -167,6 +169,7 @@ func TestSystemdUnitSandboxed(t *testing.T) {
 }
 
 func TestCaddyfileProxiesToHTTPListen(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile(filepath.Join(deployDir, "Caddyfile"))
 	if err != nil {
 		t.Fatal(err)
@@ -181,6 +184,7 @@ func TestCaddyfileProxiesToHTTPListen(t *testing.T) {
 }
 
 func TestTrustedProxiesConfig(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.toml")
 	os.WriteFile(path, []byte("[web]\ntrusted_proxies = [\"127.0.0.1\", \"::1\", \"10.0.0.0/8\"]\n"), 0o600)

@@ -323,6 +323,7 @@ func listenAny(t *testing.T) string {
 }
 
 func TestDoctorCorrectZoneAllOK(t *testing.T) {
+	t.Parallel()
 	s := newDoctorSite(t, listenAny(t), listenAny(t), nil)
 	if err := os.WriteFile(filepath.Join(s.dir, "data", "minyan.db"), nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -354,6 +355,7 @@ func TestDoctorCorrectZoneAllOK(t *testing.T) {
 }
 
 func TestDoctorBrokenRecordsFail(t *testing.T) {
+	t.Parallel()
 	s := newDoctorSite(t, listenAny(t), listenAny(t), nil)
 	if err := os.WriteFile(filepath.Join(s.dir, "data", "minyan.db"), nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -391,6 +393,7 @@ func TestDoctorBrokenRecordsFail(t *testing.T) {
 }
 
 func TestDoctorHTTPAndDownListenersFail(t *testing.T) {
+	t.Parallel()
 	s := newDoctorSite(t, "127.0.0.1:1", listenAny(t), nil)
 	conf, _ := os.ReadFile(s.cfgPath)
 	conf = []byte(strings.Replace(string(conf), `public_url = "https://`, `public_url = "http://`, 1))
@@ -414,6 +417,7 @@ func TestDoctorHTTPAndDownListenersFail(t *testing.T) {
 // daemon behind an https front, with the DNS of the test's zone: the
 // way an admin runs it after following docs/deploy.md.
 func TestDoctorBinaryAgainstDaemon(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t, "")
 	backend, _ := url.Parse("http://" + e.http)
 	s := newDoctorSite(t, e.smtp, e.http, backend)
@@ -466,6 +470,7 @@ func TestDoctorBinaryAgainstDaemon(t *testing.T) {
 }
 
 func TestHealthcheckFailsWhenDown(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "config.toml")
 	os.WriteFile(cfg, []byte("[server]\ndata_dir = \"data\"\nhttp_listen = \"127.0.0.1:1\"\n"), 0o600)

@@ -18,16 +18,16 @@ import (
 	"minyan/listserv/smtpsink"
 )
 
-// buildBinary compiles cmd/minyan once per test run, as a user would.
+// buildOnce finds the minyan command the end-to-end tests run: this test
+// binary itself, which runs main when its environment says so (see
+// asMinyan in main_test.go).
 var buildOnce = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "minyan-e2e-bin")
+	bin, err := os.Executable()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("the test binary as minyan: %w", err)
 	}
-	bin := filepath.Join(dir, "minyan")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	if os.Getenv(asMinyan) != "1" {
+		return "", fmt.Errorf("the test binary as minyan: %s is not set (TestMain sets it)", asMinyan)
 	}
 	return bin, nil
 })

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"golang.org/x/crypto/bcrypt"
 
 	"minyan/listserv/smtpsink"
 	"minyan/listserv/testkit"
@@ -71,7 +72,7 @@ func startEnv(t *testing.T, mutate func(*Config)) *testEnv {
 	if os.Getenv("MINYAN_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	env.srv, err = startServer(cfg, log, serverDeps{Clock: env.clock, Resolver: env.dns})
+	env.srv, err = startServer(cfg, log, serverDeps{Clock: env.clock, Resolver: env.dns, AppPasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"golang.org/x/crypto/bcrypt"
 	"log/slog"
 	"minyan/listserv/testkit"
 	"os"
@@ -32,7 +33,7 @@ func (e *testEnv) restart() {
 	if err := e.srv.Close(); err != nil {
 		e.t.Fatal(err)
 	}
-	srv, err := startServer(e.cfg, slog.New(slog.DiscardHandler), serverDeps{Clock: e.clock, Resolver: e.dns})
+	srv, err := startServer(e.cfg, slog.New(slog.DiscardHandler), serverDeps{Clock: e.clock, Resolver: e.dns, AppPasswordCost: bcrypt.MinCost})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 // running daemon (nothing changes), and reads the result on the web:
 // threads, search, and the old pipermail URL redirecting.
 func TestImportMailman2ThroughBinary(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t, "")
 	posts, threads := migratetest.History(1000, 11)
 	mboxPath := filepath.Join(e.dir, "readers.mbox")
@@ -97,6 +98,7 @@ func TestImportMailman2ThroughBinary(t *testing.T) {
 // TestImportGroupsIOThroughDaemon imports a groups.io export through the
 // admin socket: the zip is streamed from the command line's side.
 func TestImportGroupsIOThroughDaemon(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t, "")
 	posts, _ := migratetest.History(200, 12)
 	csvPath, zipPath := filepath.Join(e.dir, "members.csv"), filepath.Join(e.dir, "messages.zip")

@@ -51,6 +51,7 @@ func shotDir() string { return os.Getenv("MINYAN_SHOTS") }
 // right to left, each post in its own direction (the English reply
 // stays left to right), and axe-core clean on every page.
 func TestHebrewPagesInBrowser(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, func(c *Config) { c.Web.Archive = true })
 	ctx := context.Background()
 	e.setup("circle", "discussion", map[string]string{"noa@example.org": "member", "alice@example.org": "member"}, "archive=members", "title=מעגל לימוד")

@@ -63,6 +63,7 @@ func mailTo(t *testing.T, sink *smtpsink.Sink, rcpt, want string) (subject, body
 // gets the list's language; an anonymous visitor gets the language of
 // their browser, and the footer's switch changes it.
 func TestLanguagesEndToEnd(t *testing.T) {
+	t.Parallel()
 	sink, err := smtpsink.Start()
 	if err != nil {
 		t.Fatal(err)

@@ -23,6 +23,7 @@ const openapiPath = "../../docs/openapi.yaml"
 // validators refused. That reading must give the same document, and
 // kin-openapi must validate it too.
 func TestOpenAPISpecValid(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile(openapiPath)
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +70,7 @@ func TestOpenAPISpecValid(t *testing.T) {
 // TestOpenAPISpecQuotesBooleanWords: no plain (unquoted) scalar in
 // docs/openapi.yaml is one of the words YAML 1.1 reads as a boolean.
 func TestOpenAPISpecQuotesBooleanWords(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile(openapiPath)
 	if err != nil {
 		t.Fatal(err)

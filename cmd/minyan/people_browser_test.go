@@ -18,6 +18,7 @@ import (
 // form; axe-core and the width check run on every page. It fails, never
 // skips, when CI is set and Chromium or axe-core is missing.
 func TestPeopleBrowserWalkThrough(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, func(c *Config) { c.Network.IntrosEvery = Duration{} })
 	e.setup("north", "discussion", map[string]string{"ann@example.org": "member", "bob@example.org": "member"})
 	e.setup("quiet", "caucus", map[string]string{"ann@example.org": "member", "bob@example.org": "member"}, "title="+e2eCaucusTitle)

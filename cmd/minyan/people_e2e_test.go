@@ -67,6 +67,7 @@ var personLinkRE = regexp.MustCompile(`href="/people/([a-z2-7]{20})"[^>]*>([^<]+
 // unlisted person is never shown or found; the third message of a day to
 // one person is refused.
 func TestPeopleEndToEnd(t *testing.T) {
+	t.Parallel()
 	sink, err := smtpsink.Start()
 	if err != nil {
 		t.Fatal(err)

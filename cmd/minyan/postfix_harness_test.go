@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -171,4 +173,37 @@ func (p *postfixInstance) logHas(parts ...string) bool {
 		}
 	}
 	return false
+}
+
+// fixedPort is a loopback address on a port that is free now and that
+// nothing else in this test binary can take before a child process (the
+// Postfix under test) binds it: the port lies below the kernel's
+// ephemeral range, from which every :0 listener and every outgoing
+// connection of the other tests gets its port. (freePort's ports come
+// from that range, so a parallel test's connection could take one.)
+func fixedPort(t *testing.T) string {
+	t.Helper()
+	low := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil {
+				low = n
+			}
+		}
+	}
+	const from = 20000
+	if low <= from+100 {
+		t.Fatalf("the ephemeral port range starts at %d: no fixed ports below it", low)
+	}
+	for range 100 {
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(from+rand.IntN(low-from)))
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		return addr
+	}
+	t.Fatal("no free port below the ephemeral range")
+	return ""
 }

@@ -30,6 +30,11 @@ import (
 type serverDeps struct {
 	Clock    listserv.Clock
 	Resolver dmarc.Resolver
+	// AppPasswordCost, when not 0, is the bcrypt work factor of app
+	// passwords (listserv.Options.AppPasswordCost): the in-process tests
+	// use bcrypt.MinCost, as listserv's and imapd's do, since a hash at
+	// the default cost is 0.1 s of CPU; `minyan serve` keeps the default.
+	AppPasswordCost int
 }
 
 // Server is a running daemon with its bound addresses (a config port of 0
@@ -133,6 +138,9 @@ func startServer(cfg *Config, log *slog.Logger, deps serverDeps) (srv *Server, e
 	}
 	opts.Metrics = metrics
 	opts.Outbox = s.outbox
+	if deps.AppPasswordCost != 0 {
+		opts.AppPasswordCost = deps.AppPasswordCost
+	}
 	svc := listserv.New(st, opts)
 	svc.LogPostmasterSetup()
 	s.App = &App{Cfg: cfg, Store: st, Svc: svc, Log: log}

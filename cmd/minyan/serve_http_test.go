@@ -16,6 +16,7 @@ import (
 // closed, whatever it sends), others are still served; idle keep-alive
 // connections are closed after 30 s, not 2 minutes.
 func TestHTTPConnectionsCapped(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -74,6 +75,7 @@ func TestHTTPConnectionsCapped(t *testing.T) {
 // TestFDLimitAdvice: a descriptor limit below the listeners' caps plus
 // the reserve is warned about with the number to set; a large one is not.
 func TestFDLimitAdvice(t *testing.T) {
+	t.Parallel()
 	cfg := cliConfig(t)
 	cfg.Server.SMTPListen, cfg.Server.HTTPListen, cfg.Server.IMAPListen, cfg.Server.IMAPSListen = ":25", ":80", ":143", ":993"
 	need := listenerCaps(cfg)

@@ -14,12 +14,13 @@ import (
 // from the author, threaded, with ids at the list's domain. Every page
 // is checked by axe-core and for width (chromeSession).
 func TestWebPostBrowser(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, func(c *Config) { c.Web.Archive = true })
 	ann, bob := "ann@example.org", "bob@example.org"
 	e.setup("talk", "discussion", map[string]string{ann: "member", bob: "member"}, "archive=members")
 
 	b := chrome.Open(t, "http://"+e.srv.HTTPAddr, 375, 740)
-	signInChrome(b, e, ann, 0)
+	signInBrowser(b, e, ann, 0)
 	b.Visit("list page", "/lists/talk", `a[href="/lists/talk/post"]`)
 	if s := b.Text("main"); strings.Contains(s, "Members post by email") {
 		t.Errorf("the list page still says members post by email:\n%s", s)

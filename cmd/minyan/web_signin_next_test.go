@@ -11,6 +11,7 @@ import (
 // in, and the mailed link lands them on the message. A caucus's message
 // link still answers exactly as a missing list's.
 func TestArchiveLinkThroughSignIn(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, func(c *Config) { c.Web.Archive = true })
 	ann := "ann@example.org"
 	e.setup("talk", "discussion", map[string]string{ann: "member"}, "archive=members")
@@ -56,6 +57,7 @@ func TestArchiveLinkThroughSignIn(t *testing.T) {
 // TestMeTopicsInDigestMode: saving topics on /me while in digest mode
 // says they change nothing yet, instead of a bare "Saved".
 func TestMeTopicsInDigestMode(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, nil)
 	e.setup("talk", "discussion", map[string]string{"ann@example.org": "member"})
 	w := newWebClient(t, e)
