@@ -31,11 +31,14 @@ type sessionRow struct {
 	When, Until string
 	// ZoneName is the zone for people ("America/New York").
 	ZoneName string
+	// Yours is the start in the viewer's own zone (their profile's),
+	// when they chose one other than the session's: "" otherwise.
+	Yours string
 	// Open tells whether the session can still be moved or cancelled.
 	Open bool
 }
 
-func (h *handler) sessionRow(r *http.Request, l digest.Listed) sessionRow {
+func (h *handler) sessionRow(r *http.Request, v Viewer, l digest.Listed) sessionRow {
 	lang := h.lang(r)
 	c := i18n.Builtin()
 	loc, err := time.LoadLocation(l.Zone)
@@ -51,6 +54,9 @@ func (h *handler) sessionRow(r *http.Request, l digest.Listed) sessionRow {
 		row.When = c.Date(lang, start)
 	} else {
 		row.When = c.DateTime(lang, start)
+	}
+	if own := h.ownZone(v.Address); own != nil && !l.AllDay && own.String() != loc.String() {
+		row.Yours = whenIn(lang, own, l.Start)
 	}
 	if y, m, d := last.Date(); y != start.Year() || m != start.Month() || d != start.Day() {
 		row.Until = c.Date(lang, last)
@@ -77,7 +83,7 @@ func (h *handler) renderSessions(w http.ResponseWriter, r *http.Request, v Viewe
 	}
 	rows := make([]sessionRow, 0, len(ss))
 	for _, s := range ss {
-		rows = append(rows, h.sessionRow(r, s))
+		rows = append(rows, h.sessionRow(r, v, s))
 	}
 	h.consolePage(w, r, v, rights, status, "console-sessions", "sessions", map[string]any{
 		"Title": h.t(r, "events.title", rights.List.Settings.Title), "Sessions": rows, "Form": form,
@@ -195,7 +201,7 @@ func (h *handler) renderSession(w http.ResponseWriter, r *http.Request, v Viewer
 	var row *sessionRow
 	for _, s := range ss {
 		if s.ID == id {
-			sr := h.sessionRow(r, s)
+			sr := h.sessionRow(r, v, s)
 			row = &sr
 		}
 	}

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -44,5 +46,28 @@ func TestConsoleSessionPageShowsAnswersAndWaitlist(t *testing.T) {
 	// A session the list does not have is the page a missing one gets.
 	if code, _ := consoleDo(t, srv, "sid-own", consoleRoute{"GET", "/lists/circle/admin/sessions/8", nil, ""}); code != http.StatusNotFound {
 		t.Errorf("session 8: %d", code)
+	}
+}
+
+// zonedConsole is the console fake whose signed-in people chose the zone
+// America/New_York on their profile.
+type zonedConsole struct{ *consoleFakeCore }
+
+func (zonedConsole) PersonZone(string) string { return "America/New_York" }
+func (zonedConsole) ListZone(string) string   { return "" }
+
+// TestConsoleSessionsInTheViewersZone: a session at 19:00 UTC is listed
+// in its own zone and, for a facilitator who chose America/New_York, at
+// 2:00 PM there too, with the zone named.
+func TestConsoleSessionsInTheViewersZone(t *testing.T) {
+	core := zonedConsole{newConsoleFake()}
+	srv := httptest.NewServer(Handler(Options{Core: core, Logger: slog.New(slog.DiscardHandler)}))
+	t.Cleanup(srv.Close)
+	core.reset(map[string]error{})
+	for _, path := range []string{"/lists/circle/admin/sessions", "/lists/circle/admin/sessions/7"} {
+		code, body := consoleDo(t, srv, "sid-own", consoleRoute{"GET", path, nil, ""})
+		if code != http.StatusOK || !strings.Contains(body, "January 7, 2027, 2:00 PM (America/New_York)") {
+			t.Errorf("%s: %d, the viewer's own time is missing:\n%s", path, code, body)
+		}
 	}
 }

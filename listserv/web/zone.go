@@ -54,6 +54,17 @@ func (h *handler) zone(r *http.Request, viewer string) *time.Location {
 	return time.UTC
 }
 
+// whenIn writes t in zone loc (UTC when nil) in language l, naming the
+// zone: "December 8, 2026, 2:00 PM (America/New_York)".
+func whenIn(l i18n.Lang, loc *time.Location, t time.Time) string {
+	cat := i18n.Builtin()
+	if loc == nil {
+		loc = time.UTC
+	}
+	lt := t.In(loc)
+	return cat.T(l, "date.time", cat.Date(l, lt), lt.Format(cat.T(l, "date.clock")), "("+loc.String()+")")
+}
+
 // zoneFuncs are when and whenDate in language l.
 func zoneFuncs(l i18n.Lang, f template.FuncMap) {
 	cat := i18n.Builtin()
@@ -62,11 +73,7 @@ func zoneFuncs(l i18n.Lang, f template.FuncMap) {
 		if !ok || t.IsZero() {
 			return ""
 		}
-		if loc == nil {
-			loc = time.UTC
-		}
-		lt := t.In(loc)
-		return cat.T(l, "date.time", cat.Date(l, lt), lt.Format(cat.T(l, "date.clock")), "("+loc.String()+")")
+		return whenIn(l, loc, t)
 	}
 	// zone is the location of a zone name (a list's timezone setting),
 	// UTC for one that is not a zone.
