@@ -26,6 +26,8 @@ func (c *consoleMod) heldPage(w http.ResponseWriter, r *http.Request) {
 type heldItem struct {
 	listserv.HeldPreview
 	Age string
+	// Why is the reason it was held in the reader's language.
+	Why string
 	// SafeHTML is the preview of an HTML-only post, sanitised by the
 	// domain as the web archive's posts are.
 	SafeHTML template.HTML
@@ -41,7 +43,7 @@ func (c *consoleMod) renderHeld(w http.ResponseWriter, r *http.Request, v Viewer
 	items := make([]heldItem, len(q))
 	l := c.lang(r)
 	for i, h := range q {
-		items[i] = heldItem{HeldPreview: h, Age: ago(l, now, h.Received), SafeHTML: template.HTML(h.HTML)}
+		items[i] = heldItem{HeldPreview: h, Age: ago(l, now, h.Received), Why: listserv.HeldReason(h.Held).In(l), SafeHTML: template.HTML(h.HTML)}
 	}
 	c.consolePage(w, r, v, status, "console-held", name, "held", map[string]any{
 		"Title": c.t(r, "console_go.held_title", name), "Items": items, "Notices": notices, "Problem": problem})
