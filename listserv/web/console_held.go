@@ -63,12 +63,12 @@ func (c *consoleMod) decideOne(w http.ResponseWriter, r *http.Request) {
 	}
 	vals, err := postForm(r)
 	if err != nil {
-		c.renderHeld(w, r, v, name, http.StatusBadRequest, nil, sentence(err.Error()))
+		c.renderHeld(w, r, v, name, http.StatusBadRequest, nil, c.errText(r, err))
 		return
 	}
 	f, err := decisionValues(vals, false)
 	if err != nil {
-		c.renderHeld(w, r, v, name, http.StatusBadRequest, nil, sentence(err.Error()))
+		c.renderHeld(w, r, v, name, http.StatusBadRequest, nil, c.errText(r, err))
 		return
 	}
 	f.IDs = []uint64{id}
@@ -84,12 +84,12 @@ func (c *consoleMod) decideMany(w http.ResponseWriter, r *http.Request) {
 	}
 	vals, err := postForm(r)
 	if err != nil {
-		c.renderHeld(w, r, v, name, http.StatusBadRequest, nil, sentence(err.Error()))
+		c.renderHeld(w, r, v, name, http.StatusBadRequest, nil, c.errText(r, err))
 		return
 	}
 	f, err := decisionValues(vals, true)
 	if err != nil {
-		c.renderHeld(w, r, v, name, http.StatusBadRequest, nil, sentence(err.Error()))
+		c.renderHeld(w, r, v, name, http.StatusBadRequest, nil, c.errText(r, err))
 		return
 	}
 	c.decide(w, r, v, name, f)
@@ -116,7 +116,7 @@ func (c *consoleMod) decide(w http.ResponseWriter, r *http.Request, v Viewer, na
 				c.fail(w, r, err)
 				return
 			}
-			problems = append(problems, sentence(err.Error()))
+			problems = append(problems, c.errText(r, err))
 		}
 	}
 	status := http.StatusOK
