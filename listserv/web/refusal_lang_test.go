@@ -36,3 +36,17 @@ func TestRefusalInPageLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestHeldPostReasonInPageLanguage: the page after a web post that is
+// held says why in the page's language (PostOutcome.Why).
+func TestHeldPostReasonInPageLanguage(t *testing.T) {
+	core := &postFake{}
+	c := newPostServer(t, core)
+	core.outcome = listserv.PostOutcome{Action: listserv.Hold, Reason: "every post to this list is reviewed by a moderator",
+		Why: listserv.Said{Key: "hold_go.moderated"}}
+	code, _, page := c.do("POST", "/lists/talk/post", "sid-ann", "application/x-www-form-urlencoded",
+		strings.NewReader(url.Values{"subject": {"Hi"}, "body": {"may I?"}}.Encode()), "Accept-Language", "es")
+	if code != 200 || !strings.Contains(page, "una persona moderadora revisa cada mensaje de esta lista") || strings.Contains(page, "reviewed by a moderator") {
+		t.Errorf("held post in Spanish: %d\n%s", code, page)
+	}
+}
