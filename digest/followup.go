@@ -286,7 +286,7 @@ func (s *Scheduler) sessionAudience(tx *store.Tx, l store.List, id uint64, now t
 	case ss.Status == store.SessionCancelled:
 		return nil, "that session (" + v.Name + ") was cancelled", nil
 	case now.Before(si.Start.Add(-sessionConversationOpens)):
-		return nil, "the conversation of " + v.Name + " opens 48 hours before it starts (" + v.WhenShort + ")", nil
+		return nil, "the conversation of " + v.Name + " opens 48 hours before it starts (" + v.WhenShort.String() + ")", nil
 	case !now.Before(si.End.Add(sessionConversationCloses)):
 		return nil, "the conversation of " + v.Name + " closed a week after it ended", nil
 	}

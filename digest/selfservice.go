@@ -22,9 +22,9 @@ import (
 type Upcoming struct {
 	SessionView
 	ListName string
-	// ViewerWhen is the time in the zone the viewer asked for ("" when
+	// ViewerWhen is the time in the zone the viewer asked for (nil when
 	// none was asked or it is the list's zone).
-	ViewerWhen string
+	ViewerWhen *SessionTime
 	Start      time.Time
 	Cancelled  bool
 	// MyAnswer is the viewer's RSVP (yes, no, maybe or "").
@@ -111,7 +111,7 @@ func (s *Scheduler) ListSessions(ctx context.Context, a listserv.Actor, name str
 func (s *Scheduler) upcoming(l store.List, si SessionInfo, viewer *time.Location) Upcoming {
 	u := Upcoming{SessionView: s.view(l, si), ListName: l.Name, Start: si.Start, Cancelled: si.Status == store.SessionCancelled}
 	if viewer != nil && viewer.String() != u.Zone {
-		u.ViewerWhen = formatSpan(si.Start.In(viewer), si.End.In(viewer)) + " (" + viewer.String() + ")"
+		u.ViewerWhen = &SessionTime{Start: si.Start.In(viewer), End: si.End.In(viewer), Place: viewer.String()}
 	}
 	return u
 }

@@ -51,7 +51,7 @@ type sessionMail struct {
 	rsvp bool
 	key  string // idempotency key (and Message-ID)
 	// was is the session's previous time, for the update mail.
-	was string
+	was SessionTime
 	// registered sends only to the people registered for the session.
 	registered bool
 }
@@ -60,7 +60,7 @@ type sessionMail struct {
 // session-cancelled see.
 type sessionMailData struct {
 	SessionView
-	Was  string
+	Was  SessionTime
 	RSVP bool
 }
 

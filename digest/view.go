@@ -22,13 +22,14 @@ type SessionView struct {
 	Name  string
 	Topic string
 	// When is "Thursday, November 5, 2026, 19:00–20:30 EST"; WhenShort is
-	// "Thu Nov 5, 19:00 EST".
-	When, WhenShort string
+	// "Thu Nov 5, 19:00 EST"; each is written in the reader's language
+	// ({{date .When}}).
+	When, WhenShort SessionTime
 	// Zone is the list's timezone.
 	Zone string
-	// LocalWhen is the time in the session's own zone, "" when it is the
-	// list's.
-	LocalWhen string
+	// LocalWhen is the time in the session's own zone, nil when it is
+	// the list's.
+	LocalWhen *SessionTime
 	Start     string // RFC 3339
 	Duration  string
 	Link      string
@@ -70,8 +71,8 @@ func (s *Scheduler) view(l store.List, si SessionInfo) SessionView {
 	loc := listZone(l, si.Zone)
 	v := SessionView{
 		ID: si.ID, List: l.Name, Title: l.Settings.Title, Topic: si.Topic,
-		When:      formatSpan(si.Start.In(loc), si.End.In(loc)),
-		WhenShort: si.Start.In(loc).Format("Mon Jan 2, 15:04 MST"),
+		When:      SessionTime{Start: si.Start.In(loc), End: si.End.In(loc)},
+		WhenShort: SessionTime{Start: si.Start.In(loc), End: si.End.In(loc), Short: true},
 		Zone:      loc.String(),
 		Start:     si.Start.In(loc).Format(time.RFC3339),
 		Duration:  listserv.FormatDuration(si.Duration),
@@ -96,10 +97,12 @@ func (s *Scheduler) view(l store.List, si SessionInfo) SessionView {
 			sloc = loc
 		}
 		v.Days = si.Days()
-		v.When, v.WhenShort = formatDays(si.Start.In(sloc), si.Days())
+		first := si.Start.In(sloc)
+		v.When = SessionTime{Start: first, AllDay: true, Days: si.Days()}
+		v.WhenShort = SessionTime{Start: first, AllDay: true, Days: si.Days(), Short: true}
 		v.Duration = fmt.Sprintf("%d day(s)", si.Days())
 	} else if sloc, err := loadZone(si.Zone); err == nil && sloc.String() != loc.String() {
-		v.LocalWhen = formatSpan(si.Start.In(sloc), si.End.In(sloc)) + " (" + sloc.String() + ")"
+		v.LocalWhen = &SessionTime{Start: si.Start.In(sloc), End: si.End.In(sloc), Place: sloc.String()}
 	}
 	switch {
 	case si.Topic != "":
@@ -112,16 +115,6 @@ func (s *Scheduler) view(l store.List, si SessionInfo) SessionView {
 	return v
 }
 
-// formatSpan writes a meeting's time for people: the date once, the end
-// time alone when it is the same day.
-func formatSpan(start, end time.Time) string {
-	s := start.Format("Monday, January 2, 2006, 15:04")
-	if end.Year() == start.Year() && end.YearDay() == start.YearDay() {
-		return s + "–" + end.Format("15:04 MST")
-	}
-	return s + " " + start.Format("MST") + " – " + end.Format("Monday, January 2, 15:04 MST")
-}
-
 // spanDays is how many calendar days a timed session touches.
 func spanDays(start, end time.Time) int {
 	if !end.After(start) {
@@ -131,21 +124,6 @@ func spanDays(start, end time.Time) int {
 	a := time.Date(start.Year(), start.Month(), start.Day(), 12, 0, 0, 0, time.UTC)
 	b := time.Date(last.Year(), last.Month(), last.Day(), 12, 0, 0, 0, time.UTC)
 	return int(b.Sub(a)/(24*time.Hour)) + 1
-}
-
-// formatDays writes an all-day session's dates: "Thursday, November 5,
-// 2026 (all day)" or "Thursday, November 5 – Saturday, November 7, 2026
-// (all day)", and the short form "Thu Nov 5" or "Thu Nov 5–Sat Nov 7".
-func formatDays(first time.Time, days int) (string, string) {
-	if days <= 1 {
-		return first.Format("Monday, January 2, 2006") + " (all day)", first.Format("Mon Jan 2")
-	}
-	last := first.AddDate(0, 0, days-1)
-	long := first.Format("Monday, January 2") + " – " + last.Format("Monday, January 2, 2006") + " (all day)"
-	if first.Year() != last.Year() {
-		long = first.Format("Monday, January 2, 2006") + " – " + last.Format("Monday, January 2, 2006") + " (all day)"
-	}
-	return long, first.Format("Mon Jan 2") + "–" + last.Format("Mon Jan 2")
 }
 
 // formatDateRange is "Nov 2–Nov 9, 2026" (or with both years when they

@@ -359,7 +359,7 @@ func TestBanNeedsRosterRights(t *testing.T) {
 		}
 		raw := msg("own@example.org", "team@lists.example.org", "forged", "hi")
 		_, err = e.svc.holdItem(tx, l, store.Held{List: "team", Kind: "post", From: "own@example.org", Subject: "forged",
-			Reason: ReasonUnverified, Raw: []byte(raw)}, "")
+			Raw: []byte(raw)}, "", say("hold_go.unverified"))
 		return err
 	}); err != nil {
 		t.Fatal(err)

@@ -225,14 +225,11 @@ func actorName(a Actor) string {
 // holdItem stores a held post or join request and tells the moderators
 // (and, for posts, the author) in the same transaction, so a held item
 // never exists without its notification.
-func (s *Service) holdItem(tx *store.Tx, list store.List, h store.Held, authorName string) (store.Held, error) {
-	return s.holdItemWhy(tx, list, h, authorName, verbatim(h.Reason))
-}
-
-// holdItemWhy is holdItem with the reason as a sentence of the
-// catalogue, so the author's notice and the moderators' are each in
-// their reader's language (h.Reason keeps it in English).
-func (s *Service) holdItemWhy(tx *store.Tx, list store.List, h store.Held, authorName string, why Said) (store.Held, error) {
+// The reason is a sentence of the catalogue, so the author's notice and
+// the moderators' are each in their reader's language; the record keeps
+// it in English and as its key (keepReason).
+func (s *Service) holdItem(tx *store.Tx, list store.List, h store.Held, authorName string, why Said) (store.Held, error) {
+	keepReason(&h, why)
 	ttl := list.Settings.HoldExpireAfter
 	if ttl <= 0 {
 		ttl = 14 * 24 * time.Hour

@@ -21,12 +21,12 @@ const (
 // notifyModerators sends the "held for approval" mail, with the held
 // message attached and a Reply-To carrying the item's token.
 func (s *Service) notifyModerators(tx *store.Tx, list store.List, h store.Held, reminder bool) error {
-	return s.notifyModeratorsWhy(tx, list, h, reminder, verbatim(h.Reason))
+	return s.notifyModeratorsWhy(tx, list, h, reminder, HeldReason(h))
 }
 
 // notifyModeratorsWhy is notifyModerators with the reason the item was
-// held as a sentence each moderator reads in their own language (the
-// held item itself keeps it in English, so a reminder repeats that).
+// held as a sentence each moderator reads in their own language (a
+// reminder reads it back from the held record, HeldReason).
 func (s *Service) notifyModeratorsWhy(tx *store.Tx, list store.List, h store.Held, reminder bool, why Said) error {
 	mods, err := moderatorAddresses(tx, list.Name, ListFacilitator)
 	if err != nil {

@@ -411,8 +411,8 @@ func (s *Service) addDelegateTx(tx *store.Tx, a Actor, list, slug, addr string) 
 		return "", err
 	}
 	if o.Seats > 0 && len(ds) >= o.Seats {
-		return "", refuse("%w: %s has %d of %d seats filled on %s, so %s was not added; remove a delegate first (delegate rm ADDRESS) or ask the owners at %s for more seats",
-			ErrSeatsFull, o.Slug, len(ds), o.Seats, l.Settings.Title, addr, s.addr(list, RoleOwner, ""))
+		return "", orgRefusal{&SaidError{Kind: ErrSeatsFull, Said: say("org_err.seats_full",
+			o.Slug, len(ds), o.Seats, l.Settings.Title, addr, s.addr(list, RoleOwner, ""))}}
 	}
 	if _, err := s.ensurePerson(tx, addr, ""); err != nil {
 		return "", err
@@ -581,7 +581,7 @@ func (s *Service) runOrgCommand(tx *store.Tx, a Actor, list store.List, c Comman
 		return "", err
 	}
 	if err != nil {
-		return say("org_go.refused", err.Error()).In(lang), nil
+		return say("org_go.refused", ErrorIn(err, lang)).In(lang), nil
 	}
 	return answer, nil
 }

@@ -182,8 +182,8 @@ func (s *Service) postTo(tx *store.Tx, p *inbound, name string) (Decision, error
 		}
 	case Hold:
 		h := store.Held{List: list.Name, Kind: store.HeldPost, EnvelopeFrom: p.env.From, From: f.sender,
-			Subject: m.Subject, Reason: d.Reason, Raw: m.Raw}
-		_, err := s.holdItemWhy(tx, list, h, m.From.Name, d.Why)
+			Subject: m.Subject, Raw: m.Raw}
+		_, err := s.holdItem(tx, list, h, m.From.Name, d.Why)
 		return d, err
 	case Refuse:
 		if d.Rule == RuleCohortFinished {

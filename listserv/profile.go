@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"minyan/listserv/i18n"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -46,7 +47,7 @@ func ParseLang(s string) (Lang, error) {
 	case "", LangEnglish, LangHebrew, LangSpanish:
 		return l, nil
 	}
-	return "", profileErr("language %q: must be en, he or es", s)
+	return "", profileErr("profile_err.language", strconv.Quote(s))
 }
 
 // ParseProfileRole reads one role, as its name ("organizer") or label
@@ -59,7 +60,7 @@ func ParseProfileRole(s string) (store.ProfileRole, error) {
 			return r, nil
 		}
 	}
-	return "", profileErr("role %q: must be political educator, organizer, spiritual leader, cultural worker or other", strings.TrimSpace(s))
+	return "", profileErr("profile_err.role", strconv.Quote(strings.TrimSpace(s)))
 }
 
 // ParseProfileRoles reads a comma-separated list of roles; each role
@@ -92,12 +93,26 @@ func SortRoles(rs []store.ProfileRole) []store.ProfileRole {
 
 // ProfileError is a profile field, directory query or message the
 // person must correct; its text is a sentence for them.
-type ProfileError struct{ Reason string }
+type ProfileError struct {
+	Reason string
+	// Why is Reason as a sentence of the catalogue (zero: Reason only).
+	Why Said
+}
 
 func (e *ProfileError) Error() string { return e.Reason }
 
-func profileErr(format string, args ...any) error {
-	return &ProfileError{Reason: fmt.Sprintf(format, args...)}
+// In is the reason in language l.
+func (e *ProfileError) In(l Lang) string {
+	if e.Why.IsZero() {
+		return e.Reason
+	}
+	return e.Why.In(l)
+}
+
+// profileErr is the ProfileError saying key with args.
+func profileErr(key string, args ...any) error {
+	why := say(key, args...)
+	return &ProfileError{Reason: why.In(LangEnglish), Why: why}
 }
 
 // ProfileChange is what SetProfile changes; nil fields stay as they are.
@@ -133,7 +148,7 @@ type ProfileView struct {
 // other control characters and checks the length.
 func cleanText(field, s string, max int, multiline bool) (string, error) {
 	if !utf8.ValidString(s) {
-		return "", profileErr("%s: not valid text", field)
+		return "", profileErr("profile_err.not_text", field)
 	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.Map(func(r rune) rune {
@@ -150,7 +165,7 @@ func cleanText(field, s string, max int, multiline bool) (string, error) {
 	}, s)
 	s = strings.TrimSpace(s)
 	if n := utf8.RuneCountInString(s); n > max {
-		return "", profileErr("%s is too long (%d characters; at most %d)", field, n, max)
+		return "", profileErr("profile_err.too_long", field, n, max)
 	}
 	return s, nil
 }
@@ -199,7 +214,7 @@ func cleanChange(c *ProfileChange) error {
 	if c.Zone != nil {
 		z := strings.TrimSpace(*c.Zone)
 		if _, ok := ParseZone(z); !ok {
-			return profileErr("%q is not a time zone (a name like America/New_York)", z)
+			return profileErr("profile_err.timezone", strconv.Quote(z))
 		}
 		c.Zone = &z
 	}

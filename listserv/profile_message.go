@@ -51,7 +51,7 @@ func ParseRelayBody(body string) (string, error) {
 		return "", err
 	}
 	if b == "" {
-		return "", profileErr("the message is empty: write something first")
+		return "", profileErr("profile_err.empty_message")
 	}
 	return b, nil
 }
@@ -78,7 +78,7 @@ func (s *Service) MessagePerson(ctx context.Context, a Actor, id, body string) (
 			return err
 		}
 		if p.Address == a.Address {
-			return profileErr("that is your own profile")
+			return profileErr("profile_err.own_profile")
 		}
 		card = cardOf(p, name)
 		toOne, total := tx.RelayCounts(day, a.Address, p.Address)

@@ -1,6 +1,7 @@
 package listserv
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -171,7 +172,7 @@ func enum[T ~string](field func(*store.Settings) *T, allowed ...T) setting {
 					return nil
 				}
 			}
-			return fmt.Errorf("must be one of %s", strings.Join(names, ", "))
+			return sayErr("setting_err.one_of", strings.Join(names, ", "))
 		},
 	}
 }
@@ -206,7 +207,7 @@ func count(field func(*store.Settings) *int) setting {
 		set: func(s *store.Settings, v string, _ ServerDefaults) error {
 			n, err := strconv.Atoi(strings.TrimSpace(v))
 			if err != nil || n < 0 {
-				return fmt.Errorf("must be a whole number, 0 or more")
+				return sayErr("setting_err.whole_number")
 			}
 			*field(s) = n
 			return nil
@@ -283,10 +284,10 @@ var settingsTable = map[string]setting{
 				return err
 			}
 			if n < 1024 {
-				return fmt.Errorf("must be at least 1024 bytes")
+				return sayErr("setting_err.min_bytes")
 			}
 			if d.MaxMessageBytes > 0 && n > d.MaxMessageBytes {
-				return fmt.Errorf("the server accepts at most %d bytes (server.max_message_bytes)", d.MaxMessageBytes)
+				return sayErr("setting_err.server_max_bytes", d.MaxMessageBytes)
 			}
 			s.MaxMessageBytes = n
 			return nil
@@ -299,7 +300,7 @@ var settingsTable = map[string]setting{
 		set: func(s *store.Settings, v string, _ ServerDefaults) error {
 			l, ok := i18n.Parse(v)
 			if !ok {
-				return fmt.Errorf("must be en, he or es")
+				return sayErr("setting_err.language")
 			}
 			s.Language = string(l)
 			return nil
@@ -310,7 +311,7 @@ var settingsTable = map[string]setting{
 		set: func(s *store.Settings, v string, _ ServerDefaults) error {
 			v = strings.TrimSpace(v)
 			if _, err := time.LoadLocation(v); err != nil || v == "" || v == "Local" {
-				return fmt.Errorf("must be an IANA time zone such as America/New_York or UTC")
+				return sayErr("setting_err.timezone")
 			}
 			s.Timezone = v
 			return nil
@@ -321,7 +322,7 @@ var settingsTable = map[string]setting{
 		set: func(s *store.Settings, v string, _ ServerDefaults) error {
 			d, ok := ParseWeekday(v)
 			if !ok {
-				return fmt.Errorf("must be a day of the week, such as monday")
+				return sayErr("setting_err.weekday")
 			}
 			s.DigestDay = strings.ToLower(d.String())
 			return nil
@@ -332,7 +333,7 @@ var settingsTable = map[string]setting{
 		set: func(s *store.Settings, v string, _ ServerDefaults) error {
 			t, err := time.Parse("15:04", strings.TrimSpace(v))
 			if err != nil {
-				return fmt.Errorf("must be a time of day as HH:MM (24-hour), such as 08:00")
+				return sayErr("setting_err.clock")
 			}
 			s.DigestTime = t.Format("15:04")
 			return nil
@@ -357,15 +358,15 @@ var settingsTable = map[string]setting{
 					return err
 				}
 				if d < minReminderOffset || d > maxReminderOffset {
-					return fmt.Errorf("%s: each reminder must be between %s and %s before the session", strings.TrimSpace(p), FormatDuration(minReminderOffset), FormatDuration(maxReminderOffset))
+					return sayErr("setting_err.reminder_range", strings.TrimSpace(p), FormatDuration(minReminderOffset), FormatDuration(maxReminderOffset))
 				}
 				if slices.Contains(out, d) {
-					return fmt.Errorf("%s is given twice", strings.TrimSpace(p))
+					return sayErr("setting_err.twice", strings.TrimSpace(p))
 				}
 				out = append(out, d)
 			}
 			if len(out) > maxReminderOffsets {
-				return fmt.Errorf("at most %d reminders per session", maxReminderOffsets)
+				return sayErr("setting_err.too_many_reminders", maxReminderOffsets)
 			}
 			sort.Slice(out, func(i, j int) bool { return out[i] > out[j] })
 			s.ReminderOffsets = out
@@ -406,7 +407,11 @@ func ApplySetting(s *store.Settings, key, value string, d ServerDefaults) error 
 		return &SettingError{Key: key, Unknown: true, Reason: fmt.Sprintf("unknown setting %q (known: %s)", key, strings.Join(SettingNames(), ", "))}
 	}
 	if err := st.set(s, value, d); err != nil {
-		return &SettingError{Key: key, Reason: err.Error()}
+		se := &SettingError{Key: key, Reason: err.Error()}
+		if rf := (*SaidError)(nil); errors.As(err, &rf) {
+			se.Why = rf.Said
+		}
+		return se
 	}
 	return nil
 }
@@ -427,7 +432,7 @@ func ParseBool(v string) (bool, error) {
 	case "false", "no", "off", "0":
 		return false, nil
 	}
-	return false, fmt.Errorf("must be true or false")
+	return false, sayErr("setting_err.bool")
 }
 
 // ParseDuration reads a duration of a setting or a form: Go's syntax,
@@ -464,7 +469,7 @@ func ParseBytes(v string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("must be a size in bytes, such as 5242880 or 5MiB")
+		return 0, sayErr("setting_err.bytes")
 	}
 	return n * mult, nil
 }

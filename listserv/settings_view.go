@@ -13,6 +13,17 @@ type SettingError struct {
 	Reason string
 	// Unknown marks a key that is no setting at all.
 	Unknown bool
+	// Why is Reason as a sentence of the catalogue, zero when the
+	// reason has no key yet (a duration's parse error).
+	Why Said
+}
+
+// ReasonIn is the reason in language l.
+func (e *SettingError) ReasonIn(l Lang) string {
+	if e.Why.IsZero() {
+		return e.Reason
+	}
+	return e.Why.In(l)
 }
 
 func (e *SettingError) Error() string {

@@ -291,8 +291,8 @@ func (s *Service) confirmedJoin(tx *store.Tx, list store.List, addr string, invi
 		if err := s.keepPending(tx, mb); err != nil {
 			return "", err
 		}
-		_, err := s.holdItem(tx, list, store.Held{List: list.Name, Kind: store.HeldJoin, From: addr, Subject: "join request from " + addr,
-			Reason: "asks to join"}, "")
+		_, err := s.holdItem(tx, list, store.Held{List: list.Name, Kind: store.HeldJoin, From: addr, Subject: "join request from " + addr},
+			"", say("held_reason.asks_to_join"))
 		if err != nil {
 			return "", err
 		}

@@ -50,8 +50,10 @@ type PostOutcome struct {
 	// Action is the posting chain's decision: Accept, Hold, Refuse or
 	// Discard.
 	Action Action
-	// Reason is the chain's reason in plain words (held or refused).
+	// Reason is the chain's reason in plain words (held or refused),
+	// in English; Why is the same sentence for the page's language.
 	Reason string
+	Why    Said
 	// MessageID is the composed message's id (without angle brackets).
 	MessageID string
 }
@@ -177,7 +179,7 @@ func (s *Service) PostFromWeb(ctx context.Context, a Actor, list string, w WebPo
 	}
 	out := PostOutcome{MessageID: m.MessageID, Action: Discard}
 	if len(decisions) == 1 {
-		out.Action, out.Reason = decisions[0].Action, decisions[0].Reason
+		out.Action, out.Reason, out.Why = decisions[0].Action, decisions[0].Reason, decisions[0].Why
 	}
 	return out, nil
 }

@@ -172,20 +172,27 @@ type ArchiveMeta struct {
 // Held is a post (or join request) waiting for a moderator. Decided items
 // stay with their decision as history.
 type Held struct {
-	ID           uint64     `json:"id"`
-	List         string     `json:"list"`
-	Kind         HeldKind   `json:"kind"` // post | join
-	EnvelopeFrom string     `json:"envelope_from"`
-	From         string     `json:"from"`
-	Subject      string     `json:"subject"`
-	Reason       string     `json:"reason"`
-	Raw          []byte     `json:"raw,omitempty"`
-	Received     time.Time  `json:"received"`
-	Status       HeldStatus `json:"status"` // pending | approved | rejected | discarded | withdrawn | expired
-	DecidedBy    string     `json:"decided_by,omitempty"`
-	DecidedAt    time.Time  `json:"decided_at,omitzero"`
-	Note         string     `json:"note,omitempty"`
-	Reminded     time.Time  `json:"reminded,omitzero"`
+	ID           uint64   `json:"id"`
+	List         string   `json:"list"`
+	Kind         HeldKind `json:"kind"` // post | join
+	EnvelopeFrom string   `json:"envelope_from"`
+	From         string   `json:"from"`
+	Subject      string   `json:"subject"`
+	// Reason is why the item was held, in English (the log, the CLI,
+	// the API); ReasonKey and ReasonArgs are the same sentence as a
+	// catalogue key and its arguments, so each reader sees it in their
+	// language. Records written before they existed lack them and show
+	// Reason as it is.
+	Reason     string     `json:"reason"`
+	ReasonKey  string     `json:"reason_key,omitempty"`
+	ReasonArgs []string   `json:"reason_args,omitempty"`
+	Raw        []byte     `json:"raw,omitempty"`
+	Received   time.Time  `json:"received"`
+	Status     HeldStatus `json:"status"` // pending | approved | rejected | discarded | withdrawn | expired
+	DecidedBy  string     `json:"decided_by,omitempty"`
+	DecidedAt  time.Time  `json:"decided_at,omitzero"`
+	Note       string     `json:"note,omitempty"`
+	Reminded   time.Time  `json:"reminded,omitzero"`
 	// Token is the moderators' reply token, WithdrawToken the author's;
 	// the store keeps references to their hashes (TokenRef).
 	Token         string `json:"token,omitempty"`

@@ -180,7 +180,7 @@ func (c *Catalogue) T(l Lang, key string, args ...any) string {
 	if t.forms != nil {
 		s = t.forms[plural.Other]
 	}
-	return fill(s, "", args)
+	return fill(s, "", localize(l, args))
 }
 
 // N returns the plural text of key for the count n in language l, with
@@ -205,7 +205,32 @@ func (c *Catalogue) N(l Lang, key string, n int, args ...any) string {
 			s = t.forms[plural.Other]
 		}
 	}
-	return fill(s, strconv.Itoa(n), args)
+	return fill(s, strconv.Itoa(n), localize(l, args))
+}
+
+// Localized is a value that writes itself in a language (a sentence the
+// domain says, a session's time): as an argument of T or N, or through
+// {{date}}, it is written in the text's language, not as fmt prints it.
+type Localized interface {
+	In(Lang) string
+}
+
+// localize writes the Localized args in language l, in a copy (the
+// caller's slice is left as it was).
+func localize(l Lang, args []any) []any {
+	var out []any
+	for i, a := range args {
+		if v, ok := a.(Localized); ok {
+			if out == nil {
+				out = append([]any(nil), args...)
+			}
+			out[i] = v.In(l)
+		}
+	}
+	if out == nil {
+		return args
+	}
+	return out
 }
 
 func fill(s, n string, args []any) string {

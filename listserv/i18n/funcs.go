@@ -11,7 +11,8 @@ import (
 //
 //	{{t "key" ARG...}}      the text of key, {1}… replaced by the args
 //	{{tn "key" N ARG...}}   the plural text of key for the count N
-//	{{date TIME}}           a day as the language writes it
+//	{{date TIME}}           a day as the language writes it (a Localized
+//	                        value, such as a session's time, writes itself)
 //	{{datetime TIME}}       a day and the time of day
 //	{{month MONTH}}         a month's name
 //	{{lang}}, {{dir}}       the language code and its direction (ltr, rtl)
@@ -19,8 +20,8 @@ func (c *Catalogue) Funcs(l Lang) map[string]any {
 	return map[string]any{
 		"t":        func(key string, args ...any) string { return c.T(l, key, args...) },
 		"tn":       func(key string, n any, args ...any) string { return c.N(l, key, count(n), args...) },
-		"date":     func(v any) string { return when(v, func(t time.Time) string { return c.Date(l, t) }) },
-		"datetime": func(v any) string { return when(v, func(t time.Time) string { return c.DateTime(l, t) }) },
+		"date":     func(v any) string { return when(l, v, func(t time.Time) string { return c.Date(l, t) }) },
+		"datetime": func(v any) string { return when(l, v, func(t time.Time) string { return c.DateTime(l, t) }) },
 		"month":    func(m time.Month) string { return c.T(l, "date.month."+strconv.Itoa(int(m))) },
 		"lang":     func() string { return string(l) },
 		"dir":      func() string { return l.Dir() },
@@ -48,11 +49,15 @@ func (c *Catalogue) DateTime(l Lang, t time.Time) string {
 	return c.T(l, "date.time", c.Date(l, t), clock, t.Format("MST"))
 }
 
-// when formats a time with f; anything else (a sample value in a
-// template preview, a text an older caller passes) is shown as it is.
-func when(v any, f func(time.Time) string) string {
-	if t, ok := v.(time.Time); ok {
+// when formats a time with f and a Localized value in language l;
+// anything else (a sample value in a template preview, a text an older
+// caller passes) is shown as it is.
+func when(l Lang, v any, f func(time.Time) string) string {
+	switch t := v.(type) {
+	case time.Time:
 		return f(t)
+	case Localized:
+		return t.In(l)
 	}
 	return fmt.Sprint(v)
 }

@@ -53,7 +53,7 @@ func (h *handler) consoleCohortNext(w http.ResponseWriter, r *http.Request) {
 		f, err = cohortValues(form)
 	}
 	if err != nil {
-		problem(http.StatusBadRequest, sentence(err.Error()))
+		problem(http.StatusBadRequest, h.errText(r, err))
 		return
 	}
 	res, err := h.d.cohorts.NextCohort(r.Context(), v.Actor(), rights.List.Name, f.Name, f.Title)
@@ -62,7 +62,7 @@ func (h *handler) consoleCohortNext(w http.ResponseWriter, r *http.Request) {
 		h.consoleFail(w, r, v, err)
 		return
 	case err != nil:
-		problem(http.StatusUnprocessableEntity, sentence(err.Error()))
+		problem(http.StatusUnprocessableEntity, h.errText(r, err))
 		return
 	}
 	http.Redirect(w, r, "/lists/"+res.List.Name+"/admin", http.StatusSeeOther)

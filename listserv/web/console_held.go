@@ -26,6 +26,8 @@ func (c *consoleMod) heldPage(w http.ResponseWriter, r *http.Request) {
 type heldItem struct {
 	listserv.HeldPreview
 	Age string
+	// Why is the reason it was held in the reader's language.
+	Why string
 	// SafeHTML is the preview of an HTML-only post, sanitised by the
 	// domain as the web archive's posts are.
 	SafeHTML template.HTML
@@ -48,7 +50,7 @@ func (c *consoleMod) renderHeld(w http.ResponseWriter, r *http.Request, v Viewer
 	items := make([]heldItem, len(q))
 	l := c.lang(r)
 	for i, h := range q {
-		items[i] = heldItem{HeldPreview: h, Age: ago(l, now, h.Received), SafeHTML: template.HTML(h.HTML)}
+		items[i] = heldItem{HeldPreview: h, Age: ago(l, now, h.Received), Why: listserv.HeldReason(h.Held).In(l), SafeHTML: template.HTML(h.HTML)}
 	}
 	c.consolePage(w, r, v, status, "console-held", name, "held", map[string]any{
 		"Title": c.t(r, "console_go.held_title", name), "Items": items, "Notices": notices, "Problem": problem, "MayBan": rights.Roster})
@@ -68,12 +70,12 @@ func (c *consoleMod) decideOne(w http.ResponseWriter, r *http.Request) {
 	}
 	vals, err := postForm(r)
 	if err != nil {
-		c.renderHeld(w, r, v, name, http.StatusBadRequest, nil, sentence(err.Error()))
+		c.renderHeld(w, r, v, name, http.StatusBadRequest, nil, c.errText(r, err))
 		return
 	}
 	f, err := decisionValues(vals, false)
 	if err != nil {
-		c.renderHeld(w, r, v, name, http.StatusBadRequest, nil, sentence(err.Error()))
+		c.renderHeld(w, r, v, name, http.StatusBadRequest, nil, c.errText(r, err))
 		return
 	}
 	f.IDs = []uint64{id}
@@ -89,12 +91,12 @@ func (c *consoleMod) decideMany(w http.ResponseWriter, r *http.Request) {
 	}
 	vals, err := postForm(r)
 	if err != nil {
-		c.renderHeld(w, r, v, name, http.StatusBadRequest, nil, sentence(err.Error()))
+		c.renderHeld(w, r, v, name, http.StatusBadRequest, nil, c.errText(r, err))
 		return
 	}
 	f, err := decisionValues(vals, true)
 	if err != nil {
-		c.renderHeld(w, r, v, name, http.StatusBadRequest, nil, sentence(err.Error()))
+		c.renderHeld(w, r, v, name, http.StatusBadRequest, nil, c.errText(r, err))
 		return
 	}
 	c.decide(w, r, v, name, f)
@@ -121,7 +123,7 @@ func (c *consoleMod) decide(w http.ResponseWriter, r *http.Request, v Viewer, na
 				c.fail(w, r, err)
 				return
 			}
-			problems = append(problems, sentence(err.Error()))
+			problems = append(problems, c.errText(r, err))
 		}
 	}
 	status := http.StatusOK

@@ -32,7 +32,7 @@ func (c *consoleMod) membersPage(w http.ResponseWriter, r *http.Request) {
 	}
 	f, page, err := rosterViewValues(r.URL.Query())
 	if err != nil {
-		c.renderMembers(w, r, v, name, http.StatusBadRequest, rosterView{}, "", sentence(err.Error()), nil, nil)
+		c.renderMembers(w, r, v, name, http.StatusBadRequest, rosterView{}, "", c.errText(r, err), nil, nil)
 		return
 	}
 	c.renderMembers(w, r, v, name, http.StatusOK, rosterView{f, page}, "", "", nil, nil)
@@ -307,12 +307,12 @@ func (c *consoleMod) addMembers(w http.ResponseWriter, r *http.Request) {
 	}
 	vals, err := postForm(r)
 	if err != nil {
-		c.renderMembers(w, r, v, name, http.StatusBadRequest, rosterView{}, "", sentence(err.Error()), nil, nil)
+		c.renderMembers(w, r, v, name, http.StatusBadRequest, rosterView{}, "", c.errText(r, err), nil, nil)
 		return
 	}
 	f, err := addValues(vals)
 	if err != nil {
-		c.renderMembers(w, r, v, name, http.StatusBadRequest, rosterView{}, "", sentence(err.Error()), nil, nil)
+		c.renderMembers(w, r, v, name, http.StatusBadRequest, rosterView{}, "", c.errText(r, err), nil, nil)
 		return
 	}
 	var problems []string
@@ -368,7 +368,7 @@ func (c *consoleMod) changeMember(w http.ResponseWriter, r *http.Request) {
 	}
 	view := rosterView{back, 1}
 	if err != nil {
-		c.renderMembers(w, r, v, name, http.StatusBadRequest, view, "", sentence(err.Error()), nil, nil)
+		c.renderMembers(w, r, v, name, http.StatusBadRequest, view, "", c.errText(r, err), nil, nil)
 		return
 	}
 	a, ctx := v.Actor(), r.Context()
@@ -415,7 +415,7 @@ func (c *consoleMod) changeMember(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		c.renderMembers(w, r, v, name, statusFor(err), view, "", sentence(err.Error()), nil, nil)
+		c.renderMembers(w, r, v, name, statusFor(err), view, "", c.errText(r, err), nil, nil)
 		return
 	}
 	c.renderMembers(w, r, v, name, http.StatusOK, view, notice, "", nil, nil)
@@ -511,7 +511,7 @@ func (c *consoleMod) startImport(w http.ResponseWriter, r *http.Request) {
 	}
 	data, err := uploadedCSV(r)
 	if err != nil {
-		c.renderMembers(w, r, v, name, http.StatusBadRequest, rosterView{}, "", sentence(err.Error()), nil, nil)
+		c.renderMembers(w, r, v, name, http.StatusBadRequest, rosterView{}, "", c.errText(r, err), nil, nil)
 		return
 	}
 	job := &importJob{list: name, owner: v.Address, started: c.o.Now()}

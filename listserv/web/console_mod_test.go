@@ -53,7 +53,8 @@ func (c *modCore) HeldQueue(ctx context.Context, a listserv.Actor, list string) 
 	if err := c.check(a, list); err != nil {
 		return nil, err
 	}
-	return []listserv.HeldPreview{{Held: store.Held{ID: 7, List: "team", Kind: "post", From: "x@example.com", Subject: "Hi <b>", Reason: "not a member"},
+	return []listserv.HeldPreview{{Held: store.Held{ID: 7, List: "team", Kind: "post", From: "x@example.com", Subject: "Hi <b>",
+		Reason: "x@example.com is not a member of the list", ReasonKey: "hold_go.nonmember", ReasonArgs: []string{"x@example.com"}},
 		HTML: "<p>safe</p>"}}, nil
 }
 func (c *modCore) Decide(ctx context.Context, a listserv.Actor, list string, id uint64, action, reason string) (store.Held, error) {
@@ -123,6 +124,7 @@ func TestConsoleModHandlers(t *testing.T) {
 		want                    string
 	}{
 		{"queue", "GET", "/lists/team/admin/held", "s-mod", nil, "", 200, "Hi &lt;b&gt;"},
+		{"queue says why", "GET", "/lists/team/admin/held", "s-mod", nil, "", 200, "x@example.com is not a member of the list"},
 		{"queue shows sanitised HTML as HTML", "GET", "/lists/team/admin/held", "s-mod", nil, "", 200, "<p>safe</p>"},
 		{"not signed in: to sign-in", "GET", "/lists/team/admin/held", "", nil, "", 303, ""},
 		{"not signed in POST", "POST", "/lists/team/admin/held/7", "", url.Values{"action": {"approve"}}, "same-origin", 401, "sign in"},

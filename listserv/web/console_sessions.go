@@ -359,7 +359,7 @@ func (h *handler) consolePairsPost(w http.ResponseWriter, r *http.Request) {
 		f, err = pairsValues(form)
 	}
 	if err != nil {
-		h.renderPairs(w, r, v, rights, http.StatusBadRequest, form.Get("groups"), "", h.t(r, "events.nothing_changed", sentence(err.Error())))
+		h.renderPairs(w, r, v, rights, http.StatusBadRequest, form.Get("groups"), "", h.t(r, "events.nothing_changed", h.errText(r, err)))
 		return
 	}
 	switch f.Action {
@@ -370,7 +370,7 @@ func (h *handler) consolePairsPost(w http.ResponseWriter, r *http.Request) {
 				h.consoleFail(w, r, v, err)
 				return
 			}
-			h.renderPairs(w, r, v, rights, http.StatusBadRequest, "", "", h.t(r, "events.pairs_not_made", sentence(err.Error())))
+			h.renderPairs(w, r, v, rights, http.StatusBadRequest, "", "", h.t(r, "events.pairs_not_made", h.errText(r, err)))
 			return
 		}
 		msg := h.countText(r, "events.pairs_made", len(p.Groups), p.Round)
@@ -385,7 +385,7 @@ func (h *handler) consolePairsPost(w http.ResponseWriter, r *http.Request) {
 				h.consoleFail(w, r, v, err)
 				return
 			}
-			h.renderPairs(w, r, v, rights, http.StatusBadRequest, form.Get("groups"), "", h.t(r, "events.nothing_changed", sentence(err.Error())))
+			h.renderPairs(w, r, v, rights, http.StatusBadRequest, form.Get("groups"), "", h.t(r, "events.nothing_changed", h.errText(r, err)))
 			return
 		}
 		h.renderPairs(w, r, v, rights, http.StatusOK, "", h.countText(r, "events.pairs_saved", len(p.Groups), p.Round), "")

@@ -85,7 +85,7 @@ func (h *handler) consoleSettingsPost(w http.ResponseWriter, r *http.Request) {
 		posted, err = settingsValues(form)
 	}
 	if err != nil {
-		render(http.StatusBadRequest, sv.Values, nil, "", h.t(r, "console_go.nothing_changed", sentence(err.Error())))
+		render(http.StatusBadRequest, sv.Values, nil, "", h.t(r, "console_go.nothing_changed", h.errText(r, err)))
 		return
 	}
 	var pairs []string
@@ -110,8 +110,8 @@ func (h *handler) consoleSettingsPost(w http.ResponseWriter, r *http.Request) {
 	_, err = h.d.console.SetList(r.Context(), a, rights.List.Name, pairs)
 	var se *listserv.SettingError
 	if errors.As(err, &se) {
-		render(http.StatusBadRequest, typed, map[string]string{se.Key: sentence(se.Reason)}, "",
-			h.t(r, "console_go.correct_it", sentence(se.Error())))
+		render(http.StatusBadRequest, typed, map[string]string{se.Key: sentence(se.ReasonIn(h.lang(r)))}, "",
+			h.t(r, "console_go.correct_it", h.errText(r, se)))
 		return
 	}
 	if err != nil {
@@ -175,7 +175,7 @@ func (h *handler) renderTemplate(w http.ResponseWriter, r *http.Request, v Viewe
 	if problem == "" {
 		subj, body, err := h.d.console.PreviewMailTemplate(r.Context(), a, rights.List.Name, name, text)
 		if err != nil {
-			data["PreviewProblem"] = sentence(err.Error())
+			data["PreviewProblem"] = h.errText(r, err)
 		} else {
 			data["PreviewSubject"], data["PreviewBody"] = subj, body
 		}
@@ -199,7 +199,7 @@ func (h *handler) consoleTemplatePost(w http.ResponseWriter, r *http.Request) {
 		f, err = templateValues(form)
 	}
 	if err != nil {
-		h.renderTemplate(w, r, v, rights, name, http.StatusBadRequest, f.Text, "", sentence(err.Error()), f.Text != "")
+		h.renderTemplate(w, r, v, rights, name, http.StatusBadRequest, f.Text, "", h.errText(r, err), f.Text != "")
 		return
 	}
 	a := v.Actor()

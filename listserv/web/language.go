@@ -228,3 +228,10 @@ func backPath(r *http.Request) string {
 	}
 	return localPath(r.URL.RequestURI())
 }
+
+// errText is err's words for the page's reader: a refusal the domain
+// says as a sentence of the catalogue (a setting, a profile, a seat cap)
+// in the page's language, anything else as it is.
+func (h *handler) errText(r *http.Request, err error) string {
+	return sentence(listserv.ErrorIn(err, h.lang(r)))
+}

@@ -73,12 +73,12 @@ func (h *handler) muteLink(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := postForm(r)
 	if err != nil {
-		h.message(w, r, http.StatusBadRequest, h.t(r, "page.not_understood"), sentence(err.Error()))
+		h.message(w, r, http.StatusBadRequest, h.t(r, "page.not_understood"), h.errText(r, err))
 		return
 	}
 	mute, err := muteChoice(v)
 	if err != nil {
-		h.message(w, r, http.StatusBadRequest, h.t(r, "page.not_understood"), sentence(err.Error()))
+		h.message(w, r, http.StatusBadRequest, h.t(r, "page.not_understood"), h.errText(r, err))
 		return
 	}
 	answer, err := h.d.tokens.MuteByLink(token, thread, mute)
@@ -106,7 +106,7 @@ func (h *handler) meMute(w http.ResponseWriter, r *http.Request) {
 	}
 	vals, err := postForm(r)
 	if err != nil {
-		h.renderMe(w, r, v, http.StatusBadRequest, "", sentence(err.Error()))
+		h.renderMe(w, r, v, http.StatusBadRequest, "", h.errText(r, err))
 		return
 	}
 	name, ok := listName(vals.Get("list"))
@@ -117,7 +117,7 @@ func (h *handler) meMute(w http.ResponseWriter, r *http.Request) {
 	}
 	mute, err := muteChoice(vals)
 	if err != nil {
-		h.renderMe(w, r, v, http.StatusBadRequest, "", sentence(err.Error()))
+		h.renderMe(w, r, v, http.StatusBadRequest, "", h.errText(r, err))
 		return
 	}
 	if err := h.d.volume.SetThreadMuted(r.Context(), v.Actor(), name, v.Address, thread, mute); err != nil {
@@ -165,7 +165,7 @@ func volumeValues(v url.Values) (volumeForm, error) {
 func (h *handler) saveVolume(r *http.Request, v Viewer, list string) (answer, problem string, err error) {
 	f, err := volumeValues(r.PostForm)
 	if err != nil {
-		return "", sentence(err.Error()), nil
+		return "", h.errText(r, err), nil
 	}
 	if f.Frequency != "" {
 		if err := h.d.volume.SetDigestFrequency(r.Context(), v.Actor(), list, v.Address, f.Frequency); err != nil {

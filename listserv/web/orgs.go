@@ -91,7 +91,7 @@ func (h *handler) orgFail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	if errors.Is(err, listserv.ErrNotCoalition) {
-		h.message(w, r, http.StatusNotFound, h.t(r, "coalition_go.none_here"), sentence(err.Error()))
+		h.message(w, r, http.StatusNotFound, h.t(r, "coalition_go.none_here"), h.errText(r, err))
 		return
 	}
 	h.fail(w, r, err)
@@ -126,7 +126,7 @@ func (h *handler) orgsPost(w http.ResponseWriter, r *http.Request) {
 	}
 	vals, err := postForm(r)
 	if err != nil {
-		h.renderOrgs(w, r, v, name, http.StatusBadRequest, "", sentence(err.Error()))
+		h.renderOrgs(w, r, v, name, http.StatusBadRequest, "", h.errText(r, err))
 		return
 	}
 	if vals.Get("action") == "remove" {
@@ -137,7 +137,7 @@ func (h *handler) orgsPost(w http.ResponseWriter, r *http.Request) {
 		}
 		removed, err := h.o.Core.RemoveOrg(r.Context(), v.Actor(), name, slug)
 		if err != nil && !errors.Is(err, listserv.ErrForbidden) && !errors.Is(err, listserv.ErrNotFound) {
-			h.renderOrgs(w, r, v, name, http.StatusBadRequest, "", sentence(err.Error()))
+			h.renderOrgs(w, r, v, name, http.StatusBadRequest, "", h.errText(r, err))
 			return
 		}
 		if err != nil {
@@ -149,7 +149,7 @@ func (h *handler) orgsPost(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := orgValues(vals)
 	if err != nil {
-		h.renderOrgs(w, r, v, name, http.StatusBadRequest, "", sentence(err.Error()))
+		h.renderOrgs(w, r, v, name, http.StatusBadRequest, "", h.errText(r, err))
 		return
 	}
 	o, err := h.o.Core.AddOrg(r.Context(), v.Actor(), name, f.Spec)
@@ -158,7 +158,7 @@ func (h *handler) orgsPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		h.renderOrgs(w, r, v, name, http.StatusBadRequest, "", sentence(err.Error()))
+		h.renderOrgs(w, r, v, name, http.StatusBadRequest, "", h.errText(r, err))
 		return
 	}
 	h.renderOrgs(w, r, v, name, http.StatusOK, o.Slug+" is saved.", "")
@@ -210,12 +210,12 @@ func (h *handler) orgPost(w http.ResponseWriter, r *http.Request) {
 	}
 	vals, err := postForm(r)
 	if err != nil {
-		h.renderOrg(w, r, v, name, slug, http.StatusBadRequest, "", sentence(err.Error()))
+		h.renderOrg(w, r, v, name, slug, http.StatusBadRequest, "", h.errText(r, err))
 		return
 	}
 	addr, err := cleanEmail(vals.Get("email"))
 	if err != nil {
-		h.renderOrg(w, r, v, name, slug, http.StatusBadRequest, "", sentence(err.Error()))
+		h.renderOrg(w, r, v, name, slug, http.StatusBadRequest, "", h.errText(r, err))
 		return
 	}
 	var answer string
@@ -229,7 +229,7 @@ func (h *handler) orgPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		h.renderOrg(w, r, v, name, slug, http.StatusBadRequest, "", sentence(err.Error()))
+		h.renderOrg(w, r, v, name, slug, http.StatusBadRequest, "", h.errText(r, err))
 		return
 	}
 	h.renderOrg(w, r, v, name, slug, http.StatusOK, answer, "")

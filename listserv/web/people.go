@@ -93,11 +93,7 @@ func (h *handler) saveProfile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	overlay(&pv, c)
-	msg := err.Error()
-	if pe := (*listserv.ProfileError)(nil); errors.As(err, &pe) {
-		msg = pe.Reason
-	}
-	h.renderProfile(w, r, v, http.StatusBadRequest, pv, "", sentence(msg))
+	h.renderProfile(w, r, v, http.StatusBadRequest, pv, "", h.errText(r, err))
 }
 
 // overlay puts typed values over the stored profile for a form shown
@@ -126,7 +122,7 @@ func overlay(pv *listserv.ProfileView, c listserv.ProfileChange) {
 func (h *handler) directoryRefused(w http.ResponseWriter, r *http.Request, err error) bool {
 	if errors.Is(err, listserv.ErrDirectoryClosed) {
 		h.page(w, r, http.StatusForbidden, "message", map[string]any{"Title": h.t(r, "people.title"),
-			"Message": sentence(err.Error()), "Back": "/"})
+			"Message": h.errText(r, err), "Back": "/"})
 		return true
 	}
 	return false
@@ -218,7 +214,7 @@ func (h *handler) messagePerson(w http.ResponseWriter, r *http.Request) {
 	}
 	vals, err := postForm(r)
 	if err != nil {
-		h.message(w, r, http.StatusBadRequest, h.t(r, "page.not_understood"), sentence(err.Error()))
+		h.message(w, r, http.StatusBadRequest, h.t(r, "page.not_understood"), h.errText(r, err))
 		return
 	}
 	body := vals.Get("body")
@@ -240,7 +236,7 @@ func (h *handler) messagePerson(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, listserv.ErrNotFound), errors.Is(err, listserv.ErrForbidden):
 		h.fail(w, r, err)
 	case errors.As(err, &pe):
-		h.renderPerson(w, r, v, http.StatusBadRequest, "", sentence(pe.Reason), body)
+		h.renderPerson(w, r, v, http.StatusBadRequest, "", sentence(pe.In(h.lang(r))), body)
 	default:
 		h.fail(w, r, err)
 	}

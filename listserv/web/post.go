@@ -143,7 +143,11 @@ func (h *handler) posted(w http.ResponseWriter, r *http.Request, name string, se
 	if seq != 0 {
 		back += "/m/" + strconv.FormatUint(seq, 10)
 	}
-	data := map[string]any{"Back": back, "Outcome": string(out.Action), "Reason": out.Reason, "List": name}
+	reason := out.Reason
+	if !out.Why.IsZero() {
+		reason = out.Why.In(h.lang(r))
+	}
+	data := map[string]any{"Back": back, "Outcome": string(out.Action), "Reason": reason, "List": name}
 	status := http.StatusOK
 	switch out.Action {
 	case listserv.Accept:
