@@ -91,10 +91,9 @@ type certificateData struct {
 // words are the certificate template: the subject is the heading, the
 // first line of the body the name, the other lines go below it.
 func (s *Scheduler) certificate(tx *store.Tx, l store.List, si SessionInfo, addr string) ([]byte, error) {
-	// The certificate itself stays in English (or the owner's override):
-	// the PDF writer lays out lines left to right only, so Hebrew would
-	// come out mirrored. The mail around it is in the person's language.
-	heading, body, err := s.svc.Render(l.Name, "certificate", certificateData{SessionView: s.view(l, si), Person: personName(tx, addr)})
+	// In the person's language, like the mail around it: the
+	// certificate package puts right-to-left lines in visual order.
+	heading, body, err := s.svc.RenderTx(tx, addr, l.Name, "certificate", certificateData{SessionView: s.view(l, si), Person: personName(tx, addr)})
 	if err != nil {
 		return nil, err
 	}

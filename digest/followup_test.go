@@ -65,6 +65,11 @@ func TestEventFollowThrough(t *testing.T) {
 	if notes := e.noticesTo("cy@example.net"); len(notes) == 0 {
 		t.Error("cy was not told of the seat")
 	}
+	// cy reads Hebrew: her certificate is in Hebrew, right to left.
+	he := listserv.LangHebrew
+	if _, err := e.svc.SetProfile(context.Background(), listserv.Person("cy@example.net", listserv.DoorWeb), "cy@example.net", listserv.ProfileChange{Lang: &he}); err != nil {
+		t.Fatal(err)
+	}
 	// Attendance: ben and cy; dee never registered for a seated event.
 	e.clock.Set(time.Date(2026, 11, 22, 18, 0, 0, 0, ny))
 	res, err := e.s.Attend(context.Background(), listserv.Operator(listserv.DoorCLI), "circle", s.ID, []string{"ben@example.net", "CY@example.net", "dee@example.net", "zed@example.net"})
@@ -76,7 +81,7 @@ func TestEventFollowThrough(t *testing.T) {
 	}
 	// Certificates: mailed to the two marked present, at their page for
 	// them only.
-	for _, who := range []struct{ addr, name string }{{"ben@example.net", "Ben Núñez"}, {"cy@example.net", "שרה כהן"}} {
+	for _, who := range []struct{ addr, name, heading string }{{"ben@example.net", "Ben Núñez", "Certificate of completion"}, {"cy@example.net", "שרה כהן", "תעודת סיום"}} {
 		var cert []queuedMail
 		for _, q := range e.ofKind("notice") {
 			if q.addrs()[0] == who.addr && strings.Contains(string(q.Raw), "certificate.pdf") {
@@ -91,7 +96,7 @@ func TestEventFollowThrough(t *testing.T) {
 			t.Fatal(err)
 		}
 		text := testkit.PDFText(t, pdf)
-		for _, want := range []string{"Certificate of completion", who.name, "Convening", "Study Circle"} {
+		for _, want := range []string{who.heading, who.name, "Convening", "Study Circle"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("%s's certificate lacks %q:\n%s", who.addr, want, text)
 			}
