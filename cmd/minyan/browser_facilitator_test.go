@@ -45,7 +45,7 @@ func TestFacilitatorBrowserConveningAndJoin(t *testing.T) {
 		b.Check(where + " at 320 px")
 		b.Viewport(375, 740)
 	}
-	signInChrome(b, e, fac, 0)
+	signInBrowser(b, e, fac, 0)
 	b.Visit("sessions", "/lists/trainers/admin/sessions", "#start")
 	at320("sessions")
 	b.Follow("convening scheduled", ".notice",
@@ -80,7 +80,8 @@ func TestFacilitatorBrowserConveningAndJoin(t *testing.T) {
 	at320("sessions with the convening")
 
 	// The member registers on /me, answering both questions.
-	signInChrome(b, e, ann, 0)
+	signInBrowser(b, e, ann, 0)
+	b.Visit("my lists", "/me", "form.rsvp")
 	q := fmt.Sprintf("#q-trainers-%d-", id)
 	b.Follow("registered", ".notice",
 		chromedp.SetValue(chromedp.CSS(q+"0"), "Vegetarian, thanks"),
@@ -88,7 +89,7 @@ func TestFacilitatorBrowserConveningAndJoin(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form.rsvp button[value=yes]`)))
 
 	// The facilitator reads the registrations with the answers.
-	signInChrome(b, e, fac, 1)
+	signInBrowser(b, e, fac, 1)
 	b.Visit("the convening's page", fmt.Sprintf("/lists/trainers/admin/sessions/%d", id), "#attendance")
 	main := b.Text("main")
 	for _, want := range []string{ann, "Any dietary needs?", "Vegetarian, thanks", "Which workshop do you want to lead?", "Story circles", "1 of 12"} {

@@ -41,7 +41,7 @@ func TestRosterBrowser(t *testing.T) {
 	}
 
 	b := chrome.Open(t, "http://"+e.srv.HTTPAddr, 320, 640)
-	signInChrome(b, e, "own@example.org", 0)
+	signInBrowser(b, e, "own@example.org", 0)
 	b.Visit("roster", "/lists/team/admin/members", "table.roster-table")
 	if got := b.Text("#count"); !strings.Contains(got, "1–50 of 124") {
 		t.Fatalf("count: %q", got)

@@ -47,6 +47,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -284,14 +285,45 @@ var funcs = template.FuncMap{
 	},
 }
 
-// loadPages parses the built-in pages of language l, then the owner's
-// replacements (overrideFiles). A replacement that does not parse is
-// logged and left out, so a typo never takes the site down.
-func loadPages(dir string, l i18n.Lang, log *slog.Logger) *template.Template {
-	t := template.Must(template.New("").Funcs(pageFuncs(l)).ParseFS(pageFS, "pages/*.html"))
-	if dir == "" {
-		return t
+// builtinPages is the embedded pages of one language, parsed once per
+// process: every web server of the process (a test binary starts more
+// than a hundred) shares them instead of parsing some sixty pages in
+// three languages again. Both templates are immutable once made:
+// pristine is never executed, so an owner's replacements can be added to
+// a Clone of it (html/template refuses to clone a set that has run);
+// shared is a clone of it that the servers without replacements execute
+// side by side (html/template escapes a set once, under its own lock).
+type builtinPages struct {
+	pristine, shared *template.Template
+}
+
+// builtinPageSets is built on first use by builtinPagesOf and never
+// changed after; the sync.Once is what makes sharing it safe.
+var builtinPageSets = sync.OnceValue(func() map[i18n.Lang]builtinPages {
+	m := map[i18n.Lang]builtinPages{}
+	for _, l := range i18n.Langs {
+		t := template.Must(template.New("").Funcs(pageFuncs(l)).ParseFS(pageFS, "pages/*.html"))
+		m[l] = builtinPages{pristine: t, shared: template.Must(t.Clone())}
 	}
+	return m
+})
+
+// builtinPagesOf returns the embedded pages of language l, parsed once
+// per process.
+func builtinPagesOf(l i18n.Lang) builtinPages {
+	return builtinPageSets()[l]
+}
+
+// loadPages returns the built-in pages of language l with the owner's
+// replacements (overrideFiles) added. A replacement that does not parse
+// is logged and left out, so a typo never takes the site down. Without
+// a replacement it returns the set every server of the process shares.
+func loadPages(dir string, l i18n.Lang, log *slog.Logger) *template.Template {
+	b := builtinPagesOf(l)
+	if dir == "" {
+		return b.shared
+	}
+	t := b.pristine
 	for _, f := range overrideFiles(dir, l) {
 		src, err := readOverride(f)
 		if err != nil {
@@ -305,6 +337,9 @@ func loadPages(dir string, l i18n.Lang, log *slog.Logger) *template.Template {
 		}
 		t = try
 		log.Info("page override loaded", "file", f, "lang", l)
+	}
+	if t == b.pristine {
+		return b.shared
 	}
 	return t
 }
