@@ -229,57 +229,10 @@ func secure(next http.Handler, h *handler) http.Handler {
 	})
 }
 
+// funcs are the pages' functions that do not depend on the language;
+// the names of kinds, policies and states are written per language by
+// pageFuncs.
 var funcs = template.FuncMap{
-	"kindName": func(k listserv.Kind) string {
-		switch k {
-		case listserv.KindCommunity:
-			return "Community of practice"
-		case listserv.KindAnnounce:
-			return "Announcements"
-		case listserv.KindDiscussion:
-			return "Discussion list"
-		case listserv.KindCaucus:
-			return "Caucus"
-		}
-		return string(k)
-	},
-	"howToJoin": func(policy listserv.SubscribePolicy) string {
-		switch policy {
-		case listserv.SubscribeOpen, listserv.SubscribeConfirm:
-			return "Leave your address and confirm from the message we send you."
-		case listserv.SubscribeApprove:
-			return "Leave your address and confirm from the message we send you; then a moderator welcomes you in."
-		}
-		return "This list does not take requests to join."
-	},
-	"howToPost": func(posting store.PostingPolicy) string {
-		switch posting {
-		case store.PostingAnnounce:
-			return "Only the organizers post here; you receive their updates."
-		case store.PostingModerated:
-			return "Members post; a moderator reviews each message first."
-		case store.PostingOpen:
-			return "Anyone may post."
-		}
-		return "Members post."
-	},
-	"statusName": func(s listserv.Status) string {
-		switch s {
-		case listserv.StatusOK:
-			return "active"
-		case listserv.StatusPending:
-			return "waiting for confirmation or approval"
-		case listserv.StatusWaitlist:
-			return "on the waitlist"
-		case listserv.StatusBouncing, listserv.StatusDisabled:
-			return "mail to you is bouncing"
-		case listserv.StatusBanned:
-			return "removed"
-		case listserv.StatusAlumni:
-			return "alumni: the cohort finished; you keep the archive"
-		}
-		return string(s)
-	},
 	"canChange": func(s listserv.Status) bool {
 		return s != listserv.StatusBanned && s != listserv.StatusPending
 	},
