@@ -90,17 +90,34 @@ func sessionInfo(ss store.Session) (SessionInfo, error) {
 }
 
 // State is what `session ls` prints: scheduled, moved, cancelled or done.
-func (si SessionInfo) State(now time.Time) string {
+func (si SessionInfo) State(now time.Time) SessionState {
 	switch {
 	case si.Status == store.SessionCancelled:
-		return "cancelled"
+		return StateCancelled
 	case !now.Before(si.End):
-		return "done"
+		return StateDone
 	case si.Sequence > 0:
-		return "moved"
+		return StateMoved
 	}
-	return "scheduled"
+	return StateScheduled
 }
+
+// SessionState is where a session stands for people (the STATUS column
+// of `session ls`, the console, the API's "state"): derived from its
+// record and the clock, never stored.
+type SessionState string
+
+// The states of a session.
+const (
+	StateScheduled SessionState = "scheduled"
+	StateMoved     SessionState = "moved"
+	StateDone      SessionState = "done"
+	StateCancelled SessionState = "cancelled"
+)
+
+// Open tells whether a session in this state can still be moved or
+// cancelled.
+func (st SessionState) Open() bool { return st == StateScheduled || st == StateMoved }
 
 // job is one scheduled mail: its idempotency key, when it falls due, and
 // after when it is no longer worth sending.

@@ -166,7 +166,7 @@ func webLink(link string) bool {
 // Listed is a session with its RSVP answers, for `session ls`.
 type Listed struct {
 	SessionInfo
-	State string
+	State SessionState
 	RSVP  RSVPSummary
 	// Registered and Waitlisted count the members holding a seat and
 	// waiting for one (the console's seats column).

@@ -144,7 +144,7 @@ func setupSessionLs(fs *flag.FlagSet) action {
 			if topic == "" {
 				topic = "-"
 			}
-			row(env.io.Stdout, strconv.FormatUint(s.ID, 10), sessionStart(s.SessionInfo), s.State, topic, s.RSVP.Counts(), s.RSVP.Answers())
+			row(env.io.Stdout, strconv.FormatUint(s.ID, 10), sessionStart(s.SessionInfo), string(s.State), topic, s.RSVP.Counts(), s.RSVP.Answers())
 		}
 		return nil
 	}

@@ -755,8 +755,8 @@ type sessionJSON struct {
 
 // eventJSON is a session as the API shows it, with its state and its
 // answers so far.
-func eventJSON(s digest.SessionInfo, state string, rsvp map[string]int) sessionJSON {
-	return sessionJSON{ID: s.ID, Start: s.Start.UTC(), Duration: listserv.FormatDuration(s.Duration), Status: state,
+func eventJSON(s digest.SessionInfo, state digest.SessionState, rsvp map[string]int) sessionJSON {
+	return sessionJSON{ID: s.ID, Start: s.Start.UTC(), Duration: listserv.FormatDuration(s.Duration), Status: string(state),
 		Topic: s.Topic, Link: s.Link, RSVP: rsvp, AllDay: s.AllDay, Location: s.Location, Seats: s.Seats, Questions: s.Questions}
 }
 
@@ -807,7 +807,7 @@ func (h *handler) addSessions(w http.ResponseWriter, r *http.Request, a listserv
 		return err
 	}
 	return writeEach(w, http.StatusCreated, added.Sessions, func(s digest.SessionInfo) sessionJSON {
-		return eventJSON(s, "scheduled", map[string]int{"yes": 0, "no": 0, "maybe": 0})
+		return eventJSON(s, digest.StateScheduled, map[string]int{"yes": 0, "no": 0, "maybe": 0})
 	})
 }
 

@@ -47,7 +47,7 @@ func (h *handler) sessionRow(r *http.Request, v Viewer, l digest.Listed) session
 	}
 	start, end := l.Start.In(loc), l.End.In(loc)
 	row := sessionRow{Listed: l, ZoneName: strings.ReplaceAll(l.Zone, "_", " "),
-		Open: l.State == "scheduled" || l.State == "moved"}
+		Open: l.State.Open()}
 	last := end
 	if l.AllDay {
 		last = end.Add(-time.Minute) // an all-day session ends at midnight after its last day
