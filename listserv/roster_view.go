@@ -198,8 +198,12 @@ type rosterHit struct {
 	raw  []byte
 }
 
-// rosterOrder compares two hits in f's order, ties by address.
-func rosterOrder(desc bool) func(x, y *rosterHit) int {
+// rosterOrder compares two hits in f's order; ties go by address, A to Z
+// also in a descending order (only a page ordered by address itself runs
+// Z to A). Besides reading naturally, this lets a descending page over
+// many equal values (everyone imported at the same moment) keep its top
+// rows after one comparison per member: the scan already runs A to Z.
+func rosterOrder(desc, byAddress bool) func(x, y *rosterHit) int {
 	return func(x, y *rosterHit) int {
 		if x.unnamed != y.unnamed {
 			if x.unnamed {
@@ -211,10 +215,14 @@ func rosterOrder(desc bool) func(x, y *rosterHit) int {
 		if c == 0 {
 			c = compareFold(x.name, y.name)
 		}
-		if c == 0 {
-			c = bytes.Compare(x.addr, y.addr)
+		if c != 0 {
+			if desc {
+				c = -c
+			}
+			return c
 		}
-		if desc {
+		c = bytes.Compare(x.addr, y.addr)
+		if desc && byAddress {
 			c = -c
 		}
 		return c
@@ -291,7 +299,7 @@ func scanRoster(tx *store.Tx, list string, f RosterFilter, from int, out *Roster
 	// (people left waiting after it was removed show with the status
 	// filter).
 	seats := out.Capacity > 0
-	top := topK{k: from + RosterPageSize, cmp: rosterOrder(f.Desc)}
+	top := topK{k: from + RosterPageSize, cmp: rosterOrder(f.Desc, f.Sort == SortAddress)}
 	err = tx.EachMemberWithPerson(list, needPerson, func(addr, raw, person []byte) error {
 		out.Total++
 		var role, st []byte

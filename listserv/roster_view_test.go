@@ -89,6 +89,9 @@ func TestRosterPageOrder(t *testing.T) {
 					ka, kb := rank[by](a), rank[by](b)
 					if ka == kb {
 						ka, kb = a.Address, b.Address
+						if by != SortAddress {
+							return ka < kb // ties A to Z, whatever the order
+						}
 					}
 					if desc {
 						return ka > kb
