@@ -283,11 +283,11 @@ func (s *Scheduler) sessionAudience(tx *store.Tx, l store.List, id uint64, now t
 	v := s.view(l, si)
 	switch {
 	case ss.Status == store.SessionCancelled:
-		return nil, "that session (" + v.Name + ") was cancelled", nil
+		return nil, "that session (" + v.Name.String() + ") was cancelled", nil
 	case now.Before(si.Start.Add(-sessionConversationOpens)):
-		return nil, "the conversation of " + v.Name + " opens 48 hours before it starts (" + v.WhenShort.String() + ")", nil
+		return nil, "the conversation of " + v.Name.String() + " opens 48 hours before it starts (" + v.WhenShort.String() + ")", nil
 	case !now.Before(si.End.Add(sessionConversationCloses)):
-		return nil, "the conversation of " + v.Name + " closed a week after it ended", nil
+		return nil, "the conversation of " + v.Name.String() + " closed a week after it ended", nil
 	}
 	rs, err := tx.RSVPs(l.Name, id)
 	if err != nil {
