@@ -1,6 +1,7 @@
 package listserv
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -33,5 +34,24 @@ func TestSpanInEachLanguage(t *testing.T) {
 	}
 	if got := Span(90 * time.Minute).String(); got != "1 hour and 30 minutes" {
 		t.Errorf("String = %q", got)
+	}
+}
+
+// TestDurationRefusalInEachLanguage: a length nobody can read is refused
+// in the reader's language; the error's own text (CLI, log) is as before.
+func TestDurationRefusalInEachLanguage(t *testing.T) {
+	for _, v := range []string{"a while", "-3h", "soonish"} {
+		_, err := ParseHumanDuration(v)
+		if err == nil {
+			t.Fatalf("%q accepted", v)
+		}
+		if want := `must be a duration such as 90m, 24h, 14d or "1 hour 30 minutes", not "` + v + `"`; err.Error() != want {
+			t.Errorf("English changed: %q", err.Error())
+		}
+		for l, want := range map[Lang]string{LangHebrew: "לא הצלחנו להבין את משך הזמן \"" + v + "\"", LangSpanish: "No entendemos \"" + v + "\" como una duración"} {
+			if got := ErrorIn(err, l); !strings.HasPrefix(got, want) {
+				t.Errorf("%q in %s: %q", v, l, got)
+			}
+		}
 	}
 }
