@@ -276,26 +276,26 @@ const (
 // sessionAudience tells listserv who session id's conversation reaches:
 // the people registered for it (a seat, or a "yes" where there is no
 // cap), while it is open.
-func (s *Scheduler) sessionAudience(tx *store.Tx, l store.List, id uint64, now time.Time) ([]string, string, error) {
+func (s *Scheduler) sessionAudience(tx *store.Tx, l store.List, id uint64, now time.Time) ([]string, listserv.Said, error) {
 	ss, si, err := listSession(tx, l, id)
 	if errors.Is(err, ErrNoSession) {
-		return nil, "", listserv.ErrNotFound
+		return nil, listserv.Said{}, listserv.ErrNotFound
 	}
 	if err != nil {
-		return nil, "", err
+		return nil, listserv.Said{}, err
 	}
 	v := s.view(l, si)
 	switch {
 	case ss.Status == store.SessionCancelled:
-		return nil, "that session (" + v.Name.String() + ") was cancelled", nil
+		return nil, listserv.Said{Key: "session_post.cancelled", Args: []any{v.Name}}, nil
 	case now.Before(si.Start.Add(-sessionConversationOpens)):
-		return nil, "the conversation of " + v.Name.String() + " opens 48 hours before it starts (" + v.WhenShort.String() + ")", nil
+		return nil, listserv.Said{Key: "session_post.not_open", Args: []any{v.Name, v.WhenShort}}, nil
 	case !now.Before(si.End.Add(sessionConversationCloses)):
-		return nil, "the conversation of " + v.Name.String() + " closed a week after it ended", nil
+		return nil, listserv.Said{Key: "session_post.closed", Args: []any{v.Name}}, nil
 	}
 	rs, err := tx.RSVPs(l.Name, id)
 	if err != nil {
-		return nil, "", err
+		return nil, listserv.Said{}, err
 	}
 	var out []string
 	for _, r := range rs {
@@ -303,5 +303,5 @@ func (s *Scheduler) sessionAudience(tx *store.Tx, l store.List, id uint64, now t
 			out = append(out, r.Address)
 		}
 	}
-	return out, "", nil
+	return out, listserv.Said{}, nil
 }

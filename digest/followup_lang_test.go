@@ -2,8 +2,10 @@ package digest
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"minyan/listserv"
 	"minyan/listserv/i18n"
@@ -35,7 +37,7 @@ func TestFeedbackAnswersInReadersLanguage(t *testing.T) {
 			t.Errorf("%s wrote %q: answered %q, want %q", c.from, c.body, got, c.want)
 		}
 	}
-	s := e.addSession(AddRequest{List: "circle", Start: t0.Add(72 * 3600e9).UTC().Format(LocalLayout), Seats: 3})[0]
+	s := e.addSession(AddRequest{List: "circle", Start: t0.Add(72 * time.Hour).UTC().Format(LocalLayout), Seats: 3})[0]
 	res, err := e.s.Attend(context.Background(), listserv.Operator(listserv.DoorCLI), "circle", s.ID, []string{"zed@example.net", "ben@example.net"})
 	if err != nil {
 		t.Fatal(err)
@@ -48,5 +50,25 @@ func TestFeedbackAnswersInReadersLanguage(t *testing.T) {
 		if why.String() != want[0] || why.In(i18n.Hebrew) != want[1] || why.In(i18n.Spanish) != want[2] {
 			t.Errorf("%s: %q / %q / %q", addr, why.String(), why.In(i18n.Hebrew), why.In(i18n.Spanish))
 		}
+	}
+}
+
+// TestSessionConversationRefusalInWritersLanguage: a post to a session's
+// conversation before it opens is refused in the writer's language, with
+// the session's name and time written in it too.
+func TestSessionConversationRefusalInWritersLanguage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, t0)
+	e.list("circle", "community", []string{"session_digest_before=0", "reminder_offsets=", "timezone=UTC", "language=es"},
+		"fay@example.net:owner", "dee@example.net")
+	s := e.addSession(AddRequest{List: "circle", Zone: "UTC", Start: "2026-11-20 10:00", Every: EveryWeekly, Count: 2})[0]
+	e.clock.Set(time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC))
+	e.mailReply("dee@example.net", fmt.Sprintf("circle-s%d@%s", s.ID, domain), "¿Quién trae la tetera?")
+	n := e.noticesTo("dee@example.net")
+	if len(n) != 1 {
+		t.Fatalf("%d notices to dee", len(n))
+	}
+	if want := "la conversación de Sesión 1 de 2 se abre 48 horas antes de que empiece (viernes 20 de noviembre, 10:00 UTC)"; !strings.Contains(n[0], want) {
+		t.Errorf("the refusal is not in Spanish, want %q:\n%s", want, n[0])
 	}
 }
