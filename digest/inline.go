@@ -2,9 +2,9 @@ package digest
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -51,20 +51,28 @@ type attachment struct {
 	URL string
 }
 
-// SizeText is the size for people: "820 bytes", "12 KB", "1.4 MB".
-func (a attachment) SizeText() string { return formatSize(a.Size) }
+// SizeText is the size for people, in the reader's language ({{local
+// .SizeText}}): "820 bytes", "12 KB", "1.4 MB".
+func (a attachment) SizeText() Size { return Size(a.Size) }
 
-func formatSize(n int64) string {
+// Size is a file's size written for people: bytes with the language's
+// plural, else KB or MB with its decimal mark. String is the English.
+type Size int64
+
+// String is the size in English.
+func (n Size) String() string { return n.In(i18n.English) }
+
+// In writes the size in language l.
+func (n Size) In(l i18n.Lang) string {
+	c := i18n.Builtin()
 	switch {
 	case n < 1000:
-		if n == 1 {
-			return "1 byte"
-		}
-		return fmt.Sprintf("%d bytes", n)
+		return c.N(l, "size.bytes", int(n))
 	case n < 1000*1000:
-		return fmt.Sprintf("%d KB", (n+500)/1000)
+		return c.T(l, "size.kb", int64(n+500)/1000)
 	default:
-		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+		mb := strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64)
+		return c.T(l, "size.mb", strings.Replace(mb, ".", c.T(l, "size.decimal"), 1))
 	}
 }
 

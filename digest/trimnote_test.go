@@ -51,3 +51,23 @@ func TestHebrewDigestTrimNote(t *testing.T) {
 		}
 	}
 }
+
+// TestSizeInEachLanguage: an attachment's size in a digest is written
+// in the reader's language: the plural of bytes, the decimal mark.
+func TestSizeInEachLanguage(t *testing.T) {
+	for _, c := range []struct {
+		n          Size
+		en, he, es string
+	}{
+		{1, "1 byte", "בייט אחד", "1 byte"},
+		{48, "48 bytes", "48 בייטים", "48 bytes"},
+		{12_400, "12 KB", "12 KB", "12 KB"},
+		{1_400_000, "1.4 MB", "1.4 MB", "1,4 MB"},
+	} {
+		for l, want := range map[i18n.Lang]string{i18n.English: c.en, i18n.Hebrew: c.he, i18n.Spanish: c.es} {
+			if got := c.n.In(l); got != want {
+				t.Errorf("%d in %s: %q, want %q", c.n, l, got, want)
+			}
+		}
+	}
+}
