@@ -69,3 +69,39 @@ func TestSessionRefusalsInEachLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestPairsRefusalsInEachLanguage: pairs the domain will not make or set
+// are refused with the command line's English as the error's text and a
+// sentence of the catalogue for the console's reader.
+func TestPairsRefusalsInEachLanguage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, t0)
+	e.list("solo", "community", nil, "alice@example.net")
+	e.list("circle", "community", nil, "alice@example.net", "ben@example.net", "cy@example.net")
+	op := listserv.Operator(listserv.DoorCLI)
+	ctx := context.Background()
+	_, _, err := e.s.MakePairs(ctx, op, "solo")
+	check := func(err error, en, he, es string) {
+		t.Helper()
+		if err == nil || !strings.HasPrefix(err.Error(), en) {
+			t.Errorf("%v, want %q…", err, en)
+			return
+		}
+		if h, s := listserv.ErrorIn(err, listserv.LangHebrew), listserv.ErrorIn(err, listserv.LangSpanish); !strings.Contains(h, he) || !strings.Contains(s, es) {
+			t.Errorf("%q in Hebrew %q, in Spanish %q", en, h, s)
+		}
+	}
+	check(err, "solo has only one member who receive mail", "רק אדם אחד ברשימה הזאת", "Solo una persona de esta lista")
+	for _, c := range []struct {
+		groups     [][]string
+		en, he, es string
+	}{
+		{[][]string{{"alice@example.net", "zed@example.net"}}, "group 1: zed@example.net is not a member of circle", "קבוצה 1: zed@example.net אינו/ה", "Grupo 1: zed@example.net no es miembro"},
+		{[][]string{{"alice@example.net", "ben@example.net"}, {"ben@example.net", "cy@example.net"}}, "ben@example.net is in group 1 and group 2", "גם בקבוצה 1 וגם בקבוצה 2", "está en el grupo 1 y en el grupo 2"},
+		{[][]string{{"alice@example.net"}}, "group 1 has only alice@example.net", "בקבוצה 1 יש רק את alice@example.net", "El grupo 1 solo tiene a alice@example.net"},
+		{nil, "give at least one group of two people", "לפחות קבוצה אחת של שני אנשים", "al menos un grupo de dos personas"},
+	} {
+		_, err := e.s.SetPairs(ctx, op, "circle", c.groups)
+		check(err, c.en, c.he, c.es)
+	}
+}
