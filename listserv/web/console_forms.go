@@ -62,11 +62,11 @@ func pairsValues(v url.Values) (pairsForm, error) {
 		return f, nil
 	case "set":
 	default:
-		return f, errors.New("choose make or set")
+		return f, problem("pairs_form.action")
 	}
 	text := v.Get("groups")
 	if len(text) > 64<<10 || !utf8.ValidString(text) {
-		return f, errors.New("groups: too long")
+		return f, problem("pairs_form.too_long")
 	}
 	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
 		fields := strings.FieldsFunc(line, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == ';' || r == '+' })
@@ -77,14 +77,14 @@ func pairsValues(v url.Values) (pairsForm, error) {
 		for _, a := range fields {
 			addr, err := cleanEmail(a)
 			if err != nil {
-				return f, fmt.Errorf("groups: %q is not an email address", a)
+				return f, problem("pairs_form.not_address", a)
 			}
 			g = append(g, addr)
 		}
 		f.Groups = append(f.Groups, g)
 	}
 	if len(f.Groups) == 0 {
-		return f, errors.New("groups: write one group per line, e.g. ana@example.org, ben@example.org")
+		return f, problem("pairs_form.none")
 	}
 	return f, nil
 }

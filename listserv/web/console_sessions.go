@@ -367,7 +367,7 @@ func (h *handler) consolePairsPost(w http.ResponseWriter, r *http.Request) {
 		f, err = pairsValues(form)
 	}
 	if err != nil {
-		h.renderPairs(w, r, v, rights, http.StatusBadRequest, form.Get("groups"), "", h.t(r, "events.nothing_changed", h.errText(r, err)))
+		h.renderPairs(w, r, v, rights, http.StatusBadRequest, form.Get("groups"), "", h.t(r, "events.nothing_changed", h.formError(r, err)))
 		return
 	}
 	switch f.Action {
