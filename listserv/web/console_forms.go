@@ -124,20 +124,20 @@ func createListValues(v url.Values) (createListForm, error) {
 	var f createListForm
 	name, ok := listName(strings.ToLower(strings.TrimSpace(v.Get("name"))))
 	if !ok {
-		return f, errors.New("name: use lowercase letters, digits, dots, dashes or underscores (at most 64)")
+		return f, problem("list_form.name")
 	}
 	f.Name = name
 	f.Kind = v.Get("kind")
 	if !slices.Contains([]listserv.Kind{listserv.KindCommunity, listserv.KindCaucus, listserv.KindDiscussion, listserv.KindAnnounce, listserv.KindCoalition}, listserv.Kind(f.Kind)) {
-		return f, errors.New("kind: choose community, caucus, discussion or announce")
+		return f, problem("list_form.kind")
 	}
 	var err error
 	if f.Title, err = oneLineField(v, "title", 200); err != nil {
-		return f, err
+		return f, problem("list_form.title", 200)
 	}
 	d := strings.ReplaceAll(v.Get("description"), "\r\n", "\n")
 	if len(d) > maxField || !utf8.ValidString(d) || strings.ContainsRune(d, 0) {
-		return f, fmt.Errorf("description: at most %d characters of text", maxField)
+		return f, problem("list_form.description", maxField)
 	}
 	f.Description = strings.TrimSpace(d)
 	return f, nil
