@@ -34,3 +34,25 @@ func TestListNameRefusalsInEachLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestRosterFilterRefusalsInEachLanguage: a roster filter with a choice
+// the roster does not have, or a search too long, is refused in the
+// reader's language; Error() is the English it was.
+func TestRosterFilterRefusalsInEachLanguage(t *testing.T) {
+	for _, c := range []struct {
+		f          RosterFilter
+		en, he, es string
+	}{
+		{RosterFilter{Role: "king"}, `role "king": must be one of`, `"king" אינו אחת מהאפשרויות`, `"king" no es una de las opciones`},
+		{RosterFilter{Query: strings.Repeat("x", 300)}, "the search is too long (254 characters at most)", "החיפוש ארוך מדי (עד 254 תווים).", "La búsqueda es demasiado larga"},
+	} {
+		err := c.f.Validate()
+		if err == nil || !strings.HasPrefix(err.Error(), c.en) {
+			t.Errorf("%v, want %q…", err, c.en)
+			continue
+		}
+		if he, es := ErrorIn(err, LangHebrew), ErrorIn(err, LangSpanish); !strings.Contains(he, c.he) || !strings.Contains(es, c.es) {
+			t.Errorf("%q: %q / %q", c.en, he, es)
+		}
+	}
+}

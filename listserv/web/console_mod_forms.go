@@ -84,12 +84,12 @@ func rosterFilterValues(v url.Values) (listserv.RosterFilter, int, error) {
 	if p := v.Get("page"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 1_000_000 {
-			return f, 1, errors.New("that page number is not known here")
+			return f, 1, problem("roster_form.page")
 		}
 		page = n
 	}
 	if err := f.Validate(); err != nil {
-		return f, page, errors.New(sentence(err.Error()))
+		return f, page, err
 	}
 	return f, page, nil
 }
