@@ -128,7 +128,7 @@ func (s *Scheduler) runCohort(l store.List, now time.Time) (time.Time, error) {
 // harvestData is what cohort-harvest sees.
 type harvestData struct {
 	Title, List, Names, ListAddress string
-	HarvestAfter                    string
+	HarvestAfter                    listserv.Span
 }
 
 // queueHarvest asks each chevruta pair of the current round what they
@@ -170,7 +170,7 @@ func (s *Scheduler) queueHarvest(tx *store.Tx, l store.List, key string, now tim
 			title = l.Name
 		}
 		subject, body, err := s.svc.RenderIn(listLang(l), l.Name, "cohort-harvest", harvestData{Title: title, List: l.Name, Names: listserv.JoinNames(names),
-			ListAddress: s.svc.Address(l.Name, listserv.RolePost, ""), HarvestAfter: listserv.FormatDuration(listserv.HarvestAfter(l.Settings))})
+			ListAddress: s.svc.Address(l.Name, listserv.RolePost, ""), HarvestAfter: listserv.Span(listserv.HarvestAfter(l.Settings))})
 		if err != nil {
 			return err
 		}

@@ -66,36 +66,36 @@ func checkEvent(req *AddRequest) error {
 		if d, err := time.Parse("2006-01-02", start); err == nil {
 			req.Start = d.Format(LocalLayout)
 		} else if t, err := time.Parse(LocalLayout, start); err == nil && (t.Hour() != 0 || t.Minute() != 0) {
-			return fmt.Errorf("--all-day sessions take a date: give --start as \"YYYY-MM-DD\"")
+			return listserv.RefuseSaying("--all-day sessions take a date: give --start as \"YYYY-MM-DD\"", "session_err.all_day_date")
 		}
 		if req.Duration == 0 {
 			req.Duration = 24 * time.Hour
 		}
 		if req.Duration%(24*time.Hour) != 0 {
-			return fmt.Errorf("--all-day needs --duration in whole days (24h, 48h, 72h, ...)")
+			return listserv.RefuseSaying("--all-day needs --duration in whole days (24h, 48h, 72h, ...)", "session_err.all_day_days")
 		}
 	}
 	if req.Duration == 0 {
 		req.Duration = DefaultDuration
 	}
 	if req.Duration < time.Minute || req.Duration > MaxDuration {
-		return fmt.Errorf("--duration must be between 1m and 14 days (336h)")
+		return listserv.RefuseSaying("--duration must be between 1m and 14 days (336h)", "session_err.length", listserv.Span(MaxDuration))
 	}
 	req.Location = strings.TrimSpace(oneLine(req.Location))
 	if len(req.Location) > maxLocation || hasControl(req.Location) || !utf8.ValidString(req.Location) {
-		return fmt.Errorf("--location must be one line of at most %d characters", maxLocation)
+		return listserv.RefuseSaying(fmt.Sprintf("--location must be one line of at most %d characters", maxLocation), "session_err.location", maxLocation)
 	}
 	if req.Seats < 0 || req.Seats > MaxSeats {
-		return fmt.Errorf("--seats must be between 1 and %d (or left out for no cap)", MaxSeats)
+		return listserv.RefuseSaying(fmt.Sprintf("--seats must be between 1 and %d (or left out for no cap)", MaxSeats), "session_err.seats", MaxSeats)
 	}
 	if len(req.Questions) > MaxQuestions {
-		return fmt.Errorf("at most %d --question may be asked", MaxQuestions)
+		return listserv.RefuseSaying(fmt.Sprintf("at most %d --question may be asked", MaxQuestions), "session_err.questions", MaxQuestions)
 	}
 	qs := make([]string, 0, len(req.Questions))
 	for _, q := range req.Questions {
 		q = strings.TrimSpace(oneLine(q))
 		if q == "" || len(q) > maxQuestion || hasControl(q) || !utf8.ValidString(q) {
-			return fmt.Errorf("--question %q: give one line of at most %d characters", q, maxQuestion)
+			return listserv.RefuseSaying(fmt.Sprintf("--question %q: give one line of at most %d characters", q, maxQuestion), "session_err.question", q, maxQuestion)
 		}
 		qs = append(qs, q)
 	}

@@ -89,7 +89,7 @@ func (s *Scheduler) CalendarFeed(addr string) ([]byte, error) {
 			line("DTSTART;TZID="+loc.String(), e.si.Start.In(loc).Format("20060102T150405"))
 			line("DTEND;TZID="+loc.String(), e.si.End.In(loc).Format("20060102T150405"))
 		}
-		line("SUMMARY", icsText(v.Title+": "+v.Name))
+		line("SUMMARY", icsText(v.Title+": "+v.Name.In(listLang(e.l))))
 		if e.si.Location != "" {
 			line("LOCATION", icsText(e.si.Location))
 		} else if e.si.Link != "" {

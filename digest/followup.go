@@ -11,6 +11,7 @@ import (
 
 	"minyan/digest/certificate"
 	"minyan/listserv"
+	"minyan/listserv/i18n"
 	"minyan/listserv/mailcompose"
 	"minyan/listserv/outbox"
 	"minyan/store"
@@ -35,17 +36,17 @@ type AttendResult struct {
 	// Marked are the addresses now marked present; Refused says why the
 	// others were not.
 	Marked  []string
-	Refused map[string]string
+	Refused map[string]listserv.Said
 }
 
 // Attend marks people present at a session of a list. It needs
 // PermSessions. A session with seats takes only people who answered
 // it; one without takes any member.
 func (s *Scheduler) Attend(ctx context.Context, a listserv.Actor, list string, id uint64, addrs []string) (AttendResult, error) {
-	res := AttendResult{Refused: map[string]string{}}
+	res := AttendResult{Refused: map[string]listserv.Said{}}
 	now := s.svc.Now()
 	err := s.st.Update(func(tx *store.Tx) error {
-		res = AttendResult{Refused: map[string]string{}}
+		res = AttendResult{Refused: map[string]listserv.Said{}}
 		l, _, si, err := s.organizerSession(tx, a, list, id)
 		if err != nil {
 			return err
@@ -54,7 +55,7 @@ func (s *Scheduler) Attend(ctx context.Context, a listserv.Actor, list string, i
 			addr = listserv.NormalizeAddress(addr)
 			mb, err := tx.Membership(l.Name, addr)
 			if err != nil || !(listserv.Counts(mb) || mb.Status == listserv.StatusAlumni) {
-				res.Refused[addr] = "not a member of " + l.Name
+				res.Refused[addr] = listserv.Said{Key: "attend_err.not_member", Args: []any{l.Name}}
 				continue
 			}
 			ok, first, err := s.markAttended(tx, l, si, addr, now)
@@ -62,7 +63,7 @@ func (s *Scheduler) Attend(ctx context.Context, a listserv.Actor, list string, i
 				return err
 			}
 			if !ok {
-				res.Refused[addr] = "did not register for this session"
+				res.Refused[addr] = listserv.Said{Key: "attend_err.not_registered"}
 				continue
 			}
 			res.Marked = append(res.Marked, addr)
@@ -236,12 +237,15 @@ func ParseFeedback(lines []string) (rating int, comment string) {
 // person; a reply without a rating is asked again.
 func (s *Scheduler) handleFeedback(ctx context.Context, r *listserv.Reply) (string, error) {
 	tok := r.Token
+	// The answer is in the language of whoever wrote.
+	lang := s.svc.LanguageFor(r.From, tok.List)
+	cat := i18n.Builtin()
 	if r.From != tok.Address && listserv.NormalizeAddress(r.EnvelopeFrom) != tok.Address {
-		return "Only " + tok.Address + " can answer this feedback request; nothing was recorded.", nil
+		return cat.T(lang, "feedback_go.only", tok.Address), nil
 	}
 	rating, comment := ParseFeedback(r.Lines)
 	if rating == 0 {
-		return "Thank you for writing. Please reply again with a number from 1 (poor) to 5 (excellent) and any words you like; nothing was recorded yet.", nil
+		return cat.T(lang, "feedback_go.no_rating"), nil
 	}
 	var reply string
 	err := s.st.Update(func(tx *store.Tx) error {
@@ -250,13 +254,13 @@ func (s *Scheduler) handleFeedback(ctx context.Context, r *listserv.Reply) (stri
 			return err
 		}
 		if !found || rec.Attended.IsZero() {
-			reply = "That session has no record of your attendance, so nothing was recorded."
+			reply = cat.T(lang, "feedback_go.not_attended")
 			return nil
 		}
 		if err := s.recordFeedback(tx, rec, rating, comment); err != nil {
 			return err
 		}
-		reply = fmt.Sprintf("Thank you: your rating (%d of 5) and your words were passed on to the organizers.", rating)
+		reply = cat.T(lang, "feedback_go.thanks", rating)
 		return nil
 	})
 	return reply, err
@@ -272,26 +276,26 @@ const (
 // sessionAudience tells listserv who session id's conversation reaches:
 // the people registered for it (a seat, or a "yes" where there is no
 // cap), while it is open.
-func (s *Scheduler) sessionAudience(tx *store.Tx, l store.List, id uint64, now time.Time) ([]string, string, error) {
+func (s *Scheduler) sessionAudience(tx *store.Tx, l store.List, id uint64, now time.Time) ([]string, listserv.Said, error) {
 	ss, si, err := listSession(tx, l, id)
 	if errors.Is(err, ErrNoSession) {
-		return nil, "", listserv.ErrNotFound
+		return nil, listserv.Said{}, listserv.ErrNotFound
 	}
 	if err != nil {
-		return nil, "", err
+		return nil, listserv.Said{}, err
 	}
 	v := s.view(l, si)
 	switch {
 	case ss.Status == store.SessionCancelled:
-		return nil, "that session (" + v.Name + ") was cancelled", nil
+		return nil, listserv.Said{Key: "session_post.cancelled", Args: []any{v.Name}}, nil
 	case now.Before(si.Start.Add(-sessionConversationOpens)):
-		return nil, "the conversation of " + v.Name + " opens 48 hours before it starts (" + v.WhenShort.String() + ")", nil
+		return nil, listserv.Said{Key: "session_post.not_open", Args: []any{v.Name, v.WhenShort}}, nil
 	case !now.Before(si.End.Add(sessionConversationCloses)):
-		return nil, "the conversation of " + v.Name + " closed a week after it ended", nil
+		return nil, listserv.Said{Key: "session_post.closed", Args: []any{v.Name}}, nil
 	}
 	rs, err := tx.RSVPs(l.Name, id)
 	if err != nil {
-		return nil, "", err
+		return nil, listserv.Said{}, err
 	}
 	var out []string
 	for _, r := range rs {
@@ -299,5 +303,5 @@ func (s *Scheduler) sessionAudience(tx *store.Tx, l store.List, id uint64, now t
 			out = append(out, r.Address)
 		}
 	}
-	return out, "", nil
+	return out, listserv.Said{}, nil
 }

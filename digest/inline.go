@@ -2,15 +2,17 @@ package digest
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	gomessage "github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // decode ISO-8859-x and friends
 
-	"minyan/listserv"
+	"minyan/listserv/i18n"
 )
 
 // A digest shows each post's own words: the text a member would read in
@@ -49,31 +51,61 @@ type attachment struct {
 	URL string
 }
 
-// SizeText is the size for people: "820 bytes", "12 KB", "1.4 MB".
-func (a attachment) SizeText() string { return formatSize(a.Size) }
+// SizeText is the size for people, in the reader's language ({{local
+// .SizeText}}): "820 bytes", "12 KB", "1.4 MB".
+func (a attachment) SizeText() Size { return Size(a.Size) }
 
-func formatSize(n int64) string {
+// Size is a file's size written for people: bytes with the language's
+// plural, else KB or MB with its decimal mark. String is the English.
+type Size int64
+
+// String is the size in English.
+func (n Size) String() string { return n.In(i18n.English) }
+
+// In writes the size in language l.
+func (n Size) In(l i18n.Lang) string {
+	c := i18n.Builtin()
 	switch {
 	case n < 1000:
-		if n == 1 {
-			return "1 byte"
-		}
-		return fmt.Sprintf("%d bytes", n)
+		return c.N(l, "size.bytes", int(n))
 	case n < 1000*1000:
-		return fmt.Sprintf("%d KB", (n+500)/1000)
+		return c.T(l, "size.kb", int64(n+500)/1000)
 	default:
-		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+		mb := strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64)
+		return c.T(l, "size.mb", strings.Replace(mb, ".", c.T(l, "size.decimal"), 1))
 	}
 }
 
-// trimNote is the note shown where a post was trimmed ("" when it was
-// not): "Quoted text and signature trimmed."
-func trimNote(what []string) string {
-	if len(what) == 0 {
+// TrimNote is the note shown where a post was trimmed, naming what was
+// left out ("Quoted text and signature trimmed."), in the reader's
+// language ({{local .TrimNote}}); empty, and false in {{if}}, when
+// nothing was. Its parts are postBody.Trimmed's words, each a key of the
+// catalogue (trim.part_quoted_text, …).
+type TrimNote []string
+
+// String is the note in English.
+func (n TrimNote) String() string { return n.In(i18n.English) }
+
+// In writes the note in language l.
+func (n TrimNote) In(l i18n.Lang) string {
+	if len(n) == 0 {
 		return ""
 	}
-	s := listserv.JoinNames(what) + " trimmed."
-	return strings.ToUpper(s[:1]) + s[1:]
+	c := i18n.Builtin()
+	parts := make([]string, len(n))
+	for i, w := range n {
+		parts[i] = c.T(l, "trim.part_"+strings.ReplaceAll(w, " ", "_"))
+	}
+	what := parts[len(parts)-1]
+	if len(parts) > 1 {
+		what = c.T(l, "trim.and", parts[len(parts)-2], what)
+		for i := len(parts) - 3; i >= 0; i-- {
+			what = c.T(l, "trim.list", parts[i], what)
+		}
+	}
+	s := c.T(l, "trim.note", what)
+	first, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(first)) + s[size:]
 }
 
 // extractPost reads an archived post: its text and HTML body parts and

@@ -103,8 +103,9 @@ func (p inlinePost) Text() string {
 // digestSeparator is the line between messages of a text digest.
 const digestSeparator = "------------------------------"
 
-// TrimNote says what was left out of the post, "" when nothing was.
-func (p inlinePost) TrimNote() string { return trimNote(p.Body.Trimmed) }
+// TrimNote says what was left out of the post, in the reader's
+// language; empty when nothing was.
+func (p inlinePost) TrimNote() TrimNote { return TrimNote(p.Body.Trimmed) }
 
 // Attachments are the post's files.
 func (p inlinePost) Attachments() []attachment { return p.Body.Attachments }

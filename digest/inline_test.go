@@ -513,7 +513,7 @@ func TestAttachmentsNamedWithSize(t *testing.T) {
 	if pb.Text != "See files." || len(pb.Attachments) != 2 {
 		t.Fatalf("%+v", pb)
 	}
-	if a := pb.Attachments[0]; a.N != 1 || a.Name != "unnamed image/png" || a.SizeText() != "9 KB" {
+	if a := pb.Attachments[0]; a.N != 1 || a.Name != "unnamed image/png" || a.SizeText().String() != "9 KB" {
 		t.Errorf("first attachment %+v %s", a, a.SizeText())
 	}
 	if a := pb.Attachments[1]; a.N != 2 || a.Name != "forwarded message.eml" {

@@ -43,11 +43,11 @@ func (s *Scheduler) MakePairs(ctx context.Context, a listserv.Actor, list string
 			return err
 		}
 		if len(members) < 2 {
-			who := "no members"
+			who, key := "no members", "pairs_err.none"
 			if len(members) == 1 {
-				who = "only one member"
+				who, key = "only one member", "pairs_err.one"
 			}
-			return fmt.Errorf("%s has %s who receive mail; pairs need at least two (add people with `minyan member add %s ADDRESS...`)", list, who, list)
+			return listserv.RefuseSaying(fmt.Sprintf("%s has %s who receive mail; pairs need at least two (add people with `minyan member add %s ADDRESS...`)", list, who, list), key)
 		}
 		people := make([]string, len(members))
 		for i, mb := range members {
@@ -310,10 +310,10 @@ func (s *Scheduler) SetPairs(ctx context.Context, a listserv.Actor, list string,
 					continue
 				}
 				if !ok[addr] {
-					return fmt.Errorf("group %d: %s is not a member of %s who gets mail", i+1, addr, list)
+					return listserv.RefuseSaying(fmt.Sprintf("group %d: %s is not a member of %s who gets mail", i+1, addr, list), "pairs_err.not_member", i+1, addr)
 				}
 				if j, dup := seen[addr]; dup {
-					return fmt.Errorf("%s is in group %d and group %d; put each person in one group", addr, j, i+1)
+					return listserv.RefuseSaying(fmt.Sprintf("%s is in group %d and group %d; put each person in one group", addr, j, i+1), "pairs_err.twice", addr, j, i+1)
 				}
 				seen[addr] = i + 1
 				grp = append(grp, addr)
@@ -322,12 +322,12 @@ func (s *Scheduler) SetPairs(ctx context.Context, a listserv.Actor, list string,
 			case len(grp) == 0:
 				continue
 			case len(grp) == 1:
-				return fmt.Errorf("group %d has only %s; a group needs at least two people", i+1, grp[0])
+				return listserv.RefuseSaying(fmt.Sprintf("group %d has only %s; a group needs at least two people", i+1, grp[0]), "pairs_err.alone", i+1, grp[0])
 			}
 			clean = append(clean, grp)
 		}
 		if len(clean) == 0 {
-			return errors.New("give at least one group of two people")
+			return listserv.RefuseSaying("give at least one group of two people", "pairs_err.no_group")
 		}
 		if p, err = newRound(tx, l, clean, now); err != nil {
 			return err

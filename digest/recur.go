@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"minyan/listserv"
 )
 
 // LocalLayout is how session times are written on the command line and
@@ -21,11 +23,11 @@ const (
 // zone, which members do not share).
 func loadZone(zone string) (*time.Location, error) {
 	if zone == "" || zone == "Local" {
-		return nil, fmt.Errorf("time zone %q: must be an IANA time zone such as America/New_York or UTC", zone)
+		return nil, listserv.RefuseSaying(fmt.Sprintf("time zone %q: must be an IANA time zone such as America/New_York or UTC", zone), "session_err.zone", zone)
 	}
 	loc, err := time.LoadLocation(zone)
 	if err != nil {
-		return nil, fmt.Errorf("time zone %q: must be an IANA time zone such as America/New_York or UTC", zone)
+		return nil, listserv.RefuseSaying(fmt.Sprintf("time zone %q: must be an IANA time zone such as America/New_York or UTC", zone), "session_err.zone", zone)
 	}
 	return loc, nil
 }
@@ -40,7 +42,7 @@ type wall struct {
 func parseWall(s string) (wall, error) {
 	t, err := time.Parse(LocalLayout, strings.TrimSpace(s))
 	if err != nil {
-		return wall{}, fmt.Errorf("%q: give the time as \"YYYY-MM-DD HH:MM\" (24-hour clock)", s)
+		return wall{}, listserv.RefuseSaying(fmt.Sprintf("%q: give the time as \"YYYY-MM-DD HH:MM\" (24-hour clock)", s), "session_err.start", s)
 	}
 	return wall{t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute()}, nil
 }
@@ -130,7 +132,7 @@ func Occurrences(first string, every string, count int) ([]string, error) {
 	switch every {
 	case "":
 		if count != 1 {
-			return nil, fmt.Errorf("a series of %d sessions needs a recurrence (weekly, biweekly or monthly)", count)
+			return nil, listserv.RefuseSaying(fmt.Sprintf("a series of %d sessions needs a recurrence (weekly, biweekly or monthly)", count), "session_err.count_needs_every")
 		}
 	case EveryWeekly, EveryBiweekly:
 		step := 7

@@ -66,13 +66,13 @@ func (s *Scheduler) AddSessions(ctx context.Context, a listserv.Actor, req AddRe
 		req.Count = 1
 	}
 	if req.Count < 1 || req.Count > MaxSeries {
-		return out, fmt.Errorf("--count must be between 1 and %d", MaxSeries)
+		return out, listserv.RefuseSaying(fmt.Sprintf("--count must be between 1 and %d", MaxSeries), "session_err.count", MaxSeries)
 	}
 	if req.Every != "" && req.Every != EveryWeekly && req.Every != EveryBiweekly && req.Every != EveryMonthly {
-		return out, fmt.Errorf("--every %q: must be weekly, biweekly or monthly", req.Every)
+		return out, listserv.RefuseSaying(fmt.Sprintf("--every %q: must be weekly, biweekly or monthly", req.Every), "session_err.every")
 	}
 	if req.Every == "" && req.Count > 1 {
-		return out, fmt.Errorf("--count %d needs --every weekly, biweekly or monthly", req.Count)
+		return out, listserv.RefuseSaying(fmt.Sprintf("--count %d needs --every weekly, biweekly or monthly", req.Count), "session_err.count_needs_every")
 	}
 	if err := checkEvent(&req); err != nil {
 		return out, err
@@ -83,7 +83,7 @@ func (s *Scheduler) AddSessions(ctx context.Context, a listserv.Actor, req AddRe
 	}
 	topic := strings.TrimSpace(oneLine(req.Topic))
 	if len(topic) > maxTopic {
-		return out, fmt.Errorf("--topic is longer than %d characters", maxTopic)
+		return out, listserv.RefuseSaying(fmt.Sprintf("--topic is longer than %d characters", maxTopic), "session_err.topic", maxTopic)
 	}
 	err = s.st.Update(func(tx *store.Tx) error {
 		l, err := s.svc.Authorize(tx, a, req.List, listserv.PermSessions)
@@ -124,7 +124,7 @@ func (s *Scheduler) AddSessions(ctx context.Context, a listserv.Actor, req AddRe
 				return err
 			}
 			if i == 0 && (!req.AllDay && !si.Start.After(now) || req.AllDay && !si.End.After(now)) {
-				return fmt.Errorf("--start %s (%s) is in the past", req.Start, zone)
+				return listserv.RefuseSaying(fmt.Sprintf("--start %s (%s) is in the past", req.Start, zone), "session_err.past", req.Start, zone)
 			}
 			if err := tx.PutSession(ss); err != nil {
 				return err
@@ -150,7 +150,7 @@ func checkLink(link string) (string, error) {
 		return "", nil
 	}
 	if !webLink(link) {
-		return "", fmt.Errorf("--link %q: give a full meeting URL such as https://meet.example.org/abc", link)
+		return "", listserv.RefuseSaying(fmt.Sprintf("--link %q: give a full meeting URL such as https://meet.example.org/abc", link), "session_err.link")
 	}
 	return link, nil
 }
@@ -223,16 +223,16 @@ func (s *Scheduler) changeSession(a listserv.Actor, list string, id uint64, verb
 		}
 		ss, before, err := listSession(tx, l, id)
 		if errors.Is(err, ErrNoSession) {
-			return fmt.Errorf("%s has no session %d", list, id)
+			return listserv.RefuseSaying(fmt.Sprintf("%s has no session %d", list, id), "session_err.none", list, id)
 		}
 		if err != nil {
 			return err
 		}
 		if ss.Status == store.SessionCancelled {
-			return fmt.Errorf("session %d of %s is cancelled; add a new one instead", id, list)
+			return listserv.RefuseSaying(fmt.Sprintf("session %d of %s is cancelled; add a new one instead", id, list), "session_err.cancelled")
 		}
 		if !now.Before(before.Start) {
-			return fmt.Errorf("session %d of %s has already begun; it can no longer be %s", id, list, verb)
+			return listserv.RefuseSaying(fmt.Sprintf("session %d of %s has already begun; it can no longer be %s", id, list, verb), "session_err.begun_"+verb)
 		}
 		if err := fn(l, &ss); err != nil {
 			return err
@@ -290,10 +290,10 @@ func (s *Scheduler) MoveSession(ctx context.Context, a listserv.Actor, list stri
 				return err
 			}
 			if !w.in(loc).After(now) {
-				return fmt.Errorf("--start %s (%s) is in the past", start, ss.Zone)
+				return listserv.RefuseSaying(fmt.Sprintf("--start %s (%s) is in the past", start, ss.Zone), "session_err.past", start, ss.Zone)
 			}
 			if w.String() == ss.Local {
-				return fmt.Errorf("session %d already starts at %s", ss.ID, start)
+				return listserv.RefuseSaying(fmt.Sprintf("session %d already starts at %s", ss.ID, start), "session_err.same_start", start)
 			}
 			ss.Local = w.String()
 			return nil

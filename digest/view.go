@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"minyan/listserv"
+	"minyan/listserv/i18n"
 	"minyan/listserv/mailcompose"
 	"minyan/store"
 )
@@ -18,8 +19,9 @@ type SessionView struct {
 	ID    uint64
 	List  string
 	Title string
-	// Name is the topic, or "Session 2 of 6" without one.
-	Name  string
+	// Name is the topic, or "Session 2 of 6" without one, in the
+	// reader's language ({{local .Name}}, or an argument of {{t}}).
+	Name  SessionName
 	Topic string
 	// When is "Thursday, November 5, 2026, 19:00–20:30 EST"; WhenShort is
 	// "Thu Nov 5, 19:00 EST"; each is written in the reader's language
@@ -31,8 +33,9 @@ type SessionView struct {
 	// the list's.
 	LocalWhen *SessionTime
 	Start     string // RFC 3339
-	Duration  string
-	Link      string
+	// Duration is how long it lasts, in the reader's language.
+	Duration listserv.Span
+	Link     string
 	// Index and Count place the session in its series (Count 1: a single
 	// session).
 	Index, Count int
@@ -75,7 +78,7 @@ func (s *Scheduler) view(l store.List, si SessionInfo) SessionView {
 		WhenShort: SessionTime{Start: si.Start.In(loc), End: si.End.In(loc), Short: true},
 		Zone:      loc.String(),
 		Start:     si.Start.In(loc).Format(time.RFC3339),
-		Duration:  listserv.FormatDuration(si.Duration),
+		Duration:  listserv.Span(si.Duration),
 		Link:      si.Link,
 		Index:     si.Index, Count: si.Count,
 		ListAddress:  s.svc.Address(l.Name, listserv.RolePost, ""),
@@ -100,19 +103,35 @@ func (s *Scheduler) view(l store.List, si SessionInfo) SessionView {
 		first := si.Start.In(sloc)
 		v.When = SessionTime{Start: first, AllDay: true, Days: si.Days()}
 		v.WhenShort = SessionTime{Start: first, AllDay: true, Days: si.Days(), Short: true}
-		v.Duration = fmt.Sprintf("%d day(s)", si.Days())
+		v.Duration = listserv.Span(time.Duration(si.Days()) * 24 * time.Hour)
 	} else if sloc, err := loadZone(si.Zone); err == nil && sloc.String() != loc.String() {
 		v.LocalWhen = &SessionTime{Start: si.Start.In(sloc), End: si.End.In(sloc), Place: sloc.String()}
 	}
-	switch {
-	case si.Topic != "":
-		v.Name = si.Topic
-	case si.Count > 1:
-		v.Name = fmt.Sprintf("Session %d of %d", si.Index, si.Count)
-	default:
-		v.Name = "Session"
-	}
+	v.Name = SessionName{Topic: si.Topic, Index: si.Index, Count: si.Count}
 	return v
+}
+
+// SessionName is a session's name: its topic, or without one "Session 2
+// of 6" (or "Session" alone) in the reader's language. String is the
+// English, for logs, the feed and answers that are still English.
+type SessionName struct {
+	Topic        string
+	Index, Count int
+}
+
+// String is the name in English.
+func (n SessionName) String() string { return n.In(i18n.English) }
+
+// In writes the name in language l; a topic is the organizer's own words
+// and stays as written.
+func (n SessionName) In(l i18n.Lang) string {
+	switch {
+	case n.Topic != "":
+		return n.Topic
+	case n.Count > 1:
+		return i18n.Builtin().T(l, "session_name.of", n.Index, n.Count)
+	}
+	return i18n.Builtin().T(l, "session_name.single")
 }
 
 // spanDays is how many calendar days a timed session touches.

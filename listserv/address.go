@@ -55,6 +55,10 @@ var listNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 // ErrBadListName explains the naming rule in the words of the CLI.
 var ErrBadListName = errors.New("a list name is 1 to 64 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit, and may not end in -request, -join, -leave, -owner, -confirm, -bounces, -act or -harvest")
 
+// badListName is ErrBadListName (errors.Is still tells it) with its
+// words for a person in the catalogue.
+var badListName = &SaidError{Kind: ErrBadListName, Said: say("list_name_err.rule"), English: ErrBadListName.Error()}
+
 // ValidListName checks the rule for list names (1 to 64 characters of
 // a-z, 0-9, '.', '_', '-', starting with a letter or digit), and refuses
 // "inbox":
@@ -62,23 +66,23 @@ var ErrBadListName = errors.New("a list name is 1 to 64 characters of a-z, 0-9, 
 // archive could never be opened.
 func ValidListName(name string) error {
 	if len(name) == 0 || len(name) > 64 || !listNameRE.MatchString(name) {
-		return ErrBadListName
+		return badListName
 	}
 	if name == "inbox" {
-		return errors.New(`"inbox" cannot be a list name: mail apps reserve it for the inbox; choose another name`)
+		return RefuseSaying(`"inbox" cannot be a list name: mail apps reserve it for the inbox; choose another name`, "list_name_err.inbox")
 	}
 	for _, l := range postmasterLocals {
 		if name == l {
-			return fmt.Errorf("%q cannot be a list name: mail to %s@ goes to the server's administrators; choose another name", name, name)
+			return RefuseSaying(fmt.Sprintf("%q cannot be a list name: mail to %s@ goes to the server's administrators; choose another name", name, name), "list_name_err.postmaster", name)
 		}
 	}
 	for _, s := range suffixRoles {
 		if strings.HasSuffix(name, s.suffix) {
-			return ErrBadListName
+			return badListName
 		}
 	}
 	if sessionSuffixRE.MatchString(name) {
-		return fmt.Errorf("%q cannot be a list name: a name ending in -s and digits is the address of a session's conversation; choose another name", name)
+		return RefuseSaying(fmt.Sprintf("%q cannot be a list name: a name ending in -s and digits is the address of a session's conversation; choose another name", name), "list_name_err.session", name)
 	}
 	return nil
 }

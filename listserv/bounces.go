@@ -300,8 +300,8 @@ func (s *Service) tellDisabled(tx *store.Tx, list store.List, mb store.Membershi
 	data := map[string]any{
 		"List": list.Name, "Title": list.Settings.Title, "Address": mb.Address,
 		"ListAddress": s.addr(list.Name, RolePost, ""), "OwnerAddress": s.addr(list.Name, RoleOwner, ""),
-		"Score": score, "Window": FormatDuration(list.Settings.BounceWindow), "Reason": reason,
-		"ProbeAfter": FormatDuration(probeFirstAfter),
+		"Score": score, "Window": Span(list.Settings.BounceWindow), "Reason": reason,
+		"ProbeAfter": Span(probeFirstAfter),
 	}
 	subj, body, err := s.renderTx(tx, mb.Address, list.Name, "bounce-disabled", data)
 	if err != nil {

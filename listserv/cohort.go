@@ -208,7 +208,7 @@ func (s *Service) NextCohort(ctx context.Context, a Actor, name, next, title str
 			return err
 		}
 		if old.Kind != KindCommunity {
-			return fmt.Errorf("%s is a %s list; only a community has cohorts", name, old.Kind)
+			return RefuseSaying(fmt.Sprintf("%s is a %s list; only a community has cohorts", name, old.Kind), "cohort_err.not_community", name)
 		}
 		set := old.Settings
 		set.CohortEnd = ""

@@ -66,7 +66,7 @@ var durationJoiners = map[string]bool{"and": true, "y": true, "e": true, "&": tr
 // negative and longer than MaxHumanDuration are not.
 func ParseHumanDuration(v string) (time.Duration, error) {
 	v = strings.TrimSpace(v)
-	bad := fmt.Errorf("must be a duration such as 90m, 24h, 14d or \"1 hour 30 minutes\", not %q", v)
+	bad := RefuseSaying(fmt.Sprintf("must be a duration such as 90m, 24h, 14d or \"1 hour 30 minutes\", not %q", v), "duration_err.bad", v)
 	if len(v) > 100 {
 		return 0, bad
 	}

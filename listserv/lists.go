@@ -48,7 +48,7 @@ func (s *Service) CreateList(ctx context.Context, a Actor, name, kind, title, de
 func (s *Service) createList(tx *store.Tx, a Actor, l store.List) error {
 	if err := tx.CreateList(l); err != nil {
 		if errors.Is(err, store.ErrExists) {
-			return fmt.Errorf("a list named %s already exists", l.Name)
+			return RefuseSaying(fmt.Sprintf("a list named %s already exists", l.Name), "list_err.exists", l.Name)
 		}
 		return err
 	}

@@ -30,7 +30,7 @@ func checkChoice[T ~string](what string, v T, allowed []T) error {
 		}
 		names[i] = string(a)
 	}
-	return fmt.Errorf("%s %q: must be one of %s", what, v, strings.Join(names, ", "))
+	return RefuseSaying(fmt.Sprintf("%s %q: must be one of %s", what, v, strings.Join(names, ", ")), "choice_err.one_of", string(v), strings.Join(names, ", "))
 }
 
 // Validate checks a spec before it touches the store.

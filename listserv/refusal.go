@@ -11,13 +11,29 @@ type SaidError struct {
 	// Kind is the sentinel the refusal is an instance of (ErrSeatsFull),
 	// so errors.Is still tells it; nil for none.
 	Kind error
+	// English, when set, is Error's words instead of the sentence: a
+	// refusal the command line words in its own terms ("--count must be
+	// between 1 and 52"), which a page says as the catalogue's sentence.
+	English string
 }
 
-func (r *SaidError) Error() string { return r.Said.In(LangEnglish) }
+func (r *SaidError) Error() string {
+	if r.English != "" {
+		return r.English
+	}
+	return r.Said.In(LangEnglish)
+}
 func (r *SaidError) Unwrap() error { return r.Kind }
 
 // sayErr is the SaidError saying key with args.
 func sayErr(key string, args ...any) error { return &SaidError{Said: say(key, args...)} }
+
+// RefuseSaying is the SaidError whose Error is english (for the command line
+// and the log) and whose words for a person are key with args, in their
+// language.
+func RefuseSaying(english, key string, args ...any) error {
+	return &SaidError{Said: say(key, args...), English: english}
+}
 
 // ErrorIn is err's words for a person reading language l: a setting's,
 // a profile's or another refusal's sentence in that language, anything

@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -79,7 +78,7 @@ var statuses = []Status{StatusOK, StatusBouncing, StatusDisabled, StatusWaitlist
 // Validate checks a filter's choices.
 func (f RosterFilter) Validate() error {
 	if len(f.Query) > 254 {
-		return errors.New("the search is too long (254 characters at most)")
+		return RefuseSaying("the search is too long (254 characters at most)", "roster_err.query_too_long", 254)
 	}
 	if err := checkChoice("role", f.Role, roles); err != nil {
 		return err

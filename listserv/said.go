@@ -30,6 +30,9 @@ func verbatim(text string) Said { return Said{Text: text} }
 // IsZero reports whether nothing is said.
 func (s Said) IsZero() bool { return s.Key == "" && s.Text == "" }
 
+// String is the sentence in English, for the command line and the log.
+func (s Said) String() string { return s.In(LangEnglish) }
+
 // In renders the sentence in language l.
 func (s Said) In(l Lang) string {
 	if s.Key == "" {

@@ -20,8 +20,9 @@ import (
 // SessionAudience answers, inside the caller's transaction, who session
 // id of list l reaches now. closed is a sentence for the sender when the
 // session does not take mail now (unknown, cancelled, not yet open,
-// over); ErrNotFound when there is no such session.
-type SessionAudience func(tx *store.Tx, l store.List, id uint64, now time.Time) (audience []string, closed string, err error)
+// over), written in the sender's language; ErrNotFound when there is no
+// such session.
+type SessionAudience func(tx *store.Tx, l store.List, id uint64, now time.Time) (audience []string, closed Said, err error)
 
 type sessionAudienceHook struct {
 	mu sync.RWMutex
@@ -87,10 +88,10 @@ func (s *Service) receiveSessionPost(ctx context.Context, env Envelope, la ListA
 		member := err == nil && (Counts(mb) || mb.Status == StatusAlumni)
 		switch {
 		case !member:
-			return s.refuseSessionPost(tx, l, la, p.m, env, from+" is not a member of the list, so it cannot write to a session's conversation")
+			return s.refuseSessionPost(tx, l, la, p.m, env, say("session_post.not_member", from))
 		case p.verdict.Unclear() != "" || p.verdict.Forged():
-			return s.refuseSessionPost(tx, l, la, p.m, env, "the post could not be verified as coming from "+from+" ("+p.verdict.Unclear()+")")
-		case closed != "":
+			return s.refuseSessionPost(tx, l, la, p.m, env, say("session_post.unverified", from, p.verdict.Unclear()))
+		case !closed.IsZero():
 			return s.refuseSessionPost(tx, l, la, p.m, env, closed)
 		}
 		if tx.ArchiveSeqByMessageID(l.Name, p.m.MessageID) != 0 && p.m.MessageID != "" {
@@ -133,11 +134,13 @@ func (s *Service) audienceRecipients(tx *store.Tx, list store.List, audience []s
 
 // refuseSessionPost tells the author why the session's conversation did
 // not take their message (nobody for the null sender).
-func (s *Service) refuseSessionPost(tx *store.Tx, l store.List, la ListAddress, m *rewrite.Message, env Envelope, reason string) error {
+func (s *Service) refuseSessionPost(tx *store.Tx, l store.List, la ListAddress, m *rewrite.Message, env Envelope, reason Said) error {
 	if env.From == "" {
 		return nil
 	}
-	subj, body, err := s.render(l.Name, "post-rejected", map[string]any{
+	// In the author's language: the reason is a Said, which {{t}}
+	// writes in the text's language.
+	subj, body, err := s.renderTx(tx, m.From.Address, l.Name, "post-rejected", map[string]any{
 		"Name": m.From.Name, "Subject": m.Subject, "ListAddress": la.Address(s.o.Domain),
 		"Reason": reason, "OwnerAddress": s.addr(l.Name, RoleOwner, ""),
 		"Title": titleFor(tx, l, m.From.Address, s.addr(l.Name, RolePost, "")),

@@ -320,7 +320,7 @@ func setupSessionAttend(fs *flag.FlagSet) action {
 		}
 		for _, a := range args[2:] {
 			if why, ok := res.Refused[listserv.NormalizeAddress(a)]; ok {
-				row(env.io.Stderr, a, why)
+				row(env.io.Stderr, a, why.String())
 			}
 		}
 		return fmt.Errorf("session attend: %d address(es) not marked", len(res.Refused))

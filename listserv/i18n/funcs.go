@@ -14,6 +14,8 @@ import (
 //	{{date TIME}}           a day as the language writes it (a Localized
 //	                        value, such as a session's time, writes itself)
 //	{{datetime TIME}}       a day and the time of day
+//	{{local V}}             a Localized value (a session's name, a length
+//	                        of time) in the language; anything else as it is
 //	{{month MONTH}}         a month's name
 //	{{lang}}, {{dir}}       the language code and its direction (ltr, rtl)
 func (c *Catalogue) Funcs(l Lang) map[string]any {
@@ -22,9 +24,15 @@ func (c *Catalogue) Funcs(l Lang) map[string]any {
 		"tn":       func(key string, n any, args ...any) string { return c.N(l, key, count(n), args...) },
 		"date":     func(v any) string { return when(l, v, func(t time.Time) string { return c.Date(l, t) }) },
 		"datetime": func(v any) string { return when(l, v, func(t time.Time) string { return c.DateTime(l, t) }) },
-		"month":    func(m time.Month) string { return c.T(l, "date.month."+strconv.Itoa(int(m))) },
-		"lang":     func() string { return string(l) },
-		"dir":      func() string { return l.Dir() },
+		"local": func(v any) string {
+			if x, ok := v.(Localized); ok {
+				return x.In(l)
+			}
+			return fmt.Sprint(v)
+		},
+		"month": func(m time.Month) string { return c.T(l, "date.month."+strconv.Itoa(int(m))) },
+		"lang":  func() string { return string(l) },
+		"dir":   func() string { return l.Dir() },
 	}
 }
 

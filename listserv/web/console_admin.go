@@ -41,7 +41,7 @@ func (h *handler) siteAdminCreate(w http.ResponseWriter, r *http.Request) {
 		if form != nil {
 			f = createListForm{Name: form.Get("name"), Kind: form.Get("kind"), Title: form.Get("title"), Description: form.Get("description")}
 		}
-		h.renderSiteAdmin(w, r, v, http.StatusBadRequest, f, "", h.t(r, "console_go.no_list_made", h.errText(r, err)))
+		h.renderSiteAdmin(w, r, v, http.StatusBadRequest, f, "", h.t(r, "console_go.no_list_made", h.formError(r, err)))
 		return
 	}
 	l, err := h.d.siteAdmin.CreateList(r.Context(), v.Actor(), f.Name, f.Kind, f.Title, f.Description)

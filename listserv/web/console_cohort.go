@@ -27,10 +27,10 @@ type cohortForm struct {
 func cohortValues(v url.Values) (cohortForm, error) {
 	f := cohortForm{Name: strings.ToLower(strings.TrimSpace(v.Get("name"))), Title: strings.TrimSpace(v.Get("title"))}
 	if f.Name == "" {
-		return f, errors.New("please give the new list a name")
+		return f, problem("cohort_form.name")
 	}
 	if len(f.Name) > 64 || len(f.Title) > 200 {
-		return f, errors.New("the name (64 characters) or the title (200) is too long")
+		return f, problem("cohort_form.too_long")
 	}
 	return f, nil
 }
@@ -53,7 +53,7 @@ func (h *handler) consoleCohortNext(w http.ResponseWriter, r *http.Request) {
 		f, err = cohortValues(form)
 	}
 	if err != nil {
-		problem(http.StatusBadRequest, h.errText(r, err))
+		problem(http.StatusBadRequest, h.formError(r, err))
 		return
 	}
 	res, err := h.d.cohorts.NextCohort(r.Context(), v.Actor(), rights.List.Name, f.Name, f.Title)

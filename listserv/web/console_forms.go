@@ -62,11 +62,11 @@ func pairsValues(v url.Values) (pairsForm, error) {
 		return f, nil
 	case "set":
 	default:
-		return f, errors.New("choose make or set")
+		return f, problem("pairs_form.action")
 	}
 	text := v.Get("groups")
 	if len(text) > 64<<10 || !utf8.ValidString(text) {
-		return f, errors.New("groups: too long")
+		return f, problem("pairs_form.too_long")
 	}
 	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
 		fields := strings.FieldsFunc(line, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == ';' || r == '+' })
@@ -77,14 +77,14 @@ func pairsValues(v url.Values) (pairsForm, error) {
 		for _, a := range fields {
 			addr, err := cleanEmail(a)
 			if err != nil {
-				return f, fmt.Errorf("groups: %q is not an email address", a)
+				return f, problem("pairs_form.not_address", a)
 			}
 			g = append(g, addr)
 		}
 		f.Groups = append(f.Groups, g)
 	}
 	if len(f.Groups) == 0 {
-		return f, errors.New("groups: write one group per line, e.g. ana@example.org, ben@example.org")
+		return f, problem("pairs_form.none")
 	}
 	return f, nil
 }
@@ -124,20 +124,20 @@ func createListValues(v url.Values) (createListForm, error) {
 	var f createListForm
 	name, ok := listName(strings.ToLower(strings.TrimSpace(v.Get("name"))))
 	if !ok {
-		return f, errors.New("name: use lowercase letters, digits, dots, dashes or underscores (at most 64)")
+		return f, problem("list_form.name")
 	}
 	f.Name = name
 	f.Kind = v.Get("kind")
 	if !slices.Contains([]listserv.Kind{listserv.KindCommunity, listserv.KindCaucus, listserv.KindDiscussion, listserv.KindAnnounce, listserv.KindCoalition}, listserv.Kind(f.Kind)) {
-		return f, errors.New("kind: choose community, caucus, discussion or announce")
+		return f, problem("list_form.kind")
 	}
 	var err error
 	if f.Title, err = oneLineField(v, "title", 200); err != nil {
-		return f, err
+		return f, problem("list_form.title", 200)
 	}
 	d := strings.ReplaceAll(v.Get("description"), "\r\n", "\n")
 	if len(d) > maxField || !utf8.ValidString(d) || strings.ContainsRune(d, 0) {
-		return f, fmt.Errorf("description: at most %d characters of text", maxField)
+		return f, problem("list_form.description", maxField)
 	}
 	f.Description = strings.TrimSpace(d)
 	return f, nil

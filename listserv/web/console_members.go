@@ -58,10 +58,10 @@ func rosterViewValues(v url.Values) (listserv.RosterFilter, int, error) {
 	case "desc":
 		f.Desc = true
 	default:
-		return f, page, errors.New("the order is asc or desc")
+		return f, page, problem("roster_form.order")
 	}
 	if err := f.Validate(); err != nil {
-		return f, page, errors.New(sentence(err.Error()))
+		return f, page, err
 	}
 	return f, page, nil
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -45,28 +44,28 @@ func decisionValues(v url.Values, bulk bool) (decisionForm, error) {
 	d, ok := heldAction[a]
 	if !ok {
 		if a == "" {
-			return f, errors.New("please choose what to do: approve, reject, discard, approve always or ban")
+			return f, problem("mod_form.choose")
 		}
-		return f, errors.New("that action is not known here (approve, reject, discard, approve_always or ban)")
+		return f, problem("mod_form.unknown_action")
 	}
 	f.Action = d
 	f.Reason = strings.TrimSpace(strings.ReplaceAll(v.Get("reason"), "\r\n", "\n"))
 	if len(f.Reason) > maxReason {
-		return f, errors.New("the reason is too long (2,000 characters at most)")
+		return f, problem("mod_form.reason_too_long")
 	}
 	if bulk {
 		for _, s := range v["id"] {
 			id, ok := heldID(s)
 			if !ok {
-				return f, errors.New("one of the chosen items is not known here")
+				return f, problem("mod_form.unknown_item")
 			}
 			f.IDs = append(f.IDs, id)
 		}
 		if len(f.IDs) == 0 {
-			return f, errors.New("please tick the items to act on")
+			return f, problem("mod_form.none")
 		}
 		if len(f.IDs) > 500 {
-			return f, errors.New("please act on at most 500 items at once")
+			return f, problem("mod_form.too_many")
 		}
 	}
 	return f, nil
@@ -84,12 +83,12 @@ func rosterFilterValues(v url.Values) (listserv.RosterFilter, int, error) {
 	if p := v.Get("page"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 1_000_000 {
-			return f, 1, errors.New("that page number is not known here")
+			return f, 1, problem("roster_form.page")
 		}
 		page = n
 	}
 	if err := f.Validate(); err != nil {
-		return f, page, errors.New(sentence(err.Error()))
+		return f, page, err
 	}
 	return f, page, nil
 }
@@ -110,16 +109,16 @@ func addValues(v url.Values) (addForm, error) {
 	var f addForm
 	role, mode := v.Get("role"), v.Get("mode")
 	if role != "" && listserv.RoleRank(role) < 0 {
-		return f, errors.New("please choose member, facilitator, moderator or owner")
+		return f, problem("member_form.role")
 	}
 	switch mode {
 	case "", "each", "digest", "nomail":
 	default:
-		return f, errors.New("please choose every message, digest or no mail")
+		return f, problem("member_form.mode")
 	}
 	name := strings.Join(strings.Fields(v.Get("name")), " ")
 	if len(name) > 200 {
-		return f, errors.New("that name is too long (200 characters at most)")
+		return f, problem("member_form.name_too_long")
 	}
 	addrs, bad := pastedAddresses(v.Get("email"))
 	f.Bad = bad
@@ -127,7 +126,7 @@ func addValues(v url.Values) (addForm, error) {
 		return f, errNoAddress
 	}
 	if len(addrs)+len(bad) > maxPasted {
-		return f, errors.New("please paste at most 1,000 addresses at once; use the CSV import for more")
+		return f, problem("member_form.too_many")
 	}
 	for _, a := range addrs {
 		sp := listserv.MemberSpec{Address: a, Role: listserv.ListRole(role), Mode: listserv.Mode(mode)}
@@ -186,19 +185,19 @@ func memberActionValues(v url.Values) (memberAction, error) {
 	}
 	m := memberAction{Email: email, What: v.Get("action"), Role: v.Get("role"), Mode: v.Get("mode")}
 	if _, ok := listserv.ParseRole(m.Role); m.Role != "" && !ok {
-		return m, errors.New("please choose member, facilitator, moderator or owner")
+		return m, problem("member_form.role")
 	}
 	if _, ok := listserv.ParseMode(m.Mode); m.Mode != "" && !ok {
-		return m, errors.New("please choose every message, digest or no mail")
+		return m, problem("member_form.mode")
 	}
 	switch m.What {
 	case "set":
 		if m.Role == "" && m.Mode == "" {
-			return m, errors.New("please choose a role or a delivery mode")
+			return m, problem("member_form.set")
 		}
 	case "reenable":
 		if m.Mode == "" {
-			return m, errors.New("please choose how they get mail")
+			return m, problem("member_form.reenable")
 		}
 	case "standing":
 		switch v.Get("good") {
@@ -206,11 +205,11 @@ func memberActionValues(v url.Values) (memberAction, error) {
 			m.Good = true
 		case "false":
 		default:
-			return m, errors.New("please say whether they are in good standing")
+			return m, problem("member_form.standing")
 		}
 	case "remove", "seat", "front":
 	default:
-		return m, errors.New("that action is not known here")
+		return m, problem("member_form.action")
 	}
 	return m, nil
 }

@@ -97,13 +97,21 @@ func (h *handler) countText(r *http.Request, key string, n int, args ...any) str
 	return i18n.Builtin().N(h.lang(r), key, n, args...)
 }
 
-// formError is a form's problem in the viewer's language; a domain
-// sentence is shown as the domain wrote it, with the command line's
-// flag names turned into the form's.
+// formError is a form's problem in the viewer's language, and so is a
+// domain refusal with a sentence of the catalogue; any other domain
+// sentence is shown as the domain wrote it, with the command line's flag
+// names turned into the form's.
 func (h *handler) formError(r *http.Request, err error) string {
 	var p formProblem
 	if errors.As(err, &p) {
 		return p.In(h.lang(r))
+	}
+	// A refusal the domain says as a sentence of the catalogue (a start
+	// in the past, a time zone it does not know) in the page's language;
+	// the command line's wording, with its flags, only for the rest.
+	var said *listserv.SaidError
+	if errors.As(err, &said) {
+		return h.errText(r, err)
 	}
 	return sentence(formText(err.Error()))
 }
@@ -359,7 +367,7 @@ func (h *handler) consolePairsPost(w http.ResponseWriter, r *http.Request) {
 		f, err = pairsValues(form)
 	}
 	if err != nil {
-		h.renderPairs(w, r, v, rights, http.StatusBadRequest, form.Get("groups"), "", h.t(r, "events.nothing_changed", h.errText(r, err)))
+		h.renderPairs(w, r, v, rights, http.StatusBadRequest, form.Get("groups"), "", h.t(r, "events.nothing_changed", h.formError(r, err)))
 		return
 	}
 	switch f.Action {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -229,9 +230,14 @@ func backPath(r *http.Request) string {
 	return localPath(r.URL.RequestURI())
 }
 
-// errText is err's words for the page's reader: a refusal the domain
-// says as a sentence of the catalogue (a setting, a profile, a seat cap)
-// in the page's language, anything else as it is.
+// errText is err's words for the page's reader: a form's own problem or
+// a refusal the domain says as a sentence of the catalogue (a setting, a
+// profile, a seat cap, a session, a list's name) in the page's language,
+// anything else as it is.
 func (h *handler) errText(r *http.Request, err error) string {
+	var p formProblem
+	if errors.As(err, &p) {
+		return p.In(h.lang(r))
+	}
 	return sentence(listserv.ErrorIn(err, h.lang(r)))
 }
