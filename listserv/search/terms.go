@@ -232,6 +232,20 @@ func (t *Terms) termList(text string) []string {
 	return out
 }
 
+// freeDocnum is the first document number from n on that no document
+// holds. Posts of the same second (an import, a burst of mail) share a
+// starting number: walking the taken ones with a cursor costs a step
+// each, where a lookup per number cost a descent of the tree each.
+func freeDocnum(c *bolt.Cursor, n uint32) uint32 {
+	for k, _ := c.Seek(u32(n)); k != nil && n < math.MaxUint32; k, _ = c.Next() {
+		if binary.BigEndian.Uint32(k) != n {
+			break
+		}
+		n++
+	}
+	return n
+}
+
 // Put indexes docs and moves list's mark to m in one transaction.
 func (t *Terms) Put(list string, docs []Doc, m Mark) error {
 	err := t.db.Update(func(tx *bolt.Tx) error {
@@ -246,10 +260,7 @@ func (t *Terms) Put(list string, docs []Doc, m Mark) error {
 			if v := refs.Get([]byte(ref)); len(v) == 4 {
 				n = binary.BigEndian.Uint32(v) // indexed again after a crash
 			} else {
-				n = docnumFor(d.Date)
-				for dn.Get(u32(n)) != nil && n < math.MaxUint32 {
-					n++
-				}
+				n = freeDocnum(dn.Cursor(), docnumFor(d.Date))
 				if err := dn.Put(u32(n), []byte(ref)); err != nil {
 					return err
 				}

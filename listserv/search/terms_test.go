@@ -10,6 +10,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // termsCorpus indexes the same posts in bleve and in the word index:
@@ -306,5 +308,35 @@ func TestCompactTerms(t *testing.T) {
 	}
 	if m, _ := terms.Mark("big"); m.Seq != 5000 {
 		t.Errorf("mark %+v", m)
+	}
+}
+
+// TestFreeDocnum: the first number from n on that no document holds,
+// past a run of taken ones (posts of the same second).
+func TestFreeDocnum(t *testing.T) {
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "t.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucket([]byte("docs"))
+		if err != nil {
+			return err
+		}
+		for _, n := range []uint32{5, 6, 7, 9, 1 << 20} {
+			if err := b.Put(u32(n), []byte("x")); err != nil {
+				return err
+			}
+		}
+		for from, want := range map[uint32]uint32{1: 1, 5: 8, 6: 8, 8: 8, 9: 10, 1 << 20: 1<<20 + 1} {
+			if got := freeDocnum(b.Cursor(), from); got != want {
+				t.Errorf("freeDocnum(%d) = %d, want %d", from, got, want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
