@@ -117,10 +117,7 @@ func durationTokens(v string) []string {
 	for _, f := range strings.Fields(b.String()) {
 		// A comma ends a part ("1 hour, 30 minutes"); between digits it
 		// is a decimal comma ("1,5 horas").
-		if strings.HasSuffix(f, ",") {
-			f = strings.TrimSuffix(f, ",")
-		}
-		if f != "" {
+		if f = strings.TrimSuffix(f, ","); f != "" {
 			out = append(out, f)
 		}
 	}
