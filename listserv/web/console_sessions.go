@@ -176,16 +176,26 @@ func formText(s string) string {
 		"--seats", "seats", "--question", "question").Replace(s)
 }
 
-// consoleSession is GET /lists/NAME/admin/sessions/ID: one session with
-// everyone who answered, the waitlist in order and attendance.
-func (h *handler) consoleSession(w http.ResponseWriter, r *http.Request) {
+// sessionStart is consoleStart for a page of one session: the viewer,
+// their rights and the session's number from the path; a number that is
+// not one gets the page a missing session gets.
+func (h *handler) sessionStart(w http.ResponseWriter, r *http.Request) (Viewer, listserv.ConsoleRights, uint64, bool) {
 	v, rights, ok := h.consoleStart(w, r)
 	if !ok {
-		return
+		return v, rights, 0, false
 	}
 	id, ok := sessionID(r.PathValue("id"))
 	if !ok {
 		h.notFound(w, r)
+	}
+	return v, rights, id, ok
+}
+
+// consoleSession is GET /lists/NAME/admin/sessions/ID: one session with
+// everyone who answered, the waitlist in order and attendance.
+func (h *handler) consoleSession(w http.ResponseWriter, r *http.Request) {
+	v, rights, id, ok := h.sessionStart(w, r)
+	if !ok {
 		return
 	}
 	h.renderSession(w, r, v, rights, id, http.StatusOK, "", "")
@@ -254,13 +264,8 @@ func (h *handler) renderSession(w http.ResponseWriter, r *http.Request, v Viewer
 }
 
 func (h *handler) consoleSessionPost(w http.ResponseWriter, r *http.Request) {
-	v, rights, ok := h.consoleStart(w, r)
+	v, rights, id, ok := h.sessionStart(w, r)
 	if !ok {
-		return
-	}
-	id, ok := sessionID(r.PathValue("id"))
-	if !ok {
-		h.notFound(w, r)
 		return
 	}
 	form, err := postForm(r)
@@ -310,13 +315,8 @@ func (h *handler) consoleSessionPost(w http.ResponseWriter, r *http.Request) {
 // `minyan session export` on the web (attended, rating and comment
 // included).
 func (h *handler) consoleSessionCSV(w http.ResponseWriter, r *http.Request) {
-	v, rights, ok := h.consoleStart(w, r)
+	v, rights, id, ok := h.sessionStart(w, r)
 	if !ok {
-		return
-	}
-	id, ok := sessionID(r.PathValue("id"))
-	if !ok {
-		h.notFound(w, r)
 		return
 	}
 	out, err := h.d.sessions.ExportRegistrations(r.Context(), v.Actor(), rights.List.Name, id)

@@ -243,7 +243,7 @@ func (h *handler) messagePerson(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) badNotNowLink(w http.ResponseWriter, r *http.Request) {
-	h.page(w, r, http.StatusNotFound, "message", map[string]any{"Title": h.t(r, "page.bad_link_title"), "Message": sentence(listserv.ErrBadIntroLink.Error()), "Back": "/me/profile"})
+	h.page(w, r, http.StatusNotFound, "message", map[string]any{"Title": h.t(r, "page.bad_link_title"), "Message": h.t(r, "intro_link.bad"), "Back": "/me/profile"})
 }
 
 // notNowPage shows whose "not now" link this is and one button; opening
