@@ -19,7 +19,8 @@ var htmlTemplateFS embed.FS
 // and the catalogue's (t, tn, date, …).
 func htmlFuncs(l Lang) template.FuncMap { return template.FuncMap(mailFuncs(l)) }
 
-// htmlTemplates are the built-in HTML parts, parsed once per language.
+// htmlTemplates are the built-in HTML parts, parsed once per language
+// (when first used).
 var htmlTemplates = perLang(func(l Lang) *template.Template {
 	return template.Must(template.New("").Funcs(htmlFuncs(l)).Option("missingkey=error").ParseFS(htmlTemplateFS, "templates/*.html"))
 })
@@ -49,7 +50,7 @@ func (s *Service) RenderHTMLIn(l Lang, list, name string, data any) (string, err
 		return out, nil
 	}
 	var buf bytes.Buffer
-	if err := htmlTemplates[l].ExecuteTemplate(&buf, builtinTemplate(name)+".html", data); err != nil {
+	if err := htmlTemplates(l).ExecuteTemplate(&buf, builtinTemplate(name)+".html", data); err != nil {
 		return "", fmt.Errorf("template %s.html: %w", name, err)
 	}
 	return buf.String(), nil

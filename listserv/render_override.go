@@ -63,7 +63,7 @@ func (s *Service) renderIn(l Lang, list, name string, data any) (subject, body s
 // replacement applies to every text.
 func builtinText(l Lang, name string, data any) (subject, body string, err error) {
 	var buf bytes.Buffer
-	if err := templates[l].ExecuteTemplate(&buf, name+".txt", data); err != nil {
+	if err := templates(l).ExecuteTemplate(&buf, name+".txt", data); err != nil {
 		return "", "", fmt.Errorf("template %s: %w", name, err)
 	}
 	return splitSubject(name, buf.String())

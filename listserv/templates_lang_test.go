@@ -86,7 +86,7 @@ var missingKey = regexp.MustCompile(`\[[a-z_]+\.[a-z_.]+\]`)
 // and Spanish) differ from the English.
 func TestMailsRenderInEveryLanguage(t *testing.T) {
 	for _, name := range mailTemplates(t, ".txt") {
-		tpl := templates[LangEnglish].Lookup(name + ".txt")
+		tpl := templates(LangEnglish).Lookup(name + ".txt")
 		data := SampleData(tpl)
 		if name == digestTemplate {
 			data["Period"] = "daily" // one text for both periods, the period as data

@@ -32,15 +32,6 @@ var buildOnce = sync.OnceValues(func() (string, error) {
 	return bin, nil
 })
 
-func freePort(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 type e2e struct {
 	t    *testing.T
 	bin  string
@@ -66,7 +57,7 @@ func newE2E(t *testing.T, relay string) *e2e {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	e := &e2e{t: t, bin: bin, dir: dir, cfg: filepath.Join(dir, "config.toml"), smtp: freePort(t), http: freePort(t), relay: relay}
+	e := &e2e{t: t, bin: bin, dir: dir, cfg: filepath.Join(dir, "config.toml"), smtp: fixedPort(t), http: fixedPort(t), relay: relay}
 	e.writeConfig()
 	t.Cleanup(e.stop)
 	return e
@@ -74,7 +65,7 @@ func newE2E(t *testing.T, relay string) *e2e {
 
 // listenIMAP gives the daemon an IMAP port.
 func (e *e2e) listenIMAP() {
-	e.imap = freePort(e.t)
+	e.imap = fixedPort(e.t)
 	e.writeConfig()
 }
 
@@ -135,9 +126,9 @@ func (e *e2e) start() {
 			e.t.Fatalf("minyan serve exited at start:\n%s", e.logs)
 		}
 		e.t.Logf("a port was taken before minyan serve bound it; new ports (try %d)", attempt+1)
-		e.smtp, e.http = freePort(e.t), freePort(e.t)
+		e.smtp, e.http = fixedPort(e.t), fixedPort(e.t)
 		if e.imap != "" {
-			e.imap = freePort(e.t)
+			e.imap = fixedPort(e.t)
 		}
 		e.writeConfig()
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -175,12 +176,15 @@ func (p *postfixInstance) logHas(parts ...string) bool {
 	return false
 }
 
+// handedOut holds the ports fixedPort has given to a test of this binary.
+var handedOut sync.Map
+
 // fixedPort is a loopback address on a port that is free now and that
 // nothing else in this test binary can take before a child process (the
-// Postfix under test) binds it: the port lies below the kernel's
-// ephemeral range, from which every :0 listener and every outgoing
-// connection of the other tests gets its port. (freePort's ports come
-// from that range, so a parallel test's connection could take one.)
+// Postfix under test, or minyan serve) binds it: the port lies below the
+// kernel's ephemeral range, from which every :0 listener and every
+// outgoing connection of the other tests gets its port, and it is never
+// handed out twice in one test binary.
 func fixedPort(t *testing.T) string {
 	t.Helper()
 	low := 32768
@@ -197,6 +201,9 @@ func fixedPort(t *testing.T) string {
 	}
 	for range 100 {
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(from+rand.IntN(low-from)))
+		if _, taken := handedOut.LoadOrStore(addr, true); taken {
+			continue
+		}
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			continue

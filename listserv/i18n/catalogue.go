@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 	"golang.org/x/text/feature/plural"
@@ -132,11 +133,13 @@ func mustLoad() *Catalogue {
 	return c
 }
 
-// builtin is read once; it is never changed after.
-var builtin = mustLoad()
+// builtin is read once, when first asked for (a command that prints
+// nothing translated does not pay for reading it); it is never changed
+// after.
+var builtin = sync.OnceValue(mustLoad)
 
 // Builtin returns the embedded catalogue.
-func Builtin() *Catalogue { return builtin }
+func Builtin() *Catalogue { return builtin() }
 
 // Keys returns the keys of one language, sorted.
 func (c *Catalogue) Keys(l Lang) []string {

@@ -42,17 +42,22 @@ func Missing(t testing.TB, what string) {
 	t.Skipf("%s is missing (set CI to make this a failure)", what)
 }
 
-// Tools finds Chromium (on PATH, else /usr/bin/chromium) and axe-core (the
-// file env MINYAN_AXE names, else where .ci/run installs it: npm install
-// --prefix .ci/node axe-core), or skips the test (fails it under CI).
+// Tools finds Chromium and axe-core, or skips the test (fails it under
+// CI). Chromium is, in this order: the program env MINYAN_CHROMIUM names;
+// chromium-headless-shell (Debian's package of that name, which .ci/run
+// installs); chromium on PATH; /usr/bin/chromium. The headless shell is
+// the browser engine without the desktop browser around it: on the 2-core
+// machine a navigation costs it about a fifth of the CPU the full
+// browser's headless mode spends (which draws a hidden window, its tab
+// strip and a GPU process for every tab), and the pages' HTML, CSS and
+// axe-core results are the same engine's. axe-core is the file env
+// MINYAN_AXE names, else where .ci/run installs it: npm install --prefix
+// .ci/node axe-core.
 func Tools(t testing.TB) (chromium, axe string) {
 	t.Helper()
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		if _, err := os.Stat("/usr/bin/chromium"); err != nil {
-			Missing(t, "chromium")
-		}
-		chromium = "/usr/bin/chromium"
+	chromium = findChromium()
+	if chromium == "" {
+		Missing(t, "chromium (or chromium-headless-shell)")
 	}
 	_, file, _, _ := runtime.Caller(0)
 	p := filepath.Join(filepath.Dir(file), "..", "..", "..", ".ci", "node", "node_modules", "axe-core", "axe.min.js")
@@ -64,6 +69,22 @@ func Tools(t testing.TB) (chromium, axe string) {
 		Missing(t, "axe-core ("+p+"): run npm install --prefix .ci/node axe-core, or set MINYAN_AXE")
 	}
 	return chromium, string(b)
+}
+
+// findChromium is the browser Tools uses, or "" when there is none.
+func findChromium() string {
+	if p := os.Getenv("MINYAN_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium-headless-shell", "chromium"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
+		return "/usr/bin/chromium"
+	}
+	return ""
 }
 
 // Session is one headless Chromium tab. Base is prefixed to the paths
@@ -113,6 +134,11 @@ func start(bin string) (context.Context, error) {
 			// 48.8 s for cmd/minyan's, same load), and no test relies
 			// on either (they are all on 127.0.0.1).
 			chromedp.Flag("disable-features", "IsolateOrigins,site-per-process,BackForwardCache,RenderDocument,PaintHolding"),
+			// V8's optimizing compilers pay off for code that runs
+			// long; a test page lives for a second, and axe-core,
+			// its one big script, runs once on it. Without them the
+			// browser tests spend about a sixth less CPU.
+			chromedp.Flag("js-flags", "--no-opt --no-maglev"),
 			chromedp.UserDataDir(dir), chromedp.WindowSize(1024, 768)}
 		actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 		ctx, cancelB := chromedp.NewContext(actx)
