@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"minyan/listserv"
 	"minyan/listserv/i18n"
@@ -93,25 +94,34 @@ func localPath(back string) string {
 	return back
 }
 
-// pageSet is the pages parsed once per language, each with its
-// language's template functions.
-type pageSet map[i18n.Lang]*template.Template
+// pageSet is the pages of each language, each with its language's
+// template functions, parsed the first time that language is asked for.
+type pageSet map[i18n.Lang]func() *template.Template
 
 // get returns the pages of language l (English for an unknown one).
 func (p pageSet) get(l i18n.Lang) *template.Template {
 	if t, ok := p[l]; ok {
-		return t
+		return t()
 	}
-	return p[i18n.English]
+	return p[i18n.English]()
 }
 
 // loadPageSet parses the pages for every language: the built-in ones,
 // then the owner's replacements for every language in DIR/web/*.html,
-// then those for one language in DIR/web/LANG/*.html.
+// then those for one language in DIR/web/LANG/*.html. With replacements
+// (dir set), every language is loaded now, so a broken or unreadable
+// replacement is logged when minyan starts; without, a language's pages
+// are parsed when a page is first shown in it (a daemon whose readers
+// all read English never parses the others).
 func loadPageSet(dir string, log *slog.Logger) pageSet {
 	ps := pageSet{}
 	for _, l := range i18n.Langs {
-		ps[l] = loadPages(dir, l, log)
+		if dir == "" {
+			ps[l] = sync.OnceValue(func() *template.Template { return builtinPagesOf(l).shared })
+			continue
+		}
+		t := loadPages(dir, l, log)
+		ps[l] = func() *template.Template { return t }
 	}
 	return ps
 }

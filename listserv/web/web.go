@@ -250,21 +250,27 @@ type builtinPages struct {
 	pristine, shared *template.Template
 }
 
-// builtinPageSets is built on first use by builtinPagesOf and never
-// changed after; the sync.Once is what makes sharing it safe.
-var builtinPageSets = sync.OnceValue(func() map[i18n.Lang]builtinPages {
-	m := map[i18n.Lang]builtinPages{}
+// builtinPageSets are built on first use, one language at a time, by
+// builtinPagesOf and never changed after; the sync.OnceValue of each is
+// what makes sharing it safe.
+var builtinPageSets = func() map[i18n.Lang]func() builtinPages {
+	m := map[i18n.Lang]func() builtinPages{}
 	for _, l := range i18n.Langs {
-		t := template.Must(template.New("").Funcs(pageFuncs(l)).ParseFS(pageFS, "pages/*.html"))
-		m[l] = builtinPages{pristine: t, shared: template.Must(t.Clone())}
+		m[l] = sync.OnceValue(func() builtinPages {
+			t := template.Must(template.New("").Funcs(pageFuncs(l)).ParseFS(pageFS, "pages/*.html"))
+			return builtinPages{pristine: t, shared: template.Must(t.Clone())}
+		})
 	}
 	return m
-})
+}()
 
 // builtinPagesOf returns the embedded pages of language l, parsed once
-// per process.
+// per process (English's for a language minyan does not speak).
 func builtinPagesOf(l i18n.Lang) builtinPages {
-	return builtinPageSets()[l]
+	if f, ok := builtinPageSets[l]; ok {
+		return f()
+	}
+	return builtinPageSets[i18n.English]()
 }
 
 // loadPages returns the built-in pages of language l with the owner's
