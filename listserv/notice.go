@@ -4,7 +4,6 @@ import (
 	"embed"
 	"fmt"
 	"strings"
-	"sync"
 	"text/template"
 	"time"
 
@@ -32,26 +31,9 @@ func mailFuncs(l Lang) template.FuncMap {
 // templates are the built-in texts, parsed once per language (when
 // first used) so each renders its {{t}} texts from that language's
 // catalogue.
-var templates = perLang(func(l Lang) *template.Template {
+var templates = i18n.PerLang(func(l Lang) *template.Template {
 	return template.Must(template.New("").Funcs(mailFuncs(l)).Option("missingkey=error").ParseFS(templateFS, "templates/*.txt"))
 })
-
-// perLang builds one value for each language minyan speaks, each the
-// first time it is asked for: a command that mails nothing does not
-// parse the templates of three languages at start. A language minyan
-// does not speak gets English's.
-func perLang[T any](build func(Lang) T) func(Lang) T {
-	m := map[Lang]func() T{}
-	for _, l := range i18n.Langs {
-		m[l] = sync.OnceValue(func() T { return build(l) })
-	}
-	return func(l Lang) T {
-		if f, ok := m[l]; ok {
-			return f()
-		}
-		return m[i18n.English]()
-	}
-}
 
 // splitSubject takes the "Subject: " first line off a rendered template.
 func splitSubject(name, text string) (subject, body string, err error) {

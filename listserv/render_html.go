@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 
+	"minyan/listserv/i18n"
 	"minyan/store"
 )
 
@@ -21,7 +22,7 @@ func htmlFuncs(l Lang) template.FuncMap { return template.FuncMap(mailFuncs(l)) 
 
 // htmlTemplates are the built-in HTML parts, parsed once per language
 // (when first used).
-var htmlTemplates = perLang(func(l Lang) *template.Template {
+var htmlTemplates = i18n.PerLang(func(l Lang) *template.Template {
 	return template.Must(template.New("").Funcs(htmlFuncs(l)).Option("missingkey=error").ParseFS(htmlTemplateFS, "templates/*.html"))
 })
 

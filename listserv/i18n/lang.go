@@ -10,6 +10,7 @@ package i18n
 
 import (
 	"strings"
+	"sync"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/unicode/bidi"
@@ -100,4 +101,23 @@ func TextDir(s string) string {
 		}
 	}
 	return ""
+}
+
+// PerLang builds one value for each language minyan speaks, each the
+// first time it is asked for, and returns the function that gives it (a
+// language minyan does not speak gets English's). Templates parsed per
+// language use it: a process that writes only English, or nothing, does
+// not parse the others at start. A value is built once and shared, so it
+// must not be changed after.
+func PerLang[T any](build func(Lang) T) func(Lang) T {
+	m := map[Lang]func() T{}
+	for _, l := range Langs {
+		m[l] = sync.OnceValue(func() T { return build(l) })
+	}
+	return func(l Lang) T {
+		if f, ok := m[l]; ok {
+			return f()
+		}
+		return m[English]()
+	}
 }

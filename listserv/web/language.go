@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"minyan/listserv"
 	"minyan/listserv/i18n"
@@ -117,7 +116,7 @@ func loadPageSet(dir string, log *slog.Logger) pageSet {
 	ps := pageSet{}
 	for _, l := range i18n.Langs {
 		if dir == "" {
-			ps[l] = sync.OnceValue(func() *template.Template { return builtinPagesOf(l).shared })
+			ps[l] = func() *template.Template { return builtinPagesOf(l).shared }
 			continue
 		}
 		t := loadPages(dir, l, log)

@@ -12,7 +12,7 @@ import (
 )
 
 // TestPageOverridesStayWithTheirServer: the built-in pages are parsed
-// once per process and shared (builtinPageSets), so an owner's
+// once per process and shared (builtinPagesOf), so an owner's
 // replacement must change only the server whose template directory holds
 // it: another server of the same process, made before or after, still
 // renders the built-in page; a replacement for every language and one for

@@ -47,7 +47,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -250,28 +249,14 @@ type builtinPages struct {
 	pristine, shared *template.Template
 }
 
-// builtinPageSets are built on first use, one language at a time, by
-// builtinPagesOf and never changed after; the sync.OnceValue of each is
-// what makes sharing it safe.
-var builtinPageSets = func() map[i18n.Lang]func() builtinPages {
-	m := map[i18n.Lang]func() builtinPages{}
-	for _, l := range i18n.Langs {
-		m[l] = sync.OnceValue(func() builtinPages {
-			t := template.Must(template.New("").Funcs(pageFuncs(l)).ParseFS(pageFS, "pages/*.html"))
-			return builtinPages{pristine: t, shared: template.Must(t.Clone())}
-		})
-	}
-	return m
-}()
-
-// builtinPagesOf returns the embedded pages of language l, parsed once
-// per process (English's for a language minyan does not speak).
-func builtinPagesOf(l i18n.Lang) builtinPages {
-	if f, ok := builtinPageSets[l]; ok {
-		return f()
-	}
-	return builtinPageSets[i18n.English]()
-}
+// builtinPagesOf returns the embedded pages of language l, parsed the
+// first time l is asked for and never changed after (the once is what
+// makes sharing them safe); English's for a language minyan does not
+// speak.
+var builtinPagesOf = i18n.PerLang(func(l i18n.Lang) builtinPages {
+	t := template.Must(template.New("").Funcs(pageFuncs(l)).ParseFS(pageFS, "pages/*.html"))
+	return builtinPages{pristine: t, shared: template.Must(t.Clone())}
+})
 
 // loadPages returns the built-in pages of language l with the owner's
 // replacements (overrideFiles) added. A replacement that does not parse
