@@ -22,7 +22,9 @@ import (
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/css"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/headlessexperimental"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -93,6 +95,9 @@ type Session struct {
 	t    testing.TB
 	ctx  context.Context
 	Base string
+	// width and height are the screen Viewport set last; Screenshot
+	// returns to it.
+	width, height int64
 	// Tags are the axe-core rule tags Check runs: WCAG 2.1 A and AA;
 	// a test may add "best-practice".
 	Tags []string
@@ -139,6 +144,16 @@ func start(bin string) (context.Context, error) {
 			// its one big script, runs once on it. Without them the
 			// browser tests spend about a sixth less CPU.
 			chromedp.Flag("js-flags", "--no-opt --no-maglev"),
+			// The browser draws a frame only when asked for one
+			// (Screenshot asks). minyan's pages have no scripts or
+			// animations, and what the tests read (boxes, styles,
+			// visibility, axe-core's colours and hit tests) is laid
+			// out when read, not drawn: the browser tests spend about
+			// an eighth less CPU without the frames nobody looks at.
+			// Asking for a frame needs the compositor to finish each
+			// frame before it is drawn (the second flag).
+			chromedp.Flag("enable-begin-frame-control", true),
+			chromedp.Flag("run-all-compositor-stages-before-draw", true),
 			chromedp.UserDataDir(dir), chromedp.WindowSize(1024, 768)}
 		actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 		ctx, cancelB := chromedp.NewContext(actx)
@@ -208,6 +223,14 @@ func Open(t testing.TB, base string, width, height int64) *Session {
 		t.Fatalf("open a tab: no answer from chromium in %v", StepTimeout)
 	}
 	s := &Session{t: t, ctx: ctx, Base: base, Tags: []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa"}}
+	// chromedp turns on the CSS domain for every tab, which makes the
+	// browser report each style sheet and keep what its inspector would
+	// show; nothing here reads it, and the tests spend a few percent less
+	// CPU without it.
+	s.Do("css domain off", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, css.Disable, cdp.Empty{})
+		return err
+	}))
 	// axe-core is loaded into every new page by the browser itself, not
 	// sent over the wire again for each check.
 	s.Do("load axe-core", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
@@ -222,6 +245,7 @@ func Open(t testing.TB, base string, width, height int64) *Session {
 // than 600 pixels (the page's meta viewport then applies).
 func (s *Session) Viewport(width, height int64) {
 	s.t.Helper()
+	s.width, s.height = width, height
 	var opts []chromedp.EmulateViewportOption
 	if width < 600 {
 		opts = append(opts, chromedp.EmulateMobile)
@@ -277,14 +301,31 @@ func (s *Session) Do(where string, actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-// Screenshot saves a screenshot of the whole page as a PNG at path.
+// Screenshot saves a screenshot of the whole page as a PNG at path. The
+// browser draws frames only when asked (see start): the screen is made as
+// tall as the page, one frame is drawn and captured, and the screen is set
+// back.
 func (s *Session) Screenshot(path string) {
 	s.t.Helper()
-	ctx, cancel := context.WithTimeout(s.ctx, StepTimeout)
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		s.t.Fatalf("screenshot %s: %v", path, err)
+	width, height := s.width, s.height
+	s.Viewport(width, max(Eval[int64](s, "page height", `document.documentElement.scrollHeight`), height))
+	var png []byte
+	s.Do("screenshot "+path, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		// The first frame takes the new screen size; the second is
+		// drawn at it.
+		for range 2 {
+			res, err := cdp.Call(ctx, t, headlessexperimental.BeginFrame, headlessexperimental.BeginFrameParams{
+				Screenshot: &headlessexperimental.ScreenshotParams{Format: headlessexperimental.ScreenshotParamsFormatPng}})
+			if err != nil {
+				return err
+			}
+			png = res.ScreenshotData
+		}
+		return nil
+	}))
+	s.Viewport(width, height)
+	if len(png) == 0 {
+		s.t.Fatalf("screenshot %s: the browser drew no frame", path)
 	}
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		s.t.Fatal(err)
