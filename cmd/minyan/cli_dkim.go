@@ -54,29 +54,30 @@ func setupDKIMKeygen(fs *flag.FlagSet) action {
 		if file == "-" {
 			return env.usage("the private key must go to a file, not standard output")
 		}
+		if *kind != "rsa" && *kind != "ed25519" {
+			return env.usage(fmt.Sprintf("--type %q must be rsa or ed25519", *kind))
+		}
+		if !*force {
+			// Where the command was typed (through the daemon's socket
+			// too): an existing key is never replaced by accident. Looked
+			// at before the key is made, which takes a moment for RSA.
+			if _, err := env.io.ReadFile(file); err == nil {
+				return fmt.Errorf("dkim keygen: %s already exists; choose another -o FILE, or add --force to replace it", file)
+			}
+		}
 		var key crypto.Signer
-		switch *kind {
-		case "rsa":
+		if *kind == "rsa" {
 			k, err := rsa.GenerateKey(rand.Reader, 2048)
 			if err != nil {
 				return fmt.Errorf("dkim keygen: %w", err)
 			}
 			key = k
-		case "ed25519":
+		} else {
 			_, k, err := ed25519.GenerateKey(rand.Reader)
 			if err != nil {
 				return fmt.Errorf("dkim keygen: %w", err)
 			}
 			key = k
-		default:
-			return env.usage(fmt.Sprintf("--type %q must be rsa or ed25519", *kind))
-		}
-		if !*force {
-			// Where the command was typed (through the daemon's socket
-			// too): an existing key is never replaced by accident.
-			if _, err := env.io.ReadFile(file); err == nil {
-				return fmt.Errorf("dkim keygen: %s already exists; choose another -o FILE, or add --force to replace it", file)
-			}
 		}
 		pemBytes, err := deliver.MarshalDKIMKey(key)
 		if err != nil {
