@@ -388,41 +388,42 @@ type violation struct {
 	Targets []string `json:"targets"`
 }
 
-// Check runs axe-core (s.Tags) and the width check on the current page:
-// serious and critical violations, and a page wider than its screen, fail
-// the test; lesser violations are logged.
+// Check runs axe-core (s.Tags), the width check and htmlCheckJS on the
+// current page, in one call to the browser: serious and critical
+// violations, a page wider than its screen and invalid HTML fail the
+// test; lesser violations are logged.
 func (s *Session) Check(where string) {
 	s.t.Helper()
 	tags, _ := json.Marshal(s.Tags)
-	out := Eval[string](s, where+": axe", `axe.run(document, {runOnly: {type: "tag", values: `+string(tags)+`}, resultTypes: ["violations"]})
-  .then(r => JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-    targets: v.nodes.slice(0, 5).map(n => JSON.stringify(n.target))}))))`)
-	var vs []violation
-	if err := json.Unmarshal([]byte(out), &vs); err != nil {
-		s.t.Fatalf("axe on %s: %v (%s)", where, err, out)
+	// One call does the three checks: axe-core, the width and the HTML.
+	out := Eval[string](s, where+": checks", `(async () => {
+  const r = await axe.run(document, {runOnly: {type: "tag", values: `+string(tags)+`}, resultTypes: ["violations"]});
+  const violations = r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+    targets: v.nodes.slice(0, 5).map(n => JSON.stringify(n.target))}));
+  const d = document.documentElement, w = d.clientWidth;
+  const wide = [...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > w + 1)
+    .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + " ends at " + Math.round(e.getBoundingClientRect().right));
+  return JSON.stringify({violations, scroll: d.scrollWidth, client: w, wide, html: (`+htmlCheckJS+`)()});
+})()`)
+	var res struct {
+		Violations     []violation
+		Scroll, Client int
+		Wide, HTML     []string
 	}
-	for _, v := range vs {
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		s.t.Fatalf("checks on %s: %v (%s)", where, err, out)
+	}
+	for _, v := range res.Violations {
 		if v.Impact == "serious" || v.Impact == "critical" {
 			s.t.Errorf("axe on %s: %s (%s) %s at %s", where, v.ID, v.Impact, v.Help, strings.Join(v.Targets, " "))
 		} else {
 			s.t.Logf("axe on %s: %s (%s) %s", where, v.ID, v.Impact, v.Help)
 		}
 	}
-	var w struct {
-		Scroll, Client int
-		Wide           []string
+	if res.Client == 0 || res.Scroll > res.Client {
+		s.t.Errorf("%s: the page is %d px wide on a %d px screen (%s)", where, res.Scroll, res.Client, strings.Join(res.Wide, "; "))
 	}
-	out = Eval[string](s, where+": width", `(() => {
-  const d = document.documentElement, w = d.clientWidth;
-  const wide = [...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > w + 1)
-    .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + " ends at " + Math.round(e.getBoundingClientRect().right));
-  return JSON.stringify({Scroll: d.scrollWidth, Client: w, Wide: wide});
-})()`)
-	if err := json.Unmarshal([]byte(out), &w); err != nil {
-		s.t.Fatalf("%s: width: %v (%s)", where, err, out)
+	if len(res.HTML) > 0 {
+		s.t.Errorf("html check on %s: %s", where, strings.Join(res.HTML, "; "))
 	}
-	if w.Client == 0 || w.Scroll > w.Client {
-		s.t.Errorf("%s: the page is %d px wide on a %d px screen (%s)", where, w.Scroll, w.Client, strings.Join(w.Wide, "; "))
-	}
-	s.checkHTML(where)
 }

@@ -1,16 +1,12 @@
 package chrome
 
-import (
-	"encoding/json"
-	"strings"
-)
-
-// htmlCheckJS lists what makes a page invalid HTML, or unusable, in ways
-// axe-core does not flag: a form with an empty action attribute (the
-// HTML standard forbids action=""; leave the attribute out to post to
-// the page itself), an id used twice, a label naming no element, and a
-// form field no label names.
-const htmlCheckJS = `(() => {
+// htmlCheckJS is a JavaScript function listing what makes a page invalid
+// HTML, or unusable, in ways axe-core does not flag: a form with an empty
+// action attribute (the HTML standard forbids action=""; leave the
+// attribute out to post to the page itself), an id used twice, a label
+// naming no element, and a form field no label names. Check runs it on
+// every page it checks; each problem fails the test.
+const htmlCheckJS = `() => {
   const p = [];
   document.querySelectorAll("form[action]").forEach(f => {
     if (f.getAttribute("action").trim() === "") p.push("a form has an empty action attribute");
@@ -27,19 +23,5 @@ const htmlCheckJS = `(() => {
     if ((e.labels && e.labels.length) || e.getAttribute("aria-label") || e.getAttribute("aria-labelledby")) return;
     p.push("a " + e.tagName.toLowerCase() + (e.name ? " named " + JSON.stringify(e.name) : "") + " has no label");
   });
-  return JSON.stringify(p);
-})()`
-
-// checkHTML runs htmlCheckJS on the current page; each problem fails
-// the test. Check calls it on every page it checks.
-func (s *Session) checkHTML(where string) {
-	s.t.Helper()
-	out := Eval[string](s, where+": html", htmlCheckJS)
-	var problems []string
-	if err := json.Unmarshal([]byte(out), &problems); err != nil {
-		s.t.Fatalf("html check on %s: %v (%s)", where, err, out)
-	}
-	if len(problems) > 0 {
-		s.t.Errorf("html check on %s: %s", where, strings.Join(problems, "; "))
-	}
-}
+  return p;
+}`

@@ -5,8 +5,10 @@ import (
 	"image/png"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -88,5 +90,54 @@ func TestScreenshotIsWholePage(t *testing.T) {
 	}
 	if h := Eval[int64](s, "screen", `innerHeight`); h != 640 {
 		t.Errorf("after the screenshot the screen is %d tall, want 640", h)
+	}
+}
+
+// recorder is a testing.TB that keeps the failures it is told of
+// instead of failing the test, so a test can see what Check reports.
+type recorder struct {
+	testing.TB
+	errors []string
+}
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+func (r *recorder) Helper() {}
+
+// TestCheckFindsProblems: Check fails a page for each kind of problem it
+// looks for (a serious axe-core violation, a page wider than the screen,
+// invalid HTML) and passes the same page without them.
+func TestCheckFindsProblems(t *testing.T) {
+	const good = `<main><h1 id="x">Fine</h1><form action="/go"><label for="q">Search</label><input id="q" name="q"><button>Go</button></form></main>`
+	bad := map[string]string{
+		"axe color-contrast":  `<main><h1 id="x">Faint</h1><p style="color:#ccc;background:#fff">hard to read</p></main>`,
+		"wider than":          `<main><h1 id="x">Wide</h1><div style="width:900px">wide</div></main>`,
+		"empty action":        `<main><h1 id="x">Form</h1><form action=""><button>Go</button></form></main>`,
+		"used more than once": `<main><h1 id="x">Twice</h1><p id="x">again</p></main>`,
+		"has no label":        `<main><h1 id="x">Unlabelled</h1><input name="q" aria-hidden="false"></main>`,
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body := good
+		if b, ok := bad[r.URL.Query().Get("p")]; ok {
+			body = b
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html lang="en"><head><meta name="viewport" content="width=device-width"><title>t</title></head><body>%s</body></html>`, body)
+	}))
+	defer srv.Close()
+	s := Open(t, srv.URL, 320, 640)
+	rec := &recorder{TB: t}
+	s.t = rec
+	s.Visit("good", "/", "#x")
+	if len(rec.errors) > 0 {
+		t.Errorf("a good page failed: %q", rec.errors)
+	}
+	for want := range bad {
+		rec.errors = nil
+		s.Visit(want, "/?p="+url.QueryEscape(want), "#x")
+		if len(rec.errors) == 0 || !strings.Contains(strings.Join(rec.errors, "\n"), strings.TrimPrefix(want, "axe ")) {
+			t.Errorf("%s: Check reported %q", want, rec.errors)
+		}
 	}
 }
