@@ -29,7 +29,7 @@ func TestPeopleBrowserWalkThrough(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := chrome.Open(t, "http://"+e.srv.HTTPAddr, 320, 640)
-	signInChrome(b, e, "ann@example.org", 0)
+	signInBrowser(b, e, "ann@example.org", 0)
 
 	b.Visit("my profile", "/me/profile", "#pf-name")
 	b.Follow("profile saved", "p.notice",
