@@ -85,7 +85,15 @@ func main() {
 		}
 	}
 	for j := 0; j < nnav; j++ {
-		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/p"+strconv.Itoa(j)), chromedp.WaitVisible(chromedp.CSS("main h1"))); err != nil {
+		if os.Getenv("JSWAIT") != "" {
+			if err := chromedp.Do(ctx, chromedp.Navigate(base+"/p"+strconv.Itoa(j))); err != nil {
+				panic(err)
+			}
+			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("main h1").checkVisibility()`))
+			if err != nil || !ok {
+				panic(err)
+			}
+		} else if err := chromedp.Do(ctx, chromedp.Navigate(base+"/p"+strconv.Itoa(j)), chromedp.WaitVisible(chromedp.CSS("main h1"))); err != nil {
 			panic(err)
 		}
 		if mode != "none" && os.Getenv("CHECK") != "" {

@@ -31,7 +31,7 @@ func TestArchiveBrowserWalkThrough(t *testing.T) {
 		t.Fatal("sign-in form")
 	}
 	login := mailLink(t, e, awMember, "login", 0)
-	step("sign-in button", chromedp.Navigate(base+login), chromedp.WaitVisible(chromedp.CSS("#others")))
+	step("sign-in button", chromedp.Navigate(base+login), chrome.Shown("#others"))
 	b.Follow("my lists", `a[href="/lists/mem/archive"]`, chromedp.Click(chromedp.CSS(`main form button[type=submit]`)))
 
 	b.Follow("thread list", ".threads", chromedp.Click(chromedp.CSS(`a[href="/lists/mem/archive"]`)))
@@ -42,7 +42,7 @@ func TestArchiveBrowserWalkThrough(t *testing.T) {
 	if !strings.Contains(text("main"), "In this thread") || !strings.Contains(text("main"), "Ana") {
 		t.Fatalf("thread: %s", text("main"))
 	}
-	step("quote opened", chromedp.Click(chromedp.CSS("details.quote summary")), chromedp.WaitVisible(chromedp.CSS("details.quote[open]")))
+	step("quote opened", chromedp.Click(chromedp.CSS("details.quote summary")), chrome.Shown("details.quote[open]"))
 	b.Do("download the attachment", chromedp.Click(chromedp.CSS(`a[href="/lists/mem/m/1/att/1"]`)))
 	waitFor(t, "the attachment downloaded", func() bool {
 		pdf, err := os.ReadFile(filepath.Join(downloads, "plan.pdf"))

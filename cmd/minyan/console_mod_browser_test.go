@@ -34,7 +34,7 @@ func TestConsoleModBrowser(t *testing.T) {
 	// Signed in by the domain: the sign-in pages at this width are
 	// TestWebBrowserWalkThrough's.
 	signInBrowser(b, e, own, 0)
-	step("held queue", chromedp.Navigate(base+"/lists/team/admin/held"), chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#held-%d", first))))
+	step("held queue", chromedp.Navigate(base+"/lists/team/admin/held"), chrome.Shown(fmt.Sprintf("#held-%d", first)))
 	b.Follow("approved", ".notice", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#held-%d button[value=approve]`, first))),
 		chromedp.WaitNotPresent(chromedp.CSS(fmt.Sprintf("#held-%d", first))))
 	if !strings.Contains(text(".notice"), "approved") {
@@ -45,12 +45,12 @@ func TestConsoleModBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#held-%d button[value=reject]`, second))),
 		chromedp.WaitNotPresent(chromedp.CSS(fmt.Sprintf("#held-%d", second))))
 	e.mailTo("y@example.com", "Please ask this on the help list.")
-	step("history", chromedp.Navigate(base+"/lists/team/admin/history"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	step("history", chromedp.Navigate(base+"/lists/team/admin/history"), chrome.Shown("main h1"))
 	if !strings.Contains(text("main"), "rejected by own@example.org") {
 		t.Fatalf("history: %s", text("main"))
 	}
 
-	step("members", chromedp.Navigate(base+"/lists/team/admin/members"), chromedp.WaitVisible(chromedp.CSS("#add-email")))
+	step("members", chromedp.Navigate(base+"/lists/team/admin/members"), chrome.Shown("#add-email"))
 	b.Follow("member added", ".notice", chromedp.SendKeys(chromedp.CSS("#add-email"), "newcomer@example.org"), chromedp.SendKeys(chromedp.CSS("#add-name"), "New Comer"),
 		chromedp.Submit(chromedp.CSS("#add-email")))
 	if !strings.Contains(text(".notice"), "Added 1 person") {
@@ -60,9 +60,9 @@ func TestConsoleModBrowser(t *testing.T) {
 	// cut an axe run short; the finished page (same template, no reload)
 	// is checked below.
 	b.Do("import started", chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{csvPath}), chromedp.Submit(chromedp.CSS("#file")),
-		chromedp.WaitVisible(chromedp.CSS("#progress")))
+		chrome.Shown("#progress"))
 	// The page refreshes itself (Refresh header) until the import is done.
-	step("import finished", chromedp.WaitVisible(chromedp.CSS("#import-done")))
+	step("import finished", chrome.Shown("#import-done"))
 	got := text("ul.import-errors")
 	for _, l := range []int{40, 900, 2001} {
 		if !strings.Contains(got, fmt.Sprintf("Line %d:", l)) {
@@ -72,9 +72,9 @@ func TestConsoleModBrowser(t *testing.T) {
 	if !strings.Contains(text("main"), "1997 added") {
 		t.Errorf("import summary: %s", text("main"))
 	}
-	step("roster search", chromedp.Navigate(base+"/lists/team/admin/members?q=newcomer"), chromedp.WaitVisible(chromedp.CSS("#count")))
+	step("roster search", chromedp.Navigate(base+"/lists/team/admin/members?q=newcomer"), chrome.Shown("#count"))
 	if !strings.Contains(text("#count"), "1–1 of 1 · 2,002 people on the list") {
 		t.Errorf("search: %s", text("#count"))
 	}
-	step("bounces", chromedp.Navigate(base+"/lists/team/admin/bounces"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	step("bounces", chromedp.Navigate(base+"/lists/team/admin/bounces"), chrome.Shown("main h1"))
 }

@@ -28,7 +28,7 @@ func TestWebBrowserWalkThrough(t *testing.T) {
 	step, text := b.Step, b.Text
 	me := "new.person@example.org"
 
-	step("directory", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	step("directory", chromedp.Navigate(base+"/"), chrome.Shown("main h1"))
 	if !strings.Contains(text("main"), "Organizers' team") {
 		t.Fatalf("directory does not list the team: %s", text("main"))
 	}
@@ -39,16 +39,16 @@ func TestWebBrowserWalkThrough(t *testing.T) {
 		t.Fatalf("join answer: %s", text("main"))
 	}
 	confirm := mailLink(t, e, me, "confirm", 0)
-	step("confirm page", chromedp.Navigate(base+confirm), chromedp.WaitVisible(chromedp.CSS("main button")))
+	step("confirm page", chromedp.Navigate(base+confirm), chrome.Shown("main button"))
 	step("confirmed", chromedp.Click(chromedp.CSS("main button")), chromedp.WaitNotPresent(chromedp.CSS("main form button")))
 	if !strings.Contains(text("main"), "now a member") {
 		t.Fatalf("confirmation answer: %s", text("main"))
 	}
-	step("sign-in page", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("#email")))
+	step("sign-in page", chromedp.Navigate(base+"/login"), chrome.Shown("#email"))
 	step("sign-in sent", chromedp.SendKeys(chromedp.CSS("#email"), me), chromedp.Submit(chromedp.CSS("#email")),
 		chromedp.WaitNotPresent(chromedp.CSS("#email")))
 	login := mailLink(t, e, me, "login", 0)
-	step("sign-in button", chromedp.Navigate(base+login), chromedp.WaitVisible(chromedp.CSS("#others")))
+	step("sign-in button", chromedp.Navigate(base+login), chrome.Shown("#others"))
 	b.Follow("my lists", "#m-team-digest", chromedp.Click(chromedp.CSS(`main form button[type=submit]`)))
 	b.Follow("digest saved", ".notice", chromedp.Click(chromedp.CSS("#m-team-digest")),
 		chromedp.Click(chromedp.CSS(`form[action="/me/lists/team"] fieldset button`)))
