@@ -181,7 +181,6 @@ const (
 	doctorMX     = "mail.example.test"
 )
 
-// newDoctorSite sets everything up correctly; httpBackend is what the
 // doctorKeys are two RSA keys the doctor tests share: the site's DKIM key
 // and another one whose record does not match it. What the doctor checks
 // does not depend on which keys they are, and an RSA key of 2,048 bits
@@ -198,6 +197,7 @@ var doctorKeys = sync.OnceValues(func() ([2]*rsa.PrivateKey, error) {
 	return keys, nil
 })
 
+// newDoctorSite sets everything up correctly; httpBackend is what the
 // https front passes requests to (nil: a handler answering /healthz).
 func newDoctorSite(t *testing.T, smtpListen, httpListen string, httpBackend *url.URL) *doctorSite {
 	t.Helper()
